@@ -1,0 +1,209 @@
+/* forge-application.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "forge-application.h"
+#include "forge-preferences-window.h"
+#include "forge-window.h"
+
+struct _ForgeApplication
+{
+  AdwApplication  parent_instance;
+  GSettings      *settings;
+  char           *preview_uri;
+  char          **repository_urls;
+};
+
+G_DEFINE_FINAL_TYPE (ForgeApplication, forge_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  /* For screenshots and manual checks of the preview pane: show a running
+   * server without going through a repository. */
+  { "preview-uri", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Show an already running web server in the preview"), N_("URI") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, NULL, N_("[REPOSITORY-URL…]") },
+  { NULL }
+};
+
+ForgeApplication *
+forge_application_new (void)
+{
+  return g_object_new (FORGE_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "resource-base-path", RESOURCE_BASE,
+                       "flags", G_APPLICATION_NON_UNIQUE,
+                       NULL);
+}
+
+GSettings *
+forge_application_get_settings (ForgeApplication *self)
+{
+  g_return_val_if_fail (FORGE_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+static ForgeWindow *
+get_or_create_window (ForgeApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    window = GTK_WINDOW (forge_window_new (self));
+
+  return FORGE_WINDOW (window);
+}
+
+static void
+forge_application_activate (GApplication *app)
+{
+  ForgeApplication *self = FORGE_APPLICATION (app);
+  ForgeWindow *window = get_or_create_window (self);
+
+  if (self->preview_uri != NULL)
+    forge_window_show_uri (window, self->preview_uri);
+
+  for (guint i = 0; self->repository_urls != NULL && self->repository_urls[i] != NULL; i++)
+    forge_window_open_repository (window, self->repository_urls[i]);
+  g_clear_pointer (&self->repository_urls, g_strfreev);
+
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static int
+forge_application_handle_local_options (GApplication *app,
+                                        GVariantDict *options)
+{
+  ForgeApplication *self = FORGE_APPLICATION (app);
+  const char *uri = NULL;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (g_variant_dict_lookup (options, "preview-uri", "&s", &uri))
+    {
+      g_free (self->preview_uri);
+      self->preview_uri = g_strdup (uri);
+    }
+
+  g_clear_pointer (&self->repository_urls, g_strfreev);
+  g_variant_dict_lookup (options, G_OPTION_REMAINING, "^as", &self->repository_urls);
+
+  return -1;
+}
+
+static void
+forge_application_startup (GApplication *app)
+{
+  ForgeApplication *self = FORGE_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+
+  G_APPLICATION_CLASS (forge_application_parent_class)->startup (app);
+
+  self->settings = g_settings_new (APP_ID);
+
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
+}
+
+static void
+forge_application_finalize (GObject *object)
+{
+  ForgeApplication *self = FORGE_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->preview_uri, g_free);
+  g_clear_pointer (&self->repository_urls, g_strfreev);
+
+  G_OBJECT_CLASS (forge_application_parent_class)->finalize (object);
+}
+
+static void
+forge_application_class_init (ForgeApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = forge_application_finalize;
+
+  app_class->activate = forge_application_activate;
+  app_class->startup = forge_application_startup;
+  app_class->handle_local_options = forge_application_handle_local_options;
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  ForgeApplication *self = user_data;
+
+  /* Closing each window lets it cancel its work and stop its sandboxes. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; )
+    {
+      GtkWindow *window = l->data;
+      l = l->next;
+      gtk_window_close (window);
+    }
+
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  ForgeApplication *self = user_data;
+  static const char *developers[] = { "The Forge Preview developers", NULL };
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  adw_show_about_window (parent,
+                         "application-name", _("Forge Preview"),
+                         "application-icon", APP_ID,
+                         "developer-name", _("The Forge Preview developers"),
+                         "version", PACKAGE_VERSION,
+                         "website", "https://github.com/forgepreview/forge-preview",
+                         "issue-url", "https://github.com/forgepreview/forge-preview/issues",
+                         "developers", developers,
+                         "copyright", "© 2026 The Forge Preview developers",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "comments", _("Preview a web project straight from its Git repository"),
+                         NULL);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  ForgeApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *preferences = forge_preferences_window_new (self->settings);
+
+  gtk_window_set_transient_for (preferences, parent);
+  gtk_window_present (preferences);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_action },
+  { "about", about_action },
+  { "preferences", preferences_action },
+};
+
+static void
+forge_application_init (ForgeApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+}

@@ -1,0 +1,19 @@
+/* forge-application.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define FORGE_TYPE_APPLICATION (forge_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (ForgeApplication, forge_application, FORGE, APPLICATION, AdwApplication)
+
+ForgeApplication *forge_application_new          (void);
+GSettings        *forge_application_get_settings (ForgeApplication *self);
+
+G_END_DECLS
