@@ -1,0 +1,69 @@
+/* forge-git.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define FORGE_GIT_ERROR (forge_git_error_quark ())
+
+typedef enum
+{
+  FORGE_GIT_ERROR_FAILED,
+  FORGE_GIT_ERROR_INVALID_URL,
+  FORGE_GIT_ERROR_HOST_NOT_FOUND,
+  FORGE_GIT_ERROR_NOT_FOUND,
+  FORGE_GIT_ERROR_AUTH_REQUIRED,
+  FORGE_GIT_ERROR_NETWORK,
+  FORGE_GIT_ERROR_DISK_FULL,
+  FORGE_GIT_ERROR_CANCELLED,
+} ForgeGitError;
+
+typedef enum
+{
+  FORGE_GIT_PHASE_RECEIVING,   /* objects received / total objects */
+  FORGE_GIT_PHASE_RESOLVING,   /* deltas indexed / total deltas */
+  FORGE_GIT_PHASE_CHECKOUT,    /* files checked out / total files */
+} ForgeGitPhase;
+
+/* current/total in the phase's unit; bytes is what was received so far. */
+typedef void (*ForgeGitProgressFunc) (ForgeGitPhase  phase,
+                                      guint64        current,
+                                      guint64        total,
+                                      guint64        bytes,
+                                      gpointer       user_data);
+
+GQuark    forge_git_error_quark       (void);
+
+/* Turns what a person typed into a URL libgit2 understands:
+ * "owner/repo" → https://github.com/owner/repo.git, "/a/path" or "./p"
+ * → file:///a/path; https, http, git, file and ssh-style URLs pass
+ * through. Rejects URLs carrying credentials ("user:token@"). */
+char     *forge_git_normalize_url     (const char            *input,
+                                       GError               **error);
+/* "github.com" for https://github.com/…; NULL for file URLs. */
+char     *forge_git_dup_host          (const char            *url);
+/* owner and repo for hosted URLs (github.com/owner/repo(.git)). */
+gboolean  forge_git_parse_owner_repo  (const char            *url,
+                                       char                 **owner,
+                                       char                 **repo);
+
+/* Clones url into dest, or, when dest already holds a clone of it, fetches
+ * and fast-forwards. token may be NULL; it is handed to libgit2 through the
+ * credentials callback only, never written anywhere. Blocking: call from a
+ * worker thread. On success *head_oid (if not NULL) is the checked-out
+ * commit. */
+gboolean  forge_git_clone_or_update   (const char            *url,
+                                       const char            *dest,
+                                       const char            *token,
+                                       ForgeGitProgressFunc   progress,
+                                       gpointer               user_data,
+                                       char                 **head_oid,
+                                       GCancellable          *cancellable,
+                                       GError               **error);
+
+G_END_DECLS

@@ -1,0 +1,101 @@
+/* forge-sandbox.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "forge-sandbox-process.h"
+
+G_BEGIN_DECLS
+
+#define FORGE_SANDBOX_ERROR (forge_sandbox_error_quark ())
+
+typedef enum
+{
+  FORGE_SANDBOX_ERROR_FAILED,
+  FORGE_SANDBOX_ERROR_UNAVAILABLE,   /* the backend cannot run here (no bwrap, no API key) */
+  FORGE_SANDBOX_ERROR_NOT_RUNNING,   /* killed or expired */
+  FORGE_SANDBOX_ERROR_SPAWN_FAILED,
+} ForgeSandboxError;
+
+typedef enum
+{
+  FORGE_SANDBOX_DEATH_KILLED,        /* forge_sandbox_kill() */
+  FORGE_SANDBOX_DEATH_EXPIRED,       /* its timeout passed */
+  FORGE_SANDBOX_DEATH_CRASHED,       /* the backend lost it */
+} ForgeSandboxDeath;
+
+/* Inside every sandbox the repository is here, read-write. */
+#define FORGE_SANDBOX_REPO_DIR "/home/user/repo"
+#define FORGE_SANDBOX_HOME_DIR "/home/user"
+
+#define FORGE_TYPE_SANDBOX (forge_sandbox_get_type ())
+
+G_DECLARE_INTERFACE (ForgeSandbox, forge_sandbox, FORGE, SANDBOX, GObject)
+
+/* All methods are safe to call from any thread: workflow steps run on
+ * worker threads. The "died" signal is emitted once, on the main context
+ * that was the thread default when the sandbox was created. */
+struct _ForgeSandboxInterface
+{
+  GTypeInterface parent_iface;
+
+  const char          *(*get_id)      (ForgeSandbox          *self);
+  gboolean             (*run_sync)    (ForgeSandbox          *self,
+                                       const char * const    *argv,
+                                       const char * const    *env,
+                                       const char            *cwd,
+                                       ForgeSandboxLineFunc   line_func,
+                                       gpointer               user_data,
+                                       int                   *exit_status,
+                                       GCancellable          *cancellable,
+                                       GError               **error);
+  ForgeSandboxProcess *(*spawn)       (ForgeSandbox          *self,
+                                       const char * const    *argv,
+                                       const char * const    *env,
+                                       const char            *cwd,
+                                       ForgeSandboxLineFunc   line_func,
+                                       gpointer               user_data,
+                                       GDestroyNotify         destroy,
+                                       GError               **error);
+  char                *(*get_host)    (ForgeSandbox          *self,
+                                       guint                  port);
+  gboolean             (*set_timeout) (ForgeSandbox          *self,
+                                       guint                  seconds,
+                                       GError               **error);
+  gboolean             (*is_running)  (ForgeSandbox          *self);
+  void                 (*kill)        (ForgeSandbox          *self);
+};
+
+GQuark               forge_sandbox_error_quark (void);
+
+const char          *forge_sandbox_get_id      (ForgeSandbox          *self);
+gboolean             forge_sandbox_run_sync    (ForgeSandbox          *self,
+                                                const char * const    *argv,
+                                                const char * const    *env,
+                                                const char            *cwd,
+                                                ForgeSandboxLineFunc   line_func,
+                                                gpointer               user_data,
+                                                int                   *exit_status,
+                                                GCancellable          *cancellable,
+                                                GError               **error);
+ForgeSandboxProcess *forge_sandbox_spawn       (ForgeSandbox          *self,
+                                                const char * const    *argv,
+                                                const char * const    *env,
+                                                const char            *cwd,
+                                                ForgeSandboxLineFunc   line_func,
+                                                gpointer               user_data,
+                                                GDestroyNotify         destroy,
+                                                GError               **error);
+char                *forge_sandbox_get_host    (ForgeSandbox          *self,
+                                                guint                  port);
+gboolean             forge_sandbox_set_timeout (ForgeSandbox          *self,
+                                                guint                  seconds,
+                                                GError               **error);
+gboolean             forge_sandbox_is_running  (ForgeSandbox          *self);
+void                 forge_sandbox_kill        (ForgeSandbox          *self);
+
+G_END_DECLS

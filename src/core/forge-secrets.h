@@ -1,0 +1,29 @@
+/* forge-secrets.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Access tokens per Git host, kept in the user's keyring (libsecret) and
+ * nowhere else. Blocking calls, for worker threads. */
+
+/* Returns NULL without error when there is no token for host. The caller
+ * wipes and frees the result with forge_secrets_free_token(). */
+char     *forge_secrets_lookup_token (const char    *host,
+                                      GCancellable  *cancellable,
+                                      GError       **error);
+gboolean  forge_secrets_store_token  (const char    *host,
+                                      const char    *token,
+                                      GCancellable  *cancellable,
+                                      GError       **error);
+gboolean  forge_secrets_clear_token  (const char    *host,
+                                      GCancellable  *cancellable,
+                                      GError       **error);
+void      forge_secrets_free_token   (char          *token);
+
+G_END_DECLS
