@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <gio/gio.h>
 
 #include "forge-util.h"
@@ -123,4 +124,116 @@ forge_write_file_atomic (const char  *path,
   return g_file_set_contents_full (path, contents, length,
                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                    0600, error);
+}
+
+static gboolean
+host_is_local (const char *host)
+{
+  static const char *local_hosts[] = { "127.0.0.1", "localhost", "0.0.0.0", "::1", "[::1]", "::", "[::]", NULL };
+
+  return host != NULL && g_strv_contains (local_hosts, host);
+}
+
+char *
+forge_find_local_url (const char *line)
+{
+  g_autofree char *plain = forge_strip_ansi (line);
+  const char *p = plain;
+
+  while (p != NULL && (p = strstr (p, "http")) != NULL)
+    {
+      const char *end = p;
+      g_autofree char *candidate = NULL;
+      g_autoptr(GUri) uri = NULL;
+
+      while (*end != '\0' && !g_ascii_isspace (*end) && *end != '"' && *end != '\'' && *end != ')' && *end != ',')
+        end++;
+      candidate = g_strndup (p, end - p);
+      p = end;
+
+      uri = g_uri_parse (candidate, G_URI_FLAGS_NONE, NULL);
+      if (uri == NULL || g_uri_get_port (uri) <= 0)
+        continue;
+      if (!g_str_equal (g_uri_get_scheme (uri), "http") && !g_str_equal (g_uri_get_scheme (uri), "https"))
+        continue;
+      if (!host_is_local (g_uri_get_host (uri)))
+        continue;
+
+      /* Next.js prints no trailing slash; keep the printed path otherwise. */
+      if (*g_uri_get_path (uri) == '\0')
+        return g_strconcat (candidate, "/", NULL);
+      return g_steal_pointer (&candidate);
+    }
+
+  return NULL;
+}
+
+guint
+forge_pick_free_port (GError **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return 0;
+  if (!g_socket_bind (socket, any_port, FALSE, error))
+    return 0;
+  bound = g_socket_get_local_address (socket, error);
+  if (bound == NULL)
+    return 0;
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+char *
+forge_checksum_file (const char *path)
+{
+  g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, NULL);
+
+  if (mapped == NULL)
+    return NULL;
+
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                      (const guchar *) g_mapped_file_get_contents (mapped),
+                                      g_mapped_file_get_length (mapped));
+}
+
+gboolean
+forge_remove_tree (const char  *path,
+                   GError     **error)
+{
+  GStatBuf st;
+
+  if (g_lstat (path, &st) != 0)
+    return TRUE;
+
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, error);
+      const char *name;
+
+      if (dir == NULL)
+        return FALSE;
+
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (!forge_remove_tree (child, error))
+            return FALSE;
+        }
+    }
+
+  if (g_remove (path) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Could not remove %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+
+  return TRUE;
 }

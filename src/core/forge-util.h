@@ -19,3 +19,19 @@ gboolean  forge_write_file_atomic   (const char  *path,
                                      GError     **error);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* The first http(s) URL on a dev server's output line that points at this
+ * machine ("Local: http://127.0.0.1:5173/app/"), ANSI codes ignored; NULL
+ * when there is none. */
+char     *forge_find_local_url      (const char  *line);
+/* A TCP port free on 127.0.0.1 right now. */
+guint     forge_pick_free_port      (GError     **error);
+/* Hex SHA-256 of a file's contents, or NULL if it cannot be read. */
+char     *forge_checksum_file       (const char  *path);
+/* Removes a directory tree without following symlinks. Blocking. */
+gboolean  forge_remove_tree         (const char  *path,
+                                     GError     **error);
+
+G_END_DECLS

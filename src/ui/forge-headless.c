@@ -1,13 +1,37 @@
 /* forge-headless.c
  *
+ * `forge-preview --headless [--json] REPO_URL`: the clone-and-preview
+ * workflow without a window. Its JSON lines are a contract for scripts,
+ * benchmarks and end-to-end tests: add members, never rename or remove.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
 
+#include "forge-clone-and-preview.h"
 #include "forge-headless.h"
+#include "forge-project-store.h"
+#include "forge-sandbox-manager.h"
+#include "forge-workflow-engine.h"
+
+typedef struct
+{
+  GMainLoop           *loop;
+  ForgeProjectStore   *store;
+  ForgeSandboxManager *manager;
+  ForgeWorkflowEngine *engine;
+  char                *run_id;
+  char                *project_id;
+  gboolean             json;
+  gboolean             previewing;
+  int                  exit_status;
+} Headless;
 
 gboolean
 forge_headless_requested (int    argc,
@@ -24,10 +48,330 @@ forge_headless_requested (int    argc,
   return FALSE;
 }
 
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+
+  /* One object a line, flushed at once: readers act on each line. */
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
+static JsonBuilder *
+begin_event (const char *type)
+{
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+  return builder;
+}
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+end_event (JsonBuilder *builder)
+{
+  json_builder_end_object (builder);
+  print_json (builder);
+  g_object_unref (builder);
+}
+
+static void
+report_error (Headless   *headless,
+              const char *message)
+{
+  g_autofree char *first_line = g_strdup (message);
+  char *newline = strchr (first_line, '\n');
+
+  if (newline != NULL)
+    *newline = '\0';
+
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("error");
+      add_string (builder, "message", message);
+      end_event (builder);
+    }
+
+  g_printerr ("forge-preview: %s\n", first_line);
+}
+
+static void
+step_cb (ForgeWorkflowEngine *engine,
+         const char          *run_id,
+         const char          *step_id,
+         const char          *state,
+         guint                attempt,
+         gint64               duration_ms,
+         const char          *error_message,
+         Headless            *headless)
+{
+  if (g_strcmp0 (run_id, headless->run_id) != 0)
+    return;
+
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("step");
+
+      add_string (builder, "name", step_id);
+      add_string (builder, "state", state);
+      json_builder_set_member_name (builder, "attempt");
+      json_builder_add_int_value (builder, attempt);
+      if (!g_str_equal (state, "start"))
+        {
+          json_builder_set_member_name (builder, "duration_ms");
+          json_builder_add_int_value (builder, duration_ms);
+        }
+      if (error_message != NULL)
+        add_string (builder, "error", error_message);
+      end_event (builder);
+    }
+  else if (g_str_equal (state, "start"))
+    g_printerr ("… %s\n", step_id);
+  else if (g_str_equal (state, "error"))
+    g_printerr ("✗ %s (%" G_GINT64_FORMAT " ms)\n", step_id, duration_ms);
+  else
+    g_printerr ("✓ %s (%" G_GINT64_FORMAT " ms%s)\n", step_id, duration_ms,
+                g_str_equal (state, "memoized") ? ", memoized" : "");
+}
+
+static void
+log_cb (ForgeWorkflowEngine *engine,
+        const char          *run_id,
+        const char          *stream,
+        const char          *line,
+        Headless            *headless)
+{
+  if (g_strcmp0 (run_id, headless->run_id) != 0)
+    return;
+
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("log");
+
+      add_string (builder, "stream", stream);
+      add_string (builder, "line", line);
+      end_event (builder);
+    }
+  else
+    g_printerr ("  %s\n", line);
+}
+
+static void
+run_finished_cb (ForgeWorkflowEngine *engine,
+                 const char          *run_id,
+                 const char          *status,
+                 JsonNode            *output,
+                 const char          *error_message,
+                 Headless            *headless)
+{
+  JsonObject *object;
+
+  if (g_strcmp0 (run_id, headless->run_id) != 0)
+    return;
+
+  if (!g_str_equal (status, "completed") || output == NULL || !JSON_NODE_HOLDS_OBJECT (output))
+    {
+      report_error (headless, error_message ? error_message : _("The run was cancelled."));
+      headless->exit_status = 1;
+      g_main_loop_quit (headless->loop);
+      return;
+    }
+
+  object = json_node_get_object (output);
+  headless->previewing = TRUE;
+
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("preview");
+
+      add_string (builder, "url", json_object_get_string_member (object, "preview_url"));
+      add_string (builder, "framework", json_object_get_string_member (object, "framework"));
+      add_string (builder, "package_manager", json_object_get_string_member_with_default (object, "package_manager", NULL));
+      add_string (builder, "project_id", headless->project_id);
+      add_string (builder, "sandbox_id", json_object_get_string_member (object, "sandbox_id"));
+      end_event (builder);
+    }
+  else
+    {
+      g_print ("%s\n", json_object_get_string_member (object, "preview_url"));
+      g_printerr (_("Preview running; press Ctrl+C to stop it.\n"));
+    }
+}
+
+static void
+server_exited_cb (ForgeSandboxManager *manager,
+                  const char          *project_id,
+                  int                  wait_status,
+                  Headless            *headless)
+{
+  if (!headless->previewing || g_strcmp0 (project_id, headless->project_id) != 0)
+    return;
+
+  /* Until the sandbox manager restarts servers, a dead server ends the run. */
+  report_error (headless, _("The dev server stopped. Open the repository again to restart it."));
+  headless->exit_status = 1;
+  g_main_loop_quit (headless->loop);
+}
+
+static gboolean
+on_stop_signal (gpointer user_data)
+{
+  Headless *headless = user_data;
+
+  forge_workflow_engine_cancel_all (headless->engine);
+  g_main_loop_quit (headless->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static guint
+setting_or_default (const char *key,
+                    guint       fallback)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+
+  /* Headless runs often happen without the schema installed. */
+  if (source == NULL || (schema = g_settings_schema_source_lookup (source, APP_ID, TRUE)) == NULL)
+    return fallback;
+
+  settings = g_settings_new (APP_ID);
+  return g_settings_get_uint (settings, key);
+}
+
 int
 forge_headless_main (int    argc,
                      char **argv)
 {
-  g_printerr ("%s\n", _("Headless mode is not available in this build yet."));
-  return 1;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeCloneAndPreview) workflow = NULL;
+  g_auto(GStrv) remaining = NULL;
+  gboolean headless_flag = FALSE;
+  gboolean json = FALSE;
+  int keepalive_interval = -1;
+  int sandbox_timeout = -1;
+  int server_timeout = -1;
+  Headless headless = { 0 };
+  guint sigint_id, sigterm_id;
+  GOptionEntry entries[] = {
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless_flag, N_("Run without a window"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print events as JSON lines"), NULL },
+    { "keepalive-interval", 0, 0, G_OPTION_ARG_INT, &keepalive_interval, N_("Seconds between sandbox health checks"), N_("SECONDS") },
+    { "sandbox-timeout", 0, 0, G_OPTION_ARG_INT, &sandbox_timeout, N_("Seconds a sandbox lives without a keepalive"), N_("SECONDS") },
+    { "server-timeout", 0, 0, G_OPTION_ARG_INT, &server_timeout, N_("Seconds to wait for the dev server to answer"), N_("SECONDS") },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &remaining, NULL, N_("REPOSITORY-URL") },
+    { NULL }
+  };
+
+  context = g_option_context_new (_("REPOSITORY-URL — preview a repository without a window"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("forge-preview: %s\n", error->message);
+      return 2;
+    }
+
+  if (remaining == NULL || g_strv_length (remaining) != 1)
+    {
+      g_printerr ("forge-preview: %s\n", _("give exactly one repository URL, e.g. forge-preview --headless --json owner/repo"));
+      return 2;
+    }
+
+  headless.json = json;
+  headless.loop = g_main_loop_new (NULL, FALSE);
+  headless.store = forge_project_store_new (NULL);
+  headless.manager = forge_sandbox_manager_new ();
+  headless.engine = forge_workflow_engine_new ();
+
+  if (!forge_project_store_load (headless.store, &error))
+    {
+      g_printerr ("forge-preview: %s\n", error->message);
+      g_clear_error (&error);
+    }
+
+  workflow = forge_clone_and_preview_new (headless.store, headless.manager);
+  forge_clone_and_preview_set_server_timeout (workflow, server_timeout > 0 ? (guint) server_timeout
+                                                        : setting_or_default ("server-start-timeout", 1200));
+  forge_clone_and_preview_set_sandbox_timeout (workflow, sandbox_timeout > 0 ? (guint) sandbox_timeout
+                                                         : setting_or_default ("sandbox-timeout", 600));
+  forge_clone_and_preview_register (workflow, headless.engine);
+  (void) keepalive_interval;
+
+  g_signal_connect (headless.engine, "step", G_CALLBACK (step_cb), &headless);
+  g_signal_connect (headless.engine, "log", G_CALLBACK (log_cb), &headless);
+  g_signal_connect (headless.engine, "run-finished", G_CALLBACK (run_finished_cb), &headless);
+  g_signal_connect (headless.manager, "server-exited", G_CALLBACK (server_exited_cb), &headless);
+
+  sigint_id = g_unix_signal_add (SIGINT, on_stop_signal, &headless);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_stop_signal, &headless);
+
+  headless.run_id = forge_clone_and_preview_start (headless.engine, headless.store, remaining[0],
+                                                   &headless.project_id, &error);
+  if (headless.run_id == NULL)
+    {
+      report_error (&headless, error->message);
+      headless.exit_status = 1;
+    }
+  else
+    {
+      if (json)
+        {
+          JsonBuilder *builder = begin_event ("run");
+
+          add_string (builder, "run_id", headless.run_id);
+          add_string (builder, "project_id", headless.project_id);
+          end_event (builder);
+        }
+
+      g_main_loop_run (headless.loop);
+
+      /* A stop signal during the run: wait for its steps to wind down so
+       * nothing it started is left behind. */
+      while (forge_workflow_engine_get_n_active (headless.engine) > 0)
+        g_main_context_iteration (NULL, TRUE);
+    }
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+
+  forge_sandbox_manager_stop_all (headless.manager);
+  if (headless.previewing && headless.project_id != NULL)
+    {
+      ForgeProject *project = forge_project_store_lookup (headless.store, headless.project_id);
+
+      if (project != NULL && headless.exit_status == 0)
+        forge_project_set_status (project, FORGE_PROJECT_STATUS_STOPPED);
+    }
+
+  g_clear_object (&workflow);
+  g_clear_object (&headless.engine);
+  g_clear_object (&headless.manager);
+  forge_project_store_save (headless.store, NULL);
+  g_clear_object (&headless.store);
+  g_clear_pointer (&headless.loop, g_main_loop_unref);
+  g_free (headless.run_id);
+  g_free (headless.project_id);
+
+  return headless.exit_status;
 }

@@ -1,0 +1,870 @@
+/* forge-clone-and-preview.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <sys/wait.h>
+
+#include "forge-clone-and-preview.h"
+#include "forge-framework.h"
+#include "forge-git.h"
+#include "forge-local-sandbox.h"
+#include "forge-secrets.h"
+#include "forge-util.h"
+
+#define LOG_TAIL_LINES       20
+#define PROBE_INTERVAL_MS    100
+#define PORT_ATTEMPTS        3
+#define SANDBOX_HOST         "127.0.0.1"
+
+struct _ForgeCloneAndPreview
+{
+  GObject              parent_instance;
+  ForgeProjectStore   *store;
+  ForgeSandboxManager *manager;
+  guint                server_timeout;
+  guint                sandbox_timeout;
+};
+
+G_DEFINE_FINAL_TYPE (ForgeCloneAndPreview, forge_clone_and_preview, G_TYPE_OBJECT)
+
+/* What one run carries between its steps, beside the journaled outputs.
+ * Live objects (the sandbox) are never step outputs: they do not survive
+ * the process, so a step that needs one makes it. */
+typedef struct
+{
+  ForgeCloneAndPreview *self;
+  char                 *project_id;
+  char                 *repo_url;
+  char                 *workspace_dir;
+  char                 *repo_dir;
+  JsonNode             *integration;
+  JsonNode             *clone;
+  ForgeFramework       *framework;
+  ForgeSandbox         *sandbox;
+
+  GMutex                tail_mutex;
+  GQueue                tail;         /* last lines of the current command */
+  ForgeStepContext     *ctx;
+  const char           *stream;
+  char                 *printed_url;  /* the dev server's own "Local:" URL */
+  gint64                last_progress;
+} Run;
+
+static void
+run_clear_tail (Run *run)
+{
+  g_mutex_lock (&run->tail_mutex);
+  g_queue_clear_full (&run->tail, g_free);
+  g_clear_pointer (&run->printed_url, g_free);
+  g_mutex_unlock (&run->tail_mutex);
+}
+
+static void
+run_free (Run *run)
+{
+  run_clear_tail (run);
+  g_mutex_clear (&run->tail_mutex);
+  g_free (run->project_id);
+  g_free (run->repo_url);
+  g_free (run->workspace_dir);
+  g_free (run->repo_dir);
+  g_clear_pointer (&run->integration, json_node_unref);
+  g_clear_pointer (&run->clone, json_node_unref);
+  g_clear_object (&run->framework);
+  g_clear_object (&run->sandbox);
+  g_free (run);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
+
+static char *
+run_dup_tail (Run *run)
+{
+  GString *text = g_string_new (NULL);
+
+  g_mutex_lock (&run->tail_mutex);
+  for (GList *l = run->tail.head; l != NULL; l = l->next)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, l->data);
+    }
+  g_mutex_unlock (&run->tail_mutex);
+
+  return g_string_free (text, FALSE);
+}
+
+static char *
+run_dup_last_line (Run *run)
+{
+  char *line = NULL;
+
+  g_mutex_lock (&run->tail_mutex);
+  for (GList *l = run->tail.tail; l != NULL && line == NULL; l = l->prev)
+    if (*(const char *) l->data != '\0')
+      line = g_strdup (l->data);
+  g_mutex_unlock (&run->tail_mutex);
+
+  return line;
+}
+
+static gboolean
+run_tail_contains (Run        *run,
+                   const char *needle)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&run->tail_mutex);
+  for (GList *l = run->tail.head; l != NULL && !found; l = l->next)
+    found = strstr (l->data, needle) != NULL;
+  g_mutex_unlock (&run->tail_mutex);
+
+  return found;
+}
+
+/* Called from the sandbox's reader threads. */
+static void
+command_line_cb (ForgeSandboxStream  stream,
+                 const char         *line,
+                 gpointer            user_data)
+{
+  Run *run = user_data;
+  g_autofree char *plain = forge_strip_ansi (line);
+  g_autofree char *url = NULL;
+
+  if (g_str_equal (run->stream, "server"))
+    url = forge_find_local_url (plain);
+
+  g_mutex_lock (&run->tail_mutex);
+  g_queue_push_tail (&run->tail, g_strdup (plain));
+  while (run->tail.length > LOG_TAIL_LINES)
+    g_free (g_queue_pop_head (&run->tail));
+  if (url != NULL && run->printed_url == NULL)
+    run->printed_url = g_steal_pointer (&url);
+  g_mutex_unlock (&run->tail_mutex);
+
+  forge_step_context_log (run->ctx, run->stream, plain);
+}
+
+static void
+forge_clone_and_preview_dispose (GObject *object)
+{
+  ForgeCloneAndPreview *self = FORGE_CLONE_AND_PREVIEW (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->manager);
+
+  G_OBJECT_CLASS (forge_clone_and_preview_parent_class)->dispose (object);
+}
+
+static void
+forge_clone_and_preview_class_init (ForgeCloneAndPreviewClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = forge_clone_and_preview_dispose;
+}
+
+static void
+forge_clone_and_preview_init (ForgeCloneAndPreview *self)
+{
+  self->server_timeout = 1200;
+  self->sandbox_timeout = 600;
+}
+
+ForgeCloneAndPreview *
+forge_clone_and_preview_new (ForgeProjectStore   *store,
+                             ForgeSandboxManager *manager)
+{
+  ForgeCloneAndPreview *self = g_object_new (FORGE_TYPE_CLONE_AND_PREVIEW, NULL);
+
+  self->store = g_object_ref (store);
+  self->manager = g_object_ref (manager);
+
+  return self;
+}
+
+void
+forge_clone_and_preview_set_server_timeout (ForgeCloneAndPreview *self,
+                                            guint                 seconds)
+{
+  g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
+  self->server_timeout = MAX (seconds, 1);
+}
+
+void
+forge_clone_and_preview_set_sandbox_timeout (ForgeCloneAndPreview *self,
+                                             guint                 seconds)
+{
+  g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
+  self->sandbox_timeout = MAX (seconds, 1);
+}
+
+static JsonNode *
+object_node (JsonObject *object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+static void
+make_non_retriable (GError **error)
+{
+  if (error == NULL || *error == NULL)
+    return;
+
+  (*error)->domain = FORGE_WORKFLOW_ERROR;
+  (*error)->code = FORGE_WORKFLOW_ERROR_NON_RETRIABLE;
+}
+
+/* get-github-integration: only whether a token exists goes into the
+ * journal; the token itself is read again, in memory, by the clone. */
+static JsonNode *
+get_github_integration (ForgeStepContext  *ctx,
+                        gpointer           user_data,
+                        GError           **error)
+{
+  Run *run = user_data;
+  g_autofree char *host = forge_git_dup_host (run->repo_url);
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *object = json_object_new ();
+  char *token = NULL;
+
+  if (host != NULL)
+    token = forge_secrets_lookup_token (host, forge_step_context_get_cancellable (ctx), &local_error);
+  if (local_error != NULL)
+    g_debug ("No token for %s: %s", host, local_error->message);
+
+  json_object_set_string_member (object, "host", host);
+  json_object_set_boolean_member (object, "has_token", token != NULL);
+  forge_secrets_free_token (token);
+
+  return object_node (object);
+}
+
+static void
+clone_progress_cb (ForgeGitPhase  phase,
+                   guint64        current,
+                   guint64        total,
+                   guint64        bytes,
+                   gpointer       user_data)
+{
+  Run *run = user_data;
+  g_autofree char *text = NULL;
+  g_autofree char *size = NULL;
+  double fraction = total > 0 ? (double) current / (double) total : -1.0;
+
+  switch (phase)
+    {
+    case FORGE_GIT_PHASE_RECEIVING:
+      size = g_format_size (bytes);
+      text = g_strdup_printf (_("Receiving objects: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " (%s)"),
+                              current, total, size);
+      break;
+
+    case FORGE_GIT_PHASE_RESOLVING:
+      text = g_strdup_printf (_("Resolving deltas: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT), current, total);
+      break;
+
+    case FORGE_GIT_PHASE_CHECKOUT:
+    default:
+      text = g_strdup_printf (_("Checking out files: %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT), current, total);
+      break;
+    }
+
+  forge_step_context_progress (run->ctx, fraction, text);
+}
+
+static JsonNode *
+clone_repository (ForgeStepContext  *ctx,
+                  gpointer           user_data,
+                  GError           **error)
+{
+  Run *run = user_data;
+  g_autofree char *head = NULL;
+  g_autofree char *host = forge_git_dup_host (run->repo_url);
+  char *token = NULL;
+  JsonObject *object;
+  gboolean ok;
+
+  if (host != NULL && json_object_get_boolean_member_with_default (json_node_get_object (run->integration), "has_token", FALSE))
+    token = forge_secrets_lookup_token (host, forge_step_context_get_cancellable (ctx), NULL);
+
+  if (g_mkdir_with_parents (run->workspace_dir, 0700) != 0)
+    {
+      g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
+                   _("Could not create the project folder %s: %s"), run->workspace_dir, g_strerror (errno));
+      forge_secrets_free_token (token);
+      return NULL;
+    }
+
+  ok = forge_git_clone_or_update (run->repo_url, run->repo_dir, token,
+                                  clone_progress_cb, run, &head,
+                                  forge_step_context_get_cancellable (ctx), error);
+  forge_secrets_free_token (token);
+
+  if (!ok)
+    {
+      if (error != NULL && *error != NULL && (*error)->domain == FORGE_GIT_ERROR &&
+          ((*error)->code == FORGE_GIT_ERROR_INVALID_URL ||
+           (*error)->code == FORGE_GIT_ERROR_NOT_FOUND ||
+           (*error)->code == FORGE_GIT_ERROR_AUTH_REQUIRED ||
+           (*error)->code == FORGE_GIT_ERROR_DISK_FULL))
+        make_non_retriable (error);
+      return NULL;
+    }
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "repo_dir", run->repo_dir);
+  json_object_set_string_member (object, "head", head);
+  return object_node (object);
+}
+
+static JsonNode *
+detect_framework (ForgeStepContext  *ctx,
+                  gpointer           user_data,
+                  GError           **error)
+{
+  Run *run = user_data;
+  g_autoptr(ForgeFramework) framework = forge_framework_detect (run->repo_dir, error);
+
+  if (framework == NULL)
+    {
+      if (error != NULL && *error != NULL && (*error)->domain == FORGE_FRAMEWORK_ERROR)
+        make_non_retriable (error);
+      return NULL;
+    }
+
+  return forge_framework_to_json (framework);
+}
+
+static char *
+sandbox_home_dir (void)
+{
+  g_autofree char *cache = forge_cache_dir ();
+
+  return g_build_filename (cache, "sandbox-home", NULL);
+}
+
+/* The sandbox is made on demand: a resumed run finds none. */
+static ForgeSandbox *
+ensure_sandbox (Run     *run,
+                GError **error)
+{
+  g_autofree char *home = NULL;
+
+  if (run->sandbox != NULL && forge_sandbox_is_running (run->sandbox))
+    return run->sandbox;
+
+  g_clear_object (&run->sandbox);
+  home = sandbox_home_dir ();
+  if (g_mkdir_with_parents (home, 0700) != 0)
+    {
+      g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
+                   _("Could not create the sandbox home %s: %s"), home, g_strerror (errno));
+      return NULL;
+    }
+
+  run->sandbox = FORGE_SANDBOX (forge_local_sandbox_new (run->repo_dir, home, run->self->sandbox_timeout, error));
+  return run->sandbox;
+}
+
+/* What makes an install reusable: the lockfile (or package.json when there
+ * is none) and the command that installed it. */
+static char *
+install_fingerprint (Run *run)
+{
+  const char *lockfile = forge_framework_get_lockfile (run->framework);
+  g_autofree char *path = g_build_filename (run->repo_dir, lockfile ? lockfile : "package.json", NULL);
+  g_autofree char *sum = forge_checksum_file (path);
+  g_auto(GStrv) argv = forge_framework_dup_install_argv (run->framework);
+  g_autofree char *command = argv ? g_strjoinv (" ", argv) : g_strdup ("");
+
+  if (sum == NULL)
+    return NULL;
+
+  return g_strdup_printf ("%s %s", sum, command);
+}
+
+static char *
+install_stamp_path (Run *run)
+{
+  return g_build_filename (run->workspace_dir, "install-stamp", NULL);
+}
+
+static JsonNode *
+install_dependencies (ForgeStepContext  *ctx,
+                      gpointer           user_data,
+                      GError           **error)
+{
+  Run *run = user_data;
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *stamp_path = install_stamp_path (run);
+  g_autofree char *stamp = NULL;
+  g_autofree char *node_modules = g_build_filename (run->repo_dir, "node_modules", NULL);
+  g_auto(GStrv) argv = NULL;
+  g_autofree char *command = NULL;
+  JsonObject *object = json_object_new ();
+  ForgeSandbox *sandbox;
+  int status = 0;
+  gint64 started = g_get_monotonic_time ();
+
+  if (!forge_framework_needs_install (run->framework))
+    {
+      json_object_set_boolean_member (object, "skipped", TRUE);
+      json_object_set_string_member (object, "reason", "nothing to install");
+      return object_node (object);
+    }
+
+  fingerprint = install_fingerprint (run);
+  if (fingerprint != NULL &&
+      g_file_test (node_modules, G_FILE_TEST_IS_DIR) &&
+      g_file_get_contents (stamp_path, &stamp, NULL, NULL) &&
+      g_str_equal (g_strstrip (stamp), fingerprint))
+    {
+      forge_step_context_log (ctx, "install", _("Dependencies are in sync with the lockfile; nothing to install."));
+      json_object_set_boolean_member (object, "skipped", TRUE);
+      json_object_set_string_member (object, "reason", "in sync");
+      json_object_set_string_member (object, "fingerprint", fingerprint);
+      return object_node (object);
+    }
+
+  sandbox = ensure_sandbox (run, error);
+  if (sandbox == NULL)
+    {
+      json_object_unref (object);
+      return NULL;
+    }
+
+  /* A stale stamp must not survive a failed install. */
+  g_remove (stamp_path);
+
+  argv = forge_framework_dup_install_argv (run->framework);
+  command = g_strjoinv (" ", argv);
+  forge_step_context_log (ctx, "install", command);
+
+  run_clear_tail (run);
+  run->stream = "install";
+  if (!forge_sandbox_run_sync (sandbox, (const char * const *) argv, NULL, FORGE_SANDBOX_REPO_DIR,
+                               command_line_cb, run, &status,
+                               forge_step_context_get_cancellable (ctx), error))
+    {
+      json_object_unref (object);
+      return NULL;
+    }
+
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      g_autofree char *last = run_dup_last_line (run);
+      int code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+
+      g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
+                   _("“%s” failed (exit %d)%s%s. Check the log, fix the repository or your network, and try again."),
+                   command, code, last ? ": " : "", last ? last : "");
+      json_object_unref (object);
+      return NULL;
+    }
+
+  if (fingerprint != NULL)
+    forge_write_file_atomic (stamp_path, fingerprint, -1, NULL);
+
+  json_object_set_boolean_member (object, "skipped", FALSE);
+  json_object_set_string_member (object, "command", command);
+  json_object_set_int_member (object, "duration_ms", (g_get_monotonic_time () - started) / 1000);
+  if (fingerprint != NULL)
+    json_object_set_string_member (object, "fingerprint", fingerprint);
+  return object_node (object);
+}
+
+static char *
+with_host (const char *url,
+           const char *host)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GUri) changed = NULL;
+
+  if (uri == NULL)
+    return NULL;
+
+  changed = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, host,
+                         g_uri_get_port (uri), g_uri_get_path (uri), g_uri_get_query (uri), NULL);
+  return g_uri_to_string (changed);
+}
+
+/* Any HTTP answer means the server is up (a 404 or a 302 is fine: the
+ * preview shows what the app serves). */
+static gboolean
+probe (SoupSession  *session,
+       const char   *url,
+       GCancellable *cancellable)
+{
+  g_autoptr(SoupMessage) message = soup_message_new (SOUP_METHOD_GET, url);
+  g_autoptr(GInputStream) stream = NULL;
+
+  if (message == NULL)
+    return FALSE;
+
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
+  stream = soup_session_send (session, message, cancellable, NULL);
+  if (stream == NULL)
+    return FALSE;
+
+  g_input_stream_close (stream, NULL, NULL);
+  return soup_message_get_status (message) >= 100;
+}
+
+typedef enum
+{
+  SERVER_READY,
+  SERVER_EXITED,
+  SERVER_TIMED_OUT,
+  SERVER_CANCELLED,
+} ServerOutcome;
+
+static ServerOutcome
+wait_for_server (Run                  *run,
+                 ForgeSandboxProcess  *process,
+                 guint                 port,
+                 char                **ready_url)
+{
+  GCancellable *cancellable = forge_step_context_get_cancellable (run->ctx);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 2, "idle-timeout", 1, NULL);
+  gint64 deadline = g_get_monotonic_time () + (gint64) run->self->server_timeout * G_USEC_PER_SEC;
+  g_autofree char *ipv4 = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  g_autofree char *ipv6 = g_strdup_printf ("http://[::1]:%u/", port);
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autofree char *printed = NULL;
+      g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+
+      if (g_cancellable_is_cancelled (cancellable))
+        return SERVER_CANCELLED;
+      if (!forge_sandbox_process_is_running (process))
+        return SERVER_EXITED;
+
+      g_mutex_lock (&run->tail_mutex);
+      printed = g_strdup (run->printed_url);
+      g_mutex_unlock (&run->tail_mutex);
+
+      /* The printed URL carries a base path and the real port when the
+       * tool moved; "localhost" may be either address family. */
+      if (printed != NULL)
+        {
+          g_ptr_array_add (candidates, with_host (printed, "127.0.0.1"));
+          g_ptr_array_add (candidates, with_host (printed, "::1"));
+        }
+      g_ptr_array_add (candidates, g_strdup (ipv4));
+      g_ptr_array_add (candidates, g_strdup (ipv6));
+
+      for (guint i = 0; i < candidates->len; i++)
+        {
+          const char *url = g_ptr_array_index (candidates, i);
+
+          if (url != NULL && probe (session, url, cancellable))
+            {
+              *ready_url = g_strdup (url);
+              return SERVER_READY;
+            }
+        }
+
+      forge_sandbox_process_wait (process, PROBE_INTERVAL_MS, cancellable);
+    }
+
+  return SERVER_TIMED_OUT;
+}
+
+static gboolean
+exited_for_busy_port (Run *run)
+{
+  return run_tail_contains (run, "EADDRINUSE") ||
+         run_tail_contains (run, "already in use") ||
+         run_tail_contains (run, "is in use");
+}
+
+static JsonNode *
+start_preview_server (ForgeStepContext  *ctx,
+                      gpointer           user_data,
+                      GError           **error)
+{
+  Run *run = user_data;
+  ForgeSandbox *sandbox;
+
+  sandbox = ensure_sandbox (run, error);
+  if (sandbox == NULL)
+    return NULL;
+
+  for (guint attempt = 1; attempt <= PORT_ATTEMPTS; attempt++)
+    {
+      g_autoptr(ForgeSandboxProcess) process = NULL;
+      g_auto(GStrv) argv = NULL;
+      g_auto(GStrv) env = NULL;
+      g_autofree char *command = NULL;
+      g_autofree char *ready_url = NULL;
+      g_autofree char *tail = NULL;
+      ServerOutcome outcome;
+      guint port;
+
+      port = forge_pick_free_port (error);
+      if (port == 0)
+        return NULL;
+
+      argv = forge_framework_dup_dev_argv (run->framework, SANDBOX_HOST, port);
+      env = forge_framework_dup_dev_env (run->framework, SANDBOX_HOST, port);
+      command = g_strjoinv (" ", argv);
+      forge_step_context_log (ctx, "server", command);
+
+      run_clear_tail (run);
+      run->stream = "server";
+      process = forge_sandbox_spawn (sandbox, (const char * const *) argv, (const char * const *) env,
+                                     FORGE_SANDBOX_REPO_DIR, command_line_cb, run, NULL, error);
+      if (process == NULL)
+        return NULL;
+
+      outcome = wait_for_server (run, process, port, &ready_url);
+
+      if (outcome == SERVER_READY)
+        {
+          JsonObject *object = json_object_new ();
+
+          forge_sandbox_manager_adopt (run->self->manager, run->project_id, sandbox, process, ready_url);
+
+          json_object_set_string_member (object, "url", ready_url);
+          json_object_set_int_member (object, "port", port);
+          json_object_set_string_member (object, "sandbox_id", forge_sandbox_get_id (sandbox));
+          json_object_set_string_member (object, "command", command);
+          return object_node (object);
+        }
+
+      forge_sandbox_process_kill (process);
+
+      if (outcome == SERVER_CANCELLED)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+          return NULL;
+        }
+
+      tail = run_dup_tail (run);
+
+      if (outcome == SERVER_TIMED_OUT)
+        {
+          g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
+                       _("The dev server (“%s”) did not answer within %u seconds. Check the log, then try again or raise the limit in Preferences.\n%s"),
+                       command, run->self->server_timeout, tail);
+          return NULL;
+        }
+
+      if (exited_for_busy_port (run) && attempt < PORT_ATTEMPTS)
+        {
+          forge_step_context_log (ctx, "server", _("The port was taken; trying another one."));
+          continue;
+        }
+
+      {
+        int status = forge_sandbox_process_get_status (process);
+        int code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+
+        g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
+                     _("The dev server (“%s”) exited with status %d before answering. Check the log below, fix the repository and try again.\n%s"),
+                     command, code, tail);
+        return NULL;
+      }
+    }
+
+  g_assert_not_reached ();
+  return NULL;
+}
+
+typedef struct
+{
+  Run      *run;
+  JsonNode *server;
+} UpdateData;
+
+static JsonNode *
+update_project (ForgeStepContext  *ctx,
+                gpointer           user_data,
+                GError           **error)
+{
+  UpdateData *data = user_data;
+  Run *run = data->run;
+  JsonObject *server = json_node_get_object (data->server);
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autofree char *owner = NULL;
+  g_autofree char *repo = NULL;
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (changes, "status", "deployed");
+  json_object_set_string_member (changes, "preview_url", json_object_get_string_member (server, "url"));
+  json_object_set_string_member (changes, "sandbox_id", json_object_get_string_member (server, "sandbox_id"));
+  json_object_set_string_member (changes, "framework", forge_framework_get_id (run->framework));
+  json_object_set_string_member (changes, "package_manager", forge_framework_get_package_manager (run->framework));
+  json_object_set_null_member (changes, "last_error");
+  if (forge_git_parse_owner_repo (run->repo_url, &owner, &repo))
+    {
+      g_autofree char *owner_repo = g_strdup_printf ("%s/%s", owner, repo);
+      json_object_set_string_member (changes, "owner_repo", owner_repo);
+    }
+
+  forge_project_store_update_from_thread (run->self->store, run->project_id, changes);
+
+  json_object_set_string_member (object, "status", "deployed");
+  return object_node (object);
+}
+
+static void
+mark_failed (Run          *run,
+             const GError *error)
+{
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autofree char *first_line = g_strdup (error->message);
+  char *newline = strchr (first_line, '\n');
+
+  if (newline != NULL)
+    *newline = '\0';
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    json_object_set_string_member (changes, "status", "stopped");
+  else
+    {
+      json_object_set_string_member (changes, "status", "failed");
+      json_object_set_string_member (changes, "last_error", first_line);
+    }
+  forge_project_store_update_from_thread (run->self->store, run->project_id, changes);
+}
+
+static JsonNode *
+clone_and_preview (ForgeStepContext  *ctx,
+                   JsonNode          *event_data,
+                   gpointer           user_data,
+                   GError           **error)
+{
+  ForgeCloneAndPreview *self = user_data;
+  g_autoptr(Run) run = g_new0 (Run, 1);
+  g_autoptr(JsonNode) framework_node = NULL;
+  g_autoptr(JsonNode) install = NULL;
+  g_autoptr(JsonNode) server = NULL;
+  g_autoptr(JsonNode) updated = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *data;
+  JsonObject *output;
+  UpdateData update_data;
+
+  if (event_data == NULL || !JSON_NODE_HOLDS_OBJECT (event_data))
+    {
+      g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                           "The clone-and-preview event carries no data");
+      return NULL;
+    }
+
+  data = json_node_get_object (event_data);
+  run->self = self;
+  run->ctx = ctx;
+  run->stream = "install";
+  g_mutex_init (&run->tail_mutex);
+  g_queue_init (&run->tail);
+  run->project_id = g_strdup (json_object_get_string_member_with_default (data, "project_id", NULL));
+  run->repo_url = g_strdup (json_object_get_string_member_with_default (data, "repo_url", NULL));
+  if (run->project_id == NULL || run->repo_url == NULL)
+    {
+      g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                           "The clone-and-preview event needs a project_id and a repo_url");
+      return NULL;
+    }
+  run->workspace_dir = forge_project_workspace_dir_for_id (run->project_id);
+  run->repo_dir = g_build_filename (run->workspace_dir, "repo", NULL);
+
+  if (!(run->integration = forge_step_run (ctx, "get-github-integration", get_github_integration, run, &local_error)) ||
+      !(run->clone = forge_step_run (ctx, "clone-repository", clone_repository, run, &local_error)) ||
+      !(framework_node = forge_step_run (ctx, "detect-framework", detect_framework, run, &local_error)) ||
+      !(run->framework = forge_framework_new_from_json (framework_node, &local_error)) ||
+      !(install = forge_step_run (ctx, "install-dependencies", install_dependencies, run, &local_error)) ||
+      !(server = forge_step_run (ctx, "start-preview-server", start_preview_server, run, &local_error)))
+    goto failed;
+
+  update_data.run = run;
+  update_data.server = server;
+  if (!(updated = forge_step_run (ctx, "update-project", update_project, &update_data, &local_error)))
+    goto failed;
+
+  /* The manager owns the sandbox from here on. */
+  g_clear_object (&run->sandbox);
+
+  output = json_object_new ();
+  json_object_set_string_member (output, "project_id", run->project_id);
+  json_object_set_string_member (output, "preview_url", json_object_get_string_member (json_node_get_object (server), "url"));
+  json_object_set_string_member (output, "sandbox_id", json_object_get_string_member (json_node_get_object (server), "sandbox_id"));
+  json_object_set_string_member (output, "framework", forge_framework_get_id (run->framework));
+  json_object_set_string_member (output, "package_manager", forge_framework_get_package_manager (run->framework));
+  return object_node (output);
+
+failed:
+  /* Nothing the run started may outlive it. */
+  if (run->sandbox != NULL)
+    {
+      g_autoptr(ForgeSandbox) adopted = forge_sandbox_manager_dup_sandbox (self->manager, run->project_id);
+
+      if (adopted != run->sandbox)
+        forge_sandbox_kill (run->sandbox);
+    }
+  mark_failed (run, local_error);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
+}
+
+void
+forge_clone_and_preview_register (ForgeCloneAndPreview *self,
+                                  ForgeWorkflowEngine  *engine)
+{
+  g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
+  g_return_if_fail (FORGE_IS_WORKFLOW_ENGINE (engine));
+
+  forge_workflow_engine_register (engine,
+                                  FORGE_CLONE_AND_PREVIEW_FUNCTION,
+                                  FORGE_CLONE_AND_PREVIEW_EVENT,
+                                  clone_and_preview,
+                                  g_object_ref (self),
+                                  g_object_unref);
+}
+
+char *
+forge_clone_and_preview_start (ForgeWorkflowEngine  *engine,
+                               ForgeProjectStore    *store,
+                               const char           *repo_url,
+                               char                **project_id,
+                               GError              **error)
+{
+  g_autofree char *normalized = NULL;
+  g_autoptr(JsonObject) reset = json_object_new ();
+  g_autoptr(JsonNode) data = NULL;
+  JsonObject *object;
+  ForgeProject *project;
+
+  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (engine), NULL);
+  g_return_val_if_fail (FORGE_IS_PROJECT_STORE (store), NULL);
+
+  normalized = forge_git_normalize_url (repo_url, error);
+  if (normalized == NULL)
+    return NULL;
+
+  project = forge_project_store_ensure (store, normalized);
+  json_object_set_string_member (reset, "status", "generating");
+  json_object_set_null_member (reset, "last_error");
+  forge_project_store_update (store, forge_project_get_id (project), reset);
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "project_id", forge_project_get_id (project));
+  json_object_set_string_member (object, "repo_url", normalized);
+  data = object_node (object);
+
+  if (project_id != NULL)
+    *project_id = g_strdup (forge_project_get_id (project));
+
+  return forge_workflow_engine_send (engine, FORGE_CLONE_AND_PREVIEW_EVENT, data);
+}

@@ -1,0 +1,46 @@
+/* forge-clone-and-preview.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "forge-project-store.h"
+#include "forge-sandbox-manager.h"
+#include "forge-workflow-engine.h"
+
+G_BEGIN_DECLS
+
+#define FORGE_CLONE_AND_PREVIEW_FUNCTION "clone-and-preview-repository"
+#define FORGE_CLONE_AND_PREVIEW_EVENT    "github/clone-and-preview"
+
+#define FORGE_TYPE_CLONE_AND_PREVIEW (forge_clone_and_preview_get_type ())
+
+G_DECLARE_FINAL_TYPE (ForgeCloneAndPreview, forge_clone_and_preview, FORGE, CLONE_AND_PREVIEW, GObject)
+
+/* The workflow that takes a repository URL to a running preview:
+ * get-github-integration → clone-repository → detect-framework →
+ * install-dependencies → start-preview-server → update-project.
+ * Event data: {"project_id": …, "repo_url": …}. Output: {"preview_url",
+ * "framework", "package_manager", "sandbox_id"}. */
+ForgeCloneAndPreview *forge_clone_and_preview_new                    (ForgeProjectStore    *store,
+                                                                      ForgeSandboxManager  *manager);
+void                  forge_clone_and_preview_register               (ForgeCloneAndPreview *self,
+                                                                      ForgeWorkflowEngine  *engine);
+/* Seconds to wait for the dev server's first answer (default 1200). */
+void                  forge_clone_and_preview_set_server_timeout     (ForgeCloneAndPreview *self,
+                                                                      guint                 seconds);
+/* Seconds a sandbox lives without a keepalive (default 600). */
+void                  forge_clone_and_preview_set_sandbox_timeout    (ForgeCloneAndPreview *self,
+                                                                      guint                 seconds);
+
+/* Normalizes repo_url, creates the project (or finds it by URL), marks it
+ * generating and sends the event. Returns the run id; fails only on a
+ * malformed URL. */
+char                 *forge_clone_and_preview_start                  (ForgeWorkflowEngine  *engine,
+                                                                      ForgeProjectStore    *store,
+                                                                      const char           *repo_url,
+                                                                      char                **project_id,
+                                                                      GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,448 @@
+/* forge-project.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "forge-project.h"
+#include "forge-util.h"
+
+/* String properties come first so one table drives properties, JSON and
+ * storage alike. */
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_NAME,
+  PROP_REPO_URL,
+  PROP_OWNER_REPO,
+  PROP_FRAMEWORK,
+  PROP_PACKAGE_MANAGER,
+  PROP_SANDBOX_ID,
+  PROP_PREVIEW_URL,
+  PROP_LAST_PATH,
+  PROP_LAST_ERROR,
+  N_STRING_PROPS,
+  PROP_STATUS = N_STRING_PROPS,
+  PROP_CREATED,
+  PROP_UPDATED,
+  N_PROPS
+};
+
+static const char *json_names[N_PROPS] = {
+  [PROP_ID] = "id",
+  [PROP_NAME] = "name",
+  [PROP_REPO_URL] = "repo_url",
+  [PROP_OWNER_REPO] = "owner_repo",
+  [PROP_FRAMEWORK] = "framework",
+  [PROP_PACKAGE_MANAGER] = "package_manager",
+  [PROP_SANDBOX_ID] = "sandbox_id",
+  [PROP_PREVIEW_URL] = "preview_url",
+  [PROP_LAST_PATH] = "last_path",
+  [PROP_LAST_ERROR] = "last_error",
+  [PROP_STATUS] = "status",
+  [PROP_CREATED] = "created",
+  [PROP_UPDATED] = "updated",
+};
+
+struct _ForgeProject
+{
+  GObject             parent_instance;
+  char               *strings[N_STRING_PROPS];
+  ForgeProjectStatus  status;
+  gint64              created;
+  gint64              updated;
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (ForgeProject, forge_project, G_TYPE_OBJECT)
+
+static const GEnumValue status_values[] = {
+  { FORGE_PROJECT_STATUS_GENERATING, "FORGE_PROJECT_STATUS_GENERATING", "generating" },
+  { FORGE_PROJECT_STATUS_DEPLOYED, "FORGE_PROJECT_STATUS_DEPLOYED", "deployed" },
+  { FORGE_PROJECT_STATUS_FAILED, "FORGE_PROJECT_STATUS_FAILED", "failed" },
+  { FORGE_PROJECT_STATUS_STOPPED, "FORGE_PROJECT_STATUS_STOPPED", "stopped" },
+  { 0, NULL, NULL }
+};
+
+GType
+forge_project_status_get_type (void)
+{
+  static gsize type_id;
+
+  if (g_once_init_enter (&type_id))
+    g_once_init_leave (&type_id, g_enum_register_static ("ForgeProjectStatus", status_values));
+
+  return type_id;
+}
+
+const char *
+forge_project_status_to_string (ForgeProjectStatus status)
+{
+  for (guint i = 0; status_values[i].value_nick != NULL; i++)
+    if ((ForgeProjectStatus) status_values[i].value == status)
+      return status_values[i].value_nick;
+
+  return "failed";
+}
+
+gboolean
+forge_project_status_from_string (const char         *string,
+                                  ForgeProjectStatus *status)
+{
+  for (guint i = 0; string != NULL && status_values[i].value_nick != NULL; i++)
+    {
+      if (g_str_equal (status_values[i].value_nick, string))
+        {
+          *status = status_values[i].value;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static void
+touch (ForgeProject *self)
+{
+  self->updated = g_get_real_time () / G_USEC_PER_SEC;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATED]);
+}
+
+static void
+set_string (ForgeProject *self,
+            guint         prop_id,
+            const char   *value)
+{
+  if (g_strcmp0 (self->strings[prop_id], value) == 0)
+    return;
+
+  g_free (self->strings[prop_id]);
+  self->strings[prop_id] = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static void
+forge_project_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  ForgeProject *self = FORGE_PROJECT (object);
+
+  if (prop_id > PROP_0 && prop_id < N_STRING_PROPS)
+    {
+      g_value_set_string (value, self->strings[prop_id]);
+      return;
+    }
+
+  switch (prop_id)
+    {
+    case PROP_STATUS:
+      g_value_set_enum (value, self->status);
+      break;
+
+    case PROP_CREATED:
+      g_value_set_int64 (value, self->created);
+      break;
+
+    case PROP_UPDATED:
+      g_value_set_int64 (value, self->updated);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+forge_project_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  ForgeProject *self = FORGE_PROJECT (object);
+
+  if (prop_id > PROP_0 && prop_id < N_STRING_PROPS)
+    {
+      set_string (self, prop_id, g_value_get_string (value));
+      return;
+    }
+
+  switch (prop_id)
+    {
+    case PROP_STATUS:
+      forge_project_set_status (self, g_value_get_enum (value));
+      break;
+
+    case PROP_CREATED:
+      self->created = g_value_get_int64 (value);
+      break;
+
+    case PROP_UPDATED:
+      self->updated = g_value_get_int64 (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+forge_project_finalize (GObject *object)
+{
+  ForgeProject *self = FORGE_PROJECT (object);
+
+  for (guint i = 0; i < N_STRING_PROPS; i++)
+    g_free (self->strings[i]);
+
+  G_OBJECT_CLASS (forge_project_parent_class)->finalize (object);
+}
+
+static void
+forge_project_class_init (ForgeProjectClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = forge_project_get_property;
+  object_class->set_property = forge_project_set_property;
+  object_class->finalize = forge_project_finalize;
+
+  for (guint i = PROP_ID; i < N_STRING_PROPS; i++)
+    {
+      g_autofree char *name = g_strdelimit (g_strdup (json_names[i]), "_", '-');
+      GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_NICK | G_PARAM_STATIC_BLURB;
+
+      if (i == PROP_ID)
+        flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_NICK | G_PARAM_STATIC_BLURB;
+
+      /* The names are built at run time, so they must be interned. */
+      properties[i] = g_param_spec_string (g_intern_string (name), NULL, NULL, NULL, flags);
+    }
+
+  properties[PROP_STATUS] =
+    g_param_spec_enum ("status", NULL, NULL,
+                       FORGE_TYPE_PROJECT_STATUS, FORGE_PROJECT_STATUS_GENERATING,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CREATED] =
+    g_param_spec_int64 ("created", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UPDATED] =
+    g_param_spec_int64 ("updated", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+forge_project_init (ForgeProject *self)
+{
+  self->status = FORGE_PROJECT_STATUS_GENERATING;
+}
+
+static char *
+name_from_url (const char *repo_url)
+{
+  g_autofree char *trimmed = g_strdup (repo_url);
+  const char *slash;
+  gsize len = strlen (trimmed);
+
+  while (len > 0 && trimmed[len - 1] == '/')
+    trimmed[--len] = '\0';
+  if (g_str_has_suffix (trimmed, ".git"))
+    trimmed[len - 4] = '\0';
+
+  slash = strrchr (trimmed, '/');
+  if (slash == NULL)
+    slash = strrchr (trimmed, ':');
+
+  return g_strdup (slash != NULL && slash[1] != '\0' ? slash + 1 : trimmed);
+}
+
+ForgeProject *
+forge_project_new (const char *id,
+                   const char *repo_url)
+{
+  ForgeProject *self;
+  g_autofree char *name = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (repo_url != NULL, NULL);
+
+  name = name_from_url (repo_url);
+  self = g_object_new (FORGE_TYPE_PROJECT,
+                       "id", id,
+                       "repo-url", repo_url,
+                       "name", name,
+                       "created", now,
+                       "updated", now,
+                       NULL);
+  return self;
+}
+
+void
+forge_project_apply_json (ForgeProject *self,
+                          JsonObject   *object)
+{
+  g_return_if_fail (FORGE_IS_PROJECT (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  for (guint i = PROP_NAME; i < N_STRING_PROPS; i++)
+    {
+      JsonNode *member = json_object_get_member (object, json_names[i]);
+
+      if (member == NULL)
+        continue;
+      set_string (self, i, JSON_NODE_HOLDS_VALUE (member) ? json_node_get_string (member) : NULL);
+    }
+
+  if (json_object_has_member (object, "status"))
+    {
+      ForgeProjectStatus status;
+
+      if (forge_project_status_from_string (json_object_get_string_member (object, "status"), &status))
+        forge_project_set_status (self, status);
+    }
+
+  if (json_object_has_member (object, "created"))
+    self->created = json_object_get_int_member (object, "created");
+
+  touch (self);
+  if (json_object_has_member (object, "updated"))
+    self->updated = json_object_get_int_member (object, "updated");
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+ForgeProject *
+forge_project_new_from_json (JsonObject  *object,
+                             GError     **error)
+{
+  g_autoptr(ForgeProject) self = NULL;
+  const char *id = json_object_get_string_member_with_default (object, "id", NULL);
+  const char *repo_url = json_object_get_string_member_with_default (object, "repo_url", NULL);
+
+  if (id == NULL || repo_url == NULL || *id == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "A project entry has no id or repository URL");
+      return NULL;
+    }
+
+  self = forge_project_new (id, repo_url);
+  forge_project_apply_json (self, object);
+
+  return g_steal_pointer (&self);
+}
+
+JsonObject *
+forge_project_to_json (ForgeProject *self)
+{
+  JsonObject *object;
+
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), NULL);
+
+  object = json_object_new ();
+  for (guint i = PROP_ID; i < N_STRING_PROPS; i++)
+    {
+      if (self->strings[i] != NULL)
+        json_object_set_string_member (object, json_names[i], self->strings[i]);
+      else
+        json_object_set_null_member (object, json_names[i]);
+    }
+  json_object_set_string_member (object, "status", forge_project_status_to_string (self->status));
+  json_object_set_int_member (object, "created", self->created);
+  json_object_set_int_member (object, "updated", self->updated);
+
+  return object;
+}
+
+#define STRING_GETTER(func, prop) \
+  const char * \
+  forge_project_get_##func (ForgeProject *self) \
+  { \
+    g_return_val_if_fail (FORGE_IS_PROJECT (self), NULL); \
+    return self->strings[prop]; \
+  }
+
+STRING_GETTER (id, PROP_ID)
+STRING_GETTER (name, PROP_NAME)
+STRING_GETTER (repo_url, PROP_REPO_URL)
+STRING_GETTER (owner_repo, PROP_OWNER_REPO)
+STRING_GETTER (framework, PROP_FRAMEWORK)
+STRING_GETTER (package_manager, PROP_PACKAGE_MANAGER)
+STRING_GETTER (sandbox_id, PROP_SANDBOX_ID)
+STRING_GETTER (preview_url, PROP_PREVIEW_URL)
+STRING_GETTER (last_path, PROP_LAST_PATH)
+STRING_GETTER (last_error, PROP_LAST_ERROR)
+
+#undef STRING_GETTER
+
+ForgeProjectStatus
+forge_project_get_status (ForgeProject *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), FORGE_PROJECT_STATUS_FAILED);
+  return self->status;
+}
+
+void
+forge_project_set_status (ForgeProject       *self,
+                          ForgeProjectStatus  status)
+{
+  g_return_if_fail (FORGE_IS_PROJECT (self));
+
+  if (self->status == status)
+    return;
+
+  self->status = status;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+  touch (self);
+}
+
+void
+forge_project_set_last_path (ForgeProject *self,
+                             const char   *last_path)
+{
+  g_return_if_fail (FORGE_IS_PROJECT (self));
+  set_string (self, PROP_LAST_PATH, last_path);
+}
+
+void
+forge_project_set_last_error (ForgeProject *self,
+                              const char   *last_error)
+{
+  g_return_if_fail (FORGE_IS_PROJECT (self));
+  set_string (self, PROP_LAST_ERROR, last_error);
+}
+
+gint64
+forge_project_get_created (ForgeProject *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), 0);
+  return self->created;
+}
+
+gint64
+forge_project_get_updated (ForgeProject *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), 0);
+  return self->updated;
+}
+
+char *
+forge_project_workspace_dir_for_id (const char *project_id)
+{
+  g_autofree char *cache = forge_cache_dir ();
+
+  return g_build_filename (cache, "projects", project_id, NULL);
+}
+
+char *
+forge_project_dup_workspace_dir (ForgeProject *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), NULL);
+  return forge_project_workspace_dir_for_id (self->strings[PROP_ID]);
+}

@@ -1,0 +1,65 @@
+/* forge-project.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  FORGE_PROJECT_STATUS_GENERATING,
+  FORGE_PROJECT_STATUS_DEPLOYED,
+  FORGE_PROJECT_STATUS_FAILED,
+  FORGE_PROJECT_STATUS_STOPPED,
+} ForgeProjectStatus;
+
+#define FORGE_TYPE_PROJECT_STATUS (forge_project_status_get_type ())
+GType               forge_project_status_get_type      (void);
+const char         *forge_project_status_to_string     (ForgeProjectStatus status);
+gboolean            forge_project_status_from_string   (const char        *string,
+                                                        ForgeProjectStatus *status);
+
+#define FORGE_TYPE_PROJECT (forge_project_get_type ())
+
+G_DECLARE_FINAL_TYPE (ForgeProject, forge_project, FORGE, PROJECT, GObject)
+
+/* A project is a repository the user opened, and what became of it.
+ * Main thread only; workers go through ForgeProjectStore. */
+ForgeProject       *forge_project_new                  (const char        *id,
+                                                        const char        *repo_url);
+ForgeProject       *forge_project_new_from_json        (JsonObject        *object,
+                                                        GError           **error);
+JsonObject         *forge_project_to_json              (ForgeProject      *self);
+/* Sets every member present in object (same names as to_json). */
+void                forge_project_apply_json           (ForgeProject      *self,
+                                                        JsonObject        *object);
+
+const char         *forge_project_get_id               (ForgeProject      *self);
+const char         *forge_project_get_name             (ForgeProject      *self);
+const char         *forge_project_get_repo_url         (ForgeProject      *self);
+const char         *forge_project_get_owner_repo       (ForgeProject      *self);
+ForgeProjectStatus  forge_project_get_status           (ForgeProject      *self);
+void                forge_project_set_status           (ForgeProject      *self,
+                                                        ForgeProjectStatus status);
+const char         *forge_project_get_framework        (ForgeProject      *self);
+const char         *forge_project_get_package_manager  (ForgeProject      *self);
+const char         *forge_project_get_sandbox_id       (ForgeProject      *self);
+const char         *forge_project_get_preview_url      (ForgeProject      *self);
+const char         *forge_project_get_last_path        (ForgeProject      *self);
+void                forge_project_set_last_path        (ForgeProject      *self,
+                                                        const char        *last_path);
+const char         *forge_project_get_last_error       (ForgeProject      *self);
+void                forge_project_set_last_error       (ForgeProject      *self,
+                                                        const char        *last_error);
+gint64              forge_project_get_created          (ForgeProject      *self);
+gint64              forge_project_get_updated          (ForgeProject      *self);
+
+/* $XDG_CACHE_HOME/forge-preview/projects/<id>; the clone is its "repo". */
+char               *forge_project_dup_workspace_dir    (ForgeProject      *self);
+char               *forge_project_workspace_dir_for_id (const char        *project_id);
+
+G_END_DECLS

@@ -1,0 +1,38 @@
+/* forge-step-context-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "forge-step-context.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ForgeWorkflowEngine ForgeWorkflowEngine;
+
+ForgeStepContext *_forge_step_context_new (ForgeWorkflowEngine *engine,
+                                           const char          *run_id,
+                                           const char          *function_id,
+                                           JsonNode            *event_data,
+                                           GCancellable        *cancellable);
+
+/* Implemented by the engine: events leave the worker thread here. */
+void _forge_workflow_engine_emit_step     (ForgeWorkflowEngine *engine,
+                                           const char          *run_id,
+                                           const char          *step_id,
+                                           const char          *state,
+                                           guint                attempt,
+                                           gint64               duration_ms,
+                                           const char          *error_message);
+void _forge_workflow_engine_emit_log      (ForgeWorkflowEngine *engine,
+                                           const char          *run_id,
+                                           const char          *stream,
+                                           const char          *line);
+void _forge_workflow_engine_emit_progress (ForgeWorkflowEngine *engine,
+                                           const char          *run_id,
+                                           const char          *step_id,
+                                           double               fraction,
+                                           const char          *text);
+
+G_END_DECLS

@@ -1,0 +1,212 @@
+/* forge-step-context.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "forge-step-context-private.h"
+#include "forge-workflow-engine.h"
+
+struct _ForgeStepContext
+{
+  GObject              parent_instance;
+
+  ForgeWorkflowEngine *engine;   /* owns the runs, outlives them */
+  char                *run_id;
+  char                *function_id;
+  JsonNode            *event_data;
+  GCancellable        *cancellable;
+
+  GMutex               mutex;
+  char                *current_step;
+  GHashTable          *step_counts;  /* step id → times used in this run */
+};
+
+G_DEFINE_FINAL_TYPE (ForgeStepContext, forge_step_context, G_TYPE_OBJECT)
+
+static void
+forge_step_context_finalize (GObject *object)
+{
+  ForgeStepContext *self = FORGE_STEP_CONTEXT (object);
+
+  g_clear_pointer (&self->run_id, g_free);
+  g_clear_pointer (&self->function_id, g_free);
+  g_clear_pointer (&self->event_data, json_node_unref);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->current_step, g_free);
+  g_clear_pointer (&self->step_counts, g_hash_table_unref);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (forge_step_context_parent_class)->finalize (object);
+}
+
+static void
+forge_step_context_class_init (ForgeStepContextClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = forge_step_context_finalize;
+}
+
+static void
+forge_step_context_init (ForgeStepContext *self)
+{
+  g_mutex_init (&self->mutex);
+  self->step_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+ForgeStepContext *
+_forge_step_context_new (ForgeWorkflowEngine *engine,
+                         const char          *run_id,
+                         const char          *function_id,
+                         JsonNode            *event_data,
+                         GCancellable        *cancellable)
+{
+  ForgeStepContext *self = g_object_new (FORGE_TYPE_STEP_CONTEXT, NULL);
+
+  self->engine = engine;
+  self->run_id = g_strdup (run_id);
+  self->function_id = g_strdup (function_id);
+  self->event_data = event_data ? json_node_ref (event_data) : json_node_new (JSON_NODE_NULL);
+  self->cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
+
+  return self;
+}
+
+/* Inngest's rule: a step id used again in the same run gets ":1", ":2"… */
+static char *
+unique_step_id (ForgeStepContext *self,
+                const char       *step_id)
+{
+  guint count;
+
+  g_mutex_lock (&self->mutex);
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->step_counts, step_id));
+  g_hash_table_replace (self->step_counts, g_strdup (step_id), GUINT_TO_POINTER (count + 1));
+  g_mutex_unlock (&self->mutex);
+
+  if (count == 0)
+    return g_strdup (step_id);
+
+  return g_strdup_printf ("%s:%u", step_id, count);
+}
+
+static void
+set_current_step (ForgeStepContext *self,
+                  const char       *step_id)
+{
+  g_mutex_lock (&self->mutex);
+  g_free (self->current_step);
+  self->current_step = g_strdup (step_id);
+  g_mutex_unlock (&self->mutex);
+}
+
+JsonNode *
+forge_step_run (ForgeStepContext  *ctx,
+                const char        *step_id,
+                ForgeStepFunc      func,
+                gpointer           user_data,
+                GError           **error)
+{
+  g_autofree char *id = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *output;
+  gint64 started;
+  gint64 duration_ms;
+
+  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), NULL);
+  g_return_val_if_fail (step_id != NULL, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  if (g_cancellable_set_error_if_cancelled (ctx->cancellable, error))
+    return NULL;
+
+  id = unique_step_id (ctx, step_id);
+  set_current_step (ctx, id);
+
+  _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "start", 1, 0, NULL);
+  started = g_get_monotonic_time ();
+
+  output = func (ctx, user_data, &local_error);
+
+  duration_ms = (g_get_monotonic_time () - started) / 1000;
+  set_current_step (ctx, NULL);
+
+  if (output == NULL && local_error == NULL)
+    output = json_node_new (JSON_NODE_NULL);
+
+  if (local_error != NULL)
+    {
+      g_clear_pointer (&output, json_node_unref);
+      _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "error", 1, duration_ms, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "complete", 1, duration_ms, NULL);
+  return output;
+}
+
+const char *
+forge_step_context_get_run_id (ForgeStepContext *ctx)
+{
+  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), NULL);
+  return ctx->run_id;
+}
+
+const char *
+forge_step_context_get_function_id (ForgeStepContext *ctx)
+{
+  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), NULL);
+  return ctx->function_id;
+}
+
+JsonNode *
+forge_step_context_get_event_data (ForgeStepContext *ctx)
+{
+  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), NULL);
+  return ctx->event_data;
+}
+
+GCancellable *
+forge_step_context_get_cancellable (ForgeStepContext *ctx)
+{
+  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), NULL);
+  return ctx->cancellable;
+}
+
+const char *
+forge_step_context_get_current_step (ForgeStepContext *ctx)
+{
+  const char *step;
+
+  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), NULL);
+
+  /* Only the run's own thread changes it, and only that thread asks. */
+  step = ctx->current_step;
+  return step;
+}
+
+void
+forge_step_context_log (ForgeStepContext *ctx,
+                        const char       *stream,
+                        const char       *line)
+{
+  g_return_if_fail (FORGE_IS_STEP_CONTEXT (ctx));
+  _forge_workflow_engine_emit_log (ctx->engine, ctx->run_id, stream, line);
+}
+
+void
+forge_step_context_progress (ForgeStepContext *ctx,
+                             double            fraction,
+                             const char       *text)
+{
+  g_autofree char *step = NULL;
+
+  g_return_if_fail (FORGE_IS_STEP_CONTEXT (ctx));
+
+  g_mutex_lock (&ctx->mutex);
+  step = g_strdup (ctx->current_step);
+  g_mutex_unlock (&ctx->mutex);
+
+  _forge_workflow_engine_emit_progress (ctx->engine, ctx->run_id, step, fraction, text);
+}
