@@ -8,14 +8,19 @@
 #include <glib/gi18n.h>
 
 #include "forge-application.h"
+#include "forge-clone-and-preview.h"
 #include "forge-preferences-window.h"
 #include "forge-window.h"
 
 struct _ForgeApplication
 {
   AdwApplication  parent_instance;
-  GSettings      *settings;
-  char           *preview_uri;
+  GSettings            *settings;
+  ForgeProjectStore    *store;
+  ForgeWorkflowEngine  *engine;
+  ForgeSandboxManager  *manager;
+  ForgeCloneAndPreview *clone_and_preview;
+  char                 *preview_uri;
   char          **repository_urls;
 };
 
@@ -47,6 +52,36 @@ forge_application_get_settings (ForgeApplication *self)
   g_return_val_if_fail (FORGE_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+ForgeProjectStore *
+forge_application_get_store (ForgeApplication *self)
+{
+  g_return_val_if_fail (FORGE_IS_APPLICATION (self), NULL);
+  return self->store;
+}
+
+ForgeWorkflowEngine *
+forge_application_get_engine (ForgeApplication *self)
+{
+  g_return_val_if_fail (FORGE_IS_APPLICATION (self), NULL);
+  return self->engine;
+}
+
+ForgeSandboxManager *
+forge_application_get_manager (ForgeApplication *self)
+{
+  g_return_val_if_fail (FORGE_IS_APPLICATION (self), NULL);
+  return self->manager;
+}
+
+static void
+sync_workflow_settings (ForgeApplication *self)
+{
+  forge_clone_and_preview_set_server_timeout (self->clone_and_preview,
+                                              g_settings_get_uint (self->settings, "server-start-timeout"));
+  forge_clone_and_preview_set_sandbox_timeout (self->clone_and_preview,
+                                               g_settings_get_uint (self->settings, "sandbox-timeout"));
 }
 
 static ForgeWindow *
@@ -105,15 +140,42 @@ static void
 forge_application_startup (GApplication *app)
 {
   ForgeApplication *self = FORGE_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (forge_application_parent_class)->startup (app);
 
   self->settings = g_settings_new (APP_ID);
+  self->store = forge_project_store_new (NULL);
+  if (!forge_project_store_load (self->store, &error))
+    g_warning ("%s", error->message);
+  self->engine = forge_workflow_engine_new ();
+  self->manager = forge_sandbox_manager_new ();
+  self->clone_and_preview = forge_clone_and_preview_new (self->store, self->manager);
+  forge_clone_and_preview_register (self->clone_and_preview, self->engine);
+  sync_workflow_settings (self);
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (sync_workflow_settings),
+                           self, G_CONNECT_SWAPPED);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
+}
+
+static void
+forge_application_shutdown (GApplication *app)
+{
+  ForgeApplication *self = FORGE_APPLICATION (app);
+
+  /* Runs stop at their next step boundary or cancellable check; wait for
+   * them so nothing they started outlives the app, then stop the servers. */
+  forge_workflow_engine_cancel_all (self->engine);
+  while (forge_workflow_engine_get_n_active (self->engine) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  forge_sandbox_manager_stop_all (self->manager);
+  forge_project_store_save (self->store, NULL);
+
+  G_APPLICATION_CLASS (forge_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -121,6 +183,10 @@ forge_application_finalize (GObject *object)
 {
   ForgeApplication *self = FORGE_APPLICATION (object);
 
+  g_clear_object (&self->clone_and_preview);
+  g_clear_object (&self->engine);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->preview_uri, g_free);
   g_clear_pointer (&self->repository_urls, g_strfreev);
@@ -138,6 +204,7 @@ forge_application_class_init (ForgeApplicationClass *klass)
 
   app_class->activate = forge_application_activate;
   app_class->startup = forge_application_startup;
+  app_class->shutdown = forge_application_shutdown;
   app_class->handle_local_options = forge_application_handle_local_options;
 }
 

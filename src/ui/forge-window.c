@@ -7,7 +7,11 @@
 
 #include <glib/gi18n.h>
 
+#include "forge-clone-and-preview.h"
+#include "forge-git.h"
+#include "forge-open-dialog.h"
 #include "forge-preview.h"
+#include "forge-util.h"
 #include "forge-window.h"
 
 struct _ForgeWindow
@@ -16,11 +20,20 @@ struct _ForgeWindow
 
   GSettings            *settings;
   GCancellable         *cancellable;
+  ForgeProjectStore    *store;
+  ForgeWorkflowEngine  *engine;
+  ForgeSandboxManager  *manager;
+  GHashTable           *run_projects;   /* run id → project id */
+  GHashTable           *project_views;  /* project id → ForgeProjectView (owned by the stack) */
+  GBinding             *log_binding;
 
   AdwToastOverlay      *toast_overlay;
   AdwWindowTitle       *window_title;
+  GtkToggleButton      *log_button;
+  GtkWidget            *sidebar;
+  GtkListBox           *projects_list;
   GtkStack             *main_stack;
-  ForgePreview         *preview;
+  ForgePreview         *uri_preview;
 };
 
 G_DEFINE_FINAL_TYPE (ForgeWindow, forge_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -33,6 +46,179 @@ forge_window_new (ForgeApplication *application)
                        NULL);
 }
 
+static void
+toast (ForgeWindow *self,
+       const char  *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+ForgeProjectView *
+forge_window_get_project_view (ForgeWindow *self,
+                               const char  *project_id)
+{
+  g_return_val_if_fail (FORGE_IS_WINDOW (self), NULL);
+
+  return project_id ? g_hash_table_lookup (self->project_views, project_id) : NULL;
+}
+
+ForgeProjectView *
+forge_window_get_visible_project_view (ForgeWindow *self)
+{
+  GtkWidget *child;
+
+  g_return_val_if_fail (FORGE_IS_WINDOW (self), NULL);
+
+  child = gtk_stack_get_visible_child (self->main_stack);
+  return FORGE_IS_PROJECT_VIEW (child) ? FORGE_PROJECT_VIEW (child) : NULL;
+}
+
+static const char *
+project_for_run (ForgeWindow *self,
+                 const char  *run_id)
+{
+  return g_hash_table_lookup (self->run_projects, run_id);
+}
+
+static gboolean
+project_has_active_run (ForgeWindow *self,
+                        const char  *project_id)
+{
+  GHashTableIter iter;
+  const char *value;
+
+  g_hash_table_iter_init (&iter, self->run_projects);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &value))
+    if (g_str_equal (value, project_id))
+      return TRUE;
+
+  return FALSE;
+}
+
+static void project_view_retry_cb (ForgeWindow      *self,
+                                   ForgeProjectView *view);
+
+static ForgeProjectView *
+ensure_project_view (ForgeWindow  *self,
+                     ForgeProject *project)
+{
+  ForgeProjectView *view = forge_window_get_project_view (self, forge_project_get_id (project));
+
+  if (view == NULL)
+    {
+      view = FORGE_PROJECT_VIEW (forge_project_view_new (project));
+      gtk_stack_add_named (self->main_stack, GTK_WIDGET (view), forge_project_get_id (project));
+      g_hash_table_insert (self->project_views, g_strdup (forge_project_get_id (project)), view);
+      g_signal_connect_object (view, "retry", G_CALLBACK (project_view_retry_cb), self, G_CONNECT_SWAPPED);
+    }
+
+  return view;
+}
+
+static void
+select_project_row (ForgeWindow *self,
+                    const char  *project_id)
+{
+  for (guint i = 0; ; i++)
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->projects_list, i);
+
+      if (row == NULL)
+        break;
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "project-id"), project_id) == 0)
+        {
+          gtk_list_box_select_row (self->projects_list, row);
+          break;
+        }
+    }
+}
+
+static void
+show_project (ForgeWindow  *self,
+              ForgeProject *project)
+{
+  ForgeProjectView *view = ensure_project_view (self, project);
+
+  gtk_stack_set_visible_child (self->main_stack, GTK_WIDGET (view));
+  adw_window_title_set_title (self->window_title, forge_project_get_name (project));
+  adw_window_title_set_subtitle (self->window_title, forge_project_get_repo_url (project));
+
+  g_clear_pointer (&self->log_binding, g_binding_unbind);
+  self->log_binding = g_object_bind_property (view, "show-log", self->log_button, "active",
+                                              G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_widget_set_visible (GTK_WIDGET (self->log_button), TRUE);
+}
+
+static void
+start_run (ForgeWindow *self,
+           const char  *repository_url)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *project_id = NULL;
+  g_autofree char *run_id = NULL;
+  ForgeProject *project;
+  ForgeProjectView *view;
+
+  run_id = forge_clone_and_preview_start (self->engine, self->store, repository_url, &project_id, &error);
+  if (run_id == NULL)
+    {
+      toast (self, error->message);
+      return;
+    }
+
+  g_hash_table_insert (self->run_projects, g_strdup (run_id), g_strdup (project_id));
+
+  project = forge_project_store_lookup (self->store, project_id);
+  view = ensure_project_view (self, project);
+  forge_project_view_begin_run (view);
+  select_project_row (self, project_id);
+  show_project (self, project);
+}
+
+gboolean
+forge_window_open_repository (ForgeWindow *self,
+                              const char  *repository_url)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *normalized = NULL;
+  ForgeProject *project;
+
+  g_return_val_if_fail (FORGE_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (repository_url != NULL, FALSE);
+
+  normalized = forge_git_normalize_url (repository_url, &error);
+  if (normalized == NULL)
+    {
+      toast (self, error->message);
+      return FALSE;
+    }
+
+  /* Opening what is already running just shows it. */
+  project = forge_project_store_find_by_url (self->store, normalized);
+  if (project != NULL && project_has_active_run (self, forge_project_get_id (project)))
+    {
+      select_project_row (self, forge_project_get_id (project));
+      show_project (self, project);
+      return TRUE;
+    }
+
+  start_run (self, normalized);
+  return TRUE;
+}
+
+static void
+project_view_retry_cb (ForgeWindow      *self,
+                       ForgeProjectView *view)
+{
+  ForgeProject *project = forge_project_view_get_project (view);
+
+  if (!project_has_active_run (self, forge_project_get_id (project)))
+    start_run (self, forge_project_get_repo_url (project));
+}
+
 void
 forge_window_show_uri (ForgeWindow *self,
                        const char  *uri)
@@ -40,21 +226,226 @@ forge_window_show_uri (ForgeWindow *self,
   g_return_if_fail (FORGE_IS_WINDOW (self));
   g_return_if_fail (uri != NULL);
 
-  forge_preview_set_base_uri (self->preview, uri, FALSE);
+  forge_preview_set_base_uri (self->uri_preview, uri, FALSE);
   adw_window_title_set_subtitle (self->window_title, uri);
-  gtk_stack_set_visible_child_name (self->main_stack, "preview");
+  gtk_stack_set_visible_child_name (self->main_stack, "uri");
 }
 
-void
-forge_window_open_repository (ForgeWindow *self,
-                              const char  *repository_url)
+static void
+step_cb (ForgeWindow *self,
+         const char  *run_id,
+         const char  *step_id,
+         const char  *state,
+         guint        attempt,
+         gint64       duration_ms,
+         const char  *error_message)
 {
-  g_autofree char *message = NULL;
+  ForgeProjectView *view = forge_window_get_project_view (self, project_for_run (self, run_id));
 
-  g_return_if_fail (FORGE_IS_WINDOW (self));
+  if (view != NULL)
+    forge_steps_view_update (forge_project_view_get_steps_view (view), step_id, state, attempt, duration_ms, error_message);
+}
 
-  message = g_strdup_printf (_("Opening repositories is not available yet: %s"), repository_url);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+static void
+progress_cb (ForgeWindow *self,
+             const char  *run_id,
+             const char  *step_id,
+             double       fraction,
+             const char  *text)
+{
+  ForgeProjectView *view = forge_window_get_project_view (self, project_for_run (self, run_id));
+
+  if (view != NULL)
+    forge_steps_view_set_progress (forge_project_view_get_steps_view (view), step_id, fraction, text);
+}
+
+static void
+log_cb (ForgeWindow *self,
+        const char  *run_id,
+        const char  *stream,
+        const char  *line)
+{
+  ForgeProjectView *view = forge_window_get_project_view (self, project_for_run (self, run_id));
+
+  if (view != NULL)
+    forge_log_view_append (forge_project_view_get_log_view (view), stream, line);
+}
+
+static void
+run_finished_cb (ForgeWindow *self,
+                 const char  *run_id,
+                 const char  *status,
+                 JsonNode    *output,
+                 const char  *error_message)
+{
+  ForgeProjectView *view = forge_window_get_project_view (self, project_for_run (self, run_id));
+
+  g_hash_table_remove (self->run_projects, run_id);
+
+  if (view == NULL)
+    return;
+
+  if (g_str_equal (status, "completed") && output != NULL && JSON_NODE_HOLDS_OBJECT (output))
+    {
+      const char *url = json_object_get_string_member (json_node_get_object (output), "preview_url");
+
+      forge_project_view_show_preview (view, url);
+    }
+  else if (g_str_equal (status, "failed"))
+    {
+      forge_project_view_show_error (view, error_message);
+    }
+}
+
+static void
+server_exited_cb (ForgeWindow *self,
+                  const char  *project_id,
+                  int          wait_status)
+{
+  ForgeProjectView *view = forge_window_get_project_view (self, project_id);
+  ForgeProject *project = forge_project_store_lookup (self->store, project_id);
+
+  if (project != NULL && !project_has_active_run (self, project_id))
+    forge_project_set_status (project, FORGE_PROJECT_STATUS_STOPPED);
+
+  if (view != NULL && !project_has_active_run (self, project_id))
+    forge_project_view_show_error (view, _("The dev server stopped. Try again to start it."));
+}
+
+static gboolean
+status_to_icon (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
+{
+  switch ((ForgeProjectStatus) g_value_get_enum (from))
+    {
+    case FORGE_PROJECT_STATUS_GENERATING:
+      g_value_set_string (to, "content-loading-symbolic");
+      break;
+    case FORGE_PROJECT_STATUS_DEPLOYED:
+      g_value_set_string (to, "emblem-ok-symbolic");
+      break;
+    case FORGE_PROJECT_STATUS_FAILED:
+      g_value_set_string (to, "dialog-error-symbolic");
+      break;
+    case FORGE_PROJECT_STATUS_STOPPED:
+    default:
+      g_value_set_string (to, "media-playback-stop-symbolic");
+      break;
+    }
+  return TRUE;
+}
+
+static gboolean
+status_to_tooltip (GBinding     *binding,
+                   const GValue *from,
+                   GValue       *to,
+                   gpointer      user_data)
+{
+  switch ((ForgeProjectStatus) g_value_get_enum (from))
+    {
+    case FORGE_PROJECT_STATUS_GENERATING:
+      g_value_set_string (to, _("Starting"));
+      break;
+    case FORGE_PROJECT_STATUS_DEPLOYED:
+      g_value_set_string (to, _("Running"));
+      break;
+    case FORGE_PROJECT_STATUS_FAILED:
+      g_value_set_string (to, _("Failed"));
+      break;
+    case FORGE_PROJECT_STATUS_STOPPED:
+    default:
+      g_value_set_string (to, _("Stopped"));
+      break;
+    }
+  return TRUE;
+}
+
+static GtkWidget *
+create_project_row (gpointer item,
+                    gpointer user_data)
+{
+  ForgeProject *project = item;
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
+  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *icon = gtk_image_new ();
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
+  GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+
+  g_object_bind_property_full (project, "status", icon, "icon-name", G_BINDING_SYNC_CREATE,
+                               status_to_icon, NULL, NULL, NULL);
+  g_object_bind_property_full (project, "status", icon, "tooltip-text", G_BINDING_SYNC_CREATE,
+                               status_to_tooltip, NULL, NULL, NULL);
+  g_object_bind_property (project, "name", name, "label", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (project, "repo-url", subtitle, "label", G_BINDING_SYNC_CREATE);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_set_hexpand (labels, TRUE);
+  gtk_box_append (GTK_BOX (labels), name);
+  gtk_box_append (GTK_BOX (labels), subtitle);
+
+  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (remove, "flat");
+  gtk_widget_set_tooltip_text (remove, _("Remove Project"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (remove), "win.remove-project");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (remove), "s", forge_project_get_id (project));
+
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), labels);
+  gtk_box_append (GTK_BOX (box), remove);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  g_object_set_data_full (G_OBJECT (row), "project-id", g_strdup (forge_project_get_id (project)), g_free);
+
+  return row;
+}
+
+static void
+project_row_selected_cb (ForgeWindow   *self,
+                         GtkListBoxRow *row)
+{
+  const char *project_id;
+  ForgeProject *project;
+  g_autofree char *live_url = NULL;
+  ForgeProjectView *view;
+
+  if (row == NULL)
+    return;
+
+  project_id = g_object_get_data (G_OBJECT (row), "project-id");
+  project = forge_project_store_lookup (self->store, project_id);
+  if (project == NULL)
+    return;
+
+  view = forge_window_get_project_view (self, project_id);
+  show_project (self, project);
+
+  /* A project from an earlier session has a clone and installed packages
+   * but no server: bring it back (fetch, skip the install, start). */
+  live_url = forge_sandbox_manager_dup_preview_url (self->manager, project_id);
+  if (live_url == NULL && !project_has_active_run (self, project_id) &&
+      (view == NULL || forge_project_get_status (project) == FORGE_PROJECT_STATUS_DEPLOYED))
+    start_run (self, forge_project_get_repo_url (project));
+}
+
+static void
+update_sidebar_visibility (ForgeWindow *self)
+{
+  gtk_widget_set_visible (self->sidebar, g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0);
+}
+
+static void
+open_dialog_open_cb (ForgeWindow *self,
+                     const char  *url)
+{
+  forge_window_open_repository (self, url);
 }
 
 static void
@@ -63,8 +454,124 @@ open_action (GtkWidget  *widget,
              GVariant   *parameter)
 {
   ForgeWindow *self = FORGE_WINDOW (widget);
+  GtkWidget *dialog = forge_open_dialog_new (GTK_WINDOW (self), self->settings);
 
-  forge_window_open_repository (self, "");
+  g_signal_connect_object (dialog, "open", G_CALLBACK (open_dialog_open_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+delete_workspace_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!forge_remove_tree (task_data, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+delete_workspace_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(ForgeWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    toast (self, error->message);
+}
+
+static void
+remove_project (ForgeWindow *self,
+                const char  *project_id)
+{
+  g_autoptr(GTask) task = NULL;
+  GHashTableIter iter;
+  const char *run_id, *run_project;
+  ForgeProjectView *view;
+
+  g_hash_table_iter_init (&iter, self->run_projects);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &run_id, (gpointer *) &run_project))
+    if (g_str_equal (run_project, project_id))
+      forge_workflow_engine_cancel_run (self->engine, run_id);
+
+  forge_sandbox_manager_stop (self->manager, project_id);
+
+  view = forge_window_get_project_view (self, project_id);
+  if (view != NULL)
+    {
+      if (forge_window_get_visible_project_view (self) == view)
+        {
+          g_clear_pointer (&self->log_binding, g_binding_unbind);
+          gtk_widget_set_visible (GTK_WIDGET (self->log_button), FALSE);
+          adw_window_title_set_title (self->window_title, _("Forge Preview"));
+          adw_window_title_set_subtitle (self->window_title, NULL);
+          gtk_stack_set_visible_child_name (self->main_stack, "empty");
+        }
+      gtk_stack_remove (self->main_stack, GTK_WIDGET (view));
+      g_hash_table_remove (self->project_views, project_id);
+    }
+
+  task = g_task_new (NULL, self->cancellable, delete_workspace_cb, g_object_ref (self));
+  g_task_set_source_tag (task, remove_project);
+  g_task_set_task_data (task, forge_project_workspace_dir_for_id (project_id), g_free);
+  g_task_run_in_thread (task, delete_workspace_thread);
+
+  forge_project_store_remove (self->store, project_id);
+}
+
+static void
+remove_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    ForgeWindow      *self)
+{
+  if (g_str_equal (response, "remove"))
+    remove_project (self, g_object_get_data (G_OBJECT (dialog), "project-id"));
+}
+
+static void
+remove_project_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ForgeWindow *self = FORGE_WINDOW (widget);
+  const char *project_id = g_variant_get_string (parameter, NULL);
+  ForgeProject *project = forge_project_store_lookup (self->store, project_id);
+  GtkWidget *dialog;
+
+  if (project == NULL)
+    return;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Remove Project?"), NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("“%s” will be stopped and its local copy, with its installed packages, deleted. The repository itself is not touched."),
+                                  forge_project_get_name (project));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "remove", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "project-id", g_strdup (project_id), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+toggle_log_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ForgeWindow *self = FORGE_WINDOW (widget);
+  ForgeProjectView *view = forge_window_get_visible_project_view (self);
+
+  if (view != NULL)
+    forge_project_view_set_show_log (view, !forge_project_view_get_show_log (view));
 }
 
 static void
@@ -72,17 +579,31 @@ forge_window_constructed (GObject *object)
 {
   ForgeWindow *self = FORGE_WINDOW (object);
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  ForgeApplication *forge_app;
 
   G_OBJECT_CLASS (forge_window_parent_class)->constructed (object);
 
-  if (app != NULL && FORGE_IS_APPLICATION (app))
-    self->settings = g_object_ref (forge_application_get_settings (FORGE_APPLICATION (app)));
-  else
-    self->settings = g_settings_new (APP_ID);
+  g_return_if_fail (FORGE_IS_APPLICATION (app));
+  forge_app = FORGE_APPLICATION (app);
+
+  self->settings = g_object_ref (forge_application_get_settings (forge_app));
+  self->store = g_object_ref (forge_application_get_store (forge_app));
+  self->engine = g_object_ref (forge_application_get_engine (forge_app));
+  self->manager = g_object_ref (forge_application_get_manager (forge_app));
 
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  gtk_list_box_bind_model (self->projects_list, G_LIST_MODEL (self->store), create_project_row, self, NULL);
+  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (update_sidebar_visibility), self, G_CONNECT_SWAPPED);
+  update_sidebar_visibility (self);
+
+  g_signal_connect_object (self->engine, "step", G_CALLBACK (step_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->engine, "progress", G_CALLBACK (progress_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->engine, "log", G_CALLBACK (log_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->engine, "run-finished", G_CALLBACK (run_finished_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->manager, "server-exited", G_CALLBACK (server_exited_cb), self, G_CONNECT_SWAPPED);
 }
 
 static gboolean
@@ -102,6 +623,7 @@ forge_window_dispose (GObject *object)
   ForgeWindow *self = FORGE_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_pointer (&self->log_binding, g_binding_unbind);
   gtk_widget_dispose_template (GTK_WIDGET (self), FORGE_TYPE_WINDOW);
 
   G_OBJECT_CLASS (forge_window_parent_class)->dispose (object);
@@ -112,7 +634,12 @@ forge_window_finalize (GObject *object)
 {
   ForgeWindow *self = FORGE_WINDOW (object);
 
+  g_clear_pointer (&self->run_projects, g_hash_table_unref);
+  g_clear_pointer (&self->project_views, g_hash_table_unref);
   g_clear_object (&self->settings);
+  g_clear_object (&self->store);
+  g_clear_object (&self->engine);
+  g_clear_object (&self->manager);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (forge_window_parent_class)->finalize (object);
@@ -135,17 +662,26 @@ forge_window_class_init (ForgeWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, log_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, projects_list);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, main_stack);
-  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, preview);
+  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, uri_preview);
+  gtk_widget_class_bind_template_callback (widget_class, project_row_selected_cb);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.remove-project", "s", remove_project_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-log", NULL, toggle_log_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_L, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.toggle-log", NULL);
 }
 
 static void
 forge_window_init (ForgeWindow *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->run_projects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->project_views = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "forge-application.h"
+#include "forge-project-view.h"
 
 G_BEGIN_DECLS
 
@@ -15,10 +16,16 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ForgeWindow, forge_window, FORGE, WINDOW, AdwApplicationWindow)
 
-ForgeWindow *forge_window_new             (ForgeApplication *application);
-void         forge_window_show_uri        (ForgeWindow      *self,
-                                           const char       *uri);
-void         forge_window_open_repository (ForgeWindow      *self,
-                                           const char       *repository_url);
+ForgeWindow      *forge_window_new               (ForgeApplication *application);
+void              forge_window_show_uri          (ForgeWindow      *self,
+                                                  const char       *uri);
+/* Starts clone-and-preview for repository_url and shows its project.
+ * Returns FALSE (after telling the person why) for a malformed URL. */
+gboolean          forge_window_open_repository   (ForgeWindow      *self,
+                                                  const char       *repository_url);
+/* The page of a project, or NULL when it has none yet. */
+ForgeProjectView *forge_window_get_project_view  (ForgeWindow      *self,
+                                                  const char       *project_id);
+ForgeProjectView *forge_window_get_visible_project_view (ForgeWindow *self);
 
 G_END_DECLS

@@ -1,0 +1,25 @@
+/* forge-open-dialog.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define FORGE_TYPE_OPEN_DIALOG (forge_open_dialog_get_type ())
+
+G_DECLARE_FINAL_TYPE (ForgeOpenDialog, forge_open_dialog, FORGE, OPEN_DIALOG, AdwMessageDialog)
+
+/* Asks for a repository URL, validated as it is typed, with the recently
+ * opened ones a click away. Emits "open" (url) with what was entered. */
+GtkWidget  *forge_open_dialog_new            (GtkWindow       *parent,
+                                              GSettings       *settings);
+void        forge_open_dialog_set_url        (ForgeOpenDialog *self,
+                                              const char      *url);
+/* NULL when what is typed is not a repository URL. */
+const char *forge_open_dialog_get_error      (ForgeOpenDialog *self);
+
+G_END_DECLS

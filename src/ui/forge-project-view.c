@@ -1,0 +1,309 @@
+/* forge-project-view.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "forge-project-view.h"
+
+struct _ForgeProjectView
+{
+  GtkWidget       parent_instance;
+
+  ForgeProject   *project;
+
+  GtkRevealer    *banner_revealer;
+  GtkLabel       *banner_label;
+  GtkStack       *stack;
+  AdwStatusPage  *steps_page;
+  ForgeStepsView *steps_view;
+  ForgePreview   *preview;
+  ForgeLogView   *log_view;
+  GtkRevealer    *log_revealer;
+};
+
+enum {
+  PROP_0,
+  PROP_PROJECT,
+  PROP_SHOW_LOG,
+  N_PROPS
+};
+
+enum {
+  RETRY,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (ForgeProjectView, forge_project_view, GTK_TYPE_WIDGET)
+
+static const char * const clone_and_preview_steps[] = {
+  "get-github-integration",
+  "clone-repository",
+  "detect-framework",
+  "install-dependencies",
+  "start-preview-server",
+  "update-project",
+  NULL
+};
+
+static void
+preview_path_changed_cb (ForgeProjectView *self)
+{
+  const char *path = forge_preview_get_path (self->preview);
+
+  /* Remembered so a restart, or the next session, lands on the same page. */
+  if (path != NULL && forge_preview_get_state (self->preview) == FORGE_PREVIEW_STATE_LOADED)
+    forge_project_set_last_path (self->project, path);
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[RETRY], 0);
+}
+
+static void
+toggle_log_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ForgeProjectView *self = FORGE_PROJECT_VIEW (widget);
+
+  forge_project_view_set_show_log (self, !forge_project_view_get_show_log (self));
+}
+
+static void
+forge_project_view_constructed (GObject *object)
+{
+  ForgeProjectView *self = FORGE_PROJECT_VIEW (object);
+
+  G_OBJECT_CLASS (forge_project_view_parent_class)->constructed (object);
+
+  g_object_bind_property (self->project, "name", self->steps_page, "title", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->project, "repo-url", self->steps_page, "description", G_BINDING_SYNC_CREATE);
+  forge_steps_view_reset (self->steps_view, clone_and_preview_steps);
+
+  if (forge_project_get_last_error (self->project) != NULL &&
+      forge_project_get_status (self->project) == FORGE_PROJECT_STATUS_FAILED)
+    forge_project_view_show_error (self, forge_project_get_last_error (self->project));
+}
+
+static void
+forge_project_view_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  ForgeProjectView *self = FORGE_PROJECT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROJECT:
+      g_value_set_object (value, self->project);
+      break;
+
+    case PROP_SHOW_LOG:
+      g_value_set_boolean (value, forge_project_view_get_show_log (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+forge_project_view_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  ForgeProjectView *self = FORGE_PROJECT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROJECT:
+      self->project = g_value_dup_object (value);
+      break;
+
+    case PROP_SHOW_LOG:
+      forge_project_view_set_show_log (self, g_value_get_boolean (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+forge_project_view_dispose (GObject *object)
+{
+  ForgeProjectView *self = FORGE_PROJECT_VIEW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), FORGE_TYPE_PROJECT_VIEW);
+  g_clear_object (&self->project);
+
+  G_OBJECT_CLASS (forge_project_view_parent_class)->dispose (object);
+}
+
+static void
+forge_project_view_class_init (ForgeProjectViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = forge_project_view_constructed;
+  object_class->get_property = forge_project_view_get_property;
+  object_class->set_property = forge_project_view_set_property;
+  object_class->dispose = forge_project_view_dispose;
+
+  properties[PROP_PROJECT] =
+    g_param_spec_object ("project", NULL, NULL, FORGE_TYPE_PROJECT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_LOG] =
+    g_param_spec_boolean ("show-log", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[RETRY] =
+    g_signal_new ("retry", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  g_type_ensure (FORGE_TYPE_LOG_VIEW);
+  g_type_ensure (FORGE_TYPE_PREVIEW);
+  g_type_ensure (FORGE_TYPE_STEPS_VIEW);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-project-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, stack);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, steps_page);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, steps_view);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, preview);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_view);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_revealer);
+  gtk_widget_class_bind_template_callback (widget_class, preview_path_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "project.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "project.toggle-log", NULL, toggle_log_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "project.toggle-log", NULL);
+}
+
+static void
+forge_project_view_init (ForgeProjectView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+forge_project_view_new (ForgeProject *project)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT (project), NULL);
+
+  return g_object_new (FORGE_TYPE_PROJECT_VIEW, "project", project, NULL);
+}
+
+ForgeProject *
+forge_project_view_get_project (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return self->project;
+}
+
+ForgePreview *
+forge_project_view_get_preview (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return self->preview;
+}
+
+ForgeStepsView *
+forge_project_view_get_steps_view (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return self->steps_view;
+}
+
+ForgeLogView *
+forge_project_view_get_log_view (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return self->log_view;
+}
+
+void
+forge_project_view_begin_run (ForgeProjectView *self)
+{
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+
+  forge_steps_view_reset (self->steps_view, clone_and_preview_steps);
+  forge_log_view_clear (self->log_view);
+  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  gtk_stack_set_visible_child_name (self->stack, "steps");
+}
+
+void
+forge_project_view_show_preview (ForgeProjectView *self,
+                                 const char       *url)
+{
+  const char *last_path;
+
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+  g_return_if_fail (url != NULL);
+
+  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  gtk_stack_set_visible_child_name (self->stack, "preview");
+
+  last_path = forge_project_get_last_path (self->project);
+  forge_preview_set_base_uri (self->preview, url, FALSE);
+  if (last_path != NULL && !g_str_equal (last_path, "/"))
+    forge_preview_navigate (self->preview, last_path);
+}
+
+void
+forge_project_view_show_error (ForgeProjectView *self,
+                               const char       *message)
+{
+  g_autofree char *first_line = NULL;
+  char *newline;
+
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+
+  first_line = g_strdup (message ? message : _("Something went wrong."));
+  if ((newline = strchr (first_line, '\n')) != NULL)
+    *newline = '\0';
+
+  gtk_label_set_text (self->banner_label, first_line);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), message);
+  gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+}
+
+gboolean
+forge_project_view_get_show_log (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), FALSE);
+  return gtk_revealer_get_reveal_child (self->log_revealer);
+}
+
+void
+forge_project_view_set_show_log (ForgeProjectView *self,
+                                 gboolean          show_log)
+{
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+
+  if (show_log == forge_project_view_get_show_log (self))
+    return;
+
+  gtk_revealer_set_reveal_child (self->log_revealer, show_log);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_LOG]);
+}

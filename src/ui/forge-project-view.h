@@ -1,0 +1,38 @@
+/* forge-project-view.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "forge-log-view.h"
+#include "forge-preview.h"
+#include "forge-project.h"
+#include "forge-steps-view.h"
+
+G_BEGIN_DECLS
+
+#define FORGE_TYPE_PROJECT_VIEW (forge_project_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (ForgeProjectView, forge_project_view, FORGE, PROJECT_VIEW, GtkWidget)
+
+/* One project's page: its workflow steps while it starts, then its live
+ * preview, with the log below and a banner when something failed.
+ * Emits "retry" when the person asks to run the workflow again. */
+GtkWidget      *forge_project_view_new            (ForgeProject     *project);
+ForgeProject   *forge_project_view_get_project    (ForgeProjectView *self);
+ForgePreview   *forge_project_view_get_preview    (ForgeProjectView *self);
+ForgeStepsView *forge_project_view_get_steps_view (ForgeProjectView *self);
+ForgeLogView   *forge_project_view_get_log_view   (ForgeProjectView *self);
+void            forge_project_view_begin_run      (ForgeProjectView *self);
+void            forge_project_view_show_preview   (ForgeProjectView *self,
+                                                   const char       *url);
+void            forge_project_view_show_error     (ForgeProjectView *self,
+                                                   const char       *message);
+gboolean        forge_project_view_get_show_log   (ForgeProjectView *self);
+void            forge_project_view_set_show_log   (ForgeProjectView *self,
+                                                   gboolean          show_log);
+
+G_END_DECLS

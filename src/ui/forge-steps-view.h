@@ -1,0 +1,35 @@
+/* forge-steps-view.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define FORGE_TYPE_STEPS_VIEW (forge_steps_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (ForgeStepsView, forge_steps_view, FORGE, STEPS_VIEW, GtkWidget)
+
+/* One row per workflow step: a spinner while it runs, then its duration
+ * (or "memoized") or its error. */
+GtkWidget  *forge_steps_view_new          (void);
+void        forge_steps_view_reset        (ForgeStepsView     *self,
+                                           const char * const *step_ids);
+void        forge_steps_view_update       (ForgeStepsView     *self,
+                                           const char         *step_id,
+                                           const char         *state,
+                                           guint               attempt,
+                                           gint64              duration_ms,
+                                           const char         *error_message);
+void        forge_steps_view_set_progress (ForgeStepsView     *self,
+                                           const char         *step_id,
+                                           double              fraction,
+                                           const char         *text);
+/* "start", "complete", "error", "memoized" or NULL when not reached. */
+const char *forge_steps_view_get_state    (ForgeStepsView     *self,
+                                           const char         *step_id);
+
+G_END_DECLS
