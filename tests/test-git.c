@@ -123,10 +123,12 @@ test_error_mapping (void)
    * below on this machine). */
   struct { int rc; int klass; const char *message; ForgeGitError code; } cases[] = {
     { GIT_ERROR, GIT_ERROR_NET, "failed to resolve address for nonexistent.invalid: Name or service not known", FORGE_GIT_ERROR_HOST_NOT_FOUND },
-    { GIT_ERROR, GIT_ERROR_NET, "failed to resolve address for example.org: Temporary failure in name resolution", FORGE_GIT_ERROR_HOST_NOT_FOUND },
+    { GIT_ERROR, GIT_ERROR_NET, "failed to resolve address for example.org: Temporary failure in name resolution", FORGE_GIT_ERROR_NETWORK },
     { GIT_ERROR, GIT_ERROR_OS, "failed to connect to 127.0.0.1: Connection refused", FORGE_GIT_ERROR_NETWORK },
     { GIT_ERROR, GIT_ERROR_OS, "failed to connect to 10.0.0.1: Connection timed out", FORGE_GIT_ERROR_NETWORK },
-    { GIT_ERROR, GIT_ERROR_NET, "unexpected http status code: 404", FORGE_GIT_ERROR_NOT_FOUND },
+    { GIT_ERROR, GIT_ERROR_HTTP, "unexpected http status code: 404", FORGE_GIT_ERROR_NOT_FOUND },
+    { GIT_ERROR, GIT_ERROR_REPOSITORY, "could not find repository from '/tmp/srv'", FORGE_GIT_ERROR_NOT_FOUND },
+    { -12, GIT_ERROR_NET, "unknown scheme for URL 'foo://example.org/repo'", FORGE_GIT_ERROR_INVALID_URL },
     { GIT_ERROR, GIT_ERROR_HTTP, "unexpected http status code: 401", FORGE_GIT_ERROR_AUTH_REQUIRED },
     { GIT_ERROR, GIT_ERROR_HTTP, "unexpected http status code: 403", FORGE_GIT_ERROR_AUTH_REQUIRED },
     { GIT_ERROR, GIT_ERROR_HTTP, "too many redirects or authentication replays", FORGE_GIT_ERROR_AUTH_REQUIRED },

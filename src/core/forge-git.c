@@ -356,6 +356,8 @@ typedef struct
 static const ErrorRule error_rules[] = {
   { -1, "No space left on device", FORGE_GIT_ERROR_DISK_FULL },
   { -1, "Disk quota exceeded", FORGE_GIT_ERROR_DISK_FULL },
+  /* The resolver could not ask anyone: offline rather than a bad name. */
+  { -1, "Temporary failure in name resolution", FORGE_GIT_ERROR_NETWORK },
   { -1, "failed to resolve address", FORGE_GIT_ERROR_HOST_NOT_FOUND },
   { -1, "Name or service not known", FORGE_GIT_ERROR_HOST_NOT_FOUND },
   { -1, "No address associated with hostname", FORGE_GIT_ERROR_HOST_NOT_FOUND },
@@ -370,6 +372,7 @@ static const ErrorRule error_rules[] = {
   { -1, "could not find repository", FORGE_GIT_ERROR_NOT_FOUND },
   { -1, "failed to resolve path", FORGE_GIT_ERROR_NOT_FOUND },
   { -1, "unsupported URL protocol", FORGE_GIT_ERROR_INVALID_URL },
+  { -1, "unknown scheme", FORGE_GIT_ERROR_INVALID_URL },
   { -1, "malformed URL", FORGE_GIT_ERROR_INVALID_URL },
   { -1, "invalid url", FORGE_GIT_ERROR_INVALID_URL },
   { -1, "Connection refused", FORGE_GIT_ERROR_NETWORK },
@@ -377,7 +380,6 @@ static const ErrorRule error_rules[] = {
   { -1, "Network is unreachable", FORGE_GIT_ERROR_NETWORK },
   { -1, "No route to host", FORGE_GIT_ERROR_NETWORK },
   { -1, "Connection reset", FORGE_GIT_ERROR_NETWORK },
-  { -1, "Temporary failure in name resolution", FORGE_GIT_ERROR_NETWORK },
   { -1, "failed to connect", FORGE_GIT_ERROR_NETWORK },
   { -1, "early EOF", FORGE_GIT_ERROR_NETWORK },
   { -1, "SSL error", FORGE_GIT_ERROR_NETWORK },
