@@ -154,7 +154,8 @@ forge_git_normalize_url (const char  *input,
   if (strpbrk (text, " \t\n\r") != NULL)
     goto invalid;
 
-  if (text[0] == '/' || text[0] == '~' || g_str_has_prefix (text, "./") ||
+  if (text[0] == '/' || g_str_equal (text, "~") || g_str_has_prefix (text, "~/") ||
+      g_str_has_prefix (text, "./") ||
       g_str_has_prefix (text, "../") || g_str_equal (text, "."))
     return normalize_local_path (text, error);
 
@@ -423,6 +424,12 @@ forge_git_classify_error (int         git_code,
   return FORGE_GIT_ERROR_FAILED;
 }
 
+static gboolean
+is_ssh_url (const char *url)
+{
+  return has_scheme (url, "ssh") || has_scheme (url, "git+ssh") || is_scp_like (url);
+}
+
 /* "owner/repo" for hosted URLs, the URL otherwise. */
 static char *
 dup_display_name (const char *url)
@@ -469,6 +476,8 @@ forge_git_dup_error_message (ForgeGitError  code,
                               name, host);
 
     case FORGE_GIT_ERROR_AUTH_REQUIRED:
+      if (is_ssh_url (url))
+        return g_strdup_printf (_("“%s” asks for an SSH key, which Forge Preview does not use: paste its https:// address instead."), name);
       if (had_token)
         return g_strdup_printf (_("The token for %s was refused for “%s”: update it in Preferences → Accounts, then try again."),
                                 host != NULL ? host : name, name);
@@ -661,7 +670,7 @@ set_error_from_libgit2 (GError      **error,
 
   /* The credentials callback only runs when the server asked for them;
    * whatever libgit2 reports afterwards is an authentication problem. */
-  if (op->auth_asked && (code == FORGE_GIT_ERROR_FAILED || code == FORGE_GIT_ERROR_NETWORK))
+  if (op->auth_asked && code == FORGE_GIT_ERROR_FAILED)
     code = FORGE_GIT_ERROR_AUTH_REQUIRED;
 
   g_debug ("git operation on %s failed (%d/%d): %s", url, rc, klass,
@@ -899,6 +908,17 @@ clone_fresh (const char  *url,
   if (rc != 0)
     {
       set_error_from_libgit2 (error, op, rc, url);
+      g_clear_pointer (&repo, git_repository_free);
+      remove_tree (partial);
+      return FALSE;
+    }
+
+  if (git_repository_head_unborn (repo) == 1)
+    {
+      g_autofree char *name = dup_display_name (url);
+
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED,
+                   _("“%s” is empty: push a commit to it, then try again."), name);
       g_clear_pointer (&repo, git_repository_free);
       remove_tree (partial);
       return FALSE;
