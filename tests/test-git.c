@@ -82,6 +82,10 @@ test_normalize_url (void)
           g_assert_null (strchr (error->message, '\n'));
           if (strstr (cases[i].in, "secret") != NULL)
             g_assert_null (strstr (error->message, "secret"));
+          /* Pasted credentials get pointed at the right place. */
+          if (cases[i].code == FORGE_GIT_ERROR_INVALID_URL)
+            g_assert_cmpint (strstr (error->message, "Preferences") != NULL, ==,
+                             strchr (cases[i].in, '@') != NULL);
         }
     }
 

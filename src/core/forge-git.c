@@ -240,6 +240,8 @@ forge_git_normalize_url (const char  *input,
       }
   }
 
+  goto invalid;
+
 credentials:
   g_set_error_literal (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL,
                        _("Remove the token from the address; add it in Preferences → Accounts instead."));
