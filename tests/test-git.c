@@ -289,6 +289,48 @@ test_clone_file_and_update (void)
   forge_test_rm_rf (tmp);
 }
 
+/* Thousands of files would mean thousands of checkout callbacks; the UI
+ * gets at most ~10 reports a second (plus phase starts and ends). */
+static void
+test_progress_throttled (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *src = g_build_filename (upstream, "src", NULL);
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *dest = g_build_filename (tmp, "clone", NULL);
+  g_autoptr(GError) error = NULL;
+  Progress progress = { 0 };
+  guint total_calls;
+  gint64 start, elapsed_ms;
+
+  g_assert_cmpint (g_mkdir (src, 0755), ==, 0);
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("file-%04u.js", i);
+      g_autofree char *path = g_build_filename (src, name, NULL);
+      g_autofree char *contents = g_strdup_printf ("export default %u;\n", i);
+
+      g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+    }
+  forge_test_git (upstream, "add", "src", NULL);
+  forge_test_git (upstream, "commit", "-q", "-m", "many files", NULL);
+
+  start = g_get_monotonic_time ();
+  g_assert_true (forge_git_clone_or_update (url, dest, NULL, progress_cb, &progress, NULL, NULL, &error));
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_no_error (error);
+
+  total_calls = progress.calls[0] + progress.calls[1] + progress.calls[2];
+  g_test_message ("%u progress reports in %" G_GINT64_FORMAT " ms", total_calls, elapsed_ms);
+  g_assert_cmpuint (progress.calls[FORGE_GIT_PHASE_CHECKOUT], >, 0);
+  g_assert_cmpuint (progress.last_current[FORGE_GIT_PHASE_CHECKOUT], ==, progress.last_total[FORGE_GIT_PHASE_CHECKOUT]);
+  g_assert_cmpuint (progress.last_total[FORGE_GIT_PHASE_CHECKOUT], >=, 3000);
+  g_assert_cmpuint (total_calls, <=, elapsed_ms / 100 + 1 + 2 * 3 + 3);
+
+  forge_test_rm_rf (tmp);
+}
+
 static void
 test_dest_holds_other_things (void)
 {
@@ -309,6 +351,22 @@ test_dest_holds_other_things (void)
   g_assert_false (forge_git_clone_or_update (url, dest, NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED);
   g_clear_error (&error);
+
+  /* A clone interrupted by a crash is cleaned away; an empty dest is
+   * fine to clone into. */
+  {
+    g_autofree char *dest2 = g_build_filename (tmp, "clone2", NULL);
+    g_autofree char *stale = g_build_filename (tmp, "clone2.partial-AbC123", NULL);
+    g_autofree char *stale_file = g_build_filename (stale, "half", NULL);
+
+    g_assert_cmpint (g_mkdir (stale, 0755), ==, 0);
+    g_assert_true (g_file_set_contents (stale_file, "x", -1, NULL));
+    g_assert_cmpint (g_mkdir (dest2, 0755), ==, 0);
+    g_assert_true (forge_git_clone_or_update (url, dest2, NULL, NULL, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+    g_assert_true (forge_test_file_has_content (dest2, "README.md", "# Test\n"));
+  }
 
   g_assert_cmpint (g_mkdir (junk, 0755), ==, 0);
   g_assert_true (g_file_set_contents (junk_file, "x", -1, NULL));
@@ -518,6 +576,7 @@ main (int   argc,
   g_test_add_func ("/git/host-owner-repo", test_host_owner_repo);
   g_test_add_func ("/git/error-mapping", test_error_mapping);
   g_test_add_func ("/git/clone-file-and-update", test_clone_file_and_update);
+  g_test_add_func ("/git/progress-throttled", test_progress_throttled);
   g_test_add_func ("/git/dest-holds-other-things", test_dest_holds_other_things);
   g_test_add_func ("/git/empty-repository", test_empty_repository);
   g_test_add_func ("/git/clone-http", test_clone_http);

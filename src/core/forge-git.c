@@ -514,6 +514,8 @@ typedef struct
   GCancellable         *cancellable;
   gint64                last_report;
   int                   last_phase;
+  guint64               last_current;
+  guint64               last_total;
   guint                 credential_calls;
   guint                 auth_asked : 1;
 } Operation;
@@ -538,6 +540,9 @@ operation_report (Operation     *op,
 
   now = g_get_monotonic_time ();
 
+  if ((int) phase == op->last_phase && current == op->last_current && total == op->last_total)
+    return;
+
   /* Always let phase changes and completions through so the UI never
    * stalls on a stale number. */
   if ((int) phase == op->last_phase && current != total &&
@@ -545,6 +550,8 @@ operation_report (Operation     *op,
     return;
 
   op->last_phase = phase;
+  op->last_current = current;
+  op->last_total = total;
   op->last_report = now;
   op->progress (phase, current, total, bytes, op->user_data);
 }
