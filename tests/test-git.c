@@ -172,7 +172,7 @@ test_error_mapping (void)
     g_autofree char *m1 = forge_git_dup_error_message (FORGE_GIT_ERROR_AUTH_REQUIRED, "https://github.com/o/r.git", FALSE, NULL);
     g_autofree char *m2 = forge_git_dup_error_message (FORGE_GIT_ERROR_HOST_NOT_FOUND, "https://nonexistent.invalid/x/y", FALSE, NULL);
 
-    g_assert_cmpstr (m1, ==, "“o/r” needs a token: add one in Preferences → Accounts, then try again.");
+    g_assert_cmpstr (m1, ==, "“o/r” is private or does not exist: check the address, or add a token in Preferences → Accounts and try again.");
     g_assert_cmpstr (m2, ==, "Could not find the host “nonexistent.invalid”. Check the address and your connection.");
   }
 

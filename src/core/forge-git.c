@@ -483,7 +483,8 @@ forge_git_dup_error_message (ForgeGitError  code,
       if (had_token)
         return g_strdup_printf (_("The token for %s was refused for “%s”: update it in Preferences → Accounts, then try again."),
                                 host != NULL ? host : name, name);
-      return g_strdup_printf (_("“%s” needs a token: add one in Preferences → Accounts, then try again."), name);
+      /* GitHub answers 401, not 404, for repositories that don't exist. */
+      return g_strdup_printf (_("“%s” is private or does not exist: check the address, or add a token in Preferences → Accounts and try again."), name);
 
     case FORGE_GIT_ERROR_NETWORK:
       return g_strdup_printf (_("Could not reach %s. Check your connection and try again."),
