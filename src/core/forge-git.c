@@ -692,18 +692,18 @@ set_error_from_libgit2 (GError      **error,
   return FALSE;
 }
 
+/* message: the full text for errors other than a full disk. */
 static gboolean
 set_error_from_errno (GError     **error,
                       int          saved_errno,
-                      const char  *what,
-                      const char  *path)
+                      char        *message)
 {
   if (saved_errno == ENOSPC || saved_errno == EDQUOT)
     g_set_error_literal (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_DISK_FULL,
                          _("The disk is full. Free some space, then try again."));
   else
-    g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED,
-                 _("Could not %s “%s”: %s."), what, path, g_strerror (saved_errno));
+    g_set_error_literal (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED, message);
+  g_free (message);
   return FALSE;
 }
 
@@ -898,7 +898,12 @@ clone_fresh (const char  *url,
   int rc;
 
   if (g_mkdir_with_parents (parent, 0700) != 0)
-    return set_error_from_errno (error, errno, _("create the folder"), parent);
+    {
+      int saved_errno = errno;
+      return set_error_from_errno (error, saved_errno,
+                                   g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                                    parent, g_strerror (saved_errno)));
+    }
 
   remove_stale_partials (dest);
 
@@ -906,7 +911,12 @@ clone_fresh (const char  *url,
    * leaves a half clone where the next run would find it. */
   partial = g_strconcat (dest, ".partial-XXXXXX", NULL);
   if (g_mkdtemp_full (partial, 0700) == NULL)
-    return set_error_from_errno (error, errno, _("create the folder"), partial);
+    {
+      int saved_errno = errno;
+      return set_error_from_errno (error, saved_errno,
+                                   g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                                    partial, g_strerror (saved_errno)));
+    }
 
   operation_setup_fetch (op, &clone_opts.fetch_opts);
   operation_setup_checkout (op, &clone_opts.checkout_opts);
@@ -944,7 +954,9 @@ clone_fresh (const char  *url,
       remove_tree (partial);
       if (head_oid != NULL)
         g_clear_pointer (head_oid, g_free);
-      return set_error_from_errno (error, saved_errno, _("move the clone to"), dest);
+      return set_error_from_errno (error, saved_errno,
+                                   g_strdup_printf (_("Could not move the clone to “%s”: %s."),
+                                                    dest, g_strerror (saved_errno)));
     }
 
   return TRUE;
