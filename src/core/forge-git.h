@@ -56,7 +56,8 @@ gboolean  forge_git_parse_owner_repo  (const char            *url,
  * and fast-forwards. token may be NULL; it is handed to libgit2 through the
  * credentials callback only, never written anywhere. Blocking: call from a
  * worker thread. On success *head_oid (if not NULL) is the checked-out
- * commit. */
+ * commit. Cancellation fails with G_IO_ERROR_CANCELLED (not
+ * FORGE_GIT_ERROR_CANCELLED), like GIO. */
 gboolean  forge_git_clone_or_update   (const char            *url,
                                        const char            *dest,
                                        const char            *token,
@@ -65,5 +66,17 @@ gboolean  forge_git_clone_or_update   (const char            *url,
                                        char                 **head_oid,
                                        GCancellable          *cancellable,
                                        GError               **error);
+
+/* Maps a libgit2 failure (return code, git_error class and message) to a
+ * ForgeGitError; exposed for tests. */
+ForgeGitError forge_git_classify_error    (int                    git_code,
+                                           int                    error_class,
+                                           const char            *message);
+/* The one-line, translated message shown for code; detail is libgit2's
+ * text, only used for FORGE_GIT_ERROR_FAILED. */
+char     *forge_git_dup_error_message (ForgeGitError          code,
+                                       const char            *url,
+                                       gboolean               had_token,
+                                       const char            *detail);
 
 G_END_DECLS

@@ -12,11 +12,16 @@ G_BEGIN_DECLS
 /* Access tokens per Git host, kept in the user's keyring (libsecret) and
  * nowhere else. Blocking calls, for worker threads. */
 
-/* Returns NULL without error when there is no token for host. The caller
- * wipes and frees the result with forge_secrets_free_token(). */
+/* Returns NULL without error when there is no token for host, and also
+ * when no keyring service runs at all (logged with g_debug), so public
+ * repositories keep working. The caller wipes and frees the result with
+ * forge_secrets_free_token(). */
 char     *forge_secrets_lookup_token (const char    *host,
                                       GCancellable  *cancellable,
                                       GError       **error);
+/* Store and clear fail with G_IO_ERROR_NOT_SUPPORTED when no keyring
+ * service is available, G_IO_ERROR_CANCELLED when cancelled; messages are
+ * one line, for people. Clearing a missing token succeeds. */
 gboolean  forge_secrets_store_token  (const char    *host,
                                       const char    *token,
                                       GCancellable  *cancellable,

@@ -1,0 +1,1017 @@
+/* forge-git.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <git2.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "forge-git.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_remote, git_remote_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_reference, git_reference_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_object, git_object_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_annotated_commit, git_annotated_commit_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_buf, git_buf_dispose)
+
+/* At most ~10 progress reports per second: the UI redraws on each one. */
+#define PROGRESS_INTERVAL_USEC (G_USEC_PER_SEC / 10)
+
+G_DEFINE_QUARK (forge-git-error-quark, forge_git_error)
+
+static void
+forge_git_init (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      git_libgit2_init ();
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* URLs                                                               */
+/* ------------------------------------------------------------------ */
+
+static gboolean
+is_valid_name_segment (const char *s,
+                       gboolean    is_owner)
+{
+  if (s == NULL || *s == '\0' || strlen (s) > 100)
+    return FALSE;
+
+  if (g_str_equal (s, ".") || g_str_equal (s, ".."))
+    return FALSE;
+
+  for (const char *p = s; *p; p++)
+    {
+      if (g_ascii_isalnum (*p) || *p == '-')
+        continue;
+      /* GitHub owners are [A-Za-z0-9-]; repositories also allow . and _ */
+      if (!is_owner && (*p == '.' || *p == '_'))
+        continue;
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+has_scheme (const char *input,
+            const char *scheme)
+{
+  gsize len = strlen (scheme);
+
+  return g_ascii_strncasecmp (input, scheme, len) == 0 && input[len] == ':';
+}
+
+static gboolean
+looks_like_token (const char *user)
+{
+  static const char * const prefixes[] = {
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "x-access-token", "oauth2",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    if (g_str_has_prefix (user, prefixes[i]))
+      return TRUE;
+
+  return strlen (user) >= 32;
+}
+
+/* Like git: "user@host:path" without "://" is an SSH address. */
+static gboolean
+is_scp_like (const char *input)
+{
+  const char *colon = strchr (input, ':');
+  const char *slash = strchr (input, '/');
+
+  if (colon == NULL || colon == input || strstr (input, "://") != NULL)
+    return FALSE;
+  if (slash != NULL && slash < colon)
+    return FALSE;
+  if (strchr (input, ' ') != NULL)
+    return FALSE;
+
+  return colon[1] != '\0';
+}
+
+static char *
+normalize_local_path (const char  *input,
+                      GError     **error)
+{
+  g_autofree char *expanded = NULL;
+  g_autofree char *canonical = NULL;
+  g_autoptr(GFile) file = NULL;
+
+  if (g_str_has_prefix (input, "~/") || g_str_equal (input, "~"))
+    expanded = g_build_filename (g_get_home_dir (), input + 1, NULL);
+  else
+    expanded = g_strdup (input);
+
+  canonical = g_canonicalize_filename (expanded, NULL);
+
+  if (!g_file_test (canonical, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_NOT_FOUND,
+                   _("There is no folder at “%s”. Check the path and try again."),
+                   canonical);
+      return NULL;
+    }
+
+  file = g_file_new_for_path (canonical);
+  return g_file_get_uri (file);
+}
+
+char *
+forge_git_normalize_url (const char  *input,
+                         GError     **error)
+{
+  g_autofree char *text = NULL;
+  gsize len;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  text = g_strstrip (g_strdup (input != NULL ? input : ""));
+  len = strlen (text);
+
+  if (len == 0)
+    {
+      g_set_error_literal (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL,
+                           _("Enter the address of a Git repository, like https://github.com/owner/repo."));
+      return NULL;
+    }
+
+  if (strpbrk (text, " \t\n\r") != NULL)
+    goto invalid;
+
+  if (text[0] == '/' || g_str_equal (text, "~") || g_str_has_prefix (text, "~/") ||
+      g_str_has_prefix (text, "./") ||
+      g_str_has_prefix (text, "../") || g_str_equal (text, "."))
+    return normalize_local_path (text, error);
+
+  while (len > 1 && text[len - 1] == '/')
+    text[--len] = '\0';
+
+  if (has_scheme (text, "https") || has_scheme (text, "http") ||
+      has_scheme (text, "git") || has_scheme (text, "ssh") ||
+      has_scheme (text, "file"))
+    {
+      g_autoptr(GUri) uri = NULL;
+      const char *password;
+      const char *host;
+
+      uri = g_uri_parse (text, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+      if (uri == NULL)
+        goto invalid;
+
+      host = g_uri_get_host (uri);
+      password = g_uri_get_password (uri);
+
+      if (has_scheme (text, "file"))
+        {
+          if (host != NULL && *host != '\0' && g_ascii_strcasecmp (host, "localhost") != 0)
+            goto invalid;
+          return g_steal_pointer (&text);
+        }
+
+      if (host == NULL || *host == '\0')
+        goto invalid;
+
+      if (password != NULL && *password != '\0')
+        goto credentials;
+
+      /* https://TOKEN@github.com/… is the other common way to paste a
+       * token; a plain user name (Bitbucket puts one there) is dropped
+       * since the credentials callback supplies its own. */
+      if ((has_scheme (text, "https") || has_scheme (text, "http")) &&
+          g_uri_get_user (uri) != NULL && *g_uri_get_user (uri) != '\0')
+        {
+          if (looks_like_token (g_uri_get_user (uri)))
+            goto credentials;
+
+          return g_uri_join (G_URI_FLAGS_ENCODED,
+                             g_uri_get_scheme (uri), NULL,
+                             host, g_uri_get_port (uri),
+                             g_uri_get_path (uri),
+                             g_uri_get_query (uri),
+                             g_uri_get_fragment (uri));
+        }
+
+      return g_steal_pointer (&text);
+    }
+
+  if (strstr (text, "://") != NULL)
+    goto invalid;
+
+  if (is_scp_like (text))
+    {
+      const char *at = strchr (text, '@');
+      const char *colon = strchr (text, ':');
+
+      /* "user:token@host:…" would be a password in scp form */
+      if (at != NULL && at > colon)
+        goto invalid;
+      return g_steal_pointer (&text);
+    }
+
+  /* owner/repo shorthand */
+  {
+    g_auto(GStrv) parts = g_strsplit (text, "/", -1);
+
+    if (g_strv_length (parts) == 2 &&
+        is_valid_name_segment (parts[0], TRUE) &&
+        is_valid_name_segment (parts[1], FALSE))
+      {
+        const char *repo = parts[1];
+
+        if (g_str_has_suffix (repo, ".git"))
+          return g_strdup_printf ("https://github.com/%s/%s", parts[0], repo);
+        return g_strdup_printf ("https://github.com/%s/%s.git", parts[0], repo);
+      }
+  }
+
+  goto invalid;
+
+credentials:
+  g_set_error_literal (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL,
+                       _("Remove the token from the address; add it in Preferences → Accounts instead."));
+  return NULL;
+
+invalid:
+  g_set_error_literal (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL,
+                       _("That is not a Git repository address: use https://host/owner/repo, owner/repo or a local folder."));
+  return NULL;
+}
+
+char *
+forge_git_dup_host (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *host;
+
+  if (url == NULL)
+    return NULL;
+
+  if (strstr (url, "://") == NULL)
+    {
+      if (is_scp_like (url))
+        {
+          const char *at = strchr (url, '@');
+          const char *colon = strchr (url, ':');
+          const char *start = (at != NULL && at < colon) ? at + 1 : url;
+
+          return g_ascii_strdown (start, colon - start);
+        }
+      return NULL;
+    }
+
+  if (has_scheme (url, "file"))
+    return NULL;
+
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
+  if (uri == NULL)
+    return NULL;
+
+  host = g_uri_get_host (uri);
+  if (host == NULL || *host == '\0')
+    return NULL;
+
+  return g_ascii_strdown (host, -1);
+}
+
+gboolean
+forge_git_parse_owner_repo (const char  *url,
+                            char       **owner,
+                            char       **repo)
+{
+  g_autofree char *path = NULL;
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *host = NULL;
+  const char *segments[2] = { NULL, NULL };
+  guint n = 0;
+
+  if (owner != NULL)
+    *owner = NULL;
+  if (repo != NULL)
+    *repo = NULL;
+
+  host = forge_git_dup_host (url);
+  if (host == NULL)
+    return FALSE;
+
+  if (strstr (url, "://") != NULL)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
+
+      if (uri == NULL)
+        return FALSE;
+      path = g_strdup (g_uri_get_path (uri));
+    }
+  else
+    path = g_strdup (strchr (url, ':') + 1);
+
+  parts = g_strsplit (path, "/", -1);
+  for (guint i = 0; parts[i] != NULL && n < 2; i++)
+    {
+      if (*parts[i] != '\0')
+        segments[n++] = parts[i];
+    }
+
+  if (n < 2)
+    return FALSE;
+
+  if (owner != NULL)
+    *owner = g_strdup (segments[0]);
+  if (repo != NULL)
+    {
+      if (g_str_has_suffix (segments[1], ".git") && strlen (segments[1]) > 4)
+        *repo = g_strndup (segments[1], strlen (segments[1]) - 4);
+      else
+        *repo = g_strdup (segments[1]);
+    }
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  int            klass;          /* -1: any class */
+  const char    *needle;         /* case-insensitive substring */
+  ForgeGitError  code;
+} ErrorRule;
+
+/* Ordered: the first match wins. The texts are libgit2's (1.5) plus the
+ * strerror() strings it appends to OS errors. */
+static const ErrorRule error_rules[] = {
+  { -1, "No space left on device", FORGE_GIT_ERROR_DISK_FULL },
+  { -1, "Disk quota exceeded", FORGE_GIT_ERROR_DISK_FULL },
+  /* The resolver could not ask anyone: offline rather than a bad name. */
+  { -1, "Temporary failure in name resolution", FORGE_GIT_ERROR_NETWORK },
+  { -1, "failed to resolve address", FORGE_GIT_ERROR_HOST_NOT_FOUND },
+  { -1, "Name or service not known", FORGE_GIT_ERROR_HOST_NOT_FOUND },
+  { -1, "No address associated with hostname", FORGE_GIT_ERROR_HOST_NOT_FOUND },
+  { -1, "status code: 401", FORGE_GIT_ERROR_AUTH_REQUIRED },
+  { -1, "status code: 403", FORGE_GIT_ERROR_AUTH_REQUIRED },
+  { -1, "authentication required", FORGE_GIT_ERROR_AUTH_REQUIRED },
+  { -1, "too many redirects or authentication replays", FORGE_GIT_ERROR_AUTH_REQUIRED },
+  { -1, "authentication failed", FORGE_GIT_ERROR_AUTH_REQUIRED },
+  { -1, "status code: 404", FORGE_GIT_ERROR_NOT_FOUND },
+  { -1, "repository not found", FORGE_GIT_ERROR_NOT_FOUND },
+  { -1, "does not appear to be a git repository", FORGE_GIT_ERROR_NOT_FOUND },
+  { -1, "could not find repository", FORGE_GIT_ERROR_NOT_FOUND },
+  { -1, "failed to resolve path", FORGE_GIT_ERROR_NOT_FOUND },
+  { -1, "unsupported URL protocol", FORGE_GIT_ERROR_INVALID_URL },
+  { -1, "unknown scheme", FORGE_GIT_ERROR_INVALID_URL },
+  { -1, "malformed URL", FORGE_GIT_ERROR_INVALID_URL },
+  { -1, "invalid url", FORGE_GIT_ERROR_INVALID_URL },
+  { -1, "Connection refused", FORGE_GIT_ERROR_NETWORK },
+  { -1, "timed out", FORGE_GIT_ERROR_NETWORK },
+  { -1, "Network is unreachable", FORGE_GIT_ERROR_NETWORK },
+  { -1, "No route to host", FORGE_GIT_ERROR_NETWORK },
+  { -1, "Connection reset", FORGE_GIT_ERROR_NETWORK },
+  { -1, "failed to connect", FORGE_GIT_ERROR_NETWORK },
+  { -1, "early EOF", FORGE_GIT_ERROR_NETWORK },
+  { -1, "SSL error", FORGE_GIT_ERROR_NETWORK },
+  { GIT_ERROR_NET, NULL, FORGE_GIT_ERROR_NETWORK },
+  { GIT_ERROR_SSL, NULL, FORGE_GIT_ERROR_NETWORK },
+};
+
+ForgeGitError
+forge_git_classify_error (int         git_code,
+                          int         error_class,
+                          const char *message)
+{
+  g_autofree char *folded = g_utf8_casefold (message != NULL ? message : "", -1);
+
+  if (git_code == GIT_EUSER)
+    return FORGE_GIT_ERROR_CANCELLED;
+  if (git_code == GIT_EAUTH)
+    return FORGE_GIT_ERROR_AUTH_REQUIRED;
+
+  for (guint i = 0; i < G_N_ELEMENTS (error_rules); i++)
+    {
+      const ErrorRule *rule = &error_rules[i];
+
+      if (rule->klass != -1 && rule->klass != error_class)
+        continue;
+
+      if (rule->needle != NULL)
+        {
+          g_autofree char *needle = g_utf8_casefold (rule->needle, -1);
+
+          if (strstr (folded, needle) == NULL)
+            continue;
+        }
+
+      return rule->code;
+    }
+
+  if (error_class == GIT_ERROR_OS && git_code == GIT_ENOTFOUND)
+    return FORGE_GIT_ERROR_NOT_FOUND;
+
+  return FORGE_GIT_ERROR_FAILED;
+}
+
+static gboolean
+is_ssh_url (const char *url)
+{
+  return has_scheme (url, "ssh") || has_scheme (url, "git+ssh") || is_scp_like (url);
+}
+
+/* "owner/repo" for hosted URLs, the URL otherwise. */
+static char *
+dup_display_name (const char *url)
+{
+  g_autofree char *owner = NULL;
+  g_autofree char *repo = NULL;
+
+  if (forge_git_parse_owner_repo (url, &owner, &repo))
+    return g_strdup_printf ("%s/%s", owner, repo);
+
+  if (has_scheme (url, "file"))
+    {
+      g_autofree char *path = g_filename_from_uri (url, NULL, NULL);
+
+      if (path != NULL)
+        return g_steal_pointer (&path);
+    }
+
+  return g_strdup (url);
+}
+
+char *
+forge_git_dup_error_message (ForgeGitError  code,
+                             const char    *url,
+                             gboolean       had_token,
+                             const char    *detail)
+{
+  g_autofree char *name = dup_display_name (url);
+  g_autofree char *host = forge_git_dup_host (url);
+
+  switch (code)
+    {
+    case FORGE_GIT_ERROR_INVALID_URL:
+      return g_strdup_printf (_("Git cannot use the address “%s”: check it and try again."), url);
+
+    case FORGE_GIT_ERROR_HOST_NOT_FOUND:
+      return g_strdup_printf (_("Could not find the host “%s”. Check the address and your connection."),
+                              host != NULL ? host : url);
+
+    case FORGE_GIT_ERROR_NOT_FOUND:
+      if (host == NULL)
+        return g_strdup_printf (_("There is no Git repository at “%s”. Check the path and try again."), name);
+      return g_strdup_printf (_("“%s” was not found on %s. Check the address; a private repository needs a token in Preferences → Accounts."),
+                              name, host);
+
+    case FORGE_GIT_ERROR_AUTH_REQUIRED:
+      if (is_ssh_url (url))
+        return g_strdup_printf (_("“%s” asks for an SSH key, which Forge Preview does not use: paste its https:// address instead."), name);
+      if (had_token)
+        return g_strdup_printf (_("The token for %s was refused for “%s”: update it in Preferences → Accounts, then try again."),
+                                host != NULL ? host : name, name);
+      /* GitHub answers 401, not 404, for repositories that don't exist. */
+      return g_strdup_printf (_("“%s” is private or does not exist: check the address, or add a token in Preferences → Accounts and try again."), name);
+
+    case FORGE_GIT_ERROR_NETWORK:
+      return g_strdup_printf (_("Could not reach %s. Check your connection and try again."),
+                              host != NULL ? host : name);
+
+    case FORGE_GIT_ERROR_DISK_FULL:
+      return g_strdup (_("The disk is full. Free some space, then try again."));
+
+    case FORGE_GIT_ERROR_CANCELLED:
+      return g_strdup (_("Cancelled."));
+
+    case FORGE_GIT_ERROR_FAILED:
+    default:
+      return g_strdup_printf (_("Git could not get “%s”: %s."), name,
+                              detail != NULL && *detail ? detail : _("unknown error"));
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Clone / update                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  const char           *token;
+  ForgeGitProgressFunc  progress;
+  gpointer              user_data;
+  GCancellable         *cancellable;
+  gint64                last_report;
+  int                   last_phase;
+  guint64               last_current;
+  guint64               last_total;
+  guint                 credential_calls;
+  guint                 auth_asked : 1;
+} Operation;
+
+static gboolean
+operation_cancelled (Operation *op)
+{
+  return op->cancellable != NULL && g_cancellable_is_cancelled (op->cancellable);
+}
+
+static void
+operation_report (Operation     *op,
+                  ForgeGitPhase  phase,
+                  guint64        current,
+                  guint64        total,
+                  guint64        bytes)
+{
+  gint64 now;
+
+  if (op->progress == NULL)
+    return;
+
+  now = g_get_monotonic_time ();
+
+  if ((int) phase == op->last_phase && current == op->last_current && total == op->last_total)
+    return;
+
+  /* Always let phase changes and completions through so the UI never
+   * stalls on a stale number. */
+  if ((int) phase == op->last_phase && current != total &&
+      now - op->last_report < PROGRESS_INTERVAL_USEC)
+    return;
+
+  op->last_phase = phase;
+  op->last_current = current;
+  op->last_total = total;
+  op->last_report = now;
+  op->progress (phase, current, total, bytes, op->user_data);
+}
+
+static int
+credentials_cb (git_credential **out,
+                const char      *url,
+                const char      *username_from_url,
+                unsigned int     allowed_types,
+                void            *payload)
+{
+  Operation *op = payload;
+
+  op->auth_asked = TRUE;
+
+  if (op->token == NULL || op->token[0] == '\0')
+    return GIT_PASSTHROUGH;
+
+  if ((allowed_types & GIT_CREDENTIAL_USERPASS_PLAINTEXT) == 0)
+    return GIT_PASSTHROUGH;
+
+  /* A second request means the server refused the token; asking again
+   * would loop until libgit2's replay limit. */
+  if (op->credential_calls++ > 0)
+    {
+      git_error_set_str (GIT_ERROR_HTTP, "authentication failed");
+      return GIT_EAUTH;
+    }
+
+  return git_credential_userpass_plaintext_new (out, "x-access-token", op->token);
+}
+
+static int
+transfer_progress_cb (const git_indexer_progress *stats,
+                      void                       *payload)
+{
+  Operation *op = payload;
+
+  if (operation_cancelled (op))
+    return GIT_EUSER;
+
+  if (stats->total_deltas > 0 && stats->received_objects == stats->total_objects)
+    operation_report (op, FORGE_GIT_PHASE_RESOLVING,
+                      stats->indexed_deltas, stats->total_deltas,
+                      stats->received_bytes);
+  else
+    operation_report (op, FORGE_GIT_PHASE_RECEIVING,
+                      stats->received_objects, stats->total_objects,
+                      stats->received_bytes);
+
+  return 0;
+}
+
+static int
+sideband_progress_cb (const char *str,
+                      int         len,
+                      void       *payload)
+{
+  return operation_cancelled (payload) ? GIT_EUSER : 0;
+}
+
+static void
+checkout_progress_cb (const char *path,
+                      size_t      completed_steps,
+                      size_t      total_steps,
+                      void       *payload)
+{
+  Operation *op = payload;
+
+  operation_report (op, FORGE_GIT_PHASE_CHECKOUT, completed_steps, total_steps, 0);
+}
+
+static int
+checkout_notify_cb (git_checkout_notify_t     why,
+                    const char               *path,
+                    const git_diff_file      *baseline,
+                    const git_diff_file      *target,
+                    const git_diff_file      *workdir,
+                    void                     *payload)
+{
+  return operation_cancelled (payload) ? GIT_EUSER : 0;
+}
+
+static void
+operation_setup_fetch (Operation          *op,
+                       git_fetch_options  *fetch_opts)
+{
+  fetch_opts->callbacks.credentials = credentials_cb;
+  fetch_opts->callbacks.transfer_progress = transfer_progress_cb;
+  fetch_opts->callbacks.sideband_progress = sideband_progress_cb;
+  fetch_opts->callbacks.payload = op;
+  fetch_opts->proxy_opts.type = GIT_PROXY_AUTO;
+}
+
+static void
+operation_setup_checkout (Operation             *op,
+                          git_checkout_options  *checkout_opts)
+{
+  checkout_opts->progress_cb = checkout_progress_cb;
+  checkout_opts->progress_payload = op;
+  checkout_opts->notify_cb = checkout_notify_cb;
+  checkout_opts->notify_payload = op;
+  checkout_opts->notify_flags = GIT_CHECKOUT_NOTIFY_UPDATED;
+}
+
+static gboolean
+set_error_from_libgit2 (GError      **error,
+                        Operation    *op,
+                        int           rc,
+                        const char   *url)
+{
+  const git_error *last = git_error_last ();
+  const char *detail = last != NULL ? last->message : NULL;
+  int klass = last != NULL ? last->klass : GIT_ERROR_NONE;
+  ForgeGitError code;
+  g_autofree char *message = NULL;
+
+  if (operation_cancelled (op))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled."));
+      return FALSE;
+    }
+
+  code = forge_git_classify_error (rc, klass, detail);
+
+  /* The credentials callback only runs when the server asked for them;
+   * whatever libgit2 reports afterwards is an authentication problem. */
+  if (op->auth_asked && code == FORGE_GIT_ERROR_FAILED)
+    code = FORGE_GIT_ERROR_AUTH_REQUIRED;
+
+  g_debug ("git operation on %s failed (%d/%d): %s", url, rc, klass,
+           detail != NULL ? detail : "(no message)");
+
+  message = forge_git_dup_error_message (code, url, op->token != NULL && *op->token, detail);
+  g_set_error_literal (error, FORGE_GIT_ERROR, code, message);
+
+  return FALSE;
+}
+
+/* message: the full text for errors other than a full disk. */
+static gboolean
+set_error_from_errno (GError     **error,
+                      int          saved_errno,
+                      char        *message)
+{
+  if (saved_errno == ENOSPC || saved_errno == EDQUOT)
+    g_set_error_literal (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_DISK_FULL,
+                         _("The disk is full. Free some space, then try again."));
+  else
+    g_set_error_literal (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED, message);
+  g_free (message);
+  return FALSE;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (g_remove (path) == 0 || errno == ENOENT)
+    return;
+
+  dir = g_dir_open (path, 0, NULL);
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
+              !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            remove_tree (child);
+          else
+            g_remove (child);
+        }
+    }
+
+  g_rmdir (path);
+}
+
+/* Leftovers of clones interrupted by a crash: "<dest>.partial-XXXXXX". */
+static void
+remove_stale_partials (const char *dest)
+{
+  g_autofree char *parent = g_path_get_dirname (dest);
+  g_autofree char *base = g_path_get_basename (dest);
+  g_autofree char *prefix = g_strconcat (base, ".partial-", NULL);
+  g_autoptr(GDir) dir = g_dir_open (parent, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      if (g_str_has_prefix (name, prefix) && strlen (name) == strlen (prefix) + 6)
+        {
+          g_autofree char *path = g_build_filename (parent, name, NULL);
+
+          g_debug ("Removing interrupted clone %s", path);
+          remove_tree (path);
+        }
+    }
+}
+
+static gboolean
+dir_is_empty (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+
+  return dir != NULL && g_dir_read_name (dir) == NULL;
+}
+
+/* Equal up to a trailing slash or ".git", which name the same repo. */
+static gboolean
+urls_match (const char *a,
+            const char *b)
+{
+  g_autofree char *na = NULL;
+  g_autofree char *nb = NULL;
+
+  if (a == NULL || b == NULL)
+    return FALSE;
+
+  na = g_strdup (a);
+  nb = g_strdup (b);
+
+  for (char **s = (char *[]) { na, nb, NULL }; *s != NULL; s++)
+    {
+      gsize len = strlen (*s);
+
+      while (len > 0 && (*s)[len - 1] == '/')
+        (*s)[--len] = '\0';
+      if (g_str_has_suffix (*s, ".git"))
+        (*s)[len - 4] = '\0';
+    }
+
+  return g_str_equal (na, nb);
+}
+
+static gboolean
+dup_head_oid (git_repository  *repo,
+              char           **head_oid)
+{
+  git_oid oid;
+  char buf[GIT_OID_HEXSZ + 1];
+
+  if (head_oid == NULL)
+    return TRUE;
+
+  if (git_reference_name_to_id (&oid, repo, "HEAD") != 0)
+    return FALSE;
+
+  git_oid_tostr (buf, sizeof buf, &oid);
+  *head_oid = g_strdup (buf);
+  return TRUE;
+}
+
+/* The commit to move to: the current branch's upstream, else
+ * origin/<branch>, else origin/HEAD. */
+static int
+lookup_update_target (git_repository  *repo,
+                      git_object     **target)
+{
+  g_autoptr(git_reference) head = NULL;
+  g_autoptr(git_reference) upstream = NULL;
+  int rc;
+
+  rc = git_repository_head (&head, repo);
+  if (rc == 0 && git_reference_is_branch (head))
+    {
+      if (git_branch_upstream (&upstream, head) != 0)
+        {
+          const char *branch = NULL;
+          g_autofree char *name = NULL;
+
+          git_branch_name (&branch, head);
+          name = g_strdup_printf ("refs/remotes/origin/%s", branch);
+          git_error_clear ();
+          git_reference_lookup (&upstream, repo, name);
+        }
+    }
+
+  if (upstream == NULL)
+    {
+      git_error_clear ();
+      rc = git_reference_lookup (&upstream, repo, "refs/remotes/origin/HEAD");
+      if (rc != 0)
+        return rc;
+    }
+
+  return git_reference_peel (target, upstream, GIT_OBJECT_COMMIT);
+}
+
+static gboolean
+update_existing (git_repository  *repo,
+                 const char      *url,
+                 Operation       *op,
+                 char           **head_oid,
+                 GError         **error)
+{
+  g_autoptr(git_remote) remote = NULL;
+  g_autoptr(git_object) target = NULL;
+  git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
+  git_checkout_options checkout_opts = GIT_CHECKOUT_OPTIONS_INIT;
+  int rc;
+
+  operation_setup_fetch (op, &fetch_opts);
+  operation_setup_checkout (op, &checkout_opts);
+
+  if ((rc = git_remote_lookup (&remote, repo, "origin")) != 0 ||
+      (rc = git_remote_fetch (remote, NULL, &fetch_opts, NULL)) != 0)
+    return set_error_from_libgit2 (error, op, rc, url);
+
+  if ((rc = lookup_update_target (repo, &target)) != 0)
+    return set_error_from_libgit2 (error, op, rc, url);
+
+  /* This checkout is our workspace: a hard reset discards local edits and
+   * follows force-pushes too, while untracked files such as node_modules/
+   * stay (no REMOVE_UNTRACKED). */
+  if ((rc = git_reset (repo, target, GIT_RESET_HARD, &checkout_opts)) != 0)
+    return set_error_from_libgit2 (error, op, rc, url);
+
+  if (operation_cancelled (op))
+    return set_error_from_libgit2 (error, op, GIT_EUSER, url);
+
+  dup_head_oid (repo, head_oid);
+  return TRUE;
+}
+
+static gboolean
+clone_fresh (const char  *url,
+             const char  *dest,
+             Operation   *op,
+             char       **head_oid,
+             GError     **error)
+{
+  g_autoptr(git_repository) repo = NULL;
+  g_autofree char *partial = NULL;
+  g_autofree char *parent = g_path_get_dirname (dest);
+  git_clone_options clone_opts = GIT_CLONE_OPTIONS_INIT;
+  int rc;
+
+  if (g_mkdir_with_parents (parent, 0700) != 0)
+    {
+      int saved_errno = errno;
+      return set_error_from_errno (error, saved_errno,
+                                   g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                                    parent, g_strerror (saved_errno)));
+    }
+
+  remove_stale_partials (dest);
+
+  /* Clone next to dest and rename into place, so a crash or cancel never
+   * leaves a half clone where the next run would find it. */
+  partial = g_strconcat (dest, ".partial-XXXXXX", NULL);
+  if (g_mkdtemp_full (partial, 0700) == NULL)
+    {
+      int saved_errno = errno;
+      return set_error_from_errno (error, saved_errno,
+                                   g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                                    partial, g_strerror (saved_errno)));
+    }
+
+  operation_setup_fetch (op, &clone_opts.fetch_opts);
+  operation_setup_checkout (op, &clone_opts.checkout_opts);
+
+  rc = git_clone (&repo, url, partial, &clone_opts);
+  if (rc == 0 && operation_cancelled (op))
+    rc = GIT_EUSER;
+
+  if (rc != 0)
+    {
+      set_error_from_libgit2 (error, op, rc, url);
+      g_clear_pointer (&repo, git_repository_free);
+      remove_tree (partial);
+      return FALSE;
+    }
+
+  if (git_repository_head_unborn (repo) == 1)
+    {
+      g_autofree char *name = dup_display_name (url);
+
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED,
+                   _("“%s” is empty: push a commit to it, then try again."), name);
+      g_clear_pointer (&repo, git_repository_free);
+      remove_tree (partial);
+      return FALSE;
+    }
+
+  dup_head_oid (repo, head_oid);
+  g_clear_pointer (&repo, git_repository_free);
+
+  if (g_rename (partial, dest) != 0)
+    {
+      int saved_errno = errno;
+
+      remove_tree (partial);
+      if (head_oid != NULL)
+        g_clear_pointer (head_oid, g_free);
+      return set_error_from_errno (error, saved_errno,
+                                   g_strdup_printf (_("Could not move the clone to “%s”: %s."),
+                                                    dest, g_strerror (saved_errno)));
+    }
+
+  return TRUE;
+}
+
+gboolean
+forge_git_clone_or_update (const char            *url,
+                           const char            *dest,
+                           const char            *token,
+                           ForgeGitProgressFunc   progress,
+                           gpointer               user_data,
+                           char                 **head_oid,
+                           GCancellable          *cancellable,
+                           GError               **error)
+{
+  g_autoptr(git_repository) repo = NULL;
+  Operation op = {
+    .token = token,
+    .progress = progress,
+    .user_data = user_data,
+    .cancellable = cancellable,
+    .last_phase = -1,
+  };
+
+  g_return_val_if_fail (url != NULL, FALSE);
+  g_return_val_if_fail (dest != NULL, FALSE);
+  g_return_val_if_fail (head_oid == NULL || *head_oid == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  forge_git_init ();
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  if (!g_file_test (dest, G_FILE_TEST_EXISTS))
+    return clone_fresh (url, dest, &op, head_oid, error);
+
+  if (g_file_test (dest, G_FILE_TEST_IS_DIR) && dir_is_empty (dest))
+    {
+      g_rmdir (dest);
+      return clone_fresh (url, dest, &op, head_oid, error);
+    }
+
+  if (git_repository_open_ext (&repo, dest, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0)
+    {
+      g_autoptr(git_remote) remote = NULL;
+
+      if (git_remote_lookup (&remote, repo, "origin") == 0 &&
+          urls_match (git_remote_url (remote), url))
+        return update_existing (repo, url, &op, head_oid, error);
+    }
+
+  git_error_clear ();
+  g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED,
+               _("“%s” already holds something other than a clone of %s: remove it, then try again."),
+               dest, url);
+  return FALSE;
+}

@@ -1,0 +1,588 @@
+/* test-git.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <git2.h>
+
+#include "forge-git.h"
+#include "git-http-server.h"
+#include "git-test-util.h"
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_normalize_url (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *tmp_uri = g_filename_to_uri (tmp, NULL, NULL);
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autofree char *cwd_uri = g_filename_to_uri (cwd, NULL, NULL);
+  g_autofree char *home_uri = g_filename_to_uri (g_get_home_dir (), NULL, NULL);
+  struct { const char *in; const char *out; int code; } cases[] = {
+    { "gnome/gnome-text-editor", "https://github.com/gnome/gnome-text-editor.git", -1 },
+    { "  vitejs/vite.git \n", "https://github.com/vitejs/vite.git", -1 },
+    { "owner/my_repo.js", "https://github.com/owner/my_repo.js.git", -1 },
+    { "https://github.com/owner/repo/", "https://github.com/owner/repo", -1 },
+    { "https://gitlab.com/group/sub/repo.git", "https://gitlab.com/group/sub/repo.git", -1 },
+    { "http://127.0.0.1:8080/repo.git", "http://127.0.0.1:8080/repo.git", -1 },
+    { "git://example.org/repo.git", "git://example.org/repo.git", -1 },
+    { "ssh://git@example.org/owner/repo.git", "ssh://git@example.org/owner/repo.git", -1 },
+    { "git@github.com:owner/repo.git", "git@github.com:owner/repo.git", -1 },
+    { "https://alice@bitbucket.org/alice/repo.git", "https://bitbucket.org/alice/repo.git", -1 },
+    { "file:///srv/git/repo", "file:///srv/git/repo", -1 },
+    { tmp, tmp_uri, -1 },
+    { ".", cwd_uri, -1 },
+    { "~", home_uri, -1 },
+    { "/nonexistent/forge-preview-test", NULL, FORGE_GIT_ERROR_NOT_FOUND },
+    { "https://user:ghp_secret@github.com/owner/repo", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/o/r", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "https://x-access-token@github.com/o/r", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "   ", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "hello", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "hello world/repo", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "a/b/c", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "own_er/repo", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "~nobody/x", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "../..", NULL, -2 },   /* depends on cwd: just must not crash */
+    { "ftp://example.org/repo", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "https://", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "https:///path", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "file://otherhost/srv", NULL, FORGE_GIT_ERROR_INVALID_URL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *url = forge_git_normalize_url (cases[i].in, &error);
+
+      g_test_message ("normalize “%s” → %s (%s)", cases[i].in, url,
+                      error ? error->message : "ok");
+
+      if (cases[i].code == -2)
+        continue;
+
+      if (cases[i].code == -1)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpstr (url, ==, cases[i].out);
+        }
+      else
+        {
+          g_assert_error (error, FORGE_GIT_ERROR, cases[i].code);
+          g_assert_null (url);
+          /* one line */
+          g_assert_null (strchr (error->message, '\n'));
+          if (strstr (cases[i].in, "secret") != NULL)
+            g_assert_null (strstr (error->message, "secret"));
+          /* Pasted credentials get pointed at the right place. */
+          if (cases[i].code == FORGE_GIT_ERROR_INVALID_URL)
+            g_assert_cmpint (strstr (error->message, "Preferences") != NULL, ==,
+                             strchr (cases[i].in, '@') != NULL);
+        }
+    }
+
+  g_rmdir (tmp);
+}
+
+static void
+test_host_owner_repo (void)
+{
+  struct { const char *url; const char *host; const char *owner; const char *repo; } cases[] = {
+    { "https://github.com/owner/repo.git", "github.com", "owner", "repo" },
+    { "https://GitHub.com/Owner/Repo", "github.com", "Owner", "Repo" },
+    { "https://gitlab.com/group/project/-/tree/main", "gitlab.com", "group", "project" },
+    { "http://127.0.0.1:8080/repo.git", "127.0.0.1", NULL, NULL },
+    { "http://127.0.0.1:8080/a/b.git", "127.0.0.1", "a", "b" },
+    { "ssh://git@example.org/owner/repo.git", "example.org", "owner", "repo" },
+    { "git@github.com:owner/repo.git", "github.com", "owner", "repo" },
+    { "file:///srv/git/repo", NULL, NULL, NULL },
+    { "not a url", NULL, NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *host = forge_git_dup_host (cases[i].url);
+      g_autofree char *owner = NULL;
+      g_autofree char *repo = NULL;
+      gboolean ok = forge_git_parse_owner_repo (cases[i].url, &owner, &repo);
+
+      g_assert_cmpstr (host, ==, cases[i].host);
+      g_assert_cmpint (ok, ==, cases[i].owner != NULL);
+      g_assert_cmpstr (owner, ==, cases[i].owner);
+      g_assert_cmpstr (repo, ==, cases[i].repo);
+    }
+}
+
+static void
+test_error_mapping (void)
+{
+  /* Messages as libgit2 1.5 words them (several observed in the tests
+   * below on this machine). */
+  struct { int rc; int klass; const char *message; ForgeGitError code; } cases[] = {
+    { GIT_ERROR, GIT_ERROR_NET, "failed to resolve address for nonexistent.invalid: Name or service not known", FORGE_GIT_ERROR_HOST_NOT_FOUND },
+    { GIT_ERROR, GIT_ERROR_NET, "failed to resolve address for example.org: Temporary failure in name resolution", FORGE_GIT_ERROR_NETWORK },
+    { GIT_ERROR, GIT_ERROR_OS, "failed to connect to 127.0.0.1: Connection refused", FORGE_GIT_ERROR_NETWORK },
+    { GIT_ERROR, GIT_ERROR_OS, "failed to connect to 10.0.0.1: Connection timed out", FORGE_GIT_ERROR_NETWORK },
+    { GIT_ERROR, GIT_ERROR_HTTP, "unexpected http status code: 404", FORGE_GIT_ERROR_NOT_FOUND },
+    { GIT_ERROR, GIT_ERROR_REPOSITORY, "could not find repository from '/tmp/srv'", FORGE_GIT_ERROR_NOT_FOUND },
+    { -12, GIT_ERROR_NET, "unknown scheme for URL 'foo://example.org/repo'", FORGE_GIT_ERROR_INVALID_URL },
+    { GIT_ERROR, GIT_ERROR_HTTP, "unexpected http status code: 401", FORGE_GIT_ERROR_AUTH_REQUIRED },
+    { GIT_ERROR, GIT_ERROR_HTTP, "unexpected http status code: 403", FORGE_GIT_ERROR_AUTH_REQUIRED },
+    { GIT_ERROR, GIT_ERROR_HTTP, "too many redirects or authentication replays", FORGE_GIT_ERROR_AUTH_REQUIRED },
+    { GIT_ERROR, GIT_ERROR_NET, "remote authentication required but no callback set", FORGE_GIT_ERROR_AUTH_REQUIRED },
+    { GIT_EAUTH, GIT_ERROR_HTTP, "authentication failed", FORGE_GIT_ERROR_AUTH_REQUIRED },
+    { GIT_ENOTFOUND, GIT_ERROR_OS, "failed to resolve path '/nope': No such file or directory", FORGE_GIT_ERROR_NOT_FOUND },
+    { GIT_ENOTFOUND, GIT_ERROR_REPOSITORY, "could not find repository at '/tmp/x'", FORGE_GIT_ERROR_NOT_FOUND },
+    { GIT_ERROR, GIT_ERROR_NET, "ERROR: Repository not found.", FORGE_GIT_ERROR_NOT_FOUND },
+    { GIT_ERROR, GIT_ERROR_OS, "could not write to '/x/pack': No space left on device", FORGE_GIT_ERROR_DISK_FULL },
+    { GIT_ERROR, GIT_ERROR_INVALID, "unsupported URL protocol", FORGE_GIT_ERROR_INVALID_URL },
+    { GIT_ERROR, GIT_ERROR_NET, "malformed URL", FORGE_GIT_ERROR_INVALID_URL },
+    { GIT_EUSER, GIT_ERROR_CALLBACK, "user cancelled", FORGE_GIT_ERROR_CANCELLED },
+    { GIT_ERROR, GIT_ERROR_SSL, "SSL error: certificate verify failed", FORGE_GIT_ERROR_NETWORK },
+    { GIT_ERROR, GIT_ERROR_NET, "early EOF", FORGE_GIT_ERROR_NETWORK },
+    { GIT_ERROR, GIT_ERROR_ODB, "object not found - no match for id", FORGE_GIT_ERROR_FAILED },
+    { GIT_ERROR, GIT_ERROR_NONE, NULL, FORGE_GIT_ERROR_FAILED },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s", cases[i].message);
+      g_assert_cmpint (forge_git_classify_error (cases[i].rc, cases[i].klass, cases[i].message),
+                       ==, cases[i].code);
+    }
+
+  /* Messages: one line, naming the repository or host. */
+  for (int code = FORGE_GIT_ERROR_FAILED; code <= FORGE_GIT_ERROR_CANCELLED; code++)
+    {
+      g_autofree char *message = forge_git_dup_error_message (code, "https://github.com/o/r.git", FALSE, "boom");
+
+      g_assert_nonnull (message);
+      g_assert_null (strchr (message, '\n'));
+    }
+
+  {
+    g_autofree char *m1 = forge_git_dup_error_message (FORGE_GIT_ERROR_AUTH_REQUIRED, "https://github.com/o/r.git", FALSE, NULL);
+    g_autofree char *m2 = forge_git_dup_error_message (FORGE_GIT_ERROR_HOST_NOT_FOUND, "https://nonexistent.invalid/x/y", FALSE, NULL);
+
+    g_assert_cmpstr (m1, ==, "“o/r” is private or does not exist: check the address, or add a token in Preferences → Accounts and try again.");
+    g_assert_cmpstr (m2, ==, "Could not find the host “nonexistent.invalid”. Check the address and your connection.");
+  }
+
+  {
+    g_autofree char *m = forge_git_dup_error_message (FORGE_GIT_ERROR_AUTH_REQUIRED, "https://github.com/o/r.git", TRUE, NULL);
+    g_autofree char *ssh = forge_git_dup_error_message (FORGE_GIT_ERROR_AUTH_REQUIRED, "git@github.com:o/r.git", FALSE, NULL);
+
+    g_assert_cmpstr (m, ==, "The token for github.com was refused for “o/r”: update it in Preferences → Accounts, then try again.");
+    g_assert_nonnull (strstr (ssh, "https://"));
+  }
+}
+
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  guint calls[3];
+  guint64 last_current[3];
+  guint64 last_total[3];
+  GCancellable *cancel_on_receive;
+} Progress;
+
+static void
+progress_cb (ForgeGitPhase phase,
+             guint64       current,
+             guint64       total,
+             guint64       bytes,
+             gpointer      user_data)
+{
+  Progress *p = user_data;
+
+  g_assert_cmpint (phase, <=, FORGE_GIT_PHASE_CHECKOUT);
+  g_assert_cmpuint (current, <=, total);
+  p->calls[phase]++;
+  p->last_current[phase] = current;
+  p->last_total[phase] = total;
+
+  if (p->cancel_on_receive != NULL && phase == FORGE_GIT_PHASE_RECEIVING)
+    g_cancellable_cancel (p->cancel_on_receive);
+}
+
+static void
+test_clone_file_and_update (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *dest = g_build_filename (tmp, "work", "clone", NULL);
+  g_autofree char *oid = NULL;
+  g_autofree char *oid2 = NULL;
+  g_autofree char *upstream_oid = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *config_path = g_build_filename (dest, ".git", "config", NULL);
+  g_autofree char *nm_file = g_build_filename (dest, "node_modules", "pkg", "index.js", NULL);
+  g_autofree char *nm_dir = g_path_get_dirname (nm_file);
+  g_autofree char *new_file = g_build_filename (dest, "second.txt", NULL);
+  g_autofree char *parent = g_path_get_dirname (dest);
+  g_autoptr(GError) error = NULL;
+  Progress progress = { 0 };
+  const char *token = "file-token-SHOULD-NOT-APPEAR";
+
+  g_assert_true (forge_git_clone_or_update (url, dest, token, progress_cb, &progress,
+                                            &oid, NULL, &error));
+  g_assert_no_error (error);
+
+  upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
+  g_assert_cmpstr (oid, ==, upstream_oid);
+  g_assert_cmpuint (progress.calls[FORGE_GIT_PHASE_CHECKOUT], >, 0);
+  g_assert_cmpuint (progress.last_current[FORGE_GIT_PHASE_CHECKOUT], ==,
+                    progress.last_total[FORGE_GIT_PHASE_CHECKOUT]);
+  g_assert_true (forge_test_file_has_content (dest, "README.md", "# Test\n"));
+
+  g_assert_true (g_file_get_contents (config_path, &config, NULL, NULL));
+  g_assert_nonnull (strstr (config, url));
+  g_assert_null (strstr (config, token));
+  g_assert_false (forge_test_tree_contains (dest, token));
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (parent, "clone.partial-"), ==, 0);
+
+  /* The dev server setup adds node_modules/; an update must keep it. */
+  g_assert_cmpint (g_mkdir_with_parents (nm_dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (nm_file, "module.exports = 1;\n", -1, NULL));
+
+  forge_test_git_commit_file (upstream, "second.txt", "two\n");
+  g_free (upstream_oid);
+  upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
+  g_assert_cmpstr (upstream_oid, !=, oid);
+
+  memset (&progress, 0, sizeof progress);
+  g_assert_true (forge_git_clone_or_update (url, dest, NULL, progress_cb, &progress,
+                                            &oid2, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (oid2, ==, upstream_oid);
+  g_assert_true (g_file_test (nm_file, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (new_file, G_FILE_TEST_IS_REGULAR));
+
+  {
+    g_autofree char *local_head = forge_test_git_rev_parse (dest, "HEAD");
+    g_assert_cmpstr (local_head, ==, upstream_oid);
+  }
+
+  /* A force-push upstream and a local edit: the workspace follows
+   * upstream (hard reset), untracked files still stay. */
+  g_assert_true (g_file_set_contents (new_file, "local edit\n", -1, NULL));
+  forge_test_git (upstream, "commit", "-q", "--amend", "-m", "rewritten", NULL);
+  g_free (upstream_oid);
+  upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
+  g_clear_pointer (&oid2, g_free);
+  g_assert_true (forge_git_clone_or_update (url, dest, NULL, NULL, NULL, &oid2, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (oid2, ==, upstream_oid);
+  g_assert_true (forge_test_file_has_content (dest, "second.txt", "two\n"));
+  g_assert_true (g_file_test (nm_file, G_FILE_TEST_IS_REGULAR));
+
+  forge_test_rm_rf (tmp);
+}
+
+/* Thousands of files would mean thousands of checkout callbacks; the UI
+ * gets at most ~10 reports a second (plus phase starts and ends). */
+static void
+test_progress_throttled (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *src = g_build_filename (upstream, "src", NULL);
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *dest = g_build_filename (tmp, "clone", NULL);
+  g_autoptr(GError) error = NULL;
+  Progress progress = { 0 };
+  guint total_calls;
+  gint64 start, elapsed_ms;
+
+  g_assert_cmpint (g_mkdir (src, 0755), ==, 0);
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("file-%04u.js", i);
+      g_autofree char *path = g_build_filename (src, name, NULL);
+      g_autofree char *contents = g_strdup_printf ("export default %u;\n", i);
+
+      g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+    }
+  forge_test_git (upstream, "add", "src", NULL);
+  forge_test_git (upstream, "commit", "-q", "-m", "many files", NULL);
+
+  start = g_get_monotonic_time ();
+  g_assert_true (forge_git_clone_or_update (url, dest, NULL, progress_cb, &progress, NULL, NULL, &error));
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_no_error (error);
+
+  total_calls = progress.calls[0] + progress.calls[1] + progress.calls[2];
+  g_test_message ("%u progress reports in %" G_GINT64_FORMAT " ms", total_calls, elapsed_ms);
+  g_assert_cmpuint (progress.calls[FORGE_GIT_PHASE_CHECKOUT], >, 0);
+  g_assert_cmpuint (progress.last_current[FORGE_GIT_PHASE_CHECKOUT], ==, progress.last_total[FORGE_GIT_PHASE_CHECKOUT]);
+  g_assert_cmpuint (progress.last_total[FORGE_GIT_PHASE_CHECKOUT], >=, 3000);
+  g_assert_cmpuint (total_calls, <=, elapsed_ms / 100 + 1 + 2 * 3 + 3);
+
+  forge_test_rm_rf (tmp);
+}
+
+static void
+test_dest_holds_other_things (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *other = forge_test_make_upstream (tmp, "other");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *other_url = g_filename_to_uri (other, NULL, NULL);
+  g_autofree char *dest = g_build_filename (tmp, "clone", NULL);
+  g_autofree char *junk = g_build_filename (tmp, "junk", NULL);
+  g_autofree char *junk_file = g_build_filename (junk, "file", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (forge_git_clone_or_update (other_url, dest, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* A clone of another repository is not overwritten. */
+  g_assert_false (forge_git_clone_or_update (url, dest, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED);
+  g_clear_error (&error);
+
+  /* A clone interrupted by a crash is cleaned away; an empty dest is
+   * fine to clone into. */
+  {
+    g_autofree char *dest2 = g_build_filename (tmp, "clone2", NULL);
+    g_autofree char *stale = g_build_filename (tmp, "clone2.partial-AbC123", NULL);
+    g_autofree char *stale_file = g_build_filename (stale, "half", NULL);
+
+    g_assert_cmpint (g_mkdir (stale, 0755), ==, 0);
+    g_assert_true (g_file_set_contents (stale_file, "x", -1, NULL));
+    g_assert_cmpint (g_mkdir (dest2, 0755), ==, 0);
+    g_assert_true (forge_git_clone_or_update (url, dest2, NULL, NULL, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+    g_assert_true (forge_test_file_has_content (dest2, "README.md", "# Test\n"));
+  }
+
+  g_assert_cmpint (g_mkdir (junk, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (junk_file, "x", -1, NULL));
+  g_assert_false (forge_git_clone_or_update (url, junk, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED);
+  g_assert_true (g_file_test (junk_file, G_FILE_TEST_EXISTS));
+
+  forge_test_rm_rf (tmp);
+}
+
+static void
+test_empty_repository (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = g_build_filename (tmp, "empty", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *dest = g_build_filename (tmp, "clone", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir (upstream, 0755), ==, 0);
+  forge_test_git (upstream, "init", "-q", NULL);
+  url = g_filename_to_uri (upstream, NULL, NULL);
+
+  g_assert_false (forge_git_clone_or_update (url, dest, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "empty"));
+  g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (tmp, "clone.partial-"), ==, 0);
+
+  forge_test_rm_rf (tmp);
+}
+
+static void
+test_clone_http (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *root = g_build_filename (tmp, "srv", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *bare = forge_test_make_bare (upstream, root, "repo.git");
+  g_autoptr(ForgeTestGitServer) server = forge_test_git_server_new (root, NULL);
+  g_autofree char *url = forge_test_git_server_dup_url (server, "repo.git");
+  g_autofree char *dest = g_build_filename (tmp, "clone", NULL);
+  g_autofree char *oid = NULL;
+  g_autofree char *upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
+  g_autoptr(GError) error = NULL;
+  Progress progress = { 0 };
+
+  g_assert_true (forge_git_clone_or_update (url, dest, NULL, progress_cb, &progress, &oid, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (oid, ==, upstream_oid);
+  g_assert_cmpuint (progress.calls[FORGE_GIT_PHASE_RECEIVING], >, 0);
+  g_assert_cmpuint (progress.calls[FORGE_GIT_PHASE_CHECKOUT], >, 0);
+  g_assert_true (forge_test_file_has_content (dest, "README.md", "# Test\n"));
+  g_assert_cmpuint (forge_test_git_server_get_unauthorized_count (server), ==, 0);
+
+  /* Update over HTTP */
+  forge_test_git_commit_file (upstream, "second.txt", "two\n");
+  forge_test_git_push_bare (upstream, bare);
+  g_free (upstream_oid);
+  upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
+  g_clear_pointer (&oid, g_free);
+  g_assert_true (forge_git_clone_or_update (url, dest, NULL, NULL, NULL, &oid, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (oid, ==, upstream_oid);
+
+  g_clear_pointer (&server, forge_test_git_server_free);
+  forge_test_rm_rf (tmp);
+}
+
+static void
+test_cancel (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *root = g_build_filename (tmp, "srv", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *bare = forge_test_make_bare (upstream, root, "repo.git");
+  g_autoptr(ForgeTestGitServer) server = forge_test_git_server_new (root, NULL);
+  g_autofree char *url = forge_test_git_server_dup_url (server, "repo.git");
+  g_autofree char *dest = g_build_filename (tmp, "clone", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  Progress progress = { .cancel_on_receive = cancellable };
+
+  g_assert_false (forge_git_clone_or_update (url, dest, NULL, progress_cb, &progress, NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (tmp, "clone.partial-"), ==, 0);
+
+  g_clear_pointer (&server, forge_test_git_server_free);
+  forge_test_rm_rf (tmp);
+}
+
+static void
+assert_clone_fails (const char    *url,
+                    const char    *token,
+                    ForgeGitError  code)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *dest = g_build_filename (tmp, "clone", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *oid = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_false (forge_git_clone_or_update (url, dest, token, NULL, NULL, &oid, NULL, &error));
+  g_test_message ("%s → %s", url, error ? error->message : "(no error)");
+  g_assert_error (error, FORGE_GIT_ERROR, (int) code);
+  g_assert_null (oid);
+  g_assert_null (strchr (error->message, '\n'));
+  expected = forge_git_dup_error_message (code, url, token != NULL, NULL);
+  g_assert_cmpstr (error->message, ==, expected);
+  if (token != NULL)
+    g_assert_null (strstr (error->message, token));
+  g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (tmp, "clone.partial-"), ==, 0);
+
+  forge_test_rm_rf (tmp);
+}
+
+static void
+test_errors (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *root = g_build_filename (tmp, "srv", NULL);
+  g_autoptr(ForgeTestGitServer) server = NULL;
+  g_autofree char *missing = NULL;
+  g_autofree char *refused = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  g_assert_cmpint (g_mkdir (root, 0755), ==, 0);
+  server = forge_test_git_server_new (root, NULL);
+  missing = forge_test_git_server_dup_url (server, "missing.git");
+
+  assert_clone_fails (missing, NULL, FORGE_GIT_ERROR_NOT_FOUND);
+  assert_clone_fails ("file:///nonexistent/forge-preview/repo", NULL, FORGE_GIT_ERROR_NOT_FOUND);
+  /* A folder that is not a repository */
+  {
+    g_autofree char *uri = g_filename_to_uri (root, NULL, NULL);
+    assert_clone_fails (uri, NULL, FORGE_GIT_ERROR_NOT_FOUND);
+  }
+  assert_clone_fails ("foo://example.org/repo", NULL, FORGE_GIT_ERROR_INVALID_URL);
+
+  /* A port nobody listens on: bind to learn a free one, then close it. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  refused = g_strdup_printf ("http://127.0.0.1:%u/repo.git", port);
+  assert_clone_fails (refused, NULL, FORGE_GIT_ERROR_NETWORK);
+
+  /* .invalid never resolves (RFC 6761); without DNS at all the resolver
+   * fails the same way ("failed to resolve address"). */
+  assert_clone_fails ("https://nonexistent.invalid/x/y", NULL, FORGE_GIT_ERROR_HOST_NOT_FOUND);
+
+  g_clear_pointer (&server, forge_test_git_server_free);
+  forge_test_rm_rf (tmp);
+}
+
+static void
+test_auth (void)
+{
+  const char *token = "tok-4f9c2e1d8b7a6350";
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *root = g_build_filename (tmp, "srv", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *bare = forge_test_make_bare (upstream, root, "owner/private.git");
+  g_autoptr(ForgeTestGitServer) server = forge_test_git_server_new (root, token);
+  g_autofree char *url = forge_test_git_server_dup_url (server, "owner/private.git");
+  g_autofree char *dest = g_build_filename (tmp, "clone", NULL);
+  g_autofree char *oid = NULL;
+  g_autofree char *upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
+  g_autoptr(GError) error = NULL;
+  guint before;
+
+  assert_clone_fails (url, NULL, FORGE_GIT_ERROR_AUTH_REQUIRED);
+
+  before = forge_test_git_server_get_unauthorized_count (server);
+  assert_clone_fails (url, "wrong-token", FORGE_GIT_ERROR_AUTH_REQUIRED);
+  /* One refusal without credentials, one for the wrong token: no loop
+   * (libgit2 alone would retry until its replay limit). */
+  g_assert_cmpuint (forge_test_git_server_get_unauthorized_count (server) - before, ==, 2);
+
+  g_assert_true (forge_git_clone_or_update (url, dest, token, NULL, NULL, &oid, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (oid, ==, upstream_oid);
+  g_assert_false (forge_test_tree_contains (dest, token));
+
+  /* Update with the token too */
+  g_clear_pointer (&oid, g_free);
+  g_assert_true (forge_git_clone_or_update (url, dest, token, NULL, NULL, &oid, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (oid, ==, upstream_oid);
+  g_assert_false (forge_test_tree_contains (dest, token));
+
+  g_clear_pointer (&server, forge_test_git_server_free);
+  forge_test_rm_rf (tmp);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  forge_test_git_isolate ();
+
+  g_test_add_func ("/git/normalize-url", test_normalize_url);
+  g_test_add_func ("/git/host-owner-repo", test_host_owner_repo);
+  g_test_add_func ("/git/error-mapping", test_error_mapping);
+  g_test_add_func ("/git/clone-file-and-update", test_clone_file_and_update);
+  g_test_add_func ("/git/progress-throttled", test_progress_throttled);
+  g_test_add_func ("/git/dest-holds-other-things", test_dest_holds_other_things);
+  g_test_add_func ("/git/empty-repository", test_empty_repository);
+  g_test_add_func ("/git/clone-http", test_clone_http);
+  g_test_add_func ("/git/cancel", test_cancel);
+  g_test_add_func ("/git/errors", test_errors);
+  g_test_add_func ("/git/auth", test_auth);
+
+  return g_test_run ();
+}

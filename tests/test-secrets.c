@@ -1,0 +1,319 @@
+/* test-secrets.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <libsecret/secret.h>
+
+#include "forge-git.h"
+#include "forge-secrets.h"
+#include "git-http-server.h"
+#include "git-test-util.h"
+
+#define KEYRING_PASSWORD "forge-test-keyring-password"
+
+/* A private gnome-keyring-daemon on the test's own session bus
+ * (dbus-run-session), with its data in a temp dir. */
+static GSubprocess *keyring;
+static char *keyring_dir;
+static char *skip_reason;
+
+static gboolean
+secrets_name_has_owner (GDBusConnection *bus)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
+                                       5000, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+
+  return has_owner;
+}
+
+static void
+start_keyring (void)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *daemon = g_find_program_in_path ("gnome-keyring-daemon");
+  g_autofree char *data = NULL;
+  g_autofree char *runtime = NULL;
+  GOutputStream *stdin_pipe;
+  gint64 deadline;
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    {
+      skip_reason = g_strdup ("No session bus: run the tests under dbus-run-session");
+      return;
+    }
+
+  if (daemon == NULL)
+    {
+      skip_reason = g_strdup ("gnome-keyring-daemon is not installed");
+      return;
+    }
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (bus == NULL)
+    {
+      skip_reason = g_strdup_printf ("No session bus: %s", error->message);
+      return;
+    }
+
+  /* Never touch a real keyring that already serves this bus. */
+  if (secrets_name_has_owner (bus))
+    {
+      skip_reason = g_strdup ("A keyring already runs on this session bus: run the tests under dbus-run-session");
+      return;
+    }
+
+  keyring_dir = g_dir_make_tmp ("forge-keyring-XXXXXX", &error);
+  g_assert_no_error (error);
+  data = g_build_filename (keyring_dir, "data", NULL);
+  runtime = g_build_filename (keyring_dir, "run", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (data, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (runtime, 0700), ==, 0);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_setenv (launcher, "HOME", keyring_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", keyring_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+
+  /* --unlock reads the password from stdin and creates the login keyring
+   * (the default collection) with it. An empty password makes it prompt
+   * instead, which cannot work here. */
+  keyring = g_subprocess_launcher_spawn (launcher, &error, daemon,
+                                         "--foreground", "--unlock", "--components=secrets",
+                                         NULL);
+  g_assert_no_error (error);
+
+  stdin_pipe = g_subprocess_get_stdin_pipe (keyring);
+  g_output_stream_write_all (stdin_pipe, KEYRING_PASSWORD, strlen (KEYRING_PASSWORD), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (stdin_pipe, NULL, &error);
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  while (!secrets_name_has_owner (bus))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("gnome-keyring-daemon did not appear on the bus within 15 s");
+      g_usleep (G_USEC_PER_SEC / 20);
+    }
+}
+
+static void
+stop_keyring (void)
+{
+  if (keyring != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_subprocess_force_exit (keyring);
+      g_subprocess_wait (keyring, NULL, &error);
+      g_assert_no_error (error);
+      g_clear_object (&keyring);
+    }
+
+  if (keyring_dir != NULL)
+    forge_test_rm_rf (keyring_dir);
+  g_clear_pointer (&keyring_dir, g_free);
+}
+
+static gboolean
+maybe_skip (void)
+{
+  if (skip_reason != NULL)
+    {
+      g_test_skip (skip_reason);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_store_lookup_clear (void)
+{
+  const char *token = "ghp_ForgeTestToken0123456789abcdef";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  char *found;
+
+  if (maybe_skip ())
+    return;
+
+  found = forge_secrets_lookup_token ("github.com", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+
+  g_assert_true (forge_secrets_store_token ("github.com", token, NULL, &error));
+  g_assert_no_error (error);
+
+  found = forge_secrets_lookup_token ("github.com", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, token);
+  forge_secrets_free_token (found);
+
+  found = forge_secrets_lookup_token ("gitlab.com", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+
+  /* Storing again replaces it. */
+  g_assert_true (forge_secrets_store_token ("github.com", "second-token", NULL, &error));
+  g_assert_no_error (error);
+  found = forge_secrets_lookup_token ("github.com", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, "second-token");
+  forge_secrets_free_token (found);
+
+  /* gnome-keyring encrypts the login keyring with its password. */
+  data = g_build_filename (keyring_dir, "data", NULL);
+  g_assert_false (forge_test_tree_contains (data, token));
+  g_assert_false (forge_test_tree_contains (data, "second-token"));
+
+  g_assert_true (forge_secrets_clear_token ("github.com", NULL, &error));
+  g_assert_no_error (error);
+  found = forge_secrets_lookup_token ("github.com", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+
+  /* Clearing nothing is fine. */
+  g_assert_true (forge_secrets_clear_token ("github.com", NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_cancelled (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (maybe_skip ())
+    return;
+
+  g_cancellable_cancel (cancellable);
+  g_assert_false (forge_secrets_store_token ("example.org", "t", cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* Without a Secret Service, lookups mean "no token" and stores fail with
+ * a clear message. Runs in a child pointed at a bus that isn't there. */
+static void
+test_no_service (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      char *found;
+
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/forge-test-bus", TRUE);
+
+      found = forge_secrets_lookup_token ("github.com", NULL, &error);
+      g_assert_no_error (error);
+      g_assert_null (found);
+
+      g_assert_false (forge_secrets_store_token ("github.com", "tok", NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+      g_assert_null (strchr (error->message, '\n'));
+      g_assert_null (strstr (error->message, "tok "));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* The app's path: the token for the repository's host comes from the
+ * keyring and opens a repository that needs it. */
+static void
+test_token_for_clone (void)
+{
+  const char *token = "keyring-token-7d1e0c55";
+  g_autofree char *tmp = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *upstream = NULL;
+  g_autofree char *bare = NULL;
+  g_autoptr(ForgeTestGitServer) server = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *dest = NULL;
+  g_autofree char *oid = NULL;
+  g_autofree char *upstream_oid = NULL;
+  g_autoptr(GError) error = NULL;
+  char *found;
+
+  if (maybe_skip ())
+    return;
+
+  tmp = g_dir_make_tmp ("forge-secrets-XXXXXX", NULL);
+  root = g_build_filename (tmp, "srv", NULL);
+  upstream = forge_test_make_upstream (tmp, "upstream");
+  bare = forge_test_make_bare (upstream, root, "owner/private.git");
+  server = forge_test_git_server_new (root, token);
+  url = forge_test_git_server_dup_url (server, "owner/private.git");
+  dest = g_build_filename (tmp, "clone", NULL);
+  upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
+  host = forge_git_dup_host (url);
+  g_assert_cmpstr (host, ==, "127.0.0.1");
+
+  g_assert_true (forge_secrets_store_token (host, token, NULL, &error));
+  g_assert_no_error (error);
+
+  found = forge_secrets_lookup_token (host, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (found);
+
+  g_assert_true (forge_git_clone_or_update (url, dest, found, NULL, NULL, &oid, NULL, &error));
+  forge_secrets_free_token (found);
+  g_assert_no_error (error);
+  g_assert_cmpstr (oid, ==, upstream_oid);
+  g_assert_false (forge_test_tree_contains (dest, token));
+
+  g_assert_true (forge_secrets_clear_token (host, NULL, &error));
+  g_assert_no_error (error);
+
+  g_clear_pointer (&server, forge_test_git_server_free);
+  forge_test_rm_rf (tmp);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  forge_test_git_isolate ();
+
+  g_test_add_func ("/secrets/no-service", test_no_service);
+  g_test_add_func ("/secrets/store-lookup-clear", test_store_lookup_clear);
+  g_test_add_func ("/secrets/cancelled", test_cancelled);
+  g_test_add_func ("/secrets/token-for-clone", test_token_for_clone);
+
+  if (!g_test_subprocess ())
+    start_keyring ();
+
+  ret = g_test_run ();
+
+  secret_service_disconnect ();
+  stop_keyring ();
+  g_free (skip_reason);
+
+  return ret;
+}
