@@ -5,7 +5,9 @@
 
 #include "config.h"
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "forge-util.h"
 
@@ -63,6 +65,65 @@ test_atomic_write (void)
   g_assert_cmpstr (contents, ==, "[]");
 }
 
+static void
+test_find_local_url (void)
+{
+  struct { const char *line; const char *url; } cases[] = {
+    { "  \033[32m➜\033[39m  \033[1mLocal\033[22m:   \033[36mhttp://127.0.0.1:\033[1m5173\033[22m/app/\033[39m", "http://127.0.0.1:5173/app/" },
+    { "   - Local:        http://127.0.0.1:3000", "http://127.0.0.1:3000/" },
+    { "┃ Local    http://localhost:4321/", "http://localhost:4321/" },
+    { "  Local:            http://localhost:3000", "http://localhost:3000/" },
+    { "  ➜  Network: http://192.168.1.20:5173/", NULL },
+    { "See https://nextjs.org/docs for help", NULL },
+    { "Listening on http://[::1]:8080/ (press ctrl-c)", "http://[::1]:8080/" },
+    { "no url here", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *url = forge_find_local_url (cases[i].line);
+      g_assert_cmpstr (url, ==, cases[i].url);
+    }
+}
+
+static void
+test_free_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  guint port = forge_pick_free_port (&error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (port, >, 1024);
+  /* Free means someone can listen there right now. */
+  g_assert_true (g_socket_listener_add_inet_port (listener, port, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_remove_tree (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-util-XXXXXX", NULL);
+  g_autofree char *outside = g_dir_make_tmp ("forge-util-outside-XXXXXX", NULL);
+  g_autofree char *nested = g_build_filename (tmp, "a", "b", NULL);
+  g_autofree char *file = g_build_filename (nested, "f.txt", NULL);
+  g_autofree char *keep = g_build_filename (outside, "keep.txt", NULL);
+  g_autofree char *link = g_build_filename (tmp, "link", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (nested, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, "x", -1, NULL));
+  g_assert_true (g_file_set_contents (keep, "x", -1, NULL));
+  g_assert_cmpint (symlink (outside, link), ==, 0);
+
+  g_assert_true (forge_remove_tree (tmp, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (tmp, G_FILE_TEST_EXISTS));
+  /* A symlink is removed, never followed. */
+  g_assert_true (g_file_test (keep, G_FILE_TEST_EXISTS));
+  forge_remove_tree (outside, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -72,6 +133,9 @@ main (int   argc,
   g_test_add_func ("/forge/util/strip-ansi", test_strip_ansi);
   g_test_add_func ("/forge/util/xdg-dirs", test_xdg_dirs_follow_environment);
   g_test_add_func ("/forge/util/atomic-write", test_atomic_write);
+  g_test_add_func ("/forge/util/find-local-url", test_find_local_url);
+  g_test_add_func ("/forge/util/free-port", test_free_port);
+  g_test_add_func ("/forge/util/remove-tree", test_remove_tree);
 
   return g_test_run ();
 }

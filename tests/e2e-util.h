@@ -1,0 +1,35 @@
+/* e2e-util.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Helpers for end-to-end tests: fixture repositories, isolated state,
+ * HTTP checks and leaked-process checks. */
+
+/* Points XDG_DATA_HOME, XDG_STATE_HOME and XDG_CACHE_HOME under root. */
+void      forge_test_isolate_xdg                (const char  *root);
+/* Copies tests/fixtures/repos/<fixture> to parent/<fixture> and commits
+ * it as a git repository on branch main. Returns its path. */
+char     *forge_test_repo_from_fixture          (const char  *parent,
+                                                 const char  *fixture);
+/* Writes files (path, contents pairs, NULL-terminated) into a new repo
+ * parent/name and commits them. */
+char     *forge_test_repo_with_files            (const char  *parent,
+                                                 const char  *name,
+                                                 ...) G_GNUC_NULL_TERMINATED;
+/* GET url: the status code (0 when nothing answered), body if wanted. */
+guint     forge_test_http_get                   (const char  *url,
+                                                 char       **body);
+/* Live processes whose command line contains text. */
+guint     forge_test_count_processes_mentioning (const char  *text);
+/* Waits up to timeout_ms for that count to reach zero. */
+gboolean  forge_test_wait_no_processes          (const char  *text,
+                                                 guint        timeout_ms);
+
+G_END_DECLS

@@ -1,0 +1,375 @@
+/* test-clone-and-preview.c
+ *
+ * End to end on the local sandbox: real git repositories, real
+ * bubblewrap, real npm registry, real dev servers.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "e2e-util.h"
+#include "forge-clone-and-preview.h"
+#include "forge-util.h"
+#include "git-test-util.h"
+
+typedef struct
+{
+  char                 *root;
+  ForgeProjectStore    *store;
+  ForgeSandboxManager  *manager;
+  ForgeWorkflowEngine  *engine;
+  ForgeCloneAndPreview *workflow;
+  GMainLoop            *loop;
+
+  char                 *run_id;
+  GPtrArray            *steps;   /* "name:state" */
+  GPtrArray            *logs;
+  char                 *status;
+  char                 *error;
+  JsonNode             *output;
+} Fixture;
+
+static void
+on_step (ForgeWorkflowEngine *engine,
+         const char          *run_id,
+         const char          *step_id,
+         const char          *state,
+         guint                attempt,
+         gint64               duration_ms,
+         const char          *error_message,
+         Fixture             *fixture)
+{
+  if (g_strcmp0 (run_id, fixture->run_id) == 0)
+    g_ptr_array_add (fixture->steps, g_strdup_printf ("%s:%s", step_id, state));
+}
+
+static void
+on_log (ForgeWorkflowEngine *engine,
+        const char          *run_id,
+        const char          *stream,
+        const char          *line,
+        Fixture             *fixture)
+{
+  if (g_strcmp0 (run_id, fixture->run_id) == 0)
+    g_ptr_array_add (fixture->logs, g_strdup_printf ("%s: %s", stream, line));
+}
+
+static void
+on_finished (ForgeWorkflowEngine *engine,
+             const char          *run_id,
+             const char          *status,
+             JsonNode            *output,
+             const char          *error_message,
+             Fixture             *fixture)
+{
+  if (g_strcmp0 (run_id, fixture->run_id) != 0)
+    return;
+
+  fixture->status = g_strdup (status);
+  fixture->error = g_strdup (error_message);
+  fixture->output = output ? json_node_copy (output) : NULL;
+  g_main_loop_quit (fixture->loop);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->root = g_dir_make_tmp ("forge-e2e-XXXXXX", NULL);
+  forge_test_isolate_xdg (fixture->root);
+
+  fixture->loop = g_main_loop_new (NULL, FALSE);
+  fixture->store = forge_project_store_new (NULL);
+  fixture->manager = forge_sandbox_manager_new ();
+  fixture->engine = forge_workflow_engine_new ();
+  fixture->workflow = forge_clone_and_preview_new (fixture->store, fixture->manager);
+  forge_clone_and_preview_set_server_timeout (fixture->workflow, 120);
+  forge_clone_and_preview_register (fixture->workflow, fixture->engine);
+  fixture->steps = g_ptr_array_new_with_free_func (g_free);
+  fixture->logs = g_ptr_array_new_with_free_func (g_free);
+
+  g_signal_connect (fixture->engine, "step", G_CALLBACK (on_step), fixture);
+  g_signal_connect (fixture->engine, "log", G_CALLBACK (on_log), fixture);
+  g_signal_connect (fixture->engine, "run-finished", G_CALLBACK (on_finished), fixture);
+}
+
+static void
+reset_run (Fixture *fixture)
+{
+  g_clear_pointer (&fixture->run_id, g_free);
+  g_clear_pointer (&fixture->status, g_free);
+  g_clear_pointer (&fixture->error, g_free);
+  g_clear_pointer (&fixture->output, json_node_unref);
+  g_ptr_array_set_size (fixture->steps, 0);
+  g_ptr_array_set_size (fixture->logs, 0);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  forge_sandbox_manager_stop_all (fixture->manager);
+
+  /* Every sandbox process names the workspace under root on its command
+   * line: none may survive. */
+  g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
+
+  reset_run (fixture);
+  g_clear_object (&fixture->workflow);
+  g_clear_object (&fixture->engine);
+  g_clear_object (&fixture->manager);
+  g_clear_object (&fixture->store);
+  g_clear_pointer (&fixture->loop, g_main_loop_unref);
+  g_ptr_array_unref (fixture->steps);
+  g_ptr_array_unref (fixture->logs);
+  forge_remove_tree (fixture->root, NULL);
+  g_free (fixture->root);
+}
+
+static gboolean
+fail_on_timeout (gpointer user_data)
+{
+  g_error ("Timed out waiting for the clone-and-preview run");
+  return G_SOURCE_REMOVE;
+}
+
+static char *
+run_workflow (Fixture    *fixture,
+              const char *url)
+{
+  g_autoptr(GError) error = NULL;
+  char *project_id = NULL;
+  guint timeout;
+
+  reset_run (fixture);
+  fixture->run_id = forge_clone_and_preview_start (fixture->engine, fixture->store, url, &project_id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fixture->run_id);
+
+  timeout = g_timeout_add_seconds (300, fail_on_timeout, NULL);
+  g_main_loop_run (fixture->loop);
+  g_source_remove (timeout);
+
+  return project_id;
+}
+
+static const char *
+output_string (Fixture    *fixture,
+               const char *member)
+{
+  g_assert_nonnull (fixture->output);
+  return json_object_get_string_member (json_node_get_object (fixture->output), member);
+}
+
+static gboolean
+logs_contain (Fixture    *fixture,
+              const char *text)
+{
+  for (guint i = 0; i < fixture->logs->len; i++)
+    if (strstr (g_ptr_array_index (fixture->logs, i), text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+assert_all_steps_completed (Fixture *fixture)
+{
+  static const char *names[] = {
+    "get-github-integration", "clone-repository", "detect-framework",
+    "install-dependencies", "start-preview-server", "update-project",
+  };
+
+  g_assert_cmpuint (fixture->steps->len, ==, 2 * G_N_ELEMENTS (names));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *start = g_strdup_printf ("%s:start", names[i]);
+      g_autofree char *complete = g_strdup_printf ("%s:complete", names[i]);
+
+      g_assert_cmpstr (g_ptr_array_index (fixture->steps, 2 * i), ==, start);
+      g_assert_cmpstr (g_ptr_array_index (fixture->steps, 2 * i + 1), ==, complete);
+    }
+}
+
+static void
+test_static_site (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *about_url = NULL;
+  ForgeProject *project;
+
+  project_id = run_workflow (fixture, url);
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_cmpstr (fixture->status, ==, "completed");
+  assert_all_steps_completed (fixture);
+  g_assert_cmpstr (output_string (fixture, "framework"), ==, "static");
+
+  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_nonnull (strstr (body, "Hello from a static site"));
+  about_url = g_strconcat (output_string (fixture, "preview_url"), "about/", NULL);
+  g_assert_cmpuint (forge_test_http_get (about_url, NULL), ==, 200);
+
+  project = forge_project_store_lookup (fixture->store, project_id);
+  g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_DEPLOYED);
+  g_assert_cmpstr (forge_project_get_preview_url (project), ==, output_string (fixture, "preview_url"));
+  g_assert_cmpstr (forge_project_get_framework (project), ==, "static");
+  g_assert_nonnull (forge_project_get_sandbox_id (project));
+  g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 1);
+}
+
+static void
+test_vite_from_npm (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "vite-app");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  g_autofree char *second_id = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *first_url = NULL;
+
+  project_id = run_workflow (fixture, url);
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_cmpstr (fixture->status, ==, "completed");
+  assert_all_steps_completed (fixture);
+  g_assert_cmpstr (output_string (fixture, "framework"), ==, "vite");
+  g_assert_cmpstr (output_string (fixture, "package_manager"), ==, "npm");
+  g_assert_true (logs_contain (fixture, "install: npm ci"));
+
+  first_url = g_strdup (output_string (fixture, "preview_url"));
+  g_assert_cmpuint (forge_test_http_get (first_url, &body), ==, 200);
+  g_assert_nonnull (strstr (body, "Forge Vite Fixture"));
+
+  /* Opening it again reuses the clone and the installed packages. */
+  second_id = run_workflow (fixture, url);
+  g_assert_cmpstr (fixture->status, ==, "completed");
+  g_assert_cmpstr (second_id, ==, project_id);
+  g_assert_true (logs_contain (fixture, "in sync"));
+  g_assert_false (logs_contain (fixture, "install: npm ci"));
+  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), NULL), ==, 200);
+  /* The earlier server was stopped when the new one was adopted. */
+  g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 1);
+}
+
+static void
+assert_failed_with (Fixture    *fixture,
+                    const char *project_id,
+                    const char *needle)
+{
+  ForgeProject *project = forge_project_store_lookup (fixture->store, project_id);
+
+  g_assert_cmpstr (fixture->status, ==, "failed");
+  g_assert_nonnull (fixture->error);
+  if (strstr (fixture->error, needle) == NULL)
+    g_error ("Expected “%s” in the error, got: %s", needle, fixture->error);
+  g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_FAILED);
+  g_assert_nonnull (forge_project_get_last_error (project));
+  g_assert_null (strchr (forge_project_get_last_error (project), '\n'));
+}
+
+static void
+test_missing_repository (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *missing = g_build_filename (fixture->root, "no-such-repo", NULL);
+  g_autofree char *url = g_strconcat ("file://", missing, NULL);
+  g_autofree char *project_id = run_workflow (fixture, url);
+
+  assert_failed_with (fixture, project_id, "no-such-repo");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "clone-repository:error");
+}
+
+static void
+test_malformed_package_json (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "broken-json",
+                                                      "package.json", "{\n  \"name\": \"x\",\n  \"scripts\": {\n    \"dev\": \"vite\"\n  \n}\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = run_workflow (fixture, url);
+
+  assert_failed_with (fixture, project_id, "line");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "detect-framework:error");
+}
+
+static void
+test_nothing_runnable (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "just-docs",
+                                                      "README.md", "# Nothing to run here\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = run_workflow (fixture, url);
+
+  assert_failed_with (fixture, project_id, "package.json");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "detect-framework:error");
+}
+
+static void
+test_server_exits_at_once (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "crashing-server",
+                                                      "package.json",
+                                                      "{ \"name\": \"crash\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "console.log('booting on port ' + process.env.PORT);\n"
+                                                      "console.error('Error: cannot find module ./config');\n"
+                                                      "process.exit(3);\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = run_workflow (fixture, url);
+
+  assert_failed_with (fixture, project_id, "exited with status 3");
+  /* The log tail comes with the error. */
+  g_assert_nonnull (strstr (fixture->error, "cannot find module ./config"));
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "start-preview-server:error");
+  g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 0);
+}
+
+static void
+test_server_never_answers (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "silent-server",
+                                                      "package.json",
+                                                      "{ \"name\": \"silent\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "console.log('thinking forever');\nsetInterval(() => {}, 1000);\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+
+  forge_clone_and_preview_set_server_timeout (fixture->workflow, 2);
+  project_id = run_workflow (fixture, url);
+
+  assert_failed_with (fixture, project_id, "did not answer within 2 seconds");
+  g_assert_nonnull (strstr (fixture->error, "thinking forever"));
+  g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  forge_test_git_isolate ();
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/forge/clone-and-preview/static-site", test_static_site);
+  ADD ("/forge/clone-and-preview/vite-from-npm", test_vite_from_npm);
+  ADD ("/forge/clone-and-preview/missing-repository", test_missing_repository);
+  ADD ("/forge/clone-and-preview/malformed-package-json", test_malformed_package_json);
+  ADD ("/forge/clone-and-preview/nothing-runnable", test_nothing_runnable);
+  ADD ("/forge/clone-and-preview/server-exits-at-once", test_server_exits_at_once);
+  ADD ("/forge/clone-and-preview/server-never-answers", test_server_never_answers);
+#undef ADD
+
+  return g_test_run ();
+}
