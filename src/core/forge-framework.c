@@ -771,6 +771,31 @@ new_static_site (void)
   return self;
 }
 
+/* Whether LINE:COLUMN (1-based, in bytes) points at a comma that only
+ * whitespace separates from a closing bracket. */
+static gboolean
+is_trailing_comma (const char *text,
+                   gsize       length,
+                   guint       line,
+                   guint       column)
+{
+  gsize i = 0;
+
+  for (guint current = 1; current < line && i < length; i++)
+    if (text[i] == '\n')
+      current++;
+
+  if (column == 0 || i + column - 1 >= length)
+    return FALSE;
+  i += column - 1;
+  if (text[i] != ',')
+    return FALSE;
+
+  for (i++; i < length && g_ascii_isspace (text[i]); i++)
+    ;
+  return i < length && (text[i] == '}' || text[i] == ']');
+}
+
 static gboolean
 parse_package_json (const char  *repo_dir,
                     JsonParser  *parser,
@@ -811,6 +836,10 @@ parse_package_json (const char  *repo_dir,
           reason = message + consumed;
           if (g_str_has_prefix (reason, "Parse error: "))
             reason += strlen ("Parse error: ");
+          /* json-glib's own wording for the most common slip names the
+           * wrong bracket. */
+          if (is_trailing_comma (text, length, line, column))
+            reason = _("a comma before a closing bracket is not allowed");
           g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
                        _("package.json is not valid JSON (line %u, column %u): %s. Fix it in the repository and open it again."),
                        line, column, reason);
