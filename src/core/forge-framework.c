@@ -576,8 +576,12 @@ detect_package_manager (ForgeFramework *self,
 
       if (self->package_manager_version != NULL)
         {
-          if (major_version (self->package_manager_version) >= 2)
-            self->tool_version = g_strdup (self->package_manager_version);
+          guint major = major_version (self->package_manager_version);
+
+          /* The registry lacks some Berry releases (2.4.3, 4.10.0, …);
+           * the newest of the same major reads the same lockfile. */
+          if (major >= 2)
+            self->tool_version = g_strdup_printf ("%u", major);
           else
             self->tool_version = g_strdup (YARN_CLASSIC_VERSION);
         }
