@@ -140,9 +140,18 @@ static const char * const production_markers[] = {
   "vinxi build", "ng build",
 };
 
-/* How each package manager is run inside the sandbox. Only npm and node are
- * installed there; the others are fetched from the npm registry through npx
- * (corepack refuses the registry's signatures offline-ish machines report). */
+/* How each package manager is run inside the sandbox. Only node and npm are
+ * installed there, and corepack cannot be relied on (it rejects the
+ * registry's signing keys on some machines), so the others come from the npm
+ * registry through npx:
+ *  - pnpm: the version pinned in packageManager, else the release line that
+ *    writes the lockfile's format (a newer pnpm refuses old lockfiles);
+ *  - yarn 1: always 1.22.22, the last classic release; patch pins differ
+ *    in nothing that matters to an install;
+ *  - Yarn Berry (2+) cannot download its own release here: run the release
+ *    committed under .yarnrc.yml's yarnPath, else the registry's copy of the
+ *    same bundle, @yarnpkg/cli-dist, at the pinned major;
+ *  - bun: the "bun" npm package, which carries the native binary. */
 typedef enum
 {
   TOOL_NPM,
@@ -178,6 +187,7 @@ static const ToolInfo tools[] = {
 static const struct { const char *path; const char *package_manager; } lockfiles[] = {
   /* Priority when package.json names no package manager. */
   { "package-lock.json", "npm" },
+  { "npm-shrinkwrap.json", "npm" },
   { "pnpm-lock.yaml", "pnpm" },
   { "bun.lock", "bun" },
   { "bun.lockb", "bun" },
