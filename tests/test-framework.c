@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -353,6 +354,42 @@ test_monorepo (void)
   g_assert_nonnull (strstr (error->message, "monorepo"));
 }
 
+/* A cloned repository must not make us read files elsewhere on the host. */
+static void
+test_symlink_outside_repository (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  g_autofree char *link = g_build_filename (dir, "package.json", NULL);
+  g_autofree char *outside = fixture_path ("nextjs");
+  g_autofree char *target = g_build_filename (outside, "package.json", NULL);
+  g_autofree char *inner_dir = g_build_filename (dir, "app", NULL);
+  g_autofree char *inner = g_build_filename (inner_dir, "package.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  framework = forge_framework_detect (dir, &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
+  g_clear_error (&error);
+
+  /* The same file linked from inside the repository is fine. */
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  g_assert_cmpint (g_mkdir (inner_dir, 0700), ==, 0);
+  g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
+  g_assert_true (g_file_set_contents (inner, contents, -1, NULL));
+  g_assert_cmpint (symlink ("app/package.json", link), ==, 0);
+  framework = forge_framework_detect (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_id (framework), ==, "nextjs");
+
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  g_assert_cmpint (g_unlink (inner), ==, 0);
+  g_assert_cmpint (g_rmdir (inner_dir), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 /* The last --port on the command line wins, so ours must come after the
  * script's own "--port 3000". */
 static void
@@ -390,6 +427,7 @@ main (int   argc,
   g_test_add_func ("/forge/framework/empty-repository", test_empty_repository);
   g_test_add_func ("/forge/framework/monorepo", test_monorepo);
   g_test_add_func ("/forge/framework/flags-come-last", test_flags_come_last);
+  g_test_add_func ("/forge/framework/symlink-outside-repository", test_symlink_outside_repository);
 
   return g_test_run ();
 }

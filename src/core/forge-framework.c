@@ -261,13 +261,39 @@ lookup_framework (const char *id)
   return NULL;
 }
 
+static char *
+repo_file_path (const char *repo_dir,
+                const char *name)
+{
+  g_autofree char *path = g_build_filename (repo_dir, name, NULL);
+  g_autofree char *real_repo = NULL;
+  g_autofree char *real_path = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && strstr (name, "/") == NULL)
+    return g_steal_pointer (&path);
+
+  /* A cloned repository is untrusted: a package.json linked to a file
+   * elsewhere on the host must not be read (its bytes would end up in an
+   * error message or a command line). */
+  real_repo = realpath (repo_dir, NULL);
+  real_path = realpath (path, NULL);
+  if (real_repo == NULL || real_path == NULL)
+    return NULL;
+  if (!g_str_has_prefix (real_path, real_repo) || real_path[strlen (real_repo)] != G_DIR_SEPARATOR)
+    return NULL;
+
+  return g_steal_pointer (&path);
+}
+
 static gboolean
 repo_has_file (const char *repo_dir,
                const char *name)
 {
-  g_autofree char *path = g_build_filename (repo_dir, name, NULL);
+  g_autofree char *path = repo_file_path (repo_dir, name);
 
-  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+  return path != NULL;
 }
 
 /* The first bytes of a file, enough for a lockfile's version header. */
@@ -276,12 +302,16 @@ read_file_head (const char *repo_dir,
                 const char *name,
                 gsize       max_length)
 {
-  g_autofree char *path = g_build_filename (repo_dir, name, NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *path = repo_file_path (repo_dir, name);
+  g_autoptr(GFile) file = NULL;
   g_autoptr(GFileInputStream) stream = NULL;
   g_autofree char *buffer = NULL;
   gsize n_read = 0;
 
+  if (path == NULL)
+    return NULL;
+
+  file = g_file_new_for_path (path);
   stream = g_file_read (file, NULL, NULL);
   if (stream == NULL)
     return NULL;
@@ -815,12 +845,19 @@ parse_package_json (const char  *repo_dir,
                     JsonParser  *parser,
                     GError     **error)
 {
-  g_autofree char *path = g_build_filename (repo_dir, "package.json", NULL);
+  g_autofree char *path = repo_file_path (repo_dir, "package.json");
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   const char *text;
   gsize length = 0;
   JsonNode *root;
+
+  if (path == NULL)
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   _("Could not read package.json: it vanished or points outside the repository."));
+      return FALSE;
+    }
 
   if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
