@@ -293,6 +293,21 @@ test_malformed_package_json (void)
 }
 
 static void
+test_malformed_encoding (void)
+{
+  g_autofree char *dir = fixture_path ("malformed-encoding");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+  /* Line 3 is `  "description": "café \xff"`: the stray byte follows
+   * 23 characters, é counting as one. */
+  g_assert_nonnull (strstr (error->message, "(line 3, column 24)"));
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
+static void
 test_not_an_object (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
@@ -422,6 +437,7 @@ main (int   argc,
 
   g_test_add_func ("/forge/framework/json/rejects-garbage", test_json_rejects_garbage);
   g_test_add_func ("/forge/framework/malformed-package-json", test_malformed_package_json);
+  g_test_add_func ("/forge/framework/malformed-encoding", test_malformed_encoding);
   g_test_add_func ("/forge/framework/not-an-object", test_not_an_object);
   g_test_add_func ("/forge/framework/nothing-runnable", test_nothing_runnable);
   g_test_add_func ("/forge/framework/empty-repository", test_empty_repository);

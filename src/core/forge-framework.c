@@ -849,6 +849,7 @@ parse_package_json (const char  *repo_dir,
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   const char *text;
+  const char *invalid = NULL;
   gsize length = 0;
   JsonNode *root;
 
@@ -872,6 +873,24 @@ parse_package_json (const char  *repo_dir,
     {
       text += 3;
       length -= 3;
+    }
+
+  /* json-glib says only "must be UTF-8 encoded"; say where. */
+  if (!g_utf8_validate_len (text, length, &invalid))
+    {
+      guint line = 1;
+      const char *line_start = text;
+
+      for (const char *p = text; p < invalid; p++)
+        if (*p == '\n')
+          {
+            line++;
+            line_start = p + 1;
+          }
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                   _("package.json is not valid JSON (line %u, column %ld): it is not UTF-8 text. Fix it in the repository and open it again."),
+                   line, g_utf8_strlen (line_start, invalid - line_start) + 1);
+      return FALSE;
     }
 
   if (!json_parser_load_from_data (parser, text, length, &local_error))
