@@ -292,6 +292,21 @@ test_malformed_package_json (void)
   g_assert_null (strstr (error->message, "<data>"));
 }
 
+/* json-glib counts bytes; the message counts characters like an editor. */
+static void
+test_malformed_column_counts_characters (void)
+{
+  g_autofree char *dir = fixture_path ("malformed-unicode");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+  /* `  "description": "héllo wörld",` then `}`: the comma is character 31. */
+  g_assert_nonnull (strstr (error->message, "(line 3, column 31)"));
+  g_assert_nonnull (strstr (error->message, "comma before a closing bracket"));
+}
+
 static void
 test_malformed_encoding (void)
 {
@@ -438,6 +453,7 @@ main (int   argc,
   g_test_add_func ("/forge/framework/json/rejects-garbage", test_json_rejects_garbage);
   g_test_add_func ("/forge/framework/malformed-package-json", test_malformed_package_json);
   g_test_add_func ("/forge/framework/malformed-encoding", test_malformed_encoding);
+  g_test_add_func ("/forge/framework/malformed-unicode", test_malformed_column_counts_characters);
   g_test_add_func ("/forge/framework/not-an-object", test_not_an_object);
   g_test_add_func ("/forge/framework/nothing-runnable", test_nothing_runnable);
   g_test_add_func ("/forge/framework/empty-repository", test_empty_repository);

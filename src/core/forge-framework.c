@@ -815,13 +815,13 @@ new_static_site (void)
   return self;
 }
 
-/* Whether LINE:COLUMN (1-based, in bytes) points at a comma that only
- * whitespace separates from a closing bracket. */
-static gboolean
-is_trailing_comma (const char *text,
-                   gsize       length,
-                   guint       line,
-                   guint       column)
+/* The byte offset of LINE:COLUMN (1-based; json-glib counts bytes), or
+ * -1 when it lies outside the text. */
+static gssize
+byte_offset (const char *text,
+             gsize       length,
+             guint       line,
+             guint       column)
 {
   gsize i = 0;
 
@@ -830,11 +830,32 @@ is_trailing_comma (const char *text,
       current++;
 
   if (column == 0 || i + column - 1 >= length)
-    return FALSE;
-  i += column - 1;
+    return -1;
+  return i + column - 1;
+}
+
+/* Editors count characters, not bytes. */
+static guint
+character_column (const char *text,
+                  gsize       offset)
+{
+  gsize start = offset;
+
+  while (start > 0 && text[start - 1] != '\n')
+    start--;
+  return g_utf8_strlen (text + start, offset - start) + 1;
+}
+
+/* A comma that only whitespace separates from a closing bracket. */
+static gboolean
+is_trailing_comma (const char *text,
+                   gsize       length,
+                   gsize       offset)
+{
+  gsize i = offset;
+
   if (text[i] != ',')
     return FALSE;
-
   for (i++; i < length && g_ascii_isspace (text[i]); i++)
     ;
   return i < length && (text[i] == '}' || text[i] == ']');
@@ -879,17 +900,13 @@ parse_package_json (const char  *repo_dir,
   if (!g_utf8_validate_len (text, length, &invalid))
     {
       guint line = 1;
-      const char *line_start = text;
 
       for (const char *p = text; p < invalid; p++)
         if (*p == '\n')
-          {
-            line++;
-            line_start = p + 1;
-          }
+          line++;
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
-                   _("package.json is not valid JSON (line %u, column %ld): it is not UTF-8 text. Fix it in the repository and open it again."),
-                   line, g_utf8_strlen (line_start, invalid - line_start) + 1);
+                   _("package.json is not valid JSON (line %u, column %u): it is not UTF-8 text. Fix it in the repository and open it again."),
+                   line, character_column (text, invalid - text));
       return FALSE;
     }
 
@@ -899,6 +916,7 @@ parse_package_json (const char  *repo_dir,
       const char *message = local_error->message;
       unsigned int line = 0, column = 0;
       int consumed = 0;
+      gssize offset;
       const char *reason;
 
       if (sscanf (message, "<data>:%u:%u: %n", &line, &column, &consumed) == 2 && consumed > 0)
@@ -906,10 +924,15 @@ parse_package_json (const char  *repo_dir,
           reason = message + consumed;
           if (g_str_has_prefix (reason, "Parse error: "))
             reason += strlen ("Parse error: ");
-          /* json-glib's own wording for the most common slip names the
-           * wrong bracket. */
-          if (is_trailing_comma (text, length, line, column))
-            reason = _("a comma before a closing bracket is not allowed");
+          offset = byte_offset (text, length, line, column);
+          if (offset >= 0)
+            {
+              column = character_column (text, offset);
+              /* json-glib's own wording for the most common slip names
+               * the wrong bracket. */
+              if (is_trailing_comma (text, length, offset))
+                reason = _("a comma before a closing bracket is not allowed");
+            }
           g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
                        _("package.json is not valid JSON (line %u, column %u): %s. Fix it in the repository and open it again."),
                        line, column, reason);
