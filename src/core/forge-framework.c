@@ -125,6 +125,8 @@ static const struct { const char *dependency; const char *display_name; } vite_v
   { "@sveltejs/vite-plugin-svelte", N_("Vite (Svelte)") },
   { "@preact/preset-vite", N_("Vite (Preact)") },
   { "vite-plugin-solid", N_("Vite (Solid)") },
+  { "@builder.io/qwik", N_("Vite (Qwik)") },
+  { "lit", N_("Vite (Lit)") },
 };
 
 /* Scripts tried for the dev server, in order. */
