@@ -46,13 +46,17 @@ const char     *forge_framework_get_package_manager        (ForgeFramework  *sel
 const char     *forge_framework_get_package_manager_version (ForgeFramework *self);
 /* The lockfile trusted for this repo, relative to the repo, or NULL */
 const char     *forge_framework_get_lockfile               (ForgeFramework  *self);
+/* The package.json script run as the dev server ("dev", "start", …), or
+ * NULL when the framework's binary is run directly. */
+const char     *forge_framework_get_dev_script             (ForgeFramework  *self);
 guint           forge_framework_get_default_port           (ForgeFramework  *self);
 gboolean        forge_framework_needs_install              (ForgeFramework  *self);
 /* Whether the server moves to another port on its own when the one asked
  * for is taken (so the printed URL must be read), rather than exiting. */
 gboolean        forge_framework_may_change_port            (ForgeFramework  *self);
 
-/* Commands to run inside the sandbox, from FORGE_SANDBOX_REPO_DIR. */
+/* Commands to run inside the sandbox, from FORGE_SANDBOX_REPO_DIR.
+ * The install argv is NULL when nothing needs installing (static sites). */
 char          **forge_framework_dup_install_argv           (ForgeFramework  *self);
 char          **forge_framework_dup_dev_argv               (ForgeFramework  *self,
                                                             const char      *host,

@@ -1,0 +1,1460 @@
+/* forge-framework.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+
+#include "forge-framework.h"
+#include "forge-sandbox.h"
+
+/* How a dev server is told which host and port to bind. */
+typedef enum
+{
+  FLAG_STYLE_ENV,          /* PORT/HOST in the environment only */
+  FLAG_STYLE_HOST_PORT,    /* --host HOST --port PORT */
+  FLAG_STYLE_SHORT_H_P,    /* -H HOST -p PORT */
+  FLAG_STYLE_PORT,         /* --port PORT */
+} FlagStyle;
+
+static const char * const flag_style_names[] = { "env", "host-port", "H-p", "port" };
+
+#define MAX_ITEMS 5
+
+typedef struct
+{
+  const char *id;
+  const char *display_name;
+  /* Matches when any of these is a dependency … */
+  const char *any_dependency[MAX_ITEMS];
+  /* … and all of these are too … */
+  const char *all_dependencies[MAX_ITEMS];
+  /* … and this file exists in the repository root. */
+  const char *required_file;
+  guint       default_port;
+  FlagStyle   flag_style;
+  gboolean    strict_port;
+  gboolean    may_change_port;
+  /* Substrings of a script body that start this framework's dev server;
+   * a script that matches is preferred over one that merely exists. */
+  const char *dev_markers[MAX_ITEMS];
+  /* Run through npx when the repository has no usable script. */
+  const char *bin_argv[MAX_ITEMS];
+  const char *extra_env[MAX_ITEMS];
+} FrameworkInfo;
+
+/* Order matters: the first match wins, so meta-frameworks built on Vite
+ * come before Vite itself (they supersede it), and the catch-all "node"
+ * and "static" rows are handled in code after the table. */
+static const FrameworkInfo frameworks[] = {
+  { "nextjs", N_("Next.js"), { "next" }, { NULL }, NULL,
+    3000, FLAG_STYLE_SHORT_H_P, FALSE, FALSE,
+    { "next dev" }, { "next", "dev" }, { "NEXT_TELEMETRY_DISABLED=1" } },
+  { "nuxt", N_("Nuxt"), { "nuxt", "nuxt3" }, { NULL }, NULL,
+    3000, FLAG_STYLE_HOST_PORT, FALSE, TRUE,
+    { "nuxt dev", "nuxi dev", "nuxt" }, { "nuxt", "dev" }, { "NUXT_TELEMETRY_DISABLED=1" } },
+  { "sveltekit", N_("SvelteKit"), { "@sveltejs/kit" }, { NULL }, NULL,
+    5173, FLAG_STYLE_HOST_PORT, TRUE, FALSE,
+    { "vite" }, { "vite", "dev" }, { NULL } },
+  { "astro", N_("Astro"), { "astro" }, { NULL }, NULL,
+    4321, FLAG_STYLE_HOST_PORT, FALSE, TRUE,
+    { "astro dev", "astro" }, { "astro", "dev" }, { "ASTRO_TELEMETRY_DISABLED=1" } },
+  /* Before Remix: a Remix app migrated to React Router 7 keeps some
+   * @remix-run packages around. */
+  { "react-router", N_("React Router"), { "@react-router/dev" }, { NULL }, NULL,
+    5173, FLAG_STYLE_HOST_PORT, TRUE, FALSE,
+    { "react-router dev" }, { "react-router", "dev" }, { NULL } },
+  { "remix", N_("Remix"), { "@remix-run/dev" }, { NULL }, NULL,
+    5173, FLAG_STYLE_HOST_PORT, TRUE, FALSE,
+    { "remix vite:dev", "remix dev" }, { "remix", "vite:dev" }, { NULL } },
+  { "solidstart", N_("SolidStart"), { "@solidjs/start" }, { NULL }, NULL,
+    3000, FLAG_STYLE_HOST_PORT, FALSE, TRUE,
+    { "vinxi dev", "solid-start dev" }, { "vinxi", "dev" }, { NULL } },
+  { "gatsby", N_("Gatsby"), { "gatsby" }, { NULL }, NULL,
+    8000, FLAG_STYLE_SHORT_H_P, FALSE, TRUE,
+    { "gatsby develop" }, { "gatsby", "develop" }, { "GATSBY_TELEMETRY_DISABLED=1" } },
+  { "docusaurus", N_("Docusaurus"), { "@docusaurus/core" }, { NULL }, NULL,
+    3000, FLAG_STYLE_HOST_PORT, FALSE, FALSE,
+    { "docusaurus start" }, { "docusaurus", "start" }, { NULL } },
+  { "angular", N_("Angular"), { "@angular/cli" }, { NULL }, "angular.json",
+    4200, FLAG_STYLE_HOST_PORT, FALSE, FALSE,
+    { "ng serve" }, { "ng", "serve" }, { "NG_CLI_ANALYTICS=false" } },
+  { "vue-cli", N_("Vue CLI"), { "@vue/cli-service" }, { NULL }, NULL,
+    8080, FLAG_STYLE_HOST_PORT, FALSE, TRUE,
+    { "vue-cli-service serve" }, { "vue-cli-service", "serve" }, { NULL } },
+  { "create-react-app", N_("Create React App"), { "react-scripts" }, { NULL }, NULL,
+    3000, FLAG_STYLE_ENV, FALSE, FALSE,
+    { "react-scripts start" }, { "react-scripts", "start" }, { NULL } },
+  { "vite", N_("Vite"), { "vite" }, { NULL }, NULL,
+    5173, FLAG_STYLE_HOST_PORT, TRUE, FALSE,
+    { "vite" }, { "vite" }, { NULL } },
+  { "eleventy", N_("Eleventy"), { "@11ty/eleventy" }, { NULL }, NULL,
+    8080, FLAG_STYLE_PORT, FALSE, TRUE,
+    { "--serve" }, { "eleventy", "--serve" }, { NULL } },
+  /* sirv reads HOST and PORT itself; rollup's livereload plugin starts it. */
+  { "svelte", N_("Svelte"), { "svelte" }, { "rollup", "sirv-cli" }, NULL,
+    8080, FLAG_STYLE_ENV, FALSE, TRUE,
+    { "rollup -c -w", "sirv" }, { "sirv", "public", "--dev" }, { NULL } },
+  { "parcel", N_("Parcel"), { "parcel", "parcel-bundler" }, { NULL }, NULL,
+    1234, FLAG_STYLE_HOST_PORT, FALSE, TRUE,
+    { "parcel" }, { "parcel" }, { NULL } },
+  { "webpack-dev-server", N_("webpack-dev-server"), { "webpack-dev-server" }, { NULL }, NULL,
+    8080, FLAG_STYLE_HOST_PORT, FALSE, FALSE,
+    { "webpack serve", "webpack-dev-server" }, { "webpack", "serve" }, { NULL } },
+  /* The repository's own server, which is expected to honour PORT. */
+  { "node", N_("Node.js server"), { NULL }, { NULL }, NULL,
+    3000, FLAG_STYLE_ENV, FALSE, FALSE,
+    { NULL }, { NULL }, { NULL } },
+  { "static", N_("Static site"), { NULL }, { NULL }, NULL,
+    8080, FLAG_STYLE_HOST_PORT, FALSE, FALSE,
+    { NULL }, { NULL }, { NULL } },
+};
+
+/* Vite templates differ only in their plugin. */
+static const struct { const char *dependency; const char *display_name; } vite_variants[] = {
+  { "@vitejs/plugin-react", N_("Vite (React)") },
+  { "@vitejs/plugin-react-swc", N_("Vite (React)") },
+  { "@vitejs/plugin-vue", N_("Vite (Vue)") },
+  { "@sveltejs/vite-plugin-svelte", N_("Vite (Svelte)") },
+  { "@preact/preset-vite", N_("Vite (Preact)") },
+  { "vite-plugin-solid", N_("Vite (Solid)") },
+  { "@builder.io/qwik", N_("Vite (Qwik)") },
+  { "lit", N_("Vite (Lit)") },
+};
+
+/* Scripts tried for the dev server, in order. */
+static const char * const dev_script_names[] = { "dev", "start", "serve", "develop" };
+
+/* A script running one of these serves a production build, which a fresh
+ * clone does not have: never pick it as the dev server. */
+static const char * const production_markers[] = {
+  "next start", "next build", "vite build", "vite preview", "astro preview",
+  "astro build", "nuxt start", "nuxt build", "nuxt preview", "nuxi preview",
+  "nuxi build", "remix-serve", "react-router-serve", "gatsby serve",
+  "gatsby build", "docusaurus serve", "docusaurus build", "vinxi start",
+  "vinxi build", "ng build",
+};
+
+/* How each package manager is run inside the sandbox. Only node and npm are
+ * installed there, and corepack cannot be relied on (it rejects the
+ * registry's signing keys on some machines), so the others come from the npm
+ * registry through npx:
+ *  - pnpm: the version pinned in packageManager, else the release line that
+ *    writes the lockfile's format (a newer pnpm refuses old lockfiles);
+ *  - yarn 1: always 1.22.22, the last classic release; patch pins differ
+ *    in nothing that matters to an install;
+ *  - Yarn Berry (2+) cannot download its own release here: run the release
+ *    committed under .yarnrc.yml's yarnPath, else the registry's copy of the
+ *    same bundle, @yarnpkg/cli-dist, at the pinned major;
+ *  - bun: the "bun" npm package, which carries the native binary. */
+typedef enum
+{
+  TOOL_NPM,
+  TOOL_PNPM,
+  TOOL_YARN_CLASSIC,
+  TOOL_YARN_BERRY,
+  TOOL_BUN,
+} Tool;
+
+typedef struct
+{
+  const char *name;                          /* package manager name */
+  const char *install_locked[MAX_ITEMS];     /* after the runner prefix */
+  const char *install_unlocked[MAX_ITEMS];
+  gboolean    run_needs_dashdash;            /* npm run x -- --flag */
+  gboolean    exec_through_runner;           /* bins via "<runner> run" instead of npx */
+} ToolInfo;
+
+static const ToolInfo tools[] = {
+  [TOOL_NPM]          = { "npm",  { "ci", "--no-audit", "--no-fund" },
+                                  { "install", "--no-audit", "--no-fund" }, TRUE, FALSE },
+  [TOOL_PNPM]         = { "pnpm", { "install", "--frozen-lockfile" }, { "install" }, FALSE, FALSE },
+  [TOOL_YARN_CLASSIC] = { "yarn", { "install", "--frozen-lockfile" }, { "install" }, FALSE, FALSE },
+  /* Plug'n'Play installs leave no node_modules/.bin for npx to find. */
+  [TOOL_YARN_BERRY]   = { "yarn", { "install", "--immutable" }, { "install" }, FALSE, TRUE },
+  [TOOL_BUN]          = { "bun",  { "install", "--frozen-lockfile" }, { "install" }, FALSE, FALSE },
+};
+
+#define DEFAULT_PNPM_VERSION "9"
+#define YARN_CLASSIC_VERSION "1.22.22"
+#define DEFAULT_YARN_BERRY_VERSION "4"
+
+static const struct { const char *path; const char *package_manager; } lockfiles[] = {
+  /* Priority when package.json names no package manager. */
+  { "package-lock.json", "npm" },
+  { "npm-shrinkwrap.json", "npm" },
+  { "pnpm-lock.yaml", "pnpm" },
+  { "bun.lock", "bun" },
+  { "bun.lockb", "bun" },
+  { "yarn.lock", "yarn" },
+};
+
+struct _ForgeFramework
+{
+  GObject    parent_instance;
+
+  char      *id;
+  char      *display_name;
+  char      *package_manager;
+  char      *package_manager_version;
+  /* The package manager version actually run: the pinned one, else one
+   * matching the lockfile's format. */
+  char      *tool_version;
+  /* Yarn Berry's committed release (.yarnrc.yml yarnPath), relative. */
+  char      *yarn_path;
+  char      *lockfile;
+  char      *dev_script;
+  char     **bin_argv;
+  guint      default_port;
+  FlagStyle  flag_style;
+  guint      needs_install : 1;
+  guint      may_change_port : 1;
+  guint      strict_port : 1;
+};
+
+G_DEFINE_FINAL_TYPE (ForgeFramework, forge_framework, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (forge-framework-error-quark, forge_framework_error)
+
+static void
+forge_framework_finalize (GObject *object)
+{
+  ForgeFramework *self = FORGE_FRAMEWORK (object);
+
+  g_clear_pointer (&self->id, g_free);
+  g_clear_pointer (&self->display_name, g_free);
+  g_clear_pointer (&self->package_manager, g_free);
+  g_clear_pointer (&self->package_manager_version, g_free);
+  g_clear_pointer (&self->tool_version, g_free);
+  g_clear_pointer (&self->yarn_path, g_free);
+  g_clear_pointer (&self->lockfile, g_free);
+  g_clear_pointer (&self->dev_script, g_free);
+  g_clear_pointer (&self->bin_argv, g_strfreev);
+
+  G_OBJECT_CLASS (forge_framework_parent_class)->finalize (object);
+}
+
+static void
+forge_framework_class_init (ForgeFrameworkClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = forge_framework_finalize;
+}
+
+static void
+forge_framework_init (ForgeFramework *self)
+{
+}
+
+static const FrameworkInfo *
+lookup_framework (const char *id)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (frameworks); i++)
+    if (g_strcmp0 (frameworks[i].id, id) == 0)
+      return &frameworks[i];
+  return NULL;
+}
+
+static char *
+repo_file_path (const char *repo_dir,
+                const char *name)
+{
+  g_autofree char *path = g_build_filename (repo_dir, name, NULL);
+  g_autofree char *real_repo = NULL;
+  g_autofree char *real_path = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && strstr (name, "/") == NULL)
+    return g_steal_pointer (&path);
+
+  /* A cloned repository is untrusted: a package.json linked to a file
+   * elsewhere on the host must not be read (its bytes would end up in an
+   * error message or a command line). */
+  real_repo = realpath (repo_dir, NULL);
+  real_path = realpath (path, NULL);
+  if (real_repo == NULL || real_path == NULL)
+    return NULL;
+  if (!g_str_has_prefix (real_path, real_repo) || real_path[strlen (real_repo)] != G_DIR_SEPARATOR)
+    return NULL;
+
+  return g_steal_pointer (&path);
+}
+
+static gboolean
+repo_has_file (const char *repo_dir,
+               const char *name)
+{
+  g_autofree char *path = repo_file_path (repo_dir, name);
+
+  return path != NULL;
+}
+
+/* The first bytes of a file, enough for a lockfile's version header. */
+static char *
+read_file_head (const char *repo_dir,
+                const char *name,
+                gsize       max_length)
+{
+  g_autofree char *path = repo_file_path (repo_dir, name);
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) stream = NULL;
+  g_autofree char *buffer = NULL;
+  gsize n_read = 0;
+
+  if (path == NULL)
+    return NULL;
+
+  file = g_file_new_for_path (path);
+  stream = g_file_read (file, NULL, NULL);
+  if (stream == NULL)
+    return NULL;
+
+  buffer = g_malloc0 (max_length + 1);
+  if (!g_input_stream_read_all (G_INPUT_STREAM (stream), buffer, max_length, &n_read, NULL, NULL))
+    return NULL;
+  buffer[n_read] = '\0';
+
+  return g_steal_pointer (&buffer);
+}
+
+/* The value after "key:" on the first line that starts with it, unquoted. */
+static char *
+yaml_scalar (const char *text,
+             const char *key)
+{
+  g_auto(GStrv) lines = NULL;
+  gsize key_len = strlen (key);
+
+  if (text == NULL)
+    return NULL;
+
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      char *value;
+      gsize len;
+
+      while (*line == ' ')
+        line++;
+      if (strncmp (line, key, key_len) != 0 || line[key_len] != ':')
+        continue;
+
+      value = g_strstrip (g_strdup (line + key_len + 1));
+      len = strlen (value);
+      if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0])
+        {
+          memmove (value, value + 1, len - 2);
+          value[len - 2] = '\0';
+        }
+      return value;
+    }
+
+  return NULL;
+}
+
+static JsonObject *
+member_object (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    return json_node_get_object (node);
+  return NULL;
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return NULL;
+  node = json_object_get_member (object, name);
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_STRING)
+    return json_node_get_string (node);
+  return NULL;
+}
+
+static gboolean
+has_dependency (JsonObject *package,
+                const char *name)
+{
+  static const char * const sections[] = { "dependencies", "devDependencies" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
+    {
+      JsonObject *deps = member_object (package, sections[i]);
+
+      if (deps != NULL && json_object_has_member (deps, name))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+framework_matches (const FrameworkInfo *info,
+                   JsonObject          *package,
+                   const char          *repo_dir)
+{
+  gboolean any = FALSE;
+
+  if (info->any_dependency[0] == NULL)
+    return FALSE;
+
+  for (guint i = 0; info->any_dependency[i] != NULL && !any; i++)
+    any = has_dependency (package, info->any_dependency[i]);
+  if (!any)
+    return FALSE;
+
+  for (guint i = 0; info->all_dependencies[i] != NULL; i++)
+    if (!has_dependency (package, info->all_dependencies[i]))
+      return FALSE;
+
+  if (info->required_file != NULL && !repo_has_file (repo_dir, info->required_file))
+    return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+is_production_script (const char *body)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (production_markers); i++)
+    if (strstr (body, production_markers[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* Netlify's rule, roughly: the script that runs the framework's dev
+ * command, else the first conventional script that does not serve a
+ * production build. NULL means run the framework's binary directly. */
+static char *
+choose_dev_script (const FrameworkInfo *info,
+                   JsonObject          *scripts)
+{
+  if (scripts == NULL)
+    return NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (dev_script_names); i++)
+    {
+      const char *body = member_string (scripts, dev_script_names[i]);
+
+      if (body == NULL || is_production_script (body))
+        continue;
+      for (guint j = 0; info->dev_markers[j] != NULL; j++)
+        if (strstr (body, info->dev_markers[j]) != NULL)
+          return g_strdup (dev_script_names[i]);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (dev_script_names); i++)
+    {
+      const char *body = member_string (scripts, dev_script_names[i]);
+
+      if (body != NULL && !is_production_script (body))
+        return g_strdup (dev_script_names[i]);
+    }
+
+  return NULL;
+}
+
+static gboolean
+has_any_script (JsonObject *scripts)
+{
+  for (guint i = 0; scripts != NULL && i < G_N_ELEMENTS (dev_script_names); i++)
+    if (member_string (scripts, dev_script_names[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_known_package_manager (const char *name)
+{
+  return g_strcmp0 (name, "npm") == 0 || g_strcmp0 (name, "pnpm") == 0 ||
+         g_strcmp0 (name, "yarn") == 0 || g_strcmp0 (name, "bun") == 0;
+}
+
+/* "pnpm@8.15.4+sha512.abc" → "pnpm", "8.15.4" */
+static gboolean
+parse_package_manager_field (const char  *field,
+                             char       **name,
+                             char       **version)
+{
+  const char *at;
+  const char *end;
+
+  if (field == NULL || field[0] == '\0')
+    return FALSE;
+
+  at = strchr (field, '@');
+  if (at == NULL || at == field)
+    return FALSE;
+
+  *name = g_strndup (field, at - field);
+  if (!is_known_package_manager (*name))
+    {
+      g_clear_pointer (name, g_free);
+      return FALSE;
+    }
+
+  end = strchr (at + 1, '+');
+  if (end == NULL)
+    end = at + 1 + strlen (at + 1);
+  *version = end > at + 1 ? g_strndup (at + 1, end - (at + 1)) : NULL;
+  return TRUE;
+}
+
+static guint
+major_version (const char *version)
+{
+  if (version == NULL || !g_ascii_isdigit (version[0]))
+    return 0;
+  return (guint) strtoul (version, NULL, 10);
+}
+
+/* A current pnpm refuses old lockfile formats, so without a pinned version
+ * run the release line that wrote the lockfile. */
+static char *
+pnpm_version_for_lockfile (const char *repo_dir)
+{
+  g_autofree char *head = read_file_head (repo_dir, "pnpm-lock.yaml", 512);
+  g_autofree char *format = yaml_scalar (head, "lockfileVersion");
+
+  if (format == NULL)
+    return g_strdup (DEFAULT_PNPM_VERSION);
+  if (g_str_has_prefix (format, "5.4"))
+    return g_strdup ("7");
+  if (g_str_has_prefix (format, "5"))
+    return g_strdup ("6");
+  if (g_str_has_prefix (format, "6"))
+    return g_strdup ("8");
+  return g_strdup (DEFAULT_PNPM_VERSION);
+}
+
+/* Yarn Berry lockfiles carry "__metadata: version: N"; yarn 1's do not. */
+static gboolean
+yarn_lock_is_berry (const char *repo_dir,
+                    char      **berry_major)
+{
+  g_autofree char *head = read_file_head (repo_dir, "yarn.lock", 1024);
+  g_autofree char *format = NULL;
+  const char *metadata;
+  guint n;
+
+  if (head == NULL || (metadata = strstr (head, "__metadata:")) == NULL)
+    return FALSE;
+
+  format = yaml_scalar (metadata, "version");
+  n = major_version (format);
+  *berry_major = g_strdup (n >= 8 ? "4" : n >= 6 ? "3" : n > 0 ? "2" : DEFAULT_YARN_BERRY_VERSION);
+  return TRUE;
+}
+
+static void
+detect_package_manager (ForgeFramework *self,
+                        JsonObject     *package,
+                        const char     *repo_dir)
+{
+  g_autofree char *field_name = NULL;
+  g_autofree char *field_version = NULL;
+  const char *present[G_N_ELEMENTS (lockfiles)] = { NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lockfiles); i++)
+    if (repo_has_file (repo_dir, lockfiles[i].path))
+      present[i] = lockfiles[i].path;
+
+  if (parse_package_manager_field (member_string (package, "packageManager"),
+                                   &field_name, &field_version))
+    {
+      self->package_manager = g_steal_pointer (&field_name);
+      self->package_manager_version = g_steal_pointer (&field_version);
+
+      /* Trust only the lockfile of the declared manager: another one lying
+       * around is stale. */
+      for (guint i = 0; i < G_N_ELEMENTS (lockfiles); i++)
+        if (present[i] != NULL && strcmp (lockfiles[i].package_manager, self->package_manager) == 0)
+          {
+            self->lockfile = g_strdup (present[i]);
+            break;
+          }
+    }
+  else
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (lockfiles); i++)
+        if (present[i] != NULL)
+          {
+            self->package_manager = g_strdup (lockfiles[i].package_manager);
+            self->lockfile = g_strdup (present[i]);
+            break;
+          }
+      if (self->package_manager == NULL)
+        self->package_manager = g_strdup ("npm");
+    }
+
+  if (strcmp (self->package_manager, "pnpm") == 0)
+    {
+      if (self->package_manager_version != NULL)
+        self->tool_version = g_strdup (self->package_manager_version);
+      else if (self->lockfile != NULL)
+        self->tool_version = pnpm_version_for_lockfile (repo_dir);
+      else
+        self->tool_version = g_strdup (DEFAULT_PNPM_VERSION);
+    }
+  else if (strcmp (self->package_manager, "yarn") == 0)
+    {
+      g_autofree char *berry_major = NULL;
+
+      if (self->package_manager_version != NULL)
+        {
+          guint major = major_version (self->package_manager_version);
+
+          /* The registry lacks some Berry releases (2.4.3, 4.10.0, …);
+           * the newest of the same major reads the same lockfile. */
+          if (major >= 2)
+            self->tool_version = g_strdup_printf ("%u", major);
+          else
+            self->tool_version = g_strdup (YARN_CLASSIC_VERSION);
+        }
+      else if (self->lockfile != NULL && yarn_lock_is_berry (repo_dir, &berry_major))
+        self->tool_version = g_steal_pointer (&berry_major);
+      else
+        self->tool_version = g_strdup (YARN_CLASSIC_VERSION);
+
+      if (major_version (self->tool_version) >= 2)
+        {
+          g_autofree char *yarnrc = read_file_head (repo_dir, ".yarnrc.yml", 4096);
+          g_autofree char *yarn_path = yaml_scalar (yarnrc, "yarnPath");
+
+          /* A committed release needs no download at all. */
+          if (yarn_path != NULL && !g_path_is_absolute (yarn_path) &&
+              strstr (yarn_path, "..") == NULL && repo_has_file (repo_dir, yarn_path))
+            self->yarn_path = g_steal_pointer (&yarn_path);
+        }
+    }
+  else if (strcmp (self->package_manager, "bun") == 0)
+    {
+      self->tool_version = g_strdup (self->package_manager_version);
+    }
+}
+
+static Tool
+get_tool (ForgeFramework *self)
+{
+  if (g_strcmp0 (self->package_manager, "pnpm") == 0)
+    return TOOL_PNPM;
+  if (g_strcmp0 (self->package_manager, "yarn") == 0)
+    return major_version (self->tool_version) >= 2 ? TOOL_YARN_BERRY : TOOL_YARN_CLASSIC;
+  if (g_strcmp0 (self->package_manager, "bun") == 0)
+    return TOOL_BUN;
+  return TOOL_NPM;
+}
+
+static void
+add_words (GPtrArray          *argv,
+           const char * const *words)
+{
+  for (guint i = 0; words[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (words[i]));
+}
+
+/* The command that runs the package manager itself. */
+static void
+add_runner (ForgeFramework *self,
+            GPtrArray      *argv)
+{
+  switch (get_tool (self))
+    {
+    case TOOL_NPM:
+      g_ptr_array_add (argv, g_strdup ("npm"));
+      break;
+
+    case TOOL_PNPM:
+      add_words (argv, (const char * const[]) { "npx", "-y", NULL });
+      g_ptr_array_add (argv, g_strdup_printf ("pnpm@%s", self->tool_version));
+      break;
+
+    case TOOL_YARN_CLASSIC:
+      add_words (argv, (const char * const[]) { "npx", "-y", NULL });
+      g_ptr_array_add (argv, g_strdup_printf ("yarn@%s", self->tool_version));
+      break;
+
+    case TOOL_YARN_BERRY:
+      if (self->yarn_path != NULL)
+        {
+          g_ptr_array_add (argv, g_strdup ("node"));
+          g_ptr_array_add (argv, g_strdup (self->yarn_path));
+        }
+      else
+        {
+          /* Berry cannot download its own release here, but the registry
+           * carries the same bundle as @yarnpkg/cli-dist. */
+          add_words (argv, (const char * const[]) { "npx", "-y", "-p", NULL });
+          g_ptr_array_add (argv, g_strdup_printf ("@yarnpkg/cli-dist@%s", self->tool_version));
+          g_ptr_array_add (argv, g_strdup ("yarn"));
+        }
+      break;
+
+    case TOOL_BUN:
+      add_words (argv, (const char * const[]) { "npx", "-y", NULL });
+      if (self->tool_version != NULL)
+        g_ptr_array_add (argv, g_strdup_printf ("bun@%s", self->tool_version));
+      else
+        g_ptr_array_add (argv, g_strdup ("bun"));
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static char **
+finish_argv (GPtrArray *argv)
+{
+  g_ptr_array_add (argv, NULL);
+  return (char **) g_ptr_array_free (argv, FALSE);
+}
+
+static void
+add_host_port_flags (ForgeFramework *self,
+                     GPtrArray      *argv,
+                     const char     *host,
+                     guint           port)
+{
+  switch (self->flag_style)
+    {
+    case FLAG_STYLE_ENV:
+      break;
+
+    case FLAG_STYLE_HOST_PORT:
+      g_ptr_array_add (argv, g_strdup ("--host"));
+      g_ptr_array_add (argv, g_strdup (host));
+      g_ptr_array_add (argv, g_strdup ("--port"));
+      g_ptr_array_add (argv, g_strdup_printf ("%u", port));
+      break;
+
+    case FLAG_STYLE_SHORT_H_P:
+      g_ptr_array_add (argv, g_strdup ("-H"));
+      g_ptr_array_add (argv, g_strdup (host));
+      g_ptr_array_add (argv, g_strdup ("-p"));
+      g_ptr_array_add (argv, g_strdup_printf ("%u", port));
+      break;
+
+    case FLAG_STYLE_PORT:
+      g_ptr_array_add (argv, g_strdup ("--port"));
+      g_ptr_array_add (argv, g_strdup_printf ("%u", port));
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (self->strict_port && self->flag_style != FLAG_STYLE_ENV)
+    g_ptr_array_add (argv, g_strdup ("--strictPort"));
+}
+
+/* Parcel wants its entry point on the command line. */
+static char *
+parcel_entry (JsonObject *package,
+              const char *repo_dir)
+{
+  const char *source = member_string (package, "source");
+
+  if (source != NULL)
+    return g_strdup (source);
+  if (!repo_has_file (repo_dir, "index.html") && repo_has_file (repo_dir, "src/index.html"))
+    return g_strdup ("src/index.html");
+  return g_strdup ("index.html");
+}
+
+static const char *
+vite_display_name (JsonObject *package)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (vite_variants); i++)
+    if (has_dependency (package, vite_variants[i].dependency))
+      return _(vite_variants[i].display_name);
+  return _("Vite");
+}
+
+static void
+apply_framework_info (ForgeFramework      *self,
+                      const FrameworkInfo *info)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_free (self->id);
+  self->id = g_strdup (info->id);
+  if (self->display_name == NULL)
+    self->display_name = g_strdup (_(info->display_name));
+  self->default_port = info->default_port;
+  self->flag_style = info->flag_style;
+  self->strict_port = info->strict_port;
+  self->may_change_port = info->may_change_port;
+
+  g_strv_builder_addv (builder, (const char **) info->bin_argv);
+  g_clear_pointer (&self->bin_argv, g_strfreev);
+  self->bin_argv = g_strv_builder_end (builder);
+}
+
+static ForgeFramework *
+new_static_site (void)
+{
+  ForgeFramework *self = g_object_new (FORGE_TYPE_FRAMEWORK, NULL);
+
+  apply_framework_info (self, lookup_framework ("static"));
+  self->needs_install = FALSE;
+  return self;
+}
+
+/* The byte offset of LINE:COLUMN (1-based; json-glib counts bytes), or
+ * -1 when it lies outside the text. */
+static gssize
+byte_offset (const char *text,
+             gsize       length,
+             guint       line,
+             guint       column)
+{
+  gsize i = 0;
+
+  for (guint current = 1; current < line && i < length; i++)
+    if (text[i] == '\n')
+      current++;
+
+  if (column == 0 || i + column - 1 >= length)
+    return -1;
+  return i + column - 1;
+}
+
+/* Editors count characters, not bytes. */
+static guint
+character_column (const char *text,
+                  gsize       offset)
+{
+  gsize start = offset;
+
+  while (start > 0 && text[start - 1] != '\n')
+    start--;
+  return g_utf8_strlen (text + start, offset - start) + 1;
+}
+
+/* A comma that only whitespace separates from a closing bracket. */
+static gboolean
+is_trailing_comma (const char *text,
+                   gsize       length,
+                   gsize       offset)
+{
+  gsize i = offset;
+
+  if (text[i] != ',')
+    return FALSE;
+  for (i++; i < length && g_ascii_isspace (text[i]); i++)
+    ;
+  return i < length && (text[i] == '}' || text[i] == ']');
+}
+
+static gboolean
+parse_package_json (const char  *repo_dir,
+                    JsonParser  *parser,
+                    GError     **error)
+{
+  g_autofree char *path = repo_file_path (repo_dir, "package.json");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *text;
+  const char *invalid = NULL;
+  gsize length = 0;
+  JsonNode *root;
+
+  if (path == NULL)
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   _("Could not read package.json: it vanished or points outside the repository."));
+      return FALSE;
+    }
+
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   _("Could not read package.json: %s"), local_error->message);
+      return FALSE;
+    }
+
+  /* npm tolerates a byte order mark; json-glib does not. */
+  text = contents;
+  if (length >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0)
+    {
+      text += 3;
+      length -= 3;
+    }
+
+  /* json-glib says only "must be UTF-8 encoded"; say where. */
+  if (!g_utf8_validate_len (text, length, &invalid))
+    {
+      guint line = 1;
+
+      for (const char *p = text; p < invalid; p++)
+        if (*p == '\n')
+          line++;
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                   _("package.json is not valid JSON (line %u, column %u): it is not UTF-8 text. Fix it in the repository and open it again."),
+                   line, character_column (text, invalid - text));
+      return FALSE;
+    }
+
+  if (!json_parser_load_from_data (parser, text, length, &local_error))
+    {
+      /* json-glib reports "<data>:LINE:COLUMN: Parse error: REASON". */
+      const char *message = local_error->message;
+      unsigned int line = 0, column = 0;
+      int consumed = 0;
+      gssize offset;
+      const char *reason;
+
+      if (sscanf (message, "<data>:%u:%u: %n", &line, &column, &consumed) == 2 && consumed > 0)
+        {
+          reason = message + consumed;
+          if (g_str_has_prefix (reason, "Parse error: "))
+            reason += strlen ("Parse error: ");
+          offset = byte_offset (text, length, line, column);
+          if (offset >= 0)
+            {
+              column = character_column (text, offset);
+              /* json-glib's own wording for the most common slip names
+               * the wrong bracket. */
+              if (is_trailing_comma (text, length, offset))
+                reason = _("a comma before a closing bracket is not allowed");
+            }
+          g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                       _("package.json is not valid JSON (line %u, column %u): %s. Fix it in the repository and open it again."),
+                       line, column, reason);
+        }
+      else
+        {
+          g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                       _("package.json is not valid JSON: %s. Fix it in the repository and open it again."),
+                       message);
+        }
+      return FALSE;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                   _("package.json is not valid JSON (line 1, column 1): it must hold one object. Fix it in the repository and open it again."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+ForgeFramework *
+forge_framework_detect (const char  *repo_dir,
+                        GError     **error)
+{
+  g_autoptr(ForgeFramework) self = NULL;
+  g_autoptr(JsonParser) parser = NULL;
+  const FrameworkInfo *info = NULL;
+  JsonObject *package;
+  JsonObject *scripts;
+  gboolean has_index_html;
+
+  g_return_val_if_fail (repo_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  has_index_html = repo_has_file (repo_dir, "index.html");
+
+  if (!repo_has_file (repo_dir, "package.json"))
+    {
+      if (has_index_html)
+        return new_static_site ();
+
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE,
+                   _("No package.json with a dev or start script, and no index.html, in the repository root. Open a repository that holds a web app."));
+      return NULL;
+    }
+
+  parser = json_parser_new ();
+  if (!parse_package_json (repo_dir, parser, error))
+    return NULL;
+
+  package = json_node_get_object (json_parser_get_root (parser));
+  scripts = member_object (package, "scripts");
+
+  for (guint i = 0; i < G_N_ELEMENTS (frameworks); i++)
+    if (framework_matches (&frameworks[i], package, repo_dir))
+      {
+        info = &frameworks[i];
+        break;
+      }
+
+  if (info == NULL && has_any_script (scripts))
+    info = lookup_framework ("node");
+
+  if (info == NULL)
+    {
+      /* A package.json kept only for tooling (linters, formatters) next to
+       * a hand-written page. */
+      if (has_index_html)
+        return new_static_site ();
+
+      if (json_object_has_member (package, "workspaces") ||
+          repo_has_file (repo_dir, "pnpm-workspace.yaml"))
+        g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE,
+                     _("This repository is a monorepo whose root has no dev or start script and no web framework; apps inside workspace packages are not supported yet. Open a repository with the app in its root."));
+      else
+        g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE,
+                     _("No package.json with a dev or start script or a known web framework, and no index.html, in the repository root. Open a repository that holds a web app."));
+      return NULL;
+    }
+
+  self = g_object_new (FORGE_TYPE_FRAMEWORK, NULL);
+  if (strcmp (info->id, "vite") == 0)
+    self->display_name = g_strdup (vite_display_name (package));
+  apply_framework_info (self, info);
+  self->needs_install = TRUE;
+  self->dev_script = choose_dev_script (info, scripts);
+  if (self->dev_script == NULL && info->bin_argv[0] == NULL)
+    {
+      /* Only the repository's own scripts can start it, whatever they do. */
+      for (guint i = 0; i < G_N_ELEMENTS (dev_script_names) && self->dev_script == NULL; i++)
+        if (member_string (scripts, dev_script_names[i]) != NULL)
+          self->dev_script = g_strdup (dev_script_names[i]);
+    }
+
+  if (strcmp (info->id, "remix") == 0 && !has_dependency (package, "vite"))
+    {
+      /* The classic Remix compiler runs the app server, which reads PORT
+       * and knows nothing of --host or --strictPort. */
+      self->flag_style = FLAG_STYLE_ENV;
+      self->strict_port = FALSE;
+      self->default_port = 3000;
+      g_clear_pointer (&self->bin_argv, g_strfreev);
+      self->bin_argv = g_strdupv ((char **) (const char * const[]) { "remix", "dev", NULL });
+    }
+  else if (strcmp (info->id, "parcel") == 0)
+    {
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      g_autofree char *entry = parcel_entry (package, repo_dir);
+
+      g_strv_builder_add (builder, "parcel");
+      g_strv_builder_add (builder, entry);
+      g_clear_pointer (&self->bin_argv, g_strfreev);
+      self->bin_argv = g_strv_builder_end (builder);
+    }
+
+  detect_package_manager (self, package, repo_dir);
+
+  return g_steal_pointer (&self);
+}
+
+char **
+forge_framework_dup_install_argv (ForgeFramework *self)
+{
+  const ToolInfo *tool;
+  GPtrArray *argv;
+
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+
+  if (!self->needs_install)
+    return NULL;
+
+  tool = &tools[get_tool (self)];
+  argv = g_ptr_array_new ();
+  add_runner (self, argv);
+
+  /* npm ci only works from npm's own lockfile. */
+  if (self->lockfile != NULL)
+    add_words (argv, tool->install_locked);
+  else
+    add_words (argv, tool->install_unlocked);
+
+  return finish_argv (argv);
+}
+
+char **
+forge_framework_dup_dev_argv (ForgeFramework *self,
+                              const char     *host,
+                              guint           port)
+{
+  GPtrArray *argv;
+
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (port > 0 && port < 65536, NULL);
+
+  argv = g_ptr_array_new ();
+
+  if (strcmp (self->id, "static") == 0)
+    {
+      g_ptr_array_add (argv, g_strdup ("forge-static-server"));
+      add_host_port_flags (self, argv, host, port);
+      g_ptr_array_add (argv, g_strdup (FORGE_SANDBOX_REPO_DIR));
+      return finish_argv (argv);
+    }
+
+  if (self->dev_script != NULL)
+    {
+      const ToolInfo *tool = &tools[get_tool (self)];
+
+      add_runner (self, argv);
+      g_ptr_array_add (argv, g_strdup ("run"));
+      g_ptr_array_add (argv, g_strdup (self->dev_script));
+      if (tool->run_needs_dashdash && self->flag_style != FLAG_STYLE_ENV)
+        g_ptr_array_add (argv, g_strdup ("--"));
+    }
+  else
+    {
+      if (tools[get_tool (self)].exec_through_runner)
+        {
+          add_runner (self, argv);
+          g_ptr_array_add (argv, g_strdup ("run"));
+        }
+      else
+        {
+          /* --no-install: a missing binary means a broken install, and
+           * fetching a random latest version would hide that. */
+          g_ptr_array_add (argv, g_strdup ("npx"));
+          g_ptr_array_add (argv, g_strdup ("--no-install"));
+        }
+      add_words (argv, (const char * const *) self->bin_argv);
+    }
+
+  /* Appended last: when the script already passes --port, the last one
+   * wins. */
+  add_host_port_flags (self, argv, host, port);
+
+  return finish_argv (argv);
+}
+
+char **
+forge_framework_dup_dev_env (ForgeFramework *self,
+                             const char     *host,
+                             guint           port)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  const FrameworkInfo *info;
+  g_autofree char *port_entry = NULL;
+  g_autofree char *host_entry = NULL;
+
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  g_return_val_if_fail (host != NULL, NULL);
+
+  builder = g_strv_builder_new ();
+  port_entry = g_strdup_printf ("PORT=%u", port);
+  host_entry = g_strdup_printf ("HOST=%s", host);
+  g_strv_builder_add (builder, port_entry);
+  g_strv_builder_add (builder, host_entry);
+  /* Tools that open a browser (CRA, Docusaurus, --open in a script) must
+   * not: the preview is the browser. */
+  g_strv_builder_add (builder, "BROWSER=none");
+
+  if (strcmp (self->id, "static") != 0)
+    g_strv_builder_add (builder, "NODE_ENV=development");
+
+  if (strcmp (self->id, "nuxt") == 0)
+    {
+      g_autofree char *nuxt_port = g_strdup_printf ("NUXT_PORT=%u", port);
+      g_autofree char *nuxt_host = g_strdup_printf ("NUXT_HOST=%s", host);
+
+      g_strv_builder_add (builder, nuxt_port);
+      g_strv_builder_add (builder, nuxt_host);
+    }
+
+  info = lookup_framework (self->id);
+  if (info != NULL)
+    g_strv_builder_addv (builder, (const char **) info->extra_env);
+
+  return g_strv_builder_end (builder);
+}
+
+const char *
+forge_framework_get_id (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return self->id;
+}
+
+const char *
+forge_framework_get_display_name (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return self->display_name;
+}
+
+const char *
+forge_framework_get_package_manager (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return self->package_manager;
+}
+
+const char *
+forge_framework_get_package_manager_version (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return self->package_manager_version;
+}
+
+const char *
+forge_framework_get_lockfile (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return self->lockfile;
+}
+
+const char *
+forge_framework_get_dev_script (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return self->dev_script;
+}
+
+guint
+forge_framework_get_default_port (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), 0);
+  return self->default_port;
+}
+
+gboolean
+forge_framework_needs_install (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), FALSE);
+  return self->needs_install;
+}
+
+gboolean
+forge_framework_may_change_port (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), FALSE);
+  return self->may_change_port;
+}
+
+/* Journal format. Bump when a field changes meaning. */
+#define JSON_FORMAT 1
+
+static void
+set_string_or_null (JsonBuilder *builder,
+                    const char  *name,
+                    const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+JsonNode *
+forge_framework_to_json (ForgeFramework *self)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+
+  json_builder_set_member_name (builder, "format");
+  json_builder_add_int_value (builder, JSON_FORMAT);
+  set_string_or_null (builder, "id", self->id);
+  set_string_or_null (builder, "display-name", self->display_name);
+  set_string_or_null (builder, "package-manager", self->package_manager);
+  set_string_or_null (builder, "package-manager-version", self->package_manager_version);
+  set_string_or_null (builder, "tool-version", self->tool_version);
+  set_string_or_null (builder, "yarn-path", self->yarn_path);
+  set_string_or_null (builder, "lockfile", self->lockfile);
+  set_string_or_null (builder, "dev-script", self->dev_script);
+  json_builder_set_member_name (builder, "bin-argv");
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->bin_argv != NULL && self->bin_argv[i] != NULL; i++)
+    json_builder_add_string_value (builder, self->bin_argv[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "default-port");
+  json_builder_add_int_value (builder, self->default_port);
+  set_string_or_null (builder, "flag-style", flag_style_names[self->flag_style]);
+  json_builder_set_member_name (builder, "strict-port");
+  json_builder_add_boolean_value (builder, self->strict_port);
+  json_builder_set_member_name (builder, "needs-install");
+  json_builder_add_boolean_value (builder, self->needs_install);
+  json_builder_set_member_name (builder, "may-change-port");
+  json_builder_add_boolean_value (builder, self->may_change_port);
+
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+static gboolean
+read_optional_string (JsonObject  *object,
+                      const char  *name,
+                      char       **out,
+                      GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework field “%s” is not a string", name);
+      return FALSE;
+    }
+  *out = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+static gboolean
+read_boolean (JsonObject  *object,
+              const char  *name,
+              gboolean    *out,
+              GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework field “%s” is not a boolean", name);
+      return FALSE;
+    }
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+ForgeFramework *
+forge_framework_new_from_json (JsonNode  *node,
+                               GError   **error)
+{
+  g_autoptr(ForgeFramework) self = NULL;
+  g_autofree char *flag_style = NULL;
+  JsonObject *object;
+  JsonNode *member;
+  JsonArray *bin_argv;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  gboolean strict_port = FALSE;
+  gboolean needs_install = FALSE;
+  gboolean may_change_port = FALSE;
+  gint64 port;
+  gboolean found_style = FALSE;
+
+  g_return_val_if_fail (node != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework is not a JSON object");
+      return NULL;
+    }
+  object = json_node_get_object (node);
+
+  if (json_object_get_int_member_with_default (object, "format", 0) != JSON_FORMAT)
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework has an unknown format");
+      return NULL;
+    }
+
+  self = g_object_new (FORGE_TYPE_FRAMEWORK, NULL);
+
+  if (!read_optional_string (object, "id", &self->id, error) ||
+      !read_optional_string (object, "display-name", &self->display_name, error) ||
+      !read_optional_string (object, "package-manager", &self->package_manager, error) ||
+      !read_optional_string (object, "package-manager-version", &self->package_manager_version, error) ||
+      !read_optional_string (object, "tool-version", &self->tool_version, error) ||
+      !read_optional_string (object, "yarn-path", &self->yarn_path, error) ||
+      !read_optional_string (object, "lockfile", &self->lockfile, error) ||
+      !read_optional_string (object, "dev-script", &self->dev_script, error) ||
+      !read_optional_string (object, "flag-style", &flag_style, error) ||
+      !read_boolean (object, "strict-port", &strict_port, error) ||
+      !read_boolean (object, "needs-install", &needs_install, error) ||
+      !read_boolean (object, "may-change-port", &may_change_port, error))
+    return NULL;
+
+  if (lookup_framework (self->id) == NULL || self->display_name == NULL)
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework has an unknown id “%s”", self->id ? self->id : "(none)");
+      return NULL;
+    }
+
+  if (needs_install && !is_known_package_manager (self->package_manager))
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework has an unknown package manager");
+      return NULL;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (flag_style_names); i++)
+    if (g_strcmp0 (flag_style, flag_style_names[i]) == 0)
+      {
+        self->flag_style = (FlagStyle) i;
+        found_style = TRUE;
+      }
+  if (!found_style)
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework has an unknown flag style");
+      return NULL;
+    }
+
+  port = json_object_get_int_member_with_default (object, "default-port", 0);
+  if (port <= 0 || port > 65535)
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework has an invalid default port");
+      return NULL;
+    }
+  self->default_port = (guint) port;
+
+  member = json_object_get_member (object, "bin-argv");
+  if (member == NULL || !JSON_NODE_HOLDS_ARRAY (member))
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework field “bin-argv” is not an array");
+      return NULL;
+    }
+  bin_argv = json_node_get_array (member);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < json_array_get_length (bin_argv); i++)
+    {
+      JsonNode *element = json_array_get_element (bin_argv, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+        {
+          g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                       "Saved framework field “bin-argv” holds a non-string");
+          return NULL;
+        }
+      g_strv_builder_add (builder, json_node_get_string (element));
+    }
+  self->bin_argv = g_strv_builder_end (builder);
+
+  if (needs_install && self->dev_script == NULL && self->bin_argv[0] == NULL)
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework has no dev command");
+      return NULL;
+    }
+
+  self->strict_port = strict_port;
+  self->needs_install = needs_install;
+  self->may_change_port = may_change_port;
+
+  return g_steal_pointer (&self);
+}

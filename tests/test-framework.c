@@ -1,0 +1,468 @@
+/* test-framework.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "forge-framework.h"
+
+#define HOST "127.0.0.1"
+#define PORT 4000
+
+typedef struct
+{
+  const char *fixture;
+  const char *id;
+  const char *display_name;
+  const char *package_manager;
+  const char *package_manager_version;
+  const char *lockfile;
+  const char *dev_script;
+  guint       default_port;
+  gboolean    may_change_port;
+  const char *install;          /* argv joined by spaces; NULL: nothing to install */
+  const char *dev;              /* argv joined by spaces */
+  const char *extra_env;        /* one more entry dup_dev_env() must hold, or NULL */
+} Row;
+
+static const Row rows[] = {
+  { "nextjs", "nextjs", "Next.js", "npm", NULL, "package-lock.json", "dev", 3000, FALSE,
+    "npm ci --no-audit --no-fund",
+    "npm run dev -- -H 127.0.0.1 -p 4000", "NEXT_TELEMETRY_DISABLED=1" },
+  /* "next start" serves a build a fresh clone does not have. */
+  { "nextjs-start-only", "nextjs", "Next.js", "npm", NULL, NULL, NULL, 3000, FALSE,
+    "npm install --no-audit --no-fund",
+    "npx --no-install next dev -H 127.0.0.1 -p 4000", NULL },
+  { "vite-react", "vite", "Vite (React)", "npm", NULL, NULL, "dev", 5173, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  /* lockfileVersion 6.0 was written by pnpm 8; pnpm 9 would refuse it. */
+  { "vite-vue", "vite", "Vite (Vue)", "pnpm", NULL, "pnpm-lock.yaml", "dev", 5173, FALSE,
+    "npx -y pnpm@8 install --frozen-lockfile",
+    "npx -y pnpm@8 run dev --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "vite-svelte", "vite", "Vite (Svelte)", "npm", NULL, NULL, "dev", 5173, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "vite-preact", "vite", "Vite (Preact)", "npm", NULL, NULL, "dev", 5173, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "vite-solid", "vite", "Vite (Solid)", "npm", NULL, NULL, "dev", 5173, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "vite-lit", "vite", "Vite (Lit)", "npm", NULL, NULL, "dev", 5173, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "vite-vanilla", "vite", "Vite", "npm", NULL, NULL, NULL, 5173, FALSE,
+    "npm install --no-audit --no-fund",
+    "npx --no-install vite --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "create-react-app", "create-react-app", "Create React App", "yarn", NULL, "yarn.lock", "start", 3000, FALSE,
+    "npx -y yarn@1.22.22 install --frozen-lockfile",
+    "npx -y yarn@1.22.22 run start", NULL },
+  { "nuxt", "nuxt", "Nuxt", "npm", NULL, NULL, "dev", 3000, TRUE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000", "NUXT_PORT=4000" },
+  { "sveltekit", "sveltekit", "SvelteKit", "npm", NULL, NULL, "dev", 5173, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "svelte-rollup", "svelte", "Svelte", "npm", NULL, NULL, "dev", 8080, TRUE,
+    "npm install --no-audit --no-fund",
+    "npm run dev", NULL },
+  { "astro", "astro", "Astro", "npm", NULL, NULL, "dev", 4321, TRUE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000", "ASTRO_TELEMETRY_DISABLED=1" },
+  { "remix", "remix", "Remix", "npm", NULL, NULL, "dev", 5173, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "remix-classic", "remix", "Remix", "npm", NULL, NULL, "dev", 3000, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run dev", NULL },
+  { "react-router", "react-router", "React Router", "npm", NULL, NULL, "dev", 5173, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "angular", "angular", "Angular", "npm", NULL, "package-lock.json", "start", 4200, FALSE,
+    "npm ci --no-audit --no-fund",
+    "npm run start -- --host 127.0.0.1 --port 4000", "NG_CLI_ANALYTICS=false" },
+  { "vue-cli", "vue-cli", "Vue CLI", "npm", NULL, NULL, "serve", 8080, TRUE,
+    "npm install --no-audit --no-fund",
+    "npm run serve -- --host 127.0.0.1 --port 4000", NULL },
+  { "gatsby", "gatsby", "Gatsby", "npm", NULL, NULL, "start", 8000, TRUE,
+    "npm install --no-audit --no-fund",
+    "npm run start -- -H 127.0.0.1 -p 4000", "GATSBY_TELEMETRY_DISABLED=1" },
+  { "docusaurus", "docusaurus", "Docusaurus", "npm", NULL, NULL, "start", 3000, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run start -- --host 127.0.0.1 --port 4000", NULL },
+  { "solidstart", "solidstart", "SolidStart", "bun", NULL, "bun.lock", "dev", 3000, TRUE,
+    "npx -y bun install --frozen-lockfile",
+    "npx -y bun run dev --host 127.0.0.1 --port 4000", NULL },
+  { "eleventy", "eleventy", "Eleventy", "npm", NULL, NULL, "start", 8080, TRUE,
+    "npm install --no-audit --no-fund",
+    "npm run start -- --port 4000", NULL },
+  { "parcel", "parcel", "Parcel", "npm", NULL, NULL, NULL, 1234, TRUE,
+    "npm install --no-audit --no-fund",
+    "npx --no-install parcel src/index.html --host 127.0.0.1 --port 4000", NULL },
+  { "webpack-dev-server", "webpack-dev-server", "webpack-dev-server", "npm", NULL, NULL, "start", 8080, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run start -- --host 127.0.0.1 --port 4000", NULL },
+  { "node", "node", "Node.js server", "npm", NULL, NULL, "start", 3000, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run start", NULL },
+  { "static", "static", "Static site", NULL, NULL, NULL, NULL, 8080, FALSE,
+    NULL,
+    "forge-static-server --host 127.0.0.1 --port 4000 /home/user/repo", NULL },
+  /* A package.json kept for a formatter does not make a page an app. */
+  { "static-with-tooling", "static", "Static site", NULL, NULL, NULL, NULL, 8080, FALSE,
+    NULL,
+    "forge-static-server --host 127.0.0.1 --port 4000 /home/user/repo", NULL },
+  /* packageManager decides which of two lockfiles is trusted. */
+  { "pm-field-two-lockfiles", "vite", "Vite", "pnpm", "8.15.4", "pnpm-lock.yaml", "dev", 5173, FALSE,
+    "npx -y pnpm@8.15.4 install --frozen-lockfile",
+    "npx -y pnpm@8.15.4 run dev --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  /* Without it, npm's lockfile is. */
+  { "two-lockfiles", "vite", "Vite", "npm", NULL, "package-lock.json", "dev", 5173, FALSE,
+    "npm ci --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "pnpm-pinned", "nextjs", "Next.js", "pnpm", "9.1.0", NULL, "dev", 3000, FALSE,
+    "npx -y pnpm@9.1.0 install",
+    "npx -y pnpm@9.1.0 run dev -H 127.0.0.1 -p 4000", NULL },
+  /* Yarn Berry runs from the release committed in the repository. */
+  { "yarn-berry", "vite", "Vite", "yarn", "4.1.1", "yarn.lock", "dev", 5173, FALSE,
+    "node .yarn/releases/yarn-4.1.1.cjs install --immutable",
+    "node .yarn/releases/yarn-4.1.1.cjs run dev --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  /* … or, without one, from the registry's copy of the Berry bundle. */
+  { "yarn-berry-lockfile", "astro", "Astro", "yarn", NULL, "yarn.lock", "dev", 4321, TRUE,
+    "npx -y -p @yarnpkg/cli-dist@4 yarn install --immutable",
+    "npx -y -p @yarnpkg/cli-dist@4 yarn run dev --host 127.0.0.1 --port 4000", NULL },
+  /* A pinned Berry release runs as the newest of its major. */
+  { "yarn-berry-pinned", "nextjs", "Next.js", "yarn", "3.6.4", "yarn.lock", "dev", 3000, FALSE,
+    "npx -y -p @yarnpkg/cli-dist@3 yarn install --immutable",
+    "npx -y -p @yarnpkg/cli-dist@3 yarn run dev -H 127.0.0.1 -p 4000", NULL },
+  { "yarn-classic-pinned", "create-react-app", "Create React App", "yarn", "1.22.19", "yarn.lock", "start", 3000, FALSE,
+    "npx -y yarn@1.22.22 install --frozen-lockfile",
+    "npx -y yarn@1.22.22 run start", NULL },
+  { "bun-pinned", "vite", "Vite (React)", "bun", "1.1.8", "bun.lockb", "dev", 5173, FALSE,
+    "npx -y bun@1.1.8 install --frozen-lockfile",
+    "npx -y bun@1.1.8 run dev --host 127.0.0.1 --port 4000 --strictPort", NULL },
+  { "bom", "vite", "Vite", "npm", NULL, NULL, "dev", 5173, FALSE,
+    "npm install --no-audit --no-fund",
+    "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort", NULL },
+};
+
+static char *
+fixture_path (const char *name)
+{
+  return g_build_filename (TEST_SRCDIR, "fixtures", "frameworks", name, NULL);
+}
+
+static char *
+join_argv (char **argv)
+{
+  if (argv == NULL)
+    return NULL;
+  return g_strjoinv (" ", argv);
+}
+
+static void
+assert_row (ForgeFramework *framework,
+            const Row      *row)
+{
+  g_auto(GStrv) install = forge_framework_dup_install_argv (framework);
+  g_auto(GStrv) dev = forge_framework_dup_dev_argv (framework, HOST, PORT);
+  g_auto(GStrv) env = forge_framework_dup_dev_env (framework, HOST, PORT);
+  g_autofree char *install_line = join_argv (install);
+  g_autofree char *dev_line = join_argv (dev);
+
+  g_assert_cmpstr (forge_framework_get_id (framework), ==, row->id);
+  g_assert_cmpstr (forge_framework_get_display_name (framework), ==, row->display_name);
+  g_assert_cmpstr (forge_framework_get_package_manager (framework), ==, row->package_manager);
+  g_assert_cmpstr (forge_framework_get_package_manager_version (framework), ==, row->package_manager_version);
+  g_assert_cmpstr (forge_framework_get_lockfile (framework), ==, row->lockfile);
+  g_assert_cmpstr (forge_framework_get_dev_script (framework), ==, row->dev_script);
+  g_assert_cmpuint (forge_framework_get_default_port (framework), ==, row->default_port);
+  g_assert_cmpint (forge_framework_may_change_port (framework), ==, row->may_change_port);
+  g_assert_cmpint (forge_framework_needs_install (framework), ==, row->install != NULL);
+  g_assert_cmpstr (install_line, ==, row->install);
+  g_assert_cmpstr (dev_line, ==, row->dev);
+
+  g_assert_true (g_strv_contains ((const char * const *) env, "PORT=4000"));
+  g_assert_true (g_strv_contains ((const char * const *) env, "HOST=127.0.0.1"));
+  g_assert_true (g_strv_contains ((const char * const *) env, "BROWSER=none"));
+  if (row->extra_env != NULL)
+    g_assert_true (g_strv_contains ((const char * const *) env, row->extra_env));
+  for (guint i = 0; env[i] != NULL; i++)
+    g_assert_nonnull (strchr (env[i], '='));
+}
+
+static void
+test_detect_row (gconstpointer data)
+{
+  const Row *row = data;
+  g_autofree char *dir = fixture_path (row->fixture);
+  g_autoptr(ForgeFramework) framework = NULL;
+  g_autoptr(GError) error = NULL;
+
+  framework = forge_framework_detect (dir, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (framework);
+  assert_row (framework, row);
+}
+
+/* Every field survives the workflow journal, and the restored object
+ * builds the same commands. */
+static void
+test_json_round_trip (gconstpointer data)
+{
+  const Row *row = data;
+  g_autofree char *dir = fixture_path (row->fixture);
+  g_autoptr(ForgeFramework) framework = NULL;
+  g_autoptr(ForgeFramework) restored = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) reparsed = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  framework = forge_framework_detect (dir, &error);
+  g_assert_no_error (error);
+
+  node = forge_framework_to_json (framework);
+  text = json_to_string (node, FALSE);
+  reparsed = json_from_string (text, &error);
+  g_assert_no_error (error);
+
+  restored = forge_framework_new_from_json (reparsed, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (restored);
+
+  again = forge_framework_to_json (restored);
+  g_assert_true (json_node_equal (node, again));
+  assert_row (restored, row);
+}
+
+static void
+test_json_rejects_garbage (void)
+{
+  static const char * const cases[] = {
+    "[]",
+    "{}",
+    "{\"format\": 1, \"id\": \"not-a-framework\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (cases[i], NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ForgeFramework) framework = forge_framework_new_from_json (node, &error);
+
+      g_assert_null (framework);
+      g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED);
+    }
+
+  /* A tampered id is caught even when everything else is well formed. */
+  {
+    g_autofree char *dir = fixture_path ("nextjs");
+    g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, NULL);
+    g_autoptr(JsonNode) node = forge_framework_to_json (framework);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ForgeFramework) restored = NULL;
+
+    json_object_set_string_member (json_node_get_object (node), "id", "rails");
+    restored = forge_framework_new_from_json (node, &error);
+    g_assert_null (restored);
+    g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED);
+  }
+}
+
+static void
+test_malformed_package_json (void)
+{
+  g_autofree char *dir = fixture_path ("malformed");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+  /* The trailing comma after "vite" on line 4 is what breaks it. */
+  g_assert_nonnull (strstr (error->message, "package.json"));
+  g_assert_nonnull (strstr (error->message, "(line 4, column 18)"));
+  g_assert_nonnull (strstr (error->message, "comma before a closing bracket"));
+  g_assert_null (strchr (error->message, '\n'));
+  g_assert_null (strstr (error->message, "<data>"));
+}
+
+/* json-glib counts bytes; the message counts characters like an editor. */
+static void
+test_malformed_column_counts_characters (void)
+{
+  g_autofree char *dir = fixture_path ("malformed-unicode");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+  /* `  "description": "héllo wörld",` then `}`: the comma is character 31. */
+  g_assert_nonnull (strstr (error->message, "(line 3, column 31)"));
+  g_assert_nonnull (strstr (error->message, "comma before a closing bracket"));
+}
+
+static void
+test_malformed_encoding (void)
+{
+  g_autofree char *dir = fixture_path ("malformed-encoding");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+  /* Line 3 is `  "description": "café \xff"`: the stray byte follows
+   * 23 characters, é counting as one. */
+  g_assert_nonnull (strstr (error->message, "(line 3, column 24)"));
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
+static void
+test_not_an_object (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "package.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+
+  g_assert_true (g_file_set_contents (path, "[1, 2]\n", -1, NULL));
+  framework = forge_framework_detect (dir, &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static void
+test_nothing_runnable (void)
+{
+  g_autofree char *dir = fixture_path ("nothing-runnable");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
+  g_assert_nonnull (strstr (error->message, "dev or start script"));
+  g_assert_nonnull (strstr (error->message, "index.html"));
+  g_assert_null (strchr (error->message, '\n'));
+}
+
+static void
+test_empty_repository (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  g_autofree char *readme = g_build_filename (dir, "README.md", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+
+  g_assert_true (g_file_set_contents (readme, "nothing here\n", -1, NULL));
+  framework = forge_framework_detect (dir, &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
+  g_assert_nonnull (strstr (error->message,
+                            "No package.json with a dev or start script, and no index.html, in the repository root"));
+
+  g_assert_cmpint (g_unlink (readme), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static void
+test_monorepo (void)
+{
+  g_autofree char *dir = fixture_path ("monorepo");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
+  g_assert_nonnull (strstr (error->message, "monorepo"));
+}
+
+/* A cloned repository must not make us read files elsewhere on the host. */
+static void
+test_symlink_outside_repository (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  g_autofree char *link = g_build_filename (dir, "package.json", NULL);
+  g_autofree char *outside = fixture_path ("nextjs");
+  g_autofree char *target = g_build_filename (outside, "package.json", NULL);
+  g_autofree char *inner_dir = g_build_filename (dir, "app", NULL);
+  g_autofree char *inner = g_build_filename (inner_dir, "package.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  framework = forge_framework_detect (dir, &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
+  g_clear_error (&error);
+
+  /* The same file linked from inside the repository is fine. */
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  g_assert_cmpint (g_mkdir (inner_dir, 0700), ==, 0);
+  g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
+  g_assert_true (g_file_set_contents (inner, contents, -1, NULL));
+  g_assert_cmpint (symlink ("app/package.json", link), ==, 0);
+  framework = forge_framework_detect (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_id (framework), ==, "nextjs");
+
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  g_assert_cmpint (g_unlink (inner), ==, 0);
+  g_assert_cmpint (g_rmdir (inner_dir), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+/* The last --port on the command line wins, so ours must come after the
+ * script's own "--port 3000". */
+static void
+test_flags_come_last (void)
+{
+  g_autofree char *dir = fixture_path ("nextjs");
+  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, NULL);
+  g_auto(GStrv) dev = forge_framework_dup_dev_argv (framework, "0.0.0.0", 51234);
+  guint n = g_strv_length (dev);
+
+  g_assert_cmpuint (n, >=, 2);
+  g_assert_cmpstr (dev[n - 2], ==, "-p");
+  g_assert_cmpstr (dev[n - 1], ==, "51234");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autofree char *detect = g_strdup_printf ("/forge/framework/detect/%s", rows[i].fixture);
+      g_autofree char *json = g_strdup_printf ("/forge/framework/json/%s", rows[i].fixture);
+
+      g_test_add_data_func (detect, &rows[i], test_detect_row);
+      g_test_add_data_func (json, &rows[i], test_json_round_trip);
+    }
+
+  g_test_add_func ("/forge/framework/json/rejects-garbage", test_json_rejects_garbage);
+  g_test_add_func ("/forge/framework/malformed-package-json", test_malformed_package_json);
+  g_test_add_func ("/forge/framework/malformed-encoding", test_malformed_encoding);
+  g_test_add_func ("/forge/framework/malformed-unicode", test_malformed_column_counts_characters);
+  g_test_add_func ("/forge/framework/not-an-object", test_not_an_object);
+  g_test_add_func ("/forge/framework/nothing-runnable", test_nothing_runnable);
+  g_test_add_func ("/forge/framework/empty-repository", test_empty_repository);
+  g_test_add_func ("/forge/framework/monorepo", test_monorepo);
+  g_test_add_func ("/forge/framework/flags-come-last", test_flags_come_last);
+  g_test_add_func ("/forge/framework/symlink-outside-repository", test_symlink_outside_repository);
+
+  return g_test_run ();
+}
