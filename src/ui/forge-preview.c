@@ -36,6 +36,7 @@ struct _ForgePreview
   char                       *origin;
   char                       *path;
   char                       *failing_uri;
+  char                       *pending_uri;
 
   ForgePreviewState           load_state;
 
@@ -330,9 +331,6 @@ load_uri (ForgePreview *self,
 {
   g_autofree char *path = NULL;
 
-  self->error_page_expected = FALSE;
-  self->error_page_started = FALSE;
-
   if (is_same_origin (self, uri))
     {
       path = uri_get_path (uri);
@@ -340,7 +338,29 @@ load_uri (ForgePreview *self,
     }
 
   set_load_state (self, FORGE_PREVIEW_STATE_LOADING);
+
+  /* A load started while the error page is on its way races with it and
+   * may lose: it goes once the error page is done. */
+  if (self->error_page_expected)
+    {
+      set_str (&self->pending_uri, uri);
+      return;
+    }
+
+  g_clear_pointer (&self->pending_uri, g_free);
   webkit_web_view_load_uri (self->web_view, uri);
+}
+
+static void
+error_page_done (ForgePreview *self)
+{
+  g_autofree char *pending_uri = g_steal_pointer (&self->pending_uri);
+
+  self->error_page_expected = FALSE;
+  self->error_page_started = FALSE;
+
+  if (pending_uri != NULL)
+    load_uri (self, pending_uri);
 }
 
 static char *
@@ -425,6 +445,8 @@ on_load_failed (WebKitWebView   *web_view,
                 GError          *error,
                 ForgePreview    *self)
 {
+  g_debug ("load failed %s: %s", failing_uri, error->message);
+
   /* Stopped loads, downloads and refused navigations are not failures. */
   if (g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED) ||
       g_error_matches (error, WEBKIT_POLICY_ERROR, WEBKIT_POLICY_ERROR_FRAME_LOAD_INTERRUPTED_BY_POLICY_CHANGE) ||
@@ -433,7 +455,11 @@ on_load_failed (WebKitWebView   *web_view,
 
   /* An error page that cannot load must not bring up another one. */
   if (self->error_page_expected)
-    return TRUE;
+    {
+      if (self->error_page_started)
+        error_page_done (self);
+      return TRUE;
+    }
 
   show_error_page (self, FORGE_PREVIEW_STATE_LOAD_FAILED, failing_uri,
                    _("Page Not Available"),
@@ -488,6 +514,10 @@ on_load_changed (WebKitWebView   *web_view,
                  WebKitLoadEvent  load_event,
                  ForgePreview    *self)
 {
+  g_debug ("load event %d uri %s expected %d started %d state %d loading %d",
+           load_event, webkit_web_view_get_uri (web_view), self->error_page_expected,
+           self->error_page_started, self->load_state, webkit_web_view_is_loading (web_view));
+
   switch (load_event)
     {
     case WEBKIT_LOAD_STARTED:
@@ -502,7 +532,7 @@ on_load_changed (WebKitWebView   *web_view,
       if (self->error_page_expected)
         {
           if (self->error_page_started)
-            self->error_page_expected = self->error_page_started = FALSE;
+            error_page_done (self);
         }
       else if (!webkit_web_view_is_loading (web_view) &&
                self->load_state == FORGE_PREVIEW_STATE_LOADING)
@@ -865,6 +895,7 @@ forge_preview_finalize (GObject *object)
   g_clear_pointer (&self->origin, g_free);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->failing_uri, g_free);
+  g_clear_pointer (&self->pending_uri, g_free);
 
   G_OBJECT_CLASS (forge_preview_parent_class)->finalize (object);
 }
@@ -1144,7 +1175,6 @@ forge_preview_reload (ForgePreview *self)
   uri = webkit_web_view_get_uri (self->web_view);
   if (uri != NULL && is_same_origin (self, uri))
     {
-      self->error_page_expected = self->error_page_started = FALSE;
       set_load_state (self, FORGE_PREVIEW_STATE_LOADING);
       webkit_web_view_reload (self->web_view);
     }
