@@ -479,6 +479,17 @@ test_load_failed_retry (Fixture       *fixture,
   test_server_free (server);
 }
 
+/* WebKit loads nothing from ports browsers block and says nothing either:
+ * the preview must still tell. */
+static void
+test_blocked_port (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  forge_preview_set_base_uri (fixture->preview, "http://127.0.0.1:6000/app", FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOAD_FAILED, "/app");
+  wait_for_js (fixture->preview, "document.querySelector('.address').textContent", "http://127.0.0.1:6000/app");
+}
+
 static gboolean
 something_opened (gpointer data)
 {
@@ -628,6 +639,7 @@ main (int   argc,
   g_test_add ("/preview/entry-navigates", Fixture, NULL, fixture_set_up, test_entry_navigates, fixture_tear_down);
   g_test_add ("/preview/reload", Fixture, NULL, fixture_set_up, test_reload, fixture_tear_down);
   g_test_add ("/preview/load-failed-retry", Fixture, NULL, fixture_set_up, test_load_failed_retry, fixture_tear_down);
+  g_test_add ("/preview/blocked-port", Fixture, NULL, fixture_set_up, test_blocked_port, fixture_tear_down);
   g_test_add ("/preview/external-link", Fixture, NULL, fixture_set_up, test_external_link, fixture_tear_down);
   g_test_add ("/preview/new-origin-keeps-path", Fixture, NULL, fixture_set_up, test_new_origin_keeps_path, fixture_tear_down);
   g_test_add ("/preview/restoring-overlay", Fixture, NULL, fixture_set_up, test_restoring_overlay, fixture_tear_down);

@@ -37,6 +37,10 @@ struct _ForgePreview
   char                       *path;
   char                       *failing_uri;
   char                       *pending_uri;
+  /* WebKit shows about:blank instead of loading from a port browsers
+   * block (6000, 6667…) and reports no error: this catches it. */
+  char                       *requested_uri;
+  char                       *blocked_uri;
 
   ForgePreviewState           load_state;
 
@@ -348,6 +352,7 @@ load_uri (ForgePreview *self,
     }
 
   g_clear_pointer (&self->pending_uri, g_free);
+  set_str (&self->requested_uri, uri);
   webkit_web_view_load_uri (self->web_view, uri);
 }
 
@@ -423,6 +428,7 @@ show_error_page (ForgePreview      *self,
   g_autofree char *path = NULL;
 
   set_str (&self->failing_uri, uri);
+  g_clear_pointer (&self->requested_uri, g_free);
   if (is_same_origin (self, uri))
     {
       path = uri_get_path (uri);
@@ -534,6 +540,20 @@ on_load_changed (WebKitWebView   *web_view,
           if (self->error_page_started)
             error_page_done (self);
         }
+      else if (self->blocked_uri != NULL)
+        {
+          g_autofree char *blocked_uri = g_steal_pointer (&self->blocked_uri);
+          g_autoptr(GUri) parsed = g_uri_parse (blocked_uri, URI_PARSE_FLAGS, NULL);
+          g_autofree char *message = NULL;
+
+          message = g_strdup_printf (_("The web engine does not connect to port %d, which browsers block for safety."),
+                                     parsed != NULL ? g_uri_get_port (parsed) : -1);
+          show_error_page (self, FORGE_PREVIEW_STATE_LOAD_FAILED, blocked_uri,
+                           _("Page Not Available"),
+                           message,
+                           _("Start the development server on another port, then retry."),
+                           _("Retry"));
+        }
       else if (!webkit_web_view_is_loading (web_view) &&
                self->load_state == FORGE_PREVIEW_STATE_LOADING)
         {
@@ -541,8 +561,18 @@ on_load_changed (WebKitWebView   *web_view,
         }
       break;
 
-    case WEBKIT_LOAD_REDIRECTED:
     case WEBKIT_LOAD_COMMITTED:
+      if (!self->error_page_expected)
+        {
+          g_autofree char *requested_uri = g_steal_pointer (&self->requested_uri);
+
+          if (requested_uri != NULL &&
+              g_strcmp0 (webkit_web_view_get_uri (web_view), "about:blank") == 0)
+            set_str (&self->blocked_uri, requested_uri);
+        }
+      break;
+
+    case WEBKIT_LOAD_REDIRECTED:
     default:
       break;
     }
@@ -896,6 +926,8 @@ forge_preview_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->failing_uri, g_free);
   g_clear_pointer (&self->pending_uri, g_free);
+  g_clear_pointer (&self->requested_uri, g_free);
+  g_clear_pointer (&self->blocked_uri, g_free);
 
   G_OBJECT_CLASS (forge_preview_parent_class)->finalize (object);
 }
