@@ -337,12 +337,16 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
+  g_object_add_weak_pointer (G_OBJECT (fixture->preview), (gpointer *) &fixture->preview);
   gtk_window_destroy (fixture->window);
-  g_ptr_array_unref (fixture->opened);
 
   /* Let the web view's teardown reach its processes. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
+
+  /* Nothing (signal handler, pending launch, cycle) keeps the widget alive. */
+  g_assert_null (fixture->preview);
+  g_ptr_array_unref (fixture->opened);
 }
 
 static const char *
@@ -393,6 +397,18 @@ test_entry_navigates (Fixture       *fixture,
 
   forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
   wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+
+  /* Ctrl+L's action puts the focus in the entry, all selected. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.focus-address", NULL));
+  g_assert_nonnull (gtk_window_get_focus (fixture->window));
+  g_assert_true (gtk_widget_is_ancestor (gtk_window_get_focus (fixture->window), GTK_WIDGET (entry)));
+  {
+    int start, end;
+
+    g_assert_true (gtk_editable_get_selection_bounds (entry, &start, &end));
+    g_assert_cmpint (start, ==, 0);
+    g_assert_cmpint (end, ==, 1);
+  }
 
   gtk_editable_set_text (entry, "/about");
   g_signal_emit_by_name (entry, "activate");
@@ -533,6 +549,21 @@ test_external_link (Fixture       *fixture,
                    webkit_web_view_get_uri (forge_preview_get_web_view (fixture->preview)));
   g_assert_true (g_str_has_suffix (g_ptr_array_index (fixture->opened, 1), "/about"));
 
+  /* Copying puts the whole address on the clipboard. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.copy-url", NULL));
+  {
+    GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->preview));
+    GdkContentProvider *content = gdk_clipboard_get_content (clipboard);
+    g_auto(GValue) value = G_VALUE_INIT;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_nonnull (content);
+    g_value_init (&value, G_TYPE_STRING);
+    g_assert_true (gdk_content_provider_get_value (content, &value, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (g_value_get_string (&value), ==, g_ptr_array_index (fixture->opened, 1));
+  }
+
   test_server_free (other);
   test_server_free (server);
 }
@@ -577,11 +608,18 @@ test_new_origin_keeps_path (Fixture       *fixture,
 }
 
 static void
+count_notify (guint *count)
+{
+  (*count)++;
+}
+
+static void
 test_restoring_overlay (Fixture       *fixture,
                         gconstpointer  data)
 {
   TestServer *server = test_server_new (0);
   GtkWidget *overlay = forge_preview_get_restoring_overlay (fixture->preview);
+  guint notifies = 0;
   const char *uri;
 
   forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
@@ -589,7 +627,9 @@ test_restoring_overlay (Fixture       *fixture,
   uri = webkit_web_view_get_uri (forge_preview_get_web_view (fixture->preview));
   g_assert_false (gtk_widget_get_visible (overlay));
 
+  g_signal_connect_swapped (fixture->preview, "notify::state", G_CALLBACK (count_notify), &notifies);
   forge_preview_set_restoring (fixture->preview, TRUE);
+  g_assert_cmpuint (notifies, ==, 1);
   g_assert_true (forge_preview_get_restoring (fixture->preview));
   g_assert_cmpint (forge_preview_get_state (fixture->preview), ==, FORGE_PREVIEW_STATE_RESTORING);
   g_assert_true (gtk_widget_get_visible (overlay));
@@ -599,6 +639,7 @@ test_restoring_overlay (Fixture       *fixture,
   g_assert_false (webkit_web_view_is_loading (forge_preview_get_web_view (fixture->preview)));
 
   forge_preview_set_restoring (fixture->preview, FALSE);
+  g_assert_cmpuint (notifies, ==, 2);
   g_assert_false (gtk_widget_get_visible (overlay));
   g_assert_cmpint (forge_preview_get_state (fixture->preview), ==, FORGE_PREVIEW_STATE_LOADED);
   g_assert_cmpuint (test_server_hits (server, "/"), ==, 1);

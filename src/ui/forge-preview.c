@@ -520,9 +520,9 @@ on_load_changed (WebKitWebView   *web_view,
                  WebKitLoadEvent  load_event,
                  ForgePreview    *self)
 {
-  g_debug ("load event %d uri %s expected %d started %d state %d loading %d",
-           load_event, webkit_web_view_get_uri (web_view), self->error_page_expected,
-           self->error_page_started, self->load_state, webkit_web_view_is_loading (web_view));
+  g_debug ("Load event %d for %s (state %d, error page %d/%d)",
+           load_event, webkit_web_view_get_uri (web_view), self->load_state,
+           self->error_page_expected, self->error_page_started);
 
   switch (load_event)
     {
