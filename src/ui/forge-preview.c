@@ -1,17 +1,1298 @@
-/* forge-preview.c — placeholder, replaced by the preview widget work. */
-#include "config.h"
-#include "forge-preview.h"
+/* forge-preview.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 
-struct _ForgePreview { GtkWidget parent_instance; char *base_uri; };
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <webkit/webkit.h>
+
+#include "forge-preview.h"
+#include "forge-preview-private.h"
+
+struct _ForgePreview
+{
+  GtkWidget                   parent_instance;
+
+  /* Template children */
+  GtkWidget                  *main_box;
+  GtkEntry                   *path_entry;
+  GtkOverlay                 *overlay;
+  GtkProgressBar             *progress_bar;
+  GtkWidget                  *restoring_overlay;
+  GtkSpinner                 *restoring_spinner;
+
+  /* Owned by the overlay; the session is ours. */
+  WebKitWebView              *web_view;
+  WebKitNetworkSession       *network_session;
+  WebKitBackForwardList      *back_forward_list;
+  GtkEventController         *entry_focus;
+
+  /* Cancels browser launches still pending when the widget goes away. */
+  GCancellable               *cancellable;
+
+  char                       *base_uri;
+  char                       *origin;
+  char                       *path;
+  char                       *failing_uri;
+  char                       *pending_uri;
+  /* WebKit shows about:blank instead of loading from a port browsers
+   * block (6000, 6667…) and reports no error: this catches it. */
+  char                       *requested_uri;
+  char                       *blocked_uri;
+
+  ForgePreviewState           load_state;
+
+  ForgePreviewExternalOpener  opener;
+  gpointer                    opener_data;
+
+  /* An error page is itself a load: these tell its load events apart from
+   * a real navigation, so that they do not turn the state back to LOADED. */
+  guint                       error_page_expected : 1;
+  guint                       error_page_started : 1;
+  guint                       restoring : 1;
+  guint                       updating_entry : 1;
+  guint                       entry_dirty : 1;
+};
+
+enum {
+  PROP_0,
+  PROP_BASE_URI,
+  PROP_PATH,
+  PROP_STATE,
+  PROP_RESTORING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 G_DEFINE_FINAL_TYPE (ForgePreview, forge_preview, GTK_TYPE_WIDGET)
-static void forge_preview_class_init (ForgePreviewClass *klass) { }
-static void forge_preview_init (ForgePreview *self) { }
-GtkWidget *forge_preview_new (void) { return g_object_new (FORGE_TYPE_PREVIEW, NULL); }
-const char *forge_preview_get_base_uri (ForgePreview *self) { return self->base_uri; }
-void forge_preview_set_base_uri (ForgePreview *self, const char *base_uri, gboolean keep_path) { g_free (self->base_uri); self->base_uri = g_strdup (base_uri); }
-const char *forge_preview_get_path (ForgePreview *self) { return "/"; }
-void forge_preview_navigate (ForgePreview *self, const char *path) { }
-void forge_preview_reload (ForgePreview *self) { }
-ForgePreviewState forge_preview_get_state (ForgePreview *self) { return FORGE_PREVIEW_STATE_EMPTY; }
-void forge_preview_set_restoring (ForgePreview *self, gboolean restoring) { }
-gboolean forge_preview_get_restoring (ForgePreview *self) { return FALSE; }
+
+G_DEFINE_ENUM_TYPE (ForgePreviewState, forge_preview_state,
+                    G_DEFINE_ENUM_VALUE (FORGE_PREVIEW_STATE_EMPTY, "empty"),
+                    G_DEFINE_ENUM_VALUE (FORGE_PREVIEW_STATE_LOADING, "loading"),
+                    G_DEFINE_ENUM_VALUE (FORGE_PREVIEW_STATE_LOADED, "loaded"),
+                    G_DEFINE_ENUM_VALUE (FORGE_PREVIEW_STATE_LOAD_FAILED, "load-failed"),
+                    G_DEFINE_ENUM_VALUE (FORGE_PREVIEW_STATE_CRASHED, "crashed"),
+                    G_DEFINE_ENUM_VALUE (FORGE_PREVIEW_STATE_RESTORING, "restoring"))
+
+/* g_set_str() needs GLib 2.76. */
+static gboolean
+set_str (char       **str_pointer,
+         const char  *new_str)
+{
+  char *copy;
+
+  if (*str_pointer == new_str || g_strcmp0 (*str_pointer, new_str) == 0)
+    return FALSE;
+
+  copy = g_strdup (new_str);
+  g_free (*str_pointer);
+  *str_pointer = copy;
+
+  return TRUE;
+}
+
+#define URI_PARSE_FLAGS (G_URI_FLAGS_ENCODED | G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_SCHEME_NORMALIZE)
+
+static gboolean
+scheme_is_http (const char *scheme)
+{
+  return scheme != NULL &&
+         (g_ascii_strcasecmp (scheme, "http") == 0 ||
+          g_ascii_strcasecmp (scheme, "https") == 0);
+}
+
+/* scheme://host:port with the default port spelled out, so that
+ * http://localhost/ and http://LOCALHOST:80/ compare equal. */
+static char *
+uri_get_origin (const char *uri)
+{
+  g_autoptr(GUri) parsed = NULL;
+  g_autofree char *scheme = NULL;
+  g_autofree char *host = NULL;
+  int port;
+
+  if (uri == NULL)
+    return NULL;
+
+  parsed = g_uri_parse (uri, URI_PARSE_FLAGS, NULL);
+  if (parsed == NULL || !scheme_is_http (g_uri_get_scheme (parsed)))
+    return NULL;
+
+  if (g_uri_get_host (parsed) == NULL || g_uri_get_host (parsed)[0] == '\0')
+    return NULL;
+
+  scheme = g_ascii_strdown (g_uri_get_scheme (parsed), -1);
+  host = g_ascii_strdown (g_uri_get_host (parsed), -1);
+  port = g_uri_get_port (parsed);
+  if (port == -1)
+    port = g_str_equal (scheme, "https") ? 443 : 80;
+
+  return g_strdup_printf ("%s://%s:%d", scheme, host, port);
+}
+
+/* What the address entry shows: path, query and fragment, still encoded. */
+static char *
+uri_get_path (const char *uri)
+{
+  g_autoptr(GUri) parsed = NULL;
+  GString *str;
+  const char *path;
+
+  parsed = g_uri_parse (uri, URI_PARSE_FLAGS, NULL);
+  if (parsed == NULL)
+    return g_strdup ("/");
+
+  path = g_uri_get_path (parsed);
+  str = g_string_new (path != NULL && path[0] != '\0' ? path : "/");
+  if (g_uri_get_query (parsed) != NULL)
+    g_string_append_printf (str, "?%s", g_uri_get_query (parsed));
+  if (g_uri_get_fragment (parsed) != NULL)
+    g_string_append_printf (str, "#%s", g_uri_get_fragment (parsed));
+
+  return g_string_free (str, FALSE);
+}
+
+static gboolean
+is_same_origin (ForgePreview *self,
+                const char   *uri)
+{
+  g_autofree char *origin = NULL;
+
+  if (self->origin == NULL)
+    return FALSE;
+
+  origin = uri_get_origin (uri);
+  return origin != NULL && g_str_equal (origin, self->origin);
+}
+
+static GtkWindow *
+get_parent_window (ForgePreview *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+static void
+uri_launched_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_uri_launcher_launch_finish (GTK_URI_LAUNCHER (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED))
+    g_warning ("Could not open the address in a web browser: %s", error->message);
+}
+#else
+static void
+uri_shown_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (object != NULL ? GTK_WINDOW (object) : NULL, result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("Could not open the address in a web browser: %s", error->message);
+}
+#endif
+
+static void
+open_external (ForgePreview *self,
+               const char   *uri)
+{
+  if (self->opener != NULL)
+    {
+      self->opener (self, uri, self->opener_data);
+      return;
+    }
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+  {
+    g_autoptr(GtkUriLauncher) launcher = gtk_uri_launcher_new (uri);
+
+    gtk_uri_launcher_launch (launcher, get_parent_window (self), self->cancellable,
+                             uri_launched_cb, NULL);
+  }
+#else
+  gtk_show_uri_full (get_parent_window (self), uri, GDK_CURRENT_TIME, self->cancellable,
+                     uri_shown_cb, NULL);
+#endif
+}
+
+static ForgePreviewState
+effective_state (ForgePreview *self)
+{
+  return self->restoring ? FORGE_PREVIEW_STATE_RESTORING : self->load_state;
+}
+
+/* The address the toolbar acts on: on an error page that is the page that
+ * failed, never the error page itself. */
+static const char *
+current_uri (ForgePreview *self)
+{
+  const char *uri;
+
+  if ((self->load_state == FORGE_PREVIEW_STATE_LOAD_FAILED ||
+       self->load_state == FORGE_PREVIEW_STATE_CRASHED) &&
+      self->failing_uri != NULL)
+    return self->failing_uri;
+
+  uri = webkit_web_view_get_uri (self->web_view);
+  if (uri != NULL && is_same_origin (self, uri))
+    return uri;
+
+  return NULL;
+}
+
+static void
+update_actions (ForgePreview *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean has_uri = current_uri (self) != NULL;
+  gboolean failed = self->load_state == FORGE_PREVIEW_STATE_LOAD_FAILED ||
+                    self->load_state == FORGE_PREVIEW_STATE_CRASHED;
+
+  gtk_widget_action_set_enabled (widget, "preview.back",
+                                 webkit_web_view_can_go_back (self->web_view));
+  gtk_widget_action_set_enabled (widget, "preview.forward",
+                                 webkit_web_view_can_go_forward (self->web_view));
+  gtk_widget_action_set_enabled (widget, "preview.reload", self->base_uri != NULL);
+  gtk_widget_action_set_enabled (widget, "preview.retry", failed && self->failing_uri != NULL);
+  gtk_widget_action_set_enabled (widget, "preview.open-external", has_uri);
+  gtk_widget_action_set_enabled (widget, "preview.copy-url", has_uri);
+  gtk_widget_action_set_enabled (widget, "preview.focus-address", self->base_uri != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->path_entry), self->base_uri != NULL);
+}
+
+static void
+set_entry_error (ForgePreview *self,
+                 const char   *message)
+{
+  if (message != NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->path_entry), "error");
+      gtk_entry_set_icon_from_icon_name (self->path_entry, GTK_ENTRY_ICON_SECONDARY,
+                                         "dialog-warning-symbolic");
+      gtk_entry_set_icon_tooltip_text (self->path_entry, GTK_ENTRY_ICON_SECONDARY, message);
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->path_entry), "error");
+      gtk_entry_set_icon_from_icon_name (self->path_entry, GTK_ENTRY_ICON_SECONDARY, NULL);
+    }
+}
+
+static void
+update_entry (ForgePreview *self,
+              gboolean      force)
+{
+  /* Never overwrite what someone is typing. */
+  if (!force && self->entry_dirty &&
+      gtk_event_controller_focus_contains_focus (GTK_EVENT_CONTROLLER_FOCUS (self->entry_focus)))
+    return;
+
+  self->updating_entry = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->path_entry), self->path != NULL ? self->path : "");
+  self->updating_entry = FALSE;
+  self->entry_dirty = FALSE;
+  set_entry_error (self, NULL);
+}
+
+static void
+set_path (ForgePreview *self,
+          const char   *path)
+{
+  if (set_str (&self->path, path))
+    {
+      update_entry (self, FALSE);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATH]);
+    }
+}
+
+static void
+set_load_state (ForgePreview      *self,
+                ForgePreviewState  state)
+{
+  ForgePreviewState old_state = effective_state (self);
+
+  self->load_state = state;
+  update_actions (self);
+
+  if (effective_state (self) != old_state)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+load_uri (ForgePreview *self,
+          const char   *uri)
+{
+  g_autofree char *path = NULL;
+
+  if (is_same_origin (self, uri))
+    {
+      path = uri_get_path (uri);
+      set_path (self, path);
+    }
+
+  set_load_state (self, FORGE_PREVIEW_STATE_LOADING);
+
+  /* A load started while the error page is on its way races with it and
+   * may lose: it goes once the error page is done. */
+  if (self->error_page_expected)
+    {
+      set_str (&self->pending_uri, uri);
+      return;
+    }
+
+  g_clear_pointer (&self->pending_uri, g_free);
+  set_str (&self->requested_uri, uri);
+  webkit_web_view_load_uri (self->web_view, uri);
+}
+
+static void
+error_page_done (ForgePreview *self)
+{
+  g_autofree char *pending_uri = g_steal_pointer (&self->pending_uri);
+
+  self->error_page_expected = FALSE;
+  self->error_page_started = FALSE;
+
+  if (pending_uri != NULL)
+    load_uri (self, pending_uri);
+}
+
+static char *
+build_error_page (const char *title,
+                  const char *message,
+                  const char *hint,
+                  const char *uri,
+                  const char *button)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *retry_uri = NULL;
+  const char *fragment;
+  GString *html;
+  struct {
+    const char *marker;
+    const char *text;
+  } fields[] = {
+    { "@DIR@", gtk_widget_get_default_direction () == GTK_TEXT_DIR_RTL ? "rtl" : "ltr" },
+    { "@TITLE@", title },
+    { "@MESSAGE@", message },
+    { "@HINT@", hint },
+    { "@RETRY_URI@", NULL },
+    { "@URI@", uri },
+    { "@BUTTON@", button },
+  };
+
+  /* The error page lives at the failing address: a link to that same
+   * address with a fragment would only scroll, so the button drops it. */
+  fragment = strchr (uri, '#');
+  retry_uri = fragment != NULL ? g_strndup (uri, fragment - uri) : g_strdup (uri);
+  fields[4].text = retry_uri;
+
+  bytes = g_resources_lookup_data (RESOURCE_BASE "/error-page.html",
+                                   G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  if (bytes == NULL)
+    g_error ("The error page is missing from the resources: %s", error->message);
+
+  html = g_string_new_len (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree char *escaped = g_markup_escape_text (fields[i].text, -1);
+
+      g_string_replace (html, fields[i].marker, escaped, 0);
+    }
+
+  return g_string_free (html, FALSE);
+}
+
+static void
+show_error_page (ForgePreview      *self,
+                 ForgePreviewState  state,
+                 const char        *uri,
+                 const char        *title,
+                 const char        *message,
+                 const char        *hint,
+                 const char        *button)
+{
+  g_autofree char *html = NULL;
+  g_autofree char *path = NULL;
+
+  set_str (&self->failing_uri, uri);
+  g_clear_pointer (&self->requested_uri, g_free);
+  if (is_same_origin (self, uri))
+    {
+      path = uri_get_path (uri);
+      set_path (self, path);
+    }
+
+  html = build_error_page (title, message, hint, uri, button);
+
+  self->error_page_expected = TRUE;
+  self->error_page_started = FALSE;
+  set_load_state (self, state);
+
+  webkit_web_view_load_alternate_html (self->web_view, html, uri, NULL);
+}
+
+static gboolean
+on_load_failed (WebKitWebView   *web_view,
+                WebKitLoadEvent  load_event,
+                const char      *failing_uri,
+                GError          *error,
+                ForgePreview    *self)
+{
+  g_debug ("load failed %s: %s", failing_uri, error->message);
+
+  /* Stopped loads, downloads and refused navigations are not failures. */
+  if (g_error_matches (error, WEBKIT_NETWORK_ERROR, WEBKIT_NETWORK_ERROR_CANCELLED) ||
+      g_error_matches (error, WEBKIT_POLICY_ERROR, WEBKIT_POLICY_ERROR_FRAME_LOAD_INTERRUPTED_BY_POLICY_CHANGE) ||
+      g_error_matches (error, WEBKIT_MEDIA_ERROR, WEBKIT_MEDIA_ERROR_WILL_HANDLE_LOAD))
+    return TRUE;
+
+  /* An error page that cannot load must not bring up another one. */
+  if (self->error_page_expected)
+    {
+      if (self->error_page_started)
+        error_page_done (self);
+      return TRUE;
+    }
+
+  show_error_page (self, FORGE_PREVIEW_STATE_LOAD_FAILED, failing_uri,
+                   _("Page Not Available"),
+                   error->message,
+                   _("Check that the development server is running, then retry."),
+                   _("Retry"));
+
+  return TRUE;
+}
+
+static void
+on_web_process_terminated (WebKitWebView                     *web_view,
+                           WebKitWebProcessTerminationReason  reason,
+                           ForgePreview                      *self)
+{
+  const char *uri = self->failing_uri;
+  const char *message;
+
+  if (self->load_state != FORGE_PREVIEW_STATE_LOAD_FAILED &&
+      self->load_state != FORGE_PREVIEW_STATE_CRASHED)
+    uri = webkit_web_view_get_uri (web_view);
+  if (uri == NULL || !is_same_origin (self, uri))
+    uri = self->base_uri;
+  if (uri == NULL)
+    return;
+
+  switch (reason)
+    {
+    case WEBKIT_WEB_PROCESS_EXCEEDED_MEMORY_LIMIT:
+      message = _("The page used too much memory and was stopped.");
+      break;
+
+    case WEBKIT_WEB_PROCESS_TERMINATED_BY_API:
+      message = _("The page was stopped.");
+      break;
+
+    case WEBKIT_WEB_PROCESS_CRASHED:
+    default:
+      message = _("The process showing the page crashed.");
+      break;
+    }
+
+  show_error_page (self, FORGE_PREVIEW_STATE_CRASHED, uri,
+                   _("Page Stopped"),
+                   message,
+                   _("Reload to start the page again."),
+                   _("Reload"));
+}
+
+static void
+on_load_changed (WebKitWebView   *web_view,
+                 WebKitLoadEvent  load_event,
+                 ForgePreview    *self)
+{
+  g_debug ("Load event %d for %s (state %d, error page %d/%d)",
+           load_event, webkit_web_view_get_uri (web_view), self->load_state,
+           self->error_page_expected, self->error_page_started);
+
+  switch (load_event)
+    {
+    case WEBKIT_LOAD_STARTED:
+      if (self->error_page_expected)
+        self->error_page_started = TRUE;
+      else
+        set_load_state (self, FORGE_PREVIEW_STATE_LOADING);
+      break;
+
+    case WEBKIT_LOAD_FINISHED:
+      /* The failed load finishes too, before its error page starts. */
+      if (self->error_page_expected)
+        {
+          if (self->error_page_started)
+            error_page_done (self);
+        }
+      else if (self->blocked_uri != NULL)
+        {
+          g_autofree char *blocked_uri = g_steal_pointer (&self->blocked_uri);
+          g_autoptr(GUri) parsed = g_uri_parse (blocked_uri, URI_PARSE_FLAGS, NULL);
+          g_autofree char *message = NULL;
+
+          message = g_strdup_printf (_("The web engine does not connect to port %d, which browsers block for safety."),
+                                     parsed != NULL ? g_uri_get_port (parsed) : -1);
+          show_error_page (self, FORGE_PREVIEW_STATE_LOAD_FAILED, blocked_uri,
+                           _("Page Not Available"),
+                           message,
+                           _("Start the development server on another port, then retry."),
+                           _("Retry"));
+        }
+      else if (!webkit_web_view_is_loading (web_view) &&
+               self->load_state == FORGE_PREVIEW_STATE_LOADING)
+        {
+          set_load_state (self, FORGE_PREVIEW_STATE_LOADED);
+        }
+      break;
+
+    case WEBKIT_LOAD_COMMITTED:
+      if (!self->error_page_expected)
+        {
+          g_autofree char *requested_uri = g_steal_pointer (&self->requested_uri);
+
+          if (requested_uri != NULL &&
+              g_strcmp0 (webkit_web_view_get_uri (web_view), "about:blank") == 0)
+            set_str (&self->blocked_uri, requested_uri);
+        }
+      break;
+
+    case WEBKIT_LOAD_REDIRECTED:
+    default:
+      break;
+    }
+
+  update_actions (self);
+}
+
+static void
+on_uri_changed (WebKitWebView *web_view,
+                GParamSpec    *pspec,
+                ForgePreview  *self)
+{
+  const char *uri = webkit_web_view_get_uri (web_view);
+
+  /* Follows link clicks and history.pushState() alike. */
+  if (uri != NULL && is_same_origin (self, uri))
+    {
+      g_autofree char *path = uri_get_path (uri);
+
+      set_path (self, path);
+    }
+
+  update_actions (self);
+}
+
+static void
+on_progress_changed (WebKitWebView *web_view,
+                     GParamSpec    *pspec,
+                     ForgePreview  *self)
+{
+  double progress = webkit_web_view_get_estimated_load_progress (web_view);
+  gboolean loading = webkit_web_view_is_loading (web_view);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, progress);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), loading && progress < 1.0);
+}
+
+static void
+on_back_forward_changed (WebKitBackForwardList     *list,
+                         WebKitBackForwardListItem *added,
+                         GList                     *removed,
+                         ForgePreview              *self)
+{
+  update_actions (self);
+}
+
+static gboolean
+decide_navigation (ForgePreview                   *self,
+                   WebKitNavigationPolicyDecision *decision)
+{
+  WebKitNavigationAction *action = webkit_navigation_policy_decision_get_navigation_action (decision);
+  WebKitURIRequest *request = webkit_navigation_action_get_request (action);
+  const char *uri = webkit_uri_request_get_uri (request);
+  const char *scheme = g_uri_peek_scheme (uri);
+  WebKitNavigationType type;
+
+  if (self->error_page_expected || is_same_origin (self, uri))
+    return FALSE;
+
+  /* Frames may hold blank, inline or generated documents; the top frame
+   * is held to the preview's origin once the response arrives. */
+  if (g_strcmp0 (scheme, "about") == 0 ||
+      g_strcmp0 (scheme, "data") == 0 ||
+      g_strcmp0 (scheme, "blob") == 0)
+    return FALSE;
+
+  if (!scheme_is_http (scheme))
+    {
+      webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
+      return TRUE;
+    }
+
+  type = webkit_navigation_action_get_navigation_type (action);
+  if (type == WEBKIT_NAVIGATION_TYPE_LINK_CLICKED ||
+      webkit_navigation_action_is_user_gesture (action))
+    {
+      webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
+      open_external (self, uri);
+      return TRUE;
+    }
+
+  if (type == WEBKIT_NAVIGATION_TYPE_FORM_SUBMITTED ||
+      type == WEBKIT_NAVIGATION_TYPE_FORM_RESUBMITTED)
+    {
+      webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
+      return TRUE;
+    }
+
+  /* Scripted loads and redirects: frames may embed other sites, so which
+   * frame it is only shows in the response decision. */
+  return FALSE;
+}
+
+static gboolean
+decide_response (ForgePreview                 *self,
+                 WebKitResponsePolicyDecision *decision)
+{
+  WebKitURIRequest *request;
+  const char *uri;
+  const char *scheme;
+
+  if (self->error_page_expected ||
+      !webkit_response_policy_decision_is_main_frame_main_resource (decision))
+    return FALSE;
+
+  request = webkit_response_policy_decision_get_request (decision);
+  uri = webkit_uri_request_get_uri (request);
+  if (is_same_origin (self, uri))
+    return FALSE;
+
+  scheme = g_uri_peek_scheme (uri);
+  if (g_strcmp0 (scheme, "about") == 0)
+    return FALSE;
+
+  webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
+  if (scheme_is_http (scheme))
+    open_external (self, uri);
+
+  return TRUE;
+}
+
+static gboolean
+on_decide_policy (WebKitWebView            *web_view,
+                  WebKitPolicyDecision     *decision,
+                  WebKitPolicyDecisionType  type,
+                  ForgePreview             *self)
+{
+  switch (type)
+    {
+    case WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION:
+      return decide_navigation (self, WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+
+    case WEBKIT_POLICY_DECISION_TYPE_RESPONSE:
+      return decide_response (self, WEBKIT_RESPONSE_POLICY_DECISION (decision));
+
+    case WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION:
+    default:
+      /* New windows are sorted out in ::create. */
+      return FALSE;
+    }
+}
+
+static GtkWidget *
+on_create (WebKitWebView          *web_view,
+           WebKitNavigationAction *action,
+           ForgePreview           *self)
+{
+  WebKitURIRequest *request = webkit_navigation_action_get_request (action);
+  const char *uri = webkit_uri_request_get_uri (request);
+  const char *scheme = g_uri_peek_scheme (uri);
+
+  /* The preview has a single page: popups of the app replace it. */
+  if (is_same_origin (self, uri))
+    load_uri (self, uri);
+  else if (scheme_is_http (scheme))
+    open_external (self, uri);
+
+  return NULL;
+}
+
+/* Turns what was typed into an address on the preview's origin. */
+static char *
+resolve_address (ForgePreview  *self,
+                 const char    *text,
+                 GError       **error)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+  const char *scheme;
+  g_autofree char *relative = NULL;
+  const char *base;
+
+  if (self->base_uri == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                           _("Nothing is being previewed yet."));
+      return NULL;
+    }
+
+  scheme = g_uri_peek_scheme (stripped);
+  if (scheme_is_http (scheme) || (scheme != NULL && strstr (stripped, "://") != NULL))
+    {
+      g_autofree char *origin = uri_get_origin (stripped);
+
+      if (origin == NULL || !g_str_equal (origin, self->origin))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("Only addresses on %s can be shown here; type a path such as /about."),
+                       self->origin);
+          return NULL;
+        }
+
+      relative = uri_get_path (stripped);
+    }
+  else if (stripped[0] == '\0')
+    relative = g_strdup ("/");
+  else if (stripped[0] == '/' || stripped[0] == '?' || stripped[0] == '#')
+    relative = g_steal_pointer (&stripped);
+  else
+    relative = g_strconcat ("/", stripped, NULL);
+
+  base = current_uri (self);
+  if (base == NULL)
+    base = self->base_uri;
+
+  return g_uri_resolve_relative (base, relative, URI_PARSE_FLAGS, error);
+}
+
+static void
+on_entry_activate (GtkEntry     *entry,
+                   ForgePreview *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = NULL;
+
+  uri = resolve_address (self, gtk_editable_get_text (GTK_EDITABLE (entry)), &error);
+  if (uri == NULL)
+    {
+      set_entry_error (self, error->message);
+      gtk_widget_error_bell (GTK_WIDGET (entry));
+      return;
+    }
+
+  self->entry_dirty = FALSE;
+  load_uri (self, uri);
+  update_entry (self, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->web_view));
+}
+
+static void
+on_entry_changed (GtkEditable  *editable,
+                  ForgePreview *self)
+{
+  if (self->updating_entry)
+    return;
+
+  self->entry_dirty = TRUE;
+  set_entry_error (self, NULL);
+}
+
+static gboolean
+on_entry_key_pressed (GtkEventControllerKey *controller,
+                      guint                  keyval,
+                      guint                  keycode,
+                      GdkModifierType        state,
+                      ForgePreview          *self)
+{
+  if (keyval != GDK_KEY_Escape || !self->entry_dirty)
+    return GDK_EVENT_PROPAGATE;
+
+  update_entry (self, TRUE);
+  gtk_editable_select_region (GTK_EDITABLE (self->path_entry), 0, -1);
+  return GDK_EVENT_STOP;
+}
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  webkit_web_view_go_back (FORGE_PREVIEW (widget)->web_view);
+}
+
+static void
+forward_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  webkit_web_view_go_forward (FORGE_PREVIEW (widget)->web_view);
+}
+
+static void
+reload_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  forge_preview_reload (FORGE_PREVIEW (widget));
+}
+
+static void
+open_external_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  ForgePreview *self = FORGE_PREVIEW (widget);
+  const char *uri = current_uri (self);
+
+  if (uri != NULL)
+    open_external (self, uri);
+}
+
+static void
+copy_url_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  ForgePreview *self = FORGE_PREVIEW (widget);
+  const char *uri = current_uri (self);
+
+  if (uri != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), uri);
+}
+
+static void
+focus_address_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  ForgePreview *self = FORGE_PREVIEW (widget);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->path_entry));
+  gtk_editable_select_region (GTK_EDITABLE (self->path_entry), 0, -1);
+}
+
+static void
+forge_preview_dispose (GObject *object)
+{
+  ForgePreview *self = FORGE_PREVIEW (object);
+  GtkWidget *child;
+
+  g_cancellable_cancel (self->cancellable);
+
+  if (self->back_forward_list != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->back_forward_list, self);
+      g_clear_object (&self->back_forward_list);
+    }
+
+  if (self->web_view != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->web_view, self);
+      self->web_view = NULL;
+    }
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), FORGE_TYPE_PREVIEW);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+
+  g_clear_object (&self->network_session);
+
+  G_OBJECT_CLASS (forge_preview_parent_class)->dispose (object);
+}
+
+static void
+forge_preview_finalize (GObject *object)
+{
+  ForgePreview *self = FORGE_PREVIEW (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->base_uri, g_free);
+  g_clear_pointer (&self->origin, g_free);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->failing_uri, g_free);
+  g_clear_pointer (&self->pending_uri, g_free);
+  g_clear_pointer (&self->requested_uri, g_free);
+  g_clear_pointer (&self->blocked_uri, g_free);
+
+  G_OBJECT_CLASS (forge_preview_parent_class)->finalize (object);
+}
+
+static void
+forge_preview_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  ForgePreview *self = FORGE_PREVIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URI:
+      g_value_set_string (value, self->base_uri);
+      break;
+
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+
+    case PROP_STATE:
+      g_value_set_enum (value, effective_state (self));
+      break;
+
+    case PROP_RESTORING:
+      g_value_set_boolean (value, self->restoring);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+forge_preview_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  ForgePreview *self = FORGE_PREVIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_BASE_URI:
+      if (g_value_get_string (value) != NULL)
+        forge_preview_set_base_uri (self, g_value_get_string (value), FALSE);
+      break;
+
+    case PROP_RESTORING:
+      forge_preview_set_restoring (self, g_value_get_boolean (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+forge_preview_class_init (ForgePreviewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = forge_preview_dispose;
+  object_class->finalize = forge_preview_finalize;
+  object_class->get_property = forge_preview_get_property;
+  object_class->set_property = forge_preview_set_property;
+
+  properties[PROP_BASE_URI] =
+    g_param_spec_string ("base-uri", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       FORGE_TYPE_PREVIEW_STATE,
+                       FORGE_PREVIEW_STATE_EMPTY,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  properties[PROP_RESTORING] =
+    g_param_spec_boolean ("restoring", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-preview.ui");
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, main_box);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, path_entry);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, overlay);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, restoring_overlay);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, restoring_spinner);
+  gtk_widget_class_bind_template_callback (widget_class, on_entry_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_entry_changed);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "forgepreview");
+
+  gtk_widget_class_install_action (widget_class, "preview.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "preview.forward", NULL, forward_action);
+  gtk_widget_class_install_action (widget_class, "preview.reload", NULL, reload_action);
+  gtk_widget_class_install_action (widget_class, "preview.retry", NULL, reload_action);
+  gtk_widget_class_install_action (widget_class, "preview.open-external", NULL, open_external_action);
+  gtk_widget_class_install_action (widget_class, "preview.copy-url", NULL, copy_url_action);
+  gtk_widget_class_install_action (widget_class, "preview.focus-address", NULL, focus_address_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "preview.reload", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "preview.reload", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "preview.focus-address", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "preview.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "preview.forward", NULL);
+}
+
+static void
+forge_preview_init (ForgePreview *self)
+{
+  GtkEventController *key;
+  WebKitSettings *settings;
+
+  self->cancellable = g_cancellable_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Nothing the previewed app stores (cookies, storage, cache) outlives
+   * the preview or leaks into another one. */
+  self->network_session = webkit_network_session_new_ephemeral ();
+  self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
+                                 "network-session", self->network_session,
+                                 "hexpand", TRUE,
+                                 "vexpand", TRUE,
+                                 NULL);
+  gtk_overlay_set_child (self->overlay, GTK_WIDGET (self->web_view));
+
+  settings = webkit_web_view_get_settings (self->web_view);
+  webkit_settings_set_enable_developer_extras (settings, TRUE);
+  webkit_settings_set_enable_back_forward_navigation_gestures (settings, TRUE);
+
+  g_signal_connect (self->web_view, "load-changed", G_CALLBACK (on_load_changed), self);
+  g_signal_connect (self->web_view, "load-failed", G_CALLBACK (on_load_failed), self);
+  g_signal_connect (self->web_view, "web-process-terminated", G_CALLBACK (on_web_process_terminated), self);
+  g_signal_connect (self->web_view, "decide-policy", G_CALLBACK (on_decide_policy), self);
+  g_signal_connect (self->web_view, "create", G_CALLBACK (on_create), self);
+  g_signal_connect (self->web_view, "notify::uri", G_CALLBACK (on_uri_changed), self);
+  g_signal_connect (self->web_view, "notify::estimated-load-progress", G_CALLBACK (on_progress_changed), self);
+  g_signal_connect (self->web_view, "notify::is-loading", G_CALLBACK (on_progress_changed), self);
+
+  self->back_forward_list = g_object_ref (webkit_web_view_get_back_forward_list (self->web_view));
+  g_signal_connect (self->back_forward_list, "changed", G_CALLBACK (on_back_forward_changed), self);
+
+  self->entry_focus = gtk_event_controller_focus_new ();
+  gtk_widget_add_controller (GTK_WIDGET (self->path_entry), self->entry_focus);
+
+  key = gtk_event_controller_key_new ();
+  g_signal_connect (key, "key-pressed", G_CALLBACK (on_entry_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->path_entry), key);
+
+  update_actions (self);
+}
+
+GtkWidget *
+forge_preview_new (void)
+{
+  return g_object_new (FORGE_TYPE_PREVIEW, NULL);
+}
+
+const char *
+forge_preview_get_base_uri (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return self->base_uri;
+}
+
+/**
+ * forge_preview_set_base_uri:
+ * @base_uri: the dev server's address, possibly with a path
+ * @keep_path: whether to show the current path on the new origin rather
+ *   than @base_uri itself, e.g. when a sandbox comes back on another port
+ *
+ * Only the web view reloads; the widget and its history stay.
+ */
+void
+forge_preview_set_base_uri (ForgePreview *self,
+                            const char   *base_uri,
+                            gboolean      keep_path)
+{
+  g_autofree char *origin = NULL;
+  g_autofree char *target = NULL;
+
+  g_return_if_fail (FORGE_IS_PREVIEW (self));
+  g_return_if_fail (base_uri != NULL);
+
+  origin = uri_get_origin (base_uri);
+  if (origin == NULL)
+    {
+      g_warning ("Not an http(s) address, cannot preview it: %s", base_uri);
+      return;
+    }
+
+  if (keep_path && self->path != NULL)
+    target = g_uri_resolve_relative (base_uri, self->path, URI_PARSE_FLAGS, NULL);
+  if (target == NULL)
+    target = g_strdup (base_uri);
+
+  set_str (&self->base_uri, base_uri);
+  set_str (&self->origin, origin);
+  g_clear_pointer (&self->failing_uri, g_free);
+
+  forge_preview_set_restoring (self, FALSE);
+  load_uri (self, target);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BASE_URI]);
+}
+
+const char *
+forge_preview_get_path (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return self->path;
+}
+
+/**
+ * forge_preview_navigate:
+ * @path: a path on the preview's origin such as `/about?x=1`, or a full
+ *   address on that origin
+ */
+void
+forge_preview_navigate (ForgePreview *self,
+                        const char   *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = NULL;
+
+  g_return_if_fail (FORGE_IS_PREVIEW (self));
+  g_return_if_fail (path != NULL);
+
+  uri = resolve_address (self, path, &error);
+  if (uri == NULL)
+    {
+      g_warning ("Cannot show %s in the preview: %s", path, error->message);
+      return;
+    }
+
+  load_uri (self, uri);
+}
+
+void
+forge_preview_reload (ForgePreview *self)
+{
+  const char *uri;
+
+  g_return_if_fail (FORGE_IS_PREVIEW (self));
+
+  if (self->base_uri == NULL)
+    return;
+
+  /* Reloading an error page would reload the error page. */
+  if ((self->load_state == FORGE_PREVIEW_STATE_LOAD_FAILED ||
+       self->load_state == FORGE_PREVIEW_STATE_CRASHED) &&
+      self->failing_uri != NULL)
+    {
+      g_autofree char *failing_uri = g_strdup (self->failing_uri);
+
+      load_uri (self, failing_uri);
+      return;
+    }
+
+  uri = webkit_web_view_get_uri (self->web_view);
+  if (uri != NULL && is_same_origin (self, uri))
+    {
+      set_load_state (self, FORGE_PREVIEW_STATE_LOADING);
+      webkit_web_view_reload (self->web_view);
+    }
+  else
+    {
+      g_autofree char *base_uri = g_strdup (self->base_uri);
+
+      load_uri (self, base_uri);
+    }
+}
+
+ForgePreviewState
+forge_preview_get_state (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), FORGE_PREVIEW_STATE_EMPTY);
+
+  return effective_state (self);
+}
+
+/**
+ * forge_preview_set_restoring:
+ *
+ * Covers the page while its sandbox comes back, without unloading it.
+ */
+void
+forge_preview_set_restoring (ForgePreview *self,
+                             gboolean      restoring)
+{
+  ForgePreviewState old_state;
+
+  g_return_if_fail (FORGE_IS_PREVIEW (self));
+
+  restoring = !!restoring;
+  if (self->restoring == restoring)
+    return;
+
+  old_state = effective_state (self);
+  self->restoring = restoring;
+
+  gtk_widget_set_visible (self->restoring_overlay, restoring);
+  gtk_spinner_set_spinning (self->restoring_spinner, restoring);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESTORING]);
+  if (effective_state (self) != old_state)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+gboolean
+forge_preview_get_restoring (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), FALSE);
+
+  return self->restoring;
+}
+
+void
+forge_preview_set_external_opener (ForgePreview               *self,
+                                   ForgePreviewExternalOpener  opener,
+                                   gpointer                    user_data)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW (self));
+
+  self->opener = opener;
+  self->opener_data = user_data;
+}
+
+WebKitWebView *
+forge_preview_get_web_view (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return self->web_view;
+}
+
+GtkEditable *
+forge_preview_get_path_entry (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return GTK_EDITABLE (self->path_entry);
+}
+
+GtkWidget *
+forge_preview_get_restoring_overlay (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return self->restoring_overlay;
+}

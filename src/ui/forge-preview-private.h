@@ -1,0 +1,31 @@
+/* forge-preview-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <webkit/webkit.h>
+
+#include "forge-preview.h"
+
+G_BEGIN_DECLS
+
+#define FORGE_TYPE_PREVIEW_STATE (forge_preview_state_get_type ())
+
+GType forge_preview_state_get_type (void);
+
+/* Called instead of launching the default browser; lets tests see which
+ * address would have left the preview. */
+typedef void (*ForgePreviewExternalOpener) (ForgePreview *preview,
+                                            const char   *uri,
+                                            gpointer      user_data);
+
+void           forge_preview_set_external_opener (ForgePreview               *self,
+                                                  ForgePreviewExternalOpener  opener,
+                                                  gpointer                    user_data);
+WebKitWebView *forge_preview_get_web_view        (ForgePreview               *self);
+GtkEditable   *forge_preview_get_path_entry      (ForgePreview               *self);
+GtkWidget     *forge_preview_get_restoring_overlay (ForgePreview             *self);
+
+G_END_DECLS

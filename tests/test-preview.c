@@ -1,0 +1,690 @@
+/* test-preview.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "forge-preview.h"
+#include "forge-preview-private.h"
+
+#define WAIT_SECONDS 20
+
+typedef struct
+{
+  SoupServer *server;
+  char       *base_uri;
+  GHashTable *hits;       /* "path?query" → count */
+  char       *other_uri;  /* written into pages as the external link */
+} TestServer;
+
+typedef struct
+{
+  GtkWindow    *window;
+  ForgePreview *preview;
+  GPtrArray    *opened;   /* addresses sent to the "browser" */
+} Fixture;
+
+static void
+server_callback (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  TestServer *ts = user_data;
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *key = NULL;
+  g_autofree char *body = NULL;
+  guint count;
+
+  if (g_uri_get_query (uri) != NULL)
+    key = g_strdup_printf ("%s?%s", path, g_uri_get_query (uri));
+  else
+    key = g_strdup (path);
+
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (ts->hits, key));
+  g_hash_table_insert (ts->hits, g_strdup (key), GUINT_TO_POINTER (count + 1));
+
+  if (g_str_equal (path, "/favicon.ico"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+
+  body = g_strdup_printf ("<!DOCTYPE html><html><head><title>%s</title></head><body>"
+                          "<h1 id='where'>%s</h1>"
+                          "<a id='about' href='/about'>About</a>"
+                          "<a id='ext' href='%s/elsewhere'>Elsewhere</a>"
+                          "</body></html>",
+                          path, path, ts->other_uri != NULL ? ts->other_uri : "http://127.0.0.1:9");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static TestServer *
+test_server_new (guint port)
+{
+  TestServer *ts = g_new0 (TestServer, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  ts->hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ts->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (ts->server, NULL, server_callback, ts, NULL);
+
+  if (port == 0)
+    {
+      soup_server_listen_local (ts->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+    }
+  else
+    {
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+
+      soup_server_listen (ts->server, address, 0, &error);
+    }
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (ts->server);
+  g_assert_nonnull (uris);
+  ts->base_uri = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  return ts;
+}
+
+static guint
+test_server_hits (TestServer *ts,
+                  const char *key)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (ts->hits, key));
+}
+
+static void
+test_server_free (TestServer *ts)
+{
+  soup_server_disconnect (ts->server);
+  g_clear_object (&ts->server);
+  g_hash_table_unref (ts->hits);
+  g_free (ts->base_uri);
+  g_free (ts->other_uri);
+  g_free (ts);
+}
+
+/* A port that nothing listens on, for now. */
+static guint
+get_closed_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  guint port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, address, TRUE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (socket, &error);
+  g_assert_no_error (error);
+
+  return port;
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+deadline_reached (gpointer data)
+{
+  gboolean *timed_out = data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for (Condition   condition,
+          gpointer    data,
+          const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add_seconds (WAIT_SECONDS, deadline_reached, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (timed_out)
+    g_error ("Timed out after %d s waiting for %s", WAIT_SECONDS, what);
+
+  g_source_remove (timeout_id);
+}
+
+typedef struct
+{
+  ForgePreview      *preview;
+  ForgePreviewState  state;
+  const char        *path;
+} StateCheck;
+
+static gboolean
+state_reached (gpointer data)
+{
+  StateCheck *check = data;
+
+  return forge_preview_get_state (check->preview) == check->state &&
+         (check->path == NULL || g_strcmp0 (forge_preview_get_path (check->preview), check->path) == 0);
+}
+
+static void
+wait_for_state (ForgePreview      *preview,
+                ForgePreviewState  state,
+                const char        *path)
+{
+  StateCheck check = { preview, state, path };
+  g_autofree char *what = g_strdup_printf ("state %d at %s", state, path ? path : "any path");
+
+  wait_for (state_reached, &check, what);
+}
+
+typedef struct
+{
+  TestServer *server;
+  const char *key;
+  guint       count;
+} HitCheck;
+
+static gboolean
+hits_reached (gpointer data)
+{
+  HitCheck *check = data;
+
+  return test_server_hits (check->server, check->key) >= check->count;
+}
+
+static void
+wait_for_hits (TestServer *server,
+               const char *key,
+               guint       count)
+{
+  HitCheck check = { server, key, count };
+  g_autofree char *what = g_strdup_printf ("%u requests for %s", count, key);
+
+  wait_for (hits_reached, &check, what);
+}
+
+typedef struct
+{
+  GCancellable *cancellable;
+  gboolean      done;
+  GError       *error;
+} JsCall;
+
+static void
+js_done (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  JsCall *call = user_data;
+  g_autoptr(JSCValue) value = NULL;
+
+  value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (object), result, &call->error);
+  call->done = TRUE;
+}
+
+static gboolean
+js_finished (gpointer data)
+{
+  return ((JsCall *) data)->done;
+}
+
+static void
+run_js (ForgePreview *preview,
+        const char   *script)
+{
+  JsCall call = { 0 };
+
+  webkit_web_view_evaluate_javascript (forge_preview_get_web_view (preview), script, -1,
+                                       NULL, NULL, NULL, js_done, &call);
+  wait_for (js_finished, &call, script);
+  g_assert_no_error (call.error);
+}
+
+static void
+js_string_done (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  JsCall *call = user_data;
+  g_autoptr(JSCValue) value = NULL;
+
+  value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (object), result, &call->error);
+  if (value != NULL && jsc_value_is_string (value))
+    g_object_set_data_full (G_OBJECT (object), "test-js-result", jsc_value_to_string (value), g_free);
+  call->done = TRUE;
+}
+
+typedef struct
+{
+  ForgePreview *preview;
+  const char   *script;
+  const char   *expected;
+} JsPoll;
+
+/* Asks the page again and again, each time after the previous answer:
+ * bounded by wait_for()'s deadline. */
+static gboolean
+js_returns (gpointer data)
+{
+  JsPoll *poll = data;
+  WebKitWebView *web_view = forge_preview_get_web_view (poll->preview);
+  JsCall call = { 0 };
+
+  g_object_set_data (G_OBJECT (web_view), "test-js-result", NULL);
+  webkit_web_view_evaluate_javascript (web_view, poll->script, -1, NULL, NULL, NULL,
+                                       js_string_done, &call);
+  while (!call.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_error (&call.error);
+
+  return g_strcmp0 (g_object_get_data (G_OBJECT (web_view), "test-js-result"), poll->expected) == 0;
+}
+
+static void
+wait_for_js (ForgePreview *preview,
+             const char   *script,
+             const char   *expected)
+{
+  JsPoll poll = { preview, script, expected };
+
+  wait_for (js_returns, &poll, script);
+}
+
+static void
+record_opened (ForgePreview *preview,
+               const char   *uri,
+               gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+
+  g_ptr_array_add (fixture->opened, g_strdup (uri));
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->opened = g_ptr_array_new_with_free_func (g_free);
+  fixture->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (fixture->window, 800, 600);
+  fixture->preview = FORGE_PREVIEW (forge_preview_new ());
+  forge_preview_set_external_opener (fixture->preview, record_opened, fixture);
+  gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->preview));
+  gtk_window_present (fixture->window);
+
+  g_assert_cmpint (forge_preview_get_state (fixture->preview), ==, FORGE_PREVIEW_STATE_EMPTY);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_object_add_weak_pointer (G_OBJECT (fixture->preview), (gpointer *) &fixture->preview);
+  gtk_window_destroy (fixture->window);
+
+  /* Let the web view's teardown reach its processes. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  /* Nothing (signal handler, pending launch, cycle) keeps the widget alive. */
+  g_assert_null (fixture->preview);
+  g_ptr_array_unref (fixture->opened);
+}
+
+static const char *
+entry_text (Fixture *fixture)
+{
+  return gtk_editable_get_text (forge_preview_get_path_entry (fixture->preview));
+}
+
+static void
+test_load_and_follow (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  g_assert_cmpstr (forge_preview_get_base_uri (fixture->preview), ==, server->base_uri);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  g_assert_cmpuint (test_server_hits (server, "/"), ==, 1);
+  g_assert_cmpstr (entry_text (fixture), ==, "/");
+
+  /* A navigation made by the page itself. */
+  run_js (fixture->preview, "location.href = '/about'");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_assert_cmpuint (test_server_hits (server, "/about"), ==, 1);
+  g_assert_cmpstr (entry_text (fixture), ==, "/about");
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (fixture->preview)));
+
+  /* A single-page app changing its route without a request. */
+  run_js (fixture->preview, "history.pushState({}, '', '/spa/route?x=1#top')");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/spa/route?x=1#top");
+  g_assert_cmpstr (entry_text (fixture), ==, "/spa/route?x=1#top");
+  g_assert_cmpuint (test_server_hits (server, "/spa/route?x=1"), ==, 0);
+
+  /* History follows: back returns to /about. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.back", NULL));
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+
+  test_server_free (server);
+}
+
+static void
+test_entry_navigates (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  GtkEditable *entry = forge_preview_get_path_entry (fixture->preview);
+  g_autofree char *full = NULL;
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+
+  /* Ctrl+L's action puts the focus in the entry, all selected. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.focus-address", NULL));
+  g_assert_nonnull (gtk_window_get_focus (fixture->window));
+  g_assert_true (gtk_widget_is_ancestor (gtk_window_get_focus (fixture->window), GTK_WIDGET (entry)));
+  {
+    int start, end;
+
+    g_assert_true (gtk_editable_get_selection_bounds (entry, &start, &end));
+    g_assert_cmpint (start, ==, 0);
+    g_assert_cmpint (end, ==, 1);
+  }
+
+  gtk_editable_set_text (entry, "/about");
+  g_signal_emit_by_name (entry, "activate");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_assert_cmpuint (test_server_hits (server, "/about"), ==, 1);
+  g_assert_cmpstr (entry_text (fixture), ==, "/about");
+
+  /* A full address on the same origin is reduced to its path. */
+  full = g_strdup_printf ("%sdocs?page=2", server->base_uri);
+  gtk_editable_set_text (entry, full);
+  g_signal_emit_by_name (entry, "activate");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/docs?page=2");
+  g_assert_cmpuint (test_server_hits (server, "/docs?page=2"), ==, 1);
+  g_assert_cmpstr (entry_text (fixture), ==, "/docs?page=2");
+
+  /* Another origin is refused in place. */
+  gtk_editable_set_text (entry, "https://example.com/");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (entry), "error"));
+  g_assert_cmpstr (forge_preview_get_path (fixture->preview), ==, "/docs?page=2");
+  g_assert_cmpint (forge_preview_get_state (fixture->preview), ==, FORGE_PREVIEW_STATE_LOADED);
+  gtk_editable_set_text (entry, "/");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (entry), "error"));
+
+  test_server_free (server);
+}
+
+static void
+test_reload (Fixture       *fixture,
+             gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  forge_preview_navigate (fixture->preview, "/about");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_assert_cmpuint (test_server_hits (server, "/about"), ==, 1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.reload", NULL));
+  wait_for_hits (server, "/about", 2);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_assert_cmpuint (test_server_hits (server, "/"), ==, 1);
+
+  test_server_free (server);
+}
+
+static void
+test_load_failed_retry (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  guint port = get_closed_port ();
+  g_autofree char *uri = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  TestServer *server;
+
+  forge_preview_set_base_uri (fixture->preview, uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOAD_FAILED, "/");
+  /* The error page is shown in place of the address, which stays. */
+  g_assert_cmpstr (webkit_web_view_get_uri (forge_preview_get_web_view (fixture->preview)), ==, uri);
+  g_assert_cmpstr (entry_text (fixture), ==, "/");
+
+  /* The page says what failed and offers to retry that address. */
+  wait_for_js (fixture->preview, "document.getElementById('retry').getAttribute('href')", uri);
+  wait_for_js (fixture->preview, "document.querySelector('.address').textContent", uri);
+
+  server = test_server_new (port);
+  run_js (fixture->preview, "document.getElementById('retry').click()");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  g_assert_cmpuint (test_server_hits (server, "/"), ==, 1);
+  wait_for_js (fixture->preview, "document.getElementById('where').textContent", "/");
+
+  /* The server goes away again; the toolbar's retry brings the page back. */
+  test_server_free (server);
+  forge_preview_reload (fixture->preview);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOAD_FAILED, "/");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.retry", NULL));
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOAD_FAILED, "/");
+
+  server = test_server_new (port);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.retry", NULL));
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  g_assert_cmpuint (test_server_hits (server, "/"), ==, 1);
+
+  test_server_free (server);
+}
+
+/* WebKit loads nothing from ports browsers block and says nothing either:
+ * the preview must still tell. */
+static void
+test_blocked_port (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  forge_preview_set_base_uri (fixture->preview, "http://127.0.0.1:6000/app", FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOAD_FAILED, "/app");
+  wait_for_js (fixture->preview, "document.querySelector('.address').textContent", "http://127.0.0.1:6000/app");
+}
+
+static gboolean
+something_opened (gpointer data)
+{
+  return ((Fixture *) data)->opened->len > 0;
+}
+
+static void
+test_external_link (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  TestServer *other = test_server_new (0);
+  g_autofree char *expected = NULL;
+
+  /* base_uri ends with a slash */
+  server->other_uri = g_strndup (other->base_uri, strlen (other->base_uri) - 1);
+  expected = g_strdup_printf ("%selsewhere", other->base_uri);
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+
+  run_js (fixture->preview, "document.getElementById('ext').click()");
+  wait_for (something_opened, fixture, "the external link to be handed over");
+
+  g_assert_cmpuint (fixture->opened->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->opened, 0), ==, expected);
+  g_assert_cmpuint (g_hash_table_size (other->hits), ==, 0);
+  g_assert_cmpstr (forge_preview_get_path (fixture->preview), ==, "/");
+  g_assert_cmpint (forge_preview_get_state (fixture->preview), ==, FORGE_PREVIEW_STATE_LOADED);
+  g_assert_cmpstr (webkit_web_view_get_uri (forge_preview_get_web_view (fixture->preview)), ==, server->base_uri);
+
+  /* A same-origin link still navigates in the view. */
+  run_js (fixture->preview, "document.getElementById('about').click()");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_assert_cmpuint (fixture->opened->len, ==, 1);
+
+  /* The toolbar hands the current page over as it is. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.open-external", NULL));
+  g_assert_cmpuint (fixture->opened->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (fixture->opened, 1), ==,
+                   webkit_web_view_get_uri (forge_preview_get_web_view (fixture->preview)));
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (fixture->opened, 1), "/about"));
+
+  /* Copying puts the whole address on the clipboard. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.copy-url", NULL));
+  {
+    GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->preview));
+    GdkContentProvider *content = gdk_clipboard_get_content (clipboard);
+    g_auto(GValue) value = G_VALUE_INIT;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_nonnull (content);
+    g_value_init (&value, G_TYPE_STRING);
+    g_assert_true (gdk_content_provider_get_value (content, &value, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (g_value_get_string (&value), ==, g_ptr_array_index (fixture->opened, 1));
+  }
+
+  test_server_free (other);
+  test_server_free (server);
+}
+
+static void
+test_new_origin_keeps_path (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  TestServer *other = test_server_new (0);
+  GtkWidget *web_view = GTK_WIDGET (forge_preview_get_web_view (fixture->preview));
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  forge_preview_navigate (fixture->preview, "/about?tab=2");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about?tab=2");
+  g_assert_cmpuint (test_server_hits (server, "/about?tab=2"), ==, 1);
+
+  forge_preview_set_restoring (fixture->preview, TRUE);
+  forge_preview_set_base_uri (fixture->preview, other->base_uri, TRUE);
+  g_assert_false (forge_preview_get_restoring (fixture->preview));
+  wait_for_hits (other, "/about?tab=2", 1);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about?tab=2");
+
+  g_assert_cmpstr (forge_preview_get_base_uri (fixture->preview), ==, other->base_uri);
+  g_assert_true (g_str_has_prefix (webkit_web_view_get_uri (WEBKIT_WEB_VIEW (web_view)), other->base_uri));
+  g_assert_true (GTK_WIDGET (forge_preview_get_web_view (fixture->preview)) == web_view);
+  g_assert_true (gtk_window_get_child (fixture->window) == GTK_WIDGET (fixture->preview));
+  g_assert_cmpuint (g_hash_table_size (other->hits), ==, 1);
+
+  /* Without keep_path, a base address with a path is loaded as it is. */
+  {
+    g_autofree char *app_uri = g_strdup_printf ("%sapp/", server->base_uri);
+
+    forge_preview_set_base_uri (fixture->preview, app_uri, FALSE);
+    wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/app/");
+    g_assert_cmpuint (test_server_hits (server, "/app/"), ==, 1);
+  }
+
+  test_server_free (other);
+  test_server_free (server);
+}
+
+static void
+count_notify (guint *count)
+{
+  (*count)++;
+}
+
+static void
+test_restoring_overlay (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  GtkWidget *overlay = forge_preview_get_restoring_overlay (fixture->preview);
+  guint notifies = 0;
+  const char *uri;
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  uri = webkit_web_view_get_uri (forge_preview_get_web_view (fixture->preview));
+  g_assert_false (gtk_widget_get_visible (overlay));
+
+  g_signal_connect_swapped (fixture->preview, "notify::state", G_CALLBACK (count_notify), &notifies);
+  forge_preview_set_restoring (fixture->preview, TRUE);
+  g_assert_cmpuint (notifies, ==, 1);
+  g_assert_true (forge_preview_get_restoring (fixture->preview));
+  g_assert_cmpint (forge_preview_get_state (fixture->preview), ==, FORGE_PREVIEW_STATE_RESTORING);
+  g_assert_true (gtk_widget_get_visible (overlay));
+  g_assert_true (gtk_widget_has_css_class (overlay, "forge-restoring-overlay"));
+  /* The page stays underneath. */
+  g_assert_cmpstr (webkit_web_view_get_uri (forge_preview_get_web_view (fixture->preview)), ==, uri);
+  g_assert_false (webkit_web_view_is_loading (forge_preview_get_web_view (fixture->preview)));
+
+  forge_preview_set_restoring (fixture->preview, FALSE);
+  g_assert_cmpuint (notifies, ==, 2);
+  g_assert_false (gtk_widget_get_visible (overlay));
+  g_assert_cmpint (forge_preview_get_state (fixture->preview), ==, FORGE_PREVIEW_STATE_LOADED);
+  g_assert_cmpuint (test_server_hits (server, "/"), ==, 1);
+
+  test_server_free (server);
+}
+
+static void
+test_crash_reload (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  forge_preview_navigate (fixture->preview, "/about");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+
+  webkit_web_view_terminate_web_process (forge_preview_get_web_view (fixture->preview));
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_CRASHED, "/about");
+  g_assert_cmpuint (test_server_hits (server, "/about"), ==, 1);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.reload", NULL));
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_assert_cmpuint (test_server_hits (server, "/about"), ==, 2);
+
+  test_server_free (server);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add ("/preview/load-and-follow", Fixture, NULL, fixture_set_up, test_load_and_follow, fixture_tear_down);
+  g_test_add ("/preview/entry-navigates", Fixture, NULL, fixture_set_up, test_entry_navigates, fixture_tear_down);
+  g_test_add ("/preview/reload", Fixture, NULL, fixture_set_up, test_reload, fixture_tear_down);
+  g_test_add ("/preview/load-failed-retry", Fixture, NULL, fixture_set_up, test_load_failed_retry, fixture_tear_down);
+  g_test_add ("/preview/blocked-port", Fixture, NULL, fixture_set_up, test_blocked_port, fixture_tear_down);
+  g_test_add ("/preview/external-link", Fixture, NULL, fixture_set_up, test_external_link, fixture_tear_down);
+  g_test_add ("/preview/new-origin-keeps-path", Fixture, NULL, fixture_set_up, test_new_origin_keeps_path, fixture_tear_down);
+  g_test_add ("/preview/restoring-overlay", Fixture, NULL, fixture_set_up, test_restoring_overlay, fixture_tear_down);
+  g_test_add ("/preview/crash-reload", Fixture, NULL, fixture_set_up, test_crash_reload, fixture_tear_down);
+
+  return g_test_run ();
+}
