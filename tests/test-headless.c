@@ -1,0 +1,212 @@
+/* test-headless.c
+ *
+ * The `--headless --json` contract, checked on the real binary.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+
+#include "e2e-util.h"
+#include "forge-util.h"
+#include "git-test-util.h"
+
+typedef struct
+{
+  char *root;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->root = g_dir_make_tmp ("forge-headless-XXXXXX", NULL);
+  forge_test_isolate_xdg (fixture->root);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
+  forge_remove_tree (fixture->root, NULL);
+  g_free (fixture->root);
+}
+
+static GSubprocess *
+spawn_headless (const char  *url,
+                GError     **error)
+{
+  const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
+
+  g_assert_nonnull (binary);
+  return g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error,
+                           binary, "--headless", "--json", "--server-timeout", "120", url, NULL);
+}
+
+static JsonObject *
+read_event (GDataInputStream *stream)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *line = g_data_input_stream_read_line_utf8 (stream, NULL, NULL, &error);
+  JsonNode *root;
+
+  g_assert_no_error (error);
+  if (line == NULL)
+    return NULL;
+
+  /* Every line is one JSON object: nothing else may reach stdout. */
+  if (!json_parser_load_from_data (parser, line, -1, &error))
+    g_error ("Not a JSON line on stdout: %s (%s)", line, error->message);
+  root = json_parser_get_root (parser);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  g_assert_true (json_object_has_member (json_node_get_object (root), "type"));
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+test_json_events_in_order (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn_headless (url, &error);
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonObject) preview = NULL;
+  g_autofree char *project_id = NULL;
+  g_autofree char *body = NULL;
+  static const char *expected_steps[] = {
+    "get-github-integration:start", "get-github-integration:complete",
+    "clone-repository:start", "clone-repository:complete",
+    "detect-framework:start", "detect-framework:complete",
+    "install-dependencies:start", "install-dependencies:complete",
+    "start-preview-server:start", "start-preview-server:complete",
+    "update-project:start", "update-project:complete",
+  };
+  JsonObject *event;
+  guint n_events = 0;
+
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+
+  while (preview == NULL && (event = read_event (stream)) != NULL)
+    {
+      g_autoptr(JsonObject) owned = event;
+      const char *type = json_object_get_string_member (event, "type");
+
+      if (n_events++ == 0)
+        {
+          g_assert_cmpstr (type, ==, "run");
+          g_assert_nonnull (json_object_get_string_member (event, "run_id"));
+          project_id = g_strdup (json_object_get_string_member (event, "project_id"));
+          continue;
+        }
+
+      if (g_str_equal (type, "step"))
+        {
+          const char *state = json_object_get_string_member (event, "state");
+
+          g_ptr_array_add (steps, g_strdup_printf ("%s:%s", json_object_get_string_member (event, "name"), state));
+          g_assert_cmpint (json_object_get_int_member (event, "attempt"), ==, 1);
+          if (!g_str_equal (state, "start"))
+            g_assert_cmpint (json_object_get_int_member (event, "duration_ms"), >=, 0);
+        }
+      else if (g_str_equal (type, "preview"))
+        preview = json_object_ref (event);
+      else if (g_str_equal (type, "log"))
+        g_assert_nonnull (json_object_get_string_member (event, "line"));
+      else
+        g_error ("Unexpected event type %s", type);
+    }
+
+  g_assert_nonnull (preview);
+  g_assert_cmpuint (steps->len, ==, G_N_ELEMENTS (expected_steps));
+  for (guint i = 0; i < G_N_ELEMENTS (expected_steps); i++)
+    g_assert_cmpstr (g_ptr_array_index (steps, i), ==, expected_steps[i]);
+
+  g_assert_cmpstr (json_object_get_string_member (preview, "framework"), ==, "static");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (preview, "url"), "http://127.0.0.1:"));
+  g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), &body), ==, 200);
+  g_assert_nonnull (strstr (body, "Hello from a static site"));
+
+  /* The sandbox lives until told to stop, then nothing is left behind. */
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
+  g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), NULL), ==, 0);
+}
+
+static void
+test_failure_is_one_line (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *missing = g_build_filename (fixture->root, "missing-repo", NULL);
+  g_autofree char *url = g_strconcat ("file://", missing, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn_headless (url, &error);
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+  g_auto(GStrv) out_lines = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *last;
+  guint n;
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+
+  /* stderr: exactly one line, which says what happened. */
+  g_assert_true (g_str_has_suffix (stderr_text, "\n"));
+  g_assert_true (strchr (stderr_text, '\n') == stderr_text + strlen (stderr_text) - 1);
+  g_assert_true (g_str_has_prefix (stderr_text, "forge-preview: "));
+  g_assert_nonnull (strstr (stderr_text, "missing-repo"));
+
+  out_lines = g_strsplit (g_strstrip (stdout_text), "\n", -1);
+  n = g_strv_length (out_lines);
+  g_assert_cmpuint (n, >=, 2);
+  g_assert_true (json_parser_load_from_data (parser, out_lines[n - 1], -1, NULL));
+  last = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (last, "type"), ==, "error");
+  g_assert_nonnull (strstr (json_object_get_string_member (last, "message"), "missing-repo"));
+}
+
+static void
+test_bad_url (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn_headless ("not a url at all", &error);
+  g_autofree char *stderr_text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &stderr_text, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_true (g_str_has_prefix (stderr_text, "forge-preview: "));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  forge_test_git_isolate ();
+
+  g_test_add ("/forge/headless/json-events-in-order", Fixture, NULL, fixture_set_up, test_json_events_in_order, fixture_tear_down);
+  g_test_add ("/forge/headless/failure-is-one-line", Fixture, NULL, fixture_set_up, test_failure_is_one_line, fixture_tear_down);
+  g_test_add ("/forge/headless/bad-url", Fixture, NULL, fixture_set_up, test_bad_url, fixture_tear_down);
+
+  return g_test_run ();
+}
