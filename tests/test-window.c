@@ -1,0 +1,148 @@
+/* test-window.c
+ *
+ * The window end to end: open a repository, watch the steps, see the page
+ * in the real WebKitWebView.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <webkit/webkit.h>
+
+#include "e2e-util.h"
+#include "forge-application.h"
+#include "forge-preview-private.h"
+#include "forge-util.h"
+#include "forge-window.h"
+#include "git-test-util.h"
+
+static gboolean
+wait_for (gboolean (*condition) (gpointer),
+          gpointer   data,
+          guint      seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
+  return TRUE;
+}
+
+typedef struct
+{
+  ForgeWindow *window;
+  char        *project_id;
+} Lookup;
+
+static gboolean
+preview_loaded (gpointer data)
+{
+  Lookup *lookup = data;
+  ForgeProjectView *view = forge_window_get_visible_project_view (lookup->window);
+
+  return view != NULL &&
+         forge_preview_get_state (forge_project_view_get_preview (view)) == FORGE_PREVIEW_STATE_LOADED;
+}
+
+static void
+js_done_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JSCValue) value = webkit_web_view_evaluate_javascript_finish (WEBKIT_WEB_VIEW (object), result, &error);
+
+  g_assert_no_error (error);
+  *text = jsc_value_to_string (value);
+}
+
+static gboolean
+string_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+static char *
+evaluate (WebKitWebView *web_view,
+          const char    *script)
+{
+  char *text = NULL;
+
+  webkit_web_view_evaluate_javascript (web_view, script, -1, NULL, NULL, NULL, js_done_cb, &text);
+  g_assert_true (wait_for (string_set, &text, 10));
+  return text;
+}
+
+static void
+test_open_repository_shows_page (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("forge-window-XXXXXX", NULL);
+  g_autofree char *repo = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(ForgeApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *greeting = NULL;
+  ForgeWindow *window;
+  ForgeProjectView *view;
+  ForgeProject *project;
+  WebKitWebView *web_view;
+  Lookup lookup = { 0 };
+
+  forge_test_isolate_xdg (root);
+  repo = forge_test_repo_from_fixture (root, "static-site");
+  url = g_strconcat ("file://", repo, NULL);
+
+  app = forge_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+  window = forge_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+
+  g_assert_false (forge_window_open_repository (window, "definitely not a repository"));
+  g_assert_null (forge_window_get_visible_project_view (window));
+
+  g_assert_true (forge_window_open_repository (window, url));
+  view = forge_window_get_visible_project_view (window);
+  g_assert_nonnull (view);
+  project = forge_project_view_get_project (view);
+  g_assert_cmpstr (forge_project_get_repo_url (project), ==, url);
+
+  lookup.window = window;
+  g_assert_true (wait_for (preview_loaded, &lookup, 120));
+
+  /* Every step shows as done. */
+  g_assert_cmpstr (forge_steps_view_get_state (forge_project_view_get_steps_view (view), "clone-repository"), ==, "complete");
+  g_assert_cmpstr (forge_steps_view_get_state (forge_project_view_get_steps_view (view), "start-preview-server"), ==, "complete");
+  g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_DEPLOYED);
+
+  web_view = forge_preview_get_web_view (forge_project_view_get_preview (view));
+  greeting = evaluate (web_view, "document.getElementById('greeting').textContent");
+  g_assert_cmpstr (greeting, ==, "Hello from a static site");
+  g_assert_cmpstr (forge_preview_get_path (forge_project_view_get_preview (view)), ==, "/");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  forge_sandbox_manager_stop_all (forge_application_get_manager (app));
+  g_assert_true (forge_test_wait_no_processes (root, 5000));
+  forge_remove_tree (root, NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  forge_test_git_isolate ();
+
+  g_test_add_func ("/forge/window/open-repository-shows-page", test_open_repository_shows_page);
+
+  return g_test_run ();
+}
