@@ -35,6 +35,9 @@ int       forge_sandbox_process_get_status  (ForgeSandboxProcess  *self);
 gboolean  forge_sandbox_process_wait        (ForgeSandboxProcess  *self,
                                              int                   timeout_ms,
                                              GCancellable         *cancellable);
+/* Host pid of the process (for the local backend the PID namespace's init,
+ * whose death takes the whole tree with it); 0 when unknown or remote. */
+GPid      forge_sandbox_process_get_pid     (ForgeSandboxProcess  *self);
 /* Stops the whole process tree: SIGTERM, then SIGKILL after a grace period. */
 void      forge_sandbox_process_kill        (ForgeSandboxProcess  *self);
 

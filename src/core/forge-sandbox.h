@@ -63,6 +63,9 @@ struct _ForgeSandboxInterface
                                        GError               **error);
   char                *(*get_host)    (ForgeSandbox          *self,
                                        guint                  port);
+  /* Sets the remaining life to @seconds from now (shortens or extends it);
+   * when it passes, everything in the sandbox is killed and "died" is
+   * emitted with FORGE_SANDBOX_DEATH_EXPIRED. */
   gboolean             (*set_timeout) (ForgeSandbox          *self,
                                        guint                  seconds,
                                        GError               **error);
@@ -97,5 +100,9 @@ gboolean             forge_sandbox_set_timeout (ForgeSandbox          *self,
                                                 GError               **error);
 gboolean             forge_sandbox_is_running  (ForgeSandbox          *self);
 void                 forge_sandbox_kill        (ForgeSandbox          *self);
+
+/* For backends: emits "died". Call it once, on the sandbox's main context. */
+void                 forge_sandbox_emit_died   (ForgeSandbox          *self,
+                                                ForgeSandboxDeath      death);
 
 G_END_DECLS
