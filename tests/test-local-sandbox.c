@@ -793,6 +793,20 @@ test_exited_signal (Fixture       *fixture,
   g_assert_true (forge_sandbox_is_running (FORGE_SANDBOX (fixture->sandbox)));
 }
 
+static GPid
+parent_of (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *p;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || !(p = strrchr (stat, ')')))
+    return 0;
+
+  /* "pid (comm) state ppid ..." */
+  return (GPid) g_ascii_strtoll (p + 4, NULL, 10);
+}
+
 static gpointer
 spawn_thread (gpointer data)
 {
@@ -801,7 +815,8 @@ spawn_thread (gpointer data)
   return spawn_sh (fixture, "sleep 1000");
 }
 
-/* bwrap's --die-with-parent follows the thread that forked it. */
+/* bwrap's --die-with-parent is PR_SET_PDEATHSIG, which follows the thread
+ * that forked it: a worker thread ending must not take its commands along. */
 static void
 test_survives_spawning_thread (Fixture       *fixture,
                                gconstpointer  user_data)
@@ -814,6 +829,9 @@ test_survives_spawning_thread (Fixture       *fixture,
 
   g_assert_false (forge_sandbox_process_wait (process, 500, NULL));
   g_assert_cmpuint (count_namespace_processes (pid_ns), >=, 2);
+  /* The namespace init's parent is still the outer bwrap, our child; if
+   * that had died the init would have been re-parented. */
+  g_assert_cmpint (parent_of (parent_of (forge_sandbox_process_get_pid (process))), ==, getpid ());
 
   forge_sandbox_process_kill (process);
   g_assert_true (forge_sandbox_process_wait (process, 5000, NULL));
