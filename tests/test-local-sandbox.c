@@ -33,6 +33,7 @@ typedef struct
 } Lines;
 
 static GThread *main_thread;
+static char *helper_dir;
 
 static void
 lines_init (Lines *lines)
@@ -386,7 +387,8 @@ test_isolation (Fixture       *fixture,
                             "echo hostname=$(cat /proc/sys/kernel/hostname); "
                             "echo pid=$$; "
                             "echo user=$(id -un); "
-                            "echo home=$HOME",
+                            "echo home=$HOME; "
+                            "forge-hello",
                             marker, fixture->outside_dir, g_get_home_dir ());
   g_assert_cmpint (run_sh (fixture, script, &lines), ==, 0);
   out = lines_join_out (&lines);
@@ -395,7 +397,8 @@ test_isolation (Fixture       *fixture,
                    "hostname=forge-sandbox\n"
                    "pid=2\n"
                    "user=user\n"
-                   "home=/home/user\n");
+                   "home=/home/user\n"
+                   "hello from /opt/forge/bin/forge-hello\n");
   lines_clear (&lines);
   g_clear_pointer (&out, g_free);
 
@@ -881,12 +884,22 @@ main (int   argc,
       char *argv[])
 {
   g_autofree char *bwrap = NULL;
+  g_autofree char *helper = NULL;
+  int ret;
 
   g_test_init (&argc, &argv, NULL);
 
   main_thread = g_thread_self ();
   /* Set before any thread exists; must not show up inside. */
   g_setenv ("FORGE_SECRET_CANARY", "do-not-leak", TRUE);
+
+  /* Our own helper programs are on PATH inside. */
+  helper_dir = g_dir_make_tmp ("forge-helpers-XXXXXX", NULL);
+  g_assert_nonnull (helper_dir);
+  helper = g_build_filename (helper_dir, "forge-hello", NULL);
+  g_assert_true (g_file_set_contents (helper, "#!/bin/sh\necho hello from $0\n", -1, NULL));
+  g_assert_cmpint (g_chmod (helper, 0755), ==, 0);
+  g_setenv ("FORGE_HELPER_DIR", helper_dir, TRUE);
 
   if (!(bwrap = g_find_program_in_path ("bwrap")))
     {
@@ -908,5 +921,11 @@ main (int   argc,
   ADD ("/local-sandbox/dispose-kills", 0, test_dispose_kills);
   g_test_add_func ("/local-sandbox/unavailable", test_unavailable);
 
-  return g_test_run ();
+  ret = g_test_run ();
+
+  g_remove (helper);
+  g_rmdir (helper_dir);
+  g_clear_pointer (&helper_dir, g_free);
+
+  return ret;
 }

@@ -337,6 +337,29 @@ get_helper_dir (void)
   return LIBEXECDIR "/forge-preview";
 }
 
+static gboolean
+path_is_visible_inside (const char *path)
+{
+  static const char * const prefixes[] = {
+    "/etc/ssl/", "/etc/pki/", "/etc/ca-certificates/", "/usr/",
+  };
+
+  if (!g_path_is_absolute (path) || strstr (path, "/..") != NULL)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    {
+      gsize len = strlen (prefixes[i]);
+
+      /* The directory itself, or something below it. */
+      if (g_str_has_prefix (path, prefixes[i]) ||
+          (strlen (path) == len - 1 && strncmp (path, prefixes[i], len - 1) == 0))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static GPtrArray *
 build_bwrap_args (ForgeLocalSandbox  *self,
                   const char * const *argv,
@@ -355,6 +378,9 @@ build_bwrap_args (ForgeLocalSandbox  *self,
     /* Debian routes many /usr/bin symlinks through here. */
     "/etc/alternatives",
     "/etc/npmrc", "/etc/mime.types",
+  };
+  static const char * const ca_variables[] = {
+    "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR",
   };
   GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
   const char *helper_dir = get_helper_dir ();
@@ -417,6 +443,19 @@ build_bwrap_args (ForgeLocalSandbox  *self,
             "--setenv", "LANG", "C.UTF-8",
             "--setenv", "TERM", "dumb",
             NULL);
+
+  /* Where the host points TLS clients at a custom CA bundle (e.g. behind
+   * an intercepting proxy), tools inside need the same, and the bundle is
+   * visible inside when it lives in one of the directories bound above. */
+  for (guint i = 0; i < G_N_ELEMENTS (ca_variables); i++)
+    {
+      const char *value = g_getenv (ca_variables[i]);
+
+      if (value == NULL || !path_is_visible_inside (value))
+        continue;
+
+      add_args (args, "--setenv", ca_variables[i], value, NULL);
+    }
 
   for (guint i = 0; env != NULL && env[i] != NULL; i++)
     {
