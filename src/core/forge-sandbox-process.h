@@ -28,13 +28,18 @@ G_DECLARE_FINAL_TYPE (ForgeSandboxProcess, forge_sandbox_process, FORGE, SANDBOX
  * "exited" (int wait_status) is emitted once on the main context that was
  * the thread default when the sandbox was created. */
 gboolean  forge_sandbox_process_is_running  (ForgeSandboxProcess  *self);
-/* Wait status as from waitpid(); valid once not running. */
+/* Wait status as from waitpid(); valid once not running. A command killed
+ * by signal N usually shows as exit code 128+N: its container's init
+ * reports it that way, like a shell. */
 int       forge_sandbox_process_get_status  (ForgeSandboxProcess  *self);
 /* Blocks (for worker threads) until it exits or the timeout passes;
  * timeout_ms < 0 waits forever. Returns TRUE when it has exited. */
 gboolean  forge_sandbox_process_wait        (ForgeSandboxProcess  *self,
                                              int                   timeout_ms,
                                              GCancellable         *cancellable);
+/* Host pid of the process (for the local backend the PID namespace's init,
+ * whose death takes the whole tree with it); 0 when unknown or remote. */
+GPid      forge_sandbox_process_get_pid     (ForgeSandboxProcess  *self);
 /* Stops the whole process tree: SIGTERM, then SIGKILL after a grace period. */
 void      forge_sandbox_process_kill        (ForgeSandboxProcess  *self);
 

@@ -44,6 +44,13 @@ struct _ForgeSandboxInterface
   GTypeInterface parent_iface;
 
   const char          *(*get_id)      (ForgeSandbox          *self);
+  /* Runs a command in the foreground, blocking the calling (worker)
+   * thread; @line_func gets each output line as it comes (never two at
+   * once). @env holds KEY=VALUE entries added to a minimal environment;
+   * @cwd defaults to FORGE_SANDBOX_REPO_DIR. Returns TRUE when the command
+   * ran, with its exit code in @exit_status (128+N when killed by signal
+   * N, as in a shell). Cancelling stops it and fails with
+   * G_IO_ERROR_CANCELLED. */
   gboolean             (*run_sync)    (ForgeSandbox          *self,
                                        const char * const    *argv,
                                        const char * const    *env,
@@ -53,6 +60,8 @@ struct _ForgeSandboxInterface
                                        int                   *exit_status,
                                        GCancellable          *cancellable,
                                        GError               **error);
+  /* Starts a command in the background; @line_func is called from another
+   * thread and @destroy once no more lines will come (also on failure). */
   ForgeSandboxProcess *(*spawn)       (ForgeSandbox          *self,
                                        const char * const    *argv,
                                        const char * const    *env,
@@ -63,6 +72,9 @@ struct _ForgeSandboxInterface
                                        GError               **error);
   char                *(*get_host)    (ForgeSandbox          *self,
                                        guint                  port);
+  /* Sets the remaining life to @seconds from now (shortens or extends it);
+   * when it passes, everything in the sandbox is killed and "died" is
+   * emitted with FORGE_SANDBOX_DEATH_EXPIRED. */
   gboolean             (*set_timeout) (ForgeSandbox          *self,
                                        guint                  seconds,
                                        GError               **error);
@@ -97,5 +109,9 @@ gboolean             forge_sandbox_set_timeout (ForgeSandbox          *self,
                                                 GError               **error);
 gboolean             forge_sandbox_is_running  (ForgeSandbox          *self);
 void                 forge_sandbox_kill        (ForgeSandbox          *self);
+
+/* For backends: emits "died". Call it once, on the sandbox's main context. */
+void                 forge_sandbox_emit_died   (ForgeSandbox          *self,
+                                                ForgeSandboxDeath      death);
 
 G_END_DECLS

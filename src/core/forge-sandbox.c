@@ -1,0 +1,135 @@
+/* forge-sandbox.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "forge-sandbox.h"
+
+G_DEFINE_QUARK (forge-sandbox-error-quark, forge_sandbox_error)
+
+G_DEFINE_INTERFACE (ForgeSandbox, forge_sandbox, G_TYPE_OBJECT)
+
+enum {
+  DIED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+forge_sandbox_default_init (ForgeSandboxInterface *iface)
+{
+  /**
+   * ForgeSandbox::died:
+   * @death: a #ForgeSandboxDeath, why it stopped
+   *
+   * Emitted once when the sandbox stops for good, on the main context
+   * that was the thread default when the sandbox was created.
+   */
+  signals[DIED] =
+    g_signal_new ("died",
+                  G_TYPE_FROM_INTERFACE (iface),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__INT,
+                  G_TYPE_NONE, 1, G_TYPE_INT);
+}
+
+/* For backends: emits "died". Call it on the sandbox's main context. */
+void
+forge_sandbox_emit_died (ForgeSandbox      *self,
+                         ForgeSandboxDeath  death)
+{
+  g_return_if_fail (FORGE_IS_SANDBOX (self));
+
+  g_signal_emit (self, signals[DIED], 0, (int) death);
+}
+
+const char *
+forge_sandbox_get_id (ForgeSandbox *self)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), NULL);
+
+  return FORGE_SANDBOX_GET_IFACE (self)->get_id (self);
+}
+
+gboolean
+forge_sandbox_run_sync (ForgeSandbox          *self,
+                        const char * const    *argv,
+                        const char * const    *env,
+                        const char            *cwd,
+                        ForgeSandboxLineFunc   line_func,
+                        gpointer               user_data,
+                        int                   *exit_status,
+                        GCancellable          *cancellable,
+                        GError               **error)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, FALSE);
+  g_return_val_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return FORGE_SANDBOX_GET_IFACE (self)->run_sync (self, argv, env, cwd,
+                                                   line_func, user_data,
+                                                   exit_status,
+                                                   cancellable, error);
+}
+
+ForgeSandboxProcess *
+forge_sandbox_spawn (ForgeSandbox          *self,
+                     const char * const    *argv,
+                     const char * const    *env,
+                     const char            *cwd,
+                     ForgeSandboxLineFunc   line_func,
+                     gpointer               user_data,
+                     GDestroyNotify         destroy,
+                     GError               **error)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), NULL);
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return FORGE_SANDBOX_GET_IFACE (self)->spawn (self, argv, env, cwd,
+                                                line_func, user_data, destroy,
+                                                error);
+}
+
+char *
+forge_sandbox_get_host (ForgeSandbox *self,
+                        guint         port)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), NULL);
+  g_return_val_if_fail (port > 0 && port < 65536, NULL);
+
+  return FORGE_SANDBOX_GET_IFACE (self)->get_host (self, port);
+}
+
+gboolean
+forge_sandbox_set_timeout (ForgeSandbox  *self,
+                           guint          seconds,
+                           GError       **error)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return FORGE_SANDBOX_GET_IFACE (self)->set_timeout (self, seconds, error);
+}
+
+gboolean
+forge_sandbox_is_running (ForgeSandbox *self)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), FALSE);
+
+  return FORGE_SANDBOX_GET_IFACE (self)->is_running (self);
+}
+
+void
+forge_sandbox_kill (ForgeSandbox *self)
+{
+  g_return_if_fail (FORGE_IS_SANDBOX (self));
+
+  FORGE_SANDBOX_GET_IFACE (self)->kill (self);
+}

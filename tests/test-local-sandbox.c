@@ -1,0 +1,931 @@
+/* test-local-sandbox.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+
+#include "forge-local-sandbox.h"
+
+typedef struct
+{
+  char              *tmp;
+  char              *repo_dir;
+  char              *home_dir;
+  char              *outside_dir;
+  ForgeLocalSandbox *sandbox;
+} Fixture;
+
+typedef struct
+{
+  GMutex     mutex;
+  GPtrArray *out;
+  GPtrArray *err;
+} Lines;
+
+static GThread *main_thread;
+static char *helper_dir;
+
+static void
+lines_init (Lines *lines)
+{
+  g_mutex_init (&lines->mutex);
+  lines->out = g_ptr_array_new_with_free_func (g_free);
+  lines->err = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+lines_clear (Lines *lines)
+{
+  g_clear_pointer (&lines->out, g_ptr_array_unref);
+  g_clear_pointer (&lines->err, g_ptr_array_unref);
+  g_mutex_clear (&lines->mutex);
+}
+
+static void
+collect_line (ForgeSandboxStream  stream,
+              const char         *line,
+              gpointer            user_data)
+{
+  Lines *lines = user_data;
+
+  g_mutex_lock (&lines->mutex);
+  g_ptr_array_add (stream == FORGE_SANDBOX_STREAM_STDOUT ? lines->out : lines->err,
+                   g_strdup (line));
+  g_mutex_unlock (&lines->mutex);
+}
+
+static guint
+lines_count_out (Lines *lines)
+{
+  guint n;
+
+  g_mutex_lock (&lines->mutex);
+  n = lines->out->len;
+  g_mutex_unlock (&lines->mutex);
+
+  return n;
+}
+
+static char *
+lines_join_out (Lines *lines)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  g_mutex_lock (&lines->mutex);
+  for (guint i = 0; i < lines->out->len; i++)
+    g_string_append_printf (s, "%s\n", (char *) g_ptr_array_index (lines->out, i));
+  g_mutex_unlock (&lines->mutex);
+
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir;
+  const char *name;
+  struct stat st;
+
+  if (lstat (path, &st) != 0)
+    return;
+
+  if (S_ISDIR (st.st_mode) && (dir = g_dir_open (path, 0, NULL)))
+    {
+      while ((name = g_dir_read_name (dir)))
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      g_dir_close (dir);
+    }
+
+  g_remove (path);
+}
+
+static guint64
+pid_namespace_of (GPid pid)
+{
+  char path[64];
+  struct stat st;
+
+  g_snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) pid);
+  if (stat (path, &st) != 0)
+    return 0;
+
+  return st.st_ino;
+}
+
+static guint
+count_namespace_processes (guint64 pid_ns)
+{
+  DIR *dir = opendir ("/proc");
+  struct dirent *ent;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+
+  while ((ent = readdir (dir)))
+    {
+      char *end = NULL;
+      gint64 pid = g_ascii_strtoll (ent->d_name, &end, 10);
+
+      if (pid > 0 && *end == '\0' && pid_namespace_of ((GPid) pid) == pid_ns)
+        n++;
+    }
+
+  closedir (dir);
+
+  return n;
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+/* Runs the default main context until @condition holds; FALSE on timeout. */
+static gboolean
+wait_until (Condition condition,
+            gpointer  data,
+            guint     timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+
+      /* Polls as well, for conditions no source wakes us for (/proc). */
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+static void
+spin_main_loop (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  g_assert_true (wait_until (time_passed, &until, ms + 1000));
+}
+
+static gboolean
+namespace_empty (gpointer data)
+{
+  return count_namespace_processes (*(guint64 *) data) == 0;
+}
+
+static gboolean
+process_exited (gpointer data)
+{
+  return !forge_sandbox_process_is_running (data);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->tmp = g_dir_make_tmp ("forge-sandbox-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->repo_dir = g_build_filename (fixture->tmp, "repo", NULL);
+  fixture->home_dir = g_build_filename (fixture->tmp, "cache", "sandbox-home", NULL);
+  fixture->outside_dir = g_build_filename (fixture->tmp, "outside", NULL);
+  g_assert_cmpint (g_mkdir (fixture->repo_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (fixture->outside_dir, 0700), ==, 0);
+
+  fixture->sandbox = forge_local_sandbox_new (fixture->repo_dir, fixture->home_dir,
+                                              GPOINTER_TO_UINT (user_data), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fixture->sandbox);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_clear_object (&fixture->sandbox);
+
+  /* Let pending sources (exited, died) run and drop their references. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  remove_tree (fixture->tmp);
+  g_assert_false (g_file_test (fixture->tmp, G_FILE_TEST_EXISTS));
+
+  g_clear_pointer (&fixture->tmp, g_free);
+  g_clear_pointer (&fixture->repo_dir, g_free);
+  g_clear_pointer (&fixture->home_dir, g_free);
+  g_clear_pointer (&fixture->outside_dir, g_free);
+}
+
+static int
+run_sh (Fixture    *fixture,
+        const char *script,
+        Lines      *lines)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "sh", "-c", script, NULL };
+  int status = -1;
+  gboolean ok;
+
+  ok = forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                               collect_line, lines, &status, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+
+  return status;
+}
+
+/* {{{ Running commands */
+
+static void
+test_run_streams (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  Lines lines;
+
+  lines_init (&lines);
+  g_assert_cmpint (run_sh (fixture, "echo one; echo two >&2; echo three; printf four; exit 3", &lines), ==, 3);
+
+  g_assert_cmpuint (lines.out->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "one");
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 1), ==, "three");
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 2), ==, "four");
+  g_assert_cmpuint (lines.err->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (lines.err, 0), ==, "two");
+
+  g_assert_true (g_str_has_prefix (forge_sandbox_get_id (FORGE_SANDBOX (fixture->sandbox)), "local-"));
+  lines_clear (&lines);
+}
+
+typedef struct
+{
+  Fixture      *fixture;
+  Lines         lines;
+  GCancellable *cancellable;
+  GError       *error;
+  gboolean      ok;
+  gint          done;
+} SyncRun;
+
+static gpointer
+run_sync_thread (gpointer data)
+{
+  SyncRun *run = data;
+  const char *argv[] = { "sh", "-c", "echo first; sleep 30; echo never", NULL };
+  int status = -1;
+
+  run->ok = forge_sandbox_run_sync (FORGE_SANDBOX (run->fixture->sandbox), argv, NULL, NULL,
+                                    collect_line, &run->lines, &status,
+                                    run->cancellable, &run->error);
+  g_atomic_int_set (&run->done, TRUE);
+
+  return NULL;
+}
+
+static gboolean
+first_line_arrived (gpointer data)
+{
+  return lines_count_out (data) >= 1;
+}
+
+static gboolean
+sync_run_done (gpointer data)
+{
+  return g_atomic_int_get (&((SyncRun *) data)->done);
+}
+
+static void
+test_run_lines_live_and_cancel (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  SyncRun run = { fixture };
+  GThread *thread;
+  gint64 cancelled_at;
+
+  lines_init (&run.lines);
+  run.cancellable = g_cancellable_new ();
+  thread = g_thread_new ("run-sync", run_sync_thread, &run);
+
+  g_assert_true (wait_until (first_line_arrived, &run.lines, 5000));
+  /* The line came while the command was still sleeping. */
+  g_assert_false (g_atomic_int_get (&run.done));
+  g_assert_cmpstr (g_ptr_array_index (run.lines.out, 0), ==, "first");
+
+  cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (run.cancellable);
+  g_assert_true (wait_until (sync_run_done, &run, 5000));
+  g_thread_join (thread);
+
+  g_assert_false (run.ok);
+  g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (run.lines.out->len, ==, 1);
+  /* sleep dies of SIGTERM: no grace period needed. */
+  g_assert_cmpint (g_get_monotonic_time () - cancelled_at, <, 2 * G_TIME_SPAN_SECOND);
+
+  g_clear_error (&run.error);
+  g_clear_object (&run.cancellable);
+  lines_clear (&run.lines);
+}
+
+/* }}} */
+
+/* {{{ Isolation */
+
+static void
+test_isolation (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autofree char *host_file = g_build_filename (fixture->repo_dir, "from-host", NULL);
+  g_autofree char *written = g_build_filename (fixture->repo_dir, "from-sandbox", NULL);
+  g_autofree char *marker = g_build_filename (fixture->outside_dir, "marker", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *env_argv[] = { "env", NULL };
+  const char *env[] = { "FORGE_TEST_PASSED=yes", NULL };
+  Lines lines;
+  int status = -1;
+
+  g_assert_true (g_file_set_contents (host_file, "hello from host", -1, NULL));
+  g_assert_true (g_file_set_contents (marker, "secret", -1, NULL));
+
+  /* The repository is read-write. */
+  lines_init (&lines);
+  g_assert_cmpint (run_sh (fixture, "cat /home/user/repo/from-host; echo; pwd; echo written > from-sandbox", &lines), ==, 0);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "hello from host");
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 1), ==, FORGE_SANDBOX_REPO_DIR);
+  g_assert_true (g_file_get_contents (written, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "written\n");
+  lines_clear (&lines);
+
+  /* Nothing else of the host's files: not our temp dir, not the real home. */
+  lines_init (&lines);
+  script = g_strdup_printf ("test -e '%s' && echo marker-visible; "
+                            "test -e '%s' && echo outside-visible; "
+                            "test -e '%s' && echo home-visible; "
+                            "ls /home; "
+                            "echo hostname=$(cat /proc/sys/kernel/hostname); "
+                            "echo pid=$$; "
+                            "echo user=$(id -un); "
+                            "echo home=$HOME; "
+                            "forge-hello",
+                            marker, fixture->outside_dir, g_get_home_dir ());
+  g_assert_cmpint (run_sh (fixture, script, &lines), ==, 0);
+  out = lines_join_out (&lines);
+  g_assert_cmpstr (out, ==,
+                   "user\n"
+                   "hostname=forge-sandbox\n"
+                   "pid=2\n"
+                   "user=user\n"
+                   "home=/home/user\n"
+                   "hello from /opt/forge/bin/forge-hello\n");
+  lines_clear (&lines);
+  g_clear_pointer (&out, g_free);
+
+  /* The environment is cleared, except what the command is given. */
+  g_assert_cmpstr (g_getenv ("FORGE_SECRET_CANARY"), ==, "do-not-leak");
+  lines_init (&lines);
+  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), env_argv, env, "/tmp",
+                                         collect_line, &lines, &status, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  out = lines_join_out (&lines);
+  g_assert_null (strstr (out, "FORGE_SECRET_CANARY"));
+  g_assert_null (strstr (out, "do-not-leak"));
+  g_assert_nonnull (strstr (out, "FORGE_TEST_PASSED=yes\n"));
+  g_assert_nonnull (strstr (out, "PATH=/opt/forge/bin:/usr/local/bin:/usr/bin:/bin\n"));
+  g_assert_nonnull (strstr (out, "PWD=/tmp\n"));
+  lines_clear (&lines);
+}
+
+/* }}} */
+
+/* {{{ Node and the network */
+
+static void
+test_node_and_loopback (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(ForgeSandboxProcess) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *expected_host = NULL;
+  g_autofree char *port_env = NULL;
+  const char *node_argv[] = { "node", "-e", NULL, NULL };
+  const char *env[] = { NULL, NULL };
+  const char *request = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  char response[4096] = { 0 };
+  gsize n_read = 0;
+  Lines lines;
+  guint port;
+  int status = -1;
+
+  lines_init (&lines);
+  node_argv[2] = "console.log(1+1)";
+  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), node_argv, NULL, NULL,
+                                         collect_line, &lines, &status, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpuint (lines.out->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "2");
+  lines_clear (&lines);
+
+  /* A free port, released again for the server inside. */
+  g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_socket_listener_close (listener);
+
+  lines_init (&lines);
+  port_env = g_strdup_printf ("PORT=%u", port);
+  env[0] = port_env;
+  node_argv[2] =
+    "require('http').createServer((q, s) => s.end('hello-from-sandbox'))"
+    ".listen(+process.env.PORT, '127.0.0.1', () => console.log('listening'))";
+  server = forge_sandbox_spawn (FORGE_SANDBOX (fixture->sandbox), node_argv, env, NULL,
+                                collect_line, &lines, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_until (first_line_arrived, &lines, 8000));
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "listening");
+
+  host = forge_sandbox_get_host (FORGE_SANDBOX (fixture->sandbox), port);
+  expected_host = g_strdup_printf ("127.0.0.1:%u", port);
+  g_assert_cmpstr (host, ==, expected_host);
+
+  g_socket_client_set_timeout (client, 5);
+  connection = g_socket_client_connect_to_host (client, host, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             request, strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                           response, sizeof response - 1, &n_read, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (response, "HTTP/1.1 200"));
+  g_assert_nonnull (strstr (response, "hello-from-sandbox"));
+
+  forge_sandbox_process_kill (server);
+  g_assert_true (wait_until (process_exited, server, 5000));
+  lines_clear (&lines);
+}
+
+/* }}} */
+
+/* {{{ Lifetime */
+
+typedef struct
+{
+  int  count;
+  int  death;
+} Died;
+
+static void
+on_died (ForgeSandbox *sandbox,
+         int           death,
+         Died         *died)
+{
+  g_assert_true (g_thread_self () == main_thread);
+  died->count++;
+  died->death = death;
+}
+
+static gboolean
+died_once (gpointer data)
+{
+  return ((Died *) data)->count > 0;
+}
+
+static ForgeSandboxProcess *
+spawn_sh (Fixture    *fixture,
+          const char *script)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "sh", "-c", script, NULL };
+  ForgeSandboxProcess *process;
+
+  process = forge_sandbox_spawn (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                 NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (process);
+  g_assert_cmpint (forge_sandbox_process_get_pid (process), >, 0);
+
+  return process;
+}
+
+static void
+assert_not_running_anymore (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeSandboxProcess) process = NULL;
+  const char *argv[] = { "true", NULL };
+  int status;
+
+  g_assert_false (forge_sandbox_is_running (FORGE_SANDBOX (fixture->sandbox)));
+
+  g_assert_false (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                          NULL, NULL, &status, NULL, &error));
+  g_assert_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_NOT_RUNNING);
+  g_clear_error (&error);
+
+  process = forge_sandbox_spawn (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                 NULL, NULL, NULL, &error);
+  g_assert_null (process);
+  g_assert_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_NOT_RUNNING);
+  g_clear_error (&error);
+
+  g_assert_false (forge_sandbox_set_timeout (FORGE_SANDBOX (fixture->sandbox), 10, &error));
+  g_assert_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_NOT_RUNNING);
+}
+
+static void
+test_expiry (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  g_autoptr(ForgeSandboxProcess) process = NULL;
+  Died died = { 0 };
+  guint64 pid_ns;
+  GPid pid;
+
+  g_signal_connect (fixture->sandbox, "died", G_CALLBACK (on_died), &died);
+
+  process = spawn_sh (fixture, "sleep 1000");
+  pid = forge_sandbox_process_get_pid (process);
+  pid_ns = pid_namespace_of (pid);
+  g_assert_cmpuint (pid_ns, !=, 0);
+  g_assert_cmpuint (pid_ns, !=, pid_namespace_of (getpid ()));
+
+  g_assert_true (wait_until (died_once, &died, 5000));
+  g_assert_cmpint (died.death, ==, FORGE_SANDBOX_DEATH_EXPIRED);
+
+  g_assert_true (wait_until (process_exited, process, 5000));
+  g_assert_true (wait_until (namespace_empty, &pid_ns, 5000));
+  g_assert_cmpuint (pid_namespace_of (pid), !=, pid_ns);
+
+  assert_not_running_anymore (fixture);
+
+  spin_main_loop (100);
+  g_assert_cmpint (died.count, ==, 1);
+}
+
+static void
+test_set_timeout_extends (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(ForgeSandboxProcess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  Died died = { 0 };
+  gint64 set_at;
+  gint64 lifetime;
+
+  g_signal_connect (fixture->sandbox, "died", G_CALLBACK (on_died), &died);
+
+  g_assert_true (forge_sandbox_set_timeout (FORGE_SANDBOX (fixture->sandbox), 3, &error));
+  g_assert_no_error (error);
+  set_at = g_get_monotonic_time ();
+  process = spawn_sh (fixture, "sleep 1000");
+
+  /* Past the original 1 s timeout. */
+  spin_main_loop (1500);
+  g_assert_cmpint (died.count, ==, 0);
+  g_assert_true (forge_sandbox_is_running (FORGE_SANDBOX (fixture->sandbox)));
+  g_assert_true (forge_sandbox_process_is_running (process));
+
+  g_assert_true (wait_until (died_once, &died, 4000));
+  lifetime = g_get_monotonic_time () - set_at;
+  g_assert_cmpint (lifetime, >=, 3 * G_TIME_SPAN_SECOND);
+  g_assert_cmpint (died.death, ==, FORGE_SANDBOX_DEATH_EXPIRED);
+  g_assert_true (wait_until (process_exited, process, 5000));
+}
+
+static void
+test_set_timeout_shortens (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  Died died = { 0 };
+
+  g_signal_connect (fixture->sandbox, "died", G_CALLBACK (on_died), &died);
+
+  /* The sandbox was made with a 60 s life. */
+  g_assert_true (forge_sandbox_set_timeout (FORGE_SANDBOX (fixture->sandbox), 1, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (wait_until (died_once, &died, 3000));
+  g_assert_cmpint (died.death, ==, FORGE_SANDBOX_DEATH_EXPIRED);
+  assert_not_running_anymore (fixture);
+}
+
+/* Grandchildren, and processes that ignore SIGTERM. */
+#define STUBBORN_TREE \
+  "sleep 1000 & (trap '' TERM; sleep 1000) & trap '' TERM; echo started; wait; wait"
+
+typedef struct
+{
+  guint64 pid_ns;
+  guint   min;
+} NamespaceCount;
+
+static gboolean
+namespace_has_at_least (gpointer data)
+{
+  NamespaceCount *nc = data;
+
+  return count_namespace_processes (nc->pid_ns) >= nc->min;
+}
+
+static void
+test_kill_leaves_nothing (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr(ForgeSandboxProcess) tree = NULL;
+  g_autoptr(ForgeSandboxProcess) other = NULL;
+  NamespaceCount nc;
+  Died died = { 0 };
+  guint64 other_ns;
+
+  g_signal_connect (fixture->sandbox, "died", G_CALLBACK (on_died), &died);
+
+  tree = spawn_sh (fixture, STUBBORN_TREE);
+  other = spawn_sh (fixture, "sleep 1000");
+
+  /* init, sh, and two sleeps (dash execs the subshell's last command). */
+  nc.pid_ns = pid_namespace_of (forge_sandbox_process_get_pid (tree));
+  nc.min = 4;
+  g_assert_true (wait_until (namespace_has_at_least, &nc, 5000));
+  other_ns = pid_namespace_of (forge_sandbox_process_get_pid (other));
+  g_assert_cmpuint (other_ns, !=, 0);
+  g_assert_cmpuint (other_ns, !=, nc.pid_ns);
+
+  forge_sandbox_kill (FORGE_SANDBOX (fixture->sandbox));
+  g_assert_false (forge_sandbox_is_running (FORGE_SANDBOX (fixture->sandbox)));
+  /* Emitted from the main loop, not inside kill(). */
+  g_assert_cmpint (died.count, ==, 0);
+
+  g_assert_true (wait_until (died_once, &died, 1000));
+  g_assert_cmpint (died.death, ==, FORGE_SANDBOX_DEATH_KILLED);
+
+  g_assert_true (wait_until (namespace_empty, &nc.pid_ns, 6000));
+  g_assert_true (wait_until (namespace_empty, &other_ns, 6000));
+  g_assert_true (wait_until (process_exited, tree, 5000));
+  g_assert_true (wait_until (process_exited, other, 5000));
+
+  assert_not_running_anymore (fixture);
+
+  /* A second kill is harmless and does not die twice. */
+  forge_sandbox_kill (FORGE_SANDBOX (fixture->sandbox));
+  spin_main_loop (100);
+  g_assert_cmpint (died.count, ==, 1);
+}
+
+static void
+test_process_kill (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(ForgeSandboxProcess) tree = NULL;
+  NamespaceCount nc;
+  Lines lines;
+
+  lines_init (&lines);
+  tree = spawn_sh (fixture, STUBBORN_TREE);
+  nc.pid_ns = pid_namespace_of (forge_sandbox_process_get_pid (tree));
+  nc.min = 4;
+  g_assert_true (wait_until (namespace_has_at_least, &nc, 5000));
+
+  forge_sandbox_process_kill (tree);
+  /* The SIGTERM-ignoring shell needs the grace period and SIGKILL. */
+  g_assert_false (forge_sandbox_process_wait (tree, 500, NULL));
+  g_assert_true (forge_sandbox_process_wait (tree, 5000, NULL));
+  g_assert_true (wait_until (namespace_empty, &nc.pid_ns, 5000));
+
+  /* Only that process: the sandbox lives on. */
+  g_assert_true (forge_sandbox_is_running (FORGE_SANDBOX (fixture->sandbox)));
+  g_assert_cmpint (run_sh (fixture, "echo still-here", &lines), ==, 0);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "still-here");
+  lines_clear (&lines);
+}
+
+typedef struct
+{
+  int      count;
+  int      status;
+  gboolean destroyed;
+} Exited;
+
+static void
+on_exited (ForgeSandboxProcess *process,
+           int                  status,
+           Exited              *exited)
+{
+  g_assert_true (g_thread_self () == main_thread);
+  /* The line callback's data is released before "exited". */
+  g_assert_true (exited->destroyed);
+  exited->count++;
+  exited->status = status;
+}
+
+static gboolean
+exited_once (gpointer data)
+{
+  return ((Exited *) data)->count > 0;
+}
+
+static void
+mark_destroyed (gpointer data)
+{
+  ((Exited *) data)->destroyed = TRUE;
+}
+
+static void
+ignore_line (ForgeSandboxStream  stream,
+             const char         *line,
+             gpointer            user_data)
+{
+}
+
+static void
+test_exited_signal (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autoptr(ForgeSandboxProcess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "sh", "-c", "sleep 0.2; exit 7", NULL };
+  Exited exited = { 0 };
+
+  process = forge_sandbox_spawn (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                 ignore_line, &exited, mark_destroyed, &error);
+  g_assert_no_error (error);
+  g_signal_connect (process, "exited", G_CALLBACK (on_exited), &exited);
+
+  g_assert_true (wait_until (exited_once, &exited, 5000));
+  g_assert_false (forge_sandbox_process_is_running (process));
+  g_assert_true (WIFEXITED (exited.status));
+  g_assert_cmpint (WEXITSTATUS (exited.status), ==, 7);
+  g_assert_cmpint (forge_sandbox_process_get_status (process), ==, exited.status);
+  g_assert_true (forge_sandbox_process_wait (process, 0, NULL));
+
+  spin_main_loop (100);
+  g_assert_cmpint (exited.count, ==, 1);
+  g_assert_true (forge_sandbox_is_running (FORGE_SANDBOX (fixture->sandbox)));
+}
+
+static GPid
+parent_of (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *p;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || !(p = strrchr (stat, ')')))
+    return 0;
+
+  /* "pid (comm) state ppid ..." */
+  return (GPid) g_ascii_strtoll (p + 4, NULL, 10);
+}
+
+static gpointer
+spawn_thread (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return spawn_sh (fixture, "sleep 1000");
+}
+
+/* bwrap's --die-with-parent is PR_SET_PDEATHSIG, which follows the thread
+ * that forked it: a worker thread ending must not take its commands along. */
+static void
+test_survives_spawning_thread (Fixture       *fixture,
+                               gconstpointer  user_data)
+{
+  g_autoptr(ForgeSandboxProcess) process = NULL;
+  guint64 pid_ns;
+
+  process = g_thread_join (g_thread_new ("short-lived", spawn_thread, fixture));
+  pid_ns = pid_namespace_of (forge_sandbox_process_get_pid (process));
+
+  g_assert_false (forge_sandbox_process_wait (process, 500, NULL));
+  g_assert_cmpuint (count_namespace_processes (pid_ns), >=, 2);
+  /* The namespace init's parent is still the outer bwrap, our child; if
+   * that had died the init would have been re-parented. */
+  g_assert_cmpint (parent_of (parent_of (forge_sandbox_process_get_pid (process))), ==, getpid ());
+
+  forge_sandbox_process_kill (process);
+  g_assert_true (forge_sandbox_process_wait (process, 5000, NULL));
+  g_assert_true (wait_until (namespace_empty, &pid_ns, 5000));
+}
+
+static void
+test_dispose_kills (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  g_autoptr(ForgeSandboxProcess) process = spawn_sh (fixture, "sleep 1000");
+  guint64 pid_ns = pid_namespace_of (forge_sandbox_process_get_pid (process));
+
+  g_assert_cmpuint (pid_ns, !=, 0);
+  g_clear_object (&fixture->sandbox);
+
+  g_assert_true (forge_sandbox_process_wait (process, 5000, NULL));
+  g_assert_true (wait_until (namespace_empty, &pid_ns, 5000));
+}
+
+/* }}} */
+
+static void
+test_unavailable (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-sandbox-XXXXXX", NULL);
+  g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
+  g_autoptr(ForgeLocalSandbox) sandbox = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_setenv ("PATH", tmp, TRUE);
+  sandbox = forge_local_sandbox_new (tmp, tmp, 0, &error);
+  g_setenv ("PATH", old_path, TRUE);
+
+  g_assert_null (sandbox);
+  g_assert_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE);
+  g_assert_null (strchr (error->message, '\n'));
+
+  g_rmdir (tmp);
+}
+
+#define ADD(path, timeout, func) \
+  g_test_add (path, Fixture, GUINT_TO_POINTER (timeout), fixture_set_up, func, fixture_tear_down)
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *bwrap = NULL;
+  g_autofree char *helper = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  main_thread = g_thread_self ();
+  /* Set before any thread exists; must not show up inside. */
+  g_setenv ("FORGE_SECRET_CANARY", "do-not-leak", TRUE);
+
+  /* Our own helper programs are on PATH inside. */
+  helper_dir = g_dir_make_tmp ("forge-helpers-XXXXXX", NULL);
+  g_assert_nonnull (helper_dir);
+  helper = g_build_filename (helper_dir, "forge-hello", NULL);
+  g_assert_true (g_file_set_contents (helper, "#!/bin/sh\necho hello from $0\n", -1, NULL));
+  g_assert_cmpint (g_chmod (helper, 0755), ==, 0);
+  g_setenv ("FORGE_HELPER_DIR", helper_dir, TRUE);
+
+  if (!(bwrap = g_find_program_in_path ("bwrap")))
+    {
+      g_test_skip ("bwrap is not installed");
+      return g_test_run ();
+    }
+
+  ADD ("/local-sandbox/run/streams", 0, test_run_streams);
+  ADD ("/local-sandbox/run/live-and-cancel", 0, test_run_lines_live_and_cancel);
+  ADD ("/local-sandbox/isolation", 0, test_isolation);
+  ADD ("/local-sandbox/node-and-loopback", 0, test_node_and_loopback);
+  ADD ("/local-sandbox/expiry", 1, test_expiry);
+  ADD ("/local-sandbox/set-timeout/extends", 1, test_set_timeout_extends);
+  ADD ("/local-sandbox/set-timeout/shortens", 60, test_set_timeout_shortens);
+  ADD ("/local-sandbox/kill/leaves-nothing", 0, test_kill_leaves_nothing);
+  ADD ("/local-sandbox/kill/one-process", 0, test_process_kill);
+  ADD ("/local-sandbox/process/exited", 0, test_exited_signal);
+  ADD ("/local-sandbox/process/survives-spawning-thread", 0, test_survives_spawning_thread);
+  ADD ("/local-sandbox/dispose-kills", 0, test_dispose_kills);
+  g_test_add_func ("/local-sandbox/unavailable", test_unavailable);
+
+  ret = g_test_run ();
+
+  g_remove (helper);
+  g_rmdir (helper_dir);
+  g_clear_pointer (&helper_dir, g_free);
+
+  return ret;
+}
