@@ -180,6 +180,13 @@ assert_all_steps_completed (Fixture *fixture)
     "install-dependencies", "start-preview-server", "update-project",
   };
 
+  if (fixture->steps->len != 2 * G_N_ELEMENTS (names))
+    {
+      for (guint i = 0; i < fixture->steps->len; i++)
+        g_test_message ("step event: %s", (char *) g_ptr_array_index (fixture->steps, i));
+      for (guint i = 0; i < fixture->logs->len; i++)
+        g_test_message ("log: %s", (char *) g_ptr_array_index (fixture->logs, i));
+    }
   g_assert_cmpuint (fixture->steps->len, ==, 2 * G_N_ELEMENTS (names));
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {

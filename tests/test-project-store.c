@@ -123,6 +123,7 @@ test_corrupt_file_is_kept (Fixture       *fixture,
   g_assert_true (found_aside);
 
   /* And the store keeps working. */
+  g_clear_error (&error);
   forge_project_store_ensure (store, "file:///tmp/x");
   g_assert_true (forge_project_store_save (store, &error));
   g_assert_no_error (error);

@@ -428,7 +428,7 @@ forge_project_store_update_from_thread (ForgeProjectStore *self,
   g_mutex_init (&request.mutex);
   g_cond_init (&request.cond);
 
-  g_main_context_invoke (self->context, update_on_main_context, &request);
+  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, update_on_main_context, &request, NULL);
 
   g_mutex_lock (&request.mutex);
   while (!request.done)

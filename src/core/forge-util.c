@@ -237,3 +237,18 @@ forge_remove_tree (const char  *path,
 
   return TRUE;
 }
+
+void
+forge_dispatch_on_context (GMainContext   *context,
+                           int             priority,
+                           GSourceFunc     func,
+                           gpointer        data,
+                           GDestroyNotify  notify)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, priority);
+  g_source_set_callback (source, func, data, notify);
+  g_source_set_static_name (source, "[forge] dispatch");
+  g_source_attach (source, context);
+}

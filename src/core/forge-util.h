@@ -35,3 +35,17 @@ gboolean  forge_remove_tree         (const char  *path,
                                      GError     **error);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* Runs func on context through an idle source, always: unlike
+ * g_main_context_invoke() it never runs func right away on the calling
+ * thread, which a worker thread could otherwise do while the owner of
+ * context is not iterating it. */
+void      forge_dispatch_on_context (GMainContext   *context,
+                                     int             priority,
+                                     GSourceFunc     func,
+                                     gpointer        data,
+                                     GDestroyNotify  notify);
+
+G_END_DECLS

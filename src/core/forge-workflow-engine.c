@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "forge-step-context-private.h"
+#include "forge-util.h"
 #include "forge-workflow-engine.h"
 
 G_DEFINE_QUARK (forge-workflow-error-quark, forge_workflow_error)
@@ -72,7 +73,7 @@ run_free (Run *run)
 }
 
 /* Events cross from worker threads to the engine's context in order: all
- * go through g_main_context_invoke at the same priority. */
+ * go through one idle source each, at the same priority. */
 typedef struct
 {
   ForgeWorkflowEngine *engine;
@@ -118,7 +119,7 @@ queue_emission (ForgeWorkflowEngine *self,
                 Emission            *emission)
 {
   emission->engine = g_object_ref (self);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_on_context, emission, emission_free);
+  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, emit_on_context, emission, emission_free);
 }
 
 void

@@ -183,6 +183,9 @@ static void
 forge_log_view_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), FORGE_TYPE_LOG_VIEW);
+  /* The template's root has no id, so dispose_template leaves it. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL; )
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (forge_log_view_parent_class)->dispose (object);
 }

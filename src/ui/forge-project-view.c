@@ -149,6 +149,9 @@ forge_project_view_dispose (GObject *object)
   ForgeProjectView *self = FORGE_PROJECT_VIEW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FORGE_TYPE_PROJECT_VIEW);
+  /* The template's root has no id, so dispose_template leaves it. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
+    gtk_widget_unparent (child);
   g_clear_object (&self->project);
 
   G_OBJECT_CLASS (forge_project_view_parent_class)->dispose (object);

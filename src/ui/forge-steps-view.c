@@ -138,6 +138,9 @@ forge_steps_view_dispose (GObject *object)
   ForgeStepsView *self = FORGE_STEPS_VIEW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), FORGE_TYPE_STEPS_VIEW);
+  /* The template's root has no id, so dispose_template leaves it. */
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
+    gtk_widget_unparent (child);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (forge_steps_view_parent_class)->dispose (object);

@@ -38,12 +38,24 @@ struct _ForgeWindow
 
 G_DEFINE_FINAL_TYPE (ForgeWindow, forge_window, ADW_TYPE_APPLICATION_WINDOW)
 
+static void setup_with_application (ForgeWindow      *self,
+                                    ForgeApplication *forge_app);
+
 ForgeWindow *
 forge_window_new (ForgeApplication *application)
 {
-  return g_object_new (FORGE_TYPE_WINDOW,
+  ForgeWindow *self;
+
+  g_return_val_if_fail (FORGE_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (FORGE_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  /* "application" is not a construct property: it is set after
+   * constructed(), so the wiring that needs it happens here. */
+  setup_with_application (self, application);
+
+  return self;
 }
 
 static void
@@ -575,17 +587,9 @@ toggle_log_action (GtkWidget  *widget,
 }
 
 static void
-forge_window_constructed (GObject *object)
+setup_with_application (ForgeWindow      *self,
+                        ForgeApplication *forge_app)
 {
-  ForgeWindow *self = FORGE_WINDOW (object);
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  ForgeApplication *forge_app;
-
-  G_OBJECT_CLASS (forge_window_parent_class)->constructed (object);
-
-  g_return_if_fail (FORGE_IS_APPLICATION (app));
-  forge_app = FORGE_APPLICATION (app);
-
   self->settings = g_object_ref (forge_application_get_settings (forge_app));
   self->store = g_object_ref (forge_application_get_store (forge_app));
   self->engine = g_object_ref (forge_application_get_engine (forge_app));
@@ -652,7 +656,6 @@ forge_window_class_init (ForgeWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
-  object_class->constructed = forge_window_constructed;
   object_class->dispose = forge_window_dispose;
   object_class->finalize = forge_window_finalize;
   window_class->close_request = forge_window_close_request;
