@@ -361,6 +361,84 @@ test_server_never_answers (Fixture       *fixture,
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 0);
 }
 
+static void
+test_base_path (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "base-path",
+                                                      "package.json",
+                                                      "{ \"name\": \"base\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "const port = +process.env.PORT;\n"
+                                                      "require('http').createServer((q, s) => {\n"
+                                                      "  if (q.url === '/') { s.writeHead(302, { Location: '/app/' }); return s.end(); }\n"
+                                                      "  if (q.url.startsWith('/app/')) { s.writeHead(200, { 'Content-Type': 'text/html' }); return s.end('<h1>under a base path</h1>'); }\n"
+                                                      "  s.writeHead(404); s.end();\n"
+                                                      "}).listen(port, '127.0.0.1');\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *body = NULL;
+
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_true (g_str_has_suffix (output_string (fixture, "preview_url"), "/app/"));
+  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_nonnull (strstr (body, "under a base path"));
+}
+
+static void
+test_server_moves_port (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  /* Like Vite or Astro when their port is taken: they listen elsewhere and
+   * say where. */
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "moving-port",
+                                                      "package.json",
+                                                      "{ \"name\": \"moving\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "const server = require('http').createServer((q, s) => s.end('moved here'));\n"
+                                                      "server.listen(0, '127.0.0.1', () => {\n"
+                                                      "  console.log(`Port ${process.env.PORT} is in use, trying another one...`);\n"
+                                                      "  console.log(`  \\x1b[32m➜\\x1b[39m  Local:   http://localhost:${server.address().port}/`);\n"
+                                                      "});\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *body = NULL;
+
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_cmpstr (body, ==, "moved here");
+}
+
+static void
+test_port_taken_is_retried (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  /* Like Next.js: exits with EADDRINUSE; another port is picked. */
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "busy-port",
+                                                      "package.json",
+                                                      "{ \"name\": \"busy\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "const fs = require('fs');\n"
+                                                      "if (!fs.existsSync('.tried')) {\n"
+                                                      "  fs.writeFileSync('.tried', '1');\n"
+                                                      "  console.error(`Error: listen EADDRINUSE: address already in use 127.0.0.1:${process.env.PORT}`);\n"
+                                                      "  process.exit(1);\n"
+                                                      "}\n"
+                                                      "require('http').createServer((q, s) => s.end('second try')).listen(+process.env.PORT, '127.0.0.1');\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *body = NULL;
+
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_true (logs_contain (fixture, "EADDRINUSE"));
+  g_assert_true (logs_contain (fixture, "trying another one"));
+  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_cmpstr (body, ==, "second try");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -376,6 +454,9 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/nothing-runnable", test_nothing_runnable);
   ADD ("/forge/clone-and-preview/server-exits-at-once", test_server_exits_at_once);
   ADD ("/forge/clone-and-preview/server-never-answers", test_server_never_answers);
+  ADD ("/forge/clone-and-preview/base-path", test_base_path);
+  ADD ("/forge/clone-and-preview/server-moves-port", test_server_moves_port);
+  ADD ("/forge/clone-and-preview/port-taken-is-retried", test_port_taken_is_retried);
 #undef ADD
 
   return g_test_run ();

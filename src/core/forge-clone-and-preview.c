@@ -497,15 +497,18 @@ with_host (const char *url,
   return g_uri_to_string (changed);
 }
 
-/* Any HTTP answer means the server is up (a 404 or a 302 is fine: the
- * preview shows what the app serves). */
+/* Any HTTP answer means the server is up (a 404 is fine: the preview
+ * shows what the app serves). A redirect to the same server, as apps
+ * served under a base path answer on "/", gives the URL to open. */
 static gboolean
-probe (SoupSession  *session,
-       const char   *url,
-       GCancellable *cancellable)
+probe (SoupSession   *session,
+       const char    *url,
+       char         **redirect,
+       GCancellable  *cancellable)
 {
   g_autoptr(SoupMessage) message = soup_message_new (SOUP_METHOD_GET, url);
   g_autoptr(GInputStream) stream = NULL;
+  guint status;
 
   if (message == NULL)
     return FALSE;
@@ -514,9 +517,22 @@ probe (SoupSession  *session,
   stream = soup_session_send (session, message, cancellable, NULL);
   if (stream == NULL)
     return FALSE;
-
   g_input_stream_close (stream, NULL, NULL);
-  return soup_message_get_status (message) >= 100;
+
+  status = soup_message_get_status (message);
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message), "Location");
+      g_autoptr(GUri) base = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+      g_autoptr(GUri) target = location && base ? g_uri_parse_relative (base, location, G_URI_FLAGS_NONE, NULL) : NULL;
+
+      if (target != NULL &&
+          g_strcmp0 (g_uri_get_host (target), g_uri_get_host (base)) == 0 &&
+          g_uri_get_port (target) == g_uri_get_port (base))
+        *redirect = g_uri_to_string (target);
+    }
+
+  return status >= 100;
 }
 
 typedef enum
@@ -567,9 +583,11 @@ wait_for_server (Run                  *run,
         {
           const char *url = g_ptr_array_index (candidates, i);
 
-          if (url != NULL && probe (session, url, cancellable))
+          g_autofree char *redirect = NULL;
+
+          if (url != NULL && probe (session, url, &redirect, cancellable))
             {
-              *ready_url = g_strdup (url);
+              *ready_url = redirect ? g_steal_pointer (&redirect) : g_strdup (url);
               return SERVER_READY;
             }
         }
