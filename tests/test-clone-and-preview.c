@@ -439,6 +439,61 @@ test_port_taken_is_retried (Fixture       *fixture,
   g_assert_cmpstr (body, ==, "second try");
 }
 
+static void
+on_server_log (ForgeSandboxManager *manager,
+               const char          *project_id,
+               const char          *stream,
+               const char          *line,
+               GPtrArray           *lines)
+{
+  g_ptr_array_add (lines, g_strdup_printf ("%s %s: %s", project_id, stream, line));
+}
+
+static gboolean
+has_line (GPtrArray  *lines,
+          const char *text)
+{
+  for (guint i = 0; i < lines->len; i++)
+    if (strstr (g_ptr_array_index (lines, i), text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_server_output_after_hand_over (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  /* The run ends when the server answers; the server keeps printing. */
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "chatty-server",
+                                                      "package.json",
+                                                      "{ \"name\": \"chatty\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "require('http').createServer((q, s) => { console.log(`served ${q.url}`); s.end('hi'); })\n"
+                                                      "  .listen(+process.env.PORT, '127.0.0.1');\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  gint64 deadline;
+
+  g_signal_connect (fixture->manager, "server-log", G_CALLBACK (on_server_log), lines);
+  project_id = run_workflow (fixture, url);
+  g_assert_cmpstr (fixture->error, ==, NULL);
+
+  page = g_strconcat (output_string (fixture, "preview_url"), "after-the-run", NULL);
+  g_assert_cmpuint (forge_test_http_get (page, NULL), ==, 200);
+
+  expected = g_strdup_printf ("%s server: served /after-the-run", project_id);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!has_line (lines, expected) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_true (has_line (lines, expected));
+
+  g_signal_handlers_disconnect_by_func (fixture->manager, on_server_log, lines);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -457,6 +512,7 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/base-path", test_base_path);
   ADD ("/forge/clone-and-preview/server-moves-port", test_server_moves_port);
   ADD ("/forge/clone-and-preview/port-taken-is-retried", test_port_taken_is_retried);
+  ADD ("/forge/clone-and-preview/server-output-after-hand-over", test_server_output_after_hand_over);
 #undef ADD
 
   return g_test_run ();

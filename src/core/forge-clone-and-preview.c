@@ -33,12 +33,177 @@ struct _ForgeCloneAndPreview
 
 G_DEFINE_FINAL_TYPE (ForgeCloneAndPreview, forge_clone_and_preview, G_TYPE_OBJECT)
 
+/* What one command printed: its last lines (for error messages), the URL a
+ * dev server announced, and where its lines go. Shared with the sandbox's
+ * reader threads, which can outlive the run: a dev server keeps printing
+ * after the run has handed it to the sandbox manager, and then its lines
+ * go to the manager instead of the finished run. */
+typedef struct
+{
+  gatomicrefcount   ref_count;
+  GMutex            mutex;
+  const char       *stream;        /* "install" or "server" */
+  GQueue            tail;
+  char             *printed_url;
+  ForgeStepContext *ctx;           /* while the run lasts */
+  GWeakRef          manager;       /* after the hand-over */
+  char             *project_id;
+} CommandOutput;
+
+static CommandOutput *
+command_output_new (ForgeStepContext *ctx,
+                    const char       *stream)
+{
+  CommandOutput *output = g_new0 (CommandOutput, 1);
+
+  g_atomic_ref_count_init (&output->ref_count);
+  g_mutex_init (&output->mutex);
+  g_queue_init (&output->tail);
+  g_weak_ref_init (&output->manager, NULL);
+  output->stream = stream;
+  output->ctx = g_object_ref (ctx);
+
+  return output;
+}
+
+static CommandOutput *
+command_output_ref (CommandOutput *output)
+{
+  g_atomic_ref_count_inc (&output->ref_count);
+  return output;
+}
+
+static void
+command_output_unref (CommandOutput *output)
+{
+  if (!g_atomic_ref_count_dec (&output->ref_count))
+    return;
+
+  g_queue_clear_full (&output->tail, g_free);
+  g_free (output->printed_url);
+  g_clear_object (&output->ctx);
+  g_weak_ref_clear (&output->manager);
+  g_free (output->project_id);
+  g_mutex_clear (&output->mutex);
+  g_free (output);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CommandOutput, command_output_unref)
+
+/* Called from the sandbox's reader threads. */
+static void
+command_line_cb (ForgeSandboxStream  stream,
+                 const char         *line,
+                 gpointer            user_data)
+{
+  CommandOutput *output = user_data;
+  g_autofree char *plain = forge_strip_ansi (line);
+  g_autofree char *url = NULL;
+  g_autoptr(ForgeStepContext) ctx = NULL;
+  g_autoptr(ForgeSandboxManager) manager = NULL;
+  g_autofree char *project_id = NULL;
+
+  if (g_str_equal (output->stream, "server"))
+    url = forge_find_local_url (plain);
+
+  g_mutex_lock (&output->mutex);
+  g_queue_push_tail (&output->tail, g_strdup (plain));
+  while (output->tail.length > LOG_TAIL_LINES)
+    g_free (g_queue_pop_head (&output->tail));
+  if (url != NULL && output->printed_url == NULL)
+    output->printed_url = g_steal_pointer (&url);
+  if (output->ctx != NULL)
+    ctx = g_object_ref (output->ctx);
+  else
+    {
+      manager = g_weak_ref_get (&output->manager);
+      project_id = g_strdup (output->project_id);
+    }
+  g_mutex_unlock (&output->mutex);
+
+  if (ctx != NULL)
+    forge_step_context_log (ctx, output->stream, plain);
+  else if (manager != NULL)
+    forge_sandbox_manager_log (manager, project_id, output->stream, plain);
+}
+
+static void
+command_output_hand_over (CommandOutput       *output,
+                          ForgeSandboxManager *manager,
+                          const char          *project_id)
+{
+  g_mutex_lock (&output->mutex);
+  g_clear_object (&output->ctx);
+  g_weak_ref_set (&output->manager, manager);
+  g_free (output->project_id);
+  output->project_id = g_strdup (project_id);
+  g_mutex_unlock (&output->mutex);
+}
+
+static char *
+command_output_dup_tail (CommandOutput *output)
+{
+  GString *text = g_string_new (NULL);
+
+  g_mutex_lock (&output->mutex);
+  for (GList *l = output->tail.head; l != NULL; l = l->next)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, l->data);
+    }
+  g_mutex_unlock (&output->mutex);
+
+  return g_string_free (text, FALSE);
+}
+
+static char *
+command_output_dup_last_line (CommandOutput *output)
+{
+  char *line = NULL;
+
+  g_mutex_lock (&output->mutex);
+  for (GList *l = output->tail.tail; l != NULL && line == NULL; l = l->prev)
+    if (*(const char *) l->data != '\0')
+      line = g_strdup (l->data);
+  g_mutex_unlock (&output->mutex);
+
+  return line;
+}
+
+static char *
+command_output_dup_printed_url (CommandOutput *output)
+{
+  char *url;
+
+  g_mutex_lock (&output->mutex);
+  url = g_strdup (output->printed_url);
+  g_mutex_unlock (&output->mutex);
+
+  return url;
+}
+
+static gboolean
+command_output_contains (CommandOutput *output,
+                         const char    *needle)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&output->mutex);
+  for (GList *l = output->tail.head; l != NULL && !found; l = l->next)
+    found = strstr (l->data, needle) != NULL;
+  g_mutex_unlock (&output->mutex);
+
+  return found;
+}
+
 /* What one run carries between its steps, beside the journaled outputs.
  * Live objects (the sandbox) are never step outputs: they do not survive
  * the process, so a step that needs one makes it. */
 typedef struct
 {
   ForgeCloneAndPreview *self;
+  ForgeStepContext     *ctx;
   char                 *project_id;
   char                 *repo_url;
   char                 *workspace_dir;
@@ -47,29 +212,11 @@ typedef struct
   JsonNode             *clone;
   ForgeFramework       *framework;
   ForgeSandbox         *sandbox;
-
-  GMutex                tail_mutex;
-  GQueue                tail;         /* last lines of the current command */
-  ForgeStepContext     *ctx;
-  const char           *stream;
-  char                 *printed_url;  /* the dev server's own "Local:" URL */
-  gint64                last_progress;
 } Run;
-
-static void
-run_clear_tail (Run *run)
-{
-  g_mutex_lock (&run->tail_mutex);
-  g_queue_clear_full (&run->tail, g_free);
-  g_clear_pointer (&run->printed_url, g_free);
-  g_mutex_unlock (&run->tail_mutex);
-}
 
 static void
 run_free (Run *run)
 {
-  run_clear_tail (run);
-  g_mutex_clear (&run->tail_mutex);
   g_free (run->project_id);
   g_free (run->repo_url);
   g_free (run->workspace_dir);
@@ -82,75 +229,6 @@ run_free (Run *run)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
-static char *
-run_dup_tail (Run *run)
-{
-  GString *text = g_string_new (NULL);
-
-  g_mutex_lock (&run->tail_mutex);
-  for (GList *l = run->tail.head; l != NULL; l = l->next)
-    {
-      if (text->len > 0)
-        g_string_append_c (text, '\n');
-      g_string_append (text, l->data);
-    }
-  g_mutex_unlock (&run->tail_mutex);
-
-  return g_string_free (text, FALSE);
-}
-
-static char *
-run_dup_last_line (Run *run)
-{
-  char *line = NULL;
-
-  g_mutex_lock (&run->tail_mutex);
-  for (GList *l = run->tail.tail; l != NULL && line == NULL; l = l->prev)
-    if (*(const char *) l->data != '\0')
-      line = g_strdup (l->data);
-  g_mutex_unlock (&run->tail_mutex);
-
-  return line;
-}
-
-static gboolean
-run_tail_contains (Run        *run,
-                   const char *needle)
-{
-  gboolean found = FALSE;
-
-  g_mutex_lock (&run->tail_mutex);
-  for (GList *l = run->tail.head; l != NULL && !found; l = l->next)
-    found = strstr (l->data, needle) != NULL;
-  g_mutex_unlock (&run->tail_mutex);
-
-  return found;
-}
-
-/* Called from the sandbox's reader threads. */
-static void
-command_line_cb (ForgeSandboxStream  stream,
-                 const char         *line,
-                 gpointer            user_data)
-{
-  Run *run = user_data;
-  g_autofree char *plain = forge_strip_ansi (line);
-  g_autofree char *url = NULL;
-
-  if (g_str_equal (run->stream, "server"))
-    url = forge_find_local_url (plain);
-
-  g_mutex_lock (&run->tail_mutex);
-  g_queue_push_tail (&run->tail, g_strdup (plain));
-  while (run->tail.length > LOG_TAIL_LINES)
-    g_free (g_queue_pop_head (&run->tail));
-  if (url != NULL && run->printed_url == NULL)
-    run->printed_url = g_steal_pointer (&url);
-  g_mutex_unlock (&run->tail_mutex);
-
-  forge_step_context_log (run->ctx, run->stream, plain);
-}
 
 static void
 forge_clone_and_preview_dispose (GObject *object)
@@ -410,6 +488,7 @@ install_dependencies (ForgeStepContext  *ctx,
   g_autofree char *node_modules = g_build_filename (run->repo_dir, "node_modules", NULL);
   g_auto(GStrv) argv = NULL;
   g_autofree char *command = NULL;
+  g_autoptr(CommandOutput) output = NULL;
   JsonObject *object = json_object_new ();
   ForgeSandbox *sandbox;
   int status = 0;
@@ -449,10 +528,9 @@ install_dependencies (ForgeStepContext  *ctx,
   command = g_strjoinv (" ", argv);
   forge_step_context_log (ctx, "install", command);
 
-  run_clear_tail (run);
-  run->stream = "install";
+  output = command_output_new (ctx, "install");
   if (!forge_sandbox_run_sync (sandbox, (const char * const *) argv, NULL, FORGE_SANDBOX_REPO_DIR,
-                               command_line_cb, run, &status,
+                               command_line_cb, output, &status,
                                forge_step_context_get_cancellable (ctx), error))
     {
       json_object_unref (object);
@@ -461,7 +539,7 @@ install_dependencies (ForgeStepContext  *ctx,
 
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     {
-      g_autofree char *last = run_dup_last_line (run);
+      g_autofree char *last = command_output_dup_last_line (output);
       int code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 
       g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
@@ -545,6 +623,7 @@ typedef enum
 
 static ServerOutcome
 wait_for_server (Run                  *run,
+                 CommandOutput        *output,
                  ForgeSandboxProcess  *process,
                  guint                 port,
                  char                **ready_url)
@@ -565,9 +644,7 @@ wait_for_server (Run                  *run,
       if (!forge_sandbox_process_is_running (process))
         return SERVER_EXITED;
 
-      g_mutex_lock (&run->tail_mutex);
-      printed = g_strdup (run->printed_url);
-      g_mutex_unlock (&run->tail_mutex);
+      printed = command_output_dup_printed_url (output);
 
       /* The printed URL carries a base path and the real port when the
        * tool moved; "localhost" may be either address family. */
@@ -599,11 +676,11 @@ wait_for_server (Run                  *run,
 }
 
 static gboolean
-exited_for_busy_port (Run *run)
+exited_for_busy_port (CommandOutput *output)
 {
-  return run_tail_contains (run, "EADDRINUSE") ||
-         run_tail_contains (run, "already in use") ||
-         run_tail_contains (run, "is in use");
+  return command_output_contains (output, "EADDRINUSE") ||
+         command_output_contains (output, "already in use") ||
+         command_output_contains (output, "is in use");
 }
 
 static JsonNode *
@@ -626,6 +703,7 @@ start_preview_server (ForgeStepContext  *ctx,
       g_autofree char *command = NULL;
       g_autofree char *ready_url = NULL;
       g_autofree char *tail = NULL;
+      g_autoptr(CommandOutput) output = NULL;
       ServerOutcome outcome;
       guint port;
 
@@ -638,20 +716,22 @@ start_preview_server (ForgeStepContext  *ctx,
       command = g_strjoinv (" ", argv);
       forge_step_context_log (ctx, "server", command);
 
-      run_clear_tail (run);
-      run->stream = "server";
+      output = command_output_new (ctx, "server");
       process = forge_sandbox_spawn (sandbox, (const char * const *) argv, (const char * const *) env,
-                                     FORGE_SANDBOX_REPO_DIR, command_line_cb, run, NULL, error);
+                                     FORGE_SANDBOX_REPO_DIR, command_line_cb,
+                                     command_output_ref (output), (GDestroyNotify) command_output_unref,
+                                     error);
       if (process == NULL)
         return NULL;
 
-      outcome = wait_for_server (run, process, port, &ready_url);
+      outcome = wait_for_server (run, output, process, port, &ready_url);
 
       if (outcome == SERVER_READY)
         {
           JsonObject *object = json_object_new ();
 
           forge_sandbox_manager_adopt (run->self->manager, run->project_id, sandbox, process, ready_url);
+          command_output_hand_over (output, run->self->manager, run->project_id);
 
           json_object_set_string_member (object, "url", ready_url);
           json_object_set_int_member (object, "port", port);
@@ -668,7 +748,7 @@ start_preview_server (ForgeStepContext  *ctx,
           return NULL;
         }
 
-      tail = run_dup_tail (run);
+      tail = command_output_dup_tail (output);
 
       if (outcome == SERVER_TIMED_OUT)
         {
@@ -678,7 +758,7 @@ start_preview_server (ForgeStepContext  *ctx,
           return NULL;
         }
 
-      if (exited_for_busy_port (run) && attempt < PORT_ATTEMPTS)
+      if (exited_for_busy_port (output) && attempt < PORT_ATTEMPTS)
         {
           forge_step_context_log (ctx, "server", _("The port was taken; trying another one."));
           continue;
@@ -784,9 +864,6 @@ clone_and_preview (ForgeStepContext  *ctx,
   data = json_node_get_object (event_data);
   run->self = self;
   run->ctx = ctx;
-  run->stream = "install";
-  g_mutex_init (&run->tail_mutex);
-  g_queue_init (&run->tail);
   run->project_id = g_strdup (json_object_get_string_member_with_default (data, "project_id", NULL));
   run->repo_url = g_strdup (json_object_get_string_member_with_default (data, "repo_url", NULL));
   if (run->project_id == NULL || run->repo_url == NULL)

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "forge-sandbox-manager.h"
+#include "forge-util.h"
 
 typedef struct
 {
@@ -19,13 +20,15 @@ typedef struct
 
 struct _ForgeSandboxManager
 {
-  GObject     parent_instance;
-  GMutex      mutex;
+  GObject       parent_instance;
+  GMainContext *context;
+  GMutex        mutex;
   GHashTable *entries;   /* project id → Entry * */
 };
 
 enum {
   SERVER_EXITED,
+  SERVER_LOG,
   N_SIGNALS
 };
 
@@ -77,6 +80,7 @@ forge_sandbox_manager_finalize (GObject *object)
   ForgeSandboxManager *self = FORGE_SANDBOX_MANAGER (object);
 
   g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (forge_sandbox_manager_parent_class)->finalize (object);
@@ -93,12 +97,16 @@ forge_sandbox_manager_class_init (ForgeSandboxManagerClass *klass)
   signals[SERVER_EXITED] =
     g_signal_new ("server-exited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
+  signals[SERVER_LOG] =
+    g_signal_new ("server-log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
 forge_sandbox_manager_init (ForgeSandboxManager *self)
 {
   g_mutex_init (&self->mutex);
+  self->context = g_main_context_ref_thread_default ();
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
 }
 
@@ -225,4 +233,51 @@ forge_sandbox_manager_get_n_sandboxes (ForgeSandboxManager *self)
   g_mutex_unlock (&self->mutex);
 
   return n;
+}
+
+typedef struct
+{
+  ForgeSandboxManager *manager;
+  char                *project_id;
+  char                *stream;
+  char                *line;
+} LogLine;
+
+static void
+log_line_free (gpointer data)
+{
+  LogLine *log_line = data;
+
+  g_object_unref (log_line->manager);
+  g_free (log_line->project_id);
+  g_free (log_line->stream);
+  g_free (log_line->line);
+  g_free (log_line);
+}
+
+static gboolean
+emit_log_line (gpointer data)
+{
+  LogLine *log_line = data;
+
+  g_signal_emit (log_line->manager, signals[SERVER_LOG], 0, log_line->project_id, log_line->stream, log_line->line);
+  return G_SOURCE_REMOVE;
+}
+
+void
+forge_sandbox_manager_log (ForgeSandboxManager *self,
+                           const char          *project_id,
+                           const char          *stream,
+                           const char          *line)
+{
+  LogLine *log_line;
+
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+
+  log_line = g_new0 (LogLine, 1);
+  log_line->manager = g_object_ref (self);
+  log_line->project_id = g_strdup (project_id);
+  log_line->stream = g_strdup (stream);
+  log_line->line = g_strdup (line);
+  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, emit_log_line, log_line, log_line_free);
 }

@@ -15,7 +15,8 @@ G_DECLARE_FINAL_TYPE (ForgeSandboxManager, forge_sandbox_manager, FORGE, SANDBOX
 
 /* Owns the sandbox of every project with a running preview, so that
  * nothing outlives the app. Signals, on the main context it was created on:
- *   server-exited (project_id, wait_status): the dev server stopped. */
+ *   server-exited (project_id, wait_status): the dev server stopped.
+ *   server-log (project_id, stream, line): what a running server prints. */
 ForgeSandboxManager *forge_sandbox_manager_new             (void);
 /* Thread-safe. Takes over sandbox and its server process for project_id,
  * stopping whatever the project had before. */
@@ -33,5 +34,10 @@ gboolean             forge_sandbox_manager_stop            (ForgeSandboxManager 
                                                             const char          *project_id);
 void                 forge_sandbox_manager_stop_all        (ForgeSandboxManager *self);
 guint                forge_sandbox_manager_get_n_sandboxes (ForgeSandboxManager *self);
+/* Thread-safe: emits server-log on the manager's main context. */
+void                 forge_sandbox_manager_log             (ForgeSandboxManager *self,
+                                                            const char          *project_id,
+                                                            const char          *stream,
+                                                            const char          *line);
 
 G_END_DECLS

@@ -177,6 +177,28 @@ log_cb (ForgeWorkflowEngine *engine,
 }
 
 static void
+server_log_cb (ForgeSandboxManager *manager,
+               const char          *project_id,
+               const char          *stream,
+               const char          *line,
+               Headless            *headless)
+{
+  if (g_strcmp0 (project_id, headless->project_id) != 0)
+    return;
+
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("log");
+
+      add_string (builder, "stream", stream);
+      add_string (builder, "line", line);
+      end_event (builder);
+    }
+  else
+    g_printerr ("  %s\n", line);
+}
+
+static void
 run_finished_cb (ForgeWorkflowEngine *engine,
                  const char          *run_id,
                  const char          *status,
@@ -322,6 +344,7 @@ forge_headless_main (int    argc,
   g_signal_connect (headless.engine, "log", G_CALLBACK (log_cb), &headless);
   g_signal_connect (headless.engine, "run-finished", G_CALLBACK (run_finished_cb), &headless);
   g_signal_connect (headless.manager, "server-exited", G_CALLBACK (server_exited_cb), &headless);
+  g_signal_connect (headless.manager, "server-log", G_CALLBACK (server_log_cb), &headless);
 
   sigint_id = g_unix_signal_add (SIGINT, on_stop_signal, &headless);
   sigterm_id = g_unix_signal_add (SIGTERM, on_stop_signal, &headless);

@@ -324,6 +324,18 @@ server_exited_cb (ForgeWindow *self,
     forge_project_view_show_error (view, _("The dev server stopped. Try again to start it."));
 }
 
+static void
+server_log_cb (ForgeWindow *self,
+               const char  *project_id,
+               const char  *stream,
+               const char  *line)
+{
+  ForgeProjectView *view = forge_window_get_project_view (self, project_id);
+
+  if (view != NULL)
+    forge_log_view_append (forge_project_view_get_log_view (view), stream, line);
+}
+
 static gboolean
 status_to_icon (GBinding     *binding,
                 const GValue *from,
@@ -608,6 +620,7 @@ setup_with_application (ForgeWindow      *self,
   g_signal_connect_object (self->engine, "log", G_CALLBACK (log_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "run-finished", G_CALLBACK (run_finished_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->manager, "server-exited", G_CALLBACK (server_exited_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->manager, "server-log", G_CALLBACK (server_log_cb), self, G_CONNECT_SWAPPED);
 }
 
 static gboolean
