@@ -884,6 +884,25 @@ test_survives_spawning_thread (Fixture       *fixture,
   g_assert_true (wait_until (namespace_empty, &pid_ns, 5000));
 }
 
+/* Even when bwrap is killed right after starting, before the namespace's
+ * init has set up --die-with-parent, nothing is left behind. */
+static void
+test_bwrap_killed (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(ForgeSandboxProcess) process = spawn_sh (fixture, "sleep 1000");
+  GPid init_pid = forge_sandbox_process_get_pid (process);
+  guint64 pid_ns = pid_namespace_of (init_pid);
+  GPid bwrap_pid = parent_of (init_pid);
+
+  g_assert_cmpuint (pid_ns, !=, 0);
+  g_assert_cmpint (parent_of (bwrap_pid), ==, getpid ());
+  g_assert_cmpint (kill (bwrap_pid, SIGKILL), ==, 0);
+
+  g_assert_true (forge_sandbox_process_wait (process, 5000, NULL));
+  g_assert_true (wait_until (namespace_empty, &pid_ns, 5000));
+}
+
 static void
 test_dispose_kills (Fixture       *fixture,
                     gconstpointer  user_data)
@@ -961,6 +980,7 @@ main (int   argc,
   ADD ("/local-sandbox/kill/one-process", 0, test_process_kill);
   ADD ("/local-sandbox/process/exited", 0, test_exited_signal);
   ADD ("/local-sandbox/process/survives-spawning-thread", 0, test_survives_spawning_thread);
+  ADD ("/local-sandbox/process/bwrap-killed", 0, test_bwrap_killed);
   ADD ("/local-sandbox/dispose-kills", 0, test_dispose_kills);
   g_test_add_func ("/local-sandbox/unavailable", test_unavailable);
 

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -683,18 +684,38 @@ deliver_line (ForgeSandboxStream    stream,
   line_func (stream, line, user_data);
 }
 
+static int
+open_pidfd (GSubprocess *subprocess)
+{
+#ifdef SYS_pidfd_open
+  const char *identifier = g_subprocess_get_identifier (subprocess);
+
+  /* NULL once reaped, so the pid cannot have been recycled yet. */
+  if (identifier != NULL)
+    return (int) syscall (SYS_pidfd_open, (pid_t) g_ascii_strtoll (identifier, NULL, 10), 0);
+#endif
+
+  return -1;
+}
+
 /* Reads both pipes until both are closed, delivering whole lines as they
  * come. One poll() loop keeps the order within each stream and needs no
- * extra thread. */
+ * extra thread.
+ *
+ * It also watches bwrap itself: once bwrap is gone, whatever is left in
+ * the namespace is an orphan (its init normally dies with bwrap through
+ * --die-with-parent, but not when bwrap dies before the init has armed
+ * that), and it would keep the pipes open forever. */
 static void
-pump_output (GSubprocess          *subprocess,
+pump_output (LocalCommand         *cmd,
              ForgeSandboxLineFunc  line_func,
              gpointer              user_data)
 {
   GString *bufs[2] = { g_string_new (NULL), g_string_new (NULL) };
-  struct pollfd fds[2] = {
-    { g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (subprocess))), POLLIN, 0 },
-    { g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stderr_pipe (subprocess))), POLLIN, 0 },
+  struct pollfd fds[3] = {
+    { g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (cmd->subprocess))), POLLIN, 0 },
+    { g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stderr_pipe (cmd->subprocess))), POLLIN, 0 },
+    { open_pidfd (cmd->subprocess), POLLIN, 0 },
   };
   const ForgeSandboxStream streams[2] = { FORGE_SANDBOX_STREAM_STDOUT, FORGE_SANDBOX_STREAM_STDERR };
   guint n_open = 2;
@@ -709,7 +730,14 @@ pump_output (GSubprocess          *subprocess,
           break;
         }
 
-      for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+      if (fds[2].fd >= 0 && fds[2].revents != 0)
+        {
+          signal_namespace (cmd->pid_ns, SIGKILL);
+          close (fds[2].fd);
+          fds[2].fd = -1;
+        }
+
+      for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
         {
           char chunk[8192];
           gssize n;
@@ -750,6 +778,9 @@ pump_output (GSubprocess          *subprocess,
             }
         }
     }
+
+  if (fds[2].fd >= 0)
+    close (fds[2].fd);
 
   g_string_free (bufs[0], TRUE);
   g_string_free (bufs[1], TRUE);
@@ -812,7 +843,7 @@ forge_local_sandbox_run_sync (ForgeSandbox          *sandbox,
     handler_id = g_cancellable_connect (cancellable, G_CALLBACK (cancel_command_cb),
                                         local_command_ref (cmd), local_command_unref);
 
-  pump_output (cmd->subprocess, line_func, user_data);
+  pump_output (cmd, line_func, user_data);
   status = wait_for_exit (cmd);
 
   g_cancellable_disconnect (cancellable, handler_id);
@@ -865,7 +896,7 @@ reader_thread (gpointer data)
   g_autoptr(ForgeLocalSandbox) self = NULL;
   int status;
 
-  pump_output (reader->cmd->subprocess, reader->line_func, reader->user_data);
+  pump_output (reader->cmd, reader->line_func, reader->user_data);
   status = wait_for_exit (reader->cmd);
 
   if ((self = g_weak_ref_get (&reader->sandbox)))
