@@ -125,8 +125,10 @@ pid_namespace_of (GPid pid)
   return st.st_ino;
 }
 
+/* @comm: only count processes of that name, or NULL */
 static guint
-count_namespace_processes (guint64 pid_ns)
+count_namespace_processes_named (guint64     pid_ns,
+                                 const char *comm)
 {
   DIR *dir = opendir ("/proc");
   struct dirent *ent;
@@ -140,12 +142,28 @@ count_namespace_processes (guint64 pid_ns)
       gint64 pid = g_ascii_strtoll (ent->d_name, &end, 10);
 
       if (pid > 0 && *end == '\0' && pid_namespace_of ((GPid) pid) == pid_ns)
-        n++;
+        {
+          g_autofree char *path = g_strdup_printf ("/proc/%s/comm", ent->d_name);
+          g_autofree char *name = NULL;
+
+          if (comm != NULL &&
+              (!g_file_get_contents (path, &name, NULL, NULL) ||
+               !g_str_equal (g_strchomp (name), comm)))
+            continue;
+
+          n++;
+        }
     }
 
   closedir (dir);
 
   return n;
+}
+
+static guint
+count_namespace_processes (guint64 pid_ns)
+{
+  return count_namespace_processes_named (pid_ns, NULL);
 }
 
 typedef gboolean (*Condition) (gpointer data);
@@ -649,16 +667,43 @@ test_set_timeout_shortens (Fixture       *fixture,
 
 typedef struct
 {
-  guint64 pid_ns;
-  guint   min;
-} NamespaceCount;
+  guint64  pid_ns;
+  Lines   *lines;
+} Tree;
 
+/* Both sleeps run, the second one and the shell ignoring SIGTERM. */
 static gboolean
-namespace_has_at_least (gpointer data)
+tree_ready (gpointer data)
 {
-  NamespaceCount *nc = data;
+  Tree *tree = data;
 
-  return count_namespace_processes (nc->pid_ns) >= nc->min;
+  return lines_count_out (tree->lines) >= 1 &&
+         count_namespace_processes_named (tree->pid_ns, "sleep") >= 2;
+}
+
+static ForgeSandboxProcess *
+spawn_stubborn_tree (Fixture *fixture,
+                     Lines   *lines,
+                     guint64 *pid_ns)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "sh", "-c", STUBBORN_TREE, NULL };
+  ForgeSandboxProcess *process;
+  Tree tree;
+
+  process = forge_sandbox_spawn (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                 collect_line, lines, NULL, &error);
+  g_assert_no_error (error);
+
+  tree.pid_ns = pid_namespace_of (forge_sandbox_process_get_pid (process));
+  tree.lines = lines;
+  g_assert_cmpuint (tree.pid_ns, !=, 0);
+  g_assert_true (wait_until (tree_ready, &tree, 5000));
+  g_assert_cmpstr (g_ptr_array_index (lines->out, 0), ==, "started");
+
+  *pid_ns = tree.pid_ns;
+
+  return process;
 }
 
 static void
@@ -667,22 +712,19 @@ test_kill_leaves_nothing (Fixture       *fixture,
 {
   g_autoptr(ForgeSandboxProcess) tree = NULL;
   g_autoptr(ForgeSandboxProcess) other = NULL;
-  NamespaceCount nc;
   Died died = { 0 };
+  guint64 tree_ns;
   guint64 other_ns;
+  Lines lines;
 
   g_signal_connect (fixture->sandbox, "died", G_CALLBACK (on_died), &died);
 
-  tree = spawn_sh (fixture, STUBBORN_TREE);
+  lines_init (&lines);
+  tree = spawn_stubborn_tree (fixture, &lines, &tree_ns);
   other = spawn_sh (fixture, "sleep 1000");
-
-  /* init, sh, and two sleeps (dash execs the subshell's last command). */
-  nc.pid_ns = pid_namespace_of (forge_sandbox_process_get_pid (tree));
-  nc.min = 4;
-  g_assert_true (wait_until (namespace_has_at_least, &nc, 5000));
   other_ns = pid_namespace_of (forge_sandbox_process_get_pid (other));
   g_assert_cmpuint (other_ns, !=, 0);
-  g_assert_cmpuint (other_ns, !=, nc.pid_ns);
+  g_assert_cmpuint (other_ns, !=, tree_ns);
 
   forge_sandbox_kill (FORGE_SANDBOX (fixture->sandbox));
   g_assert_false (forge_sandbox_is_running (FORGE_SANDBOX (fixture->sandbox)));
@@ -692,7 +734,7 @@ test_kill_leaves_nothing (Fixture       *fixture,
   g_assert_true (wait_until (died_once, &died, 1000));
   g_assert_cmpint (died.death, ==, FORGE_SANDBOX_DEATH_KILLED);
 
-  g_assert_true (wait_until (namespace_empty, &nc.pid_ns, 6000));
+  g_assert_true (wait_until (namespace_empty, &tree_ns, 6000));
   g_assert_true (wait_until (namespace_empty, &other_ns, 6000));
   g_assert_true (wait_until (process_exited, tree, 5000));
   g_assert_true (wait_until (process_exited, other, 5000));
@@ -703,6 +745,7 @@ test_kill_leaves_nothing (Fixture       *fixture,
   forge_sandbox_kill (FORGE_SANDBOX (fixture->sandbox));
   spin_main_loop (100);
   g_assert_cmpint (died.count, ==, 1);
+  lines_clear (&lines);
 }
 
 static void
@@ -710,26 +753,26 @@ test_process_kill (Fixture       *fixture,
                    gconstpointer  user_data)
 {
   g_autoptr(ForgeSandboxProcess) tree = NULL;
-  NamespaceCount nc;
+  guint64 tree_ns;
+  Lines tree_lines;
   Lines lines;
 
+  lines_init (&tree_lines);
   lines_init (&lines);
-  tree = spawn_sh (fixture, STUBBORN_TREE);
-  nc.pid_ns = pid_namespace_of (forge_sandbox_process_get_pid (tree));
-  nc.min = 4;
-  g_assert_true (wait_until (namespace_has_at_least, &nc, 5000));
+  tree = spawn_stubborn_tree (fixture, &tree_lines, &tree_ns);
 
   forge_sandbox_process_kill (tree);
   /* The SIGTERM-ignoring shell needs the grace period and SIGKILL. */
   g_assert_false (forge_sandbox_process_wait (tree, 500, NULL));
   g_assert_true (forge_sandbox_process_wait (tree, 5000, NULL));
-  g_assert_true (wait_until (namespace_empty, &nc.pid_ns, 5000));
+  g_assert_true (wait_until (namespace_empty, &tree_ns, 5000));
 
   /* Only that process: the sandbox lives on. */
   g_assert_true (forge_sandbox_is_running (FORGE_SANDBOX (fixture->sandbox)));
   g_assert_cmpint (run_sh (fixture, "echo still-here", &lines), ==, 0);
   g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "still-here");
   lines_clear (&lines);
+  lines_clear (&tree_lines);
 }
 
 typedef struct
@@ -841,6 +884,25 @@ test_survives_spawning_thread (Fixture       *fixture,
   g_assert_true (wait_until (namespace_empty, &pid_ns, 5000));
 }
 
+/* Even when bwrap is killed right after starting, before the namespace's
+ * init has set up --die-with-parent, nothing is left behind. */
+static void
+test_bwrap_killed (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(ForgeSandboxProcess) process = spawn_sh (fixture, "sleep 1000");
+  GPid init_pid = forge_sandbox_process_get_pid (process);
+  guint64 pid_ns = pid_namespace_of (init_pid);
+  GPid bwrap_pid = parent_of (init_pid);
+
+  g_assert_cmpuint (pid_ns, !=, 0);
+  g_assert_cmpint (parent_of (bwrap_pid), ==, getpid ());
+  g_assert_cmpint (kill (bwrap_pid, SIGKILL), ==, 0);
+
+  g_assert_true (forge_sandbox_process_wait (process, 5000, NULL));
+  g_assert_true (wait_until (namespace_empty, &pid_ns, 5000));
+}
+
 static void
 test_dispose_kills (Fixture       *fixture,
                     gconstpointer  user_data)
@@ -918,6 +980,7 @@ main (int   argc,
   ADD ("/local-sandbox/kill/one-process", 0, test_process_kill);
   ADD ("/local-sandbox/process/exited", 0, test_exited_signal);
   ADD ("/local-sandbox/process/survives-spawning-thread", 0, test_survives_spawning_thread);
+  ADD ("/local-sandbox/process/bwrap-killed", 0, test_bwrap_killed);
   ADD ("/local-sandbox/dispose-kills", 0, test_dispose_kills);
   g_test_add_func ("/local-sandbox/unavailable", test_unavailable);
 

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ typedef struct
   GSubprocess *subprocess;   /* the outer bwrap, our child */
   GPid         init_pid;     /* host pid of the PID namespace's init */
   guint64      pid_ns;       /* inode of that namespace, 0 if unknown */
+  int          bwrap_pidfd;  /* readable once bwrap has exited, or -1 */
   int          status;
   guint        exited : 1;
   guint        terminating : 1;
@@ -119,6 +121,8 @@ local_command_clear (gpointer data)
   LocalCommand *cmd = data;
 
   g_clear_object (&cmd->subprocess);
+  if (cmd->bwrap_pidfd >= 0)
+    close (cmd->bwrap_pidfd);
   g_mutex_clear (&cmd->mutex);
   g_cond_clear (&cmd->cond);
 }
@@ -486,6 +490,29 @@ build_bwrap_args (ForgeLocalSandbox  *self,
   return args;
 }
 
+/* Returns -2 when bwrap has exited already, -1 when pidfds are not
+ * available (before Linux 5.3). */
+static int
+open_pidfd (GSubprocess *subprocess)
+{
+#ifdef SYS_pidfd_open
+  const char *identifier = g_subprocess_get_identifier (subprocess);
+  int fd;
+
+  /* NULL once reaped, so the pid cannot have been recycled yet. */
+  if (identifier == NULL)
+    return -2;
+
+  fd = (int) syscall (SYS_pidfd_open, (pid_t) g_ascii_strtoll (identifier, NULL, 10), 0);
+  if (fd < 0)
+    return errno == ESRCH ? -2 : -1;
+
+  return fd;
+#else
+  return -1;
+#endif
+}
+
 /* bwrap writes {"child-pid": N, "pid-namespace": M, ...} to --info-fd once
  * the container is set up and closes it; it writes nothing if setup failed. */
 static GPid
@@ -637,11 +664,20 @@ start_command (ForgeLocalSandbox   *self,
     }
 
   cmd = g_atomic_rc_box_new0 (LocalCommand);
+  cmd->bwrap_pidfd = -1;
   g_mutex_init (&cmd->mutex);
   g_cond_init (&cmd->cond);
   cmd->subprocess = g_steal_pointer (&subprocess);
   cmd->init_pid = child_pid;
   cmd->pid_ns = get_pid_namespace (child_pid);
+  cmd->bwrap_pidfd = open_pidfd (cmd->subprocess);
+
+  /* bwrap is already gone: see pump_output(). */
+  if (cmd->bwrap_pidfd == -2)
+    {
+      cmd->bwrap_pidfd = -1;
+      signal_namespace (cmd->pid_ns, SIGKILL);
+    }
 
   g_mutex_lock (&self->mutex);
   running = self->running;
@@ -685,23 +721,33 @@ deliver_line (ForgeSandboxStream    stream,
 
 /* Reads both pipes until both are closed, delivering whole lines as they
  * come. One poll() loop keeps the order within each stream and needs no
- * extra thread. */
+ * extra thread.
+ *
+ * It also watches bwrap itself: once bwrap is gone, whatever is left in
+ * the namespace is an orphan (its init normally dies with bwrap through
+ * --die-with-parent, but not when bwrap dies before the init has armed
+ * that), and it would keep the pipes open forever. */
 static void
-pump_output (GSubprocess          *subprocess,
+pump_output (LocalCommand         *cmd,
              ForgeSandboxLineFunc  line_func,
              gpointer              user_data)
 {
   GString *bufs[2] = { g_string_new (NULL), g_string_new (NULL) };
-  struct pollfd fds[2] = {
-    { g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (subprocess))), POLLIN, 0 },
-    { g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stderr_pipe (subprocess))), POLLIN, 0 },
+  struct pollfd fds[3] = {
+    { g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (cmd->subprocess))), POLLIN, 0 },
+    { g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stderr_pipe (cmd->subprocess))), POLLIN, 0 },
+    { cmd->bwrap_pidfd, POLLIN, 0 },
   };
   const ForgeSandboxStream streams[2] = { FORGE_SANDBOX_STREAM_STDOUT, FORGE_SANDBOX_STREAM_STDERR };
+  gboolean bwrap_gone = FALSE;
   guint n_open = 2;
 
   while (n_open > 0)
     {
-      if (poll (fds, G_N_ELEMENTS (fds), -1) < 0)
+      /* Without pidfds (old kernels, valgrind), look now and then. */
+      int timeout_ms = (fds[2].fd >= 0 || bwrap_gone) ? -1 : 500;
+
+      if (poll (fds, G_N_ELEMENTS (fds), timeout_ms) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -709,7 +755,16 @@ pump_output (GSubprocess          *subprocess,
           break;
         }
 
-      for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+      if (!bwrap_gone &&
+          (fds[2].fd >= 0 ? fds[2].revents != 0
+                          : g_subprocess_get_identifier (cmd->subprocess) == NULL))
+        {
+          signal_namespace (cmd->pid_ns, SIGKILL);
+          fds[2].fd = -1;
+          bwrap_gone = TRUE;
+        }
+
+      for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
         {
           char chunk[8192];
           gssize n;
@@ -812,7 +867,7 @@ forge_local_sandbox_run_sync (ForgeSandbox          *sandbox,
     handler_id = g_cancellable_connect (cancellable, G_CALLBACK (cancel_command_cb),
                                         local_command_ref (cmd), local_command_unref);
 
-  pump_output (cmd->subprocess, line_func, user_data);
+  pump_output (cmd, line_func, user_data);
   status = wait_for_exit (cmd);
 
   g_cancellable_disconnect (cancellable, handler_id);
@@ -865,7 +920,7 @@ reader_thread (gpointer data)
   g_autoptr(ForgeLocalSandbox) self = NULL;
   int status;
 
-  pump_output (reader->cmd->subprocess, reader->line_func, reader->user_data);
+  pump_output (reader->cmd, reader->line_func, reader->user_data);
   status = wait_for_exit (reader->cmd);
 
   if ((self = g_weak_ref_get (&reader->sandbox)))
