@@ -12,6 +12,7 @@
 
 #include "e2e-util.h"
 #include "forge-application.h"
+#include "forge-open-dialog.h"
 #include "forge-preview-private.h"
 #include "forge-util.h"
 #include "forge-window.h"
@@ -129,9 +130,56 @@ test_open_repository_shows_page (void)
   g_assert_cmpstr (greeting, ==, "Hello from a static site");
   g_assert_cmpstr (forge_preview_get_path (forge_project_view_get_preview (view)), ==, "/");
 
+  /* Removing the project stops its server and deletes its workspace. */
+  {
+    g_autofree char *project_id = g_strdup (forge_project_get_id (project));
+    g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
+    ForgeProjectStore *store = forge_application_get_store (app);
+
+    g_assert_true (g_file_test (workspace, G_FILE_TEST_IS_DIR));
+    forge_window_remove_project (window, project_id);
+    g_assert_null (forge_project_store_lookup (store, project_id));
+    g_assert_null (forge_window_get_project_view (window, project_id));
+    g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (forge_application_get_manager (app)), ==, 0);
+    g_assert_true (forge_test_wait_no_processes (root, 5000));
+    while (g_file_test (workspace, G_FILE_TEST_EXISTS))
+      g_main_context_iteration (NULL, TRUE);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   forge_sandbox_manager_stop_all (forge_application_get_manager (app));
   g_assert_true (forge_test_wait_no_processes (root, 5000));
+  forge_remove_tree (root, NULL);
+}
+
+static void
+test_open_dialog_validates (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *root = g_dir_make_tmp ("forge-dialog-XXXXXX", NULL);
+  g_autofree char *missing = g_build_filename (root, "nope", NULL);
+  GtkWidget *dialog;
+  const char *recent[] = { "https://github.com/octo/one", NULL };
+
+  g_settings_set_strv (settings, "recent-urls", recent);
+  dialog = forge_open_dialog_new (NULL, settings);
+
+  forge_open_dialog_set_url (FORGE_OPEN_DIALOG (dialog), "");
+  g_assert_null (forge_open_dialog_get_error (FORGE_OPEN_DIALOG (dialog)));
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "open"));
+
+  forge_open_dialog_set_url (FORGE_OPEN_DIALOG (dialog), "owner/repo");
+  g_assert_null (forge_open_dialog_get_error (FORGE_OPEN_DIALOG (dialog)));
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "open"));
+
+  forge_open_dialog_set_url (FORGE_OPEN_DIALOG (dialog), "https://x-access-token:ghp_secret@github.com/o/r");
+  g_assert_nonnull (forge_open_dialog_get_error (FORGE_OPEN_DIALOG (dialog)));
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "open"));
+
+  forge_open_dialog_set_url (FORGE_OPEN_DIALOG (dialog), missing);
+  g_assert_nonnull (forge_open_dialog_get_error (FORGE_OPEN_DIALOG (dialog)));
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
   forge_remove_tree (root, NULL);
 }
 
@@ -143,6 +191,7 @@ main (int   argc,
   forge_test_git_isolate ();
 
   g_test_add_func ("/forge/window/open-repository-shows-page", test_open_repository_shows_page);
+  g_test_add_func ("/forge/window/open-dialog-validates", test_open_dialog_validates);
 
   return g_test_run ();
 }

@@ -510,9 +510,9 @@ delete_workspace_cb (GObject      *object,
     toast (self, error->message);
 }
 
-static void
-remove_project (ForgeWindow *self,
-                const char  *project_id)
+void
+forge_window_remove_project (ForgeWindow *self,
+                             const char  *project_id)
 {
   g_autoptr(GTask) task = NULL;
   GHashTableIter iter;
@@ -542,7 +542,7 @@ remove_project (ForgeWindow *self,
     }
 
   task = g_task_new (NULL, self->cancellable, delete_workspace_cb, g_object_ref (self));
-  g_task_set_source_tag (task, remove_project);
+  g_task_set_source_tag (task, forge_window_remove_project);
   g_task_set_task_data (task, forge_project_workspace_dir_for_id (project_id), g_free);
   g_task_run_in_thread (task, delete_workspace_thread);
 
@@ -555,7 +555,7 @@ remove_response_cb (AdwMessageDialog *dialog,
                     ForgeWindow      *self)
 {
   if (g_str_equal (response, "remove"))
-    remove_project (self, g_object_get_data (G_OBJECT (dialog), "project-id"));
+    forge_window_remove_project (self, g_object_get_data (G_OBJECT (dialog), "project-id"));
 }
 
 static void

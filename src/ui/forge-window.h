@@ -23,6 +23,10 @@ void              forge_window_show_uri          (ForgeWindow      *self,
  * Returns FALSE (after telling the person why) for a malformed URL. */
 gboolean          forge_window_open_repository   (ForgeWindow      *self,
                                                   const char       *repository_url);
+/* Stops the project, deletes its workspace (clone and packages) and
+ * forgets it. The window asks for confirmation before calling this. */
+void              forge_window_remove_project    (ForgeWindow      *self,
+                                                  const char       *project_id);
 /* The page of a project, or NULL when it has none yet. */
 ForgeProjectView *forge_window_get_project_view  (ForgeWindow      *self,
                                                   const char       *project_id);
