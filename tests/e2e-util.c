@@ -9,6 +9,8 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <stdarg.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "e2e-util.h"
@@ -131,6 +133,49 @@ forge_test_http_get (const char  *url,
   return soup_message_get_status (message);
 }
 
+static gboolean
+cmdline_mentions (const char *cmdline,
+                  gsize       length,
+                  const char *text)
+{
+  /* Arguments are NUL-separated; search each. */
+  for (gsize offset = 0; offset < length; offset += strlen (cmdline + offset) + 1)
+    if (strstr (cmdline + offset, text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+guint
+forge_test_signal_program (const char *program,
+                           const char *also,
+                           int         signal_number)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *cmdline = NULL;
+      gsize length;
+
+      if (!g_ascii_isdigit (name[0]) || atoi (name) == getpid ())
+        continue;
+
+      path = g_build_filename ("/proc", name, "cmdline", NULL);
+      if (!g_file_get_contents (path, &cmdline, &length, NULL) || length == 0)
+        continue;
+
+      if (strstr (cmdline, program) != NULL &&
+          (also == NULL || cmdline_mentions (cmdline, length, also)) &&
+          kill (atoi (name), signal_number) == 0)
+        count++;
+    }
+
+  return count;
+}
+
 guint
 forge_test_count_processes_mentioning (const char *text)
 {
@@ -152,15 +197,8 @@ forge_test_count_processes_mentioning (const char *text)
       if (!g_file_get_contents (path, &cmdline, &length, NULL) || length == 0)
         continue;
 
-      /* Arguments are NUL-separated; search each. */
-      for (gsize offset = 0; offset < length; offset += strlen (cmdline + offset) + 1)
-        {
-          if (strstr (cmdline + offset, text) != NULL)
-            {
-              count++;
-              break;
-            }
-        }
+      if (cmdline_mentions (cmdline, length, text))
+        count++;
     }
 
   return count;

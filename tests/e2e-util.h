@@ -28,6 +28,12 @@ guint     forge_test_http_get                   (const char  *url,
                                                  char       **body);
 /* Live processes whose command line contains text. */
 guint     forge_test_count_processes_mentioning (const char  *text);
+/* Sends signal to live processes whose program (first argument) contains
+ * program and whose command line contains also (may be NULL): the
+ * program itself, not the sandbox that runs it. Returns how many. */
+guint     forge_test_signal_program              (const char *program,
+                                                  const char *also,
+                                                  int         signal_number);
 /* Waits up to timeout_ms for that count to reach zero. */
 gboolean  forge_test_wait_no_processes          (const char  *text,
                                                  guint        timeout_ms);

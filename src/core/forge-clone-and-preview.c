@@ -27,6 +27,8 @@ struct _ForgeCloneAndPreview
   GObject              parent_instance;
   ForgeProjectStore   *store;
   ForgeSandboxManager *manager;
+  ForgeWorkflowEngine *engine;
+  GHashTable          *restarts;   /* run id → project id */
   guint                server_timeout;
   guint                sandbox_timeout;
 };
@@ -212,6 +214,9 @@ typedef struct
   JsonNode             *clone;
   ForgeFramework       *framework;
   ForgeSandbox         *sandbox;
+  /* A restart by the sandbox manager: the clone on disk is reused as it
+   * is, no fetch, no token. */
+  gboolean              restart;
 } Run;
 
 static void
@@ -235,8 +240,14 @@ forge_clone_and_preview_dispose (GObject *object)
 {
   ForgeCloneAndPreview *self = FORGE_CLONE_AND_PREVIEW (object);
 
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (self->engine, self);
+  if (self->manager != NULL && self->engine != NULL)
+    forge_sandbox_manager_set_restarter (self->manager, NULL, NULL, NULL);
+  g_clear_object (&self->engine);
   g_clear_object (&self->store);
   g_clear_object (&self->manager);
+  g_clear_pointer (&self->restarts, g_hash_table_unref);
 
   G_OBJECT_CLASS (forge_clone_and_preview_parent_class)->dispose (object);
 }
@@ -252,6 +263,7 @@ forge_clone_and_preview_init (ForgeCloneAndPreview *self)
 {
   self->server_timeout = 1200;
   self->sandbox_timeout = 600;
+  self->restarts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 ForgeCloneAndPreview *
@@ -314,6 +326,14 @@ get_github_integration (ForgeStepContext  *ctx,
   JsonObject *object = json_object_new ();
   char *token = NULL;
 
+  if (run->restart && g_file_test (run->repo_dir, G_FILE_TEST_IS_DIR))
+    {
+      json_object_set_string_member (object, "host", host);
+      json_object_set_boolean_member (object, "has_token", FALSE);
+      json_object_set_boolean_member (object, "skipped", TRUE);
+      return object_node (object);
+    }
+
   if (host != NULL)
     token = forge_secrets_lookup_token (host, forge_step_context_get_cancellable (ctx), &local_error);
   if (local_error != NULL)
@@ -370,6 +390,14 @@ clone_repository (ForgeStepContext  *ctx,
   char *token = NULL;
   JsonObject *object;
   gboolean ok;
+
+  if (run->restart && g_file_test (run->repo_dir, G_FILE_TEST_IS_DIR))
+    {
+      object = json_object_new ();
+      json_object_set_string_member (object, "repo_dir", run->repo_dir);
+      json_object_set_boolean_member (object, "reused", TRUE);
+      return object_node (object);
+    }
 
   if (host != NULL && json_object_get_boolean_member_with_default (json_node_get_object (run->integration), "has_token", FALSE))
     token = forge_secrets_lookup_token (host, forge_step_context_get_cancellable (ctx), NULL);
@@ -872,6 +900,7 @@ clone_and_preview (ForgeStepContext  *ctx,
                            "The clone-and-preview event needs a project_id and a repo_url");
       return NULL;
     }
+  run->restart = json_object_get_boolean_member_with_default (data, "restart", FALSE);
   run->workspace_dir = forge_project_workspace_dir_for_id (run->project_id);
   run->repo_dir = g_build_filename (run->workspace_dir, "repo", NULL);
 
@@ -913,12 +942,66 @@ failed:
   return NULL;
 }
 
+static void
+restart_run_finished_cb (ForgeWorkflowEngine  *engine,
+                         const char           *run_id,
+                         const char           *status,
+                         JsonNode             *output,
+                         const char           *error_message,
+                         ForgeCloneAndPreview *self)
+{
+  g_autofree char *project_id = NULL;
+
+  if (!g_hash_table_steal_extended (self->restarts, run_id, NULL, (gpointer *) &project_id))
+    return;
+
+  forge_sandbox_manager_restart_finished (self->manager, project_id,
+                                          g_str_equal (status, "completed"), error_message);
+}
+
+/* The manager's restarter: a restart is a workflow run like any other. */
+static void
+restart_cb (ForgeSandboxManager *manager,
+            const char          *project_id,
+            gpointer             user_data)
+{
+  ForgeCloneAndPreview *self = user_data;
+  ForgeProject *project = forge_project_store_lookup (self->store, project_id);
+  g_autoptr(JsonNode) data = NULL;
+  JsonObject *object;
+  char *run_id;
+
+  if (project == NULL || self->engine == NULL)
+    {
+      forge_sandbox_manager_restart_finished (manager, project_id, FALSE, "The project is gone");
+      return;
+    }
+
+  object = json_object_new ();
+  json_object_set_string_member (object, "project_id", project_id);
+  json_object_set_string_member (object, "repo_url", forge_project_get_repo_url (project));
+  json_object_set_boolean_member (object, "restart", TRUE);
+  data = object_node (object);
+
+  run_id = forge_workflow_engine_send (self->engine, FORGE_RESTART_PREVIEW_EVENT, data);
+  if (run_id == NULL)
+    {
+      forge_sandbox_manager_restart_finished (manager, project_id, FALSE, "No restart function is registered");
+      return;
+    }
+
+  g_hash_table_insert (self->restarts, run_id, g_strdup (project_id));
+}
+
 void
 forge_clone_and_preview_register (ForgeCloneAndPreview *self,
                                   ForgeWorkflowEngine  *engine)
 {
   g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
   g_return_if_fail (FORGE_IS_WORKFLOW_ENGINE (engine));
+  g_return_if_fail (self->engine == NULL);
+
+  self->engine = g_object_ref (engine);
 
   forge_workflow_engine_register (engine,
                                   FORGE_CLONE_AND_PREVIEW_FUNCTION,
@@ -926,6 +1009,15 @@ forge_clone_and_preview_register (ForgeCloneAndPreview *self,
                                   clone_and_preview,
                                   g_object_ref (self),
                                   g_object_unref);
+  forge_workflow_engine_register (engine,
+                                  FORGE_RESTART_PREVIEW_FUNCTION,
+                                  FORGE_RESTART_PREVIEW_EVENT,
+                                  clone_and_preview,
+                                  g_object_ref (self),
+                                  g_object_unref);
+
+  g_signal_connect (engine, "run-finished", G_CALLBACK (restart_run_finished_cb), self);
+  forge_sandbox_manager_set_restarter (self->manager, restart_cb, self, NULL);
 }
 
 char *

@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 
 #define FORGE_CLONE_AND_PREVIEW_FUNCTION "clone-and-preview-repository"
 #define FORGE_CLONE_AND_PREVIEW_EVENT    "github/clone-and-preview"
+/* The sandbox manager's restarts: the same steps, reusing the clone. */
+#define FORGE_RESTART_PREVIEW_FUNCTION   "restart-preview"
+#define FORGE_RESTART_PREVIEW_EVENT      "sandbox/restart"
 
 #define FORGE_TYPE_CLONE_AND_PREVIEW (forge_clone_and_preview_get_type ())
 
@@ -25,6 +28,8 @@ G_DECLARE_FINAL_TYPE (ForgeCloneAndPreview, forge_clone_and_preview, FORGE, CLON
  * "framework", "package_manager", "sandbox_id"}. */
 ForgeCloneAndPreview *forge_clone_and_preview_new                    (ForgeProjectStore    *store,
                                                                       ForgeSandboxManager  *manager);
+/* Registers both functions with engine and becomes the manager's
+ * restarter. */
 void                  forge_clone_and_preview_register               (ForgeCloneAndPreview *self,
                                                                       ForgeWorkflowEngine  *engine);
 /* Seconds to wait for the dev server's first answer (default 1200). */

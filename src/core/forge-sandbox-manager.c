@@ -5,30 +5,82 @@
 
 #include "config.h"
 
+#include <libsoup/soup.h>
+
 #include "forge-sandbox-manager.h"
 #include "forge-util.h"
 
+#define FAILED_STARTS_LIMIT      3
+#define FAILED_STARTS_WINDOW_US  (120 * G_USEC_PER_SEC)
+#define EARLY_DEATH_US           (G_USEC_PER_SEC / 2)
+#define PROBE_TIMEOUT_S          5
+
+typedef enum
+{
+  STATE_STOPPED,     /* nothing running, nothing to keep alive */
+  STATE_ALIVE,
+  STATE_RESTARTING,
+  STATE_GAVE_UP,
+  STATE_IDLE,        /* hidden too long: left to expire */
+} State;
+
+static const char *state_names[] = { "stopped", "alive", "restarting", "gave-up", "idle" };
+
 typedef struct
 {
-  ForgeSandboxManager *manager;   /* unowned */
+  ForgeSandboxManager *manager;          /* unowned */
   char                *project_id;
+
+  /* Set by adopt() from any thread: under the manager's mutex. */
   ForgeSandbox        *sandbox;
   ForgeSandboxProcess *server;
   char                *preview_url;
+
+  /* Main context only. */
+  ForgeSandboxProcess *watched_server;   /* the one our handlers are on */
+  ForgeSandbox        *watched_sandbox;
   gulong               exited_handler;
+  gulong               died_handler;
+  gint64               server_started;
+  gboolean             watched;
+  gboolean             visible;
+  gint64               hidden_since;
+  State                state;
+  guint                heartbeat_source;
+  guint                retry_source;
+  GCancellable        *probe_cancellable;
+  GQueue               failed_starts;    /* gint64 monotonic times */
+  gint64               restart_started;
+  gboolean             expired;
 } Entry;
 
 struct _ForgeSandboxManager
 {
-  GObject       parent_instance;
-  GMainContext *context;
-  GMutex        mutex;
-  GHashTable *entries;   /* project id → Entry * */
+  GObject                  parent_instance;
+  GMainContext            *context;
+  GMutex                   mutex;
+  GHashTable              *entries;   /* project id → Entry * */
+
+  guint                    keepalive_interval;
+  guint                    sandbox_timeout;
+  guint                    retry_delay_ms;
+  ForgeSandboxRestartFunc  restart_func;
+  gpointer                 restart_data;
+  GDestroyNotify           restart_destroy;
+
+  SoupSession             *session;
+  GNetworkMonitor         *network_monitor;
+  gulong                   network_handler;
+  guint                    network_check_source;
+  GDBusConnection         *system_bus;
+  guint                    sleep_subscription;
+  GCancellable            *cancellable;
 };
 
 enum {
   SERVER_EXITED,
   SERVER_LOG,
+  SANDBOX_STATE,
   N_SIGNALS
 };
 
@@ -36,32 +88,586 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ForgeSandboxManager, forge_sandbox_manager, G_TYPE_OBJECT)
 
+static void entry_check (Entry *entry);
+static void entry_restart (Entry *entry);
+
+static void
+emit_state (Entry      *entry,
+            const char *state,
+            const char *url,
+            gint64      restart_ms)
+{
+  g_signal_emit (entry->manager, signals[SANDBOX_STATE], 0, entry->project_id, state, url, restart_ms);
+}
+
+static void
+entry_disconnect (Entry *entry)
+{
+  if (entry->watched_server != NULL)
+    g_clear_signal_handler (&entry->exited_handler, entry->watched_server);
+  if (entry->watched_sandbox != NULL)
+    g_clear_signal_handler (&entry->died_handler, entry->watched_sandbox);
+  g_clear_object (&entry->watched_server);
+  g_clear_object (&entry->watched_sandbox);
+}
+
+/* Stops what runs; killing waits out grace periods on other threads. */
+static void
+kill_runtime (ForgeSandbox        *sandbox,
+              ForgeSandboxProcess *server)
+{
+  if (server != NULL)
+    forge_sandbox_process_kill (server);
+  if (sandbox != NULL)
+    forge_sandbox_kill (sandbox);
+}
+
 static void
 entry_free (Entry *entry)
 {
-  if (entry->server != NULL)
-    {
-      g_clear_signal_handler (&entry->exited_handler, entry->server);
-      forge_sandbox_process_kill (entry->server);
-    }
-  if (entry->sandbox != NULL)
-    forge_sandbox_kill (entry->sandbox);
+  entry_disconnect (entry);
+  g_clear_handle_id (&entry->heartbeat_source, g_source_remove);
+  g_clear_handle_id (&entry->retry_source, g_source_remove);
+  if (entry->probe_cancellable != NULL)
+    g_cancellable_cancel (entry->probe_cancellable);
+  g_clear_object (&entry->probe_cancellable);
 
+  kill_runtime (entry->sandbox, entry->server);
   g_clear_object (&entry->server);
   g_clear_object (&entry->sandbox);
+  g_queue_clear (&entry->failed_starts);
   g_free (entry->project_id);
   g_free (entry->preview_url);
   g_free (entry);
 }
 
+static Entry *
+lookup_locked (ForgeSandboxManager *self,
+               const char          *project_id)
+{
+  return project_id ? g_hash_table_lookup (self->entries, project_id) : NULL;
+}
+
+/* Entries are added from any thread (adopt) but removed only on the main
+ * context, so a pointer found here stays valid there. */
+static Entry *
+lookup (ForgeSandboxManager *self,
+        const char          *project_id)
+{
+  Entry *entry;
+
+  g_mutex_lock (&self->mutex);
+  entry = lookup_locked (self, project_id);
+  g_mutex_unlock (&self->mutex);
+
+  return entry;
+}
+
+/* Main context only; takes the lock for the table. */
+static Entry *
+ensure_entry (ForgeSandboxManager *self,
+              const char          *project_id)
+{
+  Entry *entry;
+
+  g_mutex_lock (&self->mutex);
+  entry = lookup_locked (self, project_id);
+  if (entry == NULL)
+    {
+      entry = g_new0 (Entry, 1);
+      entry->manager = self;
+      entry->project_id = g_strdup (project_id);
+      entry->visible = TRUE;
+      g_queue_init (&entry->failed_starts);
+      g_hash_table_insert (self->entries, entry->project_id, entry);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return entry;
+}
+
+static gboolean
+heartbeat_cb (gpointer user_data)
+{
+  Entry *entry = user_data;
+  ForgeSandboxManager *self = entry->manager;
+
+  /* Nobody has looked at it for a while: let it expire. */
+  if (!entry->visible && entry->hidden_since > 0 &&
+      g_get_monotonic_time () - entry->hidden_since > (gint64) self->sandbox_timeout * G_USEC_PER_SEC)
+    {
+      entry->state = STATE_IDLE;
+      entry->heartbeat_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  entry_check (entry);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
-server_exited_cb (ForgeSandboxProcess *server,
-                  int                  wait_status,
-                  gpointer             user_data)
+arm_heartbeat (Entry *entry)
+{
+  g_clear_handle_id (&entry->heartbeat_source, g_source_remove);
+
+  if (!entry->watched)
+    return;
+
+  entry->heartbeat_source = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT,
+                                                        entry->manager->keepalive_interval,
+                                                        heartbeat_cb, entry, NULL);
+  g_source_set_static_name (g_main_context_find_source_by_id (NULL, entry->heartbeat_source),
+                            "[forge] sandbox heartbeat");
+}
+
+static void
+extend_timeout (Entry *entry)
+{
+  g_autoptr(ForgeSandbox) sandbox = forge_sandbox_manager_dup_sandbox (entry->manager, entry->project_id);
+  g_autoptr(GError) error = NULL;
+
+  if (sandbox != NULL && !forge_sandbox_set_timeout (sandbox, 2 * entry->manager->keepalive_interval, &error))
+    g_debug ("Could not extend sandbox of %s: %s", entry->project_id, error->message);
+}
+
+static gboolean
+record_failed_start (Entry *entry)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_queue_push_tail (&entry->failed_starts, g_memdup2 (&now, sizeof now));
+  while (!g_queue_is_empty (&entry->failed_starts) &&
+         now - *(gint64 *) g_queue_peek_head (&entry->failed_starts) > FAILED_STARTS_WINDOW_US)
+    g_free (g_queue_pop_head (&entry->failed_starts));
+
+  return g_queue_get_length (&entry->failed_starts) >= FAILED_STARTS_LIMIT;
+}
+
+static void
+give_up (Entry *entry)
+{
+  entry->state = STATE_GAVE_UP;
+  g_clear_handle_id (&entry->heartbeat_source, g_source_remove);
+  g_clear_handle_id (&entry->retry_source, g_source_remove);
+  emit_state (entry, "gave-up", NULL, 0);
+}
+
+/* The sandbox or its server is gone: say so, then bring it back if the
+ * preview is open and someone may look at it. */
+static void
+entry_handle_death (Entry      *entry,
+                    const char *how)
+{
+  if (entry->state == STATE_RESTARTING || entry->state == STATE_GAVE_UP)
+    return;
+
+  emit_state (entry, how, NULL, 0);
+
+  if (!entry->watched)
+    {
+      entry->state = STATE_STOPPED;
+      return;
+    }
+
+  if (!entry->visible && entry->state == STATE_IDLE)
+    return;
+
+  entry_restart (entry);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
 {
   Entry *entry = user_data;
 
-  g_signal_emit (entry->manager, signals[SERVER_EXITED], 0, entry->project_id, wait_status);
+  entry->retry_source = 0;
+  entry->state = STATE_STOPPED;
+  entry_restart (entry);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+entry_restart (Entry *entry)
+{
+  ForgeSandboxManager *self = entry->manager;
+  g_autofree char *old_url = forge_sandbox_manager_dup_preview_url (self, entry->project_id);
+
+  if (entry->state == STATE_RESTARTING)
+    return;
+
+  if (self->restart_func == NULL)
+    {
+      entry->state = STATE_STOPPED;
+      return;
+    }
+
+  entry->state = STATE_RESTARTING;
+  entry->restart_started = g_get_monotonic_time ();
+  g_clear_handle_id (&entry->heartbeat_source, g_source_remove);
+  emit_state (entry, "restarting", old_url, 0);
+
+  self->restart_func (self, entry->project_id, self->restart_data);
+}
+
+void
+forge_sandbox_manager_restart_finished (ForgeSandboxManager *self,
+                                        const char          *project_id,
+                                        gboolean             success,
+                                        const char          *error_message)
+{
+  Entry *entry;
+
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+
+  entry = lookup (self, project_id);
+  if (entry == NULL || entry->state != STATE_RESTARTING)
+    return;
+
+  if (success)
+    {
+      g_autofree char *url = forge_sandbox_manager_dup_preview_url (self, project_id);
+
+      entry->state = STATE_ALIVE;
+      entry->expired = FALSE;
+      arm_heartbeat (entry);
+      extend_timeout (entry);
+      emit_state (entry, "restored", url, (g_get_monotonic_time () - entry->restart_started) / 1000);
+      return;
+    }
+
+  g_debug ("Restart of %s failed: %s", project_id, error_message);
+  if (record_failed_start (entry))
+    {
+      give_up (entry);
+      return;
+    }
+
+  /* Try again after a pause that grows with each failure. */
+  entry->state = STATE_STOPPED;
+  g_clear_handle_id (&entry->retry_source, g_source_remove);
+  entry->retry_source = g_timeout_add (self->retry_delay_ms << (g_queue_get_length (&entry->failed_starts) - 1),
+                                       retry_cb, entry);
+  entry->state = STATE_RESTARTING;
+}
+
+static void
+server_exited_cb (ForgeSandboxProcess *server,
+                  int                  wait_status,
+                  Entry               *entry)
+{
+  ForgeSandboxManager *self = entry->manager;
+  gboolean early = g_get_monotonic_time () - entry->server_started < EARLY_DEATH_US;
+
+  g_signal_emit (self, signals[SERVER_EXITED], 0, entry->project_id, wait_status);
+
+  if (server != entry->watched_server || entry->state == STATE_RESTARTING)
+    return;
+
+  /* A server that dies right after starting did not really start. */
+  if (early && entry->watched && record_failed_start (entry))
+    {
+      emit_state (entry, "died", NULL, 0);
+      give_up (entry);
+      return;
+    }
+
+  entry_handle_death (entry, "died");
+}
+
+static void
+sandbox_died_cb (ForgeSandbox      *sandbox,
+                 ForgeSandboxDeath  death,
+                 Entry             *entry)
+{
+  if (sandbox != entry->watched_sandbox || death == FORGE_SANDBOX_DEATH_KILLED)
+    return;
+
+  entry->expired = death == FORGE_SANDBOX_DEATH_EXPIRED;
+  entry_handle_death (entry, entry->expired ? "expired" : "died");
+}
+
+typedef struct
+{
+  ForgeSandboxManager *manager;
+  char                *project_id;
+} Adopted;
+
+static void
+adopted_free (gpointer data)
+{
+  Adopted *adopted = data;
+
+  g_object_unref (adopted->manager);
+  g_free (adopted->project_id);
+  g_free (adopted);
+}
+
+/* On the main context after adopt(): watch the new server and sandbox. */
+static gboolean
+adopted_cb (gpointer data)
+{
+  Adopted *adopted = data;
+  ForgeSandboxManager *self = adopted->manager;
+  Entry *entry = lookup (self, adopted->project_id);
+  g_autoptr(ForgeSandboxProcess) server = NULL;
+  g_autoptr(ForgeSandbox) sandbox = NULL;
+
+  if (entry == NULL)
+    return G_SOURCE_REMOVE;
+
+  server = forge_sandbox_manager_dup_server (self, entry->project_id);
+  sandbox = forge_sandbox_manager_dup_sandbox (self, entry->project_id);
+  if (server == entry->watched_server && sandbox == entry->watched_sandbox)
+    return G_SOURCE_REMOVE;
+
+  entry_disconnect (entry);
+  entry->server_started = g_get_monotonic_time ();
+  if (server != NULL)
+    {
+      entry->watched_server = g_object_ref (server);
+      entry->exited_handler = g_signal_connect (server, "exited", G_CALLBACK (server_exited_cb), entry);
+    }
+  if (sandbox != NULL)
+    {
+      entry->watched_sandbox = g_object_ref (sandbox);
+      entry->died_handler = g_signal_connect (sandbox, "died", G_CALLBACK (sandbox_died_cb), entry);
+    }
+
+  if (entry->state != STATE_RESTARTING)
+    {
+      entry->state = STATE_ALIVE;
+      arm_heartbeat (entry);
+      if (entry->watched)
+        extend_timeout (entry);
+    }
+
+  /* It may have died before anyone listened. */
+  if (server != NULL && !forge_sandbox_process_is_running (server))
+    server_exited_cb (server, forge_sandbox_process_get_status (server), entry);
+
+  return G_SOURCE_REMOVE;
+}
+
+void
+forge_sandbox_manager_adopt (ForgeSandboxManager *self,
+                             const char          *project_id,
+                             ForgeSandbox        *sandbox,
+                             ForgeSandboxProcess *server,
+                             const char          *preview_url)
+{
+  g_autoptr(ForgeSandbox) old_sandbox = NULL;
+  g_autoptr(ForgeSandboxProcess) old_server = NULL;
+  Adopted *adopted;
+  Entry *entry;
+
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+  g_return_if_fail (project_id != NULL);
+  g_return_if_fail (FORGE_IS_SANDBOX (sandbox));
+
+  g_mutex_lock (&self->mutex);
+  entry = lookup_locked (self, project_id);
+  if (entry == NULL)
+    {
+      entry = g_new0 (Entry, 1);
+      entry->manager = self;
+      entry->project_id = g_strdup (project_id);
+      entry->visible = TRUE;
+      g_queue_init (&entry->failed_starts);
+      g_hash_table_insert (self->entries, entry->project_id, entry);
+    }
+  old_sandbox = g_steal_pointer (&entry->sandbox);
+  old_server = g_steal_pointer (&entry->server);
+  entry->sandbox = g_object_ref (sandbox);
+  entry->server = server ? g_object_ref (server) : NULL;
+  g_free (entry->preview_url);
+  entry->preview_url = g_strdup (preview_url);
+  g_mutex_unlock (&self->mutex);
+
+  /* A restart must not leave the old sandbox behind. */
+  if (old_sandbox != sandbox)
+    kill_runtime (old_sandbox, old_server != server ? old_server : NULL);
+  else if (old_server != server)
+    kill_runtime (NULL, old_server);
+
+  adopted = g_new0 (Adopted, 1);
+  adopted->manager = g_object_ref (self);
+  adopted->project_id = g_strdup (project_id);
+  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, adopted_cb, adopted, adopted_free);
+}
+
+static void
+probe_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  Entry *entry;
+  char *project_id = user_data;
+  ForgeSandboxManager *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_free (project_id);
+      return;
+    }
+
+  self = g_object_get_data (object, "forge-manager");
+  entry = lookup (self, project_id);
+  g_free (project_id);
+  if (entry == NULL || entry->state != STATE_ALIVE)
+    return;
+
+  g_clear_object (&entry->probe_cancellable);
+
+  if (stream != NULL)
+    {
+      g_input_stream_close (stream, NULL, NULL);
+      extend_timeout (entry);
+      emit_state (entry, "alive", entry->preview_url, 0);
+      return;
+    }
+
+  /* Running but not answering: as good as dead for the person looking. */
+  entry_handle_death (entry, "died");
+}
+
+static void
+entry_check (Entry *entry)
+{
+  ForgeSandboxManager *self = entry->manager;
+  g_autoptr(ForgeSandbox) sandbox = forge_sandbox_manager_dup_sandbox (self, entry->project_id);
+  g_autoptr(ForgeSandboxProcess) server = forge_sandbox_manager_dup_server (self, entry->project_id);
+  g_autofree char *url = forge_sandbox_manager_dup_preview_url (self, entry->project_id);
+  g_autoptr(SoupMessage) message = NULL;
+
+  if (entry->state == STATE_RESTARTING || entry->state == STATE_GAVE_UP)
+    return;
+
+  if (sandbox == NULL || !forge_sandbox_is_running (sandbox))
+    {
+      entry_handle_death (entry, entry->expired || sandbox != NULL ? "expired" : "died");
+      return;
+    }
+
+  if (server != NULL && !forge_sandbox_process_is_running (server))
+    {
+      entry_handle_death (entry, "died");
+      return;
+    }
+
+  if (entry->state == STATE_IDLE)
+    {
+      entry->state = STATE_ALIVE;
+      arm_heartbeat (entry);
+    }
+
+  if (url == NULL || (message = soup_message_new (SOUP_METHOD_GET, url)) == NULL)
+    return;
+
+  if (entry->probe_cancellable != NULL)
+    g_cancellable_cancel (entry->probe_cancellable);
+  g_clear_object (&entry->probe_cancellable);
+  entry->probe_cancellable = g_cancellable_new ();
+
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
+  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, entry->probe_cancellable,
+                           probe_cb, g_strdup (entry->project_id));
+}
+
+void
+forge_sandbox_manager_check (ForgeSandboxManager *self,
+                             const char          *project_id)
+{
+  Entry *entry;
+
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+
+  entry = lookup (self, project_id);
+  if (entry != NULL && entry->watched)
+    entry_check (entry);
+}
+
+void
+forge_sandbox_manager_check_all (ForgeSandboxManager *self)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  Entry *entry;
+
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+
+  g_mutex_lock (&self->mutex);
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->watched && entry->visible)
+      g_ptr_array_add (ids, g_strdup (entry->project_id));
+  g_mutex_unlock (&self->mutex);
+
+  for (guint i = 0; i < ids->len; i++)
+    forge_sandbox_manager_check (self, g_ptr_array_index (ids, i));
+}
+
+static gboolean
+network_check_cb (gpointer user_data)
+{
+  ForgeSandboxManager *self = user_data;
+
+  self->network_check_source = 0;
+  forge_sandbox_manager_check_all (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Network changes come in bursts: check once they settle. */
+static void
+network_changed_cb (GNetworkMonitor     *monitor,
+                    gboolean             available,
+                    ForgeSandboxManager *self)
+{
+  g_clear_handle_id (&self->network_check_source, g_source_remove);
+  self->network_check_source = g_timeout_add (500, network_check_cb, self);
+}
+
+static void
+prepare_for_sleep_cb (GDBusConnection *connection,
+                      const char      *sender_name,
+                      const char      *object_path,
+                      const char      *interface_name,
+                      const char      *signal_name,
+                      GVariant        *parameters,
+                      gpointer         user_data)
+{
+  ForgeSandboxManager *self = user_data;
+  gboolean going_to_sleep = FALSE;
+
+  g_variant_get (parameters, "(b)", &going_to_sleep);
+  if (!going_to_sleep)
+    forge_sandbox_manager_check_all (self);
+}
+
+static void
+system_bus_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *bus = g_bus_get_finish (result, &error);
+  ForgeSandboxManager *self;
+
+  if (bus == NULL)
+    {
+      /* No system bus (tests, containers): resume is noticed at the next
+       * heartbeat instead. */
+      g_debug ("No system bus: %s", error->message);
+      return;
+    }
+
+  self = user_data;
+  self->system_bus = bus;
+  self->sleep_subscription =
+    g_dbus_connection_signal_subscribe (bus, "org.freedesktop.login1", "org.freedesktop.login1.Manager",
+                                        "PrepareForSleep", "/org/freedesktop/login1", NULL,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, prepare_for_sleep_cb, self, NULL);
 }
 
 static void
@@ -69,7 +675,22 @@ forge_sandbox_manager_dispose (GObject *object)
 {
   ForgeSandboxManager *self = FORGE_SANDBOX_MANAGER (object);
 
+  g_cancellable_cancel (self->cancellable);
   forge_sandbox_manager_stop_all (self);
+
+  if (self->restart_destroy != NULL)
+    self->restart_destroy (self->restart_data);
+  self->restart_func = NULL;
+  self->restart_destroy = NULL;
+  self->restart_data = NULL;
+
+  if (self->system_bus != NULL && self->sleep_subscription != 0)
+    g_dbus_connection_signal_unsubscribe (self->system_bus, self->sleep_subscription);
+  self->sleep_subscription = 0;
+  g_clear_object (&self->system_bus);
+  if (self->network_monitor != NULL)
+    g_clear_signal_handler (&self->network_handler, self->network_monitor);
+  g_clear_handle_id (&self->network_check_source, g_source_remove);
 
   G_OBJECT_CLASS (forge_sandbox_manager_parent_class)->dispose (object);
 }
@@ -81,6 +702,8 @@ forge_sandbox_manager_finalize (GObject *object)
 
   g_clear_pointer (&self->entries, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_object (&self->session);
+  g_clear_object (&self->cancellable);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (forge_sandbox_manager_parent_class)->finalize (object);
@@ -100,6 +723,9 @@ forge_sandbox_manager_class_init (ForgeSandboxManagerClass *klass)
   signals[SERVER_LOG] =
     g_signal_new ("server-log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SANDBOX_STATE] =
+    g_signal_new ("sandbox-state", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
 }
 
 static void
@@ -108,6 +734,17 @@ forge_sandbox_manager_init (ForgeSandboxManager *self)
   g_mutex_init (&self->mutex);
   self->context = g_main_context_ref_thread_default ();
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
+  self->keepalive_interval = 300;
+  self->sandbox_timeout = 600;
+  self->retry_delay_ms = 1000;
+  self->cancellable = g_cancellable_new ();
+  self->session = soup_session_new_with_options ("timeout", PROBE_TIMEOUT_S, "idle-timeout", 1, NULL);
+  g_object_set_data (G_OBJECT (self->session), "forge-manager", self);
+
+  self->network_monitor = g_network_monitor_get_default ();
+  self->network_handler = g_signal_connect (self->network_monitor, "network-changed",
+                                            G_CALLBACK (network_changed_cb), self);
+  g_bus_get (G_BUS_TYPE_SYSTEM, self->cancellable, system_bus_cb, self);
 }
 
 ForgeSandboxManager *
@@ -117,32 +754,62 @@ forge_sandbox_manager_new (void)
 }
 
 void
-forge_sandbox_manager_adopt (ForgeSandboxManager *self,
-                             const char          *project_id,
-                             ForgeSandbox        *sandbox,
-                             ForgeSandboxProcess *server,
-                             const char          *preview_url)
+forge_sandbox_manager_set_keepalive_interval (ForgeSandboxManager *self,
+                                              guint                seconds)
 {
+  GHashTableIter iter;
   Entry *entry;
 
   g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
-  g_return_if_fail (project_id != NULL);
-  g_return_if_fail (FORGE_IS_SANDBOX (sandbox));
 
-  entry = g_new0 (Entry, 1);
-  entry->manager = self;
-  entry->project_id = g_strdup (project_id);
-  entry->sandbox = g_object_ref (sandbox);
-  entry->server = server ? g_object_ref (server) : NULL;
-  entry->preview_url = g_strdup (preview_url);
+  self->keepalive_interval = MAX (seconds, 1);
 
-  /* "exited" is emitted on the main context, so the handler runs there. */
-  if (entry->server != NULL)
-    entry->exited_handler = g_signal_connect (entry->server, "exited", G_CALLBACK (server_exited_cb), entry);
-
+  /* Re-arming touches only main-context fields; the lock guards the table. */
   g_mutex_lock (&self->mutex);
-  g_hash_table_replace (self->entries, entry->project_id, entry);
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->heartbeat_source != 0)
+      arm_heartbeat (entry);
   g_mutex_unlock (&self->mutex);
+}
+
+guint
+forge_sandbox_manager_get_keepalive_interval (ForgeSandboxManager *self)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), 0);
+  return self->keepalive_interval;
+}
+
+void
+forge_sandbox_manager_set_sandbox_timeout (ForgeSandboxManager *self,
+                                           guint                seconds)
+{
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+  self->sandbox_timeout = MAX (seconds, 1);
+}
+
+void
+forge_sandbox_manager_set_retry_delay_ms (ForgeSandboxManager *self,
+                                          guint                milliseconds)
+{
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+  self->retry_delay_ms = MAX (milliseconds, 1);
+}
+
+void
+forge_sandbox_manager_set_restarter (ForgeSandboxManager     *self,
+                                     ForgeSandboxRestartFunc  func,
+                                     gpointer                 user_data,
+                                     GDestroyNotify           destroy)
+{
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+
+  if (self->restart_destroy != NULL)
+    self->restart_destroy (self->restart_data);
+
+  self->restart_func = func;
+  self->restart_data = user_data;
+  self->restart_destroy = destroy;
 }
 
 ForgeSandbox *
@@ -155,12 +822,30 @@ forge_sandbox_manager_dup_sandbox (ForgeSandboxManager *self,
   g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), NULL);
 
   g_mutex_lock (&self->mutex);
-  entry = g_hash_table_lookup (self->entries, project_id);
-  if (entry != NULL)
+  entry = lookup_locked (self, project_id);
+  if (entry != NULL && entry->sandbox != NULL)
     sandbox = g_object_ref (entry->sandbox);
   g_mutex_unlock (&self->mutex);
 
   return sandbox;
+}
+
+ForgeSandboxProcess *
+forge_sandbox_manager_dup_server (ForgeSandboxManager *self,
+                                  const char          *project_id)
+{
+  ForgeSandboxProcess *server = NULL;
+  Entry *entry;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), NULL);
+
+  g_mutex_lock (&self->mutex);
+  entry = lookup_locked (self, project_id);
+  if (entry != NULL && entry->server != NULL)
+    server = g_object_ref (entry->server);
+  g_mutex_unlock (&self->mutex);
+
+  return server;
 }
 
 char *
@@ -173,12 +858,121 @@ forge_sandbox_manager_dup_preview_url (ForgeSandboxManager *self,
   g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), NULL);
 
   g_mutex_lock (&self->mutex);
-  entry = g_hash_table_lookup (self->entries, project_id);
-  if (entry != NULL)
+  entry = lookup_locked (self, project_id);
+  if (entry != NULL && entry->sandbox != NULL)
     url = g_strdup (entry->preview_url);
   g_mutex_unlock (&self->mutex);
 
   return url;
+}
+
+void
+forge_sandbox_manager_watch (ForgeSandboxManager *self,
+                             const char          *project_id)
+{
+  Entry *entry;
+
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+  g_return_if_fail (project_id != NULL);
+
+  entry = ensure_entry (self, project_id);
+  if (entry->watched)
+    return;
+
+  entry->watched = TRUE;
+  if (entry->state == STATE_ALIVE)
+    {
+      arm_heartbeat (entry);
+      extend_timeout (entry);
+    }
+}
+
+void
+forge_sandbox_manager_unwatch (ForgeSandboxManager *self,
+                               const char          *project_id)
+{
+  Entry *entry;
+
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+
+  entry = lookup (self, project_id);
+  if (entry == NULL)
+    return;
+
+  entry->watched = FALSE;
+  g_clear_handle_id (&entry->heartbeat_source, g_source_remove);
+  g_clear_handle_id (&entry->retry_source, g_source_remove);
+}
+
+gboolean
+forge_sandbox_manager_is_watched (ForgeSandboxManager *self,
+                                  const char          *project_id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), FALSE);
+
+  entry = lookup (self, project_id);
+  return entry != NULL && entry->watched;
+}
+
+void
+forge_sandbox_manager_set_visible (ForgeSandboxManager *self,
+                                   const char          *project_id,
+                                   gboolean             visible)
+{
+  Entry *entry;
+
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+
+  entry = lookup (self, project_id);
+  if (entry == NULL || entry->visible == !!visible)
+    return;
+
+  entry->visible = !!visible;
+  entry->hidden_since = visible ? 0 : g_get_monotonic_time ();
+
+  /* Coming back: restore at once whatever expired meanwhile. */
+  if (visible && entry->watched)
+    {
+      if (entry->state == STATE_IDLE || entry->state == STATE_STOPPED)
+        {
+          entry->state = STATE_ALIVE;
+          arm_heartbeat (entry);
+        }
+      entry_check (entry);
+    }
+}
+
+void
+forge_sandbox_manager_restart (ForgeSandboxManager *self,
+                               const char          *project_id)
+{
+  Entry *entry;
+
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+
+  entry = ensure_entry (self, project_id);
+  if (entry->state == STATE_RESTARTING && entry->retry_source == 0)
+    return;
+
+  /* By hand, the count of failures starts over. */
+  g_queue_clear_full (&entry->failed_starts, g_free);
+  g_clear_handle_id (&entry->retry_source, g_source_remove);
+  entry->state = STATE_STOPPED;
+  entry_restart (entry);
+}
+
+const char *
+forge_sandbox_manager_get_state (ForgeSandboxManager *self,
+                                 const char          *project_id)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), NULL);
+
+  entry = lookup (self, project_id);
+  return entry ? state_names[entry->state] : NULL;
 }
 
 gboolean
@@ -195,7 +989,6 @@ forge_sandbox_manager_stop (ForgeSandboxManager *self,
     entry = NULL;
   g_mutex_unlock (&self->mutex);
 
-  /* Killing can wait out a grace period: never while holding the lock. */
   if (entry != NULL)
     entry_free (entry);
 
@@ -224,12 +1017,17 @@ forge_sandbox_manager_stop_all (ForgeSandboxManager *self)
 guint
 forge_sandbox_manager_get_n_sandboxes (ForgeSandboxManager *self)
 {
-  guint n;
+  GHashTableIter iter;
+  Entry *entry;
+  guint n = 0;
 
   g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), 0);
 
   g_mutex_lock (&self->mutex);
-  n = g_hash_table_size (self->entries);
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    if (entry->sandbox != NULL)
+      n++;
   g_mutex_unlock (&self->mutex);
 
   return n;

@@ -13,31 +13,94 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ForgeSandboxManager, forge_sandbox_manager, FORGE, SANDBOX_MANAGER, GObject)
 
+/* Starts a restart of project_id's preview (a workflow run) and, when it
+ * ends, reports with forge_sandbox_manager_restart_finished(). */
+typedef void (*ForgeSandboxRestartFunc) (ForgeSandboxManager *manager,
+                                         const char          *project_id,
+                                         gpointer             user_data);
+
 /* Owns the sandbox of every project with a running preview, so that
- * nothing outlives the app. Signals, on the main context it was created on:
- *   server-exited (project_id, wait_status): the dev server stopped.
- *   server-log (project_id, stream, line): what a running server prints. */
-ForgeSandboxManager *forge_sandbox_manager_new             (void);
+ * nothing outlives the app, and keeps the watched ones alive: a heartbeat
+ * per project every keepalive interval (is_running + an HTTP probe, then
+ * the timeout extended to twice the interval), an immediate check when the
+ * server exits or the sandbox dies, and a transparent restart when the
+ * check fails. Lives on the main context it was created on.
+ *
+ * Signals, on that context:
+ *   server-exited (project_id, wait_status): a dev server stopped.
+ *   server-log (project_id, stream, line): what a running server prints.
+ *   sandbox-state (project_id, state, url, restart_ms): state is "alive",
+ *     "expired", "died", "restarting", "restored" (url is the new one,
+ *     restart_ms how long it took) or "gave-up" (three failed starts
+ *     within two minutes; automatic restarts stop). */
+ForgeSandboxManager *forge_sandbox_manager_new                   (void);
+
+void                 forge_sandbox_manager_set_keepalive_interval (ForgeSandboxManager   *self,
+                                                                   guint                  seconds);
+guint                forge_sandbox_manager_get_keepalive_interval (ForgeSandboxManager   *self);
+/* How long a hidden preview is kept alive before it may expire. */
+void                 forge_sandbox_manager_set_sandbox_timeout    (ForgeSandboxManager   *self,
+                                                                   guint                  seconds);
+/* First delay between two failed restarts; doubles each time. */
+void                 forge_sandbox_manager_set_retry_delay_ms     (ForgeSandboxManager   *self,
+                                                                   guint                  milliseconds);
+void                 forge_sandbox_manager_set_restarter          (ForgeSandboxManager   *self,
+                                                                   ForgeSandboxRestartFunc func,
+                                                                   gpointer               user_data,
+                                                                   GDestroyNotify         destroy);
+
 /* Thread-safe. Takes over sandbox and its server process for project_id,
- * stopping whatever the project had before. */
-void                 forge_sandbox_manager_adopt           (ForgeSandboxManager *self,
-                                                            const char          *project_id,
-                                                            ForgeSandbox        *sandbox,
-                                                            ForgeSandboxProcess *server,
-                                                            const char          *preview_url);
+ * stopping whatever the project ran before. */
+void                 forge_sandbox_manager_adopt                  (ForgeSandboxManager   *self,
+                                                                   const char            *project_id,
+                                                                   ForgeSandbox          *sandbox,
+                                                                   ForgeSandboxProcess   *server,
+                                                                   const char            *preview_url);
 /* Thread-safe. Returns a new reference, or NULL. */
-ForgeSandbox        *forge_sandbox_manager_dup_sandbox     (ForgeSandboxManager *self,
-                                                            const char          *project_id);
-char                *forge_sandbox_manager_dup_preview_url (ForgeSandboxManager *self,
-                                                            const char          *project_id);
-gboolean             forge_sandbox_manager_stop            (ForgeSandboxManager *self,
-                                                            const char          *project_id);
-void                 forge_sandbox_manager_stop_all        (ForgeSandboxManager *self);
-guint                forge_sandbox_manager_get_n_sandboxes (ForgeSandboxManager *self);
+ForgeSandbox        *forge_sandbox_manager_dup_sandbox            (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+ForgeSandboxProcess *forge_sandbox_manager_dup_server             (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+char                *forge_sandbox_manager_dup_preview_url        (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+
+/* A preview is open: keep its sandbox alive and restore it when it dies. */
+void                 forge_sandbox_manager_watch                  (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+void                 forge_sandbox_manager_unwatch                (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+gboolean             forge_sandbox_manager_is_watched             (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+/* A preview not visible for longer than the sandbox timeout stops being
+ * kept alive; showing it again restores it if it expired meanwhile. */
+void                 forge_sandbox_manager_set_visible            (ForgeSandboxManager   *self,
+                                                                   const char            *project_id,
+                                                                   gboolean               visible);
+/* Checks now instead of at the next heartbeat. */
+void                 forge_sandbox_manager_check                  (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+void                 forge_sandbox_manager_check_all              (ForgeSandboxManager   *self);
+/* Restarts by hand, also after giving up. */
+void                 forge_sandbox_manager_restart                (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+/* For the restarter: how the restart run ended. */
+void                 forge_sandbox_manager_restart_finished       (ForgeSandboxManager   *self,
+                                                                   const char            *project_id,
+                                                                   gboolean               success,
+                                                                   const char            *error_message);
+/* "alive", "restarting", "gave-up", "idle", "stopped" or NULL when the
+ * project is unknown. */
+const char          *forge_sandbox_manager_get_state              (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+
+gboolean             forge_sandbox_manager_stop                   (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+void                 forge_sandbox_manager_stop_all               (ForgeSandboxManager   *self);
+guint                forge_sandbox_manager_get_n_sandboxes        (ForgeSandboxManager   *self);
 /* Thread-safe: emits server-log on the manager's main context. */
-void                 forge_sandbox_manager_log             (ForgeSandboxManager *self,
-                                                            const char          *project_id,
-                                                            const char          *stream,
-                                                            const char          *line);
+void                 forge_sandbox_manager_log                    (ForgeSandboxManager   *self,
+                                                                   const char            *project_id,
+                                                                   const char            *stream,
+                                                                   const char            *line);
 
 G_END_DECLS
