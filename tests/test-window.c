@@ -8,6 +8,7 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <webkit/webkit.h>
 
 #include "e2e-util.h"
@@ -17,6 +18,11 @@
 #include "forge-util.h"
 #include "forge-window.h"
 #include "git-test-util.h"
+
+/* A GApplication registers once per process: the tests share one. */
+static ForgeApplication *the_app;
+/* Its state (store, workspaces, sandboxes) lives under here. */
+static char *xdg_root;
 
 static gboolean
 wait_for (gboolean (*condition) (gpointer),
@@ -88,8 +94,7 @@ test_open_repository_shows_page (void)
   g_autofree char *root = g_dir_make_tmp ("forge-window-XXXXXX", NULL);
   g_autofree char *repo = NULL;
   g_autofree char *url = NULL;
-  g_autoptr(ForgeApplication) app = NULL;
-  g_autoptr(GError) error = NULL;
+  ForgeApplication *app = the_app;
   g_autofree char *greeting = NULL;
   ForgeWindow *window;
   ForgeProjectView *view;
@@ -97,13 +102,9 @@ test_open_repository_shows_page (void)
   WebKitWebView *web_view;
   Lookup lookup = { 0 };
 
-  forge_test_isolate_xdg (root);
   repo = forge_test_repo_from_fixture (root, "static-site");
   url = g_strconcat ("file://", repo, NULL);
 
-  app = forge_application_new ();
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
 
   window = forge_window_new (app);
   gtk_window_present (GTK_WINDOW (window));
@@ -141,15 +142,102 @@ test_open_repository_shows_page (void)
     g_assert_null (forge_project_store_lookup (store, project_id));
     g_assert_null (forge_window_get_project_view (window, project_id));
     g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (forge_application_get_manager (app)), ==, 0);
-    g_assert_true (forge_test_wait_no_processes (root, 5000));
+    g_assert_true (forge_test_wait_no_processes (xdg_root, 5000));
     while (g_file_test (workspace, G_FILE_TEST_EXISTS))
       g_main_context_iteration (NULL, TRUE);
   }
 
   gtk_window_destroy (GTK_WINDOW (window));
   forge_sandbox_manager_stop_all (forge_application_get_manager (app));
-  g_assert_true (forge_test_wait_no_processes (root, 5000));
+  g_assert_true (forge_test_wait_no_processes (xdg_root, 5000));
   forge_remove_tree (root, NULL);
+}
+
+typedef struct
+{
+  ForgePreview *preview;
+  char         *old_base;
+  const char   *path;
+} RestoreWait;
+
+static gboolean
+restored_at_path (gpointer data)
+{
+  RestoreWait *wait = data;
+
+  return g_strcmp0 (forge_preview_get_base_uri (wait->preview), wait->old_base) != 0 &&
+         !forge_preview_get_restoring (wait->preview) &&
+         forge_preview_get_state (wait->preview) == FORGE_PREVIEW_STATE_LOADED &&
+         g_strcmp0 (forge_preview_get_path (wait->preview), wait->path) == 0;
+}
+
+static gboolean
+loaded_at_path (gpointer data)
+{
+  RestoreWait *wait = data;
+
+  return forge_preview_get_state (wait->preview) == FORGE_PREVIEW_STATE_LOADED &&
+         g_strcmp0 (forge_preview_get_path (wait->preview), wait->path) == 0;
+}
+
+static void
+test_restore_after_kill_keeps_path (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("forge-window-XXXXXX", NULL);
+  g_autofree char *repo = NULL;
+  g_autofree char *url = NULL;
+  ForgeApplication *app = the_app;
+  g_autofree char *greeting = NULL;
+  g_autoptr(GUri) old_uri = NULL;
+  g_autofree char *port = NULL;
+  ForgeWindow *window;
+  ForgeProjectView *view;
+  ForgePreview *preview;
+  WebKitWebView *web_view;
+  Lookup lookup = { 0 };
+  RestoreWait wait = { 0 };
+
+  repo = forge_test_repo_from_fixture (root, "static-site");
+  url = g_strconcat ("file://", repo, NULL);
+
+  window = forge_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+
+  g_assert_true (forge_window_open_repository (window, url));
+  lookup.window = window;
+  g_assert_true (wait_for (preview_loaded, &lookup, 120));
+  view = forge_window_get_visible_project_view (window);
+  preview = forge_project_view_get_preview (view);
+  web_view = forge_preview_get_web_view (preview);
+
+  wait.preview = preview;
+  wait.path = "/about/";
+  forge_preview_navigate (preview, "/about/");
+  g_assert_true (wait_for (loaded_at_path, &wait, 20));
+  /* Past the first half second, so the death is not a failed start. */
+  g_usleep (600 * 1000);
+
+  wait.old_base = g_strdup (forge_preview_get_base_uri (preview));
+  old_uri = g_uri_parse (wait.old_base, G_URI_FLAGS_NONE, NULL);
+  port = g_strdup_printf ("%d", g_uri_get_port (old_uri));
+  g_assert_cmpuint (forge_test_signal_program ("forge-static-server", port, SIGKILL), ==, 1);
+
+  g_assert_true (wait_for (restored_at_path, &wait, 60));
+
+  /* Same window, same view, same web view: only the page reloaded. */
+  g_assert_true (forge_window_get_visible_project_view (window) == view);
+  g_assert_true (forge_project_view_get_preview (view) == preview);
+  g_assert_true (forge_preview_get_web_view (preview) == web_view);
+  greeting = evaluate (web_view, "document.getElementById('greeting').textContent");
+  g_assert_cmpstr (greeting, ==, "About this site");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  forge_sandbox_manager_stop_all (forge_application_get_manager (app));
+  while (forge_workflow_engine_get_n_active (forge_application_get_engine (app)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (forge_test_wait_no_processes (xdg_root, 5000));
+  forge_remove_tree (root, NULL);
+  g_free (wait.old_base);
 }
 
 static void
@@ -187,11 +275,25 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autoptr(GError) error = NULL;
+  int status;
+
   gtk_test_init (&argc, &argv, NULL);
   forge_test_git_isolate ();
 
+  xdg_root = g_dir_make_tmp ("forge-window-xdg-XXXXXX", NULL);
+  forge_test_isolate_xdg (xdg_root);
+  the_app = forge_application_new ();
+  g_assert_true (g_application_register (G_APPLICATION (the_app), NULL, &error));
+  g_assert_no_error (error);
+
   g_test_add_func ("/forge/window/open-repository-shows-page", test_open_repository_shows_page);
   g_test_add_func ("/forge/window/open-dialog-validates", test_open_dialog_validates);
+  g_test_add_func ("/forge/window/restore-after-kill-keeps-path", test_restore_after_kill_keeps_path);
 
-  return g_test_run ();
+  status = g_test_run ();
+  g_clear_object (&the_app);
+  forge_remove_tree (xdg_root, NULL);
+  g_free (xdg_root);
+  return status;
 }

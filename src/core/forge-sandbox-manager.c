@@ -357,6 +357,11 @@ server_exited_cb (ForgeSandboxProcess *server,
 {
   ForgeSandboxManager *self = entry->manager;
   gboolean early = g_get_monotonic_time () - entry->server_started < EARLY_DEATH_US;
+  g_autoptr(ForgeSandboxProcess) current = forge_sandbox_manager_dup_server (self, entry->project_id);
+
+  /* A server replaced by a newer one was stopped on purpose. */
+  if (server != current)
+    return;
 
   g_signal_emit (self, signals[SERVER_EXITED], 0, entry->project_id, wait_status);
 
@@ -379,7 +384,9 @@ sandbox_died_cb (ForgeSandbox      *sandbox,
                  ForgeSandboxDeath  death,
                  Entry             *entry)
 {
-  if (sandbox != entry->watched_sandbox || death == FORGE_SANDBOX_DEATH_KILLED)
+  g_autoptr(ForgeSandbox) current = forge_sandbox_manager_dup_sandbox (entry->manager, entry->project_id);
+
+  if (sandbox != entry->watched_sandbox || sandbox != current || death == FORGE_SANDBOX_DEATH_KILLED)
     return;
 
   entry->expired = death == FORGE_SANDBOX_DEATH_EXPIRED;

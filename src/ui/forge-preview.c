@@ -16,6 +16,7 @@ struct _ForgePreview
   GtkWidget                   parent_instance;
 
   /* Template children */
+  GtkMenuButton              *menu_button;
   GtkWidget                  *main_box;
   GtkEntry                   *path_entry;
   GtkOverlay                 *overlay;
@@ -1023,6 +1024,7 @@ forge_preview_class_init (ForgePreviewClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-preview.ui");
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, main_box);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, menu_button);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, path_entry);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, overlay);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, progress_bar);
@@ -1295,4 +1297,15 @@ forge_preview_get_restoring_overlay (ForgePreview *self)
   g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
 
   return self->restoring_overlay;
+}
+
+void
+forge_preview_set_menu_model (ForgePreview *self,
+                              GMenuModel   *menu_model)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW (self));
+  g_return_if_fail (menu_model == NULL || G_IS_MENU_MODEL (menu_model));
+
+  gtk_menu_button_set_menu_model (self->menu_button, menu_model);
+  gtk_widget_set_visible (GTK_WIDGET (self->menu_button), menu_model != NULL);
 }

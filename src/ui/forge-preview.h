@@ -36,5 +36,9 @@ ForgePreviewState  forge_preview_get_state      (ForgePreview *self);
 void               forge_preview_set_restoring  (ForgePreview *self,
                                                  gboolean      restoring);
 gboolean           forge_preview_get_restoring  (ForgePreview *self);
+/* A menu at the end of the toolbar, for what the owner offers (the
+ * sandbox's actions); NULL hides it. */
+void               forge_preview_set_menu_model (ForgePreview *self,
+                                                 GMenuModel   *menu_model);
 
 G_END_DECLS

@@ -18,6 +18,8 @@ struct _ForgeProjectView
 
   GtkRevealer    *banner_revealer;
   GtkLabel       *banner_label;
+  GtkButton      *banner_button;
+  GMenuModel     *sandbox_menu;
   GtkStack       *stack;
   AdwStatusPage  *steps_page;
   ForgeStepsView *steps_view;
@@ -35,6 +37,8 @@ enum {
 
 enum {
   RETRY,
+  RESTART_SANDBOX,
+  STOP_SANDBOX,
   N_SIGNALS
 };
 
@@ -72,6 +76,22 @@ retry_action (GtkWidget  *widget,
 }
 
 static void
+restart_sandbox_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[RESTART_SANDBOX], 0);
+}
+
+static void
+stop_sandbox_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[STOP_SANDBOX], 0);
+}
+
+static void
 toggle_log_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *parameter)
@@ -91,6 +111,7 @@ forge_project_view_constructed (GObject *object)
   g_object_bind_property (self->project, "name", self->steps_page, "title", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->project, "repo-url", self->steps_page, "description", G_BINDING_SYNC_CREATE);
   forge_steps_view_reset (self->steps_view, clone_and_preview_steps);
+  forge_preview_set_menu_model (self->preview, self->sandbox_menu);
 
   if (forge_project_get_last_error (self->project) != NULL &&
       forge_project_get_status (self->project) == FORGE_PROJECT_STATUS_FAILED)
@@ -179,6 +200,12 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
   signals[RETRY] =
     g_signal_new ("retry", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[RESTART_SANDBOX] =
+    g_signal_new ("restart-sandbox", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[STOP_SANDBOX] =
+    g_signal_new ("stop-sandbox", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (FORGE_TYPE_LOG_VIEW);
   g_type_ensure (FORGE_TYPE_PREVIEW);
@@ -188,6 +215,8 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-project-view.ui");
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, banner_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, sandbox_menu);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, stack);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, steps_page);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, steps_view);
@@ -198,6 +227,8 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "project.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "project.toggle-log", NULL, toggle_log_action);
+  gtk_widget_class_install_action (widget_class, "sandbox.restart", NULL, restart_sandbox_action);
+  gtk_widget_class_install_action (widget_class, "sandbox.stop", NULL, stop_sandbox_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "project.toggle-log", NULL);
 }
@@ -273,14 +304,17 @@ forge_project_view_show_preview (ForgeProjectView *self,
     forge_preview_navigate (self->preview, last_path);
 }
 
-void
-forge_project_view_show_error (ForgeProjectView *self,
-                               const char       *message)
+static void
+show_banner (ForgeProjectView *self,
+             const char       *message,
+             const char       *button_label,
+             const char       *button_action)
 {
   g_autofree char *first_line = NULL;
   char *newline;
 
-  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+  gtk_button_set_label (self->banner_button, button_label);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_button), button_action);
 
   first_line = g_strdup (message ? message : _("Something went wrong."));
   if ((newline = strchr (first_line, '\n')) != NULL)
@@ -289,6 +323,41 @@ forge_project_view_show_error (ForgeProjectView *self,
   gtk_label_set_text (self->banner_label, first_line);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), message);
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+}
+
+void
+forge_project_view_show_error (ForgeProjectView *self,
+                               const char       *message)
+{
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+
+  show_banner (self, message, _("_Try Again"), "project.retry");
+}
+
+void
+forge_project_view_show_gave_up (ForgeProjectView *self,
+                                 const char       *message)
+{
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+
+  forge_preview_set_restoring (self->preview, FALSE);
+  show_banner (self, message, _("_Restart"), "sandbox.restart");
+}
+
+void
+forge_project_view_hide_banner (ForgeProjectView *self)
+{
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+
+  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+}
+
+gboolean
+forge_project_view_get_banner_visible (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), FALSE);
+
+  return gtk_revealer_get_reveal_child (self->banner_revealer);
 }
 
 gboolean

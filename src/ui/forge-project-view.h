@@ -20,7 +20,9 @@ G_DECLARE_FINAL_TYPE (ForgeProjectView, forge_project_view, FORGE, PROJECT_VIEW,
 
 /* One project's page: its workflow steps while it starts, then its live
  * preview, with the log below and a banner when something failed.
- * Emits "retry" when the person asks to run the workflow again. */
+ * Emits "retry" when the person asks to run the workflow again, and
+ * "restart-sandbox" / "stop-sandbox" for the sandbox.restart and
+ * sandbox.stop actions of its preview's menu. */
 GtkWidget      *forge_project_view_new            (ForgeProject     *project);
 ForgeProject   *forge_project_view_get_project    (ForgeProjectView *self);
 ForgePreview   *forge_project_view_get_preview    (ForgeProjectView *self);
@@ -31,6 +33,11 @@ void            forge_project_view_show_preview   (ForgeProjectView *self,
                                                    const char       *url);
 void            forge_project_view_show_error     (ForgeProjectView *self,
                                                    const char       *message);
+/* Automatic restarts stopped: the banner offers a restart by hand. */
+void            forge_project_view_show_gave_up   (ForgeProjectView *self,
+                                                   const char       *message);
+void            forge_project_view_hide_banner    (ForgeProjectView *self);
+gboolean        forge_project_view_get_banner_visible (ForgeProjectView *self);
 gboolean        forge_project_view_get_show_log   (ForgeProjectView *self);
 void            forge_project_view_set_show_log   (ForgeProjectView *self,
                                                    gboolean          show_log);

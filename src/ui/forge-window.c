@@ -24,6 +24,8 @@ struct _ForgeWindow
   ForgeWorkflowEngine  *engine;
   ForgeSandboxManager  *manager;
   GHashTable           *run_projects;   /* run id → project id */
+  GHashTable           *restart_runs;   /* run ids of the manager's restarts */
+  char                 *visible_project;
   GHashTable           *project_views;  /* project id → ForgeProjectView (owned by the stack) */
   GBinding             *log_binding;
 
@@ -112,6 +114,10 @@ project_has_active_run (ForgeWindow *self,
 
 static void project_view_retry_cb (ForgeWindow      *self,
                                    ForgeProjectView *view);
+static void project_view_restart_sandbox_cb (ForgeWindow      *self,
+                                             ForgeProjectView *view);
+static void project_view_stop_sandbox_cb (ForgeWindow      *self,
+                                          ForgeProjectView *view);
 
 static ForgeProjectView *
 ensure_project_view (ForgeWindow  *self,
@@ -125,6 +131,8 @@ ensure_project_view (ForgeWindow  *self,
       gtk_stack_add_named (self->main_stack, GTK_WIDGET (view), forge_project_get_id (project));
       g_hash_table_insert (self->project_views, g_strdup (forge_project_get_id (project)), view);
       g_signal_connect_object (view, "retry", G_CALLBACK (project_view_retry_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (view, "restart-sandbox", G_CALLBACK (project_view_restart_sandbox_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (view, "stop-sandbox", G_CALLBACK (project_view_stop_sandbox_cb), self, G_CONNECT_SWAPPED);
     }
 
   return view;
@@ -222,6 +230,40 @@ forge_window_open_repository (ForgeWindow *self,
 }
 
 static void
+project_view_restart_sandbox_cb (ForgeWindow      *self,
+                                 ForgeProjectView *view)
+{
+  ForgeProject *project = forge_project_view_get_project (view);
+  const char *project_id = forge_project_get_id (project);
+
+  if (project_has_active_run (self, project_id))
+    return;
+
+  /* Without a watched sandbox there is nothing to restart: start afresh. */
+  if (!forge_sandbox_manager_is_watched (self->manager, project_id))
+    {
+      start_run (self, forge_project_get_repo_url (project));
+      return;
+    }
+
+  forge_project_view_hide_banner (view);
+  forge_sandbox_manager_restart (self->manager, project_id);
+}
+
+static void
+project_view_stop_sandbox_cb (ForgeWindow      *self,
+                              ForgeProjectView *view)
+{
+  ForgeProject *project = forge_project_view_get_project (view);
+
+  forge_sandbox_manager_unwatch (self->manager, forge_project_get_id (project));
+  forge_sandbox_manager_stop (self->manager, forge_project_get_id (project));
+  forge_project_set_status (project, FORGE_PROJECT_STATUS_STOPPED);
+  forge_preview_set_restoring (forge_project_view_get_preview (view), FALSE);
+  forge_project_view_show_error (view, _("The sandbox is stopped."));
+}
+
+static void
 project_view_retry_cb (ForgeWindow      *self,
                        ForgeProjectView *view)
 {
@@ -241,6 +283,70 @@ forge_window_show_uri (ForgeWindow *self,
   forge_preview_set_base_uri (self->uri_preview, uri, FALSE);
   adw_window_title_set_subtitle (self->window_title, uri);
   gtk_stack_set_visible_child_name (self->main_stack, "uri");
+}
+
+static void
+run_started_cb (ForgeWindow *self,
+                const char  *run_id,
+                const char  *function_id,
+                JsonNode    *event_data)
+{
+  const char *project_id;
+
+  if (event_data == NULL || !JSON_NODE_HOLDS_OBJECT (event_data))
+    return;
+
+  project_id = json_object_get_string_member_with_default (json_node_get_object (event_data), "project_id", NULL);
+  if (project_id == NULL)
+    return;
+
+  g_hash_table_replace (self->run_projects, g_strdup (run_id), g_strdup (project_id));
+  if (g_str_equal (function_id, FORGE_RESTART_PREVIEW_FUNCTION))
+    g_hash_table_add (self->restart_runs, g_strdup (run_id));
+}
+
+static void
+update_visibility (ForgeWindow *self)
+{
+  ForgeProjectView *view = forge_window_get_visible_project_view (self);
+  const char *visible = view ? forge_project_get_id (forge_project_view_get_project (view)) : NULL;
+
+  if (g_strcmp0 (visible, self->visible_project) == 0)
+    return;
+
+  if (self->visible_project != NULL)
+    forge_sandbox_manager_set_visible (self->manager, self->visible_project, FALSE);
+  g_free (self->visible_project);
+  self->visible_project = g_strdup (visible);
+  if (visible != NULL)
+    forge_sandbox_manager_set_visible (self->manager, visible, TRUE);
+}
+
+static void
+sandbox_state_cb (ForgeWindow *self,
+                  const char  *project_id,
+                  const char  *state,
+                  const char  *url,
+                  gint64       restart_ms)
+{
+  ForgeProjectView *view = forge_window_get_project_view (self, project_id);
+  ForgePreview *preview;
+
+  if (view == NULL)
+    return;
+
+  preview = forge_project_view_get_preview (view);
+
+  if (g_str_equal (state, "restarting"))
+    forge_preview_set_restoring (preview, TRUE);
+  else if (g_str_equal (state, "restored"))
+    {
+      /* Same path, new origin; only the web view reloads. */
+      forge_project_view_hide_banner (view);
+      forge_preview_set_base_uri (preview, url, TRUE);
+    }
+  else if (g_str_equal (state, "gave-up"))
+    forge_project_view_show_gave_up (view, _("The dev server keeps stopping right after it starts, so automatic restarts are off. Check the log, then restart it."));
 }
 
 static void
@@ -290,11 +396,14 @@ run_finished_cb (ForgeWindow *self,
                  JsonNode    *output,
                  const char  *error_message)
 {
-  ForgeProjectView *view = forge_window_get_project_view (self, project_for_run (self, run_id));
+  g_autofree char *project_id = g_strdup (project_for_run (self, run_id));
+  ForgeProjectView *view = forge_window_get_project_view (self, project_id);
+  gboolean restart = g_hash_table_remove (self->restart_runs, run_id);
 
   g_hash_table_remove (self->run_projects, run_id);
 
-  if (view == NULL)
+  /* The manager reports how its restarts end (sandbox-state). */
+  if (view == NULL || restart)
     return;
 
   if (g_str_equal (status, "completed") && output != NULL && JSON_NODE_HOLDS_OBJECT (output))
@@ -302,6 +411,9 @@ run_finished_cb (ForgeWindow *self,
       const char *url = json_object_get_string_member (json_node_get_object (output), "preview_url");
 
       forge_project_view_show_preview (view, url);
+      forge_sandbox_manager_watch (self->manager, project_id);
+      forge_sandbox_manager_set_visible (self->manager, project_id,
+                                         g_strcmp0 (project_id, self->visible_project) == 0);
     }
   else if (g_str_equal (status, "failed"))
     {
@@ -317,10 +429,13 @@ server_exited_cb (ForgeWindow *self,
   ForgeProjectView *view = forge_window_get_project_view (self, project_id);
   ForgeProject *project = forge_project_store_lookup (self->store, project_id);
 
-  if (project != NULL && !project_has_active_run (self, project_id))
-    forge_project_set_status (project, FORGE_PROJECT_STATUS_STOPPED);
+  /* A watched sandbox is the manager's to bring back. */
+  if (forge_sandbox_manager_is_watched (self->manager, project_id) || project_has_active_run (self, project_id))
+    return;
 
-  if (view != NULL && !project_has_active_run (self, project_id))
+  if (project != NULL)
+    forge_project_set_status (project, FORGE_PROJECT_STATUS_STOPPED);
+  if (view != NULL)
     forge_project_view_show_error (view, _("The dev server stopped. Try again to start it."));
 }
 
@@ -615,12 +730,15 @@ setup_with_application (ForgeWindow      *self,
   g_signal_connect_object (self->store, "items-changed", G_CALLBACK (update_sidebar_visibility), self, G_CONNECT_SWAPPED);
   update_sidebar_visibility (self);
 
+  g_signal_connect_object (self->engine, "run-started", G_CALLBACK (run_started_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "step", G_CALLBACK (step_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "progress", G_CALLBACK (progress_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "log", G_CALLBACK (log_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "run-finished", G_CALLBACK (run_finished_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->manager, "server-exited", G_CALLBACK (server_exited_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->manager, "server-log", G_CALLBACK (server_log_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->manager, "sandbox-state", G_CALLBACK (sandbox_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->main_stack, "notify::visible-child", G_CALLBACK (update_visibility), self, G_CONNECT_SWAPPED);
 }
 
 static gboolean
@@ -652,6 +770,8 @@ forge_window_finalize (GObject *object)
   ForgeWindow *self = FORGE_WINDOW (object);
 
   g_clear_pointer (&self->run_projects, g_hash_table_unref);
+  g_clear_pointer (&self->restart_runs, g_hash_table_unref);
+  g_clear_pointer (&self->visible_project, g_free);
   g_clear_pointer (&self->project_views, g_hash_table_unref);
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
@@ -697,6 +817,7 @@ forge_window_init (ForgeWindow *self)
 {
   self->cancellable = g_cancellable_new ();
   self->run_projects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->restart_runs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->project_views = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
