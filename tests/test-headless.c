@@ -45,7 +45,8 @@ spawn_headless (const char  *url,
 
   g_assert_nonnull (binary);
   return g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error,
-                           binary, "--headless", "--json", "--server-timeout", "120", url, NULL);
+                           binary, "--headless", "--json", "--server-timeout", "120",
+                           "--keepalive-interval", "1", "--sandbox-timeout", "2", url, NULL);
 }
 
 static JsonObject *
@@ -147,6 +148,65 @@ test_json_events_in_order (Fixture       *fixture,
   g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), NULL), ==, 0);
 }
 
+static JsonObject *
+read_until (GDataInputStream *stream,
+            const char       *type,
+            const char       *state)
+{
+  JsonObject *event;
+
+  while ((event = read_event (stream)) != NULL)
+    {
+      if (g_str_equal (json_object_get_string_member (event, "type"), type) &&
+          (state == NULL || g_strcmp0 (json_object_get_string_member_with_default (event, "state", NULL), state) == 0))
+        return event;
+      json_object_unref (event);
+    }
+
+  return NULL;
+}
+
+static void
+test_sandbox_events_after_kill (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn_headless (url, &error);
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(JsonObject) alive = NULL;
+  g_autoptr(JsonObject) restored = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *port = NULL;
+
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+
+  preview = read_until (stream, "preview", NULL);
+  g_assert_nonnull (preview);
+
+  /* With a 2 s timeout, only the 1 s heartbeat keeps it up this long. */
+  alive = read_until (stream, "sandbox", "alive");
+  g_assert_nonnull (alive);
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), NULL), ==, 200);
+
+  uri = g_uri_parse (json_object_get_string_member (preview, "url"), G_URI_FLAGS_NONE, NULL);
+  port = g_strdup_printf ("%d", g_uri_get_port (uri));
+  g_assert_cmpuint (forge_test_signal_program ("forge-static-server", port, SIGKILL), ==, 1);
+
+  restored = read_until (stream, "sandbox", "restored");
+  g_assert_nonnull (restored);
+  g_assert_cmpint (json_object_get_int_member (restored, "restart_ms"), >, 0);
+  g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (restored, "url"), NULL), ==, 200);
+
+  g_subprocess_send_signal (process, SIGINT);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
 static void
 test_failure_is_one_line (Fixture       *fixture,
                           gconstpointer  data)
@@ -205,6 +265,7 @@ main (int   argc,
   forge_test_git_isolate ();
 
   g_test_add ("/forge/headless/json-events-in-order", Fixture, NULL, fixture_set_up, test_json_events_in_order, fixture_tear_down);
+  g_test_add ("/forge/headless/sandbox-events-after-kill", Fixture, NULL, fixture_set_up, test_sandbox_events_after_kill, fixture_tear_down);
   g_test_add ("/forge/headless/failure-is-one-line", Fixture, NULL, fixture_set_up, test_failure_is_one_line, fixture_tear_down);
   g_test_add ("/forge/headless/bad-url", Fixture, NULL, fixture_set_up, test_bad_url, fixture_tear_down);
 

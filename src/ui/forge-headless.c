@@ -221,6 +221,8 @@ run_finished_cb (ForgeWorkflowEngine *engine,
 
   object = json_node_get_object (output);
   headless->previewing = TRUE;
+  /* From here on the manager keeps it alive and brings it back. */
+  forge_sandbox_manager_watch (headless->manager, headless->project_id);
 
   if (headless->json)
     {
@@ -241,18 +243,40 @@ run_finished_cb (ForgeWorkflowEngine *engine,
 }
 
 static void
-server_exited_cb (ForgeSandboxManager *manager,
+sandbox_state_cb (ForgeSandboxManager *manager,
                   const char          *project_id,
-                  int                  wait_status,
+                  const char          *state,
+                  const char          *url,
+                  gint64               restart_ms,
                   Headless            *headless)
 {
-  if (!headless->previewing || g_strcmp0 (project_id, headless->project_id) != 0)
+  if (g_strcmp0 (project_id, headless->project_id) != 0)
     return;
 
-  /* Until the sandbox manager restarts servers, a dead server ends the run. */
-  report_error (headless, _("The dev server stopped. Open the repository again to restart it."));
-  headless->exit_status = 1;
-  g_main_loop_quit (headless->loop);
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("sandbox");
+
+      add_string (builder, "state", state);
+      add_string (builder, "url", url);
+      if (g_str_equal (state, "restored"))
+        {
+          json_builder_set_member_name (builder, "restart_ms");
+          json_builder_add_int_value (builder, restart_ms);
+        }
+      end_event (builder);
+    }
+  else if (g_str_equal (state, "restored"))
+    g_printerr (_("Sandbox restored in %" G_GINT64_FORMAT " ms: %s\n"), restart_ms, url);
+  else if (!g_str_equal (state, "alive"))
+    g_printerr (_("Sandbox %s\n"), state);
+
+  if (g_str_equal (state, "gave-up"))
+    {
+      report_error (headless, _("The dev server keeps stopping right after it starts; automatic restarts are off. Check the log."));
+      headless->exit_status = 1;
+      g_main_loop_quit (headless->loop);
+    }
 }
 
 static gboolean
@@ -338,12 +362,15 @@ forge_headless_main (int    argc,
   forge_clone_and_preview_set_sandbox_timeout (workflow, sandbox_timeout > 0 ? (guint) sandbox_timeout
                                                          : setting_or_default ("sandbox-timeout", 600));
   forge_clone_and_preview_register (workflow, headless.engine);
-  (void) keepalive_interval;
+  forge_sandbox_manager_set_keepalive_interval (headless.manager, keepalive_interval > 0 ? (guint) keepalive_interval
+                                                                  : setting_or_default ("keepalive-interval", 300));
+  forge_sandbox_manager_set_sandbox_timeout (headless.manager, sandbox_timeout > 0 ? (guint) sandbox_timeout
+                                                               : setting_or_default ("sandbox-timeout", 600));
 
   g_signal_connect (headless.engine, "step", G_CALLBACK (step_cb), &headless);
   g_signal_connect (headless.engine, "log", G_CALLBACK (log_cb), &headless);
   g_signal_connect (headless.engine, "run-finished", G_CALLBACK (run_finished_cb), &headless);
-  g_signal_connect (headless.manager, "server-exited", G_CALLBACK (server_exited_cb), &headless);
+  g_signal_connect (headless.manager, "sandbox-state", G_CALLBACK (sandbox_state_cb), &headless);
   g_signal_connect (headless.manager, "server-log", G_CALLBACK (server_log_cb), &headless);
 
   sigint_id = g_unix_signal_add (SIGINT, on_stop_signal, &headless);
