@@ -44,6 +44,7 @@ typedef struct
 {
   gatomicrefcount   ref_count;
   GMutex            mutex;
+  GCond             changed;       /* a line arrived */
   const char       *stream;        /* "install" or "server" */
   GQueue            tail;
   char             *printed_url;
@@ -60,6 +61,7 @@ command_output_new (ForgeStepContext *ctx,
 
   g_atomic_ref_count_init (&output->ref_count);
   g_mutex_init (&output->mutex);
+  g_cond_init (&output->changed);
   g_queue_init (&output->tail);
   g_weak_ref_init (&output->manager, NULL);
   output->stream = stream;
@@ -86,6 +88,7 @@ command_output_unref (CommandOutput *output)
   g_clear_object (&output->ctx);
   g_weak_ref_clear (&output->manager);
   g_free (output->project_id);
+  g_cond_clear (&output->changed);
   g_mutex_clear (&output->mutex);
   g_free (output);
 }
@@ -114,6 +117,7 @@ command_line_cb (ForgeSandboxStream  stream,
     g_free (g_queue_pop_head (&output->tail));
   if (url != NULL && output->printed_url == NULL)
     output->printed_url = g_steal_pointer (&url);
+  g_cond_broadcast (&output->changed);
   if (output->ctx != NULL)
     ctx = g_object_ref (output->ctx);
   else
@@ -183,6 +187,23 @@ command_output_dup_printed_url (CommandOutput *output)
   g_mutex_unlock (&output->mutex);
 
   return url;
+}
+
+/* Sleeps up to timeout_ms, or less when a line arrives: a server saying
+ * where it listens is probed at once. */
+static void
+command_output_wait_line (CommandOutput *output,
+                          guint          timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  guint lines;
+
+  g_mutex_lock (&output->mutex);
+  lines = output->tail.length;
+  while (output->tail.length == lines && output->tail.length < LOG_TAIL_LINES)
+    if (!g_cond_wait_until (&output->changed, &output->mutex, end))
+      break;
+  g_mutex_unlock (&output->mutex);
 }
 
 static gboolean
@@ -697,7 +718,7 @@ wait_for_server (Run                  *run,
             }
         }
 
-      forge_sandbox_process_wait (process, PROBE_INTERVAL_MS, cancellable);
+      command_output_wait_line (output, PROBE_INTERVAL_MS);
     }
 
   return SERVER_TIMED_OUT;
@@ -709,6 +730,73 @@ exited_for_busy_port (CommandOutput *output)
   return command_output_contains (output, "EADDRINUSE") ||
          command_output_contains (output, "already in use") ||
          command_output_contains (output, "is in use");
+}
+
+/* True for a script body that is one plain command: words of safe
+ * characters, nothing a shell would interpret. */
+static gboolean
+is_plain_command (const char *body)
+{
+  if (body == NULL || *body == '\0')
+    return FALSE;
+
+  for (const char *p = body; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr (" ._-/:@+,=", *p) == NULL)
+      return FALSE;
+
+  /* "NODE_ENV=x vite" sets a variable: leave that to the shell. */
+  return strchr (body, '=') == NULL || strchr (body, ' ') < strchr (body, '=');
+}
+
+/* `npm run dev -- FLAGS` pays for npm's own start-up on every start and
+ * every restart. When the script is one plain command from
+ * node_modules/.bin, run that binary with the same arguments, as npm
+ * itself would, without npm. */
+static char **
+direct_dev_argv (Run          *run,
+                 char * const *argv)
+{
+  g_autofree char *package_path = g_build_filename (run->repo_dir, "package.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(GStrv) words = NULL;
+  g_autofree char *bin = NULL;
+  g_autoptr(GPtrArray) direct = NULL;
+  JsonObject *scripts;
+  JsonNode *root;
+  const char *body;
+  guint first_flag;
+
+  if (g_strv_length ((char **) argv) < 3 ||
+      !g_str_equal (argv[0], "npm") || !g_str_equal (argv[1], "run"))
+    return NULL;
+
+  if (!json_parser_load_from_mapped_file (parser, package_path, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      !json_object_has_member (json_node_get_object (root), "scripts") ||
+      !JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (root), "scripts")))
+    return NULL;
+
+  scripts = json_object_get_object_member (json_node_get_object (root), "scripts");
+  body = json_object_get_string_member_with_default (scripts, argv[2], NULL);
+  if (!is_plain_command (body))
+    return NULL;
+
+  words = g_strsplit_set (body, " ", -1);
+  bin = g_build_filename (run->repo_dir, "node_modules", ".bin", words[0], NULL);
+  if (!g_file_test (bin, G_FILE_TEST_IS_EXECUTABLE))
+    return NULL;
+
+  direct = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (direct, g_build_filename (FORGE_SANDBOX_REPO_DIR, "node_modules", ".bin", words[0], NULL));
+  for (guint i = 1; words[i] != NULL; i++)
+    if (*words[i] != '\0')
+      g_ptr_array_add (direct, g_strdup (words[i]));
+  first_flag = argv[3] != NULL && g_str_equal (argv[3], "--") ? 4 : 3;
+  for (guint i = first_flag; argv[i] != NULL; i++)
+    g_ptr_array_add (direct, g_strdup (argv[i]));
+  g_ptr_array_add (direct, NULL);
+
+  return (char **) g_ptr_array_free (g_steal_pointer (&direct), FALSE);
 }
 
 static JsonNode *
@@ -741,6 +829,20 @@ start_preview_server (ForgeStepContext  *ctx,
 
       argv = forge_framework_dup_dev_argv (run->framework, SANDBOX_HOST, port);
       env = forge_framework_dup_dev_env (run->framework, SANDBOX_HOST, port);
+      {
+        char **direct = direct_dev_argv (run, argv);
+
+        if (direct != NULL)
+          {
+            g_strfreev (argv);
+            argv = direct;
+            /* What npm run would add: the package's binaries on PATH. */
+            env = g_environ_setenv (env, "PATH",
+                                    FORGE_SANDBOX_REPO_DIR "/node_modules/.bin:/opt/forge/bin:/usr/local/bin:/usr/bin:/bin",
+                                    TRUE);
+            env = g_environ_setenv (env, "npm_lifecycle_event", forge_framework_get_dev_script (run->framework), TRUE);
+          }
+      }
       command = g_strjoinv (" ", argv);
       forge_step_context_log (ctx, "server", command);
 

@@ -1,0 +1,233 @@
+/* restart.c
+ *
+ * Benchmark: from SIGKILL of the dev server to the preview answering 200
+ * again. The warm restart (reuse the clone and node_modules, start the
+ * server) against the seed's restart path (new clone, new install,
+ * start), side by side in the same run, for a Vite fixture and a static
+ * site. Medians over 5 runs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <signal.h>
+
+#include "e2e-util.h"
+#include "forge-clone-and-preview.h"
+#include "forge-util.h"
+#include "git-test-util.h"
+
+#define ROUNDS 5
+
+typedef struct
+{
+  ForgeProjectStore    *store;
+  ForgeSandboxManager  *manager;
+  ForgeWorkflowEngine  *engine;
+  ForgeCloneAndPreview *workflow;
+  char                 *run_id;
+  char                 *url;
+  char                 *error;
+  gboolean              finished;
+  char                 *restored_url;
+} Bench;
+
+static void
+on_finished (ForgeWorkflowEngine *engine, const char *run_id, const char *status, JsonNode *output,
+             const char *error_message, Bench *bench)
+{
+  if (g_strcmp0 (run_id, bench->run_id) != 0)
+    return;
+  if (g_str_equal (status, "completed"))
+    bench->url = g_strdup (json_object_get_string_member (json_node_get_object (output), "preview_url"));
+  else
+    bench->error = g_strdup (error_message);
+  bench->finished = TRUE;
+}
+
+static void
+on_state (ForgeSandboxManager *manager, const char *project_id, const char *state, const char *url,
+          gint64 restart_ms, Bench *bench)
+{
+  if (g_str_equal (state, "restored"))
+    bench->restored_url = g_strdup (url);
+  else if (g_str_equal (state, "gave-up"))
+    g_error ("The restart gave up");
+}
+
+static char *
+open_preview (Bench      *bench,
+              const char *repo_url,
+              char      **project_id)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&bench->url, g_free);
+  g_clear_pointer (&bench->run_id, g_free);
+  bench->finished = FALSE;
+  bench->run_id = forge_clone_and_preview_start (bench->engine, bench->store, repo_url, project_id, &error);
+  g_assert_no_error (error);
+  while (!bench->finished)
+    g_main_context_iteration (NULL, TRUE);
+  if (bench->error != NULL)
+    g_error ("Preview failed: %s", bench->error);
+
+  return g_strdup (bench->url);
+}
+
+static void
+wait_for_200 (const char *url)
+{
+  while (forge_test_http_get (url, NULL) != 200)
+    g_usleep (20 * 1000);
+}
+
+static void
+kill_server (const char *program,
+             const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *port = g_strdup_printf ("%d", g_uri_get_port (uri));
+
+  /* Vite runs as node; the static server as itself. */
+  if (forge_test_signal_program (program, port, SIGKILL) == 0 &&
+      forge_test_signal_program (program, NULL, SIGKILL) == 0)
+    g_error ("No %s to kill", program);
+}
+
+/* Warm: the manager notices the death and restarts in place. */
+static double
+warm_restart (Bench      *bench,
+              const char *program,
+              const char *project_id,
+              char      **url)
+{
+  gint64 started;
+
+  g_clear_pointer (&bench->restored_url, g_free);
+  started = g_get_monotonic_time ();
+  kill_server (program, *url);
+  while (bench->restored_url == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  wait_for_200 (bench->restored_url);
+
+  g_free (*url);
+  *url = g_strdup (bench->restored_url);
+  return (g_get_monotonic_time () - started) / 1000.0;
+}
+
+/* The seed's path: Sandbox.create() gives a brand-new machine (empty
+ * home, so a cold npm cache), then clone, install and start. Here: a new
+ * project (nothing on disk to reuse) with a new sandbox home. */
+static double
+seed_restart (Bench      *bench,
+              const char *program,
+              const char *repo,
+              const char *root,
+              guint       round,
+              char      **url)
+{
+  g_autofree char *copy = g_strdup_printf ("%s-seed-%u", repo, round);
+  g_autofree char *copy_url = g_strconcat ("file://", copy, NULL);
+  g_autofree char *cache = g_strdup_printf ("%s/seed-cache-%s-%u", root, program, round);
+  g_autofree char *saved_cache = g_strdup (g_getenv ("XDG_CACHE_HOME"));
+  g_autofree char *new_url = NULL;
+  g_autofree char *project_id = NULL;
+  gint64 started;
+
+  forge_test_git (root, "clone", "-q", repo, copy, NULL);
+
+  /* Nothing else runs meanwhile, so switching the cache is safe here. */
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  started = g_get_monotonic_time ();
+  kill_server (program, *url);
+  new_url = open_preview (bench, copy_url, &project_id);
+  wait_for_200 (new_url);
+  g_setenv ("XDG_CACHE_HOME", saved_cache, TRUE);
+  forge_sandbox_manager_stop (bench->manager, project_id);
+
+  return (g_get_monotonic_time () - started) / 1000.0;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *values)
+{
+  qsort (values, ROUNDS, sizeof *values, compare_doubles);
+  return values[ROUNDS / 2];
+}
+
+static void
+bench_fixture (Bench      *bench,
+               const char *root,
+               const char *fixture,
+               const char *program)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (root, fixture);
+  g_autofree char *repo_url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  g_autofree char *url = NULL;
+  double warm[ROUNDS], seed[ROUNDS];
+  double warm_median, seed_median;
+
+  url = open_preview (bench, repo_url, &project_id);
+  forge_sandbox_manager_watch (bench->manager, project_id);
+
+  for (guint round = 0; round < ROUNDS; round++)
+    {
+      /* Past the early-death window, as a real crash would be. */
+      g_usleep (600 * 1000);
+      warm[round] = warm_restart (bench, program, project_id, &url);
+      g_usleep (600 * 1000);
+      seed[round] = seed_restart (bench, program, repo, root, round, &url);
+    }
+
+  warm_median = median (warm);
+  seed_median = median (seed);
+  g_print ("%-12s %14.0f %14.0f %9.1fx\n", fixture, warm_median, seed_median, seed_median / warm_median);
+
+  forge_sandbox_manager_stop_all (bench->manager);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *root = g_dir_make_tmp ("forge-bench-restart-XXXXXX", NULL);
+  Bench bench = { 0 };
+
+  forge_test_git_isolate ();
+  forge_test_isolate_xdg (root);
+
+  bench.store = forge_project_store_new (NULL);
+  bench.manager = forge_sandbox_manager_new ();
+  bench.engine = forge_workflow_engine_new ();
+  bench.workflow = forge_clone_and_preview_new (bench.store, bench.manager);
+  forge_sandbox_manager_set_keepalive_interval (bench.manager, 300);
+  forge_clone_and_preview_register (bench.workflow, bench.engine);
+  g_signal_connect (bench.engine, "run-finished", G_CALLBACK (on_finished), &bench);
+  g_signal_connect (bench.manager, "sandbox-state", G_CALLBACK (on_state), &bench);
+
+  g_print ("restart: SIGKILL of the dev server → HTTP 200 again, median of %d (ms)\n\n", ROUNDS);
+  g_print ("%-12s %14s %14s %10s\n", "fixture", "warm restart", "seed's path", "speed-up");
+  bench_fixture (&bench, root, "vite-app", "node");
+  bench_fixture (&bench, root, "static-site", "forge-static-server");
+  g_print ("\nwarm restart: same clone, same node_modules, new sandbox, server started\n"
+           "seed's path:  new sandbox with an empty home (cold npm cache), clone, install, start\n"
+           "target: Vite warm restart < 1500 ms and ≥ 10x faster than the seed's path\n");
+
+  g_clear_object (&bench.workflow);
+  g_clear_object (&bench.engine);
+  g_clear_object (&bench.manager);
+  g_clear_object (&bench.store);
+  forge_remove_tree (root, NULL);
+  return 0;
+}
