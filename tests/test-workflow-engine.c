@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "forge-util.h"
 #include "forge-workflow-engine.h"
 
 typedef struct
@@ -302,11 +303,23 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *state_home = NULL;
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
+
+  /* Engines made with forge_workflow_engine_new() journal under the
+   * state directory: keep them away from the user's. */
+  state_home = g_dir_make_tmp ("forge-workflow-XXXXXX", NULL);
+  g_assert_nonnull (state_home);
+  g_setenv ("XDG_STATE_HOME", state_home, TRUE);
 
   g_test_add_func ("/forge/workflow/steps-in-order", test_steps_in_order);
   g_test_add_func ("/forge/workflow/failing-step-stops-run", test_failing_step_stops_run);
   g_test_add_func ("/forge/workflow/cancel", test_cancel);
 
-  return g_test_run ();
+  ret = g_test_run ();
+
+  g_assert_true (forge_remove_tree (state_home, NULL));
+  return ret;
 }
