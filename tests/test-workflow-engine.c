@@ -659,6 +659,52 @@ test_non_retriable_stops_at_once (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (step, "error"), "message"), ==, "always broken");
 }
 
+/* A body failing outside its steps is retried too */
+
+static int outside_calls;
+
+static JsonNode *
+fails_outside_steps (ForgeStepContext  *ctx,
+                     JsonNode          *event_data,
+                     gpointer           user_data,
+                     GError           **error)
+{
+  g_autoptr(JsonNode) a = NULL;
+
+  if (!(a = forge_step_run (ctx, "one", memo_step, GINT_TO_POINTER (0), error)))
+    return NULL;
+
+  if (g_atomic_int_add (&outside_calls, 1) == 0)
+    {
+      g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED, "glitch between steps");
+      return NULL;
+    }
+
+  return json_node_ref (a);
+}
+
+static void
+test_body_failure_retried (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(JsonNode) event = object_with_string ("project_id", "p1");
+  g_autofree char *run_id = NULL;
+  const char *expected[] = { "one:start:1", "one:complete:1", "one:memoized:1" };
+
+  outside_calls = 0;
+  memset (memo_counts, 0, sizeof memo_counts);
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_register (fixture->engine, "outside", "test/outside", fails_outside_steps, NULL, NULL);
+
+  run_id = forge_workflow_engine_send (fixture->engine, "test/outside", event);
+  fixture_wait (fixture, 1);
+
+  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "completed");
+  g_assert_cmpint (outside_calls, ==, 2);
+  g_assert_cmpint (memo_counts[0], ==, 1);
+  assert_events (fixture, expected, G_N_ELEMENTS (expected));
+}
+
 /* Concurrency */
 
 static int in_flight;
@@ -1164,6 +1210,7 @@ main (int   argc,
   ADD ("memoized-retry", test_memoized_retry);
   ADD ("retry-count-and-backoff", test_retry_count_and_backoff);
   ADD ("non-retriable-stops-at-once", test_non_retriable_stops_at_once);
+  ADD ("body-failure-retried", test_body_failure_retried);
   ADD ("concurrency-limit", test_concurrency_limit);
   ADD ("resume-after-kill", test_resume_after_kill);
   ADD ("cancel-on-event", test_cancel_on_event);
