@@ -844,6 +844,14 @@ test_resume_after_kill (Fixture       *fixture,
       g_usleep (10 * 1000);
     }
 
+  /* While the helper lives, its run is not up for grabs. */
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (runs));
+  forge_workflow_engine_register (fixture->engine, "crash-test", "test/crash", resumed_crash_function, NULL, NULL);
+  resumed = forge_workflow_engine_resume (fixture->engine);
+  g_assert_cmpuint (g_strv_length (resumed), ==, 0);
+  g_clear_pointer (&resumed, g_strfreev);
+  g_clear_object (&fixture->engine);
+
   g_subprocess_send_signal (process, SIGKILL);
   g_subprocess_wait (process, NULL, &error);
   g_assert_no_error (error);

@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "forge-run-journal.h"
@@ -60,7 +63,9 @@ typedef struct
   RunState             state;
   GSource             *backoff;
   guint                body_failures;
+  int                  lock_fd;
   gboolean             announced;
+  gboolean             finished;
 } Run;
 
 typedef struct
@@ -124,9 +129,68 @@ function_free (Function *function)
   g_free (function);
 }
 
+static char *
+lock_path (ForgeWorkflowEngine *self,
+           const char          *run_id)
+{
+  g_autofree char *name = g_strconcat (run_id, ".lock", NULL);
+
+  return g_build_filename (self->directory, name, NULL);
+}
+
+/* A run executing in a live process holds an flock on <run id>.lock; the
+ * kernel drops it when that process dies, however it dies, so a run locked
+ * by someone else is running, not abandoned. Returns -1 when it is. */
+static int
+lock_run (ForgeWorkflowEngine *self,
+          const char          *run_id)
+{
+  g_autofree char *path = lock_path (self, run_id);
+  int fd;
+
+  if (g_mkdir_with_parents (self->directory, 0700) != 0)
+    return -1;
+
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -1;
+
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      close (fd);
+      return -1;
+    }
+
+  return fd;
+}
+
+static gboolean
+run_is_locked_elsewhere (ForgeWorkflowEngine *self,
+                         const char          *run_id)
+{
+  int fd = lock_run (self, run_id);
+
+  if (fd < 0)
+    return TRUE;
+  close (fd);
+  return FALSE;
+}
+
 static void
 run_free (Run *run)
 {
+  if (run->lock_fd >= 0)
+    {
+      /* Only a finished run's lock can go: nobody waits to resume it. */
+      if (run->finished)
+        {
+          g_autofree char *path = lock_path (run->engine, run->id);
+
+          g_unlink (path);
+        }
+      close (run->lock_fd);
+    }
+
   if (run->backoff != NULL)
     {
       g_source_destroy (run->backoff);
@@ -349,8 +413,15 @@ prune_journals (ForgeWorkflowEngine *self)
           updated = (gint64) st.st_mtime * 1000;
         }
 
-      if (now - updated > PRUNE_AGE_MS && g_unlink (path) != 0)
-        g_message ("Could not remove the old run journal %s: %s", path, g_strerror (errno));
+      if (now - updated > PRUNE_AGE_MS)
+        {
+          g_autofree char *stem = g_strndup (path, strlen (path) - strlen (".json"));
+          g_autofree char *lock = g_strconcat (stem, ".lock", NULL);
+
+          if (g_unlink (path) != 0)
+            g_message ("Could not remove the old run journal %s: %s", path, g_strerror (errno));
+          g_unlink (lock);
+        }
     }
 }
 
@@ -404,6 +475,7 @@ finish_run (ForgeWorkflowEngine *self,
   set_run_status (self, run, status);
 
   g_hash_table_steal (self->runs, run->id);
+  run->finished = TRUE;
   run_free (run);
 
   g_signal_emit (self, signals[RUN_FINISHED], 0, run_id, status, output, error_message);
@@ -572,11 +644,13 @@ start_invocation (ForgeWorkflowEngine *self,
 static Run *
 run_new (ForgeWorkflowEngine *self,
          Function            *function,
-         ForgeRunJournal     *journal)
+         ForgeRunJournal     *journal,
+         int                  lock_fd)
 {
   Run *run = g_new0 (Run, 1);
 
   run->engine = self;
+  run->lock_fd = lock_fd;
   run->id = g_strdup (forge_run_journal_get_run_id (journal));
   run->function = function;
   run->journal = g_object_ref (journal);
@@ -903,7 +977,8 @@ forge_workflow_engine_send (ForgeWorkflowEngine *self,
       journal = forge_run_journal_new (path, run_id, function->id, event_name, data);
       save_journal (journal);
 
-      run = run_new (self, function, journal);
+      /* Best effort: a new run executes even if it cannot be locked. */
+      run = run_new (self, function, journal, lock_run (self, run_id));
       g_ptr_array_add (started, run);
 
       if (first_run_id == NULL)
@@ -1006,7 +1081,8 @@ find_resumable (ForgeWorkflowEngine *self)
       if (journal == NULL ||
           !is_unfinished (journal) ||
           g_hash_table_contains (self->runs, forge_run_journal_get_run_id (journal)) ||
-          find_function (self, forge_run_journal_get_function_id (journal)) == NULL)
+          find_function (self, forge_run_journal_get_function_id (journal)) == NULL ||
+          run_is_locked_elsewhere (self, forge_run_journal_get_run_id (journal)))
         continue;
 
       g_ptr_array_add (journals, g_steal_pointer (&journal));
@@ -1016,14 +1092,25 @@ find_resumable (ForgeWorkflowEngine *self)
   return journals;
 }
 
-static void
-resume_journal (ForgeWorkflowEngine *self,
-                ForgeRunJournal     *journal)
+static gboolean
+resume_journal (ForgeWorkflowEngine  *self,
+                ForgeRunJournal      *journal,
+                GError              **error)
 {
-  Run *run = run_new (self, find_function (self, forge_run_journal_get_function_id (journal)), journal);
+  const char *run_id = forge_run_journal_get_run_id (journal);
+  int lock_fd = lock_run (self, run_id);
+  Run *run;
 
+  if (lock_fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "Run %s is being executed by another process", run_id);
+      return FALSE;
+    }
+
+  run = run_new (self, find_function (self, forge_run_journal_get_function_id (journal)), journal, lock_fd);
   set_run_status (self, run, "queued");
   enqueue_run (self, run);
+  return TRUE;
 }
 
 char **
@@ -1039,8 +1126,8 @@ forge_workflow_engine_resume (ForgeWorkflowEngine *self)
     {
       ForgeRunJournal *journal = g_ptr_array_index (journals, i);
 
-      g_strv_builder_add (ids, forge_run_journal_get_run_id (journal));
-      resume_journal (self, journal);
+      if (resume_journal (self, journal, NULL))
+        g_strv_builder_add (ids, forge_run_journal_get_run_id (journal));
     }
 
   return g_strv_builder_end (ids);
@@ -1133,8 +1220,7 @@ forge_workflow_engine_resume_run (ForgeWorkflowEngine  *self,
       return FALSE;
     }
 
-  resume_journal (self, journal);
-  return TRUE;
+  return resume_journal (self, journal, error);
 }
 
 gboolean
@@ -1166,8 +1252,7 @@ forge_workflow_engine_retry_run (ForgeWorkflowEngine  *self,
     }
 
   forge_run_journal_clear_failures (journal);
-  resume_journal (self, journal);
-  return TRUE;
+  return resume_journal (self, journal, error);
 }
 
 static gint
