@@ -316,6 +316,7 @@ typedef struct
   GPtrArray           *events;     /* "step-id:state:attempt" */
   GHashTable          *statuses;   /* run id → final status */
   GPtrArray           *finished;   /* run ids, in finishing order */
+  GPtrArray           *run_statuses; /* "status" of every run-status, in order */
   guint                expected;
   guint                journal_errors;
 } Fixture;
@@ -350,6 +351,15 @@ fixture_on_finished (ForgeWorkflowEngine *engine,
 }
 
 static void
+fixture_on_run_status (ForgeWorkflowEngine *engine,
+                       const char          *run_id,
+                       const char          *status,
+                       Fixture             *fixture)
+{
+  g_ptr_array_add (fixture->run_statuses, g_strdup (status));
+}
+
+static void
 fixture_on_journal_error (ForgeWorkflowEngine *engine,
                           const char          *path,
                           const char          *message,
@@ -370,6 +380,7 @@ fixture_connect (Fixture             *fixture,
   g_signal_connect (engine, "step", G_CALLBACK (fixture_on_step), fixture);
   g_signal_connect (engine, "run-finished", G_CALLBACK (fixture_on_finished), fixture);
   g_signal_connect (engine, "journal-error", G_CALLBACK (fixture_on_journal_error), fixture);
+  g_signal_connect (engine, "run-status", G_CALLBACK (fixture_on_run_status), fixture);
 }
 
 static void
@@ -382,6 +393,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->events = g_ptr_array_new_with_free_func (g_free);
   fixture->statuses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   fixture->finished = g_ptr_array_new_with_free_func (g_free);
+  fixture->run_statuses = g_ptr_array_new_with_free_func (g_free);
 }
 
 static void
@@ -397,6 +409,7 @@ fixture_tear_down (Fixture       *fixture,
   g_ptr_array_unref (fixture->events);
   g_hash_table_unref (fixture->statuses);
   g_ptr_array_unref (fixture->finished);
+  g_ptr_array_unref (fixture->run_statuses);
 }
 
 static void
@@ -545,6 +558,13 @@ test_memoized_retry (Fixture       *fixture,
   /* Code outside steps runs again on every invocation. */
   g_assert_cmpint (memo_body_calls, ==, 2);
   assert_events (fixture, expected, G_N_ELEMENTS (expected));
+
+  /* The run stays "running" while it waits for its retry. */
+  g_assert_cmpuint (fixture->run_statuses->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 0), ==, "queued");
+  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 1), ==, "running");
+  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 2), ==, "running");
+  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 3), ==, "completed");
 
   journal = read_journal (fixture, run_id);
   g_assert_cmpstr (json_object_get_string_member (journal, "status"), ==, "completed");
@@ -703,6 +723,68 @@ test_body_failure_retried (Fixture       *fixture,
   g_assert_cmpint (outside_calls, ==, 2);
   g_assert_cmpint (memo_counts[0], ==, 1);
   assert_events (fixture, expected, G_N_ELEMENTS (expected));
+}
+
+/* A run waiting for its retry holds no slot and can be cancelled */
+
+static JsonNode *
+fail_unless_second (ForgeStepContext  *ctx,
+                    gpointer           user_data,
+                    GError           **error)
+{
+  JsonObject *data = json_node_get_object (forge_step_context_get_event_data (ctx));
+
+  if (g_str_equal (json_object_get_string_member (data, "project_id"), "second"))
+    return int_node (2);
+
+  g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED, "try again later");
+  return NULL;
+}
+
+static JsonNode *
+backoff_function (ForgeStepContext  *ctx,
+                  JsonNode          *event_data,
+                  gpointer           user_data,
+                  GError           **error)
+{
+  return forge_step_run (ctx, "maybe", fail_unless_second, NULL, error);
+}
+
+static void
+test_backoff_frees_slot_and_cancels (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autoptr(JsonNode) first_event = object_with_string ("project_id", "first");
+  g_autoptr(JsonNode) second_event = object_with_string ("project_id", "second");
+  g_autoptr(JsonObject) journal = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  const char *expected[] = { "maybe:start:1", "maybe:error:1", "maybe:start:1", "maybe:complete:1" };
+
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  /* Far longer than the test's timeout. */
+  forge_workflow_engine_set_backoff (fixture->engine, 600 * 1000, 600 * 1000);
+  forge_workflow_engine_register (fixture->engine, "backoff", "test/backoff", backoff_function, NULL, NULL);
+  forge_workflow_engine_set_function_options (fixture->engine, "backoff", 4, 1);
+
+  first = forge_workflow_engine_send (fixture->engine, "test/backoff", first_event);
+  second = forge_workflow_engine_send (fixture->engine, "test/backoff", second_event);
+
+  /* With one slot, the second run can only finish if the first one gave
+   * its slot up while it waits for its retry. */
+  fixture_wait (fixture, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->finished, 0), ==, second);
+  g_assert_cmpstr (fixture_status (fixture, second), ==, "completed");
+  g_assert_cmpuint (forge_workflow_engine_get_n_active (fixture->engine), ==, 1);
+
+  g_assert_true (forge_workflow_engine_cancel_run (fixture->engine, first));
+  g_assert_cmpstr (fixture_status (fixture, first), ==, "cancelled");
+  g_assert_cmpuint (forge_workflow_engine_get_n_active (fixture->engine), ==, 0);
+  assert_events (fixture, expected, G_N_ELEMENTS (expected));
+
+  journal = read_journal (fixture, first);
+  g_assert_cmpstr (json_object_get_string_member (journal, "status"), ==, "cancelled");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_object_get_object_member (journal, "steps"), "maybe"), "status"), ==, "retrying");
 }
 
 /* Concurrency */
@@ -1219,6 +1301,7 @@ main (int   argc,
   ADD ("retry-count-and-backoff", test_retry_count_and_backoff);
   ADD ("non-retriable-stops-at-once", test_non_retriable_stops_at_once);
   ADD ("body-failure-retried", test_body_failure_retried);
+  ADD ("backoff-frees-slot-and-cancels", test_backoff_frees_slot_and_cancels);
   ADD ("concurrency-limit", test_concurrency_limit);
   ADD ("resume-after-kill", test_resume_after_kill);
   ADD ("cancel-on-event", test_cancel_on_event);
