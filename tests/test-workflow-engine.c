@@ -5,6 +5,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <utime.h>
+#include <glib/gstdio.h>
+
+#include "forge-util.h"
 #include "forge-workflow-engine.h"
 
 typedef struct
@@ -298,15 +306,1012 @@ test_cancel (void)
   recorder_clear (&recorder);
 }
 
+/* Durable engine tests: each uses its own runs directory. */
+
+typedef struct
+{
+  char                *dir;
+  ForgeWorkflowEngine *engine;
+  GMainLoop           *loop;
+  GPtrArray           *events;     /* "step-id:state:attempt" */
+  GHashTable          *statuses;   /* run id → final status */
+  GPtrArray           *finished;   /* run ids, in finishing order */
+  GPtrArray           *run_statuses; /* "status" of every run-status, in order */
+  guint                expected;
+  guint                journal_errors;
+} Fixture;
+
+static void
+fixture_on_step (ForgeWorkflowEngine *engine,
+                 const char          *run_id,
+                 const char          *step_id,
+                 const char          *state,
+                 guint                attempt,
+                 gint64               duration_ms,
+                 const char          *error_message,
+                 Fixture             *fixture)
+{
+  g_ptr_array_add (fixture->events, g_strdup_printf ("%s:%s:%u", step_id, state, attempt));
+}
+
+static void
+fixture_on_finished (ForgeWorkflowEngine *engine,
+                     const char          *run_id,
+                     const char          *status,
+                     JsonNode            *output,
+                     const char          *error_message,
+                     Fixture             *fixture)
+{
+  g_assert_false (g_hash_table_contains (fixture->statuses, run_id));
+  g_hash_table_insert (fixture->statuses, g_strdup (run_id), g_strdup (status));
+  g_ptr_array_add (fixture->finished, g_strdup (run_id));
+
+  if (fixture->finished->len == fixture->expected)
+    g_main_loop_quit (fixture->loop);
+}
+
+static void
+fixture_on_run_status (ForgeWorkflowEngine *engine,
+                       const char          *run_id,
+                       const char          *status,
+                       Fixture             *fixture)
+{
+  g_ptr_array_add (fixture->run_statuses, g_strdup (status));
+}
+
+static void
+fixture_on_journal_error (ForgeWorkflowEngine *engine,
+                          const char          *path,
+                          const char          *message,
+                          Fixture             *fixture)
+{
+  g_assert_nonnull (path);
+  g_assert_nonnull (message);
+  fixture->journal_errors++;
+}
+
+static void
+fixture_connect (Fixture             *fixture,
+                 ForgeWorkflowEngine *engine)
+{
+  g_clear_object (&fixture->engine);
+  fixture->engine = engine;
+  forge_workflow_engine_set_backoff (engine, 10, 200);
+  g_signal_connect (engine, "step", G_CALLBACK (fixture_on_step), fixture);
+  g_signal_connect (engine, "run-finished", G_CALLBACK (fixture_on_finished), fixture);
+  g_signal_connect (engine, "journal-error", G_CALLBACK (fixture_on_journal_error), fixture);
+  g_signal_connect (engine, "run-status", G_CALLBACK (fixture_on_run_status), fixture);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->dir = g_dir_make_tmp ("forge-runs-XXXXXX", NULL);
+  g_assert_nonnull (fixture->dir);
+  fixture->loop = g_main_loop_new (NULL, FALSE);
+  fixture->events = g_ptr_array_new_with_free_func (g_free);
+  fixture->statuses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  fixture->finished = g_ptr_array_new_with_free_func (g_free);
+  fixture->run_statuses = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->engine != NULL)
+    g_assert_cmpuint (forge_workflow_engine_get_n_active (fixture->engine), ==, 0);
+  g_clear_object (&fixture->engine);
+  g_assert_true (forge_remove_tree (fixture->dir, NULL));
+  g_free (fixture->dir);
+  g_main_loop_unref (fixture->loop);
+  g_ptr_array_unref (fixture->events);
+  g_hash_table_unref (fixture->statuses);
+  g_ptr_array_unref (fixture->finished);
+  g_ptr_array_unref (fixture->run_statuses);
+}
+
+static void
+fixture_wait (Fixture *fixture,
+              guint    expected)
+{
+  guint timeout;
+
+  fixture->expected = expected;
+  if (fixture->finished->len >= expected)
+    return;
+
+  timeout = g_timeout_add_seconds (30, fail_on_timeout, NULL);
+  g_main_loop_run (fixture->loop);
+  g_source_remove (timeout);
+}
+
+static const char *
+fixture_status (Fixture    *fixture,
+                const char *run_id)
+{
+  return g_hash_table_lookup (fixture->statuses, run_id);
+}
+
+static void
+assert_events (Fixture     *fixture,
+               const char **expected,
+               guint        n_expected)
+{
+  for (guint i = 0; i < MIN (n_expected, fixture->events->len); i++)
+    g_assert_cmpstr (g_ptr_array_index (fixture->events, i), ==, expected[i]);
+  g_assert_cmpuint (fixture->events->len, ==, n_expected);
+}
+
+static JsonObject *
+read_journal (Fixture    *fixture,
+              const char *run_id)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *name = g_strconcat (run_id, ".json", NULL);
+  g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  return json_node_dup_object (json_parser_get_root (parser));
+}
+
+static JsonNode *
+object_with_string (const char *key,
+                    const char *value)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_string_member (object, key, value);
+  json_node_take_object (node, object);
+  return node;
+}
+
+static JsonNode *
+int_node (gint64 value)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  json_node_set_int (node, value);
+  return node;
+}
+
+/* Memoization: step 2 fails once */
+
+static int memo_body_calls;
+static int memo_counts[3];
+
+static JsonNode *
+memo_step (ForgeStepContext  *ctx,
+           gpointer           user_data,
+           GError           **error)
+{
+  int index = GPOINTER_TO_INT (user_data);
+  int calls = g_atomic_int_add (&memo_counts[index], 1) + 1;
+
+  if (index == 1 && calls == 1)
+    {
+      g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED, "flaky");
+      return NULL;
+    }
+
+  return int_node ((index + 1) * 10);
+}
+
+static JsonNode *
+memo_function (ForgeStepContext  *ctx,
+               JsonNode          *event_data,
+               gpointer           user_data,
+               GError           **error)
+{
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+  g_autoptr(JsonNode) c = NULL;
+
+  g_atomic_int_inc (&memo_body_calls);
+
+  if (!(a = forge_step_run (ctx, "one", memo_step, GINT_TO_POINTER (0), error)))
+    return NULL;
+  if (!(b = forge_step_run (ctx, "two", memo_step, GINT_TO_POINTER (1), error)))
+    {
+      g_assert_true (forge_step_context_will_retry (ctx));
+      return NULL;
+    }
+  if (!(c = forge_step_run (ctx, "three", memo_step, GINT_TO_POINTER (2), error)))
+    return NULL;
+
+  return int_node (json_node_get_int (a) + json_node_get_int (b) + json_node_get_int (c));
+}
+
+static void
+test_memoized_retry (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(JsonNode) event = object_with_string ("project_id", "p1");
+  g_autoptr(JsonObject) journal = NULL;
+  g_autofree char *run_id = NULL;
+  JsonObject *steps;
+  JsonArray *stack;
+  const char *expected[] = {
+    "one:start:1", "one:complete:1",
+    "two:start:1", "two:error:1",
+    "one:memoized:1",
+    "two:start:2", "two:complete:2",
+    "three:start:1", "three:complete:1",
+  };
+
+  memo_body_calls = 0;
+  memset (memo_counts, 0, sizeof memo_counts);
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_register (fixture->engine, "memo", "test/memo", memo_function, NULL, NULL);
+
+  run_id = forge_workflow_engine_send (fixture->engine, "test/memo", event);
+  fixture_wait (fixture, 1);
+
+  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "completed");
+  g_assert_cmpint (memo_counts[0], ==, 1);
+  g_assert_cmpint (memo_counts[1], ==, 2);
+  g_assert_cmpint (memo_counts[2], ==, 1);
+  /* Code outside steps runs again on every invocation. */
+  g_assert_cmpint (memo_body_calls, ==, 2);
+  assert_events (fixture, expected, G_N_ELEMENTS (expected));
+
+  /* The run stays "running" while it waits for its retry. */
+  g_assert_cmpuint (fixture->run_statuses->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 0), ==, "queued");
+  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 1), ==, "running");
+  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 2), ==, "running");
+  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 3), ==, "completed");
+
+  journal = read_journal (fixture, run_id);
+  g_assert_cmpstr (json_object_get_string_member (journal, "status"), ==, "completed");
+  g_assert_cmpstr (json_object_get_string_member (journal, "function_id"), ==, "memo");
+  g_assert_cmpint (json_object_get_int_member (journal, "attempts"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (journal, "output"), ==, 60);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (journal, "event"), "name"), ==, "test/memo");
+  g_assert_true (json_object_has_member (json_object_get_object_member (journal, "event"), "id"));
+  g_assert_true (json_object_has_member (json_object_get_object_member (journal, "event"), "ts"));
+  stack = json_object_get_array_member (journal, "stack");
+  g_assert_cmpuint (json_array_get_length (stack), ==, 3);
+  g_assert_cmpstr (json_array_get_string_element (stack, 0), ==, "one");
+  g_assert_cmpstr (json_array_get_string_element (stack, 1), ==, "two");
+  g_assert_cmpstr (json_array_get_string_element (stack, 2), ==, "three");
+  steps = json_object_get_object_member (journal, "steps");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (steps, "two"), "attempt"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (steps, "two"), "output"), ==, 20);
+}
+
+/* Retries */
+
+static int retry_calls;
+static gint64 retry_started[8];
+
+static JsonNode *
+always_fail_step (ForgeStepContext  *ctx,
+                  gpointer           user_data,
+                  GError           **error)
+{
+  int call = g_atomic_int_add (&retry_calls, 1);
+
+  if (call < (int) G_N_ELEMENTS (retry_started))
+    retry_started[call] = g_get_monotonic_time ();
+
+  g_set_error_literal (error, FORGE_WORKFLOW_ERROR,
+                       GPOINTER_TO_INT (user_data) ? FORGE_WORKFLOW_ERROR_NON_RETRIABLE : FORGE_WORKFLOW_ERROR_FAILED,
+                       "always broken");
+  return NULL;
+}
+
+static JsonNode *
+always_fail_function (ForgeStepContext  *ctx,
+                      JsonNode          *event_data,
+                      gpointer           user_data,
+                      GError           **error)
+{
+  g_autoptr(JsonNode) result = NULL;
+
+  result = forge_step_run (ctx, "fail", always_fail_step, user_data, error);
+  /* A body that ignores the error does not get to run more steps. */
+  g_assert_null (forge_step_run (ctx, "after", step_number, NULL, NULL));
+  return NULL;
+}
+
+static void
+test_retry_count_and_backoff (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(JsonNode) event = object_with_string ("project_id", "p1");
+  g_autofree char *run_id = NULL;
+  const char *expected[] = {
+    "fail:start:1", "fail:error:1",
+    "fail:start:2", "fail:error:2",
+    "fail:start:3", "fail:error:3",
+  };
+  const guint base_ms = 40;
+
+  retry_calls = 0;
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_set_backoff (fixture->engine, base_ms, 10000);
+  forge_workflow_engine_register (fixture->engine, "fails", "test/fail", always_fail_function, GINT_TO_POINTER (FALSE), NULL);
+  forge_workflow_engine_set_function_options (fixture->engine, "fails", 2, 5);
+
+  run_id = forge_workflow_engine_send (fixture->engine, "test/fail", event);
+  fixture_wait (fixture, 1);
+
+  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "failed");
+  g_assert_cmpint (retry_calls, ==, 3);
+  assert_events (fixture, expected, G_N_ELEMENTS (expected));
+
+  /* Only lower bounds: the schedule doubles from base_ms. */
+  g_assert_cmpint (retry_started[1] - retry_started[0], >=, base_ms * 1000);
+  g_assert_cmpint (retry_started[2] - retry_started[1], >=, 2 * base_ms * 1000);
+}
+
+static void
+test_non_retriable_stops_at_once (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(JsonNode) event = object_with_string ("project_id", "p1");
+  g_autoptr(JsonObject) journal = NULL;
+  g_autofree char *run_id = NULL;
+  const char *expected[] = { "fail:start:1", "fail:error:1" };
+  JsonObject *step;
+
+  retry_calls = 0;
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_register (fixture->engine, "fails", "test/fail", always_fail_function, GINT_TO_POINTER (TRUE), NULL);
+
+  run_id = forge_workflow_engine_send (fixture->engine, "test/fail", event);
+  fixture_wait (fixture, 1);
+
+  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "failed");
+  g_assert_cmpint (retry_calls, ==, 1);
+  assert_events (fixture, expected, G_N_ELEMENTS (expected));
+
+  journal = read_journal (fixture, run_id);
+  g_assert_cmpstr (json_object_get_string_member (journal, "status"), ==, "failed");
+  g_assert_cmpstr (json_object_get_string_member (journal, "error"), ==, "always broken");
+  step = json_object_get_object_member (json_object_get_object_member (journal, "steps"), "fail");
+  g_assert_cmpstr (json_object_get_string_member (step, "status"), ==, "failed");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (step, "error"), "message"), ==, "always broken");
+}
+
+/* A body failing outside its steps is retried too */
+
+static int outside_calls;
+
+static JsonNode *
+fails_outside_steps (ForgeStepContext  *ctx,
+                     JsonNode          *event_data,
+                     gpointer           user_data,
+                     GError           **error)
+{
+  g_autoptr(JsonNode) a = NULL;
+
+  if (!(a = forge_step_run (ctx, "one", memo_step, GINT_TO_POINTER (0), error)))
+    return NULL;
+
+  if (g_atomic_int_add (&outside_calls, 1) == 0)
+    {
+      g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED, "glitch between steps");
+      return NULL;
+    }
+
+  return json_node_ref (a);
+}
+
+static void
+test_body_failure_retried (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(JsonNode) event = object_with_string ("project_id", "p1");
+  g_autofree char *run_id = NULL;
+  const char *expected[] = { "one:start:1", "one:complete:1", "one:memoized:1" };
+
+  outside_calls = 0;
+  memset (memo_counts, 0, sizeof memo_counts);
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_register (fixture->engine, "outside", "test/outside", fails_outside_steps, NULL, NULL);
+
+  run_id = forge_workflow_engine_send (fixture->engine, "test/outside", event);
+  fixture_wait (fixture, 1);
+
+  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "completed");
+  g_assert_cmpint (outside_calls, ==, 2);
+  g_assert_cmpint (memo_counts[0], ==, 1);
+  assert_events (fixture, expected, G_N_ELEMENTS (expected));
+}
+
+/* A run waiting for its retry holds no slot and can be cancelled */
+
+static JsonNode *
+fail_unless_second (ForgeStepContext  *ctx,
+                    gpointer           user_data,
+                    GError           **error)
+{
+  JsonObject *data = json_node_get_object (forge_step_context_get_event_data (ctx));
+
+  if (g_str_equal (json_object_get_string_member (data, "project_id"), "second"))
+    return int_node (2);
+
+  g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED, "try again later");
+  return NULL;
+}
+
+static JsonNode *
+backoff_function (ForgeStepContext  *ctx,
+                  JsonNode          *event_data,
+                  gpointer           user_data,
+                  GError           **error)
+{
+  return forge_step_run (ctx, "maybe", fail_unless_second, NULL, error);
+}
+
+static void
+test_backoff_frees_slot_and_cancels (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autoptr(JsonNode) first_event = object_with_string ("project_id", "first");
+  g_autoptr(JsonNode) second_event = object_with_string ("project_id", "second");
+  g_autoptr(JsonObject) journal = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  const char *expected[] = { "maybe:start:1", "maybe:error:1", "maybe:start:1", "maybe:complete:1" };
+
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  /* Far longer than the test's timeout. */
+  forge_workflow_engine_set_backoff (fixture->engine, 600 * 1000, 600 * 1000);
+  forge_workflow_engine_register (fixture->engine, "backoff", "test/backoff", backoff_function, NULL, NULL);
+  forge_workflow_engine_set_function_options (fixture->engine, "backoff", 4, 1);
+
+  first = forge_workflow_engine_send (fixture->engine, "test/backoff", first_event);
+  second = forge_workflow_engine_send (fixture->engine, "test/backoff", second_event);
+
+  /* With one slot, the second run can only finish if the first one gave
+   * its slot up while it waits for its retry. */
+  fixture_wait (fixture, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->finished, 0), ==, second);
+  g_assert_cmpstr (fixture_status (fixture, second), ==, "completed");
+  g_assert_cmpuint (forge_workflow_engine_get_n_active (fixture->engine), ==, 1);
+
+  g_assert_true (forge_workflow_engine_cancel_run (fixture->engine, first));
+  g_assert_cmpstr (fixture_status (fixture, first), ==, "cancelled");
+  g_assert_cmpuint (forge_workflow_engine_get_n_active (fixture->engine), ==, 0);
+  assert_events (fixture, expected, G_N_ELEMENTS (expected));
+
+  journal = read_journal (fixture, first);
+  g_assert_cmpstr (json_object_get_string_member (journal, "status"), ==, "cancelled");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_object_get_object_member (journal, "steps"), "maybe"), "status"), ==, "retrying");
+}
+
+/* Concurrency */
+
+static int in_flight;
+static int max_in_flight;
+
+static JsonNode *
+busy_step (ForgeStepContext  *ctx,
+           gpointer           user_data,
+           GError           **error)
+{
+  int now = g_atomic_int_add (&in_flight, 1) + 1;
+  int seen;
+
+  while ((seen = g_atomic_int_get (&max_in_flight)) < now &&
+         !g_atomic_int_compare_and_exchange (&max_in_flight, seen, now))
+    ;
+
+  g_usleep (5 * 1000);
+  g_atomic_int_add (&in_flight, -1);
+  return int_node (1);
+}
+
+static JsonNode *
+busy_function (ForgeStepContext  *ctx,
+               JsonNode          *event_data,
+               gpointer           user_data,
+               GError           **error)
+{
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+
+  if (!(a = forge_step_run (ctx, "first", busy_step, NULL, error)) ||
+      !(b = forge_step_run (ctx, "second", busy_step, NULL, error)))
+    return NULL;
+
+  return int_node (2);
+}
+
+static void
+test_concurrency_limit (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GPtrArray) run_ids = g_ptr_array_new_with_free_func (g_free);
+
+  in_flight = 0;
+  max_in_flight = 0;
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_register (fixture->engine, "busy", "test/busy", busy_function, NULL, NULL);
+  forge_workflow_engine_set_function_options (fixture->engine, "busy", 4, 5);
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *project = g_strdup_printf ("p%u", i);
+      g_autoptr(JsonNode) event = object_with_string ("project_id", project);
+
+      g_ptr_array_add (run_ids, forge_workflow_engine_send (fixture->engine, "test/busy", event));
+    }
+  g_assert_cmpuint (forge_workflow_engine_get_n_active (fixture->engine), ==, 20);
+
+  fixture_wait (fixture, 20);
+
+  for (guint i = 0; i < run_ids->len; i++)
+    g_assert_cmpstr (fixture_status (fixture, g_ptr_array_index (run_ids, i)), ==, "completed");
+  g_assert_cmpint (max_in_flight, >=, 1);
+  g_assert_cmpint (max_in_flight, <=, 5);
+  g_assert_cmpint (in_flight, ==, 0);
+}
+
+/* Resume after SIGKILL */
+
+static JsonNode *
+resumed_count_step (ForgeStepContext  *ctx,
+                    gpointer           user_data,
+                    GError           **error)
+{
+  g_error ("The count step completed before the crash; it must be memoized");
+  return NULL;
+}
+
+static JsonNode *
+resumed_block_step (ForgeStepContext  *ctx,
+                    gpointer           user_data,
+                    GError           **error)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  json_node_set_string (node, "unblocked");
+  return node;
+}
+
+static JsonNode *
+resumed_crash_function (ForgeStepContext  *ctx,
+                        JsonNode          *event_data,
+                        gpointer           user_data,
+                        GError           **error)
+{
+  g_autoptr(JsonNode) counted = NULL;
+  g_autoptr(JsonNode) blocked = NULL;
+  g_autoptr(JsonNode) finished = NULL;
+
+  if (!(counted = forge_step_run (ctx, "count", resumed_count_step, NULL, error)) ||
+      !(blocked = forge_step_run (ctx, "block", resumed_block_step, NULL, error)) ||
+      !(finished = forge_step_run (ctx, "finish", step_number, GINT_TO_POINTER (3), error)))
+    return NULL;
+
+  g_assert_cmpstr (json_node_get_string (counted), ==, "counted");
+  return json_node_ref (finished);
+}
+
+static void
+test_resume_after_kill (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *helper = g_test_build_filename (G_TEST_BUILT, "workflow-crash-helper", NULL);
+  g_autofree char *counter = g_build_filename (fixture->dir, "counter.txt", NULL);
+  g_autofree char *marker = g_build_filename (fixture->dir, "started", NULL);
+  g_autofree char *runs = g_build_filename (fixture->dir, "runs", NULL);
+  g_autofree char *counted = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) listed = NULL;
+  g_auto(GStrv) resumed = NULL;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  JsonObject *summary;
+  const char *expected[] = {
+    "count:memoized:1",
+    "block:start:1", "block:complete:1",
+    "finish:start:1", "finish:complete:1",
+  };
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, helper, runs, counter, marker, NULL);
+  g_assert_no_error (error);
+
+  while (!g_file_test (marker, G_FILE_TEST_EXISTS))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * 1000);
+    }
+
+  /* While the helper lives, its run is not up for grabs. */
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (runs));
+  forge_workflow_engine_register (fixture->engine, "crash-test", "test/crash", resumed_crash_function, NULL, NULL);
+  resumed = forge_workflow_engine_resume (fixture->engine);
+  g_assert_cmpuint (g_strv_length (resumed), ==, 0);
+  g_clear_pointer (&resumed, g_strfreev);
+  g_clear_object (&fixture->engine);
+
+  g_subprocess_send_signal (process, SIGKILL);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (process));
+  g_assert_cmpint (g_subprocess_get_term_sig (process), ==, SIGKILL);
+
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (runs));
+  forge_workflow_engine_register (fixture->engine, "crash-test", "test/crash", resumed_crash_function, NULL, NULL);
+
+  {
+    g_autofree char *found = forge_workflow_engine_find_unfinished_run (fixture->engine, "crash-test", "marker", marker);
+
+    g_assert_nonnull (found);
+    resumed = forge_workflow_engine_resume (fixture->engine);
+    g_assert_cmpuint (g_strv_length (resumed), ==, 1);
+    g_assert_cmpstr (resumed[0], ==, found);
+  }
+  fixture_wait (fixture, 1);
+
+  g_assert_cmpstr (fixture_status (fixture, resumed[0]), ==, "completed");
+  assert_events (fixture, expected, G_N_ELEMENTS (expected));
+
+  g_file_get_contents (counter, &counted, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (counted, ==, "ran\n");
+
+  listed = forge_workflow_engine_list_runs (fixture->engine, "marker", marker);
+  g_assert_cmpuint (listed->len, ==, 1);
+  summary = g_ptr_array_index (listed, 0);
+  g_assert_cmpstr (json_object_get_string_member (summary, "run_id"), ==, resumed[0]);
+  g_assert_cmpstr (json_object_get_string_member (summary, "status"), ==, "completed");
+  g_assert_cmpint (json_object_get_int_member (summary, "attempts"), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (summary, "stack")), ==, 3);
+
+  /* Nothing is left to resume. */
+  g_strfreev (g_steal_pointer (&resumed));
+  resumed = forge_workflow_engine_resume (fixture->engine);
+  g_assert_cmpuint (g_strv_length (resumed), ==, 0);
+}
+
+/* Cancellation by a newer event for the same project */
+
+static char *spawned_pid;
+
+static JsonNode *
+spawn_step (ForgeStepContext  *ctx,
+            gpointer           user_data,
+            GError           **error)
+{
+  JsonObject *data = json_node_get_object (forge_step_context_get_event_data (ctx));
+  GCancellable *cancellable = forge_step_context_get_cancellable (ctx);
+  g_autoptr(GSubprocess) child = NULL;
+
+  if (!json_object_get_boolean_member (data, "spawn"))
+    return int_node (0);
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, error, "sleep", "1000", NULL);
+  if (child == NULL)
+    return NULL;
+
+  g_atomic_pointer_set (&spawned_pid, g_strdup (g_subprocess_get_identifier (child)));
+
+  if (!g_subprocess_wait (child, cancellable, error))
+    {
+      /* What the step started dies with it. */
+      g_subprocess_force_exit (child);
+      g_subprocess_wait (child, NULL, NULL);
+      return NULL;
+    }
+
+  return int_node (1);
+}
+
+static JsonNode *
+spawn_function (ForgeStepContext  *ctx,
+                JsonNode          *event_data,
+                gpointer           user_data,
+                GError           **error)
+{
+  g_autoptr(JsonNode) spawned = NULL;
+  g_autoptr(JsonNode) after = NULL;
+
+  if (!(spawned = forge_step_run (ctx, "spawn", spawn_step, NULL, error)) ||
+      !(after = forge_step_run (ctx, "after", step_number, GINT_TO_POINTER (2), error)))
+    return NULL;
+
+  return json_node_ref (after);
+}
+
+static JsonNode *
+spawn_event (const char *project_id,
+             gboolean    spawn)
+{
+  JsonNode *node = object_with_string ("project_id", project_id);
+
+  json_object_set_boolean_member (json_node_get_object (node), "spawn", spawn);
+  return node;
+}
+
+static void
+test_cancel_on_event (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(JsonNode) first_event = spawn_event ("p1", TRUE);
+  g_autoptr(JsonNode) second_event = spawn_event ("p1", FALSE);
+  g_autoptr(JsonNode) other_event = spawn_event ("p2", FALSE);
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(JsonObject) journal = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *pid = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  g_atomic_pointer_set (&spawned_pid, NULL);
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_register (fixture->engine, "spawner", "test/spawn", spawn_function, NULL, NULL);
+  forge_workflow_engine_add_cancel_on (fixture->engine, "spawner", "test/spawn", "project_id");
+
+  first = forge_workflow_engine_send (fixture->engine, "test/spawn", first_event);
+  while (g_atomic_pointer_get (&spawned_pid) == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  pid = g_atomic_pointer_exchange (&spawned_pid, NULL);
+  g_assert_cmpint (kill (atoi (pid), 0), ==, 0);
+
+  /* Another project's event leaves the run alone. */
+  other = forge_workflow_engine_send (fixture->engine, "test/spawn", other_event);
+  fixture_wait (fixture, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->finished, 0), ==, other);
+  g_assert_null (fixture_status (fixture, first));
+
+  second = forge_workflow_engine_send (fixture->engine, "test/spawn", second_event);
+  fixture_wait (fixture, 3);
+
+  g_assert_cmpstr (fixture_status (fixture, first), ==, "cancelled");
+  g_assert_cmpstr (fixture_status (fixture, second), ==, "completed");
+  g_assert_cmpstr (fixture_status (fixture, other), ==, "completed");
+  g_assert_cmpint (kill (atoi (pid), 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+
+  journal = read_journal (fixture, first);
+  g_assert_cmpstr (json_object_get_string_member (journal, "status"), ==, "cancelled");
+  g_assert_false (json_object_has_member (json_object_get_object_member (journal, "steps"), "after"));
+
+  listed = forge_workflow_engine_list_runs (fixture->engine, "project_id", "p1");
+  g_assert_cmpuint (listed->len, ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (listed, 0), "run_id"), ==, second);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (listed, 1), "run_id"), ==, first);
+}
+
+/* Unreadable journals */
+
+static void
+test_corrupt_journals_skipped (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *truncated = g_build_filename (fixture->dir, "0b4e7c1a-3a5e-4d7f-9a62-2f1c3d4e5f60.json", NULL);
+  g_autofree char *garbage = g_build_filename (fixture->dir, "garbage.json", NULL);
+  g_autofree char *not_a_journal = g_build_filename (fixture->dir, "list.json", NULL);
+  g_autoptr(JsonNode) event = object_with_string ("project_id", "p1");
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) resumed = NULL;
+  g_autofree char *run_id = NULL;
+  const char garbage_bytes[] = { 0x7f, 'E', 'L', 'F', 0x00, 0x01, (char) 0xff, '{', '[' };
+
+  g_file_set_contents (truncated,
+                       "{\"version\": 1, \"run_id\": \"0b4e7c1a-3a5e-4d7f-9a62-2f1c3d4e5f60\", \"function_id\": \"memo\", \"status\": \"runn",
+                       -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (garbage, garbage_bytes, sizeof garbage_bytes, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (not_a_journal, "[1, 2, 3]", -1, &error);
+  g_assert_no_error (error);
+
+  memo_body_calls = 0;
+  memset (memo_counts, 0, sizeof memo_counts);
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_register (fixture->engine, "memo", "test/memo", memo_function, NULL, NULL);
+
+  resumed = forge_workflow_engine_resume (fixture->engine);
+  g_assert_cmpuint (g_strv_length (resumed), ==, 0);
+  g_assert_cmpuint (fixture->journal_errors, ==, 3);
+
+  listed = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
+  g_assert_cmpuint (listed->len, ==, 0);
+  g_clear_pointer (&listed, g_ptr_array_unref);
+
+  g_assert_null (forge_workflow_engine_find_unfinished_run (fixture->engine, "memo", "project_id", "p1"));
+  g_assert_false (forge_workflow_engine_resume_run (fixture->engine, "0b4e7c1a-3a5e-4d7f-9a62-2f1c3d4e5f60", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (forge_workflow_engine_retry_run (fixture->engine, "../../etc/passwd", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* The engine still works, and reports each bad file once. */
+  run_id = forge_workflow_engine_send (fixture->engine, "test/memo", event);
+  fixture_wait (fixture, 1);
+  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "completed");
+
+  listed = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
+  g_assert_cmpuint (listed->len, ==, 1);
+  g_assert_cmpuint (fixture->journal_errors, ==, 3);
+  g_assert_true (g_file_test (truncated, G_FILE_TEST_EXISTS));
+}
+
+/* Retrying a failed run */
+
+static int flaky_should_fail;
+static int flaky_counts[2];
+
+static JsonNode *
+flaky_step (ForgeStepContext  *ctx,
+            gpointer           user_data,
+            GError           **error)
+{
+  int index = GPOINTER_TO_INT (user_data);
+
+  g_atomic_int_inc (&flaky_counts[index]);
+  if (index == 1 && g_atomic_int_get (&flaky_should_fail))
+    {
+      g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE, "the server is down");
+      return NULL;
+    }
+
+  return int_node (index + 1);
+}
+
+static JsonNode *
+flaky_function (ForgeStepContext  *ctx,
+                JsonNode          *event_data,
+                gpointer           user_data,
+                GError           **error)
+{
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+
+  if (!(a = forge_step_run (ctx, "one", flaky_step, GINT_TO_POINTER (0), error)) ||
+      !(b = forge_step_run (ctx, "two", flaky_step, GINT_TO_POINTER (1), error)))
+    return NULL;
+
+  return int_node (json_node_get_int (a) + json_node_get_int (b));
+}
+
+static void
+test_retry_failed_run (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonNode) event = object_with_string ("project_id", "p1");
+  g_autoptr(JsonObject) journal = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *run_id = NULL;
+  const char *expected[] = {
+    "one:start:1", "one:complete:1", "two:start:1", "two:error:1",
+    "one:memoized:1", "two:start:1", "two:complete:1",
+  };
+
+  flaky_should_fail = 1;
+  memset (flaky_counts, 0, sizeof flaky_counts);
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_register (fixture->engine, "flaky", "test/flaky", flaky_function, NULL, NULL);
+
+  run_id = forge_workflow_engine_send (fixture->engine, "test/flaky", event);
+  fixture_wait (fixture, 1);
+  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "failed");
+
+  g_hash_table_remove_all (fixture->statuses);
+  g_ptr_array_set_size (fixture->finished, 0);
+  g_atomic_int_set (&flaky_should_fail, 0);
+
+  g_assert_true (forge_workflow_engine_retry_run (fixture->engine, run_id, &error));
+  g_assert_no_error (error);
+  fixture_wait (fixture, 1);
+
+  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "completed");
+  g_assert_cmpint (flaky_counts[0], ==, 1);
+  g_assert_cmpint (flaky_counts[1], ==, 2);
+  assert_events (fixture, expected, G_N_ELEMENTS (expected));
+
+  journal = read_journal (fixture, run_id);
+  g_assert_cmpstr (json_object_get_string_member (journal, "status"), ==, "completed");
+  g_assert_false (json_object_has_member (journal, "error"));
+  g_assert_cmpint (json_object_get_int_member (journal, "output"), ==, 3);
+
+  /* A completed run is not retried. */
+  g_assert_false (forge_workflow_engine_retry_run (fixture->engine, run_id, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+/* Pruning */
+
+static char *
+journal_text (const char *run_id,
+              gint64      updated_at)
+{
+  return g_strdup_printf ("{\"version\": 1, \"run_id\": \"%s\", \"function_id\": \"memo\","
+                          " \"event\": {\"name\": \"test/memo\", \"id\": \"e\", \"ts\": %" G_GINT64_FORMAT ", \"data\": {}},"
+                          " \"status\": \"completed\", \"attempts\": 1, \"stack\": [], \"steps\": {},"
+                          " \"created_at\": %" G_GINT64_FORMAT ", \"updated_at\": %" G_GINT64_FORMAT "}",
+                          run_id, updated_at, updated_at, updated_at);
+}
+
+static void
+test_prune_old_runs (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  const char *old_id = "11111111-2222-4333-8444-555555555555";
+  const char *recent_id = "66666666-7777-4888-9999-aaaaaaaaaaaa";
+  gint64 now = g_get_real_time () / 1000;
+  gint64 day = 24 * 60 * 60 * 1000;
+  g_autofree char *old_text = journal_text (old_id, now - 31 * day);
+  g_autofree char *recent_text = journal_text (recent_id, now - 29 * day);
+  g_autofree char *old_path = g_strdup_printf ("%s/%s.json", fixture->dir, old_id);
+  g_autofree char *recent_path = g_strdup_printf ("%s/%s.json", fixture->dir, recent_id);
+  g_autofree char *old_corrupt = g_build_filename (fixture->dir, "old-corrupt.json", NULL);
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GError) error = NULL;
+  struct utimbuf times;
+
+  g_file_set_contents (old_path, old_text, -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (recent_path, recent_text, -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (old_corrupt, "{", -1, &error);
+  g_assert_no_error (error);
+  times.actime = times.modtime = time (NULL) - 40 * 24 * 60 * 60;
+  g_assert_cmpint (g_utime (old_corrupt, &times), ==, 0);
+
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+
+  g_assert_false (g_file_test (old_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (old_corrupt, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (recent_path, G_FILE_TEST_EXISTS));
+
+  listed = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
+  g_assert_cmpuint (listed->len, ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (listed, 0), "run_id"), ==, recent_id);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *state_home = NULL;
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
+
+  /* Engines made with forge_workflow_engine_new() journal under the
+   * state directory: keep them away from the user's. */
+  state_home = g_dir_make_tmp ("forge-workflow-XXXXXX", NULL);
+  g_assert_nonnull (state_home);
+  g_setenv ("XDG_STATE_HOME", state_home, TRUE);
 
   g_test_add_func ("/forge/workflow/steps-in-order", test_steps_in_order);
   g_test_add_func ("/forge/workflow/failing-step-stops-run", test_failing_step_stops_run);
   g_test_add_func ("/forge/workflow/cancel", test_cancel);
+#define ADD(path, func) g_test_add ("/forge/workflow/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("memoized-retry", test_memoized_retry);
+  ADD ("retry-count-and-backoff", test_retry_count_and_backoff);
+  ADD ("non-retriable-stops-at-once", test_non_retriable_stops_at_once);
+  ADD ("body-failure-retried", test_body_failure_retried);
+  ADD ("backoff-frees-slot-and-cancels", test_backoff_frees_slot_and_cancels);
+  ADD ("concurrency-limit", test_concurrency_limit);
+  ADD ("resume-after-kill", test_resume_after_kill);
+  ADD ("cancel-on-event", test_cancel_on_event);
+  ADD ("corrupt-journals-skipped", test_corrupt_journals_skipped);
+  ADD ("retry-failed-run", test_retry_failed_run);
+  ADD ("prune-old-runs", test_prune_old_runs);
+#undef ADD
 
-  return g_test_run ();
+  ret = g_test_run ();
+
+  g_assert_true (forge_remove_tree (state_home, NULL));
+  return ret;
 }

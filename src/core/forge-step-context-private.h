@@ -5,17 +5,28 @@
 
 #pragma once
 
+#include "forge-run-journal.h"
 #include "forge-step-context.h"
 
 G_BEGIN_DECLS
 
 typedef struct _ForgeWorkflowEngine ForgeWorkflowEngine;
 
+/* journal may be NULL (nothing is memoized then); max_attempts is the
+ * function's retries + 1. */
 ForgeStepContext *_forge_step_context_new (ForgeWorkflowEngine *engine,
                                            const char          *run_id,
                                            const char          *function_id,
                                            JsonNode            *event_data,
-                                           GCancellable        *cancellable);
+                                           GCancellable        *cancellable,
+                                           ForgeRunJournal     *journal,
+                                           guint                max_attempts);
+/* After the function body returned: TRUE when a step failed and asked to
+ * be tried again; *failures receives how often that step has failed. */
+gboolean _forge_step_context_get_retry    (ForgeStepContext    *ctx,
+                                           guint               *failures);
+/* After the function body returned: TRUE when a step failed for good. */
+gboolean _forge_step_context_step_failed  (ForgeStepContext    *ctx);
 
 /* Implemented by the engine: events leave the worker thread here. */
 void _forge_workflow_engine_emit_step     (ForgeWorkflowEngine *engine,

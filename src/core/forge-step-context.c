@@ -18,9 +18,19 @@ struct _ForgeStepContext
   JsonNode            *event_data;
   GCancellable        *cancellable;
 
+  ForgeRunJournal     *journal;
+  guint                max_attempts;
+
   GMutex               mutex;
   char                *current_step;
   GHashTable          *step_counts;  /* step id → times used in this run */
+
+  /* Set when a step ends the invocation: either it will be retried or it
+   * failed for good. Later steps of the invocation then do not run. */
+  GError              *stop_error;
+  guint                retry_failures;
+  gboolean             will_retry;
+  gboolean             step_failed;
 };
 
 G_DEFINE_FINAL_TYPE (ForgeStepContext, forge_step_context, G_TYPE_OBJECT)
@@ -34,6 +44,8 @@ forge_step_context_finalize (GObject *object)
   g_clear_pointer (&self->function_id, g_free);
   g_clear_pointer (&self->event_data, json_node_unref);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->journal);
+  g_clear_error (&self->stop_error);
   g_clear_pointer (&self->current_step, g_free);
   g_clear_pointer (&self->step_counts, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
@@ -59,7 +71,9 @@ _forge_step_context_new (ForgeWorkflowEngine *engine,
                          const char          *run_id,
                          const char          *function_id,
                          JsonNode            *event_data,
-                         GCancellable        *cancellable)
+                         GCancellable        *cancellable,
+                         ForgeRunJournal     *journal,
+                         guint                max_attempts)
 {
   ForgeStepContext *self = g_object_new (FORGE_TYPE_STEP_CONTEXT, NULL);
 
@@ -68,8 +82,54 @@ _forge_step_context_new (ForgeWorkflowEngine *engine,
   self->function_id = g_strdup (function_id);
   self->event_data = event_data ? json_node_ref (event_data) : json_node_new (JSON_NODE_NULL);
   self->cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
+  self->journal = journal ? g_object_ref (journal) : NULL;
+  self->max_attempts = MAX (max_attempts, 1);
 
   return self;
+}
+
+gboolean
+_forge_step_context_get_retry (ForgeStepContext *ctx,
+                               guint            *failures)
+{
+  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), FALSE);
+
+  if (failures != NULL)
+    *failures = ctx->retry_failures;
+  return ctx->will_retry;
+}
+
+gboolean
+_forge_step_context_step_failed (ForgeStepContext *ctx)
+{
+  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), FALSE);
+  return ctx->step_failed;
+}
+
+gboolean
+forge_step_context_will_retry (ForgeStepContext *ctx)
+{
+  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), FALSE);
+  return ctx->will_retry;
+}
+
+static gboolean
+is_cancellation (ForgeStepContext *ctx,
+                 const GError     *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+         g_error_matches (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_CANCELLED) ||
+         g_cancellable_is_cancelled (ctx->cancellable);
+}
+
+static void
+save_journal (ForgeStepContext *ctx)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Not fatal for the run: it loses durability, not correctness. */
+  if (!forge_run_journal_save (ctx->journal, &error))
+    g_message ("Could not write the journal of run %s: %s", ctx->run_id, error->message);
 }
 
 /* Inngest's rule: a step id used again in the same run gets ":1", ":2"… */
@@ -109,22 +169,55 @@ forge_step_run (ForgeStepContext  *ctx,
 {
   g_autofree char *id = NULL;
   g_autoptr(GError) local_error = NULL;
-  JsonNode *output;
+  JsonNode *output = NULL;
   gint64 started;
+  gint64 started_real;
   gint64 duration_ms;
+  guint attempt;
 
   g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), NULL);
   g_return_val_if_fail (step_id != NULL, NULL);
   g_return_val_if_fail (func != NULL, NULL);
 
+  if (ctx->stop_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (ctx->stop_error));
+      return NULL;
+    }
+
+  id = unique_step_id (ctx, step_id);
+
+  if (ctx->journal != NULL)
+    {
+      guint stored_attempt = 1;
+      gint64 stored_duration = 0;
+
+      if (forge_run_journal_lookup_step (ctx->journal, id, &output, &local_error, &stored_attempt, &stored_duration))
+        {
+          _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "memoized", stored_attempt, stored_duration,
+                                            local_error ? local_error->message : NULL);
+          if (local_error != NULL)
+            {
+              ctx->step_failed = TRUE;
+              ctx->stop_error = g_error_copy (local_error);
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return NULL;
+            }
+          return output;
+        }
+    }
+
+  /* Memoized steps return even after cancellation (they cost nothing);
+   * new work does not start. */
   if (g_cancellable_set_error_if_cancelled (ctx->cancellable, error))
     return NULL;
 
-  id = unique_step_id (ctx, step_id);
+  attempt = (ctx->journal ? forge_run_journal_get_step_failures (ctx->journal, id) : 0) + 1;
   set_current_step (ctx, id);
 
-  _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "start", 1, 0, NULL);
+  _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "start", attempt, 0, NULL);
   started = g_get_monotonic_time ();
+  started_real = g_get_real_time () / 1000;
 
   output = func (ctx, user_data, &local_error);
 
@@ -137,12 +230,41 @@ forge_step_run (ForgeStepContext  *ctx,
   if (local_error != NULL)
     {
       g_clear_pointer (&output, json_node_unref);
-      _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "error", 1, duration_ms, local_error->message);
+
+      if (!is_cancellation (ctx, local_error))
+        {
+          gboolean final = attempt >= ctx->max_attempts ||
+                           g_error_matches (local_error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE);
+
+          if (ctx->journal != NULL)
+            {
+              forge_run_journal_fail_step (ctx->journal, id, attempt, started_real, duration_ms, local_error, final);
+              save_journal (ctx);
+            }
+
+          if (final)
+            ctx->step_failed = TRUE;
+          else
+            {
+              ctx->will_retry = TRUE;
+              ctx->retry_failures = attempt;
+            }
+          ctx->stop_error = g_error_copy (local_error);
+        }
+
+      _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "error", attempt, duration_ms, local_error->message);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
 
-  _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "complete", 1, duration_ms, NULL);
+  /* On disk before the next step can start. */
+  if (ctx->journal != NULL)
+    {
+      forge_run_journal_complete_step (ctx->journal, id, attempt, started_real, duration_ms, output);
+      save_journal (ctx);
+    }
+
+  _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "complete", attempt, duration_ms, NULL);
   return output;
 }
 

@@ -20,8 +20,20 @@ typedef JsonNode *(*ForgeStepFunc) (ForgeStepContext  *ctx,
                                     gpointer           user_data,
                                     GError           **error);
 
-/* Runs one step of a workflow run: emits its start and end events, records
- * its output. Returns a new reference to the output. */
+/* Runs one step of a workflow run, Inngest style. A step that completed in
+ * an earlier invocation of the run (a retry, or a resume after a crash) is
+ * not run again: its stored output is returned and a "memoized" step event
+ * is emitted. Otherwise the step runs, emitting "start" and then
+ * "complete" or "error" with its 1-based attempt number, and its output or
+ * error is written to the run's journal before this returns.
+ *
+ * When the step fails with a retriable error and attempts are left, the
+ * error is returned and forge_step_context_will_retry() becomes TRUE: the
+ * function body should return the error at once; the engine invokes it
+ * again from the top after a backoff. Later forge_step_run() calls in the
+ * same invocation fail without running their step.
+ *
+ * Returns a new reference to the output (a deep copy for memoized steps). */
 JsonNode     *forge_step_run                      (ForgeStepContext  *ctx,
                                                    const char        *step_id,
                                                    ForgeStepFunc      func,
@@ -39,6 +51,9 @@ const char   *forge_step_context_get_current_step (ForgeStepContext  *ctx);
 void          forge_step_context_log              (ForgeStepContext  *ctx,
                                                    const char        *stream,
                                                    const char        *line);
+/* TRUE once a step of this invocation failed and the run will be retried:
+ * the body may skip cleanup that only makes sense when the run fails. */
+gboolean      forge_step_context_will_retry       (ForgeStepContext  *ctx);
 /* fraction in [0,1], or < 0 when unknown. */
 void          forge_step_context_progress         (ForgeStepContext  *ctx,
                                                    double             fraction,

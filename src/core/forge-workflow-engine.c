@@ -5,11 +5,31 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "forge-run-journal.h"
 #include "forge-step-context-private.h"
 #include "forge-util.h"
 #include "forge-workflow-engine.h"
 
 G_DEFINE_QUARK (forge-workflow-error-quark, forge_workflow_error)
+
+#define DEFAULT_RETRIES      4
+#define MAX_RETRIES          20
+#define DEFAULT_CONCURRENCY  5
+#define DEFAULT_BACKOFF_BASE 1000
+#define DEFAULT_BACKOFF_MAX  60000
+#define PRUNE_AGE_MS         ((gint64) 30 * 24 * 60 * 60 * 1000)
+
+typedef struct
+{
+  char *event_name;
+  char *data_key;
+} CancelOn;
 
 typedef struct
 {
@@ -18,33 +38,70 @@ typedef struct
   ForgeWorkflowFunc  func;
   gpointer           user_data;
   GDestroyNotify     destroy;
+  guint              retries;
   guint              concurrency;
-  guint              active;
-  GQueue             pending;     /* Run *, waiting for a slot */
+  guint              active;      /* invocations executing */
+  GQueue             pending;     /* Run *, waiting for a slot, in order */
+  GPtrArray         *cancel_on;   /* CancelOn * */
 } Function;
+
+typedef enum
+{
+  RUN_QUEUED,
+  RUN_RUNNING,
+  RUN_BACKING_OFF,
+} RunState;
 
 typedef struct
 {
-  char         *id;
-  Function     *function;
-  JsonNode     *event_data;
-  GCancellable *cancellable;
+  ForgeWorkflowEngine *engine;    /* unowned: runs die with the engine */
+  char                *id;
+  Function            *function;
+  JsonNode            *event_data;
+  GCancellable        *cancellable;
+  ForgeRunJournal     *journal;
+  RunState             state;
+  GSource             *backoff;
+  guint                body_failures;
+  int                  lock_fd;
+  gboolean             announced;
+  gboolean             finished;
 } Run;
+
+typedef struct
+{
+  Run              *run;
+  ForgeStepContext *ctx;
+} Invocation;
 
 struct _ForgeWorkflowEngine
 {
   GObject       parent_instance;
   GMainContext *context;
+  char         *directory;
   GPtrArray    *functions;
-  GHashTable   *runs;             /* run id → Run *, queued or running */
+  GHashTable   *runs;             /* run id → Run *: queued, running or backing off */
+  GHashTable   *reported;         /* paths of unreadable journals already reported */
+  guint         backoff_base_ms;
+  guint         backoff_max_ms;
 };
+
+enum {
+  PROP_0,
+  PROP_DIRECTORY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 enum {
   RUN_STARTED,
   STEP,
   PROGRESS,
   LOG,
+  RUN_STATUS,
   RUN_FINISHED,
+  JOURNAL_ERROR,
   N_SIGNALS
 };
 
@@ -53,23 +110,112 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (ForgeWorkflowEngine, forge_workflow_engine, G_TYPE_OBJECT)
 
 static void
+cancel_on_free (CancelOn *cancel_on)
+{
+  g_free (cancel_on->event_name);
+  g_free (cancel_on->data_key);
+  g_free (cancel_on);
+}
+
+static void
 function_free (Function *function)
 {
   if (function->destroy != NULL)
     function->destroy (function->user_data);
   g_queue_clear (&function->pending);
+  g_ptr_array_unref (function->cancel_on);
   g_free (function->id);
   g_free (function->event_name);
   g_free (function);
 }
 
+static char *
+lock_path (ForgeWorkflowEngine *self,
+           const char          *run_id)
+{
+  g_autofree char *name = g_strconcat (run_id, ".lock", NULL);
+
+  return g_build_filename (self->directory, name, NULL);
+}
+
+/* A run executing in a live process holds an flock on <run id>.lock; the
+ * kernel drops it when that process dies, however it dies, so a run locked
+ * by someone else is running, not abandoned. Returns -1 when it is. */
+static int
+lock_run (ForgeWorkflowEngine *self,
+          const char          *run_id)
+{
+  g_autofree char *path = lock_path (self, run_id);
+  int fd;
+
+  if (g_mkdir_with_parents (self->directory, 0700) != 0)
+    return -1;
+
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -1;
+
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      close (fd);
+      return -1;
+    }
+
+  return fd;
+}
+
+static gboolean
+run_is_locked_elsewhere (ForgeWorkflowEngine *self,
+                         const char          *run_id)
+{
+  int fd = lock_run (self, run_id);
+
+  if (fd < 0)
+    return TRUE;
+  close (fd);
+  return FALSE;
+}
+
 static void
 run_free (Run *run)
 {
+  if (run->lock_fd >= 0)
+    {
+      /* Only a finished run's lock can go: nobody waits to resume it. */
+      if (run->finished)
+        {
+          g_autofree char *path = lock_path (run->engine, run->id);
+
+          g_unlink (path);
+        }
+      close (run->lock_fd);
+    }
+
+  if (run->backoff != NULL)
+    {
+      g_source_destroy (run->backoff);
+      g_clear_pointer (&run->backoff, g_source_unref);
+    }
   g_free (run->id);
   g_clear_pointer (&run->event_data, json_node_unref);
   g_clear_object (&run->cancellable);
+  g_clear_object (&run->journal);
   g_free (run);
+}
+
+static Function *
+find_function (ForgeWorkflowEngine *self,
+               const char          *function_id)
+{
+  for (guint i = 0; i < self->functions->len; i++)
+    {
+      Function *function = g_ptr_array_index (self->functions, i);
+
+      if (g_str_equal (function->id, function_id))
+        return function;
+    }
+
+  return NULL;
 }
 
 /* Events cross from worker threads to the engine's context in order: all
@@ -175,7 +321,233 @@ _forge_workflow_engine_emit_progress (ForgeWorkflowEngine *engine,
   queue_emission (engine, emission);
 }
 
-static void start_run (ForgeWorkflowEngine *self, Run *run);
+/* Journals */
+
+static char *
+journal_path (ForgeWorkflowEngine *self,
+              const char          *run_id)
+{
+  g_autofree char *name = g_strconcat (run_id, ".json", NULL);
+
+  return g_build_filename (self->directory, name, NULL);
+}
+
+static void
+save_journal (ForgeRunJournal *journal)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The run goes on; it just would not survive a crash. */
+  if (!forge_run_journal_save (journal, &error))
+    g_message ("Could not write the run journal %s: %s",
+               forge_run_journal_get_path (journal), error->message);
+}
+
+static ForgeRunJournal *
+load_journal (ForgeWorkflowEngine *self,
+              const char          *path)
+{
+  g_autoptr(GError) error = NULL;
+  ForgeRunJournal *journal;
+
+  journal = forge_run_journal_load (path, &error);
+  if (journal != NULL)
+    return journal;
+
+  /* A file vanishing between listing and reading is a pruned or replaced
+   * journal, not damage. */
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    return NULL;
+
+  if (!g_hash_table_contains (self->reported, path))
+    {
+      g_hash_table_add (self->reported, g_strdup (path));
+      g_message ("Skipping the unreadable run journal %s: %s", path, error->message);
+      g_signal_emit (self, signals[JOURNAL_ERROR], 0, path, error->message);
+    }
+
+  return NULL;
+}
+
+/* The paths of the journal files, sorted by name. */
+static GPtrArray *
+list_journal_paths (ForgeWorkflowEngine *self)
+{
+  g_autoptr(GDir) dir = NULL;
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  dir = g_dir_open (self->directory, 0, NULL);
+  if (dir == NULL)
+    return paths;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".json"))
+      g_ptr_array_add (paths, g_build_filename (self->directory, name, NULL));
+
+  g_ptr_array_sort (paths, (GCompareFunc) g_strcmp0);
+  return paths;
+}
+
+static void
+prune_journals (ForgeWorkflowEngine *self)
+{
+  g_autoptr(GPtrArray) paths = list_journal_paths (self);
+  gint64 now = g_get_real_time () / 1000;
+
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (paths, i);
+      g_autoptr(ForgeRunJournal) journal = forge_run_journal_load (path, NULL);
+      gint64 updated;
+
+      if (journal != NULL)
+        updated = forge_run_journal_get_updated_at (journal);
+      else
+        {
+          GStatBuf st;
+
+          /* Unreadable journals are kept for a look, but not forever. */
+          if (g_stat (path, &st) != 0)
+            continue;
+          updated = (gint64) st.st_mtime * 1000;
+        }
+
+      if (now - updated > PRUNE_AGE_MS)
+        {
+          g_autofree char *stem = g_strndup (path, strlen (path) - strlen (".json"));
+          g_autofree char *lock = g_strconcat (stem, ".lock", NULL);
+
+          if (g_unlink (path) != 0)
+            g_message ("Could not remove the old run journal %s: %s", path, g_strerror (errno));
+          g_unlink (lock);
+        }
+    }
+}
+
+static gboolean
+event_data_matches (JsonNode   *data,
+                    const char *key,
+                    JsonNode   *value)
+{
+  JsonNode *member;
+
+  if (data == NULL || !JSON_NODE_HOLDS_OBJECT (data) || value == NULL)
+    return FALSE;
+
+  member = json_object_get_member (json_node_get_object (data), key);
+  return member != NULL && json_node_equal (member, value);
+}
+
+static gboolean
+event_data_matches_string (JsonNode   *data,
+                           const char *key,
+                           const char *value)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
+
+  json_node_set_string (node, value);
+  return event_data_matches (data, key, node);
+}
+
+/* Runs */
+
+static void
+set_run_status (ForgeWorkflowEngine *self,
+                Run                 *run,
+                const char          *status)
+{
+  forge_run_journal_set_status (run->journal, status);
+  save_journal (run->journal);
+  g_signal_emit (self, signals[RUN_STATUS], 0, run->id, status);
+}
+
+static void
+finish_run (ForgeWorkflowEngine *self,
+            Run                 *run,
+            const char          *status,
+            JsonNode            *output,
+            const char          *error_message)
+{
+  g_autofree char *run_id = g_strdup (run->id);
+
+  forge_run_journal_set_result (run->journal, output, error_message);
+  set_run_status (self, run, status);
+
+  g_hash_table_steal (self->runs, run->id);
+  run->finished = TRUE;
+  run_free (run);
+
+  g_signal_emit (self, signals[RUN_FINISHED], 0, run_id, status, output, error_message);
+}
+
+static void start_invocation (ForgeWorkflowEngine *self, Run *run);
+
+static void
+pump (ForgeWorkflowEngine *self,
+      Function            *function)
+{
+  while (function->active < function->concurrency && !g_queue_is_empty (&function->pending))
+    start_invocation (self, g_queue_pop_head (&function->pending));
+}
+
+static void
+enqueue_run (ForgeWorkflowEngine *self,
+             Run                 *run)
+{
+  run->state = RUN_QUEUED;
+  g_queue_push_tail (&run->function->pending, run);
+  pump (self, run->function);
+}
+
+static guint
+backoff_delay (ForgeWorkflowEngine *self,
+               guint                failures)
+{
+  guint64 delay = self->backoff_base_ms;
+  guint jitter_range = self->backoff_base_ms / 2;
+
+  for (guint i = 1; i < failures && delay < self->backoff_max_ms; i++)
+    delay *= 2;
+  delay = MIN (delay, self->backoff_max_ms);
+
+  /* Jitter keeps runs that failed together from retrying in lockstep. */
+  if (jitter_range > 0)
+    delay += g_random_int_range (0, jitter_range);
+
+  return (guint) MIN (delay, G_MAXUINT);
+}
+
+static gboolean
+backoff_done_cb (gpointer user_data)
+{
+  Run *run = user_data;
+
+  g_clear_pointer (&run->backoff, g_source_unref);
+  enqueue_run (run->engine, run);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The run keeps its "running" status: a crash while it waits resumes it. */
+static void
+schedule_retry (ForgeWorkflowEngine *self,
+                Run                 *run,
+                guint                failures)
+{
+  run->state = RUN_BACKING_OFF;
+  run->backoff = g_timeout_source_new (backoff_delay (self, failures));
+  g_source_set_callback (run->backoff, backoff_done_cb, run, NULL);
+  g_source_set_name (run->backoff, "[forge] workflow retry backoff");
+  g_source_attach (run->backoff, self->context);
+}
+
+static void
+invocation_free (Invocation *invocation)
+{
+  g_clear_object (&invocation->ctx);
+  g_free (invocation);
+}
 
 static void
 run_thread (GTask        *task,
@@ -183,14 +555,12 @@ run_thread (GTask        *task,
             gpointer      task_data,
             GCancellable *cancellable)
 {
-  ForgeWorkflowEngine *self = source_object;
-  Run *run = task_data;
-  g_autoptr(ForgeStepContext) ctx = NULL;
+  Invocation *invocation = task_data;
+  Run *run = invocation->run;
   g_autoptr(GError) error = NULL;
   JsonNode *output;
 
-  ctx = _forge_step_context_new (self, run->id, run->function->id, run->event_data, run->cancellable);
-  output = run->function->func (ctx, run->event_data, run->function->user_data, &error);
+  output = run->function->func (invocation->ctx, run->event_data, run->function->user_data, &error);
 
   if (output == NULL && error == NULL)
     output = json_node_new (JSON_NODE_NULL);
@@ -205,53 +575,109 @@ run_thread (GTask        *task,
 }
 
 static void
-run_finished_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+invocation_done_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   ForgeWorkflowEngine *self = FORGE_WORKFLOW_ENGINE (object);
-  Run *run = user_data;
+  Invocation *invocation = user_data;
+  Run *run = invocation->run;
   Function *function = run->function;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) output = NULL;
-  const char *status = "completed";
-  g_autofree char *run_id = g_strdup (run->id);
-
-  output = g_task_propagate_pointer (G_TASK (result), &error);
-  if (error != NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          g_error_matches (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_CANCELLED) ||
-          g_cancellable_is_cancelled (run->cancellable))
-        status = "cancelled";
-      else
-        status = "failed";
-    }
+  guint failures = 0;
 
   function->active--;
-  g_hash_table_remove (self->runs, run_id);
 
-  g_signal_emit (self, signals[RUN_FINISHED], 0, run_id, status, output, error ? error->message : NULL);
+  output = g_task_propagate_pointer (G_TASK (result), &error);
+  if (error == NULL)
+    finish_run (self, run, "completed", output, NULL);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+           g_error_matches (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_CANCELLED) ||
+           g_cancellable_is_cancelled (run->cancellable))
+    finish_run (self, run, "cancelled", NULL, error->message);
+  else if (_forge_step_context_get_retry (invocation->ctx, &failures))
+    schedule_retry (self, run, failures);
+  else if (!_forge_step_context_step_failed (invocation->ctx) &&
+           !g_error_matches (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE) &&
+           ++run->body_failures <= function->retries)
+    /* The body itself failed outside any step: retried like a step. */
+    schedule_retry (self, run, run->body_failures);
+  else
+    finish_run (self, run, "failed", NULL, error->message);
 
-  if (function->active < function->concurrency && !g_queue_is_empty (&function->pending))
-    start_run (self, g_queue_pop_head (&function->pending));
+  pump (self, function);
 }
 
 static void
-start_run (ForgeWorkflowEngine *self,
-           Run                 *run)
+start_invocation (ForgeWorkflowEngine *self,
+                  Run                 *run)
 {
   g_autoptr(GTask) task = NULL;
+  Invocation *invocation;
 
   run->function->active++;
+  run->state = RUN_RUNNING;
 
-  task = g_task_new (self, NULL, run_finished_cb, run);
-  g_task_set_source_tag (task, start_run);
-  g_task_set_task_data (task, run, NULL);
+  forge_run_journal_add_attempt (run->journal);
+  set_run_status (self, run, "running");
+
+  invocation = g_new0 (Invocation, 1);
+  invocation->run = run;
+  invocation->ctx = _forge_step_context_new (self, run->id, run->function->id, run->event_data,
+                                             run->cancellable, run->journal, run->function->retries + 1);
+
+  task = g_task_new (self, NULL, invocation_done_cb, invocation);
+  g_task_set_source_tag (task, start_invocation);
+  g_task_set_task_data (task, invocation, (GDestroyNotify) invocation_free);
   g_task_set_name (task, run->function->id);
 
-  g_signal_emit (self, signals[RUN_STARTED], 0, run->id, run->function->id, run->event_data);
+  if (!run->announced)
+    {
+      run->announced = TRUE;
+      g_signal_emit (self, signals[RUN_STARTED], 0, run->id, run->function->id, run->event_data);
+    }
+
   g_task_run_in_thread (task, run_thread);
+}
+
+static Run *
+run_new (ForgeWorkflowEngine *self,
+         Function            *function,
+         ForgeRunJournal     *journal,
+         int                  lock_fd)
+{
+  Run *run = g_new0 (Run, 1);
+
+  run->engine = self;
+  run->lock_fd = lock_fd;
+  run->id = g_strdup (forge_run_journal_get_run_id (journal));
+  run->function = function;
+  run->journal = g_object_ref (journal);
+  run->event_data = forge_run_journal_dup_event_data (journal);
+  run->cancellable = g_cancellable_new ();
+
+  g_hash_table_insert (self->runs, run->id, run);
+  return run;
+}
+
+/* GObject */
+
+static void
+forge_workflow_engine_constructed (GObject *object)
+{
+  ForgeWorkflowEngine *self = FORGE_WORKFLOW_ENGINE (object);
+
+  G_OBJECT_CLASS (forge_workflow_engine_parent_class)->constructed (object);
+
+  if (self->directory == NULL)
+    {
+      g_autofree char *state_dir = forge_state_dir ();
+
+      self->directory = g_build_filename (state_dir, "runs", NULL);
+    }
+
+  prune_journals (self);
 }
 
 static void
@@ -259,7 +685,11 @@ forge_workflow_engine_dispose (GObject *object)
 {
   ForgeWorkflowEngine *self = FORGE_WORKFLOW_ENGINE (object);
 
-  forge_workflow_engine_cancel_all (self);
+  /* Running invocations hold a reference, so only queued and backing-off
+   * runs are left: their journals stay unfinished for a later resume. */
+  for (guint i = 0; i < self->functions->len; i++)
+    g_queue_clear (&((Function *) g_ptr_array_index (self->functions, i))->pending);
+  g_hash_table_remove_all (self->runs);
 
   G_OBJECT_CLASS (forge_workflow_engine_parent_class)->dispose (object);
 }
@@ -271,9 +701,50 @@ forge_workflow_engine_finalize (GObject *object)
 
   g_clear_pointer (&self->runs, g_hash_table_unref);
   g_clear_pointer (&self->functions, g_ptr_array_unref);
+  g_clear_pointer (&self->reported, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->directory, g_free);
 
   G_OBJECT_CLASS (forge_workflow_engine_parent_class)->finalize (object);
+}
+
+static void
+forge_workflow_engine_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  ForgeWorkflowEngine *self = FORGE_WORKFLOW_ENGINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DIRECTORY:
+      g_value_set_string (value, self->directory);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+forge_workflow_engine_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  ForgeWorkflowEngine *self = FORGE_WORKFLOW_ENGINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DIRECTORY:
+      g_free (self->directory);
+      self->directory = g_value_dup_string (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -281,8 +752,18 @@ forge_workflow_engine_class_init (ForgeWorkflowEngineClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = forge_workflow_engine_constructed;
   object_class->dispose = forge_workflow_engine_dispose;
   object_class->finalize = forge_workflow_engine_finalize;
+  object_class->get_property = forge_workflow_engine_get_property;
+  object_class->set_property = forge_workflow_engine_set_property;
+
+  properties[PROP_DIRECTORY] =
+    g_param_spec_string ("directory", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[RUN_STARTED] =
     g_signal_new ("run-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -300,10 +781,18 @@ forge_workflow_engine_class_init (ForgeWorkflowEngineClass *klass)
     g_signal_new ("log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 3,
                   G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  signals[RUN_STATUS] =
+    g_signal_new ("run-status", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING, G_TYPE_STRING);
   signals[RUN_FINISHED] =
     g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 4,
                   G_TYPE_STRING, G_TYPE_STRING, JSON_TYPE_NODE, G_TYPE_STRING);
+  signals[JOURNAL_ERROR] =
+    g_signal_new ("journal-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -311,14 +800,33 @@ forge_workflow_engine_init (ForgeWorkflowEngine *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->functions = g_ptr_array_new_with_free_func ((GDestroyNotify) function_free);
-  /* Runs are owned by their GTask while running; queued ones by the table. */
   self->runs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) run_free);
+  self->reported = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->backoff_base_ms = DEFAULT_BACKOFF_BASE;
+  self->backoff_max_ms = DEFAULT_BACKOFF_MAX;
 }
+
+/* API */
 
 ForgeWorkflowEngine *
 forge_workflow_engine_new (void)
 {
   return g_object_new (FORGE_TYPE_WORKFLOW_ENGINE, NULL);
+}
+
+ForgeWorkflowEngine *
+forge_workflow_engine_new_for_directory (const char *directory)
+{
+  g_return_val_if_fail (directory != NULL, NULL);
+
+  return g_object_new (FORGE_TYPE_WORKFLOW_ENGINE, "directory", directory, NULL);
+}
+
+const char *
+forge_workflow_engine_get_directory (ForgeWorkflowEngine *self)
+{
+  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), NULL);
+  return self->directory;
 }
 
 void
@@ -335,6 +843,7 @@ forge_workflow_engine_register (ForgeWorkflowEngine *self,
   g_return_if_fail (function_id != NULL);
   g_return_if_fail (event_name != NULL);
   g_return_if_fail (func != NULL);
+  g_return_if_fail (find_function (self, function_id) == NULL);
 
   function = g_new0 (Function, 1);
   function->id = g_strdup (function_id);
@@ -342,10 +851,101 @@ forge_workflow_engine_register (ForgeWorkflowEngine *self,
   function->func = func;
   function->user_data = user_data;
   function->destroy = destroy;
-  function->concurrency = 5;
+  function->retries = DEFAULT_RETRIES;
+  function->concurrency = DEFAULT_CONCURRENCY;
+  function->cancel_on = g_ptr_array_new_with_free_func ((GDestroyNotify) cancel_on_free);
   g_queue_init (&function->pending);
 
   g_ptr_array_add (self->functions, function);
+}
+
+void
+forge_workflow_engine_set_function_options (ForgeWorkflowEngine *self,
+                                            const char          *function_id,
+                                            guint                retries,
+                                            guint                concurrency)
+{
+  Function *function;
+
+  g_return_if_fail (FORGE_IS_WORKFLOW_ENGINE (self));
+  g_return_if_fail (function_id != NULL);
+
+  function = find_function (self, function_id);
+  g_return_if_fail (function != NULL);
+
+  function->retries = MIN (retries, MAX_RETRIES);
+  function->concurrency = MAX (concurrency, 1);
+  pump (self, function);
+}
+
+void
+forge_workflow_engine_add_cancel_on (ForgeWorkflowEngine *self,
+                                     const char          *function_id,
+                                     const char          *event_name,
+                                     const char          *data_key)
+{
+  Function *function;
+  CancelOn *cancel_on;
+
+  g_return_if_fail (FORGE_IS_WORKFLOW_ENGINE (self));
+  g_return_if_fail (function_id != NULL);
+  g_return_if_fail (event_name != NULL);
+  g_return_if_fail (data_key != NULL);
+
+  function = find_function (self, function_id);
+  g_return_if_fail (function != NULL);
+
+  cancel_on = g_new0 (CancelOn, 1);
+  cancel_on->event_name = g_strdup (event_name);
+  cancel_on->data_key = g_strdup (data_key);
+  g_ptr_array_add (function->cancel_on, cancel_on);
+}
+
+void
+forge_workflow_engine_set_backoff (ForgeWorkflowEngine *self,
+                                   guint                base_ms,
+                                   guint                max_ms)
+{
+  g_return_if_fail (FORGE_IS_WORKFLOW_ENGINE (self));
+
+  self->backoff_base_ms = base_ms;
+  self->backoff_max_ms = MAX (max_ms, base_ms);
+}
+
+static void
+cancel_matching_runs (ForgeWorkflowEngine *self,
+                      const char          *event_name,
+                      JsonNode            *data)
+{
+  g_autoptr(GPtrArray) doomed = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  Run *run;
+
+  if (data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
+    return;
+
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &run))
+    {
+      for (guint i = 0; i < run->function->cancel_on->len; i++)
+        {
+          CancelOn *cancel_on = g_ptr_array_index (run->function->cancel_on, i);
+          JsonNode *value;
+
+          if (!g_str_equal (cancel_on->event_name, event_name))
+            continue;
+
+          value = json_object_get_member (json_node_get_object (data), cancel_on->data_key);
+          if (event_data_matches (run->event_data, cancel_on->data_key, value))
+            {
+              g_ptr_array_add (doomed, g_strdup (run->id));
+              break;
+            }
+        }
+    }
+
+  for (guint i = 0; i < doomed->len; i++)
+    forge_workflow_engine_cancel_run (self, g_ptr_array_index (doomed, i));
 }
 
 char *
@@ -353,36 +953,46 @@ forge_workflow_engine_send (ForgeWorkflowEngine *self,
                             const char          *event_name,
                             JsonNode            *data)
 {
+  g_autoptr(GPtrArray) started = g_ptr_array_new ();
   char *first_run_id = NULL;
 
   g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), NULL);
   g_return_val_if_fail (event_name != NULL, NULL);
 
+  cancel_matching_runs (self, event_name, data);
+
   for (guint i = 0; i < self->functions->len; i++)
     {
       Function *function = g_ptr_array_index (self->functions, i);
+      g_autoptr(ForgeRunJournal) journal = NULL;
+      g_autofree char *run_id = NULL;
+      g_autofree char *path = NULL;
       Run *run;
 
       if (!g_str_equal (function->event_name, event_name))
         continue;
 
-      run = g_new0 (Run, 1);
-      run->id = g_uuid_string_random ();
-      run->function = function;
-      run->event_data = data ? json_node_copy (data) : json_node_new (JSON_NODE_NULL);
-      run->cancellable = g_cancellable_new ();
+      run_id = g_uuid_string_random ();
+      path = journal_path (self, run_id);
+      journal = forge_run_journal_new (path, run_id, function->id, event_name, data);
+      save_journal (journal);
 
-      /* The table keeps queued runs alive; a running run is stolen from it
-       * by its task, which frees it once finished. */
-      g_hash_table_insert (self->runs, run->id, run);
+      /* Best effort: a new run executes even if it cannot be locked. */
+      run = run_new (self, function, journal, lock_run (self, run_id));
+      g_ptr_array_add (started, run);
 
       if (first_run_id == NULL)
         first_run_id = g_strdup (run->id);
+    }
 
-      if (function->active < function->concurrency)
-        start_run (self, run);
-      else
-        g_queue_push_tail (&function->pending, run);
+  /* Queued only once all exist, so that a run-started handler sending
+   * another event sees them. */
+  for (guint i = 0; i < started->len; i++)
+    {
+      Run *run = g_ptr_array_index (started, i);
+
+      g_signal_emit (self, signals[RUN_STATUS], 0, run->id, "queued");
+      enqueue_run (self, run);
     }
 
   return first_run_id;
@@ -395,26 +1005,41 @@ forge_workflow_engine_cancel_run (ForgeWorkflowEngine *self,
   Run *run;
 
   g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), FALSE);
+  g_return_val_if_fail (run_id != NULL, FALSE);
 
   run = g_hash_table_lookup (self->runs, run_id);
   if (run == NULL)
     return FALSE;
 
+  /* A running invocation ends when its step notices; it is marked
+   * cancelled then, in invocation_done_cb(). */
   g_cancellable_cancel (run->cancellable);
+  if (run->state == RUN_RUNNING)
+    return TRUE;
+
+  if (run->state == RUN_QUEUED)
+    g_queue_remove (&run->function->pending, run);
+
+  finish_run (self, run, "cancelled", NULL, "The run was cancelled");
   return TRUE;
 }
 
 void
 forge_workflow_engine_cancel_all (ForgeWorkflowEngine *self)
 {
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter iter;
-  Run *run;
+  const char *id;
 
   g_return_if_fail (FORGE_IS_WORKFLOW_ENGINE (self));
 
+  /* Cancelling a queued run frees it: copy the ids first. */
   g_hash_table_iter_init (&iter, self->runs);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &run))
-    g_cancellable_cancel (run->cancellable);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL))
+    g_ptr_array_add (ids, g_strdup (id));
+
+  for (guint i = 0; i < ids->len; i++)
+    forge_workflow_engine_cancel_run (self, g_ptr_array_index (ids, i));
 }
 
 guint
@@ -422,4 +1047,257 @@ forge_workflow_engine_get_n_active (ForgeWorkflowEngine *self)
 {
   g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), 0);
   return g_hash_table_size (self->runs);
+}
+
+static gboolean
+is_unfinished (ForgeRunJournal *journal)
+{
+  g_autofree char *status = forge_run_journal_dup_status (journal);
+
+  return !forge_run_status_is_finished (status);
+}
+
+static gint
+compare_created_at (gconstpointer a,
+                    gconstpointer b)
+{
+  gint64 ca = forge_run_journal_get_created_at (*(ForgeRunJournal **) a);
+  gint64 cb = forge_run_journal_get_created_at (*(ForgeRunJournal **) b);
+
+  return (ca > cb) - (ca < cb);
+}
+
+/* Journals of unfinished runs that this engine could run but does not. */
+static GPtrArray *
+find_resumable (ForgeWorkflowEngine *self)
+{
+  g_autoptr(GPtrArray) paths = list_journal_paths (self);
+  GPtrArray *journals = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autoptr(ForgeRunJournal) journal = load_journal (self, g_ptr_array_index (paths, i));
+
+      if (journal == NULL ||
+          !is_unfinished (journal) ||
+          g_hash_table_contains (self->runs, forge_run_journal_get_run_id (journal)) ||
+          find_function (self, forge_run_journal_get_function_id (journal)) == NULL ||
+          run_is_locked_elsewhere (self, forge_run_journal_get_run_id (journal)))
+        continue;
+
+      g_ptr_array_add (journals, g_steal_pointer (&journal));
+    }
+
+  g_ptr_array_sort (journals, compare_created_at);
+  return journals;
+}
+
+static gboolean
+resume_journal (ForgeWorkflowEngine  *self,
+                ForgeRunJournal      *journal,
+                GError              **error)
+{
+  const char *run_id = forge_run_journal_get_run_id (journal);
+  int lock_fd = lock_run (self, run_id);
+  Run *run;
+
+  if (lock_fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "Run %s is being executed by another process", run_id);
+      return FALSE;
+    }
+
+  run = run_new (self, find_function (self, forge_run_journal_get_function_id (journal)), journal, lock_fd);
+  set_run_status (self, run, "queued");
+  enqueue_run (self, run);
+  return TRUE;
+}
+
+char **
+forge_workflow_engine_resume (ForgeWorkflowEngine *self)
+{
+  g_autoptr(GPtrArray) journals = NULL;
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+
+  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), NULL);
+
+  journals = find_resumable (self);
+  for (guint i = 0; i < journals->len; i++)
+    {
+      ForgeRunJournal *journal = g_ptr_array_index (journals, i);
+
+      if (resume_journal (self, journal, NULL))
+        g_strv_builder_add (ids, forge_run_journal_get_run_id (journal));
+    }
+
+  return g_strv_builder_end (ids);
+}
+
+char *
+forge_workflow_engine_find_unfinished_run (ForgeWorkflowEngine *self,
+                                           const char          *function_id,
+                                           const char          *data_key,
+                                           const char          *value)
+{
+  g_autoptr(GPtrArray) journals = NULL;
+  GHashTableIter iter;
+  Run *run;
+
+  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), NULL);
+  g_return_val_if_fail (function_id != NULL, NULL);
+  g_return_val_if_fail (data_key != NULL, NULL);
+  g_return_val_if_fail (value != NULL, NULL);
+
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &run))
+    if (g_str_equal (run->function->id, function_id) &&
+        event_data_matches_string (run->event_data, data_key, value))
+      return g_strdup (run->id);
+
+  journals = find_resumable (self);
+  for (guint i = journals->len; i > 0; i--)
+    {
+      ForgeRunJournal *journal = g_ptr_array_index (journals, i - 1);
+      g_autoptr(JsonNode) data = forge_run_journal_dup_event_data (journal);
+
+      if (g_str_equal (forge_run_journal_get_function_id (journal), function_id) &&
+          event_data_matches_string (data, data_key, value))
+        return g_strdup (forge_run_journal_get_run_id (journal));
+    }
+
+  return NULL;
+}
+
+static ForgeRunJournal *
+load_run_journal (ForgeWorkflowEngine  *self,
+                  const char           *run_id,
+                  GError              **error)
+{
+  g_autofree char *path = NULL;
+  ForgeRunJournal *journal;
+
+  if (!g_uuid_string_is_valid (run_id))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is not a run id", run_id);
+      return NULL;
+    }
+
+  path = journal_path (self, run_id);
+  journal = forge_run_journal_load (path, error);
+  if (journal == NULL)
+    return NULL;
+
+  if (find_function (self, forge_run_journal_get_function_id (journal)) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "Run %s belongs to the unknown function “%s”",
+                   run_id, forge_run_journal_get_function_id (journal));
+      g_clear_object (&journal);
+    }
+
+  return journal;
+}
+
+gboolean
+forge_workflow_engine_resume_run (ForgeWorkflowEngine  *self,
+                                  const char           *run_id,
+                                  GError              **error)
+{
+  g_autoptr(ForgeRunJournal) journal = NULL;
+
+  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), FALSE);
+  g_return_val_if_fail (run_id != NULL, FALSE);
+
+  if (g_hash_table_contains (self->runs, run_id))
+    return TRUE;
+
+  if (!(journal = load_run_journal (self, run_id, error)))
+    return FALSE;
+
+  if (!is_unfinished (journal))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Run %s has already finished", run_id);
+      return FALSE;
+    }
+
+  return resume_journal (self, journal, error);
+}
+
+gboolean
+forge_workflow_engine_retry_run (ForgeWorkflowEngine  *self,
+                                 const char           *run_id,
+                                 GError              **error)
+{
+  g_autoptr(ForgeRunJournal) journal = NULL;
+  g_autofree char *status = NULL;
+
+  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), FALSE);
+  g_return_val_if_fail (run_id != NULL, FALSE);
+
+  if (g_hash_table_contains (self->runs, run_id))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "Run %s is still active", run_id);
+      return FALSE;
+    }
+
+  if (!(journal = load_run_journal (self, run_id, error)))
+    return FALSE;
+
+  status = forge_run_journal_dup_status (journal);
+  if (g_strcmp0 (status, "failed") != 0 && g_strcmp0 (status, "cancelled") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Run %s is %s; only failed or cancelled runs can be retried", run_id, status);
+      return FALSE;
+    }
+
+  forge_run_journal_clear_failures (journal);
+  return resume_journal (self, journal, error);
+}
+
+static gint
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  JsonObject *oa = *(JsonObject **) a;
+  JsonObject *ob = *(JsonObject **) b;
+  gint64 ca = json_object_get_int_member (oa, "created_at");
+  gint64 cb = json_object_get_int_member (ob, "created_at");
+
+  return (cb > ca) - (cb < ca);
+}
+
+GPtrArray *
+forge_workflow_engine_list_runs (ForgeWorkflowEngine *self,
+                                 const char          *data_key,
+                                 const char          *value)
+{
+  g_autoptr(GPtrArray) paths = NULL;
+  GPtrArray *runs;
+
+  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), NULL);
+  g_return_val_if_fail (data_key == NULL || value != NULL, NULL);
+
+  runs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  paths = list_journal_paths (self);
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autoptr(ForgeRunJournal) journal = load_journal (self, g_ptr_array_index (paths, i));
+
+      if (journal == NULL)
+        continue;
+
+      if (data_key != NULL)
+        {
+          g_autoptr(JsonNode) data = forge_run_journal_dup_event_data (journal);
+
+          if (!event_data_matches_string (data, data_key, value))
+            continue;
+        }
+
+      g_ptr_array_add (runs, forge_run_journal_dup_object (journal));
+    }
+
+  g_ptr_array_sort (runs, compare_newest_first);
+  return runs;
 }

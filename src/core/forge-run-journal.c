@@ -1,0 +1,653 @@
+/* forge-run-journal.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "forge-run-journal.h"
+#include "forge-util.h"
+
+#define JOURNAL_VERSION 1
+
+struct _ForgeRunJournal
+{
+  GObject     parent_instance;
+
+  GMutex      mutex;
+  char       *path;
+  char       *run_id;
+  char       *function_id;
+  JsonObject *root;
+};
+
+G_DEFINE_FINAL_TYPE (ForgeRunJournal, forge_run_journal, G_TYPE_OBJECT)
+
+static const char *statuses[] = { "queued", "running", "completed", "failed", "cancelled", NULL };
+
+static gint64
+now_ms (void)
+{
+  return g_get_real_time () / 1000;
+}
+
+static void
+forge_run_journal_finalize (GObject *object)
+{
+  ForgeRunJournal *self = FORGE_RUN_JOURNAL (object);
+
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->run_id, g_free);
+  g_clear_pointer (&self->function_id, g_free);
+  g_clear_pointer (&self->root, json_object_unref);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (forge_run_journal_parent_class)->finalize (object);
+}
+
+static void
+forge_run_journal_class_init (ForgeRunJournalClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = forge_run_journal_finalize;
+}
+
+static void
+forge_run_journal_init (ForgeRunJournal *self)
+{
+  g_mutex_init (&self->mutex);
+}
+
+/* json_node_copy() shares objects and arrays; copies handed to other
+ * threads or callers must not alias the journal's tree. */
+JsonNode *
+forge_json_node_deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  if (node == NULL)
+    return NULL;
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *object = json_node_get_object (node);
+        JsonObject *object_copy = json_object_new ();
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, object);
+        while (json_object_iter_next (&iter, &name, &member))
+          json_object_set_member (object_copy, name, forge_json_node_deep_copy (member));
+        copy = json_node_new (JSON_NODE_OBJECT);
+        json_node_take_object (copy, object_copy);
+        return copy;
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        JsonArray *array_copy = json_array_sized_new (json_array_get_length (array));
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          json_array_add_element (array_copy, forge_json_node_deep_copy (json_array_get_element (array, i)));
+        copy = json_node_new (JSON_NODE_ARRAY);
+        json_node_take_array (copy, array_copy);
+        return copy;
+      }
+
+    case JSON_NODE_VALUE:
+    case JSON_NODE_NULL:
+    default:
+      return json_node_copy (node);
+    }
+}
+
+gboolean
+forge_run_status_is_finished (const char *status)
+{
+  return g_strcmp0 (status, "completed") == 0 ||
+         g_strcmp0 (status, "failed") == 0 ||
+         g_strcmp0 (status, "cancelled") == 0;
+}
+
+ForgeRunJournal *
+forge_run_journal_new (const char *path,
+                       const char *run_id,
+                       const char *function_id,
+                       const char *event_name,
+                       JsonNode   *event_data)
+{
+  ForgeRunJournal *self;
+  g_autofree char *event_id = g_uuid_string_random ();
+  JsonObject *event;
+  gint64 now = now_ms ();
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (run_id != NULL, NULL);
+  g_return_val_if_fail (function_id != NULL, NULL);
+
+  self = g_object_new (FORGE_TYPE_RUN_JOURNAL, NULL);
+  self->path = g_strdup (path);
+  self->run_id = g_strdup (run_id);
+  self->function_id = g_strdup (function_id);
+
+  event = json_object_new ();
+  json_object_set_string_member (event, "name", event_name);
+  json_object_set_string_member (event, "id", event_id);
+  json_object_set_int_member (event, "ts", now);
+  json_object_set_member (event, "data", event_data ? forge_json_node_deep_copy (event_data) : json_node_new (JSON_NODE_NULL));
+
+  self->root = json_object_new ();
+  json_object_set_int_member (self->root, "version", JOURNAL_VERSION);
+  json_object_set_string_member (self->root, "run_id", run_id);
+  json_object_set_string_member (self->root, "function_id", function_id);
+  json_object_set_object_member (self->root, "event", event);
+  json_object_set_string_member (self->root, "status", "queued");
+  json_object_set_int_member (self->root, "attempts", 0);
+  json_object_set_array_member (self->root, "stack", json_array_new ());
+  json_object_set_object_member (self->root, "steps", json_object_new ());
+  json_object_set_int_member (self->root, "created_at", now);
+  json_object_set_int_member (self->root, "updated_at", now);
+
+  return self;
+}
+
+static gboolean
+has_member_of_type (JsonObject *object,
+                    const char *name,
+                    JsonNodeType type)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_TYPE (node) == type;
+}
+
+static gboolean
+has_string_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+static gboolean
+has_int_member (JsonObject *object,
+                const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
+}
+
+/* A journal is read back after crashes and by other versions; anything the
+ * engine relies on is checked here so the rest of the code can trust it. */
+static gboolean
+validate (JsonNode  *root,
+          GError   **error)
+{
+  JsonObject *object;
+  JsonObject *event;
+  JsonObject *steps;
+  JsonArray *stack;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    goto invalid;
+
+  object = json_node_get_object (root);
+  if (!has_string_member (object, "run_id") ||
+      !g_uuid_string_is_valid (json_object_get_string_member (object, "run_id")) ||
+      !has_string_member (object, "function_id") ||
+      !has_string_member (object, "status") ||
+      !g_strv_contains (statuses, json_object_get_string_member (object, "status")) ||
+      !has_int_member (object, "attempts") ||
+      !has_int_member (object, "created_at") ||
+      !has_int_member (object, "updated_at") ||
+      !has_member_of_type (object, "event", JSON_NODE_OBJECT) ||
+      !has_member_of_type (object, "stack", JSON_NODE_ARRAY) ||
+      !has_member_of_type (object, "steps", JSON_NODE_OBJECT))
+    goto invalid;
+
+  event = json_object_get_object_member (object, "event");
+  if (!has_string_member (event, "name") || !json_object_has_member (event, "data"))
+    goto invalid;
+
+  stack = json_object_get_array_member (object, "stack");
+  steps = json_object_get_object_member (object, "steps");
+  for (guint i = 0; i < json_array_get_length (stack); i++)
+    {
+      JsonNode *id = json_array_get_element (stack, i);
+      JsonNode *step;
+
+      if (!JSON_NODE_HOLDS_VALUE (id) || json_node_get_value_type (id) != G_TYPE_STRING)
+        goto invalid;
+      step = json_object_get_member (steps, json_node_get_string (id));
+      if (step == NULL || !JSON_NODE_HOLDS_OBJECT (step))
+        goto invalid;
+    }
+
+  {
+    g_autoptr(GList) values = json_object_get_values (steps);
+
+    for (GList *l = values; l != NULL; l = l->next)
+      {
+        JsonObject *step;
+
+        if (!JSON_NODE_HOLDS_OBJECT (l->data))
+          goto invalid;
+        step = json_node_get_object (l->data);
+        if (!has_string_member (step, "status") || !has_int_member (step, "attempt"))
+          goto invalid;
+      }
+  }
+
+  return TRUE;
+
+invalid:
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Not a workflow run journal");
+  return FALSE;
+}
+
+ForgeRunJournal *
+forge_run_journal_load (const char  *path,
+                        GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  ForgeRunJournal *self;
+  JsonObject *root;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!json_parser_load_from_file (parser, path, error))
+    return NULL;
+
+  if (!validate (json_parser_get_root (parser), error))
+    return NULL;
+
+  root = json_node_get_object (json_parser_get_root (parser));
+
+  self = g_object_new (FORGE_TYPE_RUN_JOURNAL, NULL);
+  self->path = g_strdup (path);
+  self->run_id = g_strdup (json_object_get_string_member (root, "run_id"));
+  self->function_id = g_strdup (json_object_get_string_member (root, "function_id"));
+  self->root = json_object_ref (root);
+
+  return self;
+}
+
+gboolean
+forge_run_journal_save (ForgeRunJournal  *self,
+                        GError          **error)
+{
+  g_autoptr(JsonGenerator) generator = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  gboolean ret;
+
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), FALSE);
+
+  /* Serialising and writing under the lock keeps two threads' writes from
+   * landing out of order. */
+  g_mutex_lock (&self->mutex);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, self->root);
+  generator = json_generator_new ();
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, node);
+  contents = json_generator_to_data (generator, &length);
+  ret = forge_write_file_atomic (self->path, contents, length, error);
+  g_mutex_unlock (&self->mutex);
+
+  return ret;
+}
+
+const char *
+forge_run_journal_get_path (ForgeRunJournal *self)
+{
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), NULL);
+  return self->path;
+}
+
+const char *
+forge_run_journal_get_run_id (ForgeRunJournal *self)
+{
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), NULL);
+  return self->run_id;
+}
+
+const char *
+forge_run_journal_get_function_id (ForgeRunJournal *self)
+{
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), NULL);
+  return self->function_id;
+}
+
+JsonNode *
+forge_run_journal_dup_event_data (ForgeRunJournal *self)
+{
+  JsonNode *data;
+
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), NULL);
+
+  g_mutex_lock (&self->mutex);
+  data = forge_json_node_deep_copy (json_object_get_member (json_object_get_object_member (self->root, "event"), "data"));
+  g_mutex_unlock (&self->mutex);
+
+  return data;
+}
+
+static void
+touch_locked (ForgeRunJournal *self)
+{
+  json_object_set_int_member (self->root, "updated_at", now_ms ());
+}
+
+char *
+forge_run_journal_dup_status (ForgeRunJournal *self)
+{
+  char *status;
+
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), NULL);
+
+  g_mutex_lock (&self->mutex);
+  status = g_strdup (json_object_get_string_member (self->root, "status"));
+  g_mutex_unlock (&self->mutex);
+
+  return status;
+}
+
+void
+forge_run_journal_set_status (ForgeRunJournal *self,
+                              const char      *status)
+{
+  g_return_if_fail (FORGE_IS_RUN_JOURNAL (self));
+  g_return_if_fail (g_strv_contains (statuses, status));
+
+  g_mutex_lock (&self->mutex);
+  json_object_set_string_member (self->root, "status", status);
+  touch_locked (self);
+  g_mutex_unlock (&self->mutex);
+}
+
+static gint64
+get_int (ForgeRunJournal *self,
+         const char      *member)
+{
+  gint64 value;
+
+  g_mutex_lock (&self->mutex);
+  value = json_object_get_int_member (self->root, member);
+  g_mutex_unlock (&self->mutex);
+
+  return value;
+}
+
+gint64
+forge_run_journal_get_created_at (ForgeRunJournal *self)
+{
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), 0);
+  return get_int (self, "created_at");
+}
+
+gint64
+forge_run_journal_get_updated_at (ForgeRunJournal *self)
+{
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), 0);
+  return get_int (self, "updated_at");
+}
+
+guint
+forge_run_journal_get_attempts (ForgeRunJournal *self)
+{
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), 0);
+  return (guint) get_int (self, "attempts");
+}
+
+guint
+forge_run_journal_add_attempt (ForgeRunJournal *self)
+{
+  guint attempts;
+
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  attempts = (guint) json_object_get_int_member (self->root, "attempts") + 1;
+  json_object_set_int_member (self->root, "attempts", attempts);
+  touch_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  return attempts;
+}
+
+static JsonObject *
+lookup_step_locked (ForgeRunJournal *self,
+                    const char      *step_id)
+{
+  JsonObject *steps = json_object_get_object_member (self->root, "steps");
+  JsonNode *node = json_object_get_member (steps, step_id);
+
+  return node != NULL ? json_node_get_object (node) : NULL;
+}
+
+static GError *
+error_from_json (JsonObject *object)
+{
+  const char *domain = NULL;
+  const char *message = NULL;
+  gint64 code = 0;
+
+  if (object != NULL)
+    {
+      domain = json_object_get_string_member_with_default (object, "domain", NULL);
+      message = json_object_get_string_member_with_default (object, "message", NULL);
+      code = json_object_get_int_member_with_default (object, "code", 0);
+    }
+
+  return g_error_new_literal (domain ? g_quark_from_string (domain) : G_IO_ERROR,
+                              domain ? (int) code : G_IO_ERROR_FAILED,
+                              message ? message : "The step failed");
+}
+
+gboolean
+forge_run_journal_lookup_step (ForgeRunJournal  *self,
+                               const char       *step_id,
+                               JsonNode        **output,
+                               GError          **error,
+                               guint            *attempt,
+                               gint64           *duration_ms)
+{
+  JsonObject *step;
+  const char *status;
+  gboolean finished = FALSE;
+
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), FALSE);
+  g_return_val_if_fail (output != NULL, FALSE);
+
+  *output = NULL;
+
+  g_mutex_lock (&self->mutex);
+  step = lookup_step_locked (self, step_id);
+  status = step ? json_object_get_string_member (step, "status") : NULL;
+  if (g_strcmp0 (status, "completed") == 0)
+    {
+      JsonNode *stored = json_object_get_member (step, "output");
+
+      *output = stored ? forge_json_node_deep_copy (stored) : json_node_new (JSON_NODE_NULL);
+      finished = TRUE;
+    }
+  else if (g_strcmp0 (status, "failed") == 0)
+    {
+      JsonNode *stored = json_object_get_member (step, "error");
+
+      g_propagate_error (error, error_from_json (stored && JSON_NODE_HOLDS_OBJECT (stored) ? json_node_get_object (stored) : NULL));
+      finished = TRUE;
+    }
+
+  if (finished)
+    {
+      if (attempt != NULL)
+        *attempt = (guint) json_object_get_int_member (step, "attempt");
+      if (duration_ms != NULL)
+        *duration_ms = json_object_get_int_member_with_default (step, "duration_ms", 0);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return finished;
+}
+
+guint
+forge_run_journal_get_step_failures (ForgeRunJournal *self,
+                                     const char      *step_id)
+{
+  JsonObject *step;
+  guint failures = 0;
+
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  step = lookup_step_locked (self, step_id);
+  if (step != NULL && g_strcmp0 (json_object_get_string_member (step, "status"), "retrying") == 0)
+    failures = (guint) json_object_get_int_member (step, "attempt");
+  g_mutex_unlock (&self->mutex);
+
+  return failures;
+}
+
+static JsonObject *
+new_step_locked (ForgeRunJournal *self,
+                 const char      *step_id,
+                 const char      *status,
+                 guint            attempt,
+                 gint64           started_at,
+                 gint64           duration_ms)
+{
+  JsonObject *step = json_object_new ();
+
+  json_object_set_string_member (step, "status", status);
+  json_object_set_int_member (step, "attempt", attempt);
+  json_object_set_int_member (step, "started_at", started_at);
+  json_object_set_int_member (step, "ended_at", now_ms ());
+  json_object_set_int_member (step, "duration_ms", duration_ms);
+  json_object_set_object_member (json_object_get_object_member (self->root, "steps"), step_id, step);
+  touch_locked (self);
+
+  return step;
+}
+
+void
+forge_run_journal_complete_step (ForgeRunJournal *self,
+                                 const char      *step_id,
+                                 guint            attempt,
+                                 gint64           started_at,
+                                 gint64           duration_ms,
+                                 JsonNode        *output)
+{
+  JsonObject *step;
+
+  g_return_if_fail (FORGE_IS_RUN_JOURNAL (self));
+  g_return_if_fail (step_id != NULL);
+
+  g_mutex_lock (&self->mutex);
+  step = new_step_locked (self, step_id, "completed", attempt, started_at, duration_ms);
+  json_object_set_member (step, "output", output ? forge_json_node_deep_copy (output) : json_node_new (JSON_NODE_NULL));
+  json_array_add_string_element (json_object_get_array_member (self->root, "stack"), step_id);
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+forge_run_journal_fail_step (ForgeRunJournal *self,
+                             const char      *step_id,
+                             guint            attempt,
+                             gint64           started_at,
+                             gint64           duration_ms,
+                             const GError    *error,
+                             gboolean         final)
+{
+  JsonObject *step;
+  JsonObject *error_object;
+
+  g_return_if_fail (FORGE_IS_RUN_JOURNAL (self));
+  g_return_if_fail (step_id != NULL);
+  g_return_if_fail (error != NULL);
+
+  error_object = json_object_new ();
+  json_object_set_string_member (error_object, "domain", g_quark_to_string (error->domain));
+  json_object_set_int_member (error_object, "code", error->code);
+  json_object_set_string_member (error_object, "message", error->message);
+
+  g_mutex_lock (&self->mutex);
+  step = new_step_locked (self, step_id, final ? "failed" : "retrying", attempt, started_at, duration_ms);
+  json_object_set_object_member (step, "error", error_object);
+  g_mutex_unlock (&self->mutex);
+}
+
+guint
+forge_run_journal_clear_failures (ForgeRunJournal *self)
+{
+  JsonObject *steps;
+  GList *names;
+  guint cleared = 0;
+
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  steps = json_object_get_object_member (self->root, "steps");
+  names = json_object_get_members (steps);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonObject *step = json_object_get_object_member (steps, l->data);
+
+      if (g_strcmp0 (json_object_get_string_member (step, "status"), "completed") != 0)
+        {
+          json_object_remove_member (steps, l->data);
+          cleared++;
+        }
+    }
+  g_list_free (names);
+  json_object_remove_member (self->root, "output");
+  json_object_remove_member (self->root, "error");
+  touch_locked (self);
+  g_mutex_unlock (&self->mutex);
+
+  return cleared;
+}
+
+void
+forge_run_journal_set_result (ForgeRunJournal *self,
+                              JsonNode        *output,
+                              const char      *error_message)
+{
+  g_return_if_fail (FORGE_IS_RUN_JOURNAL (self));
+
+  g_mutex_lock (&self->mutex);
+  json_object_remove_member (self->root, "output");
+  json_object_remove_member (self->root, "error");
+  if (output != NULL)
+    json_object_set_member (self->root, "output", forge_json_node_deep_copy (output));
+  if (error_message != NULL)
+    json_object_set_string_member (self->root, "error", error_message);
+  touch_locked (self);
+  g_mutex_unlock (&self->mutex);
+}
+
+JsonObject *
+forge_run_journal_dup_object (ForgeRunJournal *self)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) copy = NULL;
+  JsonObject *object;
+
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), NULL);
+
+  g_mutex_lock (&self->mutex);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, self->root);
+  copy = forge_json_node_deep_copy (node);
+  g_mutex_unlock (&self->mutex);
+
+  object = json_node_dup_object (copy);
+  return object;
+}
