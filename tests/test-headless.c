@@ -208,6 +208,88 @@ test_sandbox_events_after_kill (Fixture       *fixture,
 }
 
 static void
+test_resume_after_kill (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  /* The first server never answers; the one started after the crash does. */
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "slow-first",
+                                                      "package.json",
+                                                      "{ \"name\": \"slow\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "const fs = require('fs');\n"
+                                                      "if (!fs.existsSync('.second')) { fs.writeFileSync('.second', '1'); console.log('warming up'); setInterval(() => {}, 1000); }\n"
+                                                      "else require('http').createServer((q, s) => s.end('resumed')).listen(+process.env.PORT, '127.0.0.1');\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) first = spawn_headless (url, &error);
+  g_autoptr(GSubprocess) second = NULL;
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(GDataInputStream) second_stream = NULL;
+  g_autoptr(JsonObject) run = NULL;
+  g_autoptr(JsonObject) second_run = NULL;
+  g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(GPtrArray) memoized = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *event;
+
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (first));
+  run = read_until (stream, "run", NULL);
+  g_assert_nonnull (run);
+  g_autoptr(JsonObject) waiting = read_until (stream, "log", NULL);
+  while (waiting != NULL && strstr (json_object_get_string_member (waiting, "line"), "warming up") == NULL)
+    {
+      json_object_unref (waiting);
+      waiting = read_until (stream, "log", NULL);
+    }
+  g_assert_nonnull (waiting);
+
+  /* A crash in the middle of start-preview-server. */
+  g_subprocess_force_exit (first);
+  g_subprocess_wait (first, NULL, NULL);
+  g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
+
+  second = spawn_headless (url, &error);
+  g_assert_no_error (error);
+  second_stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (second));
+  second_run = read_until (second_stream, "run", NULL);
+  g_assert_cmpstr (json_object_get_string_member (second_run, "run_id"), ==, json_object_get_string_member (run, "run_id"));
+
+  while ((event = read_event (second_stream)) != NULL)
+    {
+      g_autoptr(JsonObject) owned = event;
+      const char *type = json_object_get_string_member (event, "type");
+
+      if (g_str_equal (type, "step") && g_str_equal (json_object_get_string_member (event, "state"), "memoized"))
+        g_ptr_array_add (memoized, g_strdup (json_object_get_string_member (event, "name")));
+      else if (g_str_equal (type, "preview"))
+        {
+          preview = json_object_ref (event);
+          break;
+        }
+      else if (g_str_equal (type, "error"))
+        g_error ("The resumed run failed: %s", json_object_get_string_member (event, "message"));
+    }
+
+  g_assert_nonnull (preview);
+  g_assert_cmpuint (memoized->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (memoized, 0), ==, "get-github-integration");
+  g_assert_cmpstr (g_ptr_array_index (memoized, 1), ==, "clone-repository");
+  g_assert_cmpstr (g_ptr_array_index (memoized, 2), ==, "detect-framework");
+  g_assert_cmpstr (g_ptr_array_index (memoized, 3), ==, "install-dependencies");
+  {
+    g_autofree char *body = NULL;
+
+    g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), &body), ==, 200);
+    g_assert_cmpstr (body, ==, "resumed");
+  }
+
+  g_subprocess_send_signal (second, SIGTERM);
+  g_assert_true (g_subprocess_wait (second, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (second), ==, 0);
+}
+
+static void
 test_failure_is_one_line (Fixture       *fixture,
                           gconstpointer  data)
 {
@@ -266,6 +348,7 @@ main (int   argc,
 
   g_test_add ("/forge/headless/json-events-in-order", Fixture, NULL, fixture_set_up, test_json_events_in_order, fixture_tear_down);
   g_test_add ("/forge/headless/sandbox-events-after-kill", Fixture, NULL, fixture_set_up, test_sandbox_events_after_kill, fixture_tear_down);
+  g_test_add ("/forge/headless/resume-after-kill", Fixture, NULL, fixture_set_up, test_resume_after_kill, fixture_tear_down);
   g_test_add ("/forge/headless/failure-is-one-line", Fixture, NULL, fixture_set_up, test_failure_is_one_line, fixture_tear_down);
   g_test_add ("/forge/headless/bad-url", Fixture, NULL, fixture_set_up, test_bad_url, fixture_tear_down);
 

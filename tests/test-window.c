@@ -131,6 +131,12 @@ test_open_repository_shows_page (void)
   g_assert_cmpstr (greeting, ==, "Hello from a static site");
   g_assert_cmpstr (forge_preview_get_path (forge_project_view_get_preview (view)), ==, "/");
 
+  /* The runs view lists the run from its journal. */
+  forge_project_view_set_show_runs (view, TRUE);
+  g_assert_cmpuint (forge_runs_view_get_n_runs (forge_project_view_get_runs_view (view)), ==, 1);
+  forge_project_view_set_show_runs (view, FALSE);
+  g_assert_cmpint (forge_preview_get_state (forge_project_view_get_preview (view)), ==, FORGE_PREVIEW_STATE_LOADED);
+
   /* Removing the project stops its server and deletes its workspace. */
   {
     g_autofree char *project_id = g_strdup (forge_project_get_id (project));

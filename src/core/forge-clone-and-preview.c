@@ -909,6 +909,22 @@ start_preview_server (ForgeStepContext  *ctx,
   return NULL;
 }
 
+static gboolean
+server_is_live (Run      *run,
+                JsonNode *server)
+{
+  g_autoptr(ForgeSandbox) sandbox = forge_sandbox_manager_dup_sandbox (run->self->manager, run->project_id);
+  g_autoptr(ForgeSandboxProcess) process = forge_sandbox_manager_dup_server (run->self->manager, run->project_id);
+  const char *sandbox_id = JSON_NODE_HOLDS_OBJECT (server)
+    ? json_object_get_string_member_with_default (json_node_get_object (server), "sandbox_id", NULL)
+    : NULL;
+
+  return sandbox != NULL && process != NULL &&
+         forge_sandbox_is_running (sandbox) &&
+         forge_sandbox_process_is_running (process) &&
+         g_strcmp0 (forge_sandbox_get_id (sandbox), sandbox_id) == 0;
+}
+
 typedef struct
 {
   Run      *run;
@@ -1014,6 +1030,15 @@ clone_and_preview (ForgeStepContext  *ctx,
       !(server = forge_step_run (ctx, "start-preview-server", start_preview_server, run, &local_error)))
     goto failed;
 
+  /* A resumed run gets the stored output of a server that died with the
+   * process that started it: start it again (as "start-preview-server:1"). */
+  if (!server_is_live (run, server))
+    {
+      g_clear_pointer (&server, json_node_unref);
+      if (!(server = forge_step_run (ctx, "start-preview-server", start_preview_server, run, &local_error)))
+        goto failed;
+    }
+
   update_data.run = run;
   update_data.server = server;
   if (!(updated = forge_step_run (ctx, "update-project", update_project, &update_data, &local_error)))
@@ -1032,6 +1057,14 @@ clone_and_preview (ForgeStepContext  *ctx,
 
 failed:
   /* Nothing the run started may outlive it. */
+  if (forge_step_context_will_retry (ctx))
+    {
+      if (run->sandbox != NULL)
+        forge_sandbox_kill (run->sandbox);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
   if (run->sandbox != NULL)
     {
       g_autoptr(ForgeSandbox) adopted = forge_sandbox_manager_dup_sandbox (self->manager, run->project_id);
@@ -1118,6 +1151,19 @@ forge_clone_and_preview_register (ForgeCloneAndPreview *self,
                                   g_object_ref (self),
                                   g_object_unref);
 
+  /* As the seed's function: one retry, five at once. A restart is not
+   * retried by the engine: the manager counts failed starts itself. */
+  forge_workflow_engine_set_function_options (engine, FORGE_CLONE_AND_PREVIEW_FUNCTION, 1, 5);
+  forge_workflow_engine_set_function_options (engine, FORGE_RESTART_PREVIEW_FUNCTION, 0, 5);
+  /* Opening a project again, or removing it, supersedes its runs. */
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *function_id = i == 0 ? FORGE_CLONE_AND_PREVIEW_FUNCTION : FORGE_RESTART_PREVIEW_FUNCTION;
+
+      forge_workflow_engine_add_cancel_on (engine, function_id, FORGE_CLONE_AND_PREVIEW_EVENT, "project_id");
+      forge_workflow_engine_add_cancel_on (engine, function_id, FORGE_PROJECT_REMOVED_EVENT, "project_id");
+    }
+
   g_signal_connect (engine, "run-finished", G_CALLBACK (restart_run_finished_cb), self);
   forge_sandbox_manager_set_restarter (self->manager, restart_cb, self, NULL);
 }
@@ -1147,13 +1193,22 @@ forge_clone_and_preview_start (ForgeWorkflowEngine  *engine,
   json_object_set_null_member (reset, "last_error");
   forge_project_store_update (store, forge_project_get_id (project), reset);
 
+  if (project_id != NULL)
+    *project_id = g_strdup (forge_project_get_id (project));
+
+  /* A run a crash interrupted picks up where it stopped. */
+  {
+    g_autofree char *unfinished = forge_workflow_engine_find_unfinished_run (engine, FORGE_CLONE_AND_PREVIEW_FUNCTION,
+                                                                            "project_id", forge_project_get_id (project));
+
+    if (unfinished != NULL && forge_workflow_engine_resume_run (engine, unfinished, NULL))
+      return g_steal_pointer (&unfinished);
+  }
+
   object = json_object_new ();
   json_object_set_string_member (object, "project_id", forge_project_get_id (project));
   json_object_set_string_member (object, "repo_url", normalized);
   data = object_node (object);
-
-  if (project_id != NULL)
-    *project_id = g_strdup (forge_project_get_id (project));
 
   return forge_workflow_engine_send (engine, FORGE_CLONE_AND_PREVIEW_EVENT, data);
 }

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 /* The sandbox manager's restarts: the same steps, reusing the clone. */
 #define FORGE_RESTART_PREVIEW_FUNCTION   "restart-preview"
 #define FORGE_RESTART_PREVIEW_EVENT      "sandbox/restart"
+/* Sent when a project is removed: cancels its runs. */
+#define FORGE_PROJECT_REMOVED_EVENT      "project/removed"
 
 #define FORGE_TYPE_CLONE_AND_PREVIEW (forge_clone_and_preview_get_type ())
 

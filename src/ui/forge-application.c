@@ -21,6 +21,7 @@ struct _ForgeApplication
   ForgeSandboxManager  *manager;
   ForgeCloneAndPreview *clone_and_preview;
   char                 *preview_uri;
+  gboolean              resumed;
   char          **repository_urls;
 };
 
@@ -103,6 +104,16 @@ forge_application_activate (GApplication *app)
 
   if (self->preview_uri != NULL)
     forge_window_show_uri (window, self->preview_uri);
+
+  /* Runs a crash interrupted carry on, now that a window shows them. */
+  if (!self->resumed)
+    {
+      g_auto(GStrv) resumed = forge_workflow_engine_resume (self->engine);
+
+      self->resumed = TRUE;
+      if (resumed != NULL && resumed[0] != NULL)
+        g_debug ("Resumed %u interrupted runs", g_strv_length (resumed));
+    }
 
   for (guint i = 0; self->repository_urls != NULL && self->repository_urls[i] != NULL; i++)
     forge_window_open_repository (window, self->repository_urls[i]);

@@ -26,12 +26,15 @@ struct _ForgeProjectView
   ForgePreview   *preview;
   ForgeLogView   *log_view;
   GtkRevealer    *log_revealer;
+  ForgeRunsView  *runs_view;
+  char           *page_before_runs;
 };
 
 enum {
   PROP_0,
   PROP_PROJECT,
   PROP_SHOW_LOG,
+  PROP_SHOW_RUNS,
   N_PROPS
 };
 
@@ -102,6 +105,16 @@ toggle_log_action (GtkWidget  *widget,
 }
 
 static void
+toggle_runs_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  ForgeProjectView *self = FORGE_PROJECT_VIEW (widget);
+
+  forge_project_view_set_show_runs (self, !forge_project_view_get_show_runs (self));
+}
+
+static void
 forge_project_view_constructed (GObject *object)
 {
   ForgeProjectView *self = FORGE_PROJECT_VIEW (object);
@@ -136,6 +149,10 @@ forge_project_view_get_property (GObject    *object,
       g_value_set_boolean (value, forge_project_view_get_show_log (self));
       break;
 
+    case PROP_SHOW_RUNS:
+      g_value_set_boolean (value, forge_project_view_get_show_runs (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -159,6 +176,10 @@ forge_project_view_set_property (GObject      *object,
       forge_project_view_set_show_log (self, g_value_get_boolean (value));
       break;
 
+    case PROP_SHOW_RUNS:
+      forge_project_view_set_show_runs (self, g_value_get_boolean (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -174,6 +195,7 @@ forge_project_view_dispose (GObject *object)
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
     gtk_widget_unparent (child);
   g_clear_object (&self->project);
+  g_clear_pointer (&self->page_before_runs, g_free);
 
   G_OBJECT_CLASS (forge_project_view_parent_class)->dispose (object);
 }
@@ -195,6 +217,9 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
   properties[PROP_SHOW_LOG] =
     g_param_spec_boolean ("show-log", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_RUNS] =
+    g_param_spec_boolean ("show-runs", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[RETRY] =
@@ -208,6 +233,7 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (FORGE_TYPE_LOG_VIEW);
+  g_type_ensure (FORGE_TYPE_RUNS_VIEW);
   g_type_ensure (FORGE_TYPE_PREVIEW);
   g_type_ensure (FORGE_TYPE_STEPS_VIEW);
 
@@ -223,10 +249,12 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, preview);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_view);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_revealer);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, runs_view);
   gtk_widget_class_bind_template_callback (widget_class, preview_path_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "project.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "project.toggle-log", NULL, toggle_log_action);
+  gtk_widget_class_install_action (widget_class, "project.toggle-runs", NULL, toggle_runs_action);
   gtk_widget_class_install_action (widget_class, "sandbox.restart", NULL, restart_sandbox_action);
   gtk_widget_class_install_action (widget_class, "sandbox.stop", NULL, stop_sandbox_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
@@ -283,6 +311,7 @@ forge_project_view_begin_run (ForgeProjectView *self)
   forge_steps_view_reset (self->steps_view, clone_and_preview_steps);
   forge_log_view_clear (self->log_view);
   gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  forge_project_view_set_show_runs (self, FALSE);
   gtk_stack_set_visible_child_name (self->stack, "steps");
 }
 
@@ -296,6 +325,7 @@ forge_project_view_show_preview (ForgeProjectView *self,
   g_return_if_fail (url != NULL);
 
   gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  forge_project_view_set_show_runs (self, FALSE);
   gtk_stack_set_visible_child_name (self->stack, "preview");
 
   last_path = forge_project_get_last_path (self->project);
@@ -378,4 +408,39 @@ forge_project_view_set_show_log (ForgeProjectView *self,
 
   gtk_revealer_set_reveal_child (self->log_revealer, show_log);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_LOG]);
+}
+
+ForgeRunsView *
+forge_project_view_get_runs_view (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return self->runs_view;
+}
+
+gboolean
+forge_project_view_get_show_runs (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), FALSE);
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "runs") == 0;
+}
+
+void
+forge_project_view_set_show_runs (ForgeProjectView *self,
+                                  gboolean          show_runs)
+{
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+
+  if (!!show_runs == forge_project_view_get_show_runs (self))
+    return;
+
+  if (show_runs)
+    {
+      g_free (self->page_before_runs);
+      self->page_before_runs = g_strdup (gtk_stack_get_visible_child_name (self->stack));
+      gtk_stack_set_visible_child_name (self->stack, "runs");
+    }
+  else
+    gtk_stack_set_visible_child_name (self->stack, self->page_before_runs ? self->page_before_runs : "steps");
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_RUNS]);
 }

@@ -9,6 +9,7 @@
 
 #include "forge-log-view.h"
 #include "forge-preview.h"
+#include "forge-runs-view.h"
 #include "forge-project.h"
 #include "forge-steps-view.h"
 
@@ -38,6 +39,10 @@ void            forge_project_view_show_gave_up   (ForgeProjectView *self,
                                                    const char       *message);
 void            forge_project_view_hide_banner    (ForgeProjectView *self);
 gboolean        forge_project_view_get_banner_visible (ForgeProjectView *self);
+ForgeRunsView  *forge_project_view_get_runs_view  (ForgeProjectView *self);
+gboolean        forge_project_view_get_show_runs  (ForgeProjectView *self);
+void            forge_project_view_set_show_runs  (ForgeProjectView *self,
+                                                   gboolean          show_runs);
 gboolean        forge_project_view_get_show_log   (ForgeProjectView *self);
 void            forge_project_view_set_show_log   (ForgeProjectView *self,
                                                    gboolean          show_log);

@@ -28,10 +28,12 @@ struct _ForgeWindow
   char                 *visible_project;
   GHashTable           *project_views;  /* project id → ForgeProjectView (owned by the stack) */
   GBinding             *log_binding;
+  GBinding             *runs_binding;
 
   AdwToastOverlay      *toast_overlay;
   AdwWindowTitle       *window_title;
   GtkToggleButton      *log_button;
+  GtkToggleButton      *runs_button;
   GtkWidget            *sidebar;
   GtkListBox           *projects_list;
   GtkStack             *main_stack;
@@ -114,6 +116,11 @@ project_has_active_run (ForgeWindow *self,
 
 static void project_view_retry_cb (ForgeWindow      *self,
                                    ForgeProjectView *view);
+static void refresh_runs (ForgeWindow      *self,
+                          ForgeProjectView *view);
+static void runs_retry_cb (ForgeWindow   *self,
+                           const char    *run_id,
+                           ForgeRunsView *runs_view);
 static void project_view_restart_sandbox_cb (ForgeWindow      *self,
                                              ForgeProjectView *view);
 static void project_view_stop_sandbox_cb (ForgeWindow      *self,
@@ -133,6 +140,8 @@ ensure_project_view (ForgeWindow  *self,
       g_signal_connect_object (view, "retry", G_CALLBACK (project_view_retry_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (view, "restart-sandbox", G_CALLBACK (project_view_restart_sandbox_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (view, "stop-sandbox", G_CALLBACK (project_view_stop_sandbox_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (view, "notify::show-runs", G_CALLBACK (refresh_runs), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (forge_project_view_get_runs_view (view), "retry", G_CALLBACK (runs_retry_cb), self, G_CONNECT_SWAPPED);
     }
 
   return view;
@@ -170,6 +179,10 @@ show_project (ForgeWindow  *self,
   self->log_binding = g_object_bind_property (view, "show-log", self->log_button, "active",
                                               G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_widget_set_visible (GTK_WIDGET (self->log_button), TRUE);
+  g_clear_pointer (&self->runs_binding, g_binding_unbind);
+  self->runs_binding = g_object_bind_property (view, "show-runs", self->runs_button, "active",
+                                               G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  gtk_widget_set_visible (GTK_WIDGET (self->runs_button), TRUE);
 }
 
 static void
@@ -227,6 +240,42 @@ forge_window_open_repository (ForgeWindow *self,
 
   start_run (self, normalized);
   return TRUE;
+}
+
+static void
+refresh_runs (ForgeWindow      *self,
+              ForgeProjectView *view)
+{
+  g_autoptr(GPtrArray) runs = NULL;
+
+  if (!forge_project_view_get_show_runs (view))
+    return;
+
+  runs = forge_workflow_engine_list_runs (self->engine, "project_id",
+                                          forge_project_get_id (forge_project_view_get_project (view)));
+  forge_runs_view_set_runs (forge_project_view_get_runs_view (view), runs);
+}
+
+static void
+runs_retry_cb (ForgeWindow   *self,
+               const char    *run_id,
+               ForgeRunsView *runs_view)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!forge_workflow_engine_retry_run (self->engine, run_id, &error))
+    toast (self, error->message);
+}
+
+static void
+run_status_cb (ForgeWindow *self,
+               const char  *run_id,
+               const char  *status)
+{
+  ForgeProjectView *view = forge_window_get_project_view (self, project_for_run (self, run_id));
+
+  if (view != NULL)
+    refresh_runs (self, view);
 }
 
 static void
@@ -302,7 +351,19 @@ run_started_cb (ForgeWindow *self,
 
   g_hash_table_replace (self->run_projects, g_strdup (run_id), g_strdup (project_id));
   if (g_str_equal (function_id, FORGE_RESTART_PREVIEW_FUNCTION))
-    g_hash_table_add (self->restart_runs, g_strdup (run_id));
+    {
+      g_hash_table_add (self->restart_runs, g_strdup (run_id));
+      return;
+    }
+
+  /* Runs resumed at start-up have no page yet. */
+  if (forge_window_get_project_view (self, project_id) == NULL)
+    {
+      ForgeProject *project = forge_project_store_lookup (self->store, project_id);
+
+      if (project != NULL)
+        forge_project_view_begin_run (ensure_project_view (self, project));
+    }
 }
 
 static void
@@ -630,14 +691,15 @@ forge_window_remove_project (ForgeWindow *self,
                              const char  *project_id)
 {
   g_autoptr(GTask) task = NULL;
-  GHashTableIter iter;
-  const char *run_id, *run_project;
+  g_autoptr(JsonNode) event = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *ignored = NULL;
+  JsonObject *data = json_object_new ();
   ForgeProjectView *view;
 
-  g_hash_table_iter_init (&iter, self->run_projects);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &run_id, (gpointer *) &run_project))
-    if (g_str_equal (run_project, project_id))
-      forge_workflow_engine_cancel_run (self->engine, run_id);
+  /* Its runs are registered to be cancelled by this event. */
+  json_object_set_string_member (data, "project_id", project_id);
+  json_node_take_object (event, data);
+  ignored = forge_workflow_engine_send (self->engine, FORGE_PROJECT_REMOVED_EVENT, event);
 
   forge_sandbox_manager_stop (self->manager, project_id);
 
@@ -647,7 +709,9 @@ forge_window_remove_project (ForgeWindow *self,
       if (forge_window_get_visible_project_view (self) == view)
         {
           g_clear_pointer (&self->log_binding, g_binding_unbind);
+          g_clear_pointer (&self->runs_binding, g_binding_unbind);
           gtk_widget_set_visible (GTK_WIDGET (self->log_button), FALSE);
+          gtk_widget_set_visible (GTK_WIDGET (self->runs_button), FALSE);
           adw_window_title_set_title (self->window_title, _("Forge Preview"));
           adw_window_title_set_subtitle (self->window_title, NULL);
           gtk_stack_set_visible_child_name (self->main_stack, "empty");
@@ -731,6 +795,7 @@ setup_with_application (ForgeWindow      *self,
   update_sidebar_visibility (self);
 
   g_signal_connect_object (self->engine, "run-started", G_CALLBACK (run_started_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->engine, "run-status", G_CALLBACK (run_status_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "step", G_CALLBACK (step_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "progress", G_CALLBACK (progress_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "log", G_CALLBACK (log_cb), self, G_CONNECT_SWAPPED);
@@ -759,6 +824,7 @@ forge_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_pointer (&self->log_binding, g_binding_unbind);
+  g_clear_pointer (&self->runs_binding, g_binding_unbind);
   gtk_widget_dispose_template (GTK_WIDGET (self), FORGE_TYPE_WINDOW);
 
   G_OBJECT_CLASS (forge_window_parent_class)->dispose (object);
@@ -799,6 +865,7 @@ forge_window_class_init (ForgeWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, log_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, runs_button);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, projects_list);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, main_stack);
