@@ -121,6 +121,9 @@ static void refresh_runs (ForgeWindow      *self,
 static void runs_retry_cb (ForgeWindow   *self,
                            const char    *run_id,
                            ForgeRunsView *runs_view);
+static void show_runs_changed_cb (ForgeProjectView *view,
+                                  GParamSpec       *pspec,
+                                  ForgeWindow      *self);
 static void project_view_restart_sandbox_cb (ForgeWindow      *self,
                                              ForgeProjectView *view);
 static void project_view_stop_sandbox_cb (ForgeWindow      *self,
@@ -140,7 +143,7 @@ ensure_project_view (ForgeWindow  *self,
       g_signal_connect_object (view, "retry", G_CALLBACK (project_view_retry_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (view, "restart-sandbox", G_CALLBACK (project_view_restart_sandbox_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (view, "stop-sandbox", G_CALLBACK (project_view_stop_sandbox_cb), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (view, "notify::show-runs", G_CALLBACK (refresh_runs), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (view, "notify::show-runs", G_CALLBACK (show_runs_changed_cb), self, 0);
       g_signal_connect_object (forge_project_view_get_runs_view (view), "retry", G_CALLBACK (runs_retry_cb), self, G_CONNECT_SWAPPED);
     }
 
@@ -254,6 +257,14 @@ refresh_runs (ForgeWindow      *self,
   runs = forge_workflow_engine_list_runs (self->engine, "project_id",
                                           forge_project_get_id (forge_project_view_get_project (view)));
   forge_runs_view_set_runs (forge_project_view_get_runs_view (view), runs);
+}
+
+static void
+show_runs_changed_cb (ForgeProjectView *view,
+                      GParamSpec       *pspec,
+                      ForgeWindow      *self)
+{
+  refresh_runs (self, view);
 }
 
 static void
