@@ -7,7 +7,8 @@
 
 #include <glib/gi18n.h>
 
-#include "forge-preferences-window.h"
+#include "forge-preferences-window-private.h"
+#include "forge-secrets.h"
 
 struct _ForgePreferencesWindow
 {
@@ -19,6 +20,13 @@ struct _ForgePreferencesWindow
   GtkSpinButton        *timeout_spin;
   GtkSpinButton        *start_limit_spin;
   AdwComboRow          *backend_row;
+
+  AdwEntryRow          *host_row;
+  AdwPasswordEntryRow  *token_row;
+  AdwActionRow         *token_status_row;
+  GtkWidget            *forget_button;
+  GtkWidget            *save_button;
+  GCancellable         *cancellable;
 };
 
 enum {
@@ -51,6 +59,155 @@ row_to_backend (const GValue       *value,
   return g_variant_new_string (g_value_get_uint (value) == 1 ? "e2b" : "local");
 }
 
+/* Keyring calls block on D-Bus: they run on a worker thread. */
+typedef enum { TOKEN_LOOKUP, TOKEN_STORE, TOKEN_CLEAR } TokenOperation;
+
+typedef struct
+{
+  TokenOperation  operation;
+  char           *host;
+  char           *token;
+} TokenRequest;
+
+static void
+token_request_free (TokenRequest *request)
+{
+  g_free (request->host);
+  if (request->token != NULL)
+    {
+      /* Do not leave the secret lying around in freed memory. */
+      memset (request->token, 0, strlen (request->token));
+      g_free (request->token);
+    }
+  g_free (request);
+}
+
+static void
+token_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  TokenRequest *request = task_data;
+  g_autoptr(GError) error = NULL;
+  gboolean has_token = FALSE;
+
+  switch (request->operation)
+    {
+    case TOKEN_LOOKUP:
+      {
+        char *token = forge_secrets_lookup_token (request->host, cancellable, &error);
+
+        has_token = token != NULL;
+        forge_secrets_free_token (token);
+        break;
+      }
+
+    case TOKEN_STORE:
+      has_token = forge_secrets_store_token (request->host, request->token, cancellable, &error);
+      break;
+
+    case TOKEN_CLEAR:
+      forge_secrets_clear_token (request->host, cancellable, &error);
+      has_token = FALSE;
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, has_token);
+}
+
+static void
+show_token_state (ForgePreferencesWindow *self,
+                  gboolean                has_token)
+{
+  g_autofree char *title = NULL;
+  const char *host = gtk_editable_get_text (GTK_EDITABLE (self->host_row));
+
+  title = has_token ? g_strdup_printf (_("A token for %s is saved"), host)
+                    : g_strdup_printf (_("No token saved for %s"), host);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->token_status_row), title);
+  gtk_widget_set_sensitive (self->forget_button, has_token);
+}
+
+static void
+token_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ForgePreferencesWindow *self = FORGE_PREFERENCES_WINDOW (object);
+  g_autoptr(GError) error = NULL;
+  gboolean has_token = g_task_propagate_boolean (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  gtk_widget_set_sensitive (self->save_button, TRUE);
+  if (error != NULL)
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->token_status_row), error->message);
+      return;
+    }
+
+  show_token_state (self, has_token);
+}
+
+static void
+run_token_request (ForgePreferencesWindow *self,
+                   TokenOperation          operation,
+                   const char             *token)
+{
+  g_autoptr(GTask) task = NULL;
+  TokenRequest *request = g_new0 (TokenRequest, 1);
+  g_autofree char *host = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->host_row))));
+
+  if (*host == '\0')
+    {
+      token_request_free (request);
+      return;
+    }
+
+  request->operation = operation;
+  request->host = g_steal_pointer (&host);
+  request->token = g_strdup (token);
+
+  task = g_task_new (self, self->cancellable, token_done_cb, NULL);
+  g_task_set_source_tag (task, run_token_request);
+  g_task_set_task_data (task, request, (GDestroyNotify) token_request_free);
+  g_task_run_in_thread (task, token_thread);
+}
+
+static void
+host_changed_cb (ForgePreferencesWindow *self)
+{
+  run_token_request (self, TOKEN_LOOKUP, NULL);
+}
+
+static void
+save_clicked_cb (ForgePreferencesWindow *self)
+{
+  const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
+
+  if (token == NULL || *token == '\0')
+    return;
+
+  gtk_widget_set_sensitive (self->save_button, FALSE);
+  run_token_request (self, TOKEN_STORE, token);
+  /* The entry must not keep the secret once it is in the keyring. */
+  gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
+}
+
+static void
+forget_clicked_cb (ForgePreferencesWindow *self)
+{
+  run_token_request (self, TOKEN_CLEAR, NULL);
+}
+
 static void
 forge_preferences_window_constructed (GObject *object)
 {
@@ -71,6 +228,8 @@ forge_preferences_window_constructed (GObject *object)
                                 self->backend_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT,
                                 backend_to_row, row_to_backend, NULL, NULL);
+
+  run_token_request (self, TOKEN_LOOKUP, NULL);
 }
 
 static void
@@ -98,8 +257,17 @@ forge_preferences_window_finalize (GObject *object)
   ForgePreferencesWindow *self = FORGE_PREFERENCES_WINDOW (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (forge_preferences_window_parent_class)->finalize (object);
+}
+
+static gboolean
+forge_preferences_window_close_request (GtkWindow *window)
+{
+  g_cancellable_cancel (FORGE_PREFERENCES_WINDOW (window)->cancellable);
+
+  return GTK_WINDOW_CLASS (forge_preferences_window_parent_class)->close_request (window);
 }
 
 static void
@@ -111,6 +279,7 @@ forge_preferences_window_class_init (ForgePreferencesWindowClass *klass)
   object_class->constructed = forge_preferences_window_constructed;
   object_class->set_property = forge_preferences_window_set_property;
   object_class->finalize = forge_preferences_window_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = forge_preferences_window_close_request;
 
   properties[PROP_SETTINGS] =
     g_param_spec_object ("settings", NULL, NULL,
@@ -123,11 +292,20 @@ forge_preferences_window_class_init (ForgePreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, start_limit_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, backend_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, host_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, token_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, token_status_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, forget_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, save_button);
+  gtk_widget_class_bind_template_callback (widget_class, host_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, save_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, forget_clicked_cb);
 }
 
 static void
 forge_preferences_window_init (ForgePreferencesWindow *self)
 {
+  self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
@@ -139,4 +317,34 @@ forge_preferences_window_new (GSettings *settings)
   return g_object_new (FORGE_TYPE_PREFERENCES_WINDOW,
                        "settings", settings,
                        NULL);
+}
+
+GtkEditable *
+forge_preferences_window_get_host_editable (ForgePreferencesWindow *self)
+{
+  return GTK_EDITABLE (self->host_row);
+}
+
+GtkEditable *
+forge_preferences_window_get_token_editable (ForgePreferencesWindow *self)
+{
+  return GTK_EDITABLE (self->token_row);
+}
+
+GtkButton *
+forge_preferences_window_get_save_button (ForgePreferencesWindow *self)
+{
+  return GTK_BUTTON (self->save_button);
+}
+
+GtkButton *
+forge_preferences_window_get_forget_button (ForgePreferencesWindow *self)
+{
+  return GTK_BUTTON (self->forget_button);
+}
+
+const char *
+forge_preferences_window_get_token_status (ForgePreferencesWindow *self)
+{
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->token_status_row));
 }
