@@ -28,6 +28,10 @@ struct _ForgeProjectView
   GtkRevealer    *log_revealer;
   ForgeRunsView  *runs_view;
   char           *page_before_runs;
+#if ADW_CHECK_VERSION (1, 3, 0)
+  /* Where libadwaita has it, the real banner replaces the look-alike. */
+  AdwBanner      *adw_banner;
+#endif
 };
 
 enum {
@@ -265,6 +269,13 @@ static void
 forge_project_view_init (ForgeProjectView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+#if ADW_CHECK_VERSION (1, 3, 0)
+  self->adw_banner = ADW_BANNER (adw_banner_new (""));
+  gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->banner_revealer))),
+                              GTK_WIDGET (self->adw_banner), NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->banner_revealer), FALSE);
+#endif
 }
 
 GtkWidget *
@@ -346,6 +357,25 @@ show_banner (ForgeProjectView *self,
   gtk_button_set_label (self->banner_button, button_label);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_button), button_action);
 
+#if ADW_CHECK_VERSION (1, 3, 0)
+  {
+    g_autofree char *line = g_strdup (message ? message : _("Something went wrong."));
+    g_autofree char *escaped = NULL;
+    g_autoptr(GString) label = g_string_new (button_label);
+
+    if ((newline = strchr (line, '\n')) != NULL)
+      *newline = '\0';
+    escaped = g_markup_escape_text (line, -1);
+    /* The banner's button takes no mnemonic. */
+    g_string_replace (label, "_", "", 0);
+    adw_banner_set_title (self->adw_banner, escaped);
+    adw_banner_set_button_label (self->adw_banner, label->str);
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->adw_banner), button_action);
+    adw_banner_set_revealed (self->adw_banner, TRUE);
+    return;
+  }
+#endif
+
   first_line = g_strdup (message ? message : _("Something went wrong."));
   if ((newline = strchr (first_line, '\n')) != NULL)
     *newline = '\0';
@@ -380,6 +410,9 @@ forge_project_view_hide_banner (ForgeProjectView *self)
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
   gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+#if ADW_CHECK_VERSION (1, 3, 0)
+  adw_banner_set_revealed (self->adw_banner, FALSE);
+#endif
 }
 
 gboolean
@@ -387,7 +420,11 @@ forge_project_view_get_banner_visible (ForgeProjectView *self)
 {
   g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), FALSE);
 
+#if ADW_CHECK_VERSION (1, 3, 0)
+  return adw_banner_get_revealed (self->adw_banner);
+#else
   return gtk_revealer_get_reveal_child (self->banner_revealer);
+#endif
 }
 
 gboolean
