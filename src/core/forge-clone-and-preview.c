@@ -882,7 +882,8 @@ start_preview_server (ForgeStepContext  *ctx,
 
       if (outcome == SERVER_TIMED_OUT)
         {
-          g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
+          /* Waiting the whole limit again would end the same way. */
+          g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
                        _("The dev server (“%s”) did not answer within %u seconds. Check the log, then try again or raise the limit in Preferences.\n%s"),
                        command, run->self->server_timeout, tail);
           return NULL;
@@ -898,7 +899,8 @@ start_preview_server (ForgeStepContext  *ctx,
         int status = forge_sandbox_process_get_status (process);
         int code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 
-        g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
+        /* The repository's own code failed: another try runs it again. */
+        g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
                      _("The dev server (“%s”) exited with status %d before answering. Check the log below, fix the repository and try again.\n%s"),
                      command, code, tail);
         return NULL;

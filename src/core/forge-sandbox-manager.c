@@ -819,21 +819,41 @@ forge_sandbox_manager_set_restarter (ForgeSandboxManager     *self,
   self->restart_destroy = destroy;
 }
 
+/* A consistent snapshot of what a project runs; NULL pointers are skipped. */
+static gboolean
+dup_runtime (ForgeSandboxManager  *self,
+             const char           *project_id,
+             ForgeSandbox        **sandbox,
+             ForgeSandboxProcess **server,
+             char                **preview_url)
+{
+  Entry *entry;
+
+  g_mutex_lock (&self->mutex);
+  entry = lookup_locked (self, project_id);
+  if (entry != NULL && entry->sandbox != NULL)
+    {
+      if (sandbox != NULL)
+        *sandbox = g_object_ref (entry->sandbox);
+      if (server != NULL)
+        *server = entry->server ? g_object_ref (entry->server) : NULL;
+      if (preview_url != NULL)
+        *preview_url = g_strdup (entry->preview_url);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return entry != NULL && entry->sandbox != NULL;
+}
+
 ForgeSandbox *
 forge_sandbox_manager_dup_sandbox (ForgeSandboxManager *self,
                                    const char          *project_id)
 {
   ForgeSandbox *sandbox = NULL;
-  Entry *entry;
 
   g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), NULL);
 
-  g_mutex_lock (&self->mutex);
-  entry = lookup_locked (self, project_id);
-  if (entry != NULL && entry->sandbox != NULL)
-    sandbox = g_object_ref (entry->sandbox);
-  g_mutex_unlock (&self->mutex);
-
+  dup_runtime (self, project_id, &sandbox, NULL, NULL);
   return sandbox;
 }
 
@@ -842,16 +862,10 @@ forge_sandbox_manager_dup_server (ForgeSandboxManager *self,
                                   const char          *project_id)
 {
   ForgeSandboxProcess *server = NULL;
-  Entry *entry;
 
   g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), NULL);
 
-  g_mutex_lock (&self->mutex);
-  entry = lookup_locked (self, project_id);
-  if (entry != NULL && entry->server != NULL)
-    server = g_object_ref (entry->server);
-  g_mutex_unlock (&self->mutex);
-
+  dup_runtime (self, project_id, NULL, &server, NULL);
   return server;
 }
 
@@ -860,16 +874,10 @@ forge_sandbox_manager_dup_preview_url (ForgeSandboxManager *self,
                                        const char          *project_id)
 {
   char *url = NULL;
-  Entry *entry;
 
   g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), NULL);
 
-  g_mutex_lock (&self->mutex);
-  entry = lookup_locked (self, project_id);
-  if (entry != NULL && entry->sandbox != NULL)
-    url = g_strdup (entry->preview_url);
-  g_mutex_unlock (&self->mutex);
-
+  dup_runtime (self, project_id, NULL, NULL, &url);
   return url;
 }
 

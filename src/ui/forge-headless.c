@@ -155,15 +155,10 @@ step_cb (ForgeWorkflowEngine *engine,
 }
 
 static void
-log_cb (ForgeWorkflowEngine *engine,
-        const char          *run_id,
-        const char          *stream,
-        const char          *line,
-        Headless            *headless)
+print_log (Headless   *headless,
+           const char *stream,
+           const char *line)
 {
-  if (g_strcmp0 (run_id, headless->run_id) != 0)
-    return;
-
   if (headless->json)
     {
       JsonBuilder *builder = begin_event ("log");
@@ -177,25 +172,26 @@ log_cb (ForgeWorkflowEngine *engine,
 }
 
 static void
+log_cb (ForgeWorkflowEngine *engine,
+        const char          *run_id,
+        const char          *stream,
+        const char          *line,
+        Headless            *headless)
+{
+  if (g_strcmp0 (run_id, headless->run_id) == 0)
+    print_log (headless, stream, line);
+}
+
+/* What the server prints after the run handed it over. */
+static void
 server_log_cb (ForgeSandboxManager *manager,
                const char          *project_id,
                const char          *stream,
                const char          *line,
                Headless            *headless)
 {
-  if (g_strcmp0 (project_id, headless->project_id) != 0)
-    return;
-
-  if (headless->json)
-    {
-      JsonBuilder *builder = begin_event ("log");
-
-      add_string (builder, "stream", stream);
-      add_string (builder, "line", line);
-      end_event (builder);
-    }
-  else
-    g_printerr ("  %s\n", line);
+  if (g_strcmp0 (project_id, headless->project_id) == 0)
+    print_log (headless, stream, line);
 }
 
 static void
