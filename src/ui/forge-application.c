@@ -83,6 +83,10 @@ sync_workflow_settings (ForgeApplication *self)
                                               g_settings_get_uint (self->settings, "server-start-timeout"));
   forge_clone_and_preview_set_sandbox_timeout (self->clone_and_preview,
                                                g_settings_get_uint (self->settings, "sandbox-timeout"));
+  forge_sandbox_manager_set_keepalive_interval (self->manager,
+                                                g_settings_get_uint (self->settings, "keepalive-interval"));
+  forge_sandbox_manager_set_sandbox_timeout (self->manager,
+                                             g_settings_get_uint (self->settings, "sandbox-timeout"));
 }
 
 static ForgeWindow *
