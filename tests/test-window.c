@@ -247,6 +247,24 @@ test_restore_after_kill_keeps_path (void)
 }
 
 static void
+test_settings_reach_manager (void)
+{
+  GSettings *settings = forge_application_get_settings (the_app);
+  ForgeSandboxManager *manager = forge_application_get_manager (the_app);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_assert_cmpuint (forge_sandbox_manager_get_keepalive_interval (manager), ==,
+                    g_settings_get_uint (settings, "keepalive-interval"));
+
+  g_settings_set_uint (settings, "keepalive-interval", 7);
+  while (forge_sandbox_manager_get_keepalive_interval (manager) != 7 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (forge_sandbox_manager_get_keepalive_interval (manager), ==, 7);
+
+  g_settings_reset (settings, "keepalive-interval");
+}
+
+static void
 test_gave_up_banner (void)
 {
   g_autoptr(ForgeProject) project = forge_project_new ("banner-test", "https://example.org/o/r.git");
@@ -318,6 +336,7 @@ main (int   argc,
   g_test_add_func ("/forge/window/open-repository-shows-page", test_open_repository_shows_page);
   g_test_add_func ("/forge/window/open-dialog-validates", test_open_dialog_validates);
   g_test_add_func ("/forge/window/gave-up-banner", test_gave_up_banner);
+  g_test_add_func ("/forge/window/settings-reach-manager", test_settings_reach_manager);
   g_test_add_func ("/forge/window/restore-after-kill-keeps-path", test_restore_after_kill_keeps_path);
 
   status = g_test_run ();
