@@ -146,6 +146,8 @@ update_thread (gpointer user_data)
   json_object_set_string_member (changes, "last_error", "The dev server exited");
   forge_project_store_update_from_thread (data->store, data->id, changes);
   g_atomic_int_set (&data->done, TRUE);
+  /* The main thread may be back in poll() already: wake it to see done. */
+  g_main_context_wakeup (NULL);
 
   return NULL;
 }
