@@ -45,6 +45,7 @@ typedef struct
   gatomicrefcount   ref_count;
   GMutex            mutex;
   GCond             changed;       /* a line arrived */
+  guint64           n_lines;       /* ever, not just those in the tail */
   const char       *stream;        /* "install" or "server" */
   GQueue            tail;
   char             *printed_url;
@@ -117,6 +118,7 @@ command_line_cb (ForgeSandboxStream  stream,
     g_free (g_queue_pop_head (&output->tail));
   if (url != NULL && output->printed_url == NULL)
     output->printed_url = g_steal_pointer (&url);
+  output->n_lines++;
   g_cond_broadcast (&output->changed);
   if (output->ctx != NULL)
     ctx = g_object_ref (output->ctx);
@@ -196,11 +198,11 @@ command_output_wait_line (CommandOutput *output,
                           guint          timeout_ms)
 {
   gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
-  guint lines;
+  guint64 seen;
 
   g_mutex_lock (&output->mutex);
-  lines = output->tail.length;
-  while (output->tail.length == lines && output->tail.length < LOG_TAIL_LINES)
+  seen = output->n_lines;
+  while (output->n_lines == seen)
     if (!g_cond_wait_until (&output->changed, &output->mutex, end))
       break;
   g_mutex_unlock (&output->mutex);
@@ -261,11 +263,14 @@ forge_clone_and_preview_dispose (GObject *object)
 {
   ForgeCloneAndPreview *self = FORGE_CLONE_AND_PREVIEW (object);
 
-  if (self->engine != NULL)
-    g_signal_handlers_disconnect_by_data (self->engine, self);
   if (self->manager != NULL && self->engine != NULL)
     forge_sandbox_manager_set_restarter (self->manager, NULL, NULL, NULL);
-  g_clear_object (&self->engine);
+  if (self->engine != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->engine, self);
+      g_object_remove_weak_pointer (G_OBJECT (self->engine), (gpointer *) &self->engine);
+      self->engine = NULL;
+    }
   g_clear_object (&self->store);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->restarts, g_hash_table_unref);
@@ -480,6 +485,15 @@ sandbox_home_dir (void)
 }
 
 /* The sandbox is made on demand: a resumed run finds none. */
+/* Long enough for the step at hand: an install or a first build may
+ * take longer than a sandbox's idle timeout. The manager takes over the
+ * timeout once it adopts the sandbox. */
+static guint
+step_lifetime (Run *run)
+{
+  return MAX (run->self->sandbox_timeout, run->self->server_timeout) + 60;
+}
+
 static ForgeSandbox *
 ensure_sandbox (Run     *run,
                 GError **error)
@@ -487,7 +501,10 @@ ensure_sandbox (Run     *run,
   g_autofree char *home = NULL;
 
   if (run->sandbox != NULL && forge_sandbox_is_running (run->sandbox))
-    return run->sandbox;
+    {
+      forge_sandbox_set_timeout (run->sandbox, step_lifetime (run), NULL);
+      return run->sandbox;
+    }
 
   g_clear_object (&run->sandbox);
   home = sandbox_home_dir ();
@@ -498,7 +515,7 @@ ensure_sandbox (Run     *run,
       return NULL;
     }
 
-  run->sandbox = FORGE_SANDBOX (forge_local_sandbox_new (run->repo_dir, home, run->self->sandbox_timeout, error));
+  run->sandbox = FORGE_SANDBOX (forge_local_sandbox_new (run->repo_dir, home, step_lifetime (run), error));
   return run->sandbox;
 }
 
@@ -856,6 +873,10 @@ start_preview_server (ForgeStepContext  *ctx,
 
       outcome = wait_for_server (run, output, process, port, &ready_url);
 
+      /* Cancelled while it came up: it must not be handed over. */
+      if (outcome == SERVER_READY && g_cancellable_is_cancelled (forge_step_context_get_cancellable (ctx)))
+        outcome = SERVER_CANCELLED;
+
       if (outcome == SERVER_READY)
         {
           JsonObject *object = json_object_new ();
@@ -966,7 +987,8 @@ update_project (ForgeStepContext  *ctx,
 
 static void
 mark_failed (Run          *run,
-             const GError *error)
+             const GError *error,
+             gboolean      cancelled)
 {
   g_autoptr(JsonObject) changes = json_object_new ();
   g_autofree char *first_line = g_strdup (error->message);
@@ -975,7 +997,7 @@ mark_failed (Run          *run,
   if (newline != NULL)
     *newline = '\0';
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (cancelled || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     json_object_set_string_member (changes, "status", "stopped");
   else
     {
@@ -1021,6 +1043,14 @@ clone_and_preview (ForgeStepContext  *ctx,
       return NULL;
     }
   run->restart = json_object_get_boolean_member_with_default (data, "restart", FALSE);
+
+  /* A restart resumed from an earlier process has nobody waiting for it. */
+  if (run->restart && !forge_sandbox_manager_expects_restart (self->manager, run->project_id))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           "The sandbox manager no longer waits for this restart");
+      return NULL;
+    }
   run->workspace_dir = forge_project_workspace_dir_for_id (run->project_id);
   run->repo_dir = g_build_filename (run->workspace_dir, "repo", NULL);
 
@@ -1074,7 +1104,7 @@ failed:
       if (adopted != run->sandbox)
         forge_sandbox_kill (run->sandbox);
     }
-  mark_failed (run, local_error);
+  mark_failed (run, local_error, g_cancellable_is_cancelled (forge_step_context_get_cancellable (ctx)));
   g_propagate_error (error, g_steal_pointer (&local_error));
   return NULL;
 }
@@ -1092,8 +1122,11 @@ restart_run_finished_cb (ForgeWorkflowEngine  *engine,
   if (!g_hash_table_steal_extended (self->restarts, run_id, NULL, (gpointer *) &project_id))
     return;
 
-  forge_sandbox_manager_restart_finished (self->manager, project_id,
-                                          g_str_equal (status, "completed"), error_message);
+  if (g_str_equal (status, "cancelled"))
+    forge_sandbox_manager_restart_cancelled (self->manager, project_id);
+  else
+    forge_sandbox_manager_restart_finished (self->manager, project_id,
+                                            g_str_equal (status, "completed"), error_message);
 }
 
 /* The manager's restarter: a restart is a workflow run like any other. */
@@ -1138,7 +1171,10 @@ forge_clone_and_preview_register (ForgeCloneAndPreview *self,
   g_return_if_fail (FORGE_IS_WORKFLOW_ENGINE (engine));
   g_return_if_fail (self->engine == NULL);
 
-  self->engine = g_object_ref (engine);
+  /* The engine owns this object (as its functions' data): a reference
+   * back would be a cycle. */
+  self->engine = engine;
+  g_object_add_weak_pointer (G_OBJECT (engine), (gpointer *) &self->engine);
 
   forge_workflow_engine_register (engine,
                                   FORGE_CLONE_AND_PREVIEW_FUNCTION,

@@ -510,6 +510,8 @@ forge_git_dup_error_message (ForgeGitError  code,
 typedef struct
 {
   const char           *token;
+  /* The host the token was given for: it goes nowhere else. */
+  char                 *token_host;
   ForgeGitProgressFunc  progress;
   gpointer              user_data;
   GCancellable         *cancellable;
@@ -573,6 +575,21 @@ credentials_cb (git_credential **out,
 
   if ((allowed_types & GIT_CREDENTIAL_USERPASS_PLAINTEXT) == 0)
     return GIT_PASSTHROUGH;
+
+  /* Never hand the token to another host (a redirect), nor in clear text
+   * over the network (plain http is only tolerated on this machine). */
+  {
+    g_autoptr(GUri) asking = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+    const char *scheme = asking ? g_uri_get_scheme (asking) : NULL;
+    const char *host = asking ? g_uri_get_host (asking) : NULL;
+    gboolean loopback = g_strcmp0 (host, "127.0.0.1") == 0 || g_strcmp0 (host, "::1") == 0 ||
+                        g_strcmp0 (host, "localhost") == 0;
+
+    if (host == NULL || op->token_host == NULL || g_ascii_strcasecmp (host, op->token_host) != 0)
+      return GIT_PASSTHROUGH;
+    if (g_strcmp0 (scheme, "https") != 0 && !(g_strcmp0 (scheme, "http") == 0 && loopback))
+      return GIT_PASSTHROUGH;
+  }
 
   /* A second request means the server refused the token; asking again
    * would loop until libgit2's replay limit. */
@@ -645,6 +662,11 @@ operation_setup_fetch (Operation          *op,
   fetch_opts->callbacks.sideband_progress = sideband_progress_cb;
   fetch_opts->callbacks.payload = op;
   fetch_opts->proxy_opts.type = GIT_PROXY_AUTO;
+#if LIBGIT2_VER_MAJOR > 1 || (LIBGIT2_VER_MAJOR == 1 && LIBGIT2_VER_MINOR >= 7)
+  /* Where libgit2 can follow redirects, it must not: credentials would
+   * follow too. */
+  fetch_opts->follow_redirects = GIT_REMOTE_REDIRECT_NONE;
+#endif
 }
 
 static void
@@ -973,8 +995,10 @@ forge_git_clone_or_update (const char            *url,
                            GError               **error)
 {
   g_autoptr(git_repository) repo = NULL;
+  g_autofree char *token_host = forge_git_dup_host (url);
   Operation op = {
     .token = token,
+    .token_host = token_host,
     .progress = progress,
     .user_data = user_data,
     .cancellable = cancellable,

@@ -52,6 +52,8 @@ typedef struct
   GQueue               failed_starts;    /* gint64 monotonic times */
   gint64               restart_started;
   gboolean             expired;
+  /* Under the manager's mutex: restart runs ask from worker threads. */
+  gboolean             restart_expected;
 } Entry;
 
 struct _ForgeSandboxManager
@@ -135,7 +137,7 @@ entry_free (Entry *entry)
   kill_runtime (entry->sandbox, entry->server);
   g_clear_object (&entry->server);
   g_clear_object (&entry->sandbox);
-  g_queue_clear (&entry->failed_starts);
+  g_queue_clear_full (&entry->failed_starts, g_free);
   g_free (entry->project_id);
   g_free (entry->preview_url);
   g_free (entry);
@@ -287,6 +289,32 @@ retry_cb (gpointer user_data)
 }
 
 static void
+set_restart_expected (Entry    *entry,
+                      gboolean  expected)
+{
+  g_mutex_lock (&entry->manager->mutex);
+  entry->restart_expected = expected;
+  g_mutex_unlock (&entry->manager->mutex);
+}
+
+gboolean
+forge_sandbox_manager_expects_restart (ForgeSandboxManager *self,
+                                       const char          *project_id)
+{
+  Entry *entry;
+  gboolean expected;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), FALSE);
+
+  g_mutex_lock (&self->mutex);
+  entry = lookup_locked (self, project_id);
+  expected = entry != NULL && entry->restart_expected;
+  g_mutex_unlock (&self->mutex);
+
+  return expected;
+}
+
+static void
 entry_restart (Entry *entry)
 {
   ForgeSandboxManager *self = entry->manager;
@@ -304,6 +332,7 @@ entry_restart (Entry *entry)
   entry->state = STATE_RESTARTING;
   entry->restart_started = g_get_monotonic_time ();
   g_clear_handle_id (&entry->heartbeat_source, g_source_remove);
+  set_restart_expected (entry, TRUE);
   emit_state (entry, "restarting", old_url, 0);
 
   self->restart_func (self, entry->project_id, self->restart_data);
@@ -322,6 +351,8 @@ forge_sandbox_manager_restart_finished (ForgeSandboxManager *self,
   entry = lookup (self, project_id);
   if (entry == NULL || entry->state != STATE_RESTARTING)
     return;
+
+  set_restart_expected (entry, FALSE);
 
   if (success)
     {
@@ -348,6 +379,24 @@ forge_sandbox_manager_restart_finished (ForgeSandboxManager *self,
   entry->retry_source = g_timeout_add (self->retry_delay_ms << (g_queue_get_length (&entry->failed_starts) - 1),
                                        retry_cb, entry);
   entry->state = STATE_RESTARTING;
+}
+
+void
+forge_sandbox_manager_restart_cancelled (ForgeSandboxManager *self,
+                                         const char          *project_id)
+{
+  Entry *entry;
+
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+
+  entry = lookup (self, project_id);
+  if (entry == NULL || entry->state != STATE_RESTARTING)
+    return;
+
+  /* Someone else took over (a new run, Stop): no retry, no failure. */
+  set_restart_expected (entry, FALSE);
+  g_clear_handle_id (&entry->retry_source, g_source_remove);
+  entry->state = STATE_STOPPED;
 }
 
 static void
@@ -444,9 +493,13 @@ adopted_cb (gpointer data)
     {
       entry->state = STATE_ALIVE;
       arm_heartbeat (entry);
-      if (entry->watched)
-        extend_timeout (entry);
     }
+
+  /* From here on the manager decides how long the sandbox lives. */
+  if (entry->watched)
+    extend_timeout (entry);
+  else if (sandbox != NULL)
+    forge_sandbox_set_timeout (sandbox, self->sandbox_timeout, NULL);
 
   /* It may have died before anyone listened. */
   if (server != NULL && !forge_sandbox_process_is_running (server))
@@ -509,23 +562,21 @@ probe_cb (GObject      *object,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  g_autoptr(GCancellable) cancellable = user_data;
   Entry *entry;
-  char *project_id = user_data;
   ForgeSandboxManager *self;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_free (project_id);
-      return;
-    }
+  if (g_cancellable_is_cancelled (cancellable))
+    return;
 
   self = g_object_get_data (object, "forge-manager");
-  entry = lookup (self, project_id);
-  g_free (project_id);
+  entry = lookup (self, g_object_get_data (G_OBJECT (cancellable), "project-id"));
   if (entry == NULL || entry->state != STATE_ALIVE)
     return;
 
-  g_clear_object (&entry->probe_cancellable);
+  /* Only the latest probe's answer counts. */
+  if (entry->probe_cancellable == cancellable)
+    g_clear_object (&entry->probe_cancellable);
 
   if (stream != NULL)
     {
@@ -577,9 +628,11 @@ entry_check (Entry *entry)
   g_clear_object (&entry->probe_cancellable);
   entry->probe_cancellable = g_cancellable_new ();
 
+  g_object_set_data_full (G_OBJECT (entry->probe_cancellable), "project-id",
+                          g_strdup (entry->project_id), g_free);
   soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
   soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, entry->probe_cancellable,
-                           probe_cb, g_strdup (entry->project_id));
+                           probe_cb, g_object_ref (entry->probe_cancellable));
 }
 
 void
@@ -917,6 +970,12 @@ forge_sandbox_manager_unwatch (ForgeSandboxManager *self,
   entry->watched = FALSE;
   g_clear_handle_id (&entry->heartbeat_source, g_source_remove);
   g_clear_handle_id (&entry->retry_source, g_source_remove);
+
+  /* A restart in flight is no longer awaited; whoever unwatched decides. */
+  if (entry->state == STATE_RESTARTING || entry->state == STATE_GAVE_UP)
+    entry->state = STATE_STOPPED;
+  set_restart_expected (entry, FALSE);
+  g_queue_clear_full (&entry->failed_starts, g_free);
 }
 
 gboolean

@@ -88,6 +88,14 @@ void                 forge_sandbox_manager_restart_finished       (ForgeSandboxM
                                                                    const char            *project_id,
                                                                    gboolean               success,
                                                                    const char            *error_message);
+/* For the restarter: the restart run was cancelled (superseded or
+ * stopped): neither a failure nor a success. */
+void                 forge_sandbox_manager_restart_cancelled      (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
+/* Thread-safe: whether a restart of project_id is awaited; a restart run
+ * resumed from an earlier process is not. */
+gboolean             forge_sandbox_manager_expects_restart        (ForgeSandboxManager   *self,
+                                                                   const char            *project_id);
 /* "alive", "restarting", "gave-up", "idle", "stopped" or NULL when the
  * project is unknown. */
 const char          *forge_sandbox_manager_get_state              (ForgeSandboxManager   *self,

@@ -6,7 +6,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <gio/gio.h>
 
@@ -201,37 +205,102 @@ forge_checksum_file (const char *path)
                                       g_mapped_file_get_length (mapped));
 }
 
+/* Empties the directory open at dir_fd. Entries are opened relative to
+ * their parent with O_NOFOLLOW, so a symlink swapped in by a process still
+ * running in the tree (a dev server being stopped) is removed, never
+ * followed out of it. Takes ownership of dir_fd. */
+static gboolean
+remove_directory_contents (int          dir_fd,
+                           const char  *path,
+                           GError     **error)
+{
+  DIR *dir = fdopendir (dir_fd);
+  struct dirent *entry;
+  gboolean ok = TRUE;
+
+  if (dir == NULL)
+    {
+      int saved = errno;
+      close (dir_fd);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Could not delete %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+
+  while (ok && (entry = readdir (dir)) != NULL)
+    {
+      int child_fd;
+
+      if (strcmp (entry->d_name, ".") == 0 || strcmp (entry->d_name, "..") == 0)
+        continue;
+
+      if (unlinkat (dirfd (dir), entry->d_name, 0) == 0 || errno == ENOENT)
+        continue;
+
+      if (errno != EISDIR && errno != EPERM)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Could not delete %s/%s: %s"), path, entry->d_name, g_strerror (saved));
+          ok = FALSE;
+          break;
+        }
+
+      child_fd = openat (dirfd (dir), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (child_fd < 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Could not delete %s/%s: %s"), path, entry->d_name, g_strerror (saved));
+          ok = FALSE;
+          break;
+        }
+
+      {
+        g_autofree char *child_path = g_build_filename (path, entry->d_name, NULL);
+
+        ok = remove_directory_contents (child_fd, child_path, error);
+      }
+
+      if (ok && unlinkat (dirfd (dir), entry->d_name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Could not delete %s/%s: %s"), path, entry->d_name, g_strerror (saved));
+          ok = FALSE;
+        }
+    }
+
+  closedir (dir);
+  return ok;
+}
+
 gboolean
 forge_remove_tree (const char  *path,
                    GError     **error)
 {
-  GStatBuf st;
+  int fd;
 
-  if (g_lstat (path, &st) != 0)
+  if (unlink (path) == 0 || errno == ENOENT)
     return TRUE;
 
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, error);
-      const char *name;
-
-      if (dir == NULL)
-        return FALSE;
-
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (!forge_remove_tree (child, error))
-            return FALSE;
-        }
-    }
-
-  if (g_remove (path) != 0)
+  fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Could not remove %s: %s", path, g_strerror (saved));
+                   _("Could not delete %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+
+  if (!remove_directory_contents (fd, path, error))
+    return FALSE;
+
+  if (rmdir (path) != 0 && errno != ENOENT)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Could not delete %s: %s"), path, g_strerror (saved));
       return FALSE;
     }
 

@@ -22,6 +22,7 @@ struct _ForgeApplication
   ForgeCloneAndPreview *clone_and_preview;
   char                 *preview_uri;
   gboolean              resumed;
+  char                 *load_error;
   char          **repository_urls;
 };
 
@@ -109,6 +110,13 @@ forge_application_activate (GApplication *app)
   if (self->preview_uri != NULL)
     forge_window_show_uri (window, self->preview_uri);
 
+  /* Said once, where the person looks. */
+  if (self->load_error != NULL)
+    {
+      forge_window_show_message (window, self->load_error);
+      g_clear_pointer (&self->load_error, g_free);
+    }
+
   /* Runs a crash interrupted carry on, now that a window shows them. */
   if (!self->resumed)
     {
@@ -164,7 +172,10 @@ forge_application_startup (GApplication *app)
   self->settings = g_settings_new (APP_ID);
   self->store = forge_project_store_new (NULL);
   if (!forge_project_store_load (self->store, &error))
-    g_warning ("%s", error->message);
+    {
+      g_warning ("%s", error->message);
+      self->load_error = g_strdup (error->message);
+    }
   self->engine = forge_workflow_engine_new ();
   self->manager = forge_sandbox_manager_new ();
   self->clone_and_preview = forge_clone_and_preview_new (self->store, self->manager);
@@ -177,16 +188,31 @@ forge_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
 }
 
+static gboolean
+stop_waiting (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 forge_application_shutdown (GApplication *app)
 {
   ForgeApplication *self = FORGE_APPLICATION (app);
 
-  /* Runs stop at their next step boundary or cancellable check; wait for
-   * them so nothing they started outlives the app, then stop the servers. */
+  gboolean timed_out = FALSE;
+  guint deadline;
+
+  /* No restart may start while quitting. Runs stop at their next step
+   * boundary or cancellable check; wait for them (a while, not forever)
+   * so nothing they started outlives the app, then stop the servers. */
+  forge_sandbox_manager_set_restarter (self->manager, NULL, NULL, NULL);
   forge_workflow_engine_cancel_all (self->engine);
-  while (forge_workflow_engine_get_n_active (self->engine) > 0)
+  deadline = g_timeout_add_seconds (10, stop_waiting, &timed_out);
+  while (forge_workflow_engine_get_n_active (self->engine) > 0 && !timed_out)
     g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (deadline);
   forge_sandbox_manager_stop_all (self->manager);
   forge_project_store_save (self->store, NULL);
 
@@ -204,6 +230,7 @@ forge_application_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->preview_uri, g_free);
+  g_clear_pointer (&self->load_error, g_free);
   g_clear_pointer (&self->repository_urls, g_strfreev);
 
   G_OBJECT_CLASS (forge_application_parent_class)->finalize (object);

@@ -27,6 +27,7 @@ struct _ForgePreferencesWindow
   GtkWidget            *forget_button;
   GtkWidget            *save_button;
   GCancellable         *cancellable;
+  GCancellable         *lookup_cancellable;   /* the latest lookup only */
 };
 
 enum {
@@ -176,7 +177,17 @@ run_token_request (ForgePreferencesWindow *self,
   request->host = g_steal_pointer (&host);
   request->token = g_strdup (token);
 
-  task = g_task_new (self, self->cancellable, token_done_cb, NULL);
+  /* Typing a host starts a lookup per key: only the last one may answer,
+   * and none may overwrite what a save or forget reports. */
+  if (self->lookup_cancellable != NULL)
+    g_cancellable_cancel (self->lookup_cancellable);
+  g_clear_object (&self->lookup_cancellable);
+  self->lookup_cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                           self->lookup_cancellable, G_CONNECT_SWAPPED);
+
+  task = g_task_new (self, operation == TOKEN_LOOKUP ? self->lookup_cancellable : self->cancellable,
+                     token_done_cb, NULL);
   g_task_set_source_tag (task, run_token_request);
   g_task_set_task_data (task, request, (GDestroyNotify) token_request_free);
   g_task_run_in_thread (task, token_thread);
@@ -258,6 +269,7 @@ forge_preferences_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->lookup_cancellable);
 
   G_OBJECT_CLASS (forge_preferences_window_parent_class)->finalize (object);
 }

@@ -321,7 +321,7 @@ forge_project_view_begin_run (ForgeProjectView *self)
 
   forge_steps_view_reset (self->steps_view, clone_and_preview_steps);
   forge_log_view_clear (self->log_view);
-  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  forge_project_view_hide_banner (self);
   forge_project_view_set_show_runs (self, FALSE);
   gtk_stack_set_visible_child_name (self->stack, "steps");
 }
@@ -335,7 +335,7 @@ forge_project_view_show_preview (ForgeProjectView *self,
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
   g_return_if_fail (url != NULL);
 
-  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  forge_project_view_hide_banner (self);
   forge_project_view_set_show_runs (self, FALSE);
   gtk_stack_set_visible_child_name (self->stack, "preview");
 

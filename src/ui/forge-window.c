@@ -72,6 +72,14 @@ toast (ForgeWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+void
+forge_window_show_message (ForgeWindow *self,
+                           const char  *message)
+{
+  g_return_if_fail (FORGE_IS_WINDOW (self));
+  toast (self, message);
+}
+
 ForgeProjectView *
 forge_window_get_project_view (ForgeWindow *self,
                                const char  *project_id)
@@ -195,8 +203,15 @@ start_run (ForgeWindow *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *project_id = NULL;
   g_autofree char *run_id = NULL;
+  g_autofree char *normalized = forge_git_normalize_url (repository_url, NULL);
   ForgeProject *project;
   ForgeProjectView *view;
+
+  /* The new run owns the project now: no heartbeat or pending restart of
+   * the old preview may race it. It is watched again once it is up. */
+  project = normalized ? forge_project_store_find_by_url (self->store, normalized) : NULL;
+  if (project != NULL)
+    forge_sandbox_manager_unwatch (self->manager, forge_project_get_id (project));
 
   run_id = forge_clone_and_preview_start (self->engine, self->store, repository_url, &project_id, &error);
   if (run_id == NULL)
@@ -273,6 +288,14 @@ runs_retry_cb (ForgeWindow   *self,
                ForgeRunsView *runs_view)
 {
   g_autoptr(GError) error = NULL;
+  ForgeProjectView *view = forge_window_get_visible_project_view (self);
+
+  /* One run per project at a time: two would share one workspace. */
+  if (view != NULL && project_has_active_run (self, forge_project_get_id (forge_project_view_get_project (view))))
+    {
+      toast (self, _("This project is still starting: wait for it to finish, then retry."));
+      return;
+    }
 
   if (!forge_workflow_engine_retry_run (self->engine, run_id, &error))
     toast (self, error->message);
@@ -315,6 +338,14 @@ project_view_stop_sandbox_cb (ForgeWindow      *self,
                               ForgeProjectView *view)
 {
   ForgeProject *project = forge_project_view_get_project (view);
+  GHashTableIter iter;
+  const char *run_id, *run_project;
+
+  /* A restart on its way would bring it back: cancel it first. */
+  g_hash_table_iter_init (&iter, self->run_projects);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &run_id, (gpointer *) &run_project))
+    if (g_str_equal (run_project, forge_project_get_id (project)))
+      forge_workflow_engine_cancel_run (self->engine, run_id);
 
   forge_sandbox_manager_unwatch (self->manager, forge_project_get_id (project));
   forge_sandbox_manager_stop (self->manager, forge_project_get_id (project));
@@ -693,7 +724,8 @@ delete_workspace_cb (GObject      *object,
   g_autoptr(ForgeWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  /* The window may be closing: then there is nowhere to say it. */
+  if (!g_task_propagate_boolean (G_TASK (result), &error) && self->toast_overlay != NULL)
     toast (self, error->message);
 }
 
@@ -731,7 +763,8 @@ forge_window_remove_project (ForgeWindow *self,
       g_hash_table_remove (self->project_views, project_id);
     }
 
-  task = g_task_new (NULL, self->cancellable, delete_workspace_cb, g_object_ref (self));
+  /* Not cancellable: closing the window must not leave half a workspace. */
+  task = g_task_new (NULL, NULL, delete_workspace_cb, g_object_ref (self));
   g_task_set_source_tag (task, forge_window_remove_project);
   g_task_set_task_data (task, forge_project_workspace_dir_for_id (project_id), g_free);
   g_task_run_in_thread (task, delete_workspace_thread);

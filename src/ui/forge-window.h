@@ -23,6 +23,9 @@ void              forge_window_show_uri          (ForgeWindow      *self,
  * Returns FALSE (after telling the person why) for a malformed URL. */
 gboolean          forge_window_open_repository   (ForgeWindow      *self,
                                                   const char       *repository_url);
+/* A toast: one line that says what happened and what to do. */
+void              forge_window_show_message      (ForgeWindow      *self,
+                                                  const char       *message);
 /* Stops the project, deletes its workspace (clone and packages) and
  * forgets it. The window asks for confirmation before calling this. */
 void              forge_window_remove_project    (ForgeWindow      *self,
