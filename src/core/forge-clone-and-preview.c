@@ -362,10 +362,12 @@ get_github_integration (ForgeStepContext  *ctx,
 
   if (host != NULL)
     token = forge_secrets_lookup_token (host, forge_step_context_get_cancellable (ctx), &local_error);
-  if (local_error != NULL)
-    g_debug ("No token for %s: %s", host, local_error->message);
-
   json_object_set_string_member (object, "host", host);
+  /* Not fatal: public repositories need no token. Kept to explain an
+   * authentication failure later. */
+  if (local_error != NULL)
+    json_object_set_string_member (object, "keyring_error", local_error->message);
+
   json_object_set_boolean_member (object, "has_token", token != NULL);
   forge_secrets_free_token (token);
 
@@ -440,6 +442,17 @@ clone_repository (ForgeStepContext  *ctx,
                                   clone_progress_cb, run, &head,
                                   forge_step_context_get_cancellable (ctx), error);
   forge_secrets_free_token (token);
+
+  if (!ok && error != NULL && *error != NULL &&
+      g_error_matches (*error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_AUTH_REQUIRED) &&
+      json_object_has_member (json_node_get_object (run->integration), "keyring_error"))
+    {
+      g_autofree char *message = g_strdup_printf (_("%s needs a token, and the keyring could not be read (%s): unlock your keyring, then try again."),
+                                                  run->repo_url,
+                                                  json_object_get_string_member (json_node_get_object (run->integration), "keyring_error"));
+      g_free ((*error)->message);
+      (*error)->message = g_steal_pointer (&message);
+    }
 
   if (!ok)
     {
