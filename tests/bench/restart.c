@@ -217,13 +217,13 @@ main (int   argc,
   g_signal_connect (bench.engine, "run-finished", G_CALLBACK (on_finished), &bench);
   g_signal_connect (bench.manager, "sandbox-state", G_CALLBACK (on_state), &bench);
 
-  g_print ("restart: SIGKILL of the dev server → HTTP 200 again, median of %d (ms)\n\n", ROUNDS);
+  g_print ("restart: SIGKILL of the dev server -> HTTP 200 again, median of %d (ms)\n\n", ROUNDS);
   g_print ("%-12s %14s %14s %10s\n", "fixture", "warm restart", "seed's path", "speed-up");
   bench_fixture (&bench, root, "vite-app", "node");
   bench_fixture (&bench, root, "static-site", "forge-static-server");
   g_print ("\nwarm restart: same clone, same node_modules, new sandbox, server started\n"
            "seed's path:  new sandbox with an empty home (cold npm cache), clone, install, start\n"
-           "target: Vite warm restart < 1500 ms and ≥ 10x faster than the seed's path\n");
+           "target: Vite warm restart < 1500 ms and >= 10x faster than the seed's path\n");
 
   g_clear_object (&bench.workflow);
   g_clear_object (&bench.engine);

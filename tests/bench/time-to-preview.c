@@ -235,7 +235,7 @@ main (int   argc,
 
   g_print ("\n%-24s %12s\n", "step (by hand)", "median ms");
   {
-    static const char *hand_names[] = { "git clone", "npm ci", "npx vite → first 200" };
+    static const char *hand_names[] = { "git clone", "npm ci", "npx vite -> first 200" };
     for (guint i = 0; i < 3; i++)
       {
         for (guint r = 0; r < ROUNDS; r++)
@@ -248,7 +248,7 @@ main (int   argc,
     double ours = median (ours_total, ROUNDS);
     double hand = median (hand_total, ROUNDS);
 
-    g_print ("\n%-24s %12.0f\n%-24s %12.0f\n%-24s %12.2f  (target ≤ 1.15)\n",
+    g_print ("\n%-24s %12.0f\n%-24s %12.0f\n%-24s %12.2f  (target <= 1.15)\n",
              "total (ours)", ours, "total (by hand)", hand, "ratio", ours / hand);
   }
 
