@@ -22,6 +22,11 @@
 #define PORT_ATTEMPTS        3
 #define SANDBOX_HOST         "127.0.0.1"
 
+/* The sandbox home is shared by all projects (its npm cache stays warm),
+ * so one repository's code could plant a ~/.npmrc for the next one's
+ * installs: npm reads no user configuration inside. */
+static const char * const sandbox_env[] = { "NPM_CONFIG_USERCONFIG=/dev/null", NULL };
+
 struct _ForgeCloneAndPreview
 {
   GObject              parent_instance;
@@ -608,7 +613,7 @@ install_dependencies (ForgeStepContext  *ctx,
   forge_step_context_log (ctx, "install", command);
 
   output = command_output_new (ctx, "install");
-  if (!forge_sandbox_run_sync (sandbox, (const char * const *) argv, NULL, FORGE_SANDBOX_REPO_DIR,
+  if (!forge_sandbox_run_sync (sandbox, (const char * const *) argv, sandbox_env, FORGE_SANDBOX_REPO_DIR,
                                command_line_cb, output, &status,
                                forge_step_context_get_cancellable (ctx), error))
     {
@@ -859,6 +864,11 @@ start_preview_server (ForgeStepContext  *ctx,
 
       argv = forge_framework_dup_dev_argv (run->framework, SANDBOX_HOST, port);
       env = forge_framework_dup_dev_env (run->framework, SANDBOX_HOST, port);
+      for (guint i = 0; sandbox_env[i] != NULL; i++)
+        {
+          g_auto(GStrv) pair = g_strsplit (sandbox_env[i], "=", 2);
+          env = g_environ_setenv (env, pair[0], pair[1], TRUE);
+        }
       {
         char **direct = direct_dev_argv (run, argv);
 

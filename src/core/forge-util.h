@@ -9,18 +9,18 @@
 
 G_BEGIN_DECLS
 
+/* Dev server output without its colours (CSI and OSC sequences, \r). */
 char     *forge_strip_ansi          (const char *text);
+/* $XDG_*_HOME/forge-preview, read from the environment each time. */
 char     *forge_data_dir            (void);
 char     *forge_state_dir           (void);
 char     *forge_cache_dir           (void);
+/* Temp file, fsync, rename: a crash leaves the old or the new file. 0600. */
 gboolean  forge_write_file_atomic   (const char  *path,
                                      const char  *contents,
                                      gssize       length,
                                      GError     **error);
 
-G_END_DECLS
-
-G_BEGIN_DECLS
 
 /* The first http(s) URL on a dev server's output line that points at this
  * machine ("Local: http://127.0.0.1:5173/app/"), ANSI codes ignored; NULL
@@ -34,9 +34,6 @@ char     *forge_checksum_file       (const char  *path);
 gboolean  forge_remove_tree         (const char  *path,
                                      GError     **error);
 
-G_END_DECLS
-
-G_BEGIN_DECLS
 
 /* Runs func on context through an idle source, always: unlike
  * g_main_context_invoke() it never runs func right away on the calling
