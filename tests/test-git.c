@@ -11,6 +11,8 @@
 #include <glib/gstdio.h>
 #include <git2.h>
 
+#include <libsoup/soup.h>
+
 #include "forge-git.h"
 #include "git-http-server.h"
 #include "git-test-util.h"
@@ -565,6 +567,137 @@ test_auth (void)
   forge_test_rm_rf (tmp);
 }
 
+/* A server that sends every request elsewhere, on a thread of its own
+ * (the clone blocks the test's thread). */
+typedef struct
+{
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+  SoupServer   *server;
+  char         *target_base;   /* "http://127.0.0.1:PORT" */
+  guint         port;
+  GMutex        mutex;
+  GCond         cond;
+  gboolean      ready;
+  guint         redirects;
+} Redirector;
+
+static void
+redirect_handler (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  Redirector *redirector = user_data;
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autofree char *location = g_strdup_printf ("%s%s%s%s", redirector->target_base, g_uri_get_path (uri),
+                                               g_uri_get_query (uri) ? "?" : "",
+                                               g_uri_get_query (uri) ? g_uri_get_query (uri) : "");
+
+  g_atomic_int_inc (&redirector->redirects);
+  soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, location);
+}
+
+static gpointer
+redirector_thread (gpointer data)
+{
+  Redirector *redirector = data;
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  g_main_context_push_thread_default (redirector->context);
+  redirector->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (redirector->server, NULL, redirect_handler, redirector, NULL);
+  /* Both loopbacks: "localhost" may resolve to either. */
+  g_assert_true (soup_server_listen_local (redirector->server, 0, 0, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (redirector->server);
+  redirector->port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_mutex_lock (&redirector->mutex);
+  redirector->ready = TRUE;
+  g_cond_signal (&redirector->cond);
+  g_mutex_unlock (&redirector->mutex);
+
+  g_main_loop_run (redirector->loop);
+
+  soup_server_disconnect (redirector->server);
+  g_clear_object (&redirector->server);
+  g_main_context_pop_thread_default (redirector->context);
+  return NULL;
+}
+
+static Redirector *
+redirector_new (const char *target_base)
+{
+  Redirector *redirector = g_new0 (Redirector, 1);
+
+  redirector->context = g_main_context_new ();
+  redirector->loop = g_main_loop_new (redirector->context, FALSE);
+  redirector->target_base = g_strdup (target_base);
+  g_mutex_init (&redirector->mutex);
+  g_cond_init (&redirector->cond);
+  redirector->thread = g_thread_new ("redirector", redirector_thread, redirector);
+
+  g_mutex_lock (&redirector->mutex);
+  while (!redirector->ready)
+    g_cond_wait (&redirector->cond, &redirector->mutex);
+  g_mutex_unlock (&redirector->mutex);
+
+  return redirector;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+redirector_free (Redirector *redirector)
+{
+  g_main_context_invoke (redirector->context, quit_loop, redirector->loop);
+  g_thread_join (redirector->thread);
+  g_main_loop_unref (redirector->loop);
+  g_main_context_unref (redirector->context);
+  g_mutex_clear (&redirector->mutex);
+  g_cond_clear (&redirector->cond);
+  g_free (redirector->target_base);
+  g_free (redirector);
+}
+
+static void
+test_token_stays_with_its_host (void)
+{
+  const char *token = "tok-redirect-7d2e";
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *root = g_build_filename (tmp, "srv", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *bare = forge_test_make_bare (upstream, root, "owner/private.git");
+  g_autoptr(ForgeTestGitServer) server = forge_test_git_server_new (root, token);
+  g_autofree char *server_url = forge_test_git_server_dup_url (server, "");
+  g_autoptr(GUri) server_uri = g_uri_parse (server_url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *target_base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (server_uri));
+  Redirector *redirector = redirector_new (target_base);
+  g_autofree char *url = g_strdup_printf ("http://localhost:%u/owner/private.git", redirector->port);
+  guint refused;
+
+  /* The token belongs to "localhost"; the redirect leads to "127.0.0.1",
+   * which accepts that very token: so a success would mean it leaked. */
+  assert_clone_fails (url, token, FORGE_GIT_ERROR_AUTH_REQUIRED);
+  g_assert_cmpuint (g_atomic_int_get (&redirector->redirects), >=, 1);
+  refused = forge_test_git_server_get_unauthorized_count (server);
+  g_assert_cmpuint (refused, >=, 1);
+
+  redirector_free (redirector);
+  g_clear_pointer (&server, forge_test_git_server_free);
+  forge_test_rm_rf (tmp);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -583,6 +716,7 @@ main (int   argc,
   g_test_add_func ("/git/cancel", test_cancel);
   g_test_add_func ("/git/errors", test_errors);
   g_test_add_func ("/git/auth", test_auth);
+  g_test_add_func ("/git/token-stays-with-its-host", test_token_stays_with_its_host);
 
   return g_test_run ();
 }
