@@ -391,6 +391,13 @@ run_started_cb (ForgeWindow *self,
   if (project_id == NULL)
     return;
 
+  /* A run resumed for a project removed meanwhile has nothing to do. */
+  if (forge_project_store_lookup (self->store, project_id) == NULL)
+    {
+      forge_workflow_engine_cancel_run (self->engine, run_id);
+      return;
+    }
+
   g_hash_table_replace (self->run_projects, g_strdup (run_id), g_strdup (project_id));
   if (g_str_equal (function_id, FORGE_RESTART_PREVIEW_FUNCTION))
     {
