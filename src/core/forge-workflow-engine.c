@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -1103,7 +1105,7 @@ resume_journal (ForgeWorkflowEngine  *self,
 
   if (lock_fd < 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "Run %s is being executed by another process", run_id);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("This run is going on in another Forge Preview process; wait for it to finish there."));
       return FALSE;
     }
 
@@ -1178,7 +1180,7 @@ load_run_journal (ForgeWorkflowEngine  *self,
 
   if (!g_uuid_string_is_valid (run_id))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "“%s” is not a run id", run_id);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("That run no longer exists; start the project again."));
       return NULL;
     }
 
@@ -1190,8 +1192,8 @@ load_run_journal (ForgeWorkflowEngine  *self,
   if (find_function (self, forge_run_journal_get_function_id (journal)) == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "Run %s belongs to the unknown function “%s”",
-                   run_id, forge_run_journal_get_function_id (journal));
+                   _("This run belongs to “%s”, which this version cannot run; start the project again."),
+                   forge_run_journal_get_function_id (journal));
       g_clear_object (&journal);
     }
 
@@ -1216,7 +1218,7 @@ forge_workflow_engine_resume_run (ForgeWorkflowEngine  *self,
 
   if (!is_unfinished (journal))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Run %s has already finished", run_id);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("This run has already finished; start the project again to run it anew."));
       return FALSE;
     }
 
@@ -1236,7 +1238,7 @@ forge_workflow_engine_retry_run (ForgeWorkflowEngine  *self,
 
   if (g_hash_table_contains (self->runs, run_id))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "Run %s is still active", run_id);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("This run is still going on: wait for it to finish, then retry."));
       return FALSE;
     }
 
@@ -1247,7 +1249,7 @@ forge_workflow_engine_retry_run (ForgeWorkflowEngine  *self,
   if (g_strcmp0 (status, "failed") != 0 && g_strcmp0 (status, "cancelled") != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Run %s is %s; only failed or cancelled runs can be retried", run_id, status);
+                   _("Only failed or cancelled runs can be retried; this one is %s."), status);
       return FALSE;
     }
 
