@@ -442,27 +442,43 @@ sandbox_died_cb (ForgeSandbox      *sandbox,
   entry_handle_death (entry, entry->expired ? "expired" : "died");
 }
 
+/* What worker threads hand to the main context about a project. */
 typedef struct
 {
   ForgeSandboxManager *manager;
   char                *project_id;
-} Adopted;
+  char                *stream;       /* log lines only */
+  char                *line;
+} Dispatched;
+
+static Dispatched *
+dispatched_new (ForgeSandboxManager *manager,
+                const char          *project_id)
+{
+  Dispatched *dispatched = g_new0 (Dispatched, 1);
+
+  dispatched->manager = g_object_ref (manager);
+  dispatched->project_id = g_strdup (project_id);
+  return dispatched;
+}
 
 static void
-adopted_free (gpointer data)
+dispatched_free (gpointer data)
 {
-  Adopted *adopted = data;
+  Dispatched *dispatched = data;
 
-  g_object_unref (adopted->manager);
-  g_free (adopted->project_id);
-  g_free (adopted);
+  g_object_unref (dispatched->manager);
+  g_free (dispatched->project_id);
+  g_free (dispatched->stream);
+  g_free (dispatched->line);
+  g_free (dispatched);
 }
 
 /* On the main context after adopt(): watch the new server and sandbox. */
 static gboolean
 adopted_cb (gpointer data)
 {
-  Adopted *adopted = data;
+  Dispatched *adopted = data;
   ForgeSandboxManager *self = adopted->manager;
   Entry *entry = lookup (self, adopted->project_id);
   g_autoptr(ForgeSandboxProcess) server = NULL;
@@ -517,7 +533,6 @@ forge_sandbox_manager_adopt (ForgeSandboxManager *self,
 {
   g_autoptr(ForgeSandbox) old_sandbox = NULL;
   g_autoptr(ForgeSandboxProcess) old_server = NULL;
-  Adopted *adopted;
   Entry *entry;
 
   g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
@@ -549,10 +564,8 @@ forge_sandbox_manager_adopt (ForgeSandboxManager *self,
   else if (old_server != server)
     kill_runtime (NULL, old_server);
 
-  adopted = g_new0 (Adopted, 1);
-  adopted->manager = g_object_ref (self);
-  adopted->project_id = g_strdup (project_id);
-  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, adopted_cb, adopted, adopted_free);
+  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, adopted_cb,
+                             dispatched_new (self, project_id), dispatched_free);
 }
 
 static void
@@ -1107,30 +1120,10 @@ forge_sandbox_manager_get_n_sandboxes (ForgeSandboxManager *self)
   return n;
 }
 
-typedef struct
-{
-  ForgeSandboxManager *manager;
-  char                *project_id;
-  char                *stream;
-  char                *line;
-} LogLine;
-
-static void
-log_line_free (gpointer data)
-{
-  LogLine *log_line = data;
-
-  g_object_unref (log_line->manager);
-  g_free (log_line->project_id);
-  g_free (log_line->stream);
-  g_free (log_line->line);
-  g_free (log_line);
-}
-
 static gboolean
 emit_log_line (gpointer data)
 {
-  LogLine *log_line = data;
+  Dispatched *log_line = data;
 
   g_signal_emit (log_line->manager, signals[SERVER_LOG], 0, log_line->project_id, log_line->stream, log_line->line);
   return G_SOURCE_REMOVE;
@@ -1142,14 +1135,12 @@ forge_sandbox_manager_log (ForgeSandboxManager *self,
                            const char          *stream,
                            const char          *line)
 {
-  LogLine *log_line;
+  Dispatched *log_line;
 
   g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
 
-  log_line = g_new0 (LogLine, 1);
-  log_line->manager = g_object_ref (self);
-  log_line->project_id = g_strdup (project_id);
+  log_line = dispatched_new (self, project_id);
   log_line->stream = g_strdup (stream);
   log_line->line = g_strdup (line);
-  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, emit_log_line, log_line, log_line_free);
+  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, emit_log_line, log_line, dispatched_free);
 }
