@@ -318,6 +318,32 @@ test_crash_loop_gives_up (Fixture       *fixture,
   g_assert_cmpuint (restarting, ==, 3);
 }
 
+static void
+test_network_change_checks_at_once (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *project_id = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *port = NULL;
+
+  /* A hung server: alive, so no exit to notice, and the next heartbeat is
+   * five minutes away. Only the check a network change triggers finds it. */
+  forge_sandbox_manager_set_keepalive_interval (fixture->manager, 300);
+  project_id = start_preview (fixture, repo);
+
+  uri = g_uri_parse (preview_url (fixture), G_URI_FLAGS_NONE, NULL);
+  port = g_strdup_printf ("%d", g_uri_get_port (uri));
+  g_assert_cmpuint (forge_test_signal_program ("forge-static-server", port, SIGSTOP), ==, 1);
+  run_for (1000);
+  g_assert_false (has_state (fixture, "restarting"));
+
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  wait_for_state (fixture, "restored", 60);
+  g_assert_true (has_state (fixture, "died"));
+  g_assert_cmpuint (forge_test_http_get (fixture->restored_url, NULL), ==, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -330,6 +356,7 @@ main (int   argc,
   ADD ("/forge/sandbox-manager/killed-server-restored-at-once", test_killed_server_is_restored_at_once);
   ADD ("/forge/sandbox-manager/expired-restored-when-visible", test_expired_sandbox_restored_when_visible);
   ADD ("/forge/sandbox-manager/crash-loop-gives-up", test_crash_loop_gives_up);
+  ADD ("/forge/sandbox-manager/network-change-checks-at-once", test_network_change_checks_at_once);
 #undef ADD
 
   return g_test_run ();
