@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <gio/gunixsocketaddress.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -938,6 +940,61 @@ test_unavailable (void)
   g_rmdir (tmp);
 }
 
+/* Abstract unix sockets are shared with the host (the network is): an
+ * X server or a session bus listening there must be out of reach, while
+ * Node's child-process channels (socketpair) keep working. */
+static void
+test_no_unix_sockets (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autofree char *name = g_strdup_printf ("forge-test-abstract-%d", getpid ());
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *connect_script = NULL;
+  const char *ipc_script =
+    "const cp = require('child_process');"
+    "const c = cp.spawn(process.execPath, ['-e', 'process.send(\"pong\")'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });"
+    "c.on('message', m => console.log('got ' + m));";
+  Lines lines;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (listener, address, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_socket_listen (listener, &error));
+
+  /* Python, as Node's net module cannot name an abstract address. */
+  connect_script = g_strdup_printf ("python3 -c \""
+                                    "import socket\n"
+                                    "try:\n"
+                                    "  s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+                                    "  s.connect('\\0%s')\n"
+                                    "  print('connected')\n"
+                                    "except OSError as e:\n"
+                                    "  print('refused ' + (e.strerror or str(e)))\n"
+                                    "\"", name);
+  lines_init (&lines);
+  g_assert_cmpint (run_sh (fixture, connect_script, &lines), ==, 0);
+  g_assert_cmpuint (lines.out->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "refused Permission denied");
+  lines_clear (&lines);
+
+  {
+    const char *argv[] = { "node", "-e", ipc_script, NULL };
+    int status = -1;
+
+    lines_init (&lines);
+    g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                           collect_line, &lines, &status, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_cmpuint (lines.out->len, ==, 1);
+    g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "got pong");
+    lines_clear (&lines);
+  }
+}
+
 #define ADD(path, timeout, func) \
   g_test_add (path, Fixture, GUINT_TO_POINTER (timeout), fixture_set_up, func, fixture_tear_down)
 
@@ -973,6 +1030,7 @@ main (int   argc,
   ADD ("/local-sandbox/run/live-and-cancel", 0, test_run_lines_live_and_cancel);
   ADD ("/local-sandbox/isolation", 0, test_isolation);
   ADD ("/local-sandbox/node-and-loopback", 0, test_node_and_loopback);
+  ADD ("/local-sandbox/no-unix-sockets", 0, test_no_unix_sockets);
   ADD ("/local-sandbox/expiry", 1, test_expiry);
   ADD ("/local-sandbox/set-timeout/extends", 1, test_set_timeout_extends);
   ADD ("/local-sandbox/set-timeout/shortens", 60, test_set_timeout_shortens);

@@ -11,6 +11,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,9 +34,10 @@
 /* Longer "lines" (minified output, progress bars) are delivered in pieces. */
 #define MAX_LINE_LENGTH (64 * 1024)
 
-#define INFO_FD   3
-#define PASSWD_FD 4
-#define GROUP_FD  5
+#define INFO_FD    3
+#define PASSWD_FD  4
+#define GROUP_FD   5
+#define SECCOMP_FD 6
 
 /* One bwrap container running one command. Shared (refcounted) between
  * the sandbox, the thread reading its output and its ForgeSandboxProcess. */
@@ -297,16 +303,48 @@ add_args (GPtrArray *args,
   va_end (ap);
 }
 
+#if defined(__x86_64__)
+# define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+# define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef NATIVE_AUDIT_ARCH
+/* The sandbox shares the host's network (dev servers must answer on the
+ * host's 127.0.0.1), and with it the abstract unix socket namespace, where
+ * X11/XWayland and sometimes a session bus listen. Code from a repository
+ * may not create unix sockets at all; socketpair(), which Node uses for
+ * child process pipes, stays allowed. Other ABIs (x32, 32-bit) are refused
+ * outright, as their numbers would slip past this check. */
+static const struct sock_filter no_unix_sockets[] = {
+  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
+  BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0),
+  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+#ifdef __x86_64__
+  BPF_JUMP (BPF_JMP | BPF_JGE | BPF_K, 0x40000000 /* __X32_SYSCALL_BIT */, 0, 1),
+  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+#endif
+  BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+  /* The domain, args[0]: its low 32 bits come first on little-endian. */
+  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[0])),
+  BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1),
+  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+#endif
+
 /* Hands @contents to the child as the read end of a pipe on @target_fd,
- * for --ro-bind-data; small enough to fit in the pipe buffer. */
+ * for --ro-bind-data or --seccomp; small enough to fit in the pipe
+ * buffer. */
 static gboolean
-pass_data_fd (GSubprocessLauncher  *launcher,
-              const char           *contents,
-              int                   target_fd,
-              GError              **error)
+pass_bytes_fd (GSubprocessLauncher  *launcher,
+               gconstpointer         contents,
+               gsize                 len,
+               int                   target_fd,
+               GError              **error)
 {
   int fds[2];
-  gsize len = strlen (contents);
   gssize written;
 
   if (!g_unix_open_pipe (fds, FD_CLOEXEC, error))
@@ -328,6 +366,15 @@ pass_data_fd (GSubprocessLauncher  *launcher,
   g_subprocess_launcher_take_fd (launcher, fds[0], target_fd);
 
   return TRUE;
+}
+
+static gboolean
+pass_data_fd (GSubprocessLauncher  *launcher,
+              const char           *contents,
+              int                   target_fd,
+              GError              **error)
+{
+  return pass_bytes_fd (launcher, contents, strlen (contents), target_fd, error);
 }
 
 static const char *
@@ -479,8 +526,11 @@ build_bwrap_args (ForgeLocalSandbox  *self,
   add_args (args,
             "--chdir", cwd != NULL ? cwd : FORGE_SANDBOX_REPO_DIR,
             "--info-fd", G_STRINGIFY (INFO_FD),
-            "--",
             NULL);
+#ifdef NATIVE_AUDIT_ARCH
+  add_args (args, "--seccomp", G_STRINGIFY (SECCOMP_FD), NULL);
+#endif
+  add_args (args, "--", NULL);
 
   for (guint i = 0; argv[i] != NULL; i++)
     g_ptr_array_add (args, g_strdup (argv[i]));
@@ -620,7 +670,11 @@ start_command (ForgeLocalSandbox   *self,
                            (guint) getgid ());
 
   if (!pass_data_fd (launcher, passwd, PASSWD_FD, error) ||
-      !pass_data_fd (launcher, group, GROUP_FD, error))
+      !pass_data_fd (launcher, group, GROUP_FD, error)
+#ifdef NATIVE_AUDIT_ARCH
+      || !pass_bytes_fd (launcher, no_unix_sockets, sizeof no_unix_sockets, SECCOMP_FD, error)
+#endif
+      )
     return NULL;
 
   if (!g_unix_open_pipe (info_fds, FD_CLOEXEC, error))
