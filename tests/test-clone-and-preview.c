@@ -263,6 +263,30 @@ test_vite_from_npm (Fixture       *fixture,
 }
 
 static void
+test_pnpm_pinned_version (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  /* pnpm is not installed here: the pinned version comes through npx. */
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "pnpm-app");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *modules = NULL;
+
+  project_id = run_workflow (fixture, url);
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_cmpstr (output_string (fixture, "package_manager"), ==, "pnpm");
+  g_assert_true (logs_contain (fixture, "pnpm@9.15.9 install --frozen-lockfile"));
+
+  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_nonnull (strstr (body, "Installed with pnpm"));
+  /* pnpm's own layout, not npm's. */
+  modules = g_build_filename (g_getenv ("XDG_CACHE_HOME"), "forge-preview", "projects", project_id,
+                              "repo", "node_modules", ".pnpm", NULL);
+  g_assert_true (g_file_test (modules, G_FILE_TEST_IS_DIR));
+}
+
+static void
 assert_failed_with (Fixture    *fixture,
                     const char *project_id,
                     const char *needle)
@@ -504,6 +528,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/forge/clone-and-preview/static-site", test_static_site);
   ADD ("/forge/clone-and-preview/vite-from-npm", test_vite_from_npm);
+  ADD ("/forge/clone-and-preview/pnpm-pinned-version", test_pnpm_pinned_version);
   ADD ("/forge/clone-and-preview/missing-repository", test_missing_repository);
   ADD ("/forge/clone-and-preview/malformed-package-json", test_malformed_package_json);
   ADD ("/forge/clone-and-preview/nothing-runnable", test_nothing_runnable);
