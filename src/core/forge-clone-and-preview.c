@@ -864,11 +864,7 @@ start_preview_server (ForgeStepContext  *ctx,
 
       argv = forge_framework_dup_dev_argv (run->framework, SANDBOX_HOST, port);
       env = forge_framework_dup_dev_env (run->framework, SANDBOX_HOST, port);
-      for (guint i = 0; sandbox_env[i] != NULL; i++)
-        {
-          g_auto(GStrv) pair = g_strsplit (sandbox_env[i], "=", 2);
-          env = g_environ_setenv (env, pair[0], pair[1], TRUE);
-        }
+      env = g_environ_setenv (env, "NPM_CONFIG_USERCONFIG", "/dev/null", TRUE);
       {
         char **direct = direct_dev_argv (run, argv);
 

@@ -165,15 +165,12 @@ lookup (ForgeSandboxManager *self,
   return entry;
 }
 
-/* Main context only; takes the lock for the table. */
 static Entry *
-ensure_entry (ForgeSandboxManager *self,
-              const char          *project_id)
+ensure_entry_locked (ForgeSandboxManager *self,
+                     const char          *project_id)
 {
-  Entry *entry;
+  Entry *entry = lookup_locked (self, project_id);
 
-  g_mutex_lock (&self->mutex);
-  entry = lookup_locked (self, project_id);
   if (entry == NULL)
     {
       entry = g_new0 (Entry, 1);
@@ -183,6 +180,18 @@ ensure_entry (ForgeSandboxManager *self,
       g_queue_init (&entry->failed_starts);
       g_hash_table_insert (self->entries, entry->project_id, entry);
     }
+
+  return entry;
+}
+
+static Entry *
+ensure_entry (ForgeSandboxManager *self,
+              const char          *project_id)
+{
+  Entry *entry;
+
+  g_mutex_lock (&self->mutex);
+  entry = ensure_entry_locked (self, project_id);
   g_mutex_unlock (&self->mutex);
 
   return entry;
@@ -373,12 +382,11 @@ forge_sandbox_manager_restart_finished (ForgeSandboxManager *self,
       return;
     }
 
-  /* Try again after a pause that grows with each failure. */
-  entry->state = STATE_STOPPED;
+  /* Try again after a pause that grows with each failure; the state stays
+   * "restarting" meanwhile. */
   g_clear_handle_id (&entry->retry_source, g_source_remove);
   entry->retry_source = g_timeout_add (self->retry_delay_ms << (g_queue_get_length (&entry->failed_starts) - 1),
                                        retry_cb, entry);
-  entry->state = STATE_RESTARTING;
 }
 
 void
@@ -540,16 +548,7 @@ forge_sandbox_manager_adopt (ForgeSandboxManager *self,
   g_return_if_fail (FORGE_IS_SANDBOX (sandbox));
 
   g_mutex_lock (&self->mutex);
-  entry = lookup_locked (self, project_id);
-  if (entry == NULL)
-    {
-      entry = g_new0 (Entry, 1);
-      entry->manager = self;
-      entry->project_id = g_strdup (project_id);
-      entry->visible = TRUE;
-      g_queue_init (&entry->failed_starts);
-      g_hash_table_insert (self->entries, entry->project_id, entry);
-    }
+  entry = ensure_entry_locked (self, project_id);
   old_sandbox = g_steal_pointer (&entry->sandbox);
   old_server = g_steal_pointer (&entry->server);
   entry->sandbox = g_object_ref (sandbox);

@@ -296,17 +296,6 @@ forge_step_context_get_cancellable (ForgeStepContext *ctx)
   return ctx->cancellable;
 }
 
-const char *
-forge_step_context_get_current_step (ForgeStepContext *ctx)
-{
-  const char *step;
-
-  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), NULL);
-
-  /* Only the run's own thread changes it, and only that thread asks. */
-  step = ctx->current_step;
-  return step;
-}
 
 void
 forge_step_context_log (ForgeStepContext *ctx,

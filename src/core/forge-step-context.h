@@ -45,8 +45,6 @@ const char   *forge_step_context_get_function_id  (ForgeStepContext  *ctx);
 JsonNode     *forge_step_context_get_event_data   (ForgeStepContext  *ctx);
 /* Cancelled when the run is cancelled; pass it to every blocking call. */
 GCancellable *forge_step_context_get_cancellable  (ForgeStepContext  *ctx);
-/* The step currently executing, or NULL between steps. */
-const char   *forge_step_context_get_current_step (ForgeStepContext  *ctx);
 /* stream: "install", "server", "git" … Delivered on the main context. */
 void          forge_step_context_log              (ForgeStepContext  *ctx,
                                                    const char        *stream,

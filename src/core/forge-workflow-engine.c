@@ -824,12 +824,6 @@ forge_workflow_engine_new_for_directory (const char *directory)
   return g_object_new (FORGE_TYPE_WORKFLOW_ENGINE, "directory", directory, NULL);
 }
 
-const char *
-forge_workflow_engine_get_directory (ForgeWorkflowEngine *self)
-{
-  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), NULL);
-  return self->directory;
-}
 
 void
 forge_workflow_engine_register (ForgeWorkflowEngine *self,

@@ -61,7 +61,6 @@ typedef JsonNode *(*ForgeWorkflowFunc) (ForgeStepContext  *ctx,
 ForgeWorkflowEngine *forge_workflow_engine_new        (void);
 /* Same with journals in directory (tests). */
 ForgeWorkflowEngine *forge_workflow_engine_new_for_directory (const char *directory);
-const char          *forge_workflow_engine_get_directory     (ForgeWorkflowEngine *self);
 void                 forge_workflow_engine_register   (ForgeWorkflowEngine *self,
                                                        const char          *function_id,
                                                        const char          *event_name,

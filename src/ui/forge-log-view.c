@@ -101,13 +101,6 @@ forge_log_view_dup_text (ForgeLogView *self)
 }
 
 guint
-forge_log_view_get_n_lines (ForgeLogView *self)
-{
-  g_return_val_if_fail (FORGE_IS_LOG_VIEW (self), 0);
-  return self->n_lines;
-}
-
-guint
 forge_log_view_search (ForgeLogView *self,
                        const char   *text)
 {

@@ -20,7 +20,6 @@ void       forge_log_view_append    (ForgeLogView *self,
                                      const char   *line);
 void       forge_log_view_clear     (ForgeLogView *self);
 char      *forge_log_view_dup_text  (ForgeLogView *self);
-guint      forge_log_view_get_n_lines (ForgeLogView *self);
 /* Highlights every match; returns how many there are. */
 guint      forge_log_view_search    (ForgeLogView *self,
                                      const char   *text);
