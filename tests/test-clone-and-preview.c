@@ -398,7 +398,7 @@ test_base_path (Fixture       *fixture,
                                                       "  if (q.url === '/') { s.writeHead(302, { Location: '/app/' }); return s.end(); }\n"
                                                       "  if (q.url.startsWith('/app/')) { s.writeHead(200, { 'Content-Type': 'text/html' }); return s.end('<h1>under a base path</h1>'); }\n"
                                                       "  s.writeHead(404); s.end();\n"
-                                                      "}).listen(port, '127.0.0.1');\n",
+                                                      "}).listen(port, process.env.HOST);\n",
                                                       NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
   g_autofree char *project_id = run_workflow (fixture, url);
@@ -421,7 +421,7 @@ test_server_moves_port (Fixture       *fixture,
                                                       "{ \"name\": \"moving\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
                                                       "server.js",
                                                       "const server = require('http').createServer((q, s) => s.end('moved here'));\n"
-                                                      "server.listen(0, '127.0.0.1', () => {\n"
+                                                      "server.listen(0, process.env.HOST, () => {\n"
                                                       "  console.log(`Port ${process.env.PORT} is in use, trying another one...`);\n"
                                                       "  console.log(`  \\x1b[32m➜\\x1b[39m  Local:   http://localhost:${server.address().port}/`);\n"
                                                       "});\n",
@@ -450,7 +450,7 @@ test_port_taken_is_retried (Fixture       *fixture,
                                                       "  console.error(`Error: listen EADDRINUSE: address already in use 127.0.0.1:${process.env.PORT}`);\n"
                                                       "  process.exit(1);\n"
                                                       "}\n"
-                                                      "require('http').createServer((q, s) => s.end('second try')).listen(+process.env.PORT, '127.0.0.1');\n",
+                                                      "require('http').createServer((q, s) => s.end('second try')).listen(+process.env.PORT, process.env.HOST);\n",
                                                       NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
   g_autofree char *project_id = run_workflow (fixture, url);
@@ -493,7 +493,7 @@ test_server_output_after_hand_over (Fixture       *fixture,
                                                       "{ \"name\": \"chatty\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
                                                       "server.js",
                                                       "require('http').createServer((q, s) => { console.log(`served ${q.url}`); s.end('hi'); })\n"
-                                                      "  .listen(+process.env.PORT, '127.0.0.1');\n",
+                                                      "  .listen(+process.env.PORT, process.env.HOST);\n",
                                                       NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
   g_autofree char *project_id = NULL;

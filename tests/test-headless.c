@@ -218,7 +218,7 @@ test_resume_after_kill (Fixture       *fixture,
                                                       "server.js",
                                                       "const fs = require('fs');\n"
                                                       "if (!fs.existsSync('.second')) { fs.writeFileSync('.second', '1'); console.log('warming up'); setInterval(() => {}, 1000); }\n"
-                                                      "else require('http').createServer((q, s) => s.end('resumed')).listen(+process.env.PORT, '127.0.0.1');\n",
+                                                      "else require('http').createServer((q, s) => s.end('resumed')).listen(+process.env.PORT, process.env.HOST);\n",
                                                       NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
   g_autoptr(GError) error = NULL;

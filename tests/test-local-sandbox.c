@@ -15,6 +15,7 @@
 
 #include <glib/gstdio.h>
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 #include "forge-local-sandbox.h"
 
@@ -271,6 +272,10 @@ run_sh (Fixture    *fixture,
   g_assert_no_error (error);
   g_assert_true (ok);
 
+  if (status != 0)
+    for (guint i = 0; i < lines->err->len; i++)
+      g_test_message ("stderr: %s", (char *) g_ptr_array_index (lines->err, i));
+
   return status;
 }
 
@@ -446,25 +451,21 @@ static void
 test_node_and_loopback (Fixture       *fixture,
                         gconstpointer  user_data)
 {
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(ForgeSandboxProcess) server = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *script = NULL;
   g_autofree char *host = NULL;
-  g_autofree char *expected_host = NULL;
+  g_autofree char *listen_address = NULL;
   g_autofree char *port_env = NULL;
+  g_autofree char *host_env = NULL;
   const char *node_argv[] = { "node", "-e", NULL, NULL };
-  const char *env[] = { NULL, NULL };
+  const char *env[] = { NULL, NULL, NULL };
   const char *request = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
   char response[4096] = { 0 };
   gsize n_read = 0;
   Lines lines;
-  guint port;
+  guint port = 0;
   int status = -1;
 
   lines_init (&lines);
@@ -477,28 +478,34 @@ test_node_and_loopback (Fixture       *fixture,
   g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "2");
   lines_clear (&lines);
 
-  /* A free port, released again for the server inside. */
-  g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
+  g_assert_true (forge_sandbox_get_listen_address (FORGE_SANDBOX (fixture->sandbox), 1,
+                                                   &listen_address, &port, &error));
   g_assert_no_error (error);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_socket_listener_close (listener);
+  g_assert_cmpuint (port, >, 0);
+  /* In a network of its own the server must take connections on the
+   * sandbox's interface. */
+  if (forge_local_sandbox_has_own_network (fixture->sandbox))
+    g_assert_cmpstr (listen_address, ==, "0.0.0.0");
+  else
+    g_assert_cmpstr (listen_address, ==, "127.0.0.1");
 
   lines_init (&lines);
   port_env = g_strdup_printf ("PORT=%u", port);
+  host_env = g_strdup_printf ("HOST=%s", listen_address);
   env[0] = port_env;
+  env[1] = host_env;
   node_argv[2] =
     "require('http').createServer((q, s) => s.end('hello-from-sandbox'))"
-    ".listen(+process.env.PORT, '127.0.0.1', () => console.log('listening'))";
+    ".listen(+process.env.PORT, process.env.HOST, () => console.log('listening'))";
   server = forge_sandbox_spawn (FORGE_SANDBOX (fixture->sandbox), node_argv, env, NULL,
                                 collect_line, &lines, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (wait_until (first_line_arrived, &lines, 8000));
   g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "listening");
 
-  host = forge_sandbox_get_host (FORGE_SANDBOX (fixture->sandbox), port);
-  expected_host = g_strdup_printf ("127.0.0.1:%u", port);
-  g_assert_cmpstr (host, ==, expected_host);
+  host = forge_sandbox_expose_port (FORGE_SANDBOX (fixture->sandbox), server, port, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (host, "127.0.0.1:"));
 
   g_socket_client_set_timeout (client, 5);
   connection = g_socket_client_connect_to_host (client, host, 0, NULL, &error);
@@ -940,60 +947,518 @@ test_unavailable (void)
   g_rmdir (tmp);
 }
 
-/* Abstract unix sockets are shared with the host (the network is): an
- * X server or a session bus listening there must be out of reach, while
- * Node's child-process channels (socketpair) keep working. */
-static void
-test_no_unix_sockets (Fixture       *fixture,
-                      gconstpointer  user_data)
+/* {{{ Escapes: hostile code trying to get out */
+
+static guint
+http_get (const char  *url,
+          char       **body)
 {
-  g_autofree char *name = g_strdup_printf ("forge-test-abstract-%d", getpid ());
-  g_autoptr(GSocketAddress) address = g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
-  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 5, NULL);
+  g_autoptr(SoupMessage) message = soup_message_new (SOUP_METHOD_GET, url);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read (session, message, NULL, NULL);
+
+  if (bytes == NULL)
+    return 0;
+  *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return soup_message_get_status (message);
+}
+
+static void
+fixture_set_up_shared_network (Fixture       *fixture,
+                               gconstpointer  user_data)
+{
+  fixture_set_up (fixture, user_data);
+  forge_local_sandbox_set_shared_network (fixture->sandbox, TRUE);
+}
+
+/* A little program of the repository's: Python, as it can name abstract
+ * addresses and make raw system calls. */
+static char *
+run_python (Fixture    *fixture,
+            const char *program)
+{
+  g_autofree char *path = g_build_filename (fixture->repo_dir, "hostile.py", NULL);
+  const char *argv[] = { "python3", FORGE_SANDBOX_REPO_DIR "/hostile.py", NULL };
   g_autoptr(GError) error = NULL;
-  g_autofree char *connect_script = NULL;
-  const char *ipc_script =
-    "const cp = require('child_process');"
-    "const c = cp.spawn(process.execPath, ['-e', 'process.send(\"pong\")'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });"
-    "c.on('message', m => console.log('got ' + m));";
   Lines lines;
+  int status = -1;
+  char *out;
 
-  listener = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (listener, address, FALSE, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_socket_listen (listener, &error));
-
-  /* Python, as Node's net module cannot name an abstract address. */
-  connect_script = g_strdup_printf ("python3 -c \""
-                                    "import socket\n"
-                                    "try:\n"
-                                    "  s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
-                                    "  s.connect('\\0%s')\n"
-                                    "  print('connected')\n"
-                                    "except OSError as e:\n"
-                                    "  print('refused ' + (e.strerror or str(e)))\n"
-                                    "\"", name);
+  g_assert_true (g_file_set_contents (path, program, -1, NULL));
   lines_init (&lines);
-  g_assert_cmpint (run_sh (fixture, connect_script, &lines), ==, 0);
-  g_assert_cmpuint (lines.out->len, ==, 1);
-  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "refused Permission denied");
+  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                         collect_line, &lines, &status, NULL, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < lines.err->len; i++)
+    g_test_message ("stderr: %s", (char *) g_ptr_array_index (lines.err, i));
+  g_assert_cmpint (status, ==, 0);
+  out = lines_join_out (&lines);
   lines_clear (&lines);
 
-  {
-    const char *argv[] = { "node", "-e", ipc_script, NULL };
-    int status = -1;
-
-    lines_init (&lines);
-    g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
-                                           collect_line, &lines, &status, NULL, &error));
-    g_assert_no_error (error);
-    g_assert_cmpint (status, ==, 0);
-    g_assert_cmpuint (lines.out->len, ==, 1);
-    g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "got pong");
-    lines_clear (&lines);
-  }
+  return out;
 }
+
+static GSocket *
+listen_abstract (const char *name,
+                 GSocketType type)
+{
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+  g_autoptr(GError) error = NULL;
+  GSocket *socket;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, type, G_SOCKET_PROTOCOL_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  if (type == G_SOCKET_TYPE_STREAM)
+    {
+      g_assert_true (g_socket_listen (socket, &error));
+      g_assert_no_error (error);
+    }
+  g_socket_set_blocking (socket, FALSE);
+
+  return socket;
+}
+
+static void
+assert_nothing_arrived (GSocket *socket)
+{
+  g_autoptr(GError) error = NULL;
+  char buffer[64];
+
+  if (g_socket_get_socket_type (socket) == G_SOCKET_TYPE_STREAM)
+    {
+      g_autoptr(GSocket) accepted = g_socket_accept (socket, NULL, &error);
+
+      g_assert_null (accepted);
+    }
+  else
+    g_assert_cmpint (g_socket_receive (socket, buffer, sizeof buffer, NULL, &error), <, 0);
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+}
+
+/* The host's abstract unix sockets (X11, sometimes a session bus) are out
+ * of reach, by stream, by datagram, and by a datagram socketpair whose
+ * sendto() names an address. */
+static const char abstract_sockets_program[] =
+  "import socket, sys\n"
+  "name = sys.argv[1] if len(sys.argv) > 1 else open('/home/user/repo/name').read()\n"
+  "def attempt(label, f):\n"
+  "  try:\n"
+  "    f()\n"
+  "    print(label + ' reached')\n"
+  "  except OSError as e:\n"
+  "    print(label + ' refused')\n"
+  "def stream():\n"
+  "  s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+  "  s.connect('\\0' + name + '-stream')\n"
+  "def dgram():\n"
+  "  s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+  "  s.sendto(b'x', '\\0' + name + '-dgram')\n"
+  "def pair():\n"
+  "  a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+  "  a.sendto(b'x', '\\0' + name + '-dgram')\n"
+  "attempt('stream', stream)\n"
+  "attempt('dgram', dgram)\n"
+  "attempt('socketpair-dgram', pair)\n";
+
+static void
+assert_host_abstract_sockets_unreachable (Fixture *fixture)
+{
+  g_autofree char *name = g_strdup_printf ("forge-test-abstract-%d-%u", getpid (), g_random_int ());
+  g_autofree char *stream_name = g_strconcat (name, "-stream", NULL);
+  g_autofree char *dgram_name = g_strconcat (name, "-dgram", NULL);
+  g_autofree char *name_file = g_build_filename (fixture->repo_dir, "name", NULL);
+  g_autoptr(GSocket) stream = listen_abstract (stream_name, G_SOCKET_TYPE_STREAM);
+  g_autoptr(GSocket) dgram = listen_abstract (dgram_name, G_SOCKET_TYPE_DATAGRAM);
+  g_autofree char *out = NULL;
+
+  g_assert_true (g_file_set_contents (name_file, name, -1, NULL));
+  out = run_python (fixture, abstract_sockets_program);
+  g_assert_cmpstr (out, ==,
+                   "stream refused\n"
+                   "dgram refused\n"
+                   "socketpair-dgram refused\n");
+  assert_nothing_arrived (stream);
+  assert_nothing_arrived (dgram);
+}
+
+static void
+test_escape_abstract_sockets (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  g_assert_true (forge_local_sandbox_has_own_network (fixture->sandbox));
+  assert_host_abstract_sockets_unreachable (fixture);
+}
+
+/* Without a network of its own the filter must hold on its own. */
+static void
+test_escape_abstract_sockets_shared_network (Fixture       *fixture,
+                                             gconstpointer  user_data)
+{
+  g_assert_false (forge_local_sandbox_has_own_network (fixture->sandbox));
+  assert_host_abstract_sockets_unreachable (fixture);
+}
+
+/* Node's IPC channels (child_process.fork(), as Next.js uses) are
+ * socketpair(AF_UNIX, SOCK_STREAM): allowed in both modes. */
+static void
+assert_fork_with_ipc_works (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *child = g_build_filename (fixture->repo_dir, "child.js", NULL);
+  const char *fork_script =
+    "const cp = require('child_process');"
+    "const c = cp.fork('/home/user/repo/child.js');"
+    "c.on('message', m => { console.log('got ' + m); c.disconnect(); });";
+  const char *argv[] = { "node", "-e", fork_script, NULL };
+  int status = -1;
+  Lines lines;
+
+  g_assert_true (g_file_set_contents (child, "process.send('pong');\n", -1, NULL));
+  lines_init (&lines);
+  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                         collect_line, &lines, &status, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpuint (lines.out->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "got pong");
+  lines_clear (&lines);
+}
+
+static void
+test_fork_with_ipc (Fixture       *fixture,
+                    gconstpointer  user_data)
+{
+  assert_fork_with_ipc_works (fixture);
+}
+
+/* io_uring would bypass every socket rule (IORING_OP_SOCKET). */
+static void
+test_escape_io_uring (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autofree char *out = run_python (fixture,
+    "import ctypes, ctypes.util, errno, platform\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "params = ctypes.create_string_buffer(120)\n"
+    "for name, nr in (('setup', 425), ('enter', 426), ('register', 427)):\n"
+    "  args = (8, params) if nr == 425 else (0, 0, 0, 0)\n"
+    "  r = libc.syscall(nr, *args)\n"
+    "  e = ctypes.get_errno()\n"
+    "  print(name, 'ENOSYS' if r < 0 and e == errno.ENOSYS else 'allowed (%d, %s)' % (r, errno.errorcode.get(e)))\n");
+
+  g_assert_cmpstr (out, ==,
+                   "setup ENOSYS\n"
+                   "enter ENOSYS\n"
+                   "register ENOSYS\n");
+}
+
+/* Root in a new user namespace (with a private network stack) would undo
+ * every other limit. */
+static void
+test_escape_user_namespace (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  Lines lines;
+
+  lines_init (&lines);
+  g_assert_cmpint (run_sh (fixture,
+                           "unshare -Urn true 2>/dev/null && echo userns-net-made || echo userns-net-refused; "
+                           "unshare -U true 2>/dev/null && echo userns-made || echo userns-refused; "
+                           "python3 -c 'import os; os.unshare(os.CLONE_NEWUSER)' 2>/dev/null && echo python-made || echo python-refused",
+                           &lines), ==, 0);
+  g_assert_cmpuint (lines.out->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "userns-net-refused");
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 1), ==, "userns-refused");
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 2), ==, "python-refused");
+  lines_clear (&lines);
+}
+
+/* A service on the host's loopback (a database, another dev server, a
+ * local admin page) is out of reach. */
+static void
+test_escape_host_loopback (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *program = NULL;
+  g_autofree char *out = NULL;
+  guint port;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_socket_listen (socket, &error));
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, FALSE);
+  effective = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+
+  program = g_strdup_printf ("import socket\n"
+                             "for host in ('127.0.0.1', '10.0.2.2', 'localhost'):\n"
+                             "  try:\n"
+                             "    socket.create_connection((host, %u), timeout=3)\n"
+                             "    print(host, 'reached')\n"
+                             "  except OSError:\n"
+                             "    print(host, 'refused')\n",
+                             port);
+  out = run_python (fixture, program);
+  g_assert_cmpstr (out, ==,
+                   "127.0.0.1 refused\n"
+                   "10.0.2.2 refused\n"
+                   "localhost refused\n");
+  assert_nothing_arrived (socket);
+}
+
+/* Nuxt's Nitro worker listens on an abstract unix socket: in a network of
+ * its own that is the sandbox's business. */
+static void
+test_abstract_socket_inside (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *script =
+    "const net = require('net');"
+    "const name = '\\0nitro-worker-' + process.pid + '.sock';"
+    "const server = net.createServer(c => c.end('worker ok'));"
+    "server.listen(name, () => {"
+    "  net.connect(name).on('data', d => { console.log(String(d)); server.close(); });"
+    "});";
+  const char *argv[] = { "node", "-e", script, NULL };
+  int status = -1;
+  Lines lines;
+
+  lines_init (&lines);
+  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                         collect_line, &lines, &status, NULL, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < lines.err->len; i++)
+    g_test_message ("stderr: %s", (char *) g_ptr_array_index (lines.err, i));
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpuint (lines.out->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "worker ok");
+  lines_clear (&lines);
+}
+
+static ForgeSandboxProcess *
+spawn_port_3000_server (ForgeLocalSandbox *sandbox,
+                        const char        *greeting,
+                        Lines             *lines)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = g_strdup_printf ("require('http').createServer((q, s) => s.end('%s'))"
+                                             ".listen(3000, '0.0.0.0', () => console.log('listening'))",
+                                             greeting);
+  const char *argv[] = { "node", "-e", script, NULL };
+  ForgeSandboxProcess *process;
+
+  process = forge_sandbox_spawn (FORGE_SANDBOX (sandbox), argv, NULL, NULL,
+                                 collect_line, lines, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_until (first_line_arrived, lines, 8000));
+  g_assert_cmpstr (g_ptr_array_index (lines->out, 0), ==, "listening");
+
+  return process;
+}
+
+/* Each project has its ports to itself: two both on 3000 inside. */
+static void
+test_two_servers_same_port (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  g_autofree char *other_repo = g_build_filename (fixture->tmp, "other-repo", NULL);
+  g_autofree char *other_home = g_build_filename (fixture->tmp, "other-home", NULL);
+  g_autoptr(ForgeLocalSandbox) other = NULL;
+  g_autoptr(ForgeSandboxProcess) first = NULL;
+  g_autoptr(ForgeSandboxProcess) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first_host = NULL;
+  g_autofree char *second_host = NULL;
+  g_autofree char *first_url = NULL;
+  g_autofree char *second_url = NULL;
+  g_autofree char *body = NULL;
+  Lines first_lines;
+  Lines second_lines;
+
+  g_assert_cmpint (g_mkdir (other_repo, 0700), ==, 0);
+  other = forge_local_sandbox_new (other_repo, other_home, 0, &error);
+  g_assert_no_error (error);
+
+  lines_init (&first_lines);
+  lines_init (&second_lines);
+  first = spawn_port_3000_server (fixture->sandbox, "first project", &first_lines);
+  second = spawn_port_3000_server (other, "second project", &second_lines);
+
+  first_host = forge_sandbox_expose_port (FORGE_SANDBOX (fixture->sandbox), first, 3000, &error);
+  g_assert_no_error (error);
+  second_host = forge_sandbox_expose_port (FORGE_SANDBOX (other), second, 3000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first_host, !=, second_host);
+
+  first_url = g_strdup_printf ("http://%s/", first_host);
+  second_url = g_strdup_printf ("http://%s/", second_host);
+  g_assert_cmpuint (http_get (first_url, &body), ==, 200);
+  g_assert_cmpstr (body, ==, "first project");
+  g_clear_pointer (&body, g_free);
+  g_assert_cmpuint (http_get (second_url, &body), ==, 200);
+  g_assert_cmpstr (body, ==, "second project");
+
+  forge_sandbox_process_kill (first);
+  forge_sandbox_process_kill (second);
+  g_assert_true (wait_until (process_exited, first, 5000));
+  g_assert_true (wait_until (process_exited, second, 5000));
+  lines_clear (&first_lines);
+  lines_clear (&second_lines);
+}
+
+/* Installs reach the npm registry through the sandbox's own network. */
+static void
+test_outbound_network (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *script =
+    "require('https').get('https://registry.npmjs.org/is-number', r => { console.log('status ' + r.statusCode); r.resume(); })"
+    ".on('error', e => console.log('error ' + e.code));";
+  const char *argv[] = { "node", "-e", script, NULL };
+  int status = -1;
+  Lines lines;
+
+  lines_init (&lines);
+  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                         collect_line, &lines, &status, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpuint (lines.out->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "status 200");
+  lines_clear (&lines);
+}
+
+/* Without slirp4netns the sandbox still runs, on the host's network. */
+static void
+test_network_fallback (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-sandbox-XXXXXX", NULL);
+  g_autofree char *bin = g_build_filename (tmp, "bin", NULL);
+  g_autofree char *bwrap_link = g_build_filename (bin, "bwrap", NULL);
+  g_autofree char *bwrap = g_find_program_in_path ("bwrap");
+  g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
+  g_autoptr(ForgeLocalSandbox) sandbox = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "true", NULL };
+  int status = -1;
+
+  g_assert_cmpint (g_mkdir (bin, 0700), ==, 0);
+  g_assert_cmpint (symlink (bwrap, bwrap_link), ==, 0);
+  g_setenv ("PATH", bin, TRUE);
+  sandbox = forge_local_sandbox_new (tmp, tmp, 0, &error);
+  g_setenv ("PATH", old_path, TRUE);
+  g_assert_no_error (error);
+
+  g_assert_false (forge_local_sandbox_has_own_network (sandbox));
+  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (sandbox), argv, NULL, NULL,
+                                         NULL, NULL, &status, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+
+  g_clear_object (&sandbox);
+  remove_tree (tmp);
+}
+
+/* A server printing endless lines must not grow the app: each line is cut
+ * at 4 KiB, and what follows a cut line is dropped up to its newline. */
+static void
+test_long_lines_are_cut (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  Lines lines;
+  const char *first;
+
+  lines_init (&lines);
+  g_assert_cmpint (run_sh (fixture,
+                           "head -c 65536 /dev/zero | tr '\\0' 'a'; echo; "
+                           "echo next; "
+                           "head -c 1048576 /dev/zero | tr '\\0' 'b'; echo; "
+                           "printf 'é%.0s' $(seq 3000); echo; "
+                           "echo last",
+                           &lines), ==, 0);
+  g_assert_cmpuint (lines.out->len, ==, 5);
+  first = g_ptr_array_index (lines.out, 0);
+  g_assert_cmpuint (strlen (first), <=, 4096 + strlen ("…"));
+  g_assert_true (g_str_has_prefix (first, "aaaa"));
+  g_assert_true (g_str_has_suffix (first, "…"));
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 1), ==, "next");
+  g_assert_cmpuint (strlen (g_ptr_array_index (lines.out, 2)), <=, 4096 + strlen ("…"));
+  /* Cut between characters, never inside one. */
+  g_assert_true (g_utf8_validate (g_ptr_array_index (lines.out, 3), -1, NULL));
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (lines.out, 3), "é…"));
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 4), ==, "last");
+  lines_clear (&lines);
+}
+
+/* One project's code writes rc files and executables into its home: the
+ * next project's sandbox sees none of them, only npm's shared content. */
+static void
+test_homes_are_private (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autofree char *cache = g_build_filename (fixture->tmp, "npm-content", NULL);
+  g_autofree char *other_repo = g_build_filename (fixture->tmp, "other-repo", NULL);
+  g_autofree char *other_home = g_build_filename (fixture->tmp, "other-home", NULL);
+  g_autoptr(ForgeLocalSandbox) victim = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *plant_argv[] = {
+    "sh", "-c",
+    "echo 'yarn-path \"/home/user/evil.js\"' > ~/.yarnrc && "
+    "echo 'registry=http://evil.invalid/' > ~/.npmrc && "
+    "echo 'echo pwned' > ~/.bashrc && "
+    "mkdir -p ~/.node_modules/lodash ~/.npm/_npx/evil ~/.npm/_cacache/index-v5/ff ~/.npm/_cacache/content-v2/sha512 && "
+    "echo evil > ~/.npm/_npx/evil/package.json && "
+    "echo evil > ~/.npm/_cacache/index-v5/ff/poisoned && "
+    "echo blob > ~/.npm/_cacache/content-v2/sha512/shared-blob",
+    NULL
+  };
+  const char *look_argv[] = {
+    "sh", "-c",
+    "for f in .yarnrc .npmrc .bashrc .node_modules .npm/_npx .npm/_cacache/index-v5/ff/poisoned; do "
+    "  test -e ~/$f && echo \"visible $f\"; done; "
+    "cat ~/.npm/_cacache/content-v2/sha512/shared-blob",
+    NULL
+  };
+  int status = -1;
+  Lines lines;
+
+  forge_local_sandbox_set_package_cache (fixture->sandbox, cache);
+  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), plant_argv, NULL, NULL,
+                                         NULL, NULL, &status, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+
+  g_assert_cmpint (g_mkdir (other_repo, 0700), ==, 0);
+  victim = forge_local_sandbox_new (other_repo, other_home, 0, &error);
+  g_assert_no_error (error);
+  forge_local_sandbox_set_package_cache (victim, cache);
+
+  lines_init (&lines);
+  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (victim), look_argv, NULL, NULL,
+                                         collect_line, &lines, &status, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpuint (lines.out->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "blob");
+  lines_clear (&lines);
+}
+
+/* }}} */
 
 #define ADD(path, timeout, func) \
   g_test_add (path, Fixture, GUINT_TO_POINTER (timeout), fixture_set_up, func, fixture_tear_down)
@@ -1030,7 +1495,23 @@ main (int   argc,
   ADD ("/local-sandbox/run/live-and-cancel", 0, test_run_lines_live_and_cancel);
   ADD ("/local-sandbox/isolation", 0, test_isolation);
   ADD ("/local-sandbox/node-and-loopback", 0, test_node_and_loopback);
-  ADD ("/local-sandbox/no-unix-sockets", 0, test_no_unix_sockets);
+  ADD ("/local-sandbox/escape/abstract-sockets", 0, test_escape_abstract_sockets);
+  g_test_add ("/local-sandbox/escape/abstract-sockets-shared-network", Fixture, NULL,
+              fixture_set_up_shared_network, test_escape_abstract_sockets_shared_network, fixture_tear_down);
+  ADD ("/local-sandbox/escape/io-uring", 0, test_escape_io_uring);
+  g_test_add ("/local-sandbox/escape/io-uring-shared-network", Fixture, NULL,
+              fixture_set_up_shared_network, test_escape_io_uring, fixture_tear_down);
+  ADD ("/local-sandbox/escape/user-namespace", 0, test_escape_user_namespace);
+  ADD ("/local-sandbox/escape/host-loopback", 0, test_escape_host_loopback);
+  ADD ("/local-sandbox/fork-with-ipc", 0, test_fork_with_ipc);
+  g_test_add ("/local-sandbox/fork-with-ipc-shared-network", Fixture, NULL,
+              fixture_set_up_shared_network, test_fork_with_ipc, fixture_tear_down);
+  ADD ("/local-sandbox/network/abstract-socket-inside", 0, test_abstract_socket_inside);
+  ADD ("/local-sandbox/network/two-servers-same-port", 0, test_two_servers_same_port);
+  ADD ("/local-sandbox/network/outbound", 0, test_outbound_network);
+  g_test_add_func ("/local-sandbox/network/fallback", test_network_fallback);
+  ADD ("/local-sandbox/output/long-lines", 0, test_long_lines_are_cut);
+  ADD ("/local-sandbox/homes-are-private", 0, test_homes_are_private);
   ADD ("/local-sandbox/expiry", 1, test_expiry);
   ADD ("/local-sandbox/set-timeout/extends", 1, test_set_timeout_extends);
   ADD ("/local-sandbox/set-timeout/shortens", 60, test_set_timeout_shortens);

@@ -287,7 +287,7 @@ test_crash_loop_gives_up (Fixture       *fixture,
                                                       "const fs = require('fs');\n"
                                                       "if (fs.existsSync('.started')) { console.error('Error: database is gone'); process.exit(1); }\n"
                                                       "fs.writeFileSync('.started', '1');\n"
-                                                      "require('http').createServer((q, s) => s.end('once')).listen(+process.env.PORT, '127.0.0.1');\n",
+                                                      "require('http').createServer((q, s) => s.end('once')).listen(+process.env.PORT, process.env.HOST);\n",
                                                       NULL);
   g_autofree char *project_id = NULL;
   guint restarting = 0;

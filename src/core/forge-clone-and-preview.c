@@ -20,11 +20,10 @@
 #define LOG_TAIL_LINES       20
 #define PROBE_INTERVAL_MS    100
 #define PORT_ATTEMPTS        3
-#define SANDBOX_HOST         "127.0.0.1"
 
-/* The sandbox home is shared by all projects (its npm cache stays warm),
- * so one repository's code could plant a ~/.npmrc for the next one's
- * installs: npm reads no user configuration inside. */
+/* Each project has a home of its own, but a repository's own code could
+ * still plant a ~/.npmrc for its next install: npm reads no user
+ * configuration inside. */
 static const char * const sandbox_env[] = { "NPM_CONFIG_USERCONFIG=/dev/null", NULL };
 
 struct _ForgeCloneAndPreview
@@ -494,12 +493,22 @@ detect_framework (ForgeStepContext  *ctx,
   return forge_framework_to_json (framework);
 }
 
+/* A project's own home: what one repository's code writes there (rc
+ * files, ~/.node_modules, npx's cache) must never run in another's. */
 static char *
-sandbox_home_dir (void)
+sandbox_home_dir (Run *run)
+{
+  return g_build_filename (run->workspace_dir, "home", NULL);
+}
+
+/* The one thing all projects share: npm's content-addressed cache, whose
+ * entries npm checks against their hashes on every read. */
+static char *
+shared_package_cache_dir (void)
 {
   g_autofree char *cache = forge_cache_dir ();
 
-  return g_build_filename (cache, "sandbox-home", NULL);
+  return g_build_filename (cache, "npm-content", NULL);
 }
 
 /* The sandbox is made on demand: a resumed run finds none. */
@@ -517,6 +526,8 @@ ensure_sandbox (Run     *run,
                 GError **error)
 {
   g_autofree char *home = NULL;
+  g_autofree char *package_cache = NULL;
+  ForgeLocalSandbox *sandbox;
 
   if (run->sandbox != NULL && forge_sandbox_is_running (run->sandbox))
     {
@@ -525,7 +536,7 @@ ensure_sandbox (Run     *run,
     }
 
   g_clear_object (&run->sandbox);
-  home = sandbox_home_dir ();
+  home = sandbox_home_dir (run);
   if (g_mkdir_with_parents (home, 0700) != 0)
     {
       g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
@@ -533,7 +544,18 @@ ensure_sandbox (Run     *run,
       return NULL;
     }
 
-  run->sandbox = FORGE_SANDBOX (forge_local_sandbox_new (run->repo_dir, home, step_lifetime (run), error));
+  sandbox = forge_local_sandbox_new (run->repo_dir, home, step_lifetime (run), error);
+  if (sandbox == NULL)
+    return NULL;
+
+  package_cache = shared_package_cache_dir ();
+  forge_local_sandbox_set_package_cache (sandbox, package_cache);
+
+  if (!forge_local_sandbox_has_own_network (sandbox))
+    forge_step_context_log (run->ctx, "install",
+                            _("Network not isolated: the repository’s code can reach services on this computer. Install slirp4netns to give each preview a network of its own."));
+
+  run->sandbox = FORGE_SANDBOX (sandbox);
   return run->sandbox;
 }
 
@@ -646,7 +668,8 @@ install_dependencies (ForgeStepContext  *ctx,
 
 static char *
 with_host (const char *url,
-           const char *host)
+           const char *host,
+           int         port)
 {
   g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
   g_autoptr(GUri) changed = NULL;
@@ -655,8 +678,69 @@ with_host (const char *url,
     return NULL;
 
   changed = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, host,
-                         g_uri_get_port (uri), g_uri_get_path (uri), g_uri_get_query (uri), NULL);
+                         port, g_uri_get_path (uri), g_uri_get_query (uri), NULL);
   return g_uri_to_string (changed);
+}
+
+/* "127.0.0.1:N" as from forge_sandbox_expose_port() */
+static gboolean
+split_authority (const char  *authority,
+                 char       **host,
+                 int         *port)
+{
+  const char *colon = authority != NULL ? strrchr (authority, ':') : NULL;
+  guint64 value;
+
+  if (colon == NULL || colon == authority ||
+      !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &value, NULL))
+    return FALSE;
+
+  *host = g_strndup (authority, colon - authority);
+  *port = (int) value;
+  return TRUE;
+}
+
+/* Where the host reaches what a server inside announced (its own port
+ * may differ from the one it was given: a tool that moved, or one with a
+ * port of its own), keeping the announced path. */
+static void
+add_printed_candidates (Run                  *run,
+                        ForgeSandboxProcess  *process,
+                        const char           *printed,
+                        GHashTable           *exposed,
+                        gboolean              shared_network,
+                        GPtrArray            *candidates)
+{
+  g_autoptr(GUri) uri = g_uri_parse (printed, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *host = NULL;
+  const char *authority;
+  int port;
+
+  if (uri == NULL || g_uri_get_port (uri) <= 0)
+    return;
+
+  port = g_uri_get_port (uri);
+  authority = g_hash_table_lookup (exposed, GINT_TO_POINTER (port));
+  if (authority == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      char *exposed_authority = forge_sandbox_expose_port (run->sandbox, process, port, &error);
+
+      /* Asked once per port, whatever the answer. */
+      if (exposed_authority == NULL)
+        g_debug ("Could not forward port %d of the dev server: %s", port, error->message);
+      g_hash_table_insert (exposed, GINT_TO_POINTER (port),
+                           exposed_authority != NULL ? exposed_authority : g_strdup (""));
+      authority = g_hash_table_lookup (exposed, GINT_TO_POINTER (port));
+    }
+
+  if (!split_authority (authority, &host, &port))
+    return;
+
+  g_ptr_array_add (candidates, with_host (printed, host, port));
+  /* On the host's network "localhost" may be either address family. */
+  if (shared_network)
+    g_ptr_array_add (candidates, with_host (printed, "::1", port));
 }
 
 /* Any HTTP answer means the server is up (a 404 is fine: the preview
@@ -710,13 +794,21 @@ wait_for_server (Run                  *run,
                  CommandOutput        *output,
                  ForgeSandboxProcess  *process,
                  guint                 port,
+                 const char           *authority,
                  char                **ready_url)
 {
   GCancellable *cancellable = forge_step_context_get_cancellable (run->ctx);
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 2, "idle-timeout", 1, NULL);
+  g_autoptr(GHashTable) exposed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   gint64 deadline = g_get_monotonic_time () + (gint64) run->self->server_timeout * G_USEC_PER_SEC;
-  g_autofree char *ipv4 = g_strdup_printf ("http://127.0.0.1:%u/", port);
-  g_autofree char *ipv6 = g_strdup_printf ("http://[::1]:%u/", port);
+  g_autofree char *ipv4 = g_strdup_printf ("http://%s/", authority);
+  g_autofree char *ipv6 = NULL;
+  /* On the host's network a server may have taken ::1 as well. */
+  gboolean shared_network = !forge_local_sandbox_has_own_network (FORGE_LOCAL_SANDBOX (run->sandbox));
+
+  g_hash_table_insert (exposed, GUINT_TO_POINTER (port), g_strdup (authority));
+  if (shared_network)
+    ipv6 = g_strdup_printf ("http://[::1]:%u/", port);
 
   while (g_get_monotonic_time () < deadline)
     {
@@ -730,15 +822,13 @@ wait_for_server (Run                  *run,
 
       printed = command_output_dup_printed_url (output);
 
-      /* The printed URL carries a base path and the real port when the
-       * tool moved; "localhost" may be either address family. */
+      /* The printed URL carries a base path, and the real port when the
+       * tool moved. */
       if (printed != NULL)
-        {
-          g_ptr_array_add (candidates, with_host (printed, "127.0.0.1"));
-          g_ptr_array_add (candidates, with_host (printed, "::1"));
-        }
+        add_printed_candidates (run, process, printed, exposed, shared_network, candidates);
       g_ptr_array_add (candidates, g_strdup (ipv4));
-      g_ptr_array_add (candidates, g_strdup (ipv6));
+      if (ipv6 != NULL)
+        g_ptr_array_add (candidates, g_strdup (ipv6));
 
       for (guint i = 0; i < candidates->len; i++)
         {
@@ -854,16 +944,17 @@ start_preview_server (ForgeStepContext  *ctx,
       g_autofree char *command = NULL;
       g_autofree char *ready_url = NULL;
       g_autofree char *tail = NULL;
+      g_autofree char *listen_address = NULL;
+      g_autofree char *authority = NULL;
       g_autoptr(CommandOutput) output = NULL;
       ServerOutcome outcome;
       guint port;
 
-      port = forge_pick_free_port (error);
-      if (port == 0)
+      if (!forge_sandbox_get_listen_address (sandbox, attempt, &listen_address, &port, error))
         return NULL;
 
-      argv = forge_framework_dup_dev_argv (run->framework, SANDBOX_HOST, port);
-      env = forge_framework_dup_dev_env (run->framework, SANDBOX_HOST, port);
+      argv = forge_framework_dup_dev_argv (run->framework, listen_address, port);
+      env = forge_framework_dup_dev_env (run->framework, listen_address, port);
       env = g_environ_setenv (env, "NPM_CONFIG_USERCONFIG", "/dev/null", TRUE);
       {
         char **direct = direct_dev_argv (run, argv);
@@ -890,7 +981,14 @@ start_preview_server (ForgeStepContext  *ctx,
       if (process == NULL)
         return NULL;
 
-      outcome = wait_for_server (run, output, process, port, &ready_url);
+      authority = forge_sandbox_expose_port (sandbox, process, port, error);
+      if (authority == NULL)
+        {
+          forge_sandbox_process_kill (process);
+          return NULL;
+        }
+
+      outcome = wait_for_server (run, output, process, port, authority, &ready_url);
 
       /* Cancelled while it came up: it must not be handed over. */
       if (outcome == SERVER_READY && g_cancellable_is_cancelled (forge_step_context_get_cancellable (ctx)))
@@ -906,6 +1004,9 @@ start_preview_server (ForgeStepContext  *ctx,
           json_object_set_string_member (object, "url", ready_url);
           json_object_set_int_member (object, "port", port);
           json_object_set_string_member (object, "sandbox_id", forge_sandbox_get_id (sandbox));
+          json_object_set_string_member (object, "network",
+                                         forge_local_sandbox_has_own_network (FORGE_LOCAL_SANDBOX (sandbox))
+                                         ? "isolated" : "shared");
           json_object_set_string_member (object, "command", command);
           return object_node (object);
         }

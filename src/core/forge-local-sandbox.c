@@ -13,10 +13,13 @@
 #include <sys/stat.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/nsfs.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,16 +31,26 @@
 
 #include "forge-local-sandbox.h"
 #include "forge-sandbox-process-private.h"
+#include "forge-util.h"
 
 /* How long processes get to exit after SIGTERM before SIGKILL. */
 #define GRACE_PERIOD_USEC (2 * G_TIME_SPAN_SECOND)
-/* Longer "lines" (minified output, progress bars) are delivered in pieces. */
-#define MAX_LINE_LENGTH (64 * 1024)
+/* Longer lines (minified output, progress bars) are cut there: nobody
+ * reads more of one in a log, and a hostile server could print endless
+ * ones. The rest, up to the next newline, is dropped. */
+#define MAX_LINE_LENGTH 4096
 
 #define INFO_FD    3
 #define PASSWD_FD  4
 #define GROUP_FD   5
 #define SECCOMP_FD 6
+#define BLOCK_FD   7
+#define RESOLV_FD  8
+
+/* slirp4netns's built-in DNS forwarder. */
+#define OWN_NETWORK_RESOLV_CONF "nameserver 10.0.2.3\n"
+#define NETWORK_READY_TIMEOUT_MS 5000
+#define NETWORK_API_TIMEOUT_MS 2000
 
 /* One bwrap container running one command. Shared (refcounted) between
  * the sandbox, the thread reading its output and its ForgeSandboxProcess. */
@@ -52,6 +65,12 @@ typedef struct
   int          status;
   guint        exited : 1;
   guint        terminating : 1;
+
+  /* Its own network; unset when the host's is shared. Under mutex. */
+  GSubprocess *slirp;
+  int          slirp_exit_fd;  /* slirp4netns exits when this closes */
+  char        *api_dir;        /* private folder of its API socket */
+  GHashTable  *exposed;        /* port inside → "127.0.0.1:port" */
 } LocalCommand;
 
 struct _ForgeLocalSandbox
@@ -64,10 +83,12 @@ struct _ForgeLocalSandbox
   char         *repo_dir;
   char         *home_dir;
   char         *bwrap;
+  char         *package_cache_dir;
   GPtrArray    *commands;          /* LocalCommand, under mutex */
   GSource      *timeout_source;    /* under mutex */
   guint         running : 1;       /* under mutex */
   guint         in_flatpak : 1;
+  guint         own_network : 1;
 };
 
 static void forge_local_sandbox_iface_init (ForgeSandboxInterface *iface);
@@ -121,11 +142,37 @@ signal_namespace (guint64 pid_ns,
   closedir (dir);
 }
 
+/* Stops slirp4netns (closing its exit fd) and removes its API socket. */
+static void
+local_command_stop_network (LocalCommand *cmd)
+{
+  g_autofree char *api_dir = NULL;
+  GSubprocess *slirp;
+
+  g_mutex_lock (&cmd->mutex);
+  if (cmd->slirp_exit_fd >= 0)
+    {
+      close (cmd->slirp_exit_fd);
+      cmd->slirp_exit_fd = -1;
+    }
+  slirp = g_steal_pointer (&cmd->slirp);
+  api_dir = g_steal_pointer (&cmd->api_dir);
+  g_mutex_unlock (&cmd->mutex);
+
+  /* GLib reaps it once it has exited. */
+  g_clear_object (&slirp);
+
+  if (api_dir != NULL)
+    forge_remove_tree (api_dir, NULL);
+}
+
 static void
 local_command_clear (gpointer data)
 {
   LocalCommand *cmd = data;
 
+  local_command_stop_network (cmd);
+  g_clear_pointer (&cmd->exposed, g_hash_table_unref);
   g_clear_object (&cmd->subprocess);
   if (cmd->bwrap_pidfd >= 0)
     close (cmd->bwrap_pidfd);
@@ -310,28 +357,87 @@ add_args (GPtrArray *args,
 #endif
 
 #ifdef NATIVE_AUDIT_ARCH
-/* The sandbox shares the host's network (dev servers must answer on the
- * host's 127.0.0.1), and with it the abstract unix socket namespace, where
- * X11/XWayland and sometimes a session bus listen. Code from a repository
- * may not create unix sockets at all; socketpair(), which Node uses for
- * child process pipes, stays allowed. Other ABIs (x32, 32-bit) are refused
- * outright, as their numbers would slip past this check. */
-static const struct sock_filter no_unix_sockets[] = {
-  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch)),
-  BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0),
-  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
-  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+static void
+add_filter (GArray         *program,
+            unsigned short  code,
+            unsigned int    k,
+            unsigned char   jt,
+            unsigned char   jf)
+{
+  struct sock_filter insn = BPF_JUMP (code, k, jt, jf);
+
+  g_array_append_val (program, insn);
+}
+
+#define FILTER_STMT(program, code, k) add_filter ((program), (code), (k), 0, 0)
+#define RET_ERRNO(e) (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
+/* The low 32 bits of an argument: they come first on little-endian. */
+#define ARG_LOW(n) (offsetof (struct seccomp_data, args[n]))
+
+/* The seccomp filter of every command.
+ *
+ * io_uring fails with ENOSYS (libuv falls back to threads): it is a large
+ * kernel surface, and its opcodes (IORING_OP_SOCKET …) would bypass any
+ * rule below.
+ *
+ * With @shared_network the sandbox shares the host's network namespace,
+ * and with it the abstract unix socket namespace where X11/XWayland and
+ * sometimes a session bus listen. Seccomp cannot read socket addresses,
+ * so no unix socket may be created at all, and socketpair() only makes
+ * AF_UNIX stream pairs: Node's IPC channels (child_process.fork()) need
+ * them, and a connected stream pair cannot address anyone else, while a
+ * datagram one could sendto() any abstract name. In a network of its own
+ * the abstract namespace is the sandbox's own, and unix sockets are fine.
+ *
+ * Other ABIs (x32, 32-bit) are refused outright, as their numbers would
+ * slip past these checks. */
+static GArray *
+build_seccomp_filter (gboolean shared_network)
+{
+  GArray *program = g_array_new (FALSE, FALSE, sizeof (struct sock_filter));
+  static const int io_uring_calls[] = {
+    __NR_io_uring_setup, __NR_io_uring_enter, __NR_io_uring_register,
+  };
+
+  FILTER_STMT (program, BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch));
+  add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0);
+  FILTER_STMT (program, BPF_RET | BPF_K, RET_ERRNO (ENOSYS));
+  FILTER_STMT (program, BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr));
 #ifdef __x86_64__
-  BPF_JUMP (BPF_JMP | BPF_JGE | BPF_K, 0x40000000 /* __X32_SYSCALL_BIT */, 0, 1),
-  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+  add_filter (program, BPF_JMP | BPF_JGE | BPF_K, 0x40000000 /* __X32_SYSCALL_BIT */, 0, 1);
+  FILTER_STMT (program, BPF_RET | BPF_K, RET_ERRNO (ENOSYS));
 #endif
-  BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
-  /* The domain, args[0]: its low 32 bits come first on little-endian. */
-  BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[0])),
-  BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1),
-  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
-  BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-};
+
+  for (guint i = 0; i < G_N_ELEMENTS (io_uring_calls); i++)
+    {
+      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, io_uring_calls[i], 0, 1);
+      FILTER_STMT (program, BPF_RET | BPF_K, RET_ERRNO (ENOSYS));
+    }
+
+  if (shared_network)
+    {
+      /* socket(AF_UNIX, …) */
+      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 4);
+      FILTER_STMT (program, BPF_LD | BPF_W | BPF_ABS, ARG_LOW (0));
+      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1);
+      FILTER_STMT (program, BPF_RET | BPF_K, RET_ERRNO (EACCES));
+      FILTER_STMT (program, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+
+      /* socketpair(AF_UNIX, SOCK_STREAM [| SOCK_NONBLOCK | SOCK_CLOEXEC], …) */
+      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, __NR_socketpair, 0, 7);
+      FILTER_STMT (program, BPF_LD | BPF_W | BPF_ABS, ARG_LOW (0));
+      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 4);
+      FILTER_STMT (program, BPF_LD | BPF_W | BPF_ABS, ARG_LOW (1));
+      FILTER_STMT (program, BPF_ALU | BPF_AND | BPF_K, ~(unsigned int) (SOCK_NONBLOCK | SOCK_CLOEXEC));
+      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 0, 1);
+      FILTER_STMT (program, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+      FILTER_STMT (program, BPF_RET | BPF_K, RET_ERRNO (EACCES));
+    }
+
+  FILTER_STMT (program, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+
+  return program;
+}
 #endif
 
 /* Hands @contents to the child as the read end of a pipe on @target_fd,
@@ -436,16 +542,34 @@ build_bwrap_args (ForgeLocalSandbox  *self,
   GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
   const char *helper_dir = get_helper_dir ();
 
+  /* Every fd bwrap reads must reach it through flatpak-spawn, the
+   * seccomp filter's above all: without it bwrap would fail, not run the
+   * command unfiltered, but the filter is not optional. */
   if (self->in_flatpak)
     add_args (args, "flatpak-spawn", "--host", "--watch-bus",
-              "--forward-fd=3", "--forward-fd=4", "--forward-fd=5", NULL);
+              "--forward-fd=" G_STRINGIFY (INFO_FD),
+              "--forward-fd=" G_STRINGIFY (PASSWD_FD),
+              "--forward-fd=" G_STRINGIFY (GROUP_FD),
+              "--forward-fd=" G_STRINGIFY (SECCOMP_FD),
+              NULL);
 
+  /* A user namespace of its own, in which no further one can be made
+   * (unshare -Ur would give root over a fresh namespace set). */
   add_args (args, self->bwrap,
+            "--unshare-user", "--disable-userns",
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--hostname", "forge-sandbox",
             "--die-with-parent", "--new-session",
             "--ro-bind", "/usr", "/usr",
             NULL);
+
+  /* A network of its own, connected once slirp4netns is attached: the
+   * command waits on BLOCK_FD until then. */
+  if (self->own_network)
+    add_args (args,
+              "--unshare-net",
+              "--block-fd", G_STRINGIFY (BLOCK_FD),
+              NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (root_dirs); i++)
     {
@@ -469,7 +593,13 @@ build_bwrap_args (ForgeLocalSandbox  *self,
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (etc_files); i++)
-    add_args (args, "--ro-bind-try", etc_files[i], etc_files[i], NULL);
+    {
+      /* The host's resolver may well be on its loopback, out of reach. */
+      if (self->own_network && g_str_equal (etc_files[i], "/etc/resolv.conf"))
+        add_args (args, "--ro-bind-data", G_STRINGIFY (RESOLV_FD), etc_files[i], NULL);
+      else
+        add_args (args, "--ro-bind-try", etc_files[i], etc_files[i], NULL);
+    }
 
   add_args (args,
             "--ro-bind-data", G_STRINGIFY (PASSWD_FD), "/etc/passwd",
@@ -481,6 +611,19 @@ build_bwrap_args (ForgeLocalSandbox  *self,
             "--bind", self->home_dir, FORGE_SANDBOX_HOME_DIR,
             "--bind", self->repo_dir, FORGE_SANDBOX_REPO_DIR,
             NULL);
+
+  /* npm's content-addressed cache is shared, its index (which maps
+   * addresses to hashes) stays the project's own: see
+   * forge_local_sandbox_set_package_cache(). */
+  if (self->package_cache_dir != NULL)
+    {
+      g_autofree char *index_dir = g_build_filename (self->home_dir, ".npm", "_cacache-index", NULL);
+
+      add_args (args,
+                "--bind", self->package_cache_dir, FORGE_SANDBOX_HOME_DIR "/.npm/_cacache",
+                "--bind", index_dir, FORGE_SANDBOX_HOME_DIR "/.npm/_cacache/index-v5",
+                NULL);
+    }
 
   if (g_file_test (helper_dir, G_FILE_TEST_IS_DIR))
     add_args (args, "--ro-bind", helper_dir, "/opt/forge/bin", NULL);
@@ -573,6 +716,8 @@ read_child_pid (int fd)
   JsonNode *root;
   JsonObject *obj;
 
+  /* Parsed as it comes: with --block-fd, the command waiting inside may
+   * hold the pipe open, so EOF would come only once it runs. */
   for (;;)
     {
       char chunk[512];
@@ -581,15 +726,17 @@ read_child_pid (int fd)
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
-        break;
+        return 0;
       g_string_append_len (buf, chunk, n);
-    }
 
-  if (buf->len == 0 ||
-      !json_parser_load_from_data (parser, buf->str, buf->len, NULL) ||
-      !(root = json_parser_get_root (parser)) ||
-      !JSON_NODE_HOLDS_OBJECT (root))
-    return 0;
+      if (buf->len > 64 * 1024)
+        return 0;
+      if (strchr (buf->str, '}') != NULL &&
+          json_parser_load_from_data (parser, buf->str, buf->len, NULL) &&
+          (root = json_parser_get_root (parser)) != NULL &&
+          JSON_NODE_HOLDS_OBJECT (root))
+        break;
+    }
 
   obj = json_node_get_object (root);
 
@@ -612,6 +759,227 @@ set_not_running_error (GError **error)
                        _("The sandbox has stopped: start the preview again."));
 }
 
+/* {{{ Its own network */
+
+/* The user namespace that owns the command's network namespace. bwrap's
+ * --disable-userns puts the command in a nested user namespace, which has
+ * no say over the network namespace made with the outer one. */
+static int
+open_network_owner (GPid     child_pid,
+                    GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/ns/user", (int) child_pid);
+  int userns_fd;
+  int parent_fd;
+
+  userns_fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (userns_fd < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
+                   _("Could not give the sandbox its own network: %s"), g_strerror (errsv));
+      return -1;
+    }
+
+  parent_fd = ioctl (userns_fd, NS_GET_PARENT);
+  if (parent_fd < 0)
+    return userns_fd;
+
+  close (userns_fd);
+  return parent_fd;
+}
+
+/* Attaches slirp4netns to the network namespace of @child_pid: outbound
+ * connections through user-mode NAT, none to the host's loopback
+ * (--disable-host-loopback), and an API socket for forwarding ports. It
+ * lives as long as the command (or this process): it exits when its exit
+ * fd closes. */
+static gboolean
+start_network (LocalCommand  *cmd,
+               GPid           child_pid,
+               GError       **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) slirp = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *api_dir = NULL;
+  g_autofree char *api_socket = NULL;
+  g_autofree char *pid_arg = g_strdup_printf ("%d", (int) child_pid);
+  const char *environ_[] = { "PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL };
+  struct pollfd ready = { -1, POLLIN, 0 };
+  int exit_fds[2];
+  int ready_fds[2];
+  int userns_fd;
+  char byte = 0;
+  int n;
+
+  if ((userns_fd = open_network_owner (child_pid, error)) < 0)
+    return FALSE;
+
+  api_dir = g_dir_make_tmp ("forge-net-XXXXXX", &local_error);
+  if (api_dir == NULL)
+    {
+      close (userns_fd);
+      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
+                   _("Could not give the sandbox its own network: %s"), local_error->message);
+      return FALSE;
+    }
+  api_socket = g_build_filename (api_dir, "api.sock", NULL);
+
+  if (!g_unix_open_pipe (exit_fds, FD_CLOEXEC, error))
+    {
+      close (userns_fd);
+      forge_remove_tree (api_dir, NULL);
+      return FALSE;
+    }
+  if (!g_unix_open_pipe (ready_fds, FD_CLOEXEC, error))
+    {
+      close (userns_fd);
+      close (exit_fds[0]);
+      close (exit_fds[1]);
+      forge_remove_tree (api_dir, NULL);
+      return FALSE;
+    }
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_environ (launcher, (char **) environ_);
+  g_subprocess_launcher_take_fd (launcher, exit_fds[0], 3);
+  g_subprocess_launcher_take_fd (launcher, ready_fds[1], 4);
+  g_subprocess_launcher_take_fd (launcher, userns_fd, 5);
+
+  slirp = g_subprocess_launcher_spawn (launcher, &local_error,
+                                       "slirp4netns",
+                                       "--configure", "--mtu=65520",
+                                       "--disable-host-loopback",
+                                       "--exit-fd=3", "--ready-fd=4",
+                                       "--userns-path=/proc/self/fd/5",
+                                       "--api-socket", api_socket,
+                                       pid_arg, "tap0",
+                                       NULL);
+  /* Closes our copies of its ends: EOF on "ready" if it dies. */
+  g_clear_object (&launcher);
+
+  if (slirp == NULL)
+    {
+      close (exit_fds[1]);
+      close (ready_fds[0]);
+      forge_remove_tree (api_dir, NULL);
+      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
+                   _("Could not give the sandbox its own network: %s"), local_error->message);
+      return FALSE;
+    }
+
+  g_mutex_lock (&cmd->mutex);
+  cmd->slirp = g_object_ref (slirp);
+  cmd->slirp_exit_fd = exit_fds[1];
+  cmd->api_dir = g_steal_pointer (&api_dir);
+  g_mutex_unlock (&cmd->mutex);
+
+  ready.fd = ready_fds[0];
+  do
+    n = poll (&ready, 1, NETWORK_READY_TIMEOUT_MS);
+  while (n < 0 && errno == EINTR);
+  if (n == 1)
+    {
+      do
+        n = read (ready_fds[0], &byte, 1);
+      while (n < 0 && errno == EINTR);
+    }
+  close (ready_fds[0]);
+
+  if (n != 1 || byte != '1')
+    {
+      local_command_stop_network (cmd);
+      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
+                           _("Could not give the sandbox its own network: slirp4netns failed. Check that user namespaces are enabled."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* One request to slirp4netns's API; its answer is {"return": …} or
+ * {"error": {"desc": …}}. */
+static gboolean
+network_api_call (const char  *api_socket,
+                  const char  *request,
+                  GError     **error)
+{
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  struct timeval timeout = { NETWORK_API_TIMEOUT_MS / 1000, (NETWORK_API_TIMEOUT_MS % 1000) * 1000 };
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  char reply[4096];
+  gsize len = 0;
+  JsonNode *root;
+  int fd;
+
+  if (strlen (api_socket) >= sizeof address.sun_path)
+    {
+      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
+                           _("The sandbox's network control socket path is too long"));
+      return FALSE;
+    }
+  strcpy (address.sun_path, api_socket);
+
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 ||
+      setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0 ||
+      setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout) != 0 ||
+      connect (fd, (struct sockaddr *) &address, sizeof address) != 0 ||
+      write (fd, request, strlen (request)) != (gssize) strlen (request))
+    {
+      int errsv = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
+                   _("Could not reach the sandbox's network: %s"), g_strerror (errsv));
+      return FALSE;
+    }
+  shutdown (fd, SHUT_WR);
+
+  while (len < sizeof reply - 1)
+    {
+      gssize n = read (fd, reply + len, sizeof reply - 1 - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      len += n;
+    }
+  close (fd);
+  reply[len] = '\0';
+
+  if (!json_parser_load_from_data (parser, reply, len, NULL) ||
+      !(root = json_parser_get_root (parser)) ||
+      !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
+                           _("The sandbox's network gave no answer"));
+      return FALSE;
+    }
+
+  if (!json_object_has_member (json_node_get_object (root), "return"))
+    {
+      JsonObject *object = json_node_get_object (root);
+      JsonNode *err = json_object_get_member (object, "error");
+      const char *desc = err != NULL && JSON_NODE_HOLDS_OBJECT (err)
+        ? json_object_get_string_member_with_default (json_node_get_object (err), "desc", NULL)
+        : NULL;
+
+      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
+                   _("The sandbox's network refused: %s"), desc != NULL ? desc : reply);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* }}} */
+
 static LocalCommand *
 start_command (ForgeLocalSandbox   *self,
                const char * const  *argv,
@@ -627,6 +995,7 @@ start_command (ForgeLocalSandbox   *self,
   g_autoptr(LocalCommand) cmd = NULL;
   const char *bwrap_env[] = { "PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL, NULL, NULL };
   int info_fds[2];
+  int block_fds[2] = { -1, -1 };
   GPid child_pid;
   gboolean running;
 
@@ -670,15 +1039,30 @@ start_command (ForgeLocalSandbox   *self,
                            (guint) getgid ());
 
   if (!pass_data_fd (launcher, passwd, PASSWD_FD, error) ||
-      !pass_data_fd (launcher, group, GROUP_FD, error)
-#ifdef NATIVE_AUDIT_ARCH
-      || !pass_bytes_fd (launcher, no_unix_sockets, sizeof no_unix_sockets, SECCOMP_FD, error)
-#endif
-      )
+      !pass_data_fd (launcher, group, GROUP_FD, error))
     return NULL;
 
+  {
+    g_autoptr(GArray) filter = build_seccomp_filter (!self->own_network);
+
+    if (!pass_bytes_fd (launcher, filter->data, filter->len * sizeof (struct sock_filter), SECCOMP_FD, error))
+      return NULL;
+  }
+
+  if (self->own_network)
+    {
+      if (!pass_data_fd (launcher, OWN_NETWORK_RESOLV_CONF, RESOLV_FD, error) ||
+          !g_unix_open_pipe (block_fds, FD_CLOEXEC, error))
+        return NULL;
+      g_subprocess_launcher_take_fd (launcher, block_fds[0], BLOCK_FD);
+    }
+
   if (!g_unix_open_pipe (info_fds, FD_CLOEXEC, error))
-    return NULL;
+    {
+      if (block_fds[1] >= 0)
+        close (block_fds[1]);
+      return NULL;
+    }
   g_subprocess_launcher_take_fd (launcher, info_fds[1], INFO_FD);
 
   args = build_bwrap_args (self, argv, env, cwd);
@@ -691,6 +1075,8 @@ start_command (ForgeLocalSandbox   *self,
   if (subprocess == NULL)
     {
       close (info_fds[0]);
+      if (block_fds[1] >= 0)
+        close (block_fds[1]);
       g_prefix_error (error, _("Could not start the sandbox: "));
       if (error != NULL && *error != NULL)
         {
@@ -708,6 +1094,8 @@ start_command (ForgeLocalSandbox   *self,
       g_autofree char *err_text = NULL;
       g_autofree char *first_line = NULL;
 
+      if (block_fds[1] >= 0)
+        close (block_fds[1]);
       g_subprocess_communicate_utf8 (subprocess, NULL, NULL, NULL, &err_text, NULL);
       first_line = g_strdup (err_text != NULL ? err_text : "");
       g_strdelimit (first_line, "\n", '\0');
@@ -719,6 +1107,8 @@ start_command (ForgeLocalSandbox   *self,
 
   cmd = g_atomic_rc_box_new0 (LocalCommand);
   cmd->bwrap_pidfd = -1;
+  cmd->slirp_exit_fd = -1;
+  cmd->exposed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_mutex_init (&cmd->mutex);
   g_cond_init (&cmd->cond);
   cmd->subprocess = g_steal_pointer (&subprocess);
@@ -731,6 +1121,33 @@ start_command (ForgeLocalSandbox   *self,
     {
       cmd->bwrap_pidfd = -1;
       signal_namespace (cmd->pid_ns, SIGKILL);
+    }
+
+  if (self->own_network)
+    {
+      gboolean connected = start_network (cmd, child_pid, error);
+
+      /* Without a network the command must not run at all: killed before
+       * the byte that lets it go. */
+      if (!connected)
+        local_command_force_kill (cmd);
+      else if (write (block_fds[1], "1", 1) != 1)
+        {
+          int errsv = errno;
+
+          local_command_force_kill (cmd);
+          g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
+                       _("Could not start the sandbox: %s"), g_strerror (errsv));
+          connected = FALSE;
+        }
+      close (block_fds[1]);
+
+      if (!connected)
+        {
+          local_command_stop_network (cmd);
+          g_subprocess_wait (cmd->subprocess, NULL, NULL);
+          return NULL;
+        }
     }
 
   g_mutex_lock (&self->mutex);
@@ -762,6 +1179,7 @@ deliver_line (ForgeSandboxStream    stream,
               gpointer              user_data)
 {
   g_autofree char *line = NULL;
+  gboolean cut = FALSE;
 
   if (line_func == NULL)
     return;
@@ -769,7 +1187,22 @@ deliver_line (ForgeSandboxStream    stream,
   if (len > 0 && data[len - 1] == '\r')
     len--;
 
+  if (len > MAX_LINE_LENGTH)
+    {
+      /* Not in the middle of a character. */
+      len = MAX_LINE_LENGTH;
+      while (len > 0 && ((guchar) data[len] & 0xC0) == 0x80)
+        len--;
+      cut = TRUE;
+    }
+
   line = g_utf8_make_valid (data, len);
+  if (cut)
+    {
+      g_autofree char *shortened = g_steal_pointer (&line);
+
+      line = g_strconcat (shortened, "…", NULL);
+    }
   line_func (stream, line, user_data);
 }
 
@@ -794,6 +1227,7 @@ pump_output (LocalCommand         *cmd,
   };
   const ForgeSandboxStream streams[2] = { FORGE_SANDBOX_STREAM_STDOUT, FORGE_SANDBOX_STREAM_STDERR };
   gboolean bwrap_gone = FALSE;
+  gboolean discarding[2] = { FALSE, FALSE };  /* the rest of a cut line */
   guint n_open = 2;
 
   while (n_open > 0)
@@ -834,7 +1268,7 @@ pump_output (LocalCommand         *cmd,
 
           if (n <= 0)
             {
-              if (bufs[i]->len > 0)
+              if (bufs[i]->len > 0 && !discarding[i])
                 deliver_line (streams[i], bufs[i]->str, bufs[i]->len, line_func, user_data);
               g_string_truncate (bufs[i], 0);
               fds[i].fd = -1;
@@ -846,15 +1280,20 @@ pump_output (LocalCommand         *cmd,
 
           while ((nl = memchr (bufs[i]->str + start, '\n', bufs[i]->len - start)))
             {
-              deliver_line (streams[i], bufs[i]->str + start, nl - (bufs[i]->str + start),
-                            line_func, user_data);
+              if (!discarding[i])
+                deliver_line (streams[i], bufs[i]->str + start, nl - (bufs[i]->str + start),
+                              line_func, user_data);
+              discarding[i] = FALSE;
               start = nl - bufs[i]->str + 1;
             }
           g_string_erase (bufs[i], 0, start);
 
-          if (bufs[i]->len >= MAX_LINE_LENGTH)
+          /* Bounded memory, whatever a command prints without newlines. */
+          if (bufs[i]->len > MAX_LINE_LENGTH)
             {
-              deliver_line (streams[i], bufs[i]->str, bufs[i]->len, line_func, user_data);
+              if (!discarding[i])
+                deliver_line (streams[i], bufs[i]->str, bufs[i]->len, line_func, user_data);
+              discarding[i] = TRUE;
               g_string_truncate (bufs[i], 0);
             }
         }
@@ -871,6 +1310,7 @@ wait_for_exit (LocalCommand *cmd)
 
   g_subprocess_wait (cmd->subprocess, NULL, NULL);
   status = g_subprocess_get_status (cmd->subprocess);
+  local_command_stop_network (cmd);
   local_command_set_exited (cmd, status);
 
   return status;
@@ -1029,6 +1469,9 @@ forge_local_sandbox_spawn (ForgeSandbox          *sandbox,
                                        local_command_ref (cmd),
                                        local_command_unref);
   forge_sandbox_process_set_pid (process, cmd->init_pid);
+  /* For forge_sandbox_expose_port(). */
+  g_object_set_data_full (G_OBJECT (process), "forge-local-command",
+                          local_command_ref (cmd), local_command_unref);
 
   reader = g_new0 (Reader, 1);
   g_weak_ref_init (&reader->sandbox, self);
@@ -1055,12 +1498,99 @@ forge_local_sandbox_spawn (ForgeSandbox          *sandbox,
   return process;
 }
 
-static char *
-forge_local_sandbox_get_host (ForgeSandbox *sandbox,
-                              guint         port)
+static gboolean
+forge_local_sandbox_get_listen_address (ForgeSandbox  *sandbox,
+                                        guint          attempt,
+                                        char         **address,
+                                        guint         *port,
+                                        GError       **error)
 {
-  /* The network namespace is the host's. */
-  return g_strdup_printf ("127.0.0.1:%u", port);
+  ForgeLocalSandbox *self = FORGE_LOCAL_SANDBOX (sandbox);
+
+  /* In a network of its own any port is free, but one that is also free
+   * on the host can be forwarded under the same number: the URL a server
+   * prints, and the port its live-reload client dials, then hold on both
+   * sides. */
+  *port = forge_pick_free_port (error);
+  if (*port == 0)
+    return FALSE;
+
+  /* Any address when forwarded: connections arrive on its interface. */
+  *address = g_strdup (self->own_network ? "0.0.0.0" : "127.0.0.1");
+  return TRUE;
+}
+
+#define HOST_PORT_ATTEMPTS 3
+
+static char *
+forge_local_sandbox_expose_port (ForgeSandbox         *sandbox,
+                                 ForgeSandboxProcess  *process,
+                                 guint                 port,
+                                 GError              **error)
+{
+  ForgeLocalSandbox *self = FORGE_LOCAL_SANDBOX (sandbox);
+  LocalCommand *cmd = g_object_get_data (G_OBJECT (process), "forge-local-command");
+  g_autofree char *api_socket = NULL;
+  g_autoptr(GError) local_error = NULL;
+  char *authority = NULL;
+
+  /* The network is the host's: the port is there already. */
+  if (!self->own_network)
+    return g_strdup_printf ("127.0.0.1:%u", port);
+
+  if (cmd == NULL)
+    {
+      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
+                           "The process does not belong to a local sandbox");
+      return NULL;
+    }
+
+  g_mutex_lock (&cmd->mutex);
+  authority = g_strdup (g_hash_table_lookup (cmd->exposed, GUINT_TO_POINTER (port)));
+  if (cmd->api_dir != NULL)
+    api_socket = g_build_filename (cmd->api_dir, "api.sock", NULL);
+  g_mutex_unlock (&cmd->mutex);
+
+  if (authority != NULL)
+    return authority;
+
+  if (api_socket == NULL)
+    {
+      set_not_running_error (error);
+      return NULL;
+    }
+
+  /* The same number first (see get_listen_address()); a free port we
+   * pick may still be taken before slirp4netns binds it. */
+  for (guint attempt = 0; attempt < HOST_PORT_ATTEMPTS; attempt++)
+    {
+      g_autofree char *request = NULL;
+      guint host_port;
+
+      g_clear_error (&local_error);
+      if (attempt == 0)
+        host_port = port;
+      else if ((host_port = forge_pick_free_port (&local_error)) == 0)
+        continue;
+
+      request = g_strdup_printf ("{\"execute\": \"add_hostfwd\", \"arguments\": "
+                                 "{\"proto\": \"tcp\", \"host_addr\": \"127.0.0.1\", "
+                                 "\"host_port\": %u, \"guest_port\": %u}}",
+                                 host_port, port);
+      if (network_api_call (api_socket, request, &local_error))
+        {
+          authority = g_strdup_printf ("127.0.0.1:%u", host_port);
+
+          g_mutex_lock (&cmd->mutex);
+          g_hash_table_insert (cmd->exposed, GUINT_TO_POINTER (port), g_strdup (authority));
+          g_mutex_unlock (&cmd->mutex);
+
+          return authority;
+        }
+    }
+
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
 }
 
 /* Must hold self->mutex. Stops everything; "died" is the caller's job. */
@@ -1205,7 +1735,8 @@ forge_local_sandbox_iface_init (ForgeSandboxInterface *iface)
   iface->get_id = forge_local_sandbox_get_id;
   iface->run_sync = forge_local_sandbox_run_sync;
   iface->spawn = forge_local_sandbox_spawn;
-  iface->get_host = forge_local_sandbox_get_host;
+  iface->get_listen_address = forge_local_sandbox_get_listen_address;
+  iface->expose_port = forge_local_sandbox_expose_port;
   iface->set_timeout = forge_local_sandbox_set_timeout;
   iface->is_running = forge_local_sandbox_is_running;
   iface->kill = forge_local_sandbox_kill;
@@ -1236,6 +1767,7 @@ forge_local_sandbox_finalize (GObject *object)
   g_clear_pointer (&self->id, g_free);
   g_clear_pointer (&self->repo_dir, g_free);
   g_clear_pointer (&self->home_dir, g_free);
+  g_clear_pointer (&self->package_cache_dir, g_free);
   g_clear_pointer (&self->bwrap, g_free);
   g_mutex_clear (&self->mutex);
 
@@ -1261,6 +1793,65 @@ forge_local_sandbox_init (ForgeLocalSandbox *self)
   self->running = TRUE;
 }
 
+/* Repository code must never run where it could make a user namespace of
+ * its own (root over a new namespace set undoes every other limit): that
+ * takes bubblewrap's --disable-userns (0.8 or newer) and a kernel that
+ * lets it work. Checked once per process, by trying. */
+static gboolean
+check_bwrap (const char  *bwrap,
+             gboolean     in_flatpak,
+             GError     **error)
+{
+  static const char * const probe_args[] = {
+    "--unshare-user", "--disable-userns", "--assert-userns-disabled",
+    "--ro-bind", "/", "/", "--", "true",
+  };
+  static gsize works;
+  g_autoptr(GSubprocess) probe = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *err_text = NULL;
+  g_autofree char *first_line = NULL;
+
+  if (g_atomic_pointer_get (&works))
+    return TRUE;
+
+  if (in_flatpak)
+    {
+      g_ptr_array_add (args, (gpointer) "flatpak-spawn");
+      g_ptr_array_add (args, (gpointer) "--host");
+    }
+  g_ptr_array_add (args, (gpointer) bwrap);
+  for (guint i = 0; i < G_N_ELEMENTS (probe_args); i++)
+    g_ptr_array_add (args, (gpointer) probe_args[i]);
+  g_ptr_array_add (args, NULL);
+
+  probe = g_subprocess_newv ((const char * const *) args->pdata,
+                             G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                             &local_error);
+  if (probe != NULL &&
+      g_subprocess_communicate_utf8 (probe, NULL, NULL, NULL, &err_text, &local_error) &&
+      g_subprocess_get_if_exited (probe) && g_subprocess_get_exit_status (probe) == 0)
+    {
+      g_atomic_pointer_set (&works, 1);
+      return TRUE;
+    }
+
+  first_line = g_strdup (err_text != NULL ? err_text
+                         : local_error != NULL ? local_error->message : "");
+  g_strdelimit (first_line, "\n", '\0');
+
+  if (strstr (first_line, "disable-userns") != NULL || strstr (first_line, "assert-userns") != NULL)
+    g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                 _("This bubblewrap cannot keep repository code from making user namespaces (%s): install bubblewrap 0.8 or newer to run previews."),
+                 first_line);
+  else
+    g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                 _("Could not start the sandbox (%s): check that user namespaces are enabled."),
+                 first_line[0] != '\0' ? first_line : _("bubblewrap failed"));
+  return FALSE;
+}
+
 /* Inside Flatpak, bwrap is run on the host through "flatpak-spawn --host"
  * (needs --talk-name=org.freedesktop.Flatpak). Untested: the pids bwrap
  * reports are the host's, which the app cannot see from its own PID
@@ -1275,6 +1866,7 @@ forge_local_sandbox_new (const char  *repo_dir,
   g_autoptr(ForgeLocalSandbox) self = NULL;
   g_autofree char *bwrap = NULL;
   g_autofree char *repo_mount_point = NULL;
+  g_autofree char *slirp4netns = NULL;
   gboolean in_flatpak;
 
   g_return_val_if_fail (repo_dir != NULL, NULL);
@@ -1291,6 +1883,20 @@ forge_local_sandbox_new (const char  *repo_dir,
                            _("Bubblewrap is not installed: install the “bubblewrap” package to run previews on this computer."));
       return NULL;
     }
+
+#ifndef NATIVE_AUDIT_ARCH
+  g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                       _("Previews cannot run on this computer: the sandbox's system call filter supports only x86-64 and ARM64."));
+  return NULL;
+#endif
+
+  if (!check_bwrap (bwrap, in_flatpak, error))
+    return NULL;
+
+  /* Inside Flatpak the helper would have to run on the host as well,
+   * joining namespaces the app cannot see. */
+  if (!in_flatpak)
+    slirp4netns = g_find_program_in_path ("slirp4netns");
 
   if (!g_file_test (repo_dir, G_FILE_TEST_IS_DIR))
     {
@@ -1317,10 +1923,53 @@ forge_local_sandbox_new (const char  *repo_dir,
   self->home_dir = g_canonicalize_filename (home_dir, NULL);
   self->bwrap = g_steal_pointer (&bwrap);
   self->in_flatpak = in_flatpak;
+  self->own_network = slirp4netns != NULL;
 
   g_mutex_lock (&self->mutex);
   arm_timeout_locked (self, timeout_seconds);
   g_mutex_unlock (&self->mutex);
 
   return g_steal_pointer (&self);
+}
+
+void
+forge_local_sandbox_set_shared_network (ForgeLocalSandbox *self,
+                                        gboolean           shared)
+{
+  g_return_if_fail (FORGE_IS_LOCAL_SANDBOX (self));
+
+  if (shared)
+    self->own_network = FALSE;
+}
+
+gboolean
+forge_local_sandbox_has_own_network (ForgeLocalSandbox *self)
+{
+  g_return_val_if_fail (FORGE_IS_LOCAL_SANDBOX (self), FALSE);
+
+  return self->own_network;
+}
+
+void
+forge_local_sandbox_set_package_cache (ForgeLocalSandbox *self,
+                                       const char        *cache_dir)
+{
+  g_autofree char *index_dir = NULL;
+
+  g_return_if_fail (FORGE_IS_LOCAL_SANDBOX (self));
+
+  g_clear_pointer (&self->package_cache_dir, g_free);
+  if (cache_dir == NULL)
+    return;
+
+  /* Mount points, made here so that bwrap never has to. */
+  index_dir = g_build_filename (self->home_dir, ".npm", "_cacache-index", NULL);
+  if (g_mkdir_with_parents (cache_dir, 0700) != 0 ||
+      g_mkdir_with_parents (index_dir, 0700) != 0)
+    {
+      g_warning ("Could not share the package cache %s: %s", cache_dir, g_strerror (errno));
+      return;
+    }
+
+  self->package_cache_dir = g_canonicalize_filename (cache_dir, NULL);
 }

@@ -14,14 +14,29 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ForgeLocalSandbox, forge_local_sandbox, FORGE, LOCAL_SANDBOX, GObject)
 
 /* A sandbox made of bubblewrap containers on this computer: every command
- * is its own bwrap (own PID namespace) sharing @repo_dir (read-write at
- * FORGE_SANDBOX_REPO_DIR) and @home_dir (at FORGE_SANDBOX_HOME_DIR; keep
- * it between runs so the npm cache stays warm). The network is shared with
- * the host, so servers inside are reachable on 127.0.0.1.
+ * is its own bwrap (own user, PID, IPC and network namespaces; no nested
+ * user namespaces) sharing @repo_dir (read-write at FORGE_SANDBOX_REPO_DIR)
+ * and @home_dir (at FORGE_SANDBOX_HOME_DIR: one per project, kept between
+ * runs). Each command gets a network of its own through slirp4netns, with
+ * no route to the host's loopback; forge_sandbox_expose_port() forwards a
+ * port of a server to the host. Without slirp4netns the host's network is
+ * shared (see forge_local_sandbox_has_own_network()).
  * @timeout_seconds: 0 for no time limit. */
-ForgeLocalSandbox *forge_local_sandbox_new (const char  *repo_dir,
-                                            const char  *home_dir,
-                                            guint        timeout_seconds,
-                                            GError     **error);
+ForgeLocalSandbox *forge_local_sandbox_new                (const char         *repo_dir,
+                                                           const char         *home_dir,
+                                                           guint               timeout_seconds,
+                                                           GError            **error);
+/* Shares the host's network instead of giving each command its own; for
+ * the fallback and its tests. Call before the first command. */
+void               forge_local_sandbox_set_shared_network (ForgeLocalSandbox  *self,
+                                                           gboolean            shared);
+gboolean           forge_local_sandbox_has_own_network    (ForgeLocalSandbox  *self);
+/* A folder shared by every project's sandbox for npm's content-addressed
+ * cache (~/.npm/_cacache, without its index): npm checks every entry it
+ * reads there against the integrity hash it asked for, so a project can
+ * spoil it for others only to the point of a download. Call before the
+ * first command. */
+void               forge_local_sandbox_set_package_cache  (ForgeLocalSandbox  *self,
+                                                           const char         *cache_dir);
 
 G_END_DECLS

@@ -97,14 +97,33 @@ forge_sandbox_spawn (ForgeSandbox          *self,
                                                 error);
 }
 
+gboolean
+forge_sandbox_get_listen_address (ForgeSandbox  *self,
+                                  guint          attempt,
+                                  char         **address,
+                                  guint         *port,
+                                  GError       **error)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (attempt > 0, FALSE);
+  g_return_val_if_fail (address != NULL && port != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return FORGE_SANDBOX_GET_IFACE (self)->get_listen_address (self, attempt, address, port, error);
+}
+
 char *
-forge_sandbox_get_host (ForgeSandbox *self,
-                        guint         port)
+forge_sandbox_expose_port (ForgeSandbox         *self,
+                           ForgeSandboxProcess  *process,
+                           guint                 port,
+                           GError              **error)
 {
   g_return_val_if_fail (FORGE_IS_SANDBOX (self), NULL);
+  g_return_val_if_fail (FORGE_IS_SANDBOX_PROCESS (process), NULL);
   g_return_val_if_fail (port > 0 && port < 65536, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return FORGE_SANDBOX_GET_IFACE (self)->get_host (self, port);
+  return FORGE_SANDBOX_GET_IFACE (self)->expose_port (self, process, port, error);
 }
 
 gboolean

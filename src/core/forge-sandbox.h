@@ -70,8 +70,21 @@ struct _ForgeSandboxInterface
                                        gpointer               user_data,
                                        GDestroyNotify         destroy,
                                        GError               **error);
-  char                *(*get_host)    (ForgeSandbox          *self,
-                                       guint                  port);
+  /* Where a server inside should listen for the host to reach it: an
+   * address (0.0.0.0 in a network of its own, 127.0.0.1 when the host's
+   * is shared) and a port to use inside. @attempt counts from 1; a later
+   * attempt gets another port, for servers that found theirs taken. */
+  gboolean             (*get_listen_address) (ForgeSandbox   *self,
+                                              guint           attempt,
+                                              char          **address,
+                                              guint          *port,
+                                              GError        **error);
+  /* Makes @port inside reachable from the host while @process runs;
+   * returns "HOST:PORT" on the host's loopback. */
+  char                *(*expose_port) (ForgeSandbox          *self,
+                                       ForgeSandboxProcess   *process,
+                                       guint                  port,
+                                       GError               **error);
   /* Sets the remaining life to @seconds from now (shortens or extends it);
    * when it passes, everything in the sandbox is killed and "died" is
    * emitted with FORGE_SANDBOX_DEATH_EXPIRED. */
@@ -102,8 +115,15 @@ ForgeSandboxProcess *forge_sandbox_spawn       (ForgeSandbox          *self,
                                                 gpointer               user_data,
                                                 GDestroyNotify         destroy,
                                                 GError               **error);
-char                *forge_sandbox_get_host    (ForgeSandbox          *self,
-                                                guint                  port);
+gboolean             forge_sandbox_get_listen_address (ForgeSandbox   *self,
+                                                       guint           attempt,
+                                                       char          **address,
+                                                       guint          *port,
+                                                       GError        **error);
+char                *forge_sandbox_expose_port (ForgeSandbox          *self,
+                                                ForgeSandboxProcess   *process,
+                                                guint                  port,
+                                                GError               **error);
 gboolean             forge_sandbox_set_timeout (ForgeSandbox          *self,
                                                 guint                  seconds,
                                                 GError               **error);
