@@ -35,6 +35,7 @@ struct _ForgeCloneAndPreview
   GHashTable          *restarts;   /* run id → project id */
   guint                server_timeout;
   guint                sandbox_timeout;
+  gboolean             shared_network;
 };
 
 G_DEFINE_FINAL_TYPE (ForgeCloneAndPreview, forge_clone_and_preview, G_TYPE_OBJECT)
@@ -317,6 +318,14 @@ forge_clone_and_preview_set_server_timeout (ForgeCloneAndPreview *self,
 }
 
 void
+forge_clone_and_preview_set_shared_network (ForgeCloneAndPreview *self,
+                                            gboolean              shared)
+{
+  g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
+  self->shared_network = !!shared;
+}
+
+void
 forge_clone_and_preview_set_sandbox_timeout (ForgeCloneAndPreview *self,
                                              guint                 seconds)
 {
@@ -550,6 +559,8 @@ ensure_sandbox (Run     *run,
 
   package_cache = shared_package_cache_dir ();
   forge_local_sandbox_set_package_cache (sandbox, package_cache);
+  if (run->self->shared_network)
+    forge_local_sandbox_set_shared_network (sandbox, TRUE);
 
   if (!forge_local_sandbox_has_own_network (sandbox))
     forge_step_context_log (run->ctx, "install",

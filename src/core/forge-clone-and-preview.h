@@ -40,6 +40,10 @@ void                  forge_clone_and_preview_set_server_timeout     (ForgeClone
 /* Seconds a sandbox lives without a keepalive (default 600). */
 void                  forge_clone_and_preview_set_sandbox_timeout    (ForgeCloneAndPreview *self,
                                                                       guint                 seconds);
+/* Runs sandboxes on the host's network even where each could have its own
+ * (for benchmarks that compare the two). */
+void                  forge_clone_and_preview_set_shared_network     (ForgeCloneAndPreview *self,
+                                                                      gboolean              shared);
 
 /* Normalizes repo_url, creates the project (or finds it by URL), marks it
  * generating and sends the event. Returns the run id; fails only on a
