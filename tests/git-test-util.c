@@ -109,7 +109,9 @@ forge_test_git_commit_file (const char *repo,
                             const char *contents)
 {
   g_autofree char *full = g_build_filename (repo, path, NULL);
+  g_autofree char *dir = g_path_get_dirname (full);
 
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
   g_assert_true (g_file_set_contents (full, contents, -1, NULL));
   forge_test_git (repo, "add", path, NULL);
   forge_test_git (repo, "commit", "-q", "-m", path, NULL);

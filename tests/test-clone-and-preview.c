@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "e2e-util.h"
 #include "forge-clone-and-preview.h"
 #include "forge-util.h"
@@ -518,6 +520,69 @@ test_server_output_after_hand_over (Fixture       *fixture,
   g_signal_handlers_disconnect_by_func (fixture->manager, on_server_log, lines);
 }
 
+/* A dev script can write anything under /home/user/repo: what it writes
+ * there for git must not reach git on the host when the same URL is
+ * opened again. */
+static void
+test_sandbox_cannot_configure_host_git (Fixture       *fixture,
+                                        gconstpointer  data)
+{
+  g_autofree char *outside = g_build_filename (fixture->root, "outside", NULL);
+  g_autofree char *server = g_strdup_printf (
+    "const fs = require('fs');\n"
+    "const evil = '%s';\n"
+    "const payload = `\\n[core]\\n\\tworktree = ${evil}\\n\\thooksPath = ${evil}/hooks\\n`\n"
+    "  + `\\tsshCommand = touch ${evil}/ssh\\n[include]\\n\\tpath = ${evil}/included\\n`\n"
+    "  + `[url \"https://evil.invalid/\"]\\n\\tinsteadOf = https://nothing.invalid/\\n`;\n"
+    "fs.mkdirSync('/home/user/repo/.git', { recursive: true });\n"
+    "fs.appendFileSync('/home/user/repo/.git/config', payload);\n"
+    "console.log('planted');\n"
+    "require('http').createServer((q, s) => s.end('ok')).listen(+process.env.PORT, '127.0.0.1');\n",
+    outside);
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "hostile-config",
+                                                      "package.json",
+                                                      "{ \"name\": \"hostile\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js", server,
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  g_autofree char *second_id = NULL;
+  g_autofree char *workspace = NULL;
+  g_autofree char *git_config = NULL;
+  g_autofree char *config = NULL;
+  g_autoptr(GDir) dir = NULL;
+
+  g_assert_cmpint (g_mkdir (outside, 0755), ==, 0);
+
+  project_id = run_workflow (fixture, url);
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_true (logs_contain (fixture, "planted"));
+
+  forge_test_git_commit_file (repo, "second.txt", "two\n");
+  second_id = run_workflow (fixture, url);
+  g_assert_cmpstr (second_id, ==, project_id);
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_cmpstr (fixture->status, ==, "completed");
+
+  /* Nothing was checked out (nor run) on the host side. */
+  dir = g_dir_open (outside, 0, NULL);
+  g_assert_nonnull (dir);
+  g_assert_null (g_dir_read_name (dir));
+
+  workspace = g_build_filename (g_getenv ("XDG_CACHE_HOME"), "forge-preview", "projects", project_id, NULL);
+  git_config = g_build_filename (workspace, "git", "config", NULL);
+  g_assert_true (g_file_get_contents (git_config, &config, NULL, NULL));
+  g_assert_null (strstr (config, "worktree"));
+  g_assert_null (strstr (config, "hooksPath"));
+  g_assert_null (strstr (config, "sshCommand"));
+  g_assert_null (strstr (config, "include"));
+  g_assert_null (strstr (config, "insteadOf"));
+  {
+    g_autofree char *repo_dir = g_build_filename (workspace, "repo", NULL);
+    g_assert_true (forge_test_file_has_content (repo_dir, "second.txt", "two\n"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -538,6 +603,7 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/server-moves-port", test_server_moves_port);
   ADD ("/forge/clone-and-preview/port-taken-is-retried", test_port_taken_is_retried);
   ADD ("/forge/clone-and-preview/server-output-after-hand-over", test_server_output_after_hand_over);
+  ADD ("/forge/clone-and-preview/sandbox-cannot-configure-host-git", test_sandbox_cannot_configure_host_git);
 #undef ADD
 
   return g_test_run ();

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -18,6 +19,30 @@
 #include "git-test-util.h"
 
 /* ------------------------------------------------------------------ */
+
+/* The app's layout in small: dest is the work tree, "<dest>-git" its git
+ * directory. */
+static char *
+git_dir_for (const char *dest)
+{
+  return g_strconcat (dest, "-git", NULL);
+}
+
+static gboolean
+clone_or_update (const char            *url,
+                 const char            *dest,
+                 const char            *token,
+                 ForgeGitProgressFunc   progress,
+                 gpointer               user_data,
+                 char                 **head_oid,
+                 GCancellable          *cancellable,
+                 GError               **error)
+{
+  g_autofree char *git_dir = git_dir_for (dest);
+
+  return forge_git_clone_or_update (url, git_dir, dest, token, progress, user_data,
+                                    head_oid, cancellable, error);
+}
 
 static void
 test_normalize_url (void)
@@ -227,7 +252,9 @@ test_clone_file_and_update (void)
   g_autofree char *oid2 = NULL;
   g_autofree char *upstream_oid = NULL;
   g_autofree char *config = NULL;
-  g_autofree char *config_path = g_build_filename (dest, ".git", "config", NULL);
+  g_autofree char *git_dir = git_dir_for (dest);
+  g_autofree char *config_path = g_build_filename (git_dir, "config", NULL);
+  g_autofree char *dotgit = g_build_filename (dest, ".git", NULL);
   g_autofree char *nm_file = g_build_filename (dest, "node_modules", "pkg", "index.js", NULL);
   g_autofree char *nm_dir = g_path_get_dirname (nm_file);
   g_autofree char *new_file = g_build_filename (dest, "second.txt", NULL);
@@ -236,7 +263,7 @@ test_clone_file_and_update (void)
   Progress progress = { 0 };
   const char *token = "file-token-SHOULD-NOT-APPEAR";
 
-  g_assert_true (forge_git_clone_or_update (url, dest, token, progress_cb, &progress,
+  g_assert_true (clone_or_update (url, dest, token, progress_cb, &progress,
                                             &oid, NULL, &error));
   g_assert_no_error (error);
 
@@ -251,7 +278,11 @@ test_clone_file_and_update (void)
   g_assert_nonnull (strstr (config, url));
   g_assert_null (strstr (config, token));
   g_assert_false (forge_test_tree_contains (dest, token));
-  g_assert_cmpuint (forge_test_count_entries_with_prefix (parent, "clone.partial-"), ==, 0);
+  g_assert_false (forge_test_tree_contains (git_dir, token));
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (parent, "clone-git.partial-"), ==, 0);
+  /* The git directory is not in the work tree, nor linked from it. */
+  g_assert_false (g_file_test (dotgit, G_FILE_TEST_EXISTS));
+  g_assert_null (strstr (config, "worktree"));
 
   /* The dev server setup adds node_modules/; an update must keep it. */
   g_assert_cmpint (g_mkdir_with_parents (nm_dir, 0755), ==, 0);
@@ -263,7 +294,7 @@ test_clone_file_and_update (void)
   g_assert_cmpstr (upstream_oid, !=, oid);
 
   memset (&progress, 0, sizeof progress);
-  g_assert_true (forge_git_clone_or_update (url, dest, NULL, progress_cb, &progress,
+  g_assert_true (clone_or_update (url, dest, NULL, progress_cb, &progress,
                                             &oid2, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (oid2, ==, upstream_oid);
@@ -271,7 +302,7 @@ test_clone_file_and_update (void)
   g_assert_true (g_file_test (new_file, G_FILE_TEST_IS_REGULAR));
 
   {
-    g_autofree char *local_head = forge_test_git_rev_parse (dest, "HEAD");
+    g_autofree char *local_head = forge_test_git_rev_parse (git_dir, "HEAD");
     g_assert_cmpstr (local_head, ==, upstream_oid);
   }
 
@@ -282,11 +313,13 @@ test_clone_file_and_update (void)
   g_free (upstream_oid);
   upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
   g_clear_pointer (&oid2, g_free);
-  g_assert_true (forge_git_clone_or_update (url, dest, NULL, NULL, NULL, &oid2, NULL, &error));
+  g_assert_true (clone_or_update (url, dest, NULL, NULL, NULL, &oid2, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (oid2, ==, upstream_oid);
   g_assert_true (forge_test_file_has_content (dest, "second.txt", "two\n"));
   g_assert_true (g_file_test (nm_file, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (dotgit, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (parent, "clone-git.partial-"), ==, 0);
 
   forge_test_rm_rf (tmp);
 }
@@ -319,7 +352,7 @@ test_progress_throttled (void)
   forge_test_git (upstream, "commit", "-q", "-m", "many files", NULL);
 
   start = g_get_monotonic_time ();
-  g_assert_true (forge_git_clone_or_update (url, dest, NULL, progress_cb, &progress, NULL, NULL, &error));
+  g_assert_true (clone_or_update (url, dest, NULL, progress_cb, &progress, NULL, NULL, &error));
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   g_assert_no_error (error);
 
@@ -343,14 +376,15 @@ test_dest_holds_other_things (void)
   g_autofree char *other_url = g_filename_to_uri (other, NULL, NULL);
   g_autofree char *dest = g_build_filename (tmp, "clone", NULL);
   g_autofree char *junk = g_build_filename (tmp, "junk", NULL);
-  g_autofree char *junk_file = g_build_filename (junk, "file", NULL);
+  g_autofree char *junk_git = git_dir_for (junk);
+  g_autofree char *junk_file = g_build_filename (junk_git, "file", NULL);
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (forge_git_clone_or_update (other_url, dest, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_true (clone_or_update (other_url, dest, NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
 
   /* A clone of another repository is not overwritten. */
-  g_assert_false (forge_git_clone_or_update (url, dest, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_false (clone_or_update (url, dest, NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED);
   g_clear_error (&error);
 
@@ -358,21 +392,22 @@ test_dest_holds_other_things (void)
    * fine to clone into. */
   {
     g_autofree char *dest2 = g_build_filename (tmp, "clone2", NULL);
-    g_autofree char *stale = g_build_filename (tmp, "clone2.partial-AbC123", NULL);
+    g_autofree char *stale = g_build_filename (tmp, "clone2-git.partial-AbC123", NULL);
     g_autofree char *stale_file = g_build_filename (stale, "half", NULL);
 
     g_assert_cmpint (g_mkdir (stale, 0755), ==, 0);
     g_assert_true (g_file_set_contents (stale_file, "x", -1, NULL));
     g_assert_cmpint (g_mkdir (dest2, 0755), ==, 0);
-    g_assert_true (forge_git_clone_or_update (url, dest2, NULL, NULL, NULL, NULL, NULL, &error));
+    g_assert_true (clone_or_update (url, dest2, NULL, NULL, NULL, NULL, NULL, &error));
     g_assert_no_error (error);
     g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
     g_assert_true (forge_test_file_has_content (dest2, "README.md", "# Test\n"));
   }
 
-  g_assert_cmpint (g_mkdir (junk, 0755), ==, 0);
+  /* Nor is a git directory that is not a clone. */
+  g_assert_cmpint (g_mkdir (junk_git, 0755), ==, 0);
   g_assert_true (g_file_set_contents (junk_file, "x", -1, NULL));
-  g_assert_false (forge_git_clone_or_update (url, junk, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_false (clone_or_update (url, junk, NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED);
   g_assert_true (g_file_test (junk_file, G_FILE_TEST_EXISTS));
 
@@ -392,11 +427,11 @@ test_empty_repository (void)
   forge_test_git (upstream, "init", "-q", NULL);
   url = g_filename_to_uri (upstream, NULL, NULL);
 
-  g_assert_false (forge_git_clone_or_update (url, dest, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_false (clone_or_update (url, dest, NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "empty"));
   g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (forge_test_count_entries_with_prefix (tmp, "clone.partial-"), ==, 0);
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (tmp, "clone-git.partial-"), ==, 0);
 
   forge_test_rm_rf (tmp);
 }
@@ -416,7 +451,7 @@ test_clone_http (void)
   g_autoptr(GError) error = NULL;
   Progress progress = { 0 };
 
-  g_assert_true (forge_git_clone_or_update (url, dest, NULL, progress_cb, &progress, &oid, NULL, &error));
+  g_assert_true (clone_or_update (url, dest, NULL, progress_cb, &progress, &oid, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (oid, ==, upstream_oid);
   g_assert_cmpuint (progress.calls[FORGE_GIT_PHASE_RECEIVING], >, 0);
@@ -430,7 +465,7 @@ test_clone_http (void)
   g_free (upstream_oid);
   upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
   g_clear_pointer (&oid, g_free);
-  g_assert_true (forge_git_clone_or_update (url, dest, NULL, NULL, NULL, &oid, NULL, &error));
+  g_assert_true (clone_or_update (url, dest, NULL, NULL, NULL, &oid, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (oid, ==, upstream_oid);
 
@@ -452,10 +487,10 @@ test_cancel (void)
   g_autoptr(GError) error = NULL;
   Progress progress = { .cancel_on_receive = cancellable };
 
-  g_assert_false (forge_git_clone_or_update (url, dest, NULL, progress_cb, &progress, NULL, cancellable, &error));
+  g_assert_false (clone_or_update (url, dest, NULL, progress_cb, &progress, NULL, cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (forge_test_count_entries_with_prefix (tmp, "clone.partial-"), ==, 0);
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (tmp, "clone-git.partial-"), ==, 0);
 
   g_clear_pointer (&server, forge_test_git_server_free);
   forge_test_rm_rf (tmp);
@@ -472,7 +507,7 @@ assert_clone_fails (const char    *url,
   g_autofree char *oid = NULL;
   g_autofree char *expected = NULL;
 
-  g_assert_false (forge_git_clone_or_update (url, dest, token, NULL, NULL, &oid, NULL, &error));
+  g_assert_false (clone_or_update (url, dest, token, NULL, NULL, &oid, NULL, &error));
   g_test_message ("%s → %s", url, error ? error->message : "(no error)");
   g_assert_error (error, FORGE_GIT_ERROR, (int) code);
   g_assert_null (oid);
@@ -482,7 +517,7 @@ assert_clone_fails (const char    *url,
   if (token != NULL)
     g_assert_null (strstr (error->message, token));
   g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (forge_test_count_entries_with_prefix (tmp, "clone.partial-"), ==, 0);
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (tmp, "clone-git.partial-"), ==, 0);
 
   forge_test_rm_rf (tmp);
 }
@@ -551,17 +586,25 @@ test_auth (void)
    * (libgit2 alone would retry until its replay limit). */
   g_assert_cmpuint (forge_test_git_server_get_unauthorized_count (server) - before, ==, 2);
 
-  g_assert_true (forge_git_clone_or_update (url, dest, token, NULL, NULL, &oid, NULL, &error));
+  g_assert_true (clone_or_update (url, dest, token, NULL, NULL, &oid, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (oid, ==, upstream_oid);
   g_assert_false (forge_test_tree_contains (dest, token));
+  {
+    g_autofree char *git_dir = git_dir_for (dest);
+    g_assert_false (forge_test_tree_contains (git_dir, token));
+  }
 
   /* Update with the token too */
   g_clear_pointer (&oid, g_free);
-  g_assert_true (forge_git_clone_or_update (url, dest, token, NULL, NULL, &oid, NULL, &error));
+  g_assert_true (clone_or_update (url, dest, token, NULL, NULL, &oid, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (oid, ==, upstream_oid);
   g_assert_false (forge_test_tree_contains (dest, token));
+  {
+    g_autofree char *git_dir = git_dir_for (dest);
+    g_assert_false (forge_test_tree_contains (git_dir, token));
+  }
 
   g_clear_pointer (&server, forge_test_git_server_free);
   forge_test_rm_rf (tmp);
@@ -698,6 +741,248 @@ test_token_stays_with_its_host (void)
   forge_test_rm_rf (tmp);
 }
 
+/* ------------------------------------------------------------------ */
+/* A work tree a sandbox has written to                               */
+/* ------------------------------------------------------------------ */
+
+/* The workspace layout of the app: ws/git, host only, and ws/repo, the
+ * work tree a sandbox can write. */
+static gboolean
+update_workspace (const char  *url,
+                  const char  *ws,
+                  char       **oid,
+                  GError     **error)
+{
+  g_autofree char *git_dir = g_build_filename (ws, "git", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+
+  return forge_git_clone_or_update (url, git_dir, work_tree, NULL, NULL, NULL, oid, NULL, error);
+}
+
+static guint
+count_entries (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while (g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+static void
+assert_file_is (const char *path,
+                const char *contents)
+{
+  g_autofree char *text = NULL;
+
+  g_assert_false (g_file_test (path, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, contents);
+}
+
+/* Symlinks where the tree has a directory or a file: an update must not
+ * write (nor delete) through them. */
+static void
+test_update_ignores_symlinks (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *work = g_build_filename (ws, "repo", NULL);
+  g_autofree char *outside_dir = g_build_filename (tmp, "outside-dir", NULL);
+  g_autofree char *outside_file = g_build_filename (tmp, "outside-file", NULL);
+  g_autofree char *work_src = g_build_filename (work, "src", NULL);
+  g_autofree char *work_index = g_build_filename (work, "index.js", NULL);
+  g_autofree char *oid = NULL;
+  g_autofree char *upstream_oid = NULL;
+  g_autoptr(GError) error = NULL;
+
+  forge_test_git_commit_file (upstream, "src/a.js", "a1\n");
+  forge_test_git_commit_file (upstream, "src/old.js", "old\n");
+  forge_test_git_commit_file (upstream, "index.js", "index1\n");
+  g_assert_true (update_workspace (url, ws, NULL, &error));
+  g_assert_no_error (error);
+
+  /* What a dev script can do inside the sandbox. */
+  g_assert_cmpint (g_mkdir (outside_dir, 0755), ==, 0);
+  {
+    g_autofree char *keep = g_build_filename (outside_dir, "old.js", NULL);
+    g_assert_true (g_file_set_contents (keep, "precious\n", -1, NULL));
+  }
+  g_assert_true (g_file_set_contents (outside_file, "precious\n", -1, NULL));
+  forge_test_rm_rf (work_src);
+  g_assert_cmpint (symlink (outside_dir, work_src), ==, 0);
+  g_assert_cmpint (g_unlink (work_index), ==, 0);
+  g_assert_cmpint (symlink (outside_file, work_index), ==, 0);
+
+  /* Upstream changes both paths and deletes a file under src/. */
+  forge_test_git_commit_file (upstream, "src/a.js", "a2\n");
+  forge_test_git_commit_file (upstream, "index.js", "index2\n");
+  forge_test_git (upstream, "rm", "-q", "src/old.js", NULL);
+  forge_test_git (upstream, "commit", "-q", "-m", "drop old.js", NULL);
+  upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
+
+  g_assert_true (update_workspace (url, ws, &oid, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (oid, ==, upstream_oid);
+
+  /* Outside: untouched. */
+  g_assert_cmpuint (count_entries (outside_dir), ==, 1);
+  {
+    g_autofree char *keep = g_build_filename (outside_dir, "old.js", NULL);
+    assert_file_is (keep, "precious\n");
+  }
+  assert_file_is (outside_file, "precious\n");
+
+  /* Inside: what upstream has. */
+  g_assert_false (g_file_test (work_src, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_test (work_src, G_FILE_TEST_IS_DIR));
+  {
+    g_autofree char *a = g_build_filename (work_src, "a.js", NULL);
+    g_autofree char *old = g_build_filename (work_src, "old.js", NULL);
+
+    assert_file_is (a, "a2\n");
+    g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
+  }
+  assert_file_is (work_index, "index2\n");
+
+  forge_test_rm_rf (tmp);
+}
+
+static void
+append_hostile_config (const char *dotgit,
+                       const char *outside)
+{
+  g_autofree char *config = g_build_filename (dotgit, "config", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *old = NULL;
+
+  g_mkdir_with_parents (dotgit, 0755);
+  g_file_get_contents (config, &old, NULL, NULL);
+  text = g_strdup_printf ("%s\n[core]\n\tworktree = %s\n\thooksPath = %s\n"
+                          "[include]\n\tpath = %s/included\n"
+                          "[url \"https://evil.invalid/\"]\n\tinsteadOf = https://nothing.invalid/\n",
+                          old != NULL ? old : "", outside, outside, outside);
+  g_assert_true (g_file_set_contents (config, text, -1, NULL));
+}
+
+/* A sandbox can write repo/.git: the host must not read it. */
+static void
+test_update_ignores_planted_dotgit (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *work = g_build_filename (ws, "repo", NULL);
+  g_autofree char *dotgit = g_build_filename (work, ".git", NULL);
+  g_autofree char *outside = g_build_filename (tmp, "outside", NULL);
+  g_autofree char *git_config = g_build_filename (ws, "git", "config", NULL);
+  g_autofree char *config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (update_workspace (url, ws, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (g_mkdir (outside, 0755), ==, 0);
+  append_hostile_config (dotgit, outside);
+  forge_test_git_commit_file (upstream, "second.txt", "two\n");
+
+  g_assert_true (update_workspace (url, ws, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_entries (outside), ==, 0);
+  g_assert_true (forge_test_file_has_content (work, "second.txt", "two\n"));
+  g_assert_true (g_file_get_contents (git_config, &config, NULL, NULL));
+  g_assert_null (strstr (config, "worktree"));
+  g_assert_null (strstr (config, "hooksPath"));
+  g_assert_null (strstr (config, "include"));
+  g_assert_null (strstr (config, "insteadOf"));
+
+  forge_test_rm_rf (tmp);
+}
+
+/* A workspace from before the git directory moved out of the work tree:
+ * its .git was writable by sandboxes, so it is cloned afresh. */
+static void
+test_old_layout_is_recloned (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *work = g_build_filename (ws, "repo", NULL);
+  g_autofree char *dotgit = g_build_filename (work, ".git", NULL);
+  g_autofree char *git_dir = g_build_filename (ws, "git", NULL);
+  g_autofree char *outside = g_build_filename (tmp, "outside", NULL);
+  g_autofree char *stray = g_build_filename (work, "stray.txt", NULL);
+  g_autofree char *oid = NULL;
+  g_autofree char *upstream_oid = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (ws, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (outside, 0755), ==, 0);
+  forge_test_git (ws, "clone", "-q", url, "repo", NULL);
+  append_hostile_config (dotgit, outside);
+  g_assert_true (g_file_set_contents (stray, "x", -1, NULL));
+  forge_test_git_commit_file (upstream, "second.txt", "two\n");
+  upstream_oid = forge_test_git_rev_parse (upstream, "HEAD");
+
+  g_assert_true (update_workspace (url, ws, &oid, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (oid, ==, upstream_oid);
+  g_assert_false (g_file_test (dotgit, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (stray, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (git_dir, G_FILE_TEST_IS_DIR));
+  g_assert_true (forge_test_file_has_content (work, "second.txt", "two\n"));
+  g_assert_cmpuint (count_entries (outside), ==, 0);
+
+  forge_test_rm_rf (tmp);
+}
+
+/* Config nobody but us should have written: in the git directory itself
+ * (recloned) and in ~/.gitconfig (never read). */
+static void
+test_foreign_config_is_ignored (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *work = g_build_filename (ws, "repo", NULL);
+  g_autofree char *git_dir = g_build_filename (ws, "git", NULL);
+  g_autofree char *git_config = g_build_filename (git_dir, "config", NULL);
+  g_autofree char *outside = g_build_filename (tmp, "outside", NULL);
+  g_autofree char *global = g_build_filename (g_getenv ("HOME"), ".gitconfig", NULL);
+  g_autofree char *global_text = NULL;
+  g_autofree char *config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (update_workspace (url, ws, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (g_mkdir (outside, 0755), ==, 0);
+  append_hostile_config (git_dir, outside);
+  forge_test_git_commit_file (upstream, "second.txt", "two\n");
+
+  /* Would send the fetch elsewhere, were it read. */
+  global_text = g_strdup_printf ("[url \"file://%s/nowhere\"]\n\tinsteadOf = %s\n", tmp, url);
+  g_assert_true (g_file_set_contents (global, global_text, -1, NULL));
+  g_assert_true (update_workspace (url, ws, NULL, &error));
+  g_assert_cmpint (g_unlink (global), ==, 0);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (count_entries (outside), ==, 0);
+  g_assert_true (forge_test_file_has_content (work, "second.txt", "two\n"));
+  g_assert_true (g_file_get_contents (git_config, &config, NULL, NULL));
+  g_assert_null (strstr (config, "worktree"));
+  g_assert_null (strstr (config, "hooksPath"));
+
+  forge_test_rm_rf (tmp);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -717,6 +1002,10 @@ main (int   argc,
   g_test_add_func ("/git/errors", test_errors);
   g_test_add_func ("/git/auth", test_auth);
   g_test_add_func ("/git/token-stays-with-its-host", test_token_stays_with_its_host);
+  g_test_add_func ("/git/update-ignores-symlinks", test_update_ignores_symlinks);
+  g_test_add_func ("/git/update-ignores-planted-dotgit", test_update_ignores_planted_dotgit);
+  g_test_add_func ("/git/old-layout-is-recloned", test_old_layout_is_recloned);
+  g_test_add_func ("/git/foreign-config-is-ignored", test_foreign_config_is_ignored);
 
   return g_test_run ();
 }

@@ -136,6 +136,7 @@ test_token_for_clone (void)
   g_autofree char *url = NULL;
   g_autofree char *host = NULL;
   g_autofree char *dest = NULL;
+  g_autofree char *git_dir = NULL;
   g_autofree char *oid = NULL;
   g_autofree char *upstream_oid = NULL;
   g_autoptr(GError) error = NULL;
@@ -162,11 +163,13 @@ test_token_for_clone (void)
   g_assert_no_error (error);
   g_assert_nonnull (found);
 
-  g_assert_true (forge_git_clone_or_update (url, dest, found, NULL, NULL, &oid, NULL, &error));
+  git_dir = g_strconcat (dest, "-git", NULL);
+  g_assert_true (forge_git_clone_or_update (url, git_dir, dest, found, NULL, NULL, &oid, NULL, &error));
   forge_secrets_free_token (found);
   g_assert_no_error (error);
   g_assert_cmpstr (oid, ==, upstream_oid);
   g_assert_false (forge_test_tree_contains (dest, token));
+  g_assert_false (forge_test_tree_contains (git_dir, token));
 
   g_assert_true (forge_secrets_clear_token (host, NULL, &error));
   g_assert_no_error (error);

@@ -238,6 +238,7 @@ typedef struct
   char                 *repo_url;
   char                 *workspace_dir;
   char                 *repo_dir;
+  char                 *git_dir;
   JsonNode             *integration;
   JsonNode             *clone;
   ForgeFramework       *framework;
@@ -254,6 +255,7 @@ run_free (Run *run)
   g_free (run->repo_url);
   g_free (run->workspace_dir);
   g_free (run->repo_dir);
+  g_free (run->git_dir);
   g_clear_pointer (&run->integration, json_node_unref);
   g_clear_pointer (&run->clone, json_node_unref);
   g_clear_object (&run->framework);
@@ -451,7 +453,7 @@ clone_repository (ForgeStepContext  *ctx,
       return NULL;
     }
 
-  ok = forge_git_clone_or_update (run->repo_url, run->repo_dir, token,
+  ok = forge_git_clone_or_update (run->repo_url, run->git_dir, run->repo_dir, token,
                                   clone_progress_cb, run, &head,
                                   forge_step_context_get_cancellable (ctx), error);
   forge_secrets_free_token (token);
@@ -1183,7 +1185,10 @@ clone_and_preview (ForgeStepContext  *ctx,
       return NULL;
     }
   run->workspace_dir = forge_project_workspace_dir_for_id (run->project_id);
+  /* Only "repo" is bound into the sandbox; the git directory stays out
+   * of its reach (see forge_git_clone_or_update()). */
   run->repo_dir = g_build_filename (run->workspace_dir, "repo", NULL);
+  run->git_dir = g_build_filename (run->workspace_dir, "git", NULL);
 
   if (!(run->integration = forge_step_run (ctx, "get-github-integration", get_github_integration, run, &local_error)) ||
       !(run->clone = forge_step_run (ctx, "clone-repository", clone_repository, run, &local_error)) ||

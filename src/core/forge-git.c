@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "forge-git.h"
+#include "forge-util.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_remote, git_remote_free)
@@ -20,6 +21,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_reference, git_reference_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_object, git_object_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_annotated_commit, git_annotated_commit_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_buf, git_buf_dispose)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_config, git_config_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_config_iterator, git_config_iterator_free)
 
 /* At most ~10 progress reports per second: the UI redraws on each one. */
 #define PROGRESS_INTERVAL_USEC (G_USEC_PER_SEC / 10)
@@ -30,10 +33,21 @@ static void
 forge_git_init (void)
 {
   static gsize initialized = 0;
+  static const git_config_level_t levels[] = {
+    GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
+    GIT_CONFIG_LEVEL_GLOBAL, GIT_CONFIG_LEVEL_PROGRAMDATA,
+  };
 
   if (g_once_init_enter (&initialized))
     {
       git_libgit2_init ();
+      /* Only a repository's own config counts, and only what we wrote
+       * there (see config_is_ours()): none from /etc/gitconfig,
+       * ~/.gitconfig or ~/.config/git, whose http.proxy, url.*.insteadOf
+       * and such would act on repositories we fetch. An empty path, not
+       * NULL, which means the default. */
+      for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
+        git_libgit2_opts (GIT_OPT_SET_SEARCH_PATH, levels[i], "");
       g_once_init_leave (&initialized, 1);
     }
 }
@@ -729,34 +743,8 @@ set_error_from_errno (GError     **error,
   return FALSE;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  if (g_remove (path) == 0 || errno == ENOENT)
-    return;
-
-  dir = g_dir_open (path, 0, NULL);
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
-              !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_remove (child);
-        }
-    }
-
-  g_rmdir (path);
-}
-
-/* Leftovers of clones interrupted by a crash: "<dest>.partial-XXXXXX". */
+/* Leftovers of clones and updates interrupted by a crash:
+ * "<dest>.partial-XXXXXX". */
 static void
 remove_stale_partials (const char *dest)
 {
@@ -776,7 +764,7 @@ remove_stale_partials (const char *dest)
           g_autofree char *path = g_build_filename (parent, name, NULL);
 
           g_debug ("Removing interrupted clone %s", path);
-          remove_tree (path);
+          forge_remove_tree (path, NULL);
         }
     }
 }
@@ -870,15 +858,170 @@ lookup_update_target (git_repository  *repo,
   return git_reference_peel (target, upstream, GIT_OBJECT_COMMIT);
 }
 
+/* The checkout is written into a folder of its own, "<git_dir>.partial-
+ * XXXXXX/repo", then moved over work_tree; the folder also takes the
+ * old work tree on its way out, and the git directory of a fresh clone.
+ * It sits next to git_dir, where no sandbox can reach. */
+static char *
+make_staging_dir (const char  *git_dir,
+                  GError     **error)
+{
+  g_autofree char *parent = g_path_get_dirname (git_dir);
+  g_autofree char *staging = NULL;
+
+  if (g_mkdir_with_parents (parent, 0700) != 0)
+    {
+      int saved_errno = errno;
+      set_error_from_errno (error, saved_errno,
+                            g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                             parent, g_strerror (saved_errno)));
+      return NULL;
+    }
+
+  staging = g_strconcat (git_dir, ".partial-XXXXXX", NULL);
+  if (g_mkdtemp_full (staging, 0700) == NULL)
+    {
+      int saved_errno = errno;
+      set_error_from_errno (error, saved_errno,
+                            g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                             staging, g_strerror (saved_errno)));
+      return NULL;
+    }
+
+  return g_steal_pointer (&staging);
+}
+
+static void
+remove_staging_dir (const char *staging)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!forge_remove_tree (staging, &local_error))
+    g_warning ("Could not remove %s: %s", staging, local_error->message);
+}
+
+/* Puts the checkout at staged_work in place of work_tree. node_modules/
+ * comes along from the old work tree (a rename moves a symlink, never
+ * what it points to); everything else of the old work tree is dropped
+ * with the staging folder. */
+static gboolean
+install_work_tree (const char  *staging,
+                   const char  *staged_work,
+                   const char  *work_tree,
+                   gboolean     keep_node_modules,
+                   GError     **error)
+{
+  g_autofree char *old = g_build_filename (staging, "old", NULL);
+
+  if (keep_node_modules)
+    {
+      g_autofree char *old_modules = g_build_filename (work_tree, "node_modules", NULL);
+      g_autofree char *new_modules = g_build_filename (staged_work, "node_modules", NULL);
+
+      /* Fails when the tree tracks a node_modules of its own: then the
+       * next install starts over, which is right. */
+      if (g_rename (old_modules, new_modules) != 0 && errno != ENOENT)
+        g_debug ("Not keeping %s: %s", old_modules, g_strerror (errno));
+    }
+
+  if (g_rename (work_tree, old) != 0 && errno != ENOENT)
+    {
+      int saved_errno = errno;
+      return set_error_from_errno (error, saved_errno,
+                                   g_strdup_printf (_("Could not replace “%s”: %s."),
+                                                    work_tree, g_strerror (saved_errno)));
+    }
+
+  if (g_rename (staged_work, work_tree) != 0)
+    {
+      int saved_errno = errno;
+      return set_error_from_errno (error, saved_errno,
+                                   g_strdup_printf (_("Could not move the checkout to “%s”: %s."),
+                                                    work_tree, g_strerror (saved_errno)));
+    }
+
+  return TRUE;
+}
+
+/* By its own path only (never discovered from the work tree, where a
+ * sandbox could plant a .git), and bare, so that no core.worktree can
+ * point it anywhere: callers set the work tree, in memory. libgit2's
+ * owner check stays on: we created the folder, so it always passes.
+ * Hooks need no care: libgit2 runs none, whatever core.hooksPath says. */
+static int
+open_git_dir (git_repository **repo,
+              const char      *git_dir)
+{
+  return git_repository_open_ext (repo, git_dir,
+                                  GIT_REPOSITORY_OPEN_NO_SEARCH |
+                                  GIT_REPOSITORY_OPEN_NO_DOTGIT |
+                                  GIT_REPOSITORY_OPEN_BARE,
+                                  NULL);
+}
+
+/* What libgit2 itself writes into a repository's config when it creates
+ * a bare one and clones into it. Anything else (core.worktree,
+ * core.hooksPath, core.sshCommand, include.path, url.*.insteadOf,
+ * http.proxy, extensions.*, …) was not written by us. */
+static gboolean
+config_key_is_ours (const char *name)
+{
+  static const char * const exact[] = {
+    "core.repositoryformatversion", "core.filemode", "core.bare",
+    "core.logallrefupdates", "core.symlinks", "core.ignorecase",
+    "core.precomposeunicode", "remote.origin.url", "remote.origin.fetch",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (exact); i++)
+    if (g_ascii_strcasecmp (name, exact[i]) == 0)
+      return TRUE;
+
+  /* branch.<name>.remote and branch.<name>.merge; <name> may hold dots. */
+  if (g_ascii_strncasecmp (name, "branch.", 7) == 0 &&
+      (g_str_has_suffix (name, ".remote") || g_str_has_suffix (name, ".merge")) &&
+      strchr (name + 7, '.') != NULL)
+    return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+config_is_ours (git_repository *repo)
+{
+  g_autoptr(git_config) config = NULL;
+  g_autoptr(git_config_iterator) iter = NULL;
+  git_config_entry *entry;
+  int rc;
+
+  if (git_repository_config_snapshot (&config, repo) != 0 ||
+      git_config_iterator_new (&iter, config) != 0)
+    return FALSE;
+
+  while ((rc = git_config_next (&entry, iter)) == 0)
+    {
+      if (entry->level != GIT_CONFIG_LEVEL_LOCAL || !config_key_is_ours (entry->name))
+        {
+          g_message ("Unexpected git config “%s” in %s", entry->name, git_repository_path (repo));
+          return FALSE;
+        }
+    }
+
+  return rc == GIT_ITEROVER;
+}
+
 static gboolean
 update_existing (git_repository  *repo,
                  const char      *url,
+                 const char      *git_dir,
+                 const char      *work_tree,
                  Operation       *op,
                  char           **head_oid,
                  GError         **error)
 {
   g_autoptr(git_remote) remote = NULL;
   g_autoptr(git_object) target = NULL;
+  g_autofree char *staging = NULL;
+  g_autofree char *staged_work = NULL;
   git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
   git_checkout_options checkout_opts = GIT_CHECKOUT_OPTIONS_INIT;
   int rc;
@@ -893,57 +1036,124 @@ update_existing (git_repository  *repo,
   if ((rc = lookup_update_target (repo, &target)) != 0)
     return set_error_from_libgit2 (error, op, rc, url);
 
-  /* This checkout is our workspace: a hard reset discards local edits and
-   * follows force-pushes too, while untracked files such as node_modules/
-   * stay (no REMOVE_UNTRACKED). */
-  if ((rc = git_reset (repo, target, GIT_RESET_HARD, &checkout_opts)) != 0)
-    return set_error_from_libgit2 (error, op, rc, url);
+  /* Not into work_tree itself: a sandbox can write there, and may still
+   * be running. libgit2 (1.5, GIT_CHECKOUT_FORCE) writes and deletes
+   * through symlinks that stand where the tree has a directory or a file,
+   * so a symlinked src/ or index.js would have it write outside the work
+   * tree; checking for symlinks first would race with the sandbox. An
+   * empty folder only we can reach has nothing to race with. */
+  if ((staging = make_staging_dir (git_dir, error)) == NULL)
+    return FALSE;
+  staged_work = g_build_filename (staging, "repo", NULL);
+  if (g_mkdir (staged_work, 0755) != 0)
+    {
+      int saved_errno = errno;
 
-  if (operation_cancelled (op))
-    return set_error_from_libgit2 (error, op, GIT_EUSER, url);
+      remove_staging_dir (staging);
+      return set_error_from_errno (error, saved_errno,
+                                   g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                                    staged_work, g_strerror (saved_errno)));
+    }
 
+  /* In memory only (no .git link file). A hard reset discards local
+   * edits and follows force-pushes too. */
+  rc = git_repository_set_workdir (repo, staged_work, 0);
+  if (rc == 0)
+    rc = git_reset (repo, target, GIT_RESET_HARD, &checkout_opts);
+  if (rc == 0 && operation_cancelled (op))
+    rc = GIT_EUSER;
+  if (rc != 0)
+    {
+      remove_staging_dir (staging);
+      return set_error_from_libgit2 (error, op, rc, url);
+    }
+
+  if (!install_work_tree (staging, staged_work, work_tree, TRUE, error))
+    {
+      remove_staging_dir (staging);
+      return FALSE;
+    }
+
+  remove_staging_dir (staging);
   dup_head_oid (repo, head_oid);
   return TRUE;
 }
 
+typedef struct
+{
+  const char *git_dir;
+  const char *work_tree;
+} CloneDirs;
+
+/* git_clone() would put the git directory at <work tree>/.git. */
+static int
+create_repository_cb (git_repository **out,
+                      const char      *path,
+                      int              bare,
+                      void            *payload)
+{
+  CloneDirs *dirs = payload;
+  git_repository_init_options init_opts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+  int rc;
+
+  /* Bare: libgit2 then writes no core.worktree into the config and no
+   * ".git" link file into the work tree, which it would for a work tree
+   * that is not the git directory's parent. */
+  init_opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_NO_REINIT |
+                    GIT_REPOSITORY_INIT_MKPATH;
+
+  if ((rc = git_repository_init_ext (out, dirs->git_dir, &init_opts)) != 0)
+    return rc;
+
+  if ((rc = git_repository_set_workdir (*out, dirs->work_tree, 0)) != 0)
+    {
+      g_clear_pointer (out, git_repository_free);
+      return rc;
+    }
+
+  return 0;
+}
+
 static gboolean
 clone_fresh (const char  *url,
-             const char  *dest,
+             const char  *git_dir,
+             const char  *work_tree,
              Operation   *op,
              char       **head_oid,
              GError     **error)
 {
   g_autoptr(git_repository) repo = NULL;
-  g_autofree char *partial = NULL;
-  g_autofree char *parent = g_path_get_dirname (dest);
+  g_autofree char *staging = NULL;
+  g_autofree char *staged_git = NULL;
+  g_autofree char *staged_work = NULL;
   git_clone_options clone_opts = GIT_CLONE_OPTIONS_INIT;
+  CloneDirs dirs;
   int rc;
 
-  if (g_mkdir_with_parents (parent, 0700) != 0)
+  /* Cloned next to git_dir and renamed into place, so a crash or cancel
+   * never leaves a half clone where the next run would find it. */
+  if ((staging = make_staging_dir (git_dir, error)) == NULL)
+    return FALSE;
+  staged_git = g_build_filename (staging, "git", NULL);
+  staged_work = g_build_filename (staging, "repo", NULL);
+  dirs.git_dir = staged_git;
+  dirs.work_tree = staged_work;
+  if (g_mkdir (staged_work, 0755) != 0)
     {
       int saved_errno = errno;
+
+      remove_staging_dir (staging);
       return set_error_from_errno (error, saved_errno,
                                    g_strdup_printf (_("Could not create the folder “%s”: %s."),
-                                                    parent, g_strerror (saved_errno)));
-    }
-
-  remove_stale_partials (dest);
-
-  /* Clone next to dest and rename into place, so a crash or cancel never
-   * leaves a half clone where the next run would find it. */
-  partial = g_strconcat (dest, ".partial-XXXXXX", NULL);
-  if (g_mkdtemp_full (partial, 0700) == NULL)
-    {
-      int saved_errno = errno;
-      return set_error_from_errno (error, saved_errno,
-                                   g_strdup_printf (_("Could not create the folder “%s”: %s."),
-                                                    partial, g_strerror (saved_errno)));
+                                                    staged_work, g_strerror (saved_errno)));
     }
 
   operation_setup_fetch (op, &clone_opts.fetch_opts);
   operation_setup_checkout (op, &clone_opts.checkout_opts);
+  clone_opts.repository_cb = create_repository_cb;
+  clone_opts.repository_cb_payload = &dirs;
 
-  rc = git_clone (&repo, url, partial, &clone_opts);
+  rc = git_clone (&repo, url, staged_work, &clone_opts);
   if (rc == 0 && operation_cancelled (op))
     rc = GIT_EUSER;
 
@@ -951,7 +1161,7 @@ clone_fresh (const char  *url,
     {
       set_error_from_libgit2 (error, op, rc, url);
       g_clear_pointer (&repo, git_repository_free);
-      remove_tree (partial);
+      remove_staging_dir (staging);
       return FALSE;
     }
 
@@ -962,31 +1172,61 @@ clone_fresh (const char  *url,
       g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED,
                    _("“%s” is empty: push a commit to it, then try again."), name);
       g_clear_pointer (&repo, git_repository_free);
-      remove_tree (partial);
+      remove_staging_dir (staging);
       return FALSE;
     }
 
   dup_head_oid (repo, head_oid);
   g_clear_pointer (&repo, git_repository_free);
 
-  if (g_rename (partial, dest) != 0)
+  /* The git directory goes last: only a complete clone has one, and
+   * without one the work tree is not trusted. */
+  if (!install_work_tree (staging, staged_work, work_tree, FALSE, error))
+    {
+      remove_staging_dir (staging);
+      if (head_oid != NULL)
+        g_clear_pointer (head_oid, g_free);
+      return FALSE;
+    }
+
+  if (g_rename (staged_git, git_dir) != 0)
     {
       int saved_errno = errno;
 
-      remove_tree (partial);
+      remove_staging_dir (staging);
       if (head_oid != NULL)
         g_clear_pointer (head_oid, g_free);
       return set_error_from_errno (error, saved_errno,
                                    g_strdup_printf (_("Could not move the clone to “%s”: %s."),
-                                                    dest, g_strerror (saved_errno)));
+                                                    git_dir, g_strerror (saved_errno)));
     }
 
+  remove_staging_dir (staging);
   return TRUE;
+}
+
+/* Anything at work_tree without our git directory next to it, such as a
+ * workspace from before the git directory moved out of the work tree
+ * (its .git was writable by sandboxes), is not trusted: removed without
+ * following symlinks, then cloned afresh. */
+static gboolean
+clone_over (const char  *url,
+            const char  *git_dir,
+            const char  *work_tree,
+            Operation   *op,
+            char       **head_oid,
+            GError     **error)
+{
+  if (!forge_remove_tree (work_tree, error))
+    return FALSE;
+
+  return clone_fresh (url, git_dir, work_tree, op, head_oid, error);
 }
 
 gboolean
 forge_git_clone_or_update (const char            *url,
-                           const char            *dest,
+                           const char            *git_dir,
+                           const char            *work_tree,
                            const char            *token,
                            ForgeGitProgressFunc   progress,
                            gpointer               user_data,
@@ -995,7 +1235,9 @@ forge_git_clone_or_update (const char            *url,
                            GError               **error)
 {
   g_autoptr(git_repository) repo = NULL;
+  g_autoptr(git_remote) remote = NULL;
   g_autofree char *token_host = forge_git_dup_host (url);
+  GStatBuf st;
   Operation op = {
     .token = token,
     .token_host = token_host,
@@ -1006,7 +1248,8 @@ forge_git_clone_or_update (const char            *url,
   };
 
   g_return_val_if_fail (url != NULL, FALSE);
-  g_return_val_if_fail (dest != NULL, FALSE);
+  g_return_val_if_fail (git_dir != NULL, FALSE);
+  g_return_val_if_fail (work_tree != NULL, FALSE);
   g_return_val_if_fail (head_oid == NULL || *head_oid == NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1015,27 +1258,37 @@ forge_git_clone_or_update (const char            *url,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
-  if (!g_file_test (dest, G_FILE_TEST_EXISTS))
-    return clone_fresh (url, dest, &op, head_oid, error);
+  remove_stale_partials (git_dir);
 
-  if (g_file_test (dest, G_FILE_TEST_IS_DIR) && dir_is_empty (dest))
+  if (g_lstat (git_dir, &st) != 0 && errno == ENOENT)
+    return clone_over (url, git_dir, work_tree, &op, head_oid, error);
+
+  if (S_ISDIR (st.st_mode) && dir_is_empty (git_dir))
     {
-      g_rmdir (dest);
-      return clone_fresh (url, dest, &op, head_oid, error);
+      g_rmdir (git_dir);
+      return clone_over (url, git_dir, work_tree, &op, head_oid, error);
     }
 
-  if (git_repository_open_ext (&repo, dest, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0)
+  if (open_git_dir (&repo, git_dir) == 0)
     {
-      g_autoptr(git_remote) remote = NULL;
+      /* Only we write there, so this is not expected; but a config we did
+       * not write could send the fetch or the checkout anywhere. */
+      if (!config_is_ours (repo))
+        {
+          g_clear_pointer (&repo, git_repository_free);
+          if (!forge_remove_tree (git_dir, error))
+            return FALSE;
+          return clone_over (url, git_dir, work_tree, &op, head_oid, error);
+        }
 
       if (git_remote_lookup (&remote, repo, "origin") == 0 &&
           urls_match (git_remote_url (remote), url))
-        return update_existing (repo, url, &op, head_oid, error);
+        return update_existing (repo, url, git_dir, work_tree, &op, head_oid, error);
     }
 
   git_error_clear ();
   g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED,
                _("“%s” already holds something other than a clone of %s: remove it, then try again."),
-               dest, url);
+               git_dir, url);
   return FALSE;
 }

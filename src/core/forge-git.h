@@ -52,14 +52,22 @@ gboolean  forge_git_parse_owner_repo  (const char            *url,
                                        char                 **owner,
                                        char                 **repo);
 
-/* Clones url into dest, or, when dest already holds a clone of it, fetches
- * and fast-forwards. token may be NULL; it is handed to libgit2 through the
- * credentials callback only, never written anywhere. Blocking: call from a
- * worker thread. On success *head_oid (if not NULL) is the checked-out
- * commit. Cancellation fails with G_IO_ERROR_CANCELLED (not
- * FORGE_GIT_ERROR_CANCELLED), like GIO. */
+/* Clones url, or, when git_dir already holds a clone of it, fetches and
+ * hard-resets to the upstream branch. git_dir is the repository (objects,
+ * refs, config), which only this process may ever write; work_tree is
+ * where the files are checked out, which a sandbox may write: it never
+ * holds a .git, and the host never reads git state from it. Both must be
+ * on one file system; their parent folders must not be writable by a
+ * sandbox either. Whatever is at work_tree while git_dir holds no clone
+ * is removed; every update checks out afresh and replaces work_tree,
+ * keeping only its node_modules. token may be NULL; it is handed to
+ * libgit2 through the credentials callback only, never written anywhere.
+ * Blocking: call from a worker thread. On success *head_oid (if not NULL)
+ * is the checked-out commit. Cancellation fails with
+ * G_IO_ERROR_CANCELLED (not FORGE_GIT_ERROR_CANCELLED), like GIO. */
 gboolean  forge_git_clone_or_update   (const char            *url,
-                                       const char            *dest,
+                                       const char            *git_dir,
+                                       const char            *work_tree,
                                        const char            *token,
                                        ForgeGitProgressFunc   progress,
                                        gpointer               user_data,

@@ -58,7 +58,8 @@ void                forge_project_set_last_error       (ForgeProject      *self,
 gint64              forge_project_get_created          (ForgeProject      *self);
 gint64              forge_project_get_updated          (ForgeProject      *self);
 
-/* $XDG_CACHE_HOME/forge-preview/projects/<id>; the clone is its "repo". */
+/* $XDG_CACHE_HOME/forge-preview/projects/<id>: the work tree is its
+ * "repo" (bound into the sandbox), the git directory its "git" (never). */
 char               *forge_project_dup_workspace_dir    (ForgeProject      *self);
 char               *forge_project_workspace_dir_for_id (const char        *project_id);
 
