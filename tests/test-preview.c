@@ -20,6 +20,7 @@ typedef struct
   char       *base_uri;
   GHashTable *hits;       /* "path?query" → count */
   char       *other_uri;  /* written into pages as the external link */
+  GHashTable *pages;      /* path → HTML served instead of the default page */
 } TestServer;
 
 typedef struct
@@ -56,6 +57,22 @@ server_callback (SoupServer        *server,
       return;
     }
 
+  /* /redirect?to=ADDRESS answers with a redirect there. */
+  if (g_str_equal (path, "/redirect") && query != NULL && g_hash_table_lookup (query, "to") != NULL)
+    {
+      soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, g_hash_table_lookup (query, "to"));
+      return;
+    }
+
+  if (g_hash_table_lookup (ts->pages, path) != NULL)
+    {
+      const char *page = g_hash_table_lookup (ts->pages, path);
+
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY, page, strlen (page));
+      return;
+    }
+
   body = g_strdup_printf ("<!DOCTYPE html><html><head><title>%s</title></head><body>"
                           "<h1 id='where'>%s</h1>"
                           "<a id='about' href='/about'>About</a>"
@@ -74,6 +91,7 @@ test_server_new (guint port)
   GSList *uris;
 
   ts->hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ts->pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   ts->server = soup_server_new (NULL, NULL);
   soup_server_add_handler (ts->server, NULL, server_callback, ts, NULL);
 
@@ -111,6 +129,7 @@ test_server_free (TestServer *ts)
   soup_server_disconnect (ts->server);
   g_clear_object (&ts->server);
   g_hash_table_unref (ts->hits);
+  g_hash_table_unref (ts->pages);
   g_free (ts->base_uri);
   g_free (ts->other_uri);
   g_free (ts);
@@ -568,6 +587,335 @@ test_external_link (Fixture       *fixture,
   test_server_free (server);
 }
 
+/* Runs the main context until @condition holds or @seconds pass; for
+ * things that must not happen, where waiting out the time is the test. */
+static gboolean
+wait_at_most (Condition   condition,
+              gpointer    data,
+              guint       seconds)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add_seconds (seconds, deadline_reached, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (timeout_id);
+
+  return !timed_out;
+}
+
+typedef struct
+{
+  Fixture    *fixture;
+  TestServer *other;
+} EscapeCheck;
+
+static gboolean
+page_escaped (gpointer data)
+{
+  EscapeCheck *check = data;
+
+  return check->fixture->opened->len > 0 || g_hash_table_size (check->other->hits) > 0;
+}
+
+#define ESCAPE_WAIT_SECONDS 3
+
+/* Serves @html (where @OTHER@ stands for another origin's address, and
+ * @frame_html, if any, at /frame on the preview's origin), lets it try to
+ * leave the preview on its own and checks that nothing left: no browser
+ * launch, not a single request to the other origin. */
+static void
+check_page_cannot_leave (Fixture    *fixture,
+                         const char *html,
+                         const char *frame_html)
+{
+  TestServer *server = test_server_new (0);
+  TestServer *other = test_server_new (0);
+  g_autofree char *other_origin = g_strndup (other->base_uri, strlen (other->base_uri) - 1);
+  g_autofree char *uri = g_strdup_printf ("%shostile", server->base_uri);
+  EscapeCheck check = { fixture, other };
+  const char *pages[][2] = { { "/hostile", html }, { "/frame", frame_html } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      GString *page;
+
+      if (pages[i][1] == NULL)
+        continue;
+      page = g_string_new (pages[i][1]);
+      g_string_replace (page, "@OTHER@", other_origin, 0);
+      g_hash_table_insert (server->pages, g_strdup (pages[i][0]), g_string_free (page, FALSE));
+    }
+
+  forge_preview_set_base_uri (fixture->preview, uri, FALSE);
+  wait_for_hits (server, "/hostile", 1);
+  if (frame_html != NULL)
+    wait_for_hits (server, "/frame", 1);
+
+  /* The attempt comes within milliseconds; waiting longer only proves
+   * that nothing came. */
+  wait_at_most (page_escaped, &check, ESCAPE_WAIT_SECONDS);
+
+  for (guint i = 0; i < fixture->opened->len; i++)
+    g_test_message ("Opened in the browser: %s", (char *) g_ptr_array_index (fixture->opened, i));
+  g_assert_cmpuint (fixture->opened->len, ==, 0);
+  g_assert_cmpuint (g_hash_table_size (other->hits), ==, 0);
+
+  /* The page stays in the preview. */
+  g_assert_true (g_str_has_prefix (webkit_web_view_get_uri (forge_preview_get_web_view (fixture->preview)),
+                                   server->base_uri));
+
+  test_server_free (other);
+  test_server_free (server);
+}
+
+static void
+test_script_navigation_stays (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  check_page_cannot_leave (fixture,
+                           "<!DOCTYPE html><html><body><h1>Hostile</h1>"
+                           "<script>location.href = '@OTHER@/landed';</script>"
+                           "</body></html>",
+                           NULL);
+}
+
+static void
+test_script_window_open_stays (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  check_page_cannot_leave (fixture,
+                           "<!DOCTYPE html><html><body><h1>Hostile</h1>"
+                           "<script>window.open('@OTHER@/popup');</script>"
+                           "</body></html>",
+                           NULL);
+}
+
+static void
+test_form_auto_submit_stays (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  check_page_cannot_leave (fixture,
+                           "<!DOCTYPE html><html><body><h1>Hostile</h1>"
+                           "<form id='f' action='@OTHER@/form' method='post'>"
+                           "<input name='q' value='1'></form>"
+                           "<script>document.getElementById('f').submit();</script>"
+                           "</body></html>",
+                           NULL);
+}
+
+static void
+test_scripted_link_click_stays (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  check_page_cannot_leave (fixture,
+                           "<!DOCTYPE html><html><body><h1>Hostile</h1>"
+                           "<a id='x' href='@OTHER@/clicked'>Elsewhere</a>"
+                           "<script>document.getElementById('x').click();</script>"
+                           "</body></html>",
+                           NULL);
+}
+
+static void
+test_meta_refresh_stays (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  check_page_cannot_leave (fixture,
+                           "<!DOCTYPE html><html><head>"
+                           "<meta http-equiv='refresh' content='0; url=@OTHER@/refresh'>"
+                           "</head><body><h1>Hostile</h1></body></html>",
+                           NULL);
+}
+
+static void
+test_frame_top_navigation_stays (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  check_page_cannot_leave (fixture,
+                           "<!DOCTYPE html><html><body><h1>Hostile</h1>"
+                           "<iframe src='/frame'></iframe>"
+                           "</body></html>",
+                           "<!DOCTYPE html><html><body>"
+                           "<script>top.location.href = '@OTHER@/top';</script>"
+                           "</body></html>");
+}
+
+/* A page that turns any click of the user into a popup of its choosing:
+ * the click is the user's, the address and the new window are the page's. */
+static void
+test_click_handler_window_open_stays (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  TestServer *other = test_server_new (0);
+  EscapeCheck check = { fixture, other };
+  g_autofree char *uri = g_strdup_printf ("%spopup", server->base_uri);
+
+  g_hash_table_insert (server->pages, g_strdup ("/popup"),
+                       g_strdup_printf ("<!DOCTYPE html><html><body><h1>Hostile</h1>"
+                                        "<button id='b' onclick=\"window.open('%spopup')\">Save</button>"
+                                        "</body></html>",
+                                        other->base_uri));
+
+  forge_preview_set_base_uri (fixture->preview, uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/popup");
+
+  /* WebKit counts a script run through the API as a user gesture, so the
+   * popup blocker lets this one through to the preview. */
+  run_js (fixture->preview, "document.getElementById('b').click()");
+  wait_at_most (page_escaped, &check, ESCAPE_WAIT_SECONDS);
+
+  g_assert_cmpuint (fixture->opened->len, ==, 0);
+  g_assert_cmpuint (g_hash_table_size (other->hits), ==, 0);
+  g_assert_cmpstr (forge_preview_get_path (fixture->preview), ==, "/popup");
+
+  test_server_free (other);
+  test_server_free (server);
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  guint    count;
+} OpenCheck;
+
+static gboolean
+opened_reached (gpointer data)
+{
+  OpenCheck *check = data;
+
+  return check->fixture->opened->len >= check->count;
+}
+
+/* Clicks the middle of the window as the user would, through the X server:
+ * the only way to get an event that WebKit takes for a real user gesture
+ * without running script in the page. */
+static gboolean
+xdotool_click (GtkWindow  *window,
+               const char *title)
+{
+  g_autofree char *window_id = NULL;
+  g_autofree char *command = NULL;
+  g_autoptr(GError) error = NULL;
+  int width = gtk_widget_get_width (GTK_WIDGET (window));
+  int height = gtk_widget_get_height (GTK_WIDGET (window));
+  int status;
+
+  command = g_strdup_printf ("xdotool search --sync --limit 1 --name '^%s$'", title);
+  if (!g_spawn_command_line_sync (command, &window_id, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    {
+      g_test_message ("xdotool could not find the window: %s", error->message);
+      return FALSE;
+    }
+  g_strstrip (window_id);
+  g_free (command);
+
+  /* Well below the toolbar, on the web view. */
+  command = g_strdup_printf ("xdotool mousemove --window %s %d %d click 1",
+                             window_id, width / 2, height * 2 / 3);
+  if (!g_spawn_command_line_sync (command, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    {
+      g_test_message ("xdotool could not click: %s", error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+test_user_click_opens_external (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  TestServer *other = test_server_new (0);
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autofree char *uri = g_strdup_printf ("%slink", server->base_uri);
+  g_autofree char *expected = g_strdup_printf ("%sclicked", other->base_uri);
+  const char *title = "forge-preview-user-click";
+  OpenCheck check = { fixture, 1 };
+
+  if (xdotool == NULL || g_getenv ("DISPLAY") == NULL)
+    {
+      g_test_skip ("Needs xdotool and an X display to click as a user would");
+      test_server_free (other);
+      test_server_free (server);
+      return;
+    }
+
+  /* A link over the whole page: wherever the click lands, it is on it. */
+  g_hash_table_insert (server->pages, g_strdup ("/link"),
+                       g_strdup_printf ("<!DOCTYPE html><html><body>"
+                                        "<a href='%sclicked' style='position: fixed; inset: 0; display: block'>Elsewhere</a>"
+                                        "</body></html>",
+                                        other->base_uri));
+
+  gtk_window_set_title (fixture->window, title);
+  forge_preview_set_base_uri (fixture->preview, uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/link");
+
+  g_assert_true (xdotool_click (fixture->window, title));
+  wait_for (opened_reached, &check, "the clicked link to be handed over");
+
+  /* Once, and only to the browser. */
+  wait_at_most (opened_reached, &(OpenCheck) { fixture, 2 }, 1);
+  g_assert_cmpuint (fixture->opened->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->opened, 0), ==, expected);
+  g_assert_cmpuint (g_hash_table_size (other->hits), ==, 0);
+  g_assert_cmpstr (forge_preview_get_path (fixture->preview), ==, "/link");
+
+  test_server_free (other);
+  test_server_free (server);
+}
+
+/* A link the user follows on the preview's origin may end up elsewhere,
+ * e.g. a sign-in page: that stays the user's navigation. */
+static void
+test_user_link_redirect_opens_external (Fixture       *fixture,
+                                        gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  TestServer *other = test_server_new (0);
+  g_autofree char *uri = g_strdup_printf ("%slink", server->base_uri);
+  g_autofree char *expected = g_strdup_printf ("%ssigned-in", other->base_uri);
+  OpenCheck check = { fixture, 1 };
+
+  g_hash_table_insert (server->pages, g_strdup ("/link"),
+                       g_strdup_printf ("<!DOCTYPE html><html><body>"
+                                        "<a id='login' href='/redirect?to=%ssigned-in'>Sign in</a>"
+                                        "</body></html>",
+                                        other->base_uri));
+
+  forge_preview_set_base_uri (fixture->preview, uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/link");
+
+  /* WebKit reports this click as a user gesture (see above). */
+  run_js (fixture->preview, "document.getElementById('login').click()");
+  wait_for (opened_reached, &check, "the redirected link to be handed over");
+
+  g_assert_cmpuint (fixture->opened->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->opened, 0), ==, expected);
+  g_assert_cmpuint (g_hash_table_size (other->hits), ==, 0);
+
+  test_server_free (other);
+  test_server_free (server);
+}
+
+/* The same page redirected by the page itself opens nothing. */
+static void
+test_script_redirect_stays (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  check_page_cannot_leave (fixture,
+                           "<!DOCTYPE html><html><body><h1>Hostile</h1>"
+                           "<script>location.href = '/redirect?to=@OTHER@/redirected';</script>"
+                           "</body></html>",
+                           NULL);
+}
+
 static void
 test_new_origin_keeps_path (Fixture       *fixture,
                             gconstpointer  data)
@@ -669,6 +1017,52 @@ test_crash_reload (Fixture       *fixture,
   test_server_free (server);
 }
 
+static void
+test_navigation_policy (void)
+{
+  const char *origin = "http://127.0.0.1:8000";
+  struct {
+    const char           *uri;
+    WebKitNavigationType  type;
+    gboolean              gesture;
+    ForgePreviewPolicy    expected;
+  } cases[] = {
+    /* The preview's origin, however the navigation started. */
+    { "http://127.0.0.1:8000/about", WEBKIT_NAVIGATION_TYPE_OTHER, FALSE, FORGE_PREVIEW_POLICY_LOAD },
+    { "HTTP://127.0.0.1:8000/x?y#z", WEBKIT_NAVIGATION_TYPE_FORM_SUBMITTED, FALSE, FORGE_PREVIEW_POLICY_LOAD },
+    { "http://127.0.0.1:8000/", WEBKIT_NAVIGATION_TYPE_LINK_CLICKED, TRUE, FORGE_PREVIEW_POLICY_LOAD },
+    { "about:blank", WEBKIT_NAVIGATION_TYPE_OTHER, FALSE, FORGE_PREVIEW_POLICY_LOAD },
+    { "data:text/html,hi", WEBKIT_NAVIGATION_TYPE_OTHER, FALSE, FORGE_PREVIEW_POLICY_LOAD },
+    /* Another origin: only a link the user clicked leaves, for the browser. */
+    { "http://127.0.0.1:8001/", WEBKIT_NAVIGATION_TYPE_LINK_CLICKED, TRUE, FORGE_PREVIEW_POLICY_OPEN_EXTERNAL },
+    { "https://example.com/", WEBKIT_NAVIGATION_TYPE_LINK_CLICKED, TRUE, FORGE_PREVIEW_POLICY_OPEN_EXTERNAL },
+    { "https://example.com/", WEBKIT_NAVIGATION_TYPE_LINK_CLICKED, FALSE, FORGE_PREVIEW_POLICY_IGNORE },
+    { "https://example.com/", WEBKIT_NAVIGATION_TYPE_OTHER, FALSE, FORGE_PREVIEW_POLICY_IGNORE },
+    { "https://example.com/", WEBKIT_NAVIGATION_TYPE_OTHER, TRUE, FORGE_PREVIEW_POLICY_IGNORE },
+    { "https://example.com/", WEBKIT_NAVIGATION_TYPE_FORM_SUBMITTED, FALSE, FORGE_PREVIEW_POLICY_IGNORE },
+    { "https://example.com/", WEBKIT_NAVIGATION_TYPE_FORM_SUBMITTED, TRUE, FORGE_PREVIEW_POLICY_IGNORE },
+    { "https://example.com/", WEBKIT_NAVIGATION_TYPE_BACK_FORWARD, FALSE, FORGE_PREVIEW_POLICY_IGNORE },
+    { "https://example.com/", WEBKIT_NAVIGATION_TYPE_RELOAD, FALSE, FORGE_PREVIEW_POLICY_IGNORE },
+    /* Nothing but http(s) ever leaves. */
+    { "file:///etc/passwd", WEBKIT_NAVIGATION_TYPE_LINK_CLICKED, TRUE, FORGE_PREVIEW_POLICY_IGNORE },
+    { "mailto:someone@example.com", WEBKIT_NAVIGATION_TYPE_LINK_CLICKED, TRUE, FORGE_PREVIEW_POLICY_IGNORE },
+    { "javascript:alert(1)", WEBKIT_NAVIGATION_TYPE_LINK_CLICKED, TRUE, FORGE_PREVIEW_POLICY_IGNORE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_test_message ("%s type %d gesture %d", cases[i].uri, cases[i].type, cases[i].gesture);
+      g_assert_cmpint (forge_preview_navigation_policy (origin, cases[i].uri, cases[i].type, cases[i].gesture),
+                       ==, cases[i].expected);
+    }
+
+  /* Before there is an origin, nothing is the preview's own. */
+  g_assert_cmpint (forge_preview_navigation_policy (NULL, "http://127.0.0.1:8000/", WEBKIT_NAVIGATION_TYPE_OTHER, FALSE),
+                   ==, FORGE_PREVIEW_POLICY_IGNORE);
+  g_assert_cmpint (forge_preview_navigation_policy (NULL, "http://127.0.0.1:8000/", WEBKIT_NAVIGATION_TYPE_LINK_CLICKED, TRUE),
+                   ==, FORGE_PREVIEW_POLICY_OPEN_EXTERNAL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -676,12 +1070,23 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
+  g_test_add_func ("/preview/navigation-policy", test_navigation_policy);
   g_test_add ("/preview/load-and-follow", Fixture, NULL, fixture_set_up, test_load_and_follow, fixture_tear_down);
   g_test_add ("/preview/entry-navigates", Fixture, NULL, fixture_set_up, test_entry_navigates, fixture_tear_down);
   g_test_add ("/preview/reload", Fixture, NULL, fixture_set_up, test_reload, fixture_tear_down);
   g_test_add ("/preview/load-failed-retry", Fixture, NULL, fixture_set_up, test_load_failed_retry, fixture_tear_down);
   g_test_add ("/preview/blocked-port", Fixture, NULL, fixture_set_up, test_blocked_port, fixture_tear_down);
   g_test_add ("/preview/external-link", Fixture, NULL, fixture_set_up, test_external_link, fixture_tear_down);
+  g_test_add ("/preview/hostile/script-navigation", Fixture, NULL, fixture_set_up, test_script_navigation_stays, fixture_tear_down);
+  g_test_add ("/preview/hostile/window-open", Fixture, NULL, fixture_set_up, test_script_window_open_stays, fixture_tear_down);
+  g_test_add ("/preview/hostile/form-auto-submit", Fixture, NULL, fixture_set_up, test_form_auto_submit_stays, fixture_tear_down);
+  g_test_add ("/preview/hostile/scripted-link-click", Fixture, NULL, fixture_set_up, test_scripted_link_click_stays, fixture_tear_down);
+  g_test_add ("/preview/hostile/meta-refresh", Fixture, NULL, fixture_set_up, test_meta_refresh_stays, fixture_tear_down);
+  g_test_add ("/preview/hostile/frame-top-navigation", Fixture, NULL, fixture_set_up, test_frame_top_navigation_stays, fixture_tear_down);
+  g_test_add ("/preview/hostile/script-redirect", Fixture, NULL, fixture_set_up, test_script_redirect_stays, fixture_tear_down);
+  g_test_add ("/preview/hostile/click-handler-window-open", Fixture, NULL, fixture_set_up, test_click_handler_window_open_stays, fixture_tear_down);
+  g_test_add ("/preview/user-click-opens-external", Fixture, NULL, fixture_set_up, test_user_click_opens_external, fixture_tear_down);
+  g_test_add ("/preview/user-link-redirect-opens-external", Fixture, NULL, fixture_set_up, test_user_link_redirect_opens_external, fixture_tear_down);
   g_test_add ("/preview/new-origin-keeps-path", Fixture, NULL, fixture_set_up, test_new_origin_keeps_path, fixture_tear_down);
   g_test_add ("/preview/restoring-overlay", Fixture, NULL, fixture_set_up, test_restoring_overlay, fixture_tear_down);
   g_test_add ("/preview/crash-reload", Fixture, NULL, fixture_set_up, test_crash_reload, fixture_tear_down);

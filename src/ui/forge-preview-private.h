@@ -24,6 +24,18 @@ typedef void (*ForgePreviewExternalOpener) (ForgePreview *preview,
 void           forge_preview_set_external_opener (ForgePreview               *self,
                                                   ForgePreviewExternalOpener  opener,
                                                   gpointer                    user_data);
+/* What becomes of a navigation or new window that the page asks for. */
+typedef enum {
+  FORGE_PREVIEW_POLICY_LOAD,           /* goes ahead in the preview */
+  FORGE_PREVIEW_POLICY_OPEN_EXTERNAL,  /* refused here, handed to the browser */
+  FORGE_PREVIEW_POLICY_IGNORE,         /* refused, and nothing opens */
+} ForgePreviewPolicy;
+
+ForgePreviewPolicy forge_preview_navigation_policy (const char           *origin,
+                                                    const char           *uri,
+                                                    WebKitNavigationType  type,
+                                                    gboolean              is_user_gesture);
+
 WebKitWebView *forge_preview_get_web_view        (ForgePreview               *self);
 GtkEditable   *forge_preview_get_path_entry      (ForgePreview               *self);
 GtkWidget     *forge_preview_get_restoring_overlay (ForgePreview             *self);

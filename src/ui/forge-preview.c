@@ -620,51 +620,102 @@ on_back_forward_changed (WebKitBackForwardList     *list,
   update_actions (self);
 }
 
-static gboolean
-decide_navigation (ForgePreview                   *self,
-                   WebKitNavigationPolicyDecision *decision)
+/**
+ * forge_preview_navigation_policy:
+ * @origin: (nullable): the preview's origin, as uri_get_origin() spells it
+ * @uri: where the navigation or new window goes
+ * @type: how WebKit says it started
+ * @is_user_gesture: whether WebKit says the user started it
+ *
+ * The page is hostile: only what the user did may reach the browser. A
+ * link the user clicks (and the redirects it leads to, which keep its type
+ * and gesture) goes to the browser; whatever the page does by itself to
+ * another origin (script, meta refresh, a frame moving the top one,
+ * window.open(), even from the user's click on something that is not a
+ * link, form submissions) goes nowhere, before any request is sent.
+ *
+ * WebKit does not tell here which frame navigates, so frames of other
+ * origins are refused too.
+ */
+ForgePreviewPolicy
+forge_preview_navigation_policy (const char           *origin,
+                                 const char           *uri,
+                                 WebKitNavigationType  type,
+                                 gboolean              is_user_gesture)
 {
-  WebKitNavigationAction *action = webkit_navigation_policy_decision_get_navigation_action (decision);
-  WebKitURIRequest *request = webkit_navigation_action_get_request (action);
-  const char *uri = webkit_uri_request_get_uri (request);
-  const char *scheme = g_uri_peek_scheme (uri);
-  WebKitNavigationType type;
+  g_autofree char *uri_origin = NULL;
+  const char *scheme;
 
-  if (self->error_page_expected || is_same_origin (self, uri))
-    return FALSE;
+  if (uri == NULL)
+    return FORGE_PREVIEW_POLICY_IGNORE;
+
+  uri_origin = uri_get_origin (uri);
+  if (origin != NULL && uri_origin != NULL && g_str_equal (origin, uri_origin))
+    return FORGE_PREVIEW_POLICY_LOAD;
 
   /* Frames may hold blank, inline or generated documents; the top frame
    * is held to the preview's origin once the response arrives. */
+  scheme = g_uri_peek_scheme (uri);
   if (g_strcmp0 (scheme, "about") == 0 ||
       g_strcmp0 (scheme, "data") == 0 ||
       g_strcmp0 (scheme, "blob") == 0)
+    return FORGE_PREVIEW_POLICY_LOAD;
+
+  if (uri_origin == NULL)
+    return FORGE_PREVIEW_POLICY_IGNORE;
+
+  if (is_user_gesture && type == WEBKIT_NAVIGATION_TYPE_LINK_CLICKED)
+    return FORGE_PREVIEW_POLICY_OPEN_EXTERNAL;
+
+  /* Form submissions, even the user's, stay refused: a browser could not
+   * repeat their body. */
+  return FORGE_PREVIEW_POLICY_IGNORE;
+}
+
+static ForgePreviewPolicy
+action_policy (ForgePreview           *self,
+               WebKitNavigationAction *action,
+               const char            **uri)
+{
+  WebKitURIRequest *request = webkit_navigation_action_get_request (action);
+
+  *uri = webkit_uri_request_get_uri (request);
+  return forge_preview_navigation_policy (self->origin, *uri,
+                                          webkit_navigation_action_get_navigation_type (action),
+                                          webkit_navigation_action_is_user_gesture (action));
+}
+
+static gboolean
+decide_navigation (ForgePreview                   *self,
+                   WebKitPolicyDecision           *decision,
+                   gboolean                        new_window)
+{
+  WebKitNavigationAction *action =
+    webkit_navigation_policy_decision_get_navigation_action (WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+  const char *uri;
+
+  /* The error page is ours. */
+  if (self->error_page_expected && !new_window)
     return FALSE;
 
-  if (!scheme_is_http (scheme))
+  switch (action_policy (self, action, &uri))
     {
-      webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
-      return TRUE;
-    }
+    case FORGE_PREVIEW_POLICY_LOAD:
+      /* New windows of the preview's origin are sorted out in ::create. */
+      return FALSE;
 
-  type = webkit_navigation_action_get_navigation_type (action);
-  if (type == WEBKIT_NAVIGATION_TYPE_LINK_CLICKED ||
-      webkit_navigation_action_is_user_gesture (action))
-    {
-      webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
+    case FORGE_PREVIEW_POLICY_OPEN_EXTERNAL:
+      webkit_policy_decision_ignore (decision);
       open_external (self, uri);
       return TRUE;
-    }
 
-  if (type == WEBKIT_NAVIGATION_TYPE_FORM_SUBMITTED ||
-      type == WEBKIT_NAVIGATION_TYPE_FORM_RESUBMITTED)
-    {
-      webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
+    case FORGE_PREVIEW_POLICY_IGNORE:
+    default:
+      g_info ("Preview: refused %s to %s: not the user's click on a link to an http(s) address",
+              new_window ? "a new window" : "a navigation", uri);
+      webkit_policy_decision_ignore (decision);
       return TRUE;
     }
-
-  /* Scripted loads and redirects: frames may embed other sites, so which
-   * frame it is only shows in the response decision. */
-  return FALSE;
 }
 
 static gboolean
@@ -688,9 +739,10 @@ decide_response (ForgePreview                 *self,
   if (g_strcmp0 (scheme, "about") == 0)
     return FALSE;
 
+  /* Whatever the user started was handed over before any request; what
+   * comes this far the page did, and the browser does not get it. */
+  g_info ("Preview: refused a page from %s, another origin", uri);
   webkit_policy_decision_ignore (WEBKIT_POLICY_DECISION (decision));
-  if (scheme_is_http (scheme))
-    open_external (self, uri);
 
   return TRUE;
 }
@@ -704,32 +756,44 @@ on_decide_policy (WebKitWebView            *web_view,
   switch (type)
     {
     case WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION:
-      return decide_navigation (self, WEBKIT_NAVIGATION_POLICY_DECISION (decision));
+      return decide_navigation (self, decision, FALSE);
+
+    case WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION:
+      return decide_navigation (self, decision, TRUE);
 
     case WEBKIT_POLICY_DECISION_TYPE_RESPONSE:
       return decide_response (self, WEBKIT_RESPONSE_POLICY_DECISION (decision));
 
-    case WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION:
     default:
-      /* New windows are sorted out in ::create. */
       return FALSE;
     }
 }
 
+/* window.open() comes here without a new-window decision first. */
 static GtkWidget *
 on_create (WebKitWebView          *web_view,
            WebKitNavigationAction *action,
            ForgePreview           *self)
 {
-  WebKitURIRequest *request = webkit_navigation_action_get_request (action);
-  const char *uri = webkit_uri_request_get_uri (request);
-  const char *scheme = g_uri_peek_scheme (uri);
+  const char *uri;
 
-  /* The preview has a single page: popups of the app replace it. */
-  if (is_same_origin (self, uri))
-    load_uri (self, uri);
-  else if (scheme_is_http (scheme))
-    open_external (self, uri);
+  switch (action_policy (self, action, &uri))
+    {
+    case FORGE_PREVIEW_POLICY_LOAD:
+      /* The preview has a single page: popups of the app replace it. */
+      if (is_same_origin (self, uri))
+        load_uri (self, uri);
+      break;
+
+    case FORGE_PREVIEW_POLICY_OPEN_EXTERNAL:
+      open_external (self, uri);
+      break;
+
+    case FORGE_PREVIEW_POLICY_IGNORE:
+    default:
+      g_info ("Preview: refused a new window to %s: not the user's click on a link to an http(s) address", uri);
+      break;
+    }
 
   return NULL;
 }
