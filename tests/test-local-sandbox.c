@@ -1270,6 +1270,68 @@ spawn_port_3000_server (ForgeLocalSandbox *sandbox,
   return process;
 }
 
+/* Many servers take "localhost" whatever HOST says: ports they listen on
+ * only on the loopback are relayed to the sandbox's interface. */
+static void
+test_loopback_only_server (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *script =
+    "const http = require('http');"
+    "http.createServer((q, s) => s.end(q.url === '/big' ? 'x'.repeat(1 << 20) : 'v4 ' + q.url)).listen(3001, '127.0.0.1', () =>"
+    "  http.createServer((q, s) => s.end('v6 ' + q.url)).listen(3002, '::1', () => console.log('listening')));";
+  const char *argv[] = { "node", "-e", script, NULL };
+  g_autoptr(ForgeSandboxProcess) server = NULL;
+  g_autofree char *v4_host = NULL;
+  g_autofree char *v6_host = NULL;
+  g_autofree char *v4_url = NULL;
+  g_autofree char *v6_url = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *big_url = NULL;
+  Lines lines;
+
+  g_assert_true (forge_local_sandbox_has_own_network (fixture->sandbox));
+
+  lines_init (&lines);
+  server = forge_sandbox_spawn (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                collect_line, &lines, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_until (first_line_arrived, &lines, 8000));
+
+  v4_host = forge_sandbox_expose_port (FORGE_SANDBOX (fixture->sandbox), server, 3001, &error);
+  g_assert_no_error (error);
+  v6_host = forge_sandbox_expose_port (FORGE_SANDBOX (fixture->sandbox), server, 3002, &error);
+  g_assert_no_error (error);
+
+  /* The relay looks for new listeners a few times a second. */
+  v4_url = g_strdup_printf ("http://%s/a", v4_host);
+  v6_url = g_strdup_printf ("http://%s/b", v6_host);
+  for (guint i = 0; i < 50 && http_get (v4_url, &body) != 200; i++)
+    {
+      g_clear_pointer (&body, g_free);
+      g_usleep (100 * 1000);
+    }
+  g_assert_cmpstr (body, ==, "v4 /a");
+  g_clear_pointer (&body, g_free);
+  for (guint i = 0; i < 50 && http_get (v6_url, &body) != 200; i++)
+    {
+      g_clear_pointer (&body, g_free);
+      g_usleep (100 * 1000);
+    }
+  g_assert_cmpstr (body, ==, "v6 /b");
+  g_clear_pointer (&body, g_free);
+
+  /* A long answer (many reads) arrives whole. */
+  big_url = g_strdup_printf ("http://%s/big", v4_host);
+  g_assert_cmpuint (http_get (big_url, &body), ==, 200);
+  g_assert_cmpuint (strlen (body), ==, 1 << 20);
+
+  forge_sandbox_process_kill (server);
+  g_assert_true (wait_until (process_exited, server, 5000));
+  lines_clear (&lines);
+}
+
 /* Each project has its ports to itself: two both on 3000 inside. */
 static void
 test_two_servers_same_port (Fixture       *fixture,
@@ -1469,6 +1531,8 @@ main (int   argc,
 {
   g_autofree char *bwrap = NULL;
   g_autofree char *helper = NULL;
+  g_autofree char *built_relay = NULL;
+  g_autofree char *relay = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
@@ -1477,12 +1541,23 @@ main (int   argc,
   /* Set before any thread exists; must not show up inside. */
   g_setenv ("FORGE_SECRET_CANARY", "do-not-leak", TRUE);
 
-  /* Our own helper programs are on PATH inside. */
+  /* Our own helper programs are on PATH inside: a test one, and the
+   * real loopback relay from the build tree. */
   helper_dir = g_dir_make_tmp ("forge-helpers-XXXXXX", NULL);
   g_assert_nonnull (helper_dir);
   helper = g_build_filename (helper_dir, "forge-hello", NULL);
   g_assert_true (g_file_set_contents (helper, "#!/bin/sh\necho hello from $0\n", -1, NULL));
   g_assert_cmpint (g_chmod (helper, 0755), ==, 0);
+  built_relay = g_build_filename (g_getenv ("FORGE_HELPER_DIR"), "forge-loopback-relay", NULL);
+  relay = g_build_filename (helper_dir, "forge-loopback-relay", NULL);
+  g_assert_true (g_file_test (built_relay, G_FILE_TEST_IS_EXECUTABLE));
+  {
+    /* A copy: a symlink would point outside what the sandbox sees. */
+    g_autoptr(GFile) source = g_file_new_for_path (built_relay);
+    g_autoptr(GFile) destination = g_file_new_for_path (relay);
+
+    g_assert_true (g_file_copy (source, destination, G_FILE_COPY_ALL_METADATA, NULL, NULL, NULL, NULL));
+  }
   g_setenv ("FORGE_HELPER_DIR", helper_dir, TRUE);
 
   if (!(bwrap = g_find_program_in_path ("bwrap")))
@@ -1508,6 +1583,7 @@ main (int   argc,
               fixture_set_up_shared_network, test_fork_with_ipc, fixture_tear_down);
   ADD ("/local-sandbox/network/abstract-socket-inside", 0, test_abstract_socket_inside);
   ADD ("/local-sandbox/network/two-servers-same-port", 0, test_two_servers_same_port);
+  ADD ("/local-sandbox/network/loopback-only-server", 0, test_loopback_only_server);
   ADD ("/local-sandbox/network/outbound", 0, test_outbound_network);
   g_test_add_func ("/local-sandbox/network/fallback", test_network_fallback);
   ADD ("/local-sandbox/output/long-lines", 0, test_long_lines_are_cut);
@@ -1526,6 +1602,7 @@ main (int   argc,
   ret = g_test_run ();
 
   g_remove (helper);
+  g_remove (relay);
   g_rmdir (helper_dir);
   g_clear_pointer (&helper_dir, g_free);
 

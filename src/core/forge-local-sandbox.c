@@ -483,16 +483,34 @@ pass_data_fd (GSubprocessLauncher  *launcher,
   return pass_bytes_fd (launcher, contents, strlen (contents), target_fd, error);
 }
 
+/* Our helper programs: installed, or beside the program in its build
+ * tree when it runs uninstalled (tools/run). */
 static const char *
 get_helper_dir (void)
 {
+  static char *uninstalled_dir;
+  static gsize initialized;
   const char *dir = g_getenv ("FORGE_HELPER_DIR");
 
   if (dir != NULL && dir[0] != '\0')
     return dir;
 
-  return LIBEXECDIR "/forge-preview";
+  if (g_once_init_enter (&initialized))
+    {
+      g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+      g_autofree char *self_dir = self != NULL ? g_path_get_dirname (self) : NULL;
+      g_autofree char *candidate = self_dir != NULL ? g_build_filename (self_dir, "libexec", NULL) : NULL;
+
+      if (!g_file_test (LIBEXECDIR "/forge-preview", G_FILE_TEST_IS_DIR) &&
+          candidate != NULL && g_file_test (candidate, G_FILE_TEST_IS_DIR))
+        uninstalled_dir = g_steal_pointer (&candidate);
+      g_once_init_leave (&initialized, 1);
+    }
+
+  return uninstalled_dir != NULL ? uninstalled_dir : LIBEXECDIR "/forge-preview";
 }
+
+#define LOOPBACK_RELAY "forge-loopback-relay"
 
 static gboolean
 path_is_visible_inside (const char *path)
@@ -521,7 +539,8 @@ static GPtrArray *
 build_bwrap_args (ForgeLocalSandbox  *self,
                   const char * const *argv,
                   const char * const *env,
-                  const char         *cwd)
+                  const char         *cwd,
+                  gboolean            relay)
 {
   static const char * const root_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
   /* What programs in /usr need from /etc; nothing else of the host's
@@ -674,6 +693,9 @@ build_bwrap_args (ForgeLocalSandbox  *self,
   add_args (args, "--seccomp", G_STRINGIFY (SECCOMP_FD), NULL);
 #endif
   add_args (args, "--", NULL);
+
+  if (relay)
+    add_args (args, "/opt/forge/bin/" LOOPBACK_RELAY, "--", NULL);
 
   for (guint i = 0; argv[i] != NULL; i++)
     g_ptr_array_add (args, g_strdup (argv[i]));
@@ -980,13 +1002,17 @@ network_api_call (const char  *api_socket,
 
 /* }}} */
 
+/* @server: a command whose ports the host may want: in a network of its
+ * own, ports it takes on the loopback only are relayed to its interface. */
 static LocalCommand *
 start_command (ForgeLocalSandbox   *self,
                const char * const  *argv,
                const char * const  *env,
                const char          *cwd,
+               gboolean             server,
                GError             **error)
 {
+  g_autofree char *relay_path = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) subprocess = NULL;
   g_autoptr(GPtrArray) args = NULL;
@@ -1065,7 +1091,10 @@ start_command (ForgeLocalSandbox   *self,
     }
   g_subprocess_launcher_take_fd (launcher, info_fds[1], INFO_FD);
 
-  args = build_bwrap_args (self, argv, env, cwd);
+  relay_path = g_build_filename (get_helper_dir (), LOOPBACK_RELAY, NULL);
+  args = build_bwrap_args (self, argv, env, cwd,
+                           server && self->own_network &&
+                           g_file_test (relay_path, G_FILE_TEST_IS_EXECUTABLE));
   subprocess = spawn_from_spawner_thread (launcher, (const char * const *) args->pdata, error);
 
   /* Closes our copy of the write end, so that read_child_pid() sees EOF
@@ -1354,7 +1383,7 @@ forge_local_sandbox_run_sync (ForgeSandbox          *sandbox,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
-  if (!(cmd = start_command (self, argv, env, cwd, error)))
+  if (!(cmd = start_command (self, argv, env, cwd, FALSE, error)))
     return FALSE;
 
   if (cancellable != NULL)
@@ -1457,7 +1486,7 @@ forge_local_sandbox_spawn (ForgeSandbox          *sandbox,
   Reader *reader;
   GThread *thread;
 
-  if (!(cmd = start_command (self, argv, env, cwd, error)))
+  if (!(cmd = start_command (self, argv, env, cwd, TRUE, error)))
     {
       if (destroy != NULL)
         destroy (user_data);
