@@ -357,7 +357,7 @@ get_github_integration (ForgeStepContext  *ctx,
   JsonObject *object = json_object_new ();
   char *token = NULL;
 
-  if (run->restart && g_file_test (run->repo_dir, G_FILE_TEST_IS_DIR))
+  if (run->restart && forge_repo_test (run->workspace_dir, "repo", FORGE_REPO_TEST_IS_DIR))
     {
       json_object_set_string_member (object, "host", host);
       json_object_set_boolean_member (object, "has_token", FALSE);
@@ -424,7 +424,7 @@ clone_repository (ForgeStepContext  *ctx,
   JsonObject *object;
   gboolean ok;
 
-  if (run->restart && g_file_test (run->repo_dir, G_FILE_TEST_IS_DIR))
+  if (run->restart && forge_repo_test (run->workspace_dir, "repo", FORGE_REPO_TEST_IS_DIR))
     {
       object = json_object_new ();
       json_object_set_string_member (object, "repo_dir", run->repo_dir);
@@ -543,8 +543,10 @@ static char *
 install_fingerprint (Run *run)
 {
   const char *lockfile = forge_framework_get_lockfile (run->framework);
-  g_autofree char *path = g_build_filename (run->repo_dir, lockfile ? lockfile : "package.json", NULL);
-  g_autofree char *sum = forge_checksum_file (path);
+  /* Read without following symlinks: the last install's sandbox could
+   * have left the lockfile a link to a host file or a FIFO. */
+  g_autofree char *sum = forge_checksum_file (run->repo_dir, lockfile ? lockfile : "package.json",
+                                              FORGE_REPO_LOCKFILE_MAX_SIZE, NULL);
   g_auto(GStrv) argv = forge_framework_dup_install_argv (run->framework);
   g_autofree char *command = argv ? g_strjoinv (" ", argv) : g_strdup ("");
 
@@ -569,7 +571,6 @@ install_dependencies (ForgeStepContext  *ctx,
   g_autofree char *fingerprint = NULL;
   g_autofree char *stamp_path = install_stamp_path (run);
   g_autofree char *stamp = NULL;
-  g_autofree char *node_modules = g_build_filename (run->repo_dir, "node_modules", NULL);
   g_auto(GStrv) argv = NULL;
   g_autofree char *command = NULL;
   g_autoptr(CommandOutput) output = NULL;
@@ -587,7 +588,7 @@ install_dependencies (ForgeStepContext  *ctx,
 
   fingerprint = install_fingerprint (run);
   if (fingerprint != NULL &&
-      g_file_test (node_modules, G_FILE_TEST_IS_DIR) &&
+      forge_repo_test (run->repo_dir, "node_modules", FORGE_REPO_TEST_IS_DIR) &&
       g_file_get_contents (stamp_path, &stamp, NULL, NULL) &&
       g_str_equal (g_strstrip (stamp), fingerprint))
     {
@@ -791,8 +792,9 @@ static char **
 direct_dev_argv (Run          *run,
                  char * const *argv)
 {
-  g_autofree char *package_path = g_build_filename (run->repo_dir, "package.json", NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *contents = NULL;
+  gsize length = 0;
   g_auto(GStrv) words = NULL;
   g_autofree char *bin = NULL;
   g_autoptr(GPtrArray) direct = NULL;
@@ -805,7 +807,11 @@ direct_dev_argv (Run          *run,
       !g_str_equal (argv[0], "npm") || !g_str_equal (argv[1], "run"))
     return NULL;
 
-  if (!json_parser_load_from_mapped_file (parser, package_path, NULL) ||
+  /* The install ran repository code that could have swapped package.json
+   * for a symlink or a FIFO since detection read it. */
+  if (!forge_read_repo_file (run->repo_dir, "package.json", FORGE_REPO_MANIFEST_MAX_SIZE,
+                             &contents, &length, NULL) ||
+      !json_parser_load_from_data (parser, contents, length, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       !json_object_has_member (json_node_get_object (root), "scripts") ||
       !JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (root), "scripts")))
@@ -817,8 +823,10 @@ direct_dev_argv (Run          *run,
     return NULL;
 
   words = g_strsplit_set (body, " ", -1);
-  bin = g_build_filename (run->repo_dir, "node_modules", ".bin", words[0], NULL);
-  if (!g_file_test (bin, G_FILE_TEST_IS_EXECUTABLE))
+  /* npm links .bin entries to their package: look at the link itself,
+   * which the sandbox resolves in its own view of the files. */
+  bin = g_build_filename ("node_modules", ".bin", words[0], NULL);
+  if (!forge_repo_test (run->repo_dir, bin, FORGE_REPO_TEST_IS_REGULAR | FORGE_REPO_TEST_IS_SYMLINK))
     return NULL;
 
   direct = g_ptr_array_new_with_free_func (g_free);
