@@ -1034,6 +1034,19 @@ mark_failed (Run          *run,
   forge_project_store_update_from_thread (run->self->store, run->project_id, changes);
 }
 
+/* Event data can come back from a journal on disk: json-glib's getters
+ * warn about a member of another type, so look before taking it. */
+static const char *
+event_string (JsonObject *data,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (data, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static JsonNode *
 clone_and_preview (ForgeStepContext  *ctx,
                    JsonNode          *event_data,
@@ -1061,12 +1074,20 @@ clone_and_preview (ForgeStepContext  *ctx,
   data = json_node_get_object (event_data);
   run->self = self;
   run->ctx = ctx;
-  run->project_id = g_strdup (json_object_get_string_member_with_default (data, "project_id", NULL));
-  run->repo_url = g_strdup (json_object_get_string_member_with_default (data, "repo_url", NULL));
+  run->project_id = g_strdup (event_string (data, "project_id"));
+  run->repo_url = g_strdup (event_string (data, "repo_url"));
   if (run->project_id == NULL || run->repo_url == NULL)
     {
       g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
                            "The clone-and-preview event needs a project_id and a repo_url");
+      return NULL;
+    }
+  /* The id names the workspace folder this run clones into (and a
+   * removal deletes): "../../x" in an event must not choose it. */
+  if (!forge_project_id_is_valid (run->project_id))
+    {
+      g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                   "The clone-and-preview event's project_id “%s” is not a project id", run->project_id);
       return NULL;
     }
   run->restart = json_object_get_boolean_member_with_default (data, "restart", FALSE);
@@ -1079,6 +1100,7 @@ clone_and_preview (ForgeStepContext  *ctx,
       return NULL;
     }
   run->workspace_dir = forge_project_workspace_dir_for_id (run->project_id);
+  g_assert (run->workspace_dir != NULL);
   run->repo_dir = g_build_filename (run->workspace_dir, "repo", NULL);
 
   if (!(run->integration = forge_step_run (ctx, "get-github-integration", get_github_integration, run, &local_error)) ||
