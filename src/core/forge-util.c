@@ -633,3 +633,209 @@ forge_dispatch_on_context (GMainContext   *context,
   g_source_set_static_name (source, "[forge] dispatch");
   g_source_attach (source, context);
 }
+
+char *
+forge_log_line_sanitize (const char *line)
+{
+  g_autofree char *valid = NULL;
+  gsize cut;
+
+  if (line == NULL)
+    return NULL;
+
+  /* GTK and the headless JSON output both need UTF-8. */
+  valid = g_utf8_make_valid (line, -1);
+  if (strlen (valid) <= FORGE_LOG_LINE_MAX)
+    return g_steal_pointer (&valid);
+
+  /* Back up over continuation bytes (10xxxxxx) to a character start. */
+  cut = FORGE_LOG_LINE_MAX;
+  while (cut > 0 && (((guchar) valid[cut]) & 0xC0) == 0x80)
+    cut--;
+  valid[cut] = '\0';
+
+  return g_strconcat (valid, "…", NULL);
+}
+
+struct _ForgeBatcher
+{
+  GMutex          mutex;
+  GMainContext   *context;
+  GObject        *owner;          /* unowned: a pending source holds a ref */
+  guint           interval_ms;
+  ForgeBatchFunc  func;
+  GDestroyNotify  item_free;
+
+  GPtrArray      *items;          /* under mutex */
+  GSource        *source;         /* the pending drain, under mutex */
+  gint64          last_drain;     /* monotonic µs, under mutex */
+  guint           n_dispatches;   /* under mutex */
+};
+
+typedef struct
+{
+  GSource       base;
+  ForgeBatcher *batcher;
+  GObject      *owner;            /* kept alive while items wait */
+} BatchSource;
+
+static void
+batcher_drain (ForgeBatcher *self,
+               GSource      *dispatching)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  GSource *pending;
+
+  g_mutex_lock (&self->mutex);
+  /* A flush got there first; this source is already destroyed. */
+  if (dispatching != NULL && self->source != dispatching)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  items = g_steal_pointer (&self->items);
+  self->items = g_ptr_array_new_with_free_func (self->item_free);
+  pending = g_steal_pointer (&self->source);
+  self->last_drain = g_get_monotonic_time ();
+  if (items->len > 0)
+    self->n_dispatches++;
+  g_mutex_unlock (&self->mutex);
+
+  /* Outside the lock: dropping the source can drop the last reference to
+   * the owner, whose finalize frees this batcher. Not here, though: the
+   * caller of a flush or the dispatching source still holds one. */
+  if (pending != NULL)
+    {
+      if (pending != dispatching)
+        g_source_destroy (pending);
+      g_source_unref (pending);
+    }
+
+  if (items->len > 0)
+    self->func (self->owner, items);
+}
+
+static gboolean
+batch_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  BatchSource *batch_source = (BatchSource *) source;
+
+  batcher_drain (batch_source->batcher, source);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+batch_source_finalize (GSource *source)
+{
+  BatchSource *batch_source = (BatchSource *) source;
+
+  g_clear_object (&batch_source->owner);
+}
+
+static GSourceFuncs batch_source_funcs = {
+  NULL, NULL, batch_source_dispatch, batch_source_finalize, NULL, NULL,
+};
+
+ForgeBatcher *
+forge_batcher_new (GMainContext   *context,
+                   GObject        *owner,
+                   guint           interval_ms,
+                   ForgeBatchFunc  func,
+                   GDestroyNotify  item_free)
+{
+  ForgeBatcher *self = g_new0 (ForgeBatcher, 1);
+
+  g_mutex_init (&self->mutex);
+  self->context = g_main_context_ref (context);
+  self->owner = owner;
+  self->interval_ms = interval_ms;
+  self->func = func;
+  self->item_free = item_free;
+  self->items = g_ptr_array_new_with_free_func (item_free);
+
+  return self;
+}
+
+void
+forge_batcher_push (ForgeBatcher *self,
+                    gpointer      item,
+                    gboolean      urgent)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 ready;
+
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_add (self->items, item);
+
+  /* Right after a batch, wait for the interval to collect the next one;
+   * after a quiet spell, go at once. */
+  ready = urgent ? 0 : self->last_drain + (gint64) self->interval_ms * 1000;
+  if (ready <= now)
+    ready = 0;
+
+  if (self->source == NULL)
+    {
+      BatchSource *batch_source = (BatchSource *) g_source_new (&batch_source_funcs, sizeof (BatchSource));
+
+      batch_source->batcher = self;
+      batch_source->owner = g_object_ref (self->owner);
+      self->source = (GSource *) batch_source;
+      g_source_set_priority (self->source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (self->source, "[forge] batch");
+      g_source_set_ready_time (self->source, ready);
+      g_source_attach (self->source, self->context);
+    }
+  else if (urgent)
+    {
+      /* Safe from any thread: wakes the context up. */
+      g_source_set_ready_time (self->source, 0);
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+forge_batcher_flush (ForgeBatcher *self)
+{
+  batcher_drain (self, NULL);
+}
+
+guint
+forge_batcher_get_n_dispatches (ForgeBatcher *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->mutex);
+  n = self->n_dispatches;
+  g_mutex_unlock (&self->mutex);
+
+  return n;
+}
+
+void
+forge_batcher_free (ForgeBatcher *self)
+{
+  GSource *pending;
+
+  if (self == NULL)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  pending = g_steal_pointer (&self->source);
+  g_mutex_unlock (&self->mutex);
+
+  /* A pending source holds the owner, which frees this batcher only once
+   * nothing is pending: this is for owners that free it earlier. */
+  if (pending != NULL)
+    {
+      ((BatchSource *) pending)->batcher = NULL;
+      g_source_destroy (pending);
+      g_source_unref (pending);
+    }
+
+  g_ptr_array_unref (self->items);
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->mutex);
+  g_free (self);
+}

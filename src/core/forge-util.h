@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -105,5 +105,44 @@ void      forge_dispatch_on_context (GMainContext   *context,
                                      GSourceFunc     func,
                                      gpointer        data,
                                      GDestroyNotify  notify);
+
+/* What a dev server prints is hostile too: one line can be megabytes, and
+ * not UTF-8. Lines are cut to at most this many bytes (on a character
+ * boundary) before they reach the main context, "…" marking the cut. */
+#define FORGE_LOG_LINE_MAX 4096
+
+/* line as valid UTF-8, cut after FORGE_LOG_LINE_MAX bytes with "…". */
+char     *forge_log_line_sanitize   (const char     *line);
+
+/* Hands items from worker threads to a main context in batches: one
+ * source dispatch drains everything queued so far, so a flood of log
+ * lines costs the main loop one wake-up per batch, not one per line.
+ * Items come out in the order they were pushed. While items wait, the
+ * owner is kept alive (as an idle per item did before). */
+typedef struct _ForgeBatcher ForgeBatcher;
+
+/* Called on the context with the items of one batch, in order. */
+typedef void (*ForgeBatchFunc) (gpointer   owner,
+                                GPtrArray *items);
+
+/* After a dispatch, the next one waits interval_ms unless an urgent item
+ * comes, so a steady flood is delivered at most that often. */
+ForgeBatcher *forge_batcher_new     (GMainContext   *context,
+                                     GObject        *owner,
+                                     guint           interval_ms,
+                                     ForgeBatchFunc  func,
+                                     GDestroyNotify  item_free);
+/* Thread-safe. An urgent item (a step finishing) is delivered at once,
+ * with whatever was queued before it. */
+void          forge_batcher_push    (ForgeBatcher   *self,
+                                     gpointer        item,
+                                     gboolean        urgent);
+/* On the context's thread: delivers what is queued now, so that what the
+ * owner emits next comes after it. */
+void          forge_batcher_flush   (ForgeBatcher   *self);
+/* How many batches were delivered (for tests). */
+guint         forge_batcher_get_n_dispatches (ForgeBatcher *self);
+/* Drops undelivered items. */
+void          forge_batcher_free    (ForgeBatcher   *self);
 
 G_END_DECLS
