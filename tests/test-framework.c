@@ -5,12 +5,15 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
 #include "forge-framework.h"
+#include "forge-util.h"
 
 #define HOST "127.0.0.1"
 #define PORT 4000
@@ -407,15 +410,16 @@ test_symlink_outside_repository (void)
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
   g_clear_error (&error);
 
-  /* The same file linked from inside the repository is fine. */
+  /* Nor one linked from inside the repository: where a link points can
+   * change between the check and the read, so links are never followed. */
   g_assert_cmpint (g_unlink (link), ==, 0);
   g_assert_cmpint (g_mkdir (inner_dir, 0700), ==, 0);
   g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
   g_assert_true (g_file_set_contents (inner, contents, -1, NULL));
   g_assert_cmpint (symlink ("app/package.json", link), ==, 0);
   framework = forge_framework_detect (dir, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (forge_framework_get_id (framework), ==, "nextjs");
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
 
   g_assert_cmpint (g_unlink (link), ==, 0);
   g_assert_cmpint (g_unlink (inner), ==, 0);
@@ -436,6 +440,269 @@ test_flags_come_last (void)
   g_assert_cmpuint (n, >=, 2);
   g_assert_cmpstr (dev[n - 2], ==, "-p");
   g_assert_cmpstr (dev[n - 1], ==, "51234");
+}
+
+/* Hostile repositories: a dying sandbox can still change the work tree
+ * while the host reads it. A read that blocks (a FIFO) would hang the run
+ * instead of failing it, so such calls run under a watchdog that fails
+ * the test and exits when they do not return in time. */
+#define WATCHDOG_SECONDS 10
+
+typedef struct
+{
+  GMutex   mutex;
+  GCond    cond;
+  gboolean done;
+  GThread *thread;
+} Watchdog;
+
+static gpointer
+watchdog_thread (gpointer data)
+{
+  Watchdog *watchdog = data;
+  gint64 deadline = g_get_monotonic_time () + WATCHDOG_SECONDS * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&watchdog->mutex);
+  while (!watchdog->done)
+    if (!g_cond_wait_until (&watchdog->cond, &watchdog->mutex, deadline))
+      {
+        g_printerr ("Framework detection blocked on a hostile repository for %d s\n", WATCHDOG_SECONDS);
+        g_test_fail ();
+        exit (EXIT_FAILURE);
+      }
+  g_mutex_unlock (&watchdog->mutex);
+
+  return NULL;
+}
+
+static void
+watchdog_start (Watchdog *watchdog)
+{
+  g_mutex_init (&watchdog->mutex);
+  g_cond_init (&watchdog->cond);
+  watchdog->done = FALSE;
+  watchdog->thread = g_thread_new ("watchdog", watchdog_thread, watchdog);
+}
+
+static void
+watchdog_stop (Watchdog *watchdog)
+{
+  g_mutex_lock (&watchdog->mutex);
+  watchdog->done = TRUE;
+  g_cond_signal (&watchdog->cond);
+  g_mutex_unlock (&watchdog->mutex);
+  g_thread_join (watchdog->thread);
+  g_mutex_clear (&watchdog->mutex);
+  g_cond_clear (&watchdog->cond);
+}
+
+static void
+write_repo_file (const char *dir,
+                 const char *name,
+                 const char *contents)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+}
+
+/* package.json -> a host file holding valid JSON: never read, so the host
+ * file's scripts can never become a command line. */
+static void
+test_hostile_symlinked_package_json (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  g_autofree char *outside = g_dir_make_tmp ("forge-host-XXXXXX", NULL);
+  g_autofree char *nextjs = fixture_path ("nextjs");
+  g_autofree char *link = g_build_filename (dir, "package.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+
+  {
+    g_autofree char *source = g_build_filename (nextjs, "package.json", NULL);
+    g_assert_true (g_file_get_contents (source, &contents, NULL, NULL));
+  }
+  write_repo_file (outside, "id_rsa", contents);
+  write_repo_file (dir, "index.html", "<h1>hi</h1>");
+  {
+    g_autofree char *target = g_build_filename (outside, "id_rsa", NULL);
+    g_assert_cmpint (symlink (target, link), ==, 0);
+  }
+
+  /* As if there were no package.json: the repository's own page. */
+  framework = forge_framework_detect (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_id (framework), ==, "static");
+
+  forge_remove_tree (dir, NULL);
+  forge_remove_tree (outside, NULL);
+}
+
+/* A FIFO in place of package.json or a lockfile would block a plain
+ * open() for good. */
+static void
+test_hostile_fifo (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  g_autofree char *package = g_build_filename (dir, "package.json", NULL);
+  g_autofree char *lockfile = g_build_filename (dir, "pnpm-lock.yaml", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+  Watchdog watchdog;
+
+  watchdog_start (&watchdog);
+
+  g_assert_cmpint (mkfifo (package, 0600), ==, 0);
+  framework = forge_framework_detect (dir, &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
+  g_clear_error (&error);
+
+  /* The lockfile's head is read for its format: not this one. */
+  g_assert_cmpint (g_unlink (package), ==, 0);
+  write_repo_file (dir, "package.json", "{\"scripts\": {\"dev\": \"vite\"}, \"devDependencies\": {\"vite\": \"5\"}}");
+  g_assert_cmpint (mkfifo (lockfile, 0600), ==, 0);
+  framework = forge_framework_detect (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_id (framework), ==, "vite");
+  g_assert_null (forge_framework_get_lockfile (framework));
+
+  watchdog_stop (&watchdog);
+  forge_remove_tree (dir, NULL);
+}
+
+/* src -> a host folder: not followed on the way to src/index.html. */
+static void
+test_hostile_symlinked_dir (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  g_autofree char *outside = g_dir_make_tmp ("forge-host-XXXXXX", NULL);
+  g_autofree char *src = g_build_filename (dir, "src", NULL);
+  g_autofree char *yarn = g_build_filename (dir, ".yarn", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+  g_auto(GStrv) dev = NULL;
+  g_autofree char *joined = NULL;
+
+  write_repo_file (outside, "index.html", "<h1>host</h1>");
+  write_repo_file (outside, "yarn.cjs", "// host");
+  g_assert_cmpint (symlink (outside, src), ==, 0);
+  g_assert_cmpint (symlink (outside, yarn), ==, 0);
+  write_repo_file (dir, "package.json",
+                   "{\"packageManager\": \"yarn@4.1.1\", \"devDependencies\": {\"parcel\": \"2\"}}");
+  write_repo_file (dir, ".yarnrc.yml", "yarnPath: .yarn/yarn.cjs\n");
+
+  framework = forge_framework_detect (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_id (framework), ==, "parcel");
+  dev = forge_framework_dup_dev_argv (framework, HOST, PORT);
+  joined = g_strjoinv (" ", dev);
+  /* Neither src/index.html nor the committed yarn release were seen. */
+  g_assert_null (strstr (joined, "src/index.html"));
+  g_assert_null (strstr (joined, "yarn.cjs"));
+
+  forge_remove_tree (dir, NULL);
+  forge_remove_tree (outside, NULL);
+}
+
+/* Past the bound, package.json is refused rather than read into memory
+ * (a sandbox can make it gigabytes, or sparse). */
+static void
+test_hostile_oversized_package_json (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  g_autoptr(GString) json = g_string_new ("{\"scripts\": {\"dev\": \"vite\"}, \"devDependencies\": {\"vite\": \"5\"}, \"pad\": \"");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+
+  while (json->len <= FORGE_REPO_MANIFEST_MAX_SIZE)
+    g_string_append (json, "padding padding padding padding padding padding padding padding ");
+  g_string_append (json, "\"}");
+  write_repo_file (dir, "package.json", json->str);
+
+  framework = forge_framework_detect (dir, &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "larger than"));
+
+  forge_remove_tree (dir, NULL);
+}
+
+/* The sandbox swaps package.json while detection runs: between the check
+ * and the read it can become a FIFO or a link to a host file. */
+typedef struct
+{
+  char     *dir;
+  char     *outside_target;
+  gboolean  stop;
+} Swapper;
+
+static gpointer
+swapper_thread (gpointer data)
+{
+  Swapper *swapper = data;
+  g_autofree char *package = g_build_filename (swapper->dir, "package.json", NULL);
+  g_autofree char *temp = g_build_filename (swapper->dir, "package.json.swap", NULL);
+  static const char regular[] = "{\"scripts\": {\"dev\": \"vite\"}, \"devDependencies\": {\"vite\": \"5\"}}";
+
+  for (guint i = 0; !g_atomic_int_get (&swapper->stop); i++)
+    {
+      switch (i % 3)
+        {
+        case 0:
+          g_file_set_contents (temp, regular, -1, NULL);
+          break;
+        case 1:
+          mkfifo (temp, 0600);
+          break;
+        default:
+          symlink (swapper->outside_target, temp);
+          break;
+        }
+      g_rename (temp, package);
+    }
+
+  return NULL;
+}
+
+static void
+test_hostile_swap_race (void)
+{
+  g_autofree char *nextjs = fixture_path ("nextjs");
+  Swapper swapper = { 0 };
+  Watchdog watchdog;
+  GThread *thread;
+  gint64 end;
+  guint n_detections = 0;
+
+  swapper.dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  swapper.outside_target = g_build_filename (nextjs, "package.json", NULL);
+
+  watchdog_start (&watchdog);
+  thread = g_thread_new ("swapper", swapper_thread, &swapper);
+
+  end = g_get_monotonic_time () + G_TIME_SPAN_SECOND;
+  while (g_get_monotonic_time () < end)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ForgeFramework) framework = forge_framework_detect (swapper.dir, &error);
+
+      /* Either the repository's own package.json, or none: never the
+       * host's. */
+      if (framework != NULL)
+        g_assert_cmpstr (forge_framework_get_id (framework), ==, "vite");
+      n_detections++;
+    }
+
+  g_atomic_int_set (&swapper.stop, TRUE);
+  g_thread_join (thread);
+  watchdog_stop (&watchdog);
+  g_test_message ("%u detections while package.json was being swapped", n_detections);
+
+  forge_remove_tree (swapper.dir, NULL);
+  g_free (swapper.dir);
+  g_free (swapper.outside_target);
 }
 
 int
@@ -463,6 +730,11 @@ main (int   argc,
   g_test_add_func ("/forge/framework/monorepo", test_monorepo);
   g_test_add_func ("/forge/framework/flags-come-last", test_flags_come_last);
   g_test_add_func ("/forge/framework/symlink-outside-repository", test_symlink_outside_repository);
+  g_test_add_func ("/forge/framework/hostile/symlinked-package-json", test_hostile_symlinked_package_json);
+  g_test_add_func ("/forge/framework/hostile/fifo", test_hostile_fifo);
+  g_test_add_func ("/forge/framework/hostile/symlinked-dir", test_hostile_symlinked_dir);
+  g_test_add_func ("/forge/framework/hostile/oversized-package-json", test_hostile_oversized_package_json);
+  g_test_add_func ("/forge/framework/hostile/swap-race", test_hostile_swap_race);
 
   return g_test_run ();
 }

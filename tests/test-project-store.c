@@ -5,8 +5,11 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gstdio.h>
 
+#include "forge-clone-and-preview.h"
 #include "forge-project-store.h"
 #include "forge-util.h"
 
@@ -181,15 +184,213 @@ test_update_from_thread (Fixture       *fixture,
   g_free (thread_data.id);
 }
 
+/* The store warns about each entry it skips. g_test_expect_message()
+ * does not see structured logging, and a warning is fatal in tests: this
+ * writer keeps those warnings for the test to check instead. */
+static GPtrArray *skipped_warnings;
+
+static GLogWriterOutput
+log_writer (GLogLevelFlags   log_level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
+        (log_level & G_LOG_LEVEL_WARNING) && g_str_has_prefix (fields[i].value, "Skipping an entry"))
+      {
+        g_ptr_array_add (skipped_warnings, g_strdup (fields[i].value));
+        return G_LOG_WRITER_HANDLED;
+      }
+
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
+/* Project ids become folder names: workspaces, and what removing a
+ * project deletes. An id from disk that is not a UUID must never get that
+ * far. */
+static const char invalid_ids_json[] =
+  "{\"version\": 1, \"projects\": ["
+  "  {\"id\": \"0b5c1e1a-2f7e-4b7c-9a3e-5d6f7a8b9c0d\", \"repo_url\": \"https://example.com/o/good.git\"},"
+  "  {\"id\": \"../../x\", \"repo_url\": \"https://example.com/o/climb.git\"},"
+  "  {\"id\": \"/tmp/x\", \"repo_url\": \"https://example.com/o/absolute.git\"},"
+  "  {\"id\": {\"not\": \"a string\"}, \"repo_url\": \"https://example.com/o/object.git\"}"
+  "]}";
+
+static void
+test_invalid_ids_not_loaded (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(ForgeProjectStore) store = forge_project_store_new (fixture->path);
+  g_autoptr(ForgeProjectStore) reloaded = forge_project_store_new (fixture->path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_autofree char *saved = NULL;
+  const char *name;
+  gboolean found_aside = FALSE;
+
+  g_assert_true (g_file_set_contents (fixture->path, invalid_ids_json, -1, NULL));
+
+  /* Damaged, visibly: the valid project is kept, the others skipped,
+   * each with a warning. */
+  g_ptr_array_set_size (skipped_warnings, 0);
+  g_assert_false (forge_project_store_load (store, &error));
+  g_assert_cmpuint (skipped_warnings->len, ==, 3);
+  g_assert_nonnull (strstr (g_ptr_array_index (skipped_warnings, 0), "../../x"));
+  g_assert_nonnull (strstr (g_ptr_array_index (skipped_warnings, 1), "/tmp/x"));
+  g_assert_nonnull (strstr (g_ptr_array_index (skipped_warnings, 2), "no id"));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "damaged"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+  g_assert_nonnull (forge_project_store_lookup (store, "0b5c1e1a-2f7e-4b7c-9a3e-5d6f7a8b9c0d"));
+  g_assert_null (forge_project_store_lookup (store, "../../x"));
+  g_assert_null (forge_project_store_lookup (store, "/tmp/x"));
+  g_assert_null (forge_project_store_find_by_url (store, "https://example.com/o/climb.git"));
+
+  /* The original is kept aside, as a corrupt file is. */
+  dir = g_dir_open (fixture->dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "projects.json.corrupt-"))
+      {
+        g_autofree char *aside = g_build_filename (fixture->dir, name, NULL);
+        g_autofree char *contents = NULL;
+
+        g_assert_true (g_file_get_contents (aside, &contents, NULL, NULL));
+        g_assert_cmpstr (contents, ==, invalid_ids_json);
+        found_aside = TRUE;
+      }
+  g_assert_true (found_aside);
+
+  /* Saving writes back only what was loaded. */
+  g_clear_error (&error);
+  g_assert_true (forge_project_store_save (store, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (fixture->path, &saved, NULL, NULL));
+  g_assert_null (strstr (saved, "../../x"));
+  g_assert_true (forge_project_store_load (reloaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reloaded)), ==, 1);
+}
+
+static void
+test_workspace_dir_refuses_invalid_ids (Fixture       *fixture,
+                                        gconstpointer  data)
+{
+  static const char * const invalid[] = {
+    "../../x", "/tmp/x", "..", ".", "", "a/b", "0b5c1e1a-2f7e-4b7c-9a3e-5d6f7a8b9c0d/../../x",
+  };
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *workspace = NULL;
+  g_autofree char *cache = NULL;
+  g_autofree char *expected = NULL;
+
+  g_setenv ("XDG_CACHE_HOME", fixture->dir, TRUE);
+  cache = forge_cache_dir ();
+  expected = g_build_filename (cache, "projects", uuid, NULL);
+
+  workspace = forge_project_workspace_dir_for_id (uuid);
+  g_assert_cmpstr (workspace, ==, expected);
+
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      g_autofree char *refused = forge_project_workspace_dir_for_id (invalid[i]);
+
+      g_assert_null (refused);
+      g_assert_false (forge_project_id_is_valid (invalid[i]));
+    }
+  g_assert_null (forge_project_workspace_dir_for_id (NULL));
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  char      *status;
+  char      *error;
+} Finished;
+
+static void
+run_finished_cb (ForgeWorkflowEngine *engine,
+                 const char          *run_id,
+                 const char          *status,
+                 JsonNode            *output,
+                 const char          *error_message,
+                 Finished            *finished)
+{
+  finished->status = g_strdup (status);
+  finished->error = g_strdup (error_message);
+  g_main_loop_quit (finished->loop);
+}
+
+static gboolean
+fail_on_timeout (gpointer user_data)
+{
+  g_error ("Timed out waiting for the clone-and-preview run");
+  return G_SOURCE_REMOVE;
+}
+
+/* A clone-and-preview event naming "../../x" is refused before it makes
+ * or deletes any folder: the workspace would be $XDG_CACHE_HOME/x. */
+static void
+test_invalid_id_event_refused (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *cache = g_build_filename (fixture->dir, "cache", NULL);
+  g_autofree char *escaped = g_build_filename (cache, "x", NULL);
+  g_autofree char *state = g_build_filename (fixture->dir, "state", NULL);
+  g_autofree char *runs = g_build_filename (state, "runs", NULL);
+  g_autofree char *repo = g_build_filename (fixture->dir, "no-such-repo", NULL);
+  g_autofree char *url = g_filename_to_uri (repo, NULL, NULL);
+  g_autoptr(ForgeProjectStore) store = forge_project_store_new (fixture->path);
+  g_autoptr(ForgeSandboxManager) manager = forge_sandbox_manager_new ();
+  g_autoptr(ForgeWorkflowEngine) engine = NULL;
+  g_autoptr(ForgeCloneAndPreview) workflow = NULL;
+  g_autoptr(JsonNode) event = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object = json_object_new ();
+  g_autofree char *run_id = NULL;
+  Finished finished = { g_main_loop_new (NULL, FALSE), NULL, NULL };
+  guint timeout;
+
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
+  engine = g_object_new (FORGE_TYPE_WORKFLOW_ENGINE, "directory", runs, NULL);
+  forge_workflow_engine_set_backoff (engine, 1, 1);
+  workflow = forge_clone_and_preview_new (store, manager);
+  forge_clone_and_preview_register (workflow, engine);
+  g_signal_connect (engine, "run-finished", G_CALLBACK (run_finished_cb), &finished);
+
+  json_object_set_string_member (object, "project_id", "../../x");
+  json_object_set_string_member (object, "repo_url", url);
+  json_node_take_object (event, object);
+  run_id = forge_workflow_engine_send (engine, FORGE_CLONE_AND_PREVIEW_EVENT, event);
+  g_assert_nonnull (run_id);
+
+  timeout = g_timeout_add_seconds (60, fail_on_timeout, NULL);
+  g_main_loop_run (finished.loop);
+  g_source_remove (timeout);
+
+  g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+  g_assert_cmpstr (finished.status, ==, "failed");
+  g_assert_nonnull (strstr (finished.error, "project_id"));
+
+  g_free (finished.status);
+  g_free (finished.error);
+  g_main_loop_unref (finished.loop);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  skipped_warnings = g_ptr_array_new_with_free_func (g_free);
+  g_log_set_writer_func (log_writer, NULL, NULL);
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/forge/project-store/round-trip", Fixture, NULL, fixture_set_up, test_round_trip, fixture_tear_down);
   g_test_add ("/forge/project-store/corrupt-file-kept", Fixture, NULL, fixture_set_up, test_corrupt_file_is_kept, fixture_tear_down);
   g_test_add ("/forge/project-store/update-from-thread", Fixture, NULL, fixture_set_up, test_update_from_thread, fixture_tear_down);
+  g_test_add ("/forge/project-store/invalid-ids-not-loaded", Fixture, NULL, fixture_set_up, test_invalid_ids_not_loaded, fixture_tear_down);
+  g_test_add ("/forge/project-store/workspace-dir-refuses-invalid-ids", Fixture, NULL, fixture_set_up, test_workspace_dir_refuses_invalid_ids, fixture_tear_down);
+  g_test_add ("/forge/project-store/invalid-id-event-refused", Fixture, NULL, fixture_set_up, test_invalid_id_event_refused, fixture_tear_down);
 
   return g_test_run ();
 }

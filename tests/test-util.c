@@ -5,9 +5,13 @@
 
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
-#include <unistd.h>
 
 #include "forge-util.h"
 
@@ -124,6 +128,280 @@ test_remove_tree (void)
   forge_remove_tree (outside, NULL);
 }
 
+/* Hostile repositories. A read that blocks (a FIFO) would hang the test
+ * run instead of failing it: every such call goes through a watchdog that
+ * fails the test and exits when the call does not return in time. */
+#define WATCHDOG_SECONDS 10
+
+typedef struct
+{
+  GMutex   mutex;
+  GCond    cond;
+  gboolean done;
+} Watchdog;
+
+static gpointer
+watchdog_thread (gpointer data)
+{
+  Watchdog *watchdog = data;
+  gint64 deadline = g_get_monotonic_time () + WATCHDOG_SECONDS * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&watchdog->mutex);
+  while (!watchdog->done)
+    if (!g_cond_wait_until (&watchdog->cond, &watchdog->mutex, deadline))
+      {
+        g_printerr ("A read of a hostile repository file blocked for %d s\n", WATCHDOG_SECONDS);
+        g_test_fail ();
+        exit (EXIT_FAILURE);
+      }
+  g_mutex_unlock (&watchdog->mutex);
+
+  return NULL;
+}
+
+static GThread *
+watchdog_start (Watchdog *watchdog)
+{
+  g_mutex_init (&watchdog->mutex);
+  g_cond_init (&watchdog->cond);
+  watchdog->done = FALSE;
+  return g_thread_new ("watchdog", watchdog_thread, watchdog);
+}
+
+static void
+watchdog_stop (Watchdog *watchdog,
+               GThread  *thread)
+{
+  g_mutex_lock (&watchdog->mutex);
+  watchdog->done = TRUE;
+  g_cond_signal (&watchdog->cond);
+  g_mutex_unlock (&watchdog->mutex);
+  g_thread_join (thread);
+  g_mutex_clear (&watchdog->mutex);
+  g_cond_clear (&watchdog->cond);
+}
+
+typedef struct
+{
+  char *root;       /* the "repository" */
+  char *outside;    /* a host folder it must not reach */
+} Hostile;
+
+static void
+hostile_set_up (Hostile       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *secret = NULL;
+  g_autofree char *nested = NULL;
+
+  fixture->root = g_dir_make_tmp ("forge-repo-XXXXXX", NULL);
+  fixture->outside = g_dir_make_tmp ("forge-host-XXXXXX", NULL);
+  secret = g_build_filename (fixture->outside, "id_rsa", NULL);
+  g_assert_true (g_file_set_contents (secret, "{\"secret\": true}", -1, NULL));
+
+  nested = g_build_filename (fixture->root, "real", NULL);
+  g_assert_cmpint (g_mkdir (nested, 0700), ==, 0);
+  g_clear_pointer (&nested, g_free);
+  nested = g_build_filename (fixture->root, "real", "package-lock.json", NULL);
+  g_assert_true (g_file_set_contents (nested, "{\"lockfileVersion\": 3}", -1, NULL));
+}
+
+static void
+hostile_tear_down (Hostile       *fixture,
+                   gconstpointer  data)
+{
+  forge_remove_tree (fixture->root, NULL);
+  forge_remove_tree (fixture->outside, NULL);
+  g_free (fixture->root);
+  g_free (fixture->outside);
+}
+
+static void
+hostile_symlink (Hostile    *fixture,
+                 const char *target,
+                 const char *name)
+{
+  g_autofree char *link = g_build_filename (fixture->root, name, NULL);
+
+  g_assert_cmpint (symlink (target, link), ==, 0);
+}
+
+static void
+test_read_repo_file_regular (Hostile       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *sum = NULL;
+  gsize length = 0;
+
+  g_assert_true (forge_read_repo_file (fixture->root, "real/package-lock.json", 1024,
+                                       &contents, &length, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (contents, ==, "{\"lockfileVersion\": 3}");
+  g_assert_cmpuint (length, ==, strlen (contents));
+
+  g_assert_true (forge_repo_test (fixture->root, "real", FORGE_REPO_TEST_IS_DIR));
+  g_assert_true (forge_repo_test (fixture->root, "real/package-lock.json", FORGE_REPO_TEST_IS_REGULAR));
+  g_assert_true (forge_repo_test (fixture->root, "./real//package-lock.json", FORGE_REPO_TEST_IS_REGULAR));
+  g_assert_true (forge_repo_test (fixture->root, "", FORGE_REPO_TEST_IS_DIR));
+  g_assert_false (forge_repo_test (fixture->root, "real/missing", FORGE_REPO_TEST_IS_REGULAR));
+
+  sum = forge_checksum_file (fixture->root, "real/package-lock.json", 1024, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *expected = g_compute_checksum_for_string (G_CHECKSUM_SHA256, contents, -1);
+    g_assert_cmpstr (sum, ==, expected);
+  }
+}
+
+/* package.json -> ~/.ssh/id_rsa: not read, whatever it holds. */
+static void
+test_read_repo_file_symlink (Hostile       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *secret = g_build_filename (fixture->outside, "id_rsa", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *sum = NULL;
+
+  hostile_symlink (fixture, secret, "package.json");
+  /* Even a link that stays inside the repository: what it points at can
+   * change between a check and a read. */
+  hostile_symlink (fixture, "real/package-lock.json", "package-lock.json");
+
+  g_assert_false (forge_read_repo_file (fixture->root, "package.json", 1024, &contents, NULL, &error));
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_SYMLINK);
+  g_assert_null (contents);
+  g_clear_error (&error);
+
+  g_assert_false (forge_read_repo_file (fixture->root, "package-lock.json", 1024, &contents, NULL, &error));
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_SYMLINK);
+  g_clear_error (&error);
+
+  sum = forge_checksum_file (fixture->root, "package.json", 1024, &error);
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_SYMLINK);
+  g_assert_null (sum);
+  g_clear_error (&error);
+
+  g_assert_false (forge_repo_test (fixture->root, "package.json", FORGE_REPO_TEST_IS_REGULAR));
+  g_assert_true (forge_repo_test (fixture->root, "package.json", FORGE_REPO_TEST_IS_SYMLINK));
+}
+
+/* apps -> /etc: a symlinked folder on the way is not followed either. */
+static void
+test_read_repo_file_symlinked_dir (Hostile       *fixture,
+                                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *sum = NULL;
+
+  hostile_symlink (fixture, "/etc", "apps");
+  hostile_symlink (fixture, fixture->outside, "config");
+
+  g_assert_false (forge_read_repo_file (fixture->root, "apps/passwd", FORGE_REPO_CONFIG_MAX_SIZE,
+                                        &contents, NULL, &error));
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_SYMLINK);
+  g_clear_error (&error);
+
+  sum = forge_checksum_file (fixture->root, "config/id_rsa", 1024, &error);
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_SYMLINK);
+  g_assert_null (sum);
+  g_clear_error (&error);
+
+  g_assert_false (forge_repo_test (fixture->root, "apps/passwd", FORGE_REPO_TEST_IS_REGULAR));
+  g_assert_false (forge_repo_test (fixture->root, "apps", FORGE_REPO_TEST_IS_DIR));
+  g_assert_false (forge_repo_test (fixture->root, "config/id_rsa",
+                                   FORGE_REPO_TEST_IS_REGULAR | FORGE_REPO_TEST_IS_SYMLINK));
+}
+
+/* A FIFO would block a plain open() until a writer comes: never. */
+static void
+test_read_repo_file_fifo (Hostile       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *fifo = g_build_filename (fixture->root, "yarn.lock", NULL);
+  g_autofree char *link_target = g_build_filename (fixture->root, "pipe", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *sum = NULL;
+  Watchdog watchdog;
+  GThread *thread;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (mkfifo (link_target, 0600), ==, 0);
+  hostile_symlink (fixture, link_target, "package-lock.json");
+
+  thread = watchdog_start (&watchdog);
+
+  g_assert_false (forge_read_repo_file (fixture->root, "yarn.lock", FORGE_REPO_LOCKFILE_MAX_SIZE,
+                                        &contents, NULL, &error));
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_NOT_REGULAR);
+  g_clear_error (&error);
+
+  sum = forge_checksum_file (fixture->root, "yarn.lock", FORGE_REPO_LOCKFILE_MAX_SIZE, &error);
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_NOT_REGULAR);
+  g_assert_null (sum);
+  g_clear_error (&error);
+
+  sum = forge_checksum_file (fixture->root, "package-lock.json", FORGE_REPO_LOCKFILE_MAX_SIZE, &error);
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_SYMLINK);
+  g_assert_null (sum);
+  g_clear_error (&error);
+
+  g_assert_false (forge_repo_test (fixture->root, "yarn.lock", FORGE_REPO_TEST_IS_REGULAR));
+
+  watchdog_stop (&watchdog, thread);
+}
+
+static void
+test_read_repo_file_too_large (Hostile       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->root, "package.json", NULL);
+  g_autofree char *big = g_strnfill (4096 + 1, ' ');
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *sum = NULL;
+
+  g_assert_true (g_file_set_contents (path, big, -1, NULL));
+
+  g_assert_false (forge_read_repo_file (fixture->root, "package.json", 4096, &contents, NULL, &error));
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_TOO_LARGE);
+  g_assert_null (contents);
+  g_clear_error (&error);
+
+  sum = forge_checksum_file (fixture->root, "package.json", 4096, &error);
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+
+  /* One byte less fits. */
+  g_assert_true (forge_read_repo_file (fixture->root, "package.json", 4097, &contents, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_read_repo_file_outside_paths (Hostile       *fixture,
+                                   gconstpointer  data)
+{
+  g_autofree char *secret = g_build_filename (fixture->outside, "id_rsa", NULL);
+  g_autofree char *outside_name = g_path_get_basename (fixture->outside);
+  g_autofree char *relative = g_build_filename ("..", outside_name, "id_rsa", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+
+  g_assert_false (forge_read_repo_file (fixture->root, secret, 1024, &contents, NULL, &error));
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_INVALID_PATH);
+  g_clear_error (&error);
+
+  g_assert_false (forge_read_repo_file (fixture->root, relative, 1024, &contents, NULL, &error));
+  g_assert_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_INVALID_PATH);
+  g_clear_error (&error);
+
+  g_assert_false (forge_repo_test (fixture->root, relative, FORGE_REPO_TEST_IS_REGULAR));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -136,6 +414,18 @@ main (int   argc,
   g_test_add_func ("/forge/util/find-local-url", test_find_local_url);
   g_test_add_func ("/forge/util/free-port", test_free_port);
   g_test_add_func ("/forge/util/remove-tree", test_remove_tree);
+  g_test_add ("/forge/util/repo-file/regular", Hostile, NULL,
+              hostile_set_up, test_read_repo_file_regular, hostile_tear_down);
+  g_test_add ("/forge/util/repo-file/symlink", Hostile, NULL,
+              hostile_set_up, test_read_repo_file_symlink, hostile_tear_down);
+  g_test_add ("/forge/util/repo-file/symlinked-dir", Hostile, NULL,
+              hostile_set_up, test_read_repo_file_symlinked_dir, hostile_tear_down);
+  g_test_add ("/forge/util/repo-file/fifo", Hostile, NULL,
+              hostile_set_up, test_read_repo_file_fifo, hostile_tear_down);
+  g_test_add ("/forge/util/repo-file/too-large", Hostile, NULL,
+              hostile_set_up, test_read_repo_file_too_large, hostile_tear_down);
+  g_test_add ("/forge/util/repo-file/outside-paths", Hostile, NULL,
+              hostile_set_up, test_read_repo_file_outside_paths, hostile_tear_down);
 
   return g_test_run ();
 }

@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <utime.h>
 #include <glib/gstdio.h>
 
+#include "forge-sandbox-manager.h"
 #include "forge-util.h"
-#include "forge-workflow-engine.h"
+#include "forge-workflow-engine-private.h"
 
 typedef struct
 {
@@ -1278,6 +1280,159 @@ test_prune_old_runs (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (listed, 0), "run_id"), ==, recent_id);
 }
 
+/* A server printing thousands of lines must not wake the main loop once
+ * per line: they arrive in a few batches, in order, long lines cut. */
+#define FLOOD_LINES 10000
+#define LONG_LINE_BYTES (64 * 1024)
+
+static JsonNode *
+step_flood (ForgeStepContext  *ctx,
+            gpointer           user_data,
+            GError           **error)
+{
+  g_autofree char *long_line = g_strnfill (LONG_LINE_BYTES, 'x');
+
+  for (guint i = 0; i < FLOOD_LINES; i++)
+    {
+      char line[32];
+
+      g_snprintf (line, sizeof line, "line %u", i);
+      forge_step_context_log (ctx, "server", line);
+    }
+  /* A multi-byte character straddling the cut must not be split. */
+  memcpy (long_line + FORGE_LOG_LINE_MAX - 1, "é", 2);
+  forge_step_context_log (ctx, "server", long_line);
+
+  return json_node_new (JSON_NODE_NULL);
+}
+
+static JsonNode *
+flood_body (ForgeStepContext  *ctx,
+            JsonNode          *event_data,
+            gpointer           user_data,
+            GError           **error)
+{
+  return forge_step_run (ctx, "flood", step_flood, NULL, error);
+}
+
+static void
+test_log_flood_is_batched (void)
+{
+  g_autoptr(ForgeWorkflowEngine) engine = forge_workflow_engine_new ();
+  g_autoptr(JsonNode) event = make_event (FALSE);
+  g_autofree char *run_id = NULL;
+  const char *long_line;
+  guint n_lines = 0;
+  guint n_batches;
+  Recorder recorder;
+
+  recorder_init (&recorder, 1);
+  forge_workflow_engine_register (engine, "flood", "test/flood", flood_body, NULL, NULL);
+  g_signal_connect (engine, "log", G_CALLBACK (on_log), &recorder);
+  g_signal_connect (engine, "step", G_CALLBACK (on_step), &recorder);
+  g_signal_connect (engine, "run-finished", G_CALLBACK (on_finished), &recorder);
+
+  run_id = forge_workflow_engine_send (engine, "test/flood", event);
+  g_assert_nonnull (run_id);
+  run_until_finished (&recorder);
+  g_assert_cmpstr (recorder.status, ==, "completed");
+
+  /* Every line, in order, between the step's start and its end. */
+  g_assert_cmpstr (g_ptr_array_index (recorder.events, 0), ==, "flood:start");
+  for (guint i = 0; i < recorder.events->len; i++)
+    {
+      const char *entry = g_ptr_array_index (recorder.events, i);
+
+      if (!g_str_has_prefix (entry, "log:server:line "))
+        continue;
+      {
+        g_autofree char *expected = g_strdup_printf ("log:server:line %u", n_lines);
+        g_assert_cmpstr (entry, ==, expected);
+      }
+      g_assert_cmpuint (i, ==, n_lines + 1);
+      n_lines++;
+    }
+  g_assert_cmpuint (n_lines, ==, FLOOD_LINES);
+  g_assert_cmpuint (recorder.events->len, ==, FLOOD_LINES + 3);
+  g_assert_cmpstr (g_ptr_array_index (recorder.events, recorder.events->len - 1), ==, "flood:complete");
+
+  /* The 64 KiB line, cut before the character that would cross 4 KiB. */
+  long_line = g_ptr_array_index (recorder.events, FLOOD_LINES + 1);
+  g_assert_true (g_str_has_prefix (long_line, "log:server:"));
+  long_line += strlen ("log:server:");
+  g_assert_cmpuint (strlen (long_line), <=, FORGE_LOG_LINE_MAX + strlen ("…"));
+  g_assert_true (g_str_has_suffix (long_line, "…"));
+  g_assert_true (g_utf8_validate (long_line, -1, NULL));
+  {
+    g_autofree char *xs = g_strnfill (FORGE_LOG_LINE_MAX - 1, 'x');
+    g_autofree char *expected = g_strconcat (xs, "…", NULL);
+    g_assert_cmpstr (long_line, ==, expected);
+  }
+
+  /* Far fewer main loop dispatches than lines. */
+  n_batches = _forge_workflow_engine_get_n_event_batches (engine);
+  g_test_message ("%u lines arrived in %u batches", FLOOD_LINES + 1, n_batches);
+  g_assert_cmpuint (n_batches, >=, 1);
+  g_assert_cmpuint (n_batches, <, FLOOD_LINES / 100);
+
+  recorder_clear (&recorder);
+}
+
+static gpointer
+manager_flood_thread (gpointer data)
+{
+  ForgeSandboxManager *manager = data;
+  g_autofree char *long_line = g_strnfill (LONG_LINE_BYTES, 'y');
+
+  for (guint i = 0; i < FLOOD_LINES; i++)
+    {
+      char line[32];
+
+      g_snprintf (line, sizeof line, "line %u", i);
+      forge_sandbox_manager_log (manager, "p", "server", line);
+    }
+  forge_sandbox_manager_log (manager, "p", "server", long_line);
+
+  return NULL;
+}
+
+static void
+on_server_log (ForgeSandboxManager *manager,
+               const char          *project_id,
+               const char          *stream,
+               const char          *line,
+               GPtrArray           *lines)
+{
+  g_ptr_array_add (lines, g_strdup (line));
+}
+
+/* The same for what a running server prints through the manager. */
+static void
+test_server_log_flood (void)
+{
+  g_autoptr(ForgeSandboxManager) manager = forge_sandbox_manager_new ();
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  guint timeout = g_timeout_add_seconds (20, fail_on_timeout, NULL);
+  GThread *thread;
+  const char *last;
+
+  g_signal_connect (manager, "server-log", G_CALLBACK (on_server_log), lines);
+  thread = g_thread_new ("flood", manager_flood_thread, manager);
+  while (lines->len < FLOOD_LINES + 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  g_source_remove (timeout);
+
+  for (guint i = 0; i < FLOOD_LINES; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("line %u", i);
+      g_assert_cmpstr (g_ptr_array_index (lines, i), ==, expected);
+    }
+  last = g_ptr_array_index (lines, FLOOD_LINES);
+  g_assert_cmpuint (strlen (last), ==, FORGE_LOG_LINE_MAX + strlen ("…"));
+  g_assert_true (g_str_has_suffix (last, "…"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1294,6 +1449,8 @@ main (int   argc,
   g_setenv ("XDG_STATE_HOME", state_home, TRUE);
 
   g_test_add_func ("/forge/workflow/steps-in-order", test_steps_in_order);
+  g_test_add_func ("/forge/workflow/log-flood-is-batched", test_log_flood_is_batched);
+  g_test_add_func ("/forge/workflow/server-log-flood", test_server_log_flood);
   g_test_add_func ("/forge/workflow/failing-step-stops-run", test_failing_step_stops_run);
   g_test_add_func ("/forge/workflow/cancel", test_cancel);
 #define ADD(path, func) g_test_add ("/forge/workflow/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -367,7 +367,7 @@ get_github_integration (ForgeStepContext  *ctx,
   JsonObject *object = json_object_new ();
   char *token = NULL;
 
-  if (run->restart && g_file_test (run->repo_dir, G_FILE_TEST_IS_DIR))
+  if (run->restart && forge_repo_test (run->workspace_dir, "repo", FORGE_REPO_TEST_IS_DIR))
     {
       json_object_set_string_member (object, "host", host);
       json_object_set_boolean_member (object, "has_token", FALSE);
@@ -434,7 +434,7 @@ clone_repository (ForgeStepContext  *ctx,
   JsonObject *object;
   gboolean ok;
 
-  if (run->restart && g_file_test (run->repo_dir, G_FILE_TEST_IS_DIR))
+  if (run->restart && forge_repo_test (run->workspace_dir, "repo", FORGE_REPO_TEST_IS_DIR))
     {
       object = json_object_new ();
       json_object_set_string_member (object, "repo_dir", run->repo_dir);
@@ -578,8 +578,10 @@ static char *
 install_fingerprint (Run *run)
 {
   const char *lockfile = forge_framework_get_lockfile (run->framework);
-  g_autofree char *path = g_build_filename (run->repo_dir, lockfile ? lockfile : "package.json", NULL);
-  g_autofree char *sum = forge_checksum_file (path);
+  /* Read without following symlinks: the last install's sandbox could
+   * have left the lockfile a link to a host file or a FIFO. */
+  g_autofree char *sum = forge_checksum_file (run->repo_dir, lockfile ? lockfile : "package.json",
+                                              FORGE_REPO_LOCKFILE_MAX_SIZE, NULL);
   g_auto(GStrv) argv = forge_framework_dup_install_argv (run->framework);
   g_autofree char *command = argv ? g_strjoinv (" ", argv) : g_strdup ("");
 
@@ -604,7 +606,6 @@ install_dependencies (ForgeStepContext  *ctx,
   g_autofree char *fingerprint = NULL;
   g_autofree char *stamp_path = install_stamp_path (run);
   g_autofree char *stamp = NULL;
-  g_autofree char *node_modules = g_build_filename (run->repo_dir, "node_modules", NULL);
   g_auto(GStrv) argv = NULL;
   g_autofree char *command = NULL;
   g_autoptr(CommandOutput) output = NULL;
@@ -622,7 +623,7 @@ install_dependencies (ForgeStepContext  *ctx,
 
   fingerprint = install_fingerprint (run);
   if (fingerprint != NULL &&
-      g_file_test (node_modules, G_FILE_TEST_IS_DIR) &&
+      forge_repo_test (run->repo_dir, "node_modules", FORGE_REPO_TEST_IS_DIR) &&
       g_file_get_contents (stamp_path, &stamp, NULL, NULL) &&
       g_str_equal (g_strstrip (stamp), fingerprint))
     {
@@ -894,8 +895,9 @@ static char **
 direct_dev_argv (Run          *run,
                  char * const *argv)
 {
-  g_autofree char *package_path = g_build_filename (run->repo_dir, "package.json", NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *contents = NULL;
+  gsize length = 0;
   g_auto(GStrv) words = NULL;
   g_autofree char *bin = NULL;
   g_autoptr(GPtrArray) direct = NULL;
@@ -908,7 +910,11 @@ direct_dev_argv (Run          *run,
       !g_str_equal (argv[0], "npm") || !g_str_equal (argv[1], "run"))
     return NULL;
 
-  if (!json_parser_load_from_mapped_file (parser, package_path, NULL) ||
+  /* The install ran repository code that could have swapped package.json
+   * for a symlink or a FIFO since detection read it. */
+  if (!forge_read_repo_file (run->repo_dir, "package.json", FORGE_REPO_MANIFEST_MAX_SIZE,
+                             &contents, &length, NULL) ||
+      !json_parser_load_from_data (parser, contents, length, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       !json_object_has_member (json_node_get_object (root), "scripts") ||
       !JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (root), "scripts")))
@@ -920,8 +926,10 @@ direct_dev_argv (Run          *run,
     return NULL;
 
   words = g_strsplit_set (body, " ", -1);
-  bin = g_build_filename (run->repo_dir, "node_modules", ".bin", words[0], NULL);
-  if (!g_file_test (bin, G_FILE_TEST_IS_EXECUTABLE))
+  /* npm links .bin entries to their package: look at the link itself,
+   * which the sandbox resolves in its own view of the files. */
+  bin = g_build_filename ("node_modules", ".bin", words[0], NULL);
+  if (!forge_repo_test (run->repo_dir, bin, FORGE_REPO_TEST_IS_REGULAR | FORGE_REPO_TEST_IS_SYMLINK))
     return NULL;
 
   direct = g_ptr_array_new_with_free_func (g_free);
@@ -1140,6 +1148,19 @@ mark_failed (Run          *run,
   forge_project_store_update_from_thread (run->self->store, run->project_id, changes);
 }
 
+/* Event data can come back from a journal on disk: json-glib's getters
+ * warn about a member of another type, so look before taking it. */
+static const char *
+event_string (JsonObject *data,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (data, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static JsonNode *
 clone_and_preview (ForgeStepContext  *ctx,
                    JsonNode          *event_data,
@@ -1167,12 +1188,20 @@ clone_and_preview (ForgeStepContext  *ctx,
   data = json_node_get_object (event_data);
   run->self = self;
   run->ctx = ctx;
-  run->project_id = g_strdup (json_object_get_string_member_with_default (data, "project_id", NULL));
-  run->repo_url = g_strdup (json_object_get_string_member_with_default (data, "repo_url", NULL));
+  run->project_id = g_strdup (event_string (data, "project_id"));
+  run->repo_url = g_strdup (event_string (data, "repo_url"));
   if (run->project_id == NULL || run->repo_url == NULL)
     {
       g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
                            "The clone-and-preview event needs a project_id and a repo_url");
+      return NULL;
+    }
+  /* The id names the workspace folder this run clones into (and a
+   * removal deletes): "../../x" in an event must not choose it. */
+  if (!forge_project_id_is_valid (run->project_id))
+    {
+      g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                   "The clone-and-preview event's project_id “%s” is not a project id", run->project_id);
       return NULL;
     }
   run->restart = json_object_get_boolean_member_with_default (data, "restart", FALSE);
@@ -1185,6 +1214,7 @@ clone_and_preview (ForgeStepContext  *ctx,
       return NULL;
     }
   run->workspace_dir = forge_project_workspace_dir_for_id (run->project_id);
+  g_assert (run->workspace_dir != NULL);
   /* Only "repo" is bound into the sandbox; the git directory stays out
    * of its reach (see forge_git_clone_or_update()). */
   run->repo_dir = g_build_filename (run->workspace_dir, "repo", NULL);

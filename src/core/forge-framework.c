@@ -5,15 +5,18 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
 #include "forge-framework.h"
 #include "forge-sandbox.h"
+#include "forge-util.h"
 
 /* How a dev server is told which host and port to bind. */
 typedef enum
@@ -263,39 +266,15 @@ lookup_framework (const char *id)
   return NULL;
 }
 
-static char *
-repo_file_path (const char *repo_dir,
-                const char *name)
-{
-  g_autofree char *path = g_build_filename (repo_dir, name, NULL);
-  g_autofree char *real_repo = NULL;
-  g_autofree char *real_path = NULL;
-
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return NULL;
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && strstr (name, "/") == NULL)
-    return g_steal_pointer (&path);
-
-  /* A cloned repository is untrusted: a package.json linked to a file
-   * elsewhere on the host must not be read (its bytes would end up in an
-   * error message or a command line). */
-  real_repo = realpath (repo_dir, NULL);
-  real_path = realpath (path, NULL);
-  if (real_repo == NULL || real_path == NULL)
-    return NULL;
-  if (!g_str_has_prefix (real_path, real_repo) || real_path[strlen (real_repo)] != G_DIR_SEPARATOR)
-    return NULL;
-
-  return g_steal_pointer (&path);
-}
-
+/* A cloned repository is untrusted, and a sandbox can still be writing to
+ * it: whatever is checked here is opened again without following symlinks
+ * when it is read (forge_read_repo_file()), so a package.json swapped for
+ * a link to a host file, or for a FIFO, is never read. */
 static gboolean
 repo_has_file (const char *repo_dir,
                const char *name)
 {
-  g_autofree char *path = repo_file_path (repo_dir, name);
-
-  return path != NULL;
+  return forge_repo_test (repo_dir, name, FORGE_REPO_TEST_IS_REGULAR);
 }
 
 /* The first bytes of a file, enough for a lockfile's version header. */
@@ -304,23 +283,26 @@ read_file_head (const char *repo_dir,
                 const char *name,
                 gsize       max_length)
 {
-  g_autofree char *path = repo_file_path (repo_dir, name);
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileInputStream) stream = NULL;
   g_autofree char *buffer = NULL;
   gsize n_read = 0;
+  int fd;
 
-  if (path == NULL)
-    return NULL;
-
-  file = g_file_new_for_path (path);
-  stream = g_file_read (file, NULL, NULL);
-  if (stream == NULL)
+  fd = forge_open_repo_file (repo_dir, name, NULL);
+  if (fd < 0)
     return NULL;
 
   buffer = g_malloc0 (max_length + 1);
-  if (!g_input_stream_read_all (G_INPUT_STREAM (stream), buffer, max_length, &n_read, NULL, NULL))
-    return NULL;
+  while (n_read < max_length)
+    {
+      gssize n = read (fd, buffer + n_read, max_length - n_read);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      n_read += n;
+    }
+  close (fd);
   buffer[n_read] = '\0';
 
   return g_steal_pointer (&buffer);
@@ -868,7 +850,6 @@ parse_package_json (const char  *repo_dir,
                     JsonParser  *parser,
                     GError     **error)
 {
-  g_autofree char *path = repo_file_path (repo_dir, "package.json");
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   const char *text;
@@ -876,14 +857,8 @@ parse_package_json (const char  *repo_dir,
   gsize length = 0;
   JsonNode *root;
 
-  if (path == NULL)
-    {
-      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
-                   _("Could not read package.json: it vanished or points outside the repository."));
-      return FALSE;
-    }
-
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
+  if (!forge_read_repo_file (repo_dir, "package.json", FORGE_REPO_MANIFEST_MAX_SIZE,
+                             &contents, &length, &local_error))
     {
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
                    _("Could not read package.json: %s"), local_error->message);

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "forge-project-store.h"
@@ -175,12 +176,19 @@ forge_project_store_get_path (ForgeProjectStore *self)
   return self->path;
 }
 
-static void
-move_aside (ForgeProjectStore *self)
+static char *
+aside_path (ForgeProjectStore *self)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
-  g_autofree char *aside = g_strdup_printf ("%s.corrupt-%s", self->path, stamp);
+
+  return g_strdup_printf ("%s.corrupt-%s", self->path, stamp);
+}
+
+static void
+move_aside (ForgeProjectStore *self)
+{
+  g_autofree char *aside = aside_path (self);
 
   if (g_rename (self->path, aside) != 0)
     g_warning ("Could not move %s aside", self->path);
@@ -192,6 +200,10 @@ forge_project_store_load (ForgeProjectStore  *self,
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *first_skipped = NULL;
+  gsize length = 0;
+  guint n_skipped = 0;
   JsonNode *root;
   JsonArray *array;
   guint removed;
@@ -203,10 +215,16 @@ forge_project_store_load (ForgeProjectStore  *self,
   if (removed > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
 
-  if (!g_file_test (self->path, G_FILE_TEST_EXISTS))
-    return TRUE;
+  if (!g_file_get_contents (self->path, &contents, &length, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Could not read the project list %s: ", self->path);
+      return FALSE;
+    }
 
-  if (!json_parser_load_from_mapped_file (parser, self->path, &local_error))
+  if (!json_parser_load_from_data (parser, contents, length, &local_error))
     goto corrupt;
 
   root = json_parser_get_root (parser);
@@ -226,15 +244,41 @@ forge_project_store_load (ForgeProjectStore  *self,
       g_autoptr(GError) entry_error = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
+        g_set_error_literal (&entry_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                             "A project entry is not an object");
+      else
+        project = forge_project_new_from_json (json_node_get_object (node), &entry_error);
 
-      project = forge_project_new_from_json (json_node_get_object (node), &entry_error);
+      /* Ids become folder names (workspaces, whose removal deletes them):
+       * an entry with an id like "../../x" must never get that far. */
       if (project == NULL)
         {
           g_warning ("Skipping an entry of %s: %s", self->path, entry_error->message);
+          n_skipped++;
+          if (first_skipped == NULL)
+            first_skipped = g_strdup (entry_error->message);
           continue;
         }
       append_project (self, project);
+    }
+
+  if (n_skipped > 0)
+    {
+      g_autofree char *aside = aside_path (self);
+      g_autoptr(GError) copy_error = NULL;
+
+      /* The next save drops the skipped entries: keep the file as it was,
+       * as a corrupt one is kept, so nothing is lost. */
+      if (!forge_write_file_atomic (aside, contents, length, &copy_error))
+        g_warning ("Could not keep a copy of %s: %s", self->path, copy_error->message);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "The project list %s was damaged (%s); %u project was skipped and the original kept as %s.",
+                                "The project list %s was damaged (%s); %u projects were skipped and the original kept as %s.",
+                                n_skipped),
+                   self->path, first_skipped, n_skipped, aside);
+      return FALSE;
     }
 
   return TRUE;

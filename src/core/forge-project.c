@@ -317,18 +317,38 @@ forge_project_apply_json (ForgeProject *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/* NULL unless the member is a string: json-glib's getters warn about
+ * other types, and a damaged file can hold anything. */
+static const char *
+string_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 ForgeProject *
 forge_project_new_from_json (JsonObject  *object,
                              GError     **error)
 {
   g_autoptr(ForgeProject) self = NULL;
-  const char *id = json_object_get_string_member_with_default (object, "id", NULL);
-  const char *repo_url = json_object_get_string_member_with_default (object, "repo_url", NULL);
+  const char *id = string_member (object, "id");
+  const char *repo_url = string_member (object, "repo_url");
 
   if (id == NULL || repo_url == NULL || *id == '\0')
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            "A project entry has no id or repository URL");
+      return NULL;
+    }
+
+  if (!forge_project_id_is_valid (id))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "A project entry has an invalid id “%s”", id);
       return NULL;
     }
 
@@ -432,11 +452,23 @@ forge_project_get_updated (ForgeProject *self)
   return self->updated;
 }
 
+gboolean
+forge_project_id_is_valid (const char *project_id)
+{
+  return project_id != NULL && g_uuid_string_is_valid (project_id);
+}
+
 char *
 forge_project_workspace_dir_for_id (const char *project_id)
 {
-  g_autofree char *cache = forge_cache_dir ();
+  g_autofree char *cache = NULL;
 
+  /* Not a programmer error: ids come from projects.json and from events,
+   * which the caller checks by handling NULL. */
+  if (!forge_project_id_is_valid (project_id))
+    return NULL;
+
+  cache = forge_cache_dir ();
   return g_build_filename (cache, "projects", project_id, NULL);
 }
 

@@ -58,8 +58,13 @@ void                forge_project_set_last_error       (ForgeProject      *self,
 gint64              forge_project_get_created          (ForgeProject      *self);
 gint64              forge_project_get_updated          (ForgeProject      *self);
 
+/* Project ids name folders, so only the form g_uuid_string_random() makes
+ * is accepted where an id comes from disk or from an event: "../../x" or
+ * "/tmp/x" would otherwise put a workspace (and its deletion) anywhere. */
+gboolean            forge_project_id_is_valid          (const char        *project_id);
 /* $XDG_CACHE_HOME/forge-preview/projects/<id>: the work tree is its
- * "repo" (bound into the sandbox), the git directory its "git" (never). */
+ * "repo" (bound into the sandbox), the git directory its "git" (never),
+ * the sandbox's home its "home". NULL when the id is not a valid one. */
 char               *forge_project_dup_workspace_dir    (ForgeProject      *self);
 char               *forge_project_workspace_dir_for_id (const char        *project_id);
 

@@ -14,6 +14,8 @@
 #define FAILED_STARTS_WINDOW_US  (120 * G_USEC_PER_SEC)
 #define EARLY_DEATH_US           (G_USEC_PER_SEC / 2)
 #define PROBE_TIMEOUT_S          5
+/* A flood of server output reaches the main loop at most this often. */
+#define LOG_BATCH_INTERVAL_MS    20
 
 typedef enum
 {
@@ -62,6 +64,7 @@ struct _ForgeSandboxManager
   GMainContext            *context;
   GMutex                   mutex;
   GHashTable              *entries;   /* project id → Entry * */
+  ForgeBatcher            *log_lines; /* LogLine *, from reader threads */
 
   guint                    keepalive_interval;
   guint                    sandbox_timeout;
@@ -78,6 +81,10 @@ struct _ForgeSandboxManager
   guint                    sleep_subscription;
   GCancellable            *cancellable;
 };
+
+static void emit_log_lines (gpointer   owner,
+                            GPtrArray *lines);
+static void log_line_free  (gpointer   data);
 
 enum {
   SERVER_EXITED,
@@ -99,6 +106,8 @@ emit_state (Entry      *entry,
             const char *url,
             gint64      restart_ms)
 {
+  /* What the server printed last comes before what became of it. */
+  forge_batcher_flush (entry->manager->log_lines);
   g_signal_emit (entry->manager, signals[SANDBOX_STATE], 0, entry->project_id, state, url, restart_ms);
 }
 
@@ -420,6 +429,7 @@ server_exited_cb (ForgeSandboxProcess *server,
   if (server != current)
     return;
 
+  forge_batcher_flush (self->log_lines);
   g_signal_emit (self, signals[SERVER_EXITED], 0, entry->project_id, wait_status);
 
   if (server != entry->watched_server || entry->state == STATE_RESTARTING)
@@ -455,8 +465,6 @@ typedef struct
 {
   ForgeSandboxManager *manager;
   char                *project_id;
-  char                *stream;       /* log lines only */
-  char                *line;
 } Dispatched;
 
 static Dispatched *
@@ -477,8 +485,6 @@ dispatched_free (gpointer data)
 
   g_object_unref (dispatched->manager);
   g_free (dispatched->project_id);
-  g_free (dispatched->stream);
-  g_free (dispatched->line);
   g_free (dispatched);
 }
 
@@ -773,6 +779,7 @@ forge_sandbox_manager_finalize (GObject *object)
   ForgeSandboxManager *self = FORGE_SANDBOX_MANAGER (object);
 
   g_clear_pointer (&self->entries, g_hash_table_unref);
+  g_clear_pointer (&self->log_lines, forge_batcher_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
@@ -805,6 +812,8 @@ forge_sandbox_manager_init (ForgeSandboxManager *self)
 {
   g_mutex_init (&self->mutex);
   self->context = g_main_context_ref_thread_default ();
+  self->log_lines = forge_batcher_new (self->context, G_OBJECT (self), LOG_BATCH_INTERVAL_MS,
+                                       emit_log_lines, log_line_free);
   self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) entry_free);
   self->keepalive_interval = 300;
   self->sandbox_timeout = 600;
@@ -1119,13 +1128,38 @@ forge_sandbox_manager_get_n_sandboxes (ForgeSandboxManager *self)
   return n;
 }
 
-static gboolean
-emit_log_line (gpointer data)
+typedef struct
 {
-  Dispatched *log_line = data;
+  char *project_id;
+  char *stream;
+  char *line;
+} LogLine;
 
-  g_signal_emit (log_line->manager, signals[SERVER_LOG], 0, log_line->project_id, log_line->stream, log_line->line);
-  return G_SOURCE_REMOVE;
+static void
+log_line_free (gpointer data)
+{
+  LogLine *log_line = data;
+
+  g_free (log_line->project_id);
+  g_free (log_line->stream);
+  g_free (log_line->line);
+  g_free (log_line);
+}
+
+/* One batch of server output on the main context, still one signal per
+ * line for the log view and the headless output. */
+static void
+emit_log_lines (gpointer   owner,
+                GPtrArray *lines)
+{
+  ForgeSandboxManager *self = owner;
+
+  for (guint i = 0; i < lines->len; i++)
+    {
+      LogLine *log_line = g_ptr_array_index (lines, i);
+
+      g_signal_emit (self, signals[SERVER_LOG], 0, log_line->project_id, log_line->stream, log_line->line);
+    }
 }
 
 void
@@ -1134,12 +1168,15 @@ forge_sandbox_manager_log (ForgeSandboxManager *self,
                            const char          *stream,
                            const char          *line)
 {
-  Dispatched *log_line;
+  LogLine *log_line;
 
   g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
 
-  log_line = dispatched_new (self, project_id);
+  /* A dev server can print without end, and lines of any length: batched
+   * (one main loop wake-up per batch) and cut, whatever the sandbox did. */
+  log_line = g_new0 (LogLine, 1);
+  log_line->project_id = g_strdup (project_id);
   log_line->stream = g_strdup (stream);
-  log_line->line = g_strdup (line);
-  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, emit_log_line, log_line, dispatched_free);
+  log_line->line = forge_log_line_sanitize (line);
+  forge_batcher_push (self->log_lines, log_line, FALSE);
 }

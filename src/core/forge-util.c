@@ -192,17 +192,329 @@ forge_pick_free_port (GError **error)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
-char *
-forge_checksum_file (const char *path)
-{
-  g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, NULL);
+G_DEFINE_QUARK (forge-repo-file-error-quark, forge_repo_file_error)
 
-  if (mapped == NULL)
+static void
+set_repo_error_from_errno (GError     **error,
+                           int          saved_errno,
+                           const char  *relative_path)
+{
+  switch (saved_errno)
+    {
+    case ELOOP:
+      g_set_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_SYMLINK,
+                   _("Refused to read %s from the repository: it goes through a symbolic link"),
+                   relative_path);
+      break;
+
+    case ENOENT:
+      g_set_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_NOT_FOUND,
+                   _("%s is not in the repository"), relative_path);
+      break;
+
+    case ENOTDIR:
+      g_set_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_NOT_REGULAR,
+                   _("Refused to read %s from the repository: a folder on its path is not a folder"),
+                   relative_path);
+      break;
+
+    default:
+      g_set_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_FAILED,
+                   _("Could not read %s from the repository: %s"),
+                   relative_path, g_strerror (saved_errno));
+      break;
+    }
+}
+
+/* Opens the directory holding relative_path's last component, walking
+ * down from root_dir one component at a time with O_NOFOLLOW, and returns
+ * it with *last pointing at that component inside *components (or NULL
+ * when relative_path names root_dir itself). -1 on error. */
+static int
+open_repo_parent (const char   *root_dir,
+                  const char   *relative_path,
+                  GStrv        *components,
+                  const char  **last,
+                  GError      **error)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  int dir_fd;
+
+  if (relative_path == NULL || g_path_is_absolute (relative_path))
+    {
+      g_set_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_INVALID_PATH,
+                   _("Refused to read %s: it is not a path inside the repository"),
+                   relative_path ? relative_path : "(null)");
+      return -1;
+    }
+
+  parts = g_strsplit (relative_path, "/", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      if (*parts[i] == '\0' || g_str_equal (parts[i], "."))
+        continue;
+      /* Plain path text decides nothing: ".." could climb out of root. */
+      if (g_str_equal (parts[i], ".."))
+        {
+          g_set_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_INVALID_PATH,
+                       _("Refused to read %s: it is not a path inside the repository"),
+                       relative_path);
+          return -1;
+        }
+      g_ptr_array_add (names, parts[i]);
+    }
+
+  /* root_dir is the host's own folder (the workspace's "repo"), so it may
+   * be reached through symlinks the user set up, e.g. for ~/.cache. */
+  dir_fd = open (root_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, FORGE_REPO_FILE_ERROR,
+                   saved == ENOENT ? FORGE_REPO_FILE_ERROR_NOT_FOUND : FORGE_REPO_FILE_ERROR_FAILED,
+                   _("Could not open the repository folder %s: %s"), root_dir, g_strerror (saved));
+      return -1;
+    }
+
+  for (guint i = 0; i + 1 < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      int child_fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+      int saved = errno;
+
+      if (child_fd < 0)
+        {
+          struct stat st;
+
+          /* O_DIRECTORY answers ENOTDIR for a symlink, even to a folder:
+           * say which it was. */
+          if (saved == ENOTDIR && fstatat (dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+            saved = ELOOP;
+          close (dir_fd);
+          set_repo_error_from_errno (error, saved, relative_path);
+          return -1;
+        }
+      close (dir_fd);
+      dir_fd = child_fd;
+    }
+
+  *last = names->len > 0 ? g_ptr_array_index (names, names->len - 1) : NULL;
+  *components = g_steal_pointer (&parts);
+  return dir_fd;
+}
+
+int
+forge_open_repo_file (const char  *root_dir,
+                      const char  *relative_path,
+                      GError     **error)
+{
+  g_auto(GStrv) components = NULL;
+  const char *last = NULL;
+  struct stat st;
+  int dir_fd;
+  int fd;
+  int saved;
+
+  g_return_val_if_fail (root_dir != NULL, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  dir_fd = open_repo_parent (root_dir, relative_path, &components, &last, error);
+  if (dir_fd < 0)
+    return -1;
+
+  if (last == NULL)
+    {
+      close (dir_fd);
+      g_set_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_INVALID_PATH,
+                   _("Refused to read %s: it is not a path inside the repository"), relative_path);
+      return -1;
+    }
+
+  /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+   * writer that never comes. fstat() below turns it away. */
+  fd = openat (dir_fd, last, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  saved = errno;
+  close (dir_fd);
+  if (fd < 0)
+    {
+      set_repo_error_from_errno (error, saved, relative_path);
+      return -1;
+    }
+
+  if (fstat (fd, &st) != 0)
+    {
+      saved = errno;
+      close (fd);
+      set_repo_error_from_errno (error, saved, relative_path);
+      return -1;
+    }
+
+  if (!S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_NOT_REGULAR,
+                   _("Refused to read %s from the repository: it is not a regular file"),
+                   relative_path);
+      return -1;
+    }
+
+  return fd;
+}
+
+static void
+set_too_large (GError     **error,
+               const char  *relative_path,
+               gsize        max_size)
+{
+  g_autofree char *limit = g_format_size (max_size);
+
+  g_set_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_TOO_LARGE,
+               _("Refused to read %s from the repository: it is larger than %s"),
+               relative_path, limit);
+}
+
+gboolean
+forge_read_repo_file (const char  *root_dir,
+                      const char  *relative_path,
+                      gsize        max_size,
+                      char       **contents,
+                      gsize       *length,
+                      GError     **error)
+{
+  g_autoptr(GByteArray) buffer = NULL;
+  struct stat st = { 0 };
+  int fd;
+
+  g_return_val_if_fail (root_dir != NULL, FALSE);
+  g_return_val_if_fail (contents != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  fd = forge_open_repo_file (root_dir, relative_path, error);
+  if (fd < 0)
+    return FALSE;
+
+  if (fstat (fd, &st) == 0 && (guint64) st.st_size > max_size)
+    {
+      close (fd);
+      set_too_large (error, relative_path, max_size);
+      return FALSE;
+    }
+
+  /* The size can change under us: the bound holds for what is read, not
+   * for what fstat() said. */
+  buffer = g_byte_array_sized_new (MIN ((gsize) st.st_size, max_size) + 1);
+  for (;;)
+    {
+      guint8 chunk[65536];
+      gssize n = read (fd, chunk, sizeof chunk);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          close (fd);
+          set_repo_error_from_errno (error, saved, relative_path);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      if (buffer->len + (gsize) n > max_size)
+        {
+          close (fd);
+          set_too_large (error, relative_path, max_size);
+          return FALSE;
+        }
+      g_byte_array_append (buffer, chunk, n);
+    }
+  close (fd);
+
+  if (length != NULL)
+    *length = buffer->len;
+  g_byte_array_append (buffer, (const guint8 *) "", 1);
+  *contents = (char *) g_byte_array_free (g_steal_pointer (&buffer), FALSE);
+
+  return TRUE;
+}
+
+gboolean
+forge_repo_test (const char    *root_dir,
+                 const char    *relative_path,
+                 ForgeRepoTest  test)
+{
+  g_auto(GStrv) components = NULL;
+  const char *last = NULL;
+  struct stat st;
+  int dir_fd;
+  int ret;
+
+  g_return_val_if_fail (root_dir != NULL, FALSE);
+
+  dir_fd = open_repo_parent (root_dir, relative_path, &components, &last, NULL);
+  if (dir_fd < 0)
+    return FALSE;
+
+  if (last == NULL)
+    ret = fstat (dir_fd, &st);
+  else
+    ret = fstatat (dir_fd, last, &st, AT_SYMLINK_NOFOLLOW);
+  close (dir_fd);
+  if (ret != 0)
+    return FALSE;
+
+  return ((test & FORGE_REPO_TEST_IS_REGULAR) && S_ISREG (st.st_mode)) ||
+         ((test & FORGE_REPO_TEST_IS_DIR) && S_ISDIR (st.st_mode)) ||
+         ((test & FORGE_REPO_TEST_IS_SYMLINK) && S_ISLNK (st.st_mode));
+}
+
+char *
+forge_checksum_file (const char  *root_dir,
+                     const char  *relative_path,
+                     gsize        max_size,
+                     GError     **error)
+{
+  g_autoptr(GChecksum) checksum = NULL;
+  guint64 total = 0;
+  int fd;
+
+  g_return_val_if_fail (root_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  fd = forge_open_repo_file (root_dir, relative_path, error);
+  if (fd < 0)
     return NULL;
 
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
-                                      (const guchar *) g_mapped_file_get_contents (mapped),
-                                      g_mapped_file_get_length (mapped));
+  /* Streamed: a lockfile can be tens of MiB, no need to hold it. */
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  for (;;)
+    {
+      guint8 chunk[65536];
+      gssize n = read (fd, chunk, sizeof chunk);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          close (fd);
+          set_repo_error_from_errno (error, saved, relative_path);
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      total += n;
+      if (total > max_size)
+        {
+          close (fd);
+          set_too_large (error, relative_path, max_size);
+          return NULL;
+        }
+      g_checksum_update (checksum, chunk, n);
+    }
+  close (fd);
+
+  return g_strdup (g_checksum_get_string (checksum));
 }
 
 /* Empties the directory open at dir_fd. Entries are opened relative to
@@ -320,4 +632,210 @@ forge_dispatch_on_context (GMainContext   *context,
   g_source_set_callback (source, func, data, notify);
   g_source_set_static_name (source, "[forge] dispatch");
   g_source_attach (source, context);
+}
+
+char *
+forge_log_line_sanitize (const char *line)
+{
+  g_autofree char *valid = NULL;
+  gsize cut;
+
+  if (line == NULL)
+    return NULL;
+
+  /* GTK and the headless JSON output both need UTF-8. */
+  valid = g_utf8_make_valid (line, -1);
+  if (strlen (valid) <= FORGE_LOG_LINE_MAX)
+    return g_steal_pointer (&valid);
+
+  /* Back up over continuation bytes (10xxxxxx) to a character start. */
+  cut = FORGE_LOG_LINE_MAX;
+  while (cut > 0 && (((guchar) valid[cut]) & 0xC0) == 0x80)
+    cut--;
+  valid[cut] = '\0';
+
+  return g_strconcat (valid, "…", NULL);
+}
+
+struct _ForgeBatcher
+{
+  GMutex          mutex;
+  GMainContext   *context;
+  GObject        *owner;          /* unowned: a pending source holds a ref */
+  guint           interval_ms;
+  ForgeBatchFunc  func;
+  GDestroyNotify  item_free;
+
+  GPtrArray      *items;          /* under mutex */
+  GSource        *source;         /* the pending drain, under mutex */
+  gint64          last_drain;     /* monotonic µs, under mutex */
+  guint           n_dispatches;   /* under mutex */
+};
+
+typedef struct
+{
+  GSource       base;
+  ForgeBatcher *batcher;
+  GObject      *owner;            /* kept alive while items wait */
+} BatchSource;
+
+static void
+batcher_drain (ForgeBatcher *self,
+               GSource      *dispatching)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  GSource *pending;
+
+  g_mutex_lock (&self->mutex);
+  /* A flush got there first; this source is already destroyed. */
+  if (dispatching != NULL && self->source != dispatching)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+  items = g_steal_pointer (&self->items);
+  self->items = g_ptr_array_new_with_free_func (self->item_free);
+  pending = g_steal_pointer (&self->source);
+  self->last_drain = g_get_monotonic_time ();
+  if (items->len > 0)
+    self->n_dispatches++;
+  g_mutex_unlock (&self->mutex);
+
+  /* Outside the lock: dropping the source can drop the last reference to
+   * the owner, whose finalize frees this batcher. Not here, though: the
+   * caller of a flush or the dispatching source still holds one. */
+  if (pending != NULL)
+    {
+      if (pending != dispatching)
+        g_source_destroy (pending);
+      g_source_unref (pending);
+    }
+
+  if (items->len > 0)
+    self->func (self->owner, items);
+}
+
+static gboolean
+batch_source_dispatch (GSource     *source,
+                       GSourceFunc  callback,
+                       gpointer     user_data)
+{
+  BatchSource *batch_source = (BatchSource *) source;
+
+  batcher_drain (batch_source->batcher, source);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+batch_source_finalize (GSource *source)
+{
+  BatchSource *batch_source = (BatchSource *) source;
+
+  g_clear_object (&batch_source->owner);
+}
+
+static GSourceFuncs batch_source_funcs = {
+  NULL, NULL, batch_source_dispatch, batch_source_finalize, NULL, NULL,
+};
+
+ForgeBatcher *
+forge_batcher_new (GMainContext   *context,
+                   GObject        *owner,
+                   guint           interval_ms,
+                   ForgeBatchFunc  func,
+                   GDestroyNotify  item_free)
+{
+  ForgeBatcher *self = g_new0 (ForgeBatcher, 1);
+
+  g_mutex_init (&self->mutex);
+  self->context = g_main_context_ref (context);
+  self->owner = owner;
+  self->interval_ms = interval_ms;
+  self->func = func;
+  self->item_free = item_free;
+  self->items = g_ptr_array_new_with_free_func (item_free);
+
+  return self;
+}
+
+void
+forge_batcher_push (ForgeBatcher *self,
+                    gpointer      item,
+                    gboolean      urgent)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 ready;
+
+  g_mutex_lock (&self->mutex);
+  g_ptr_array_add (self->items, item);
+
+  /* Right after a batch, wait for the interval to collect the next one;
+   * after a quiet spell, go at once. */
+  ready = urgent ? 0 : self->last_drain + (gint64) self->interval_ms * 1000;
+  if (ready <= now)
+    ready = 0;
+
+  if (self->source == NULL)
+    {
+      BatchSource *batch_source = (BatchSource *) g_source_new (&batch_source_funcs, sizeof (BatchSource));
+
+      batch_source->batcher = self;
+      batch_source->owner = g_object_ref (self->owner);
+      self->source = (GSource *) batch_source;
+      g_source_set_priority (self->source, G_PRIORITY_DEFAULT);
+      g_source_set_static_name (self->source, "[forge] batch");
+      g_source_set_ready_time (self->source, ready);
+      g_source_attach (self->source, self->context);
+    }
+  else if (urgent)
+    {
+      /* Safe from any thread: wakes the context up. */
+      g_source_set_ready_time (self->source, 0);
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+forge_batcher_flush (ForgeBatcher *self)
+{
+  batcher_drain (self, NULL);
+}
+
+guint
+forge_batcher_get_n_dispatches (ForgeBatcher *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->mutex);
+  n = self->n_dispatches;
+  g_mutex_unlock (&self->mutex);
+
+  return n;
+}
+
+void
+forge_batcher_free (ForgeBatcher *self)
+{
+  GSource *pending;
+
+  if (self == NULL)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  pending = g_steal_pointer (&self->source);
+  g_mutex_unlock (&self->mutex);
+
+  /* A pending source holds the owner, which frees this batcher only once
+   * nothing is pending: this is for owners that free it earlier. */
+  if (pending != NULL)
+    {
+      ((BatchSource *) pending)->batcher = NULL;
+      g_source_destroy (pending);
+      g_source_unref (pending);
+    }
+
+  g_ptr_array_unref (self->items);
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->mutex);
+  g_free (self);
 }

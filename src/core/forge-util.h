@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -28,8 +28,69 @@ gboolean  forge_write_file_atomic   (const char  *path,
 char     *forge_find_local_url      (const char  *line);
 /* A TCP port free on 127.0.0.1 right now. */
 guint     forge_pick_free_port      (GError     **error);
-/* Hex SHA-256 of a file's contents, or NULL if it cannot be read. */
-char     *forge_checksum_file       (const char  *path);
+/* Reading files of a repository a sandbox can write to.
+ *
+ * The work tree is hostile input: between a check and a read a dying
+ * sandbox can swap a file for a symlink to a host file (~/.ssh/id_rsa),
+ * for /dev/zero, or for a FIFO that blocks the reader forever. These open
+ * every component of relative_path below root_dir with O_NOFOLLOW (so a
+ * symlink anywhere in the path is refused, never followed), open the last
+ * one non-blocking, and accept only what fstat() says is a regular file
+ * of bounded size. root_dir itself is trusted: the host made it.
+ * relative_path must stay below root_dir: absolute paths and ".." are
+ * refused. */
+#define FORGE_REPO_FILE_ERROR (forge_repo_file_error_quark ())
+
+typedef enum
+{
+  FORGE_REPO_FILE_ERROR_FAILED,
+  FORGE_REPO_FILE_ERROR_NOT_FOUND,
+  FORGE_REPO_FILE_ERROR_INVALID_PATH,   /* absolute, "..", or empty */
+  FORGE_REPO_FILE_ERROR_SYMLINK,        /* a component is a symbolic link */
+  FORGE_REPO_FILE_ERROR_NOT_REGULAR,    /* a FIFO, device, socket or directory */
+  FORGE_REPO_FILE_ERROR_TOO_LARGE,
+} ForgeRepoFileError;
+
+/* Bounds real projects fit in: configuration files are small, a
+ * package.json rarely passes a few hundred KiB, and lockfiles of large
+ * monorepos reach tens of MiB. */
+#define FORGE_REPO_CONFIG_MAX_SIZE    ((gsize) 1 * 1024 * 1024)
+#define FORGE_REPO_MANIFEST_MAX_SIZE  ((gsize) 8 * 1024 * 1024)
+#define FORGE_REPO_LOCKFILE_MAX_SIZE  ((gsize) 64 * 1024 * 1024)
+
+typedef enum
+{
+  FORGE_REPO_TEST_IS_REGULAR = 1 << 0,
+  FORGE_REPO_TEST_IS_DIR     = 1 << 1,
+  FORGE_REPO_TEST_IS_SYMLINK = 1 << 2,   /* the last component only */
+} ForgeRepoTest;
+
+GQuark    forge_repo_file_error_quark (void);
+/* A read-only descriptor of the regular file at relative_path, or -1.
+ * Never blocks, whatever the sandbox put there. */
+int       forge_open_repo_file      (const char   *root_dir,
+                                     const char   *relative_path,
+                                     GError      **error);
+/* The whole file, NUL-terminated; refused when larger than max_size. */
+gboolean  forge_read_repo_file      (const char   *root_dir,
+                                     const char   *relative_path,
+                                     gsize         max_size,
+                                     char        **contents,
+                                     gsize        *length,
+                                     GError      **error);
+/* Whether relative_path is one of the kinds in test, without following a
+ * symlink anywhere on the way (g_file_test() follows them). An empty
+ * relative_path tests root_dir itself. */
+gboolean  forge_repo_test           (const char   *root_dir,
+                                     const char   *relative_path,
+                                     ForgeRepoTest test);
+/* Hex SHA-256 of a repository file, read in chunks through
+ * forge_open_repo_file(); NULL when it cannot be read or is larger than
+ * max_size. */
+char     *forge_checksum_file       (const char   *root_dir,
+                                     const char   *relative_path,
+                                     gsize         max_size,
+                                     GError      **error);
 /* Removes a directory tree without following symlinks. Blocking. */
 gboolean  forge_remove_tree         (const char  *path,
                                      GError     **error);
@@ -44,5 +105,44 @@ void      forge_dispatch_on_context (GMainContext   *context,
                                      GSourceFunc     func,
                                      gpointer        data,
                                      GDestroyNotify  notify);
+
+/* What a dev server prints is hostile too: one line can be megabytes, and
+ * not UTF-8. Lines are cut to at most this many bytes (on a character
+ * boundary) before they reach the main context, "…" marking the cut. */
+#define FORGE_LOG_LINE_MAX 4096
+
+/* line as valid UTF-8, cut after FORGE_LOG_LINE_MAX bytes with "…". */
+char     *forge_log_line_sanitize   (const char     *line);
+
+/* Hands items from worker threads to a main context in batches: one
+ * source dispatch drains everything queued so far, so a flood of log
+ * lines costs the main loop one wake-up per batch, not one per line.
+ * Items come out in the order they were pushed. While items wait, the
+ * owner is kept alive (as an idle per item did before). */
+typedef struct _ForgeBatcher ForgeBatcher;
+
+/* Called on the context with the items of one batch, in order. */
+typedef void (*ForgeBatchFunc) (gpointer   owner,
+                                GPtrArray *items);
+
+/* After a dispatch, the next one waits interval_ms unless an urgent item
+ * comes, so a steady flood is delivered at most that often. */
+ForgeBatcher *forge_batcher_new     (GMainContext   *context,
+                                     GObject        *owner,
+                                     guint           interval_ms,
+                                     ForgeBatchFunc  func,
+                                     GDestroyNotify  item_free);
+/* Thread-safe. An urgent item (a step finishing) is delivered at once,
+ * with whatever was queued before it. */
+void          forge_batcher_push    (ForgeBatcher   *self,
+                                     gpointer        item,
+                                     gboolean        urgent);
+/* On the context's thread: delivers what is queued now, so that what the
+ * owner emits next comes after it. */
+void          forge_batcher_flush   (ForgeBatcher   *self);
+/* How many batches were delivered (for tests). */
+guint         forge_batcher_get_n_dispatches (ForgeBatcher *self);
+/* Drops undelivered items. */
+void          forge_batcher_free    (ForgeBatcher   *self);
 
 G_END_DECLS

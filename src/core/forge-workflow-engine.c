@@ -16,7 +16,7 @@
 #include "forge-run-journal.h"
 #include "forge-step-context-private.h"
 #include "forge-util.h"
-#include "forge-workflow-engine.h"
+#include "forge-workflow-engine-private.h"
 
 G_DEFINE_QUARK (forge-workflow-error-quark, forge_workflow_error)
 
@@ -84,6 +84,7 @@ struct _ForgeWorkflowEngine
   GPtrArray    *functions;
   GHashTable   *runs;             /* run id → Run *: queued, running or backing off */
   GHashTable   *reported;         /* paths of unreadable journals already reported */
+  ForgeBatcher *events;           /* Emission *, from worker threads */
   guint         backoff_base_ms;
   guint         backoff_max_ms;
 };
@@ -220,11 +221,15 @@ find_function (ForgeWorkflowEngine *self,
   return NULL;
 }
 
-/* Events cross from worker threads to the engine's context in order: all
- * go through one idle source each, at the same priority. */
+/* Events cross from worker threads to the engine's context in order,
+ * through one queue: a server printing thousands of lines makes a few
+ * batches on the main loop, not thousands of idles. Step events are urgent
+ * (they take what is queued before them along at once); log lines and
+ * progress wait for the next batch. */
+#define EVENT_BATCH_INTERVAL_MS 20
+
 typedef struct
 {
-  ForgeWorkflowEngine *engine;
   guint                signal_id;
   char                *strings[4];
   guint                attempt;
@@ -238,36 +243,46 @@ emission_free (gpointer data)
 {
   Emission *emission = data;
 
-  g_object_unref (emission->engine);
   for (guint i = 0; i < G_N_ELEMENTS (emission->strings); i++)
     g_free (emission->strings[i]);
   g_clear_pointer (&emission->node, json_node_unref);
   g_free (emission);
 }
 
-static gboolean
-emit_on_context (gpointer data)
+/* One batch, on the engine's context. Signals stay one per event, so
+ * the UI and the headless output (one JSON line per event) are as before. */
+static void
+emit_batch (gpointer   owner,
+            GPtrArray *emissions)
 {
-  Emission *emission = data;
-  ForgeWorkflowEngine *self = emission->engine;
-  char **s = emission->strings;
+  ForgeWorkflowEngine *self = owner;
 
-  if (emission->signal_id == signals[STEP])
-    g_signal_emit (self, signals[STEP], 0, s[0], s[1], s[2], emission->attempt, emission->duration_ms, s[3]);
-  else if (emission->signal_id == signals[LOG])
-    g_signal_emit (self, signals[LOG], 0, s[0], s[1], s[2]);
-  else if (emission->signal_id == signals[PROGRESS])
-    g_signal_emit (self, signals[PROGRESS], 0, s[0], s[1], emission->fraction, s[2]);
+  for (guint i = 0; i < emissions->len; i++)
+    {
+      Emission *emission = g_ptr_array_index (emissions, i);
+      char **s = emission->strings;
 
-  return G_SOURCE_REMOVE;
+      if (emission->signal_id == signals[STEP])
+        g_signal_emit (self, signals[STEP], 0, s[0], s[1], s[2], emission->attempt, emission->duration_ms, s[3]);
+      else if (emission->signal_id == signals[LOG])
+        g_signal_emit (self, signals[LOG], 0, s[0], s[1], s[2]);
+      else if (emission->signal_id == signals[PROGRESS])
+        g_signal_emit (self, signals[PROGRESS], 0, s[0], s[1], emission->fraction, s[2]);
+    }
 }
 
 static void
 queue_emission (ForgeWorkflowEngine *self,
                 Emission            *emission)
 {
-  emission->engine = g_object_ref (self);
-  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, emit_on_context, emission, emission_free);
+  forge_batcher_push (self->events, emission, emission->signal_id == signals[STEP]);
+}
+
+guint
+_forge_workflow_engine_get_n_event_batches (ForgeWorkflowEngine *self)
+{
+  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), 0);
+  return forge_batcher_get_n_dispatches (self->events);
 }
 
 void
@@ -302,7 +317,9 @@ _forge_workflow_engine_emit_log (ForgeWorkflowEngine *engine,
   emission->signal_id = signals[LOG];
   emission->strings[0] = g_strdup (run_id);
   emission->strings[1] = g_strdup (stream);
-  emission->strings[2] = g_strdup (line);
+  /* Cut here too, whatever the sandbox did: a 64 KiB line would cost
+   * the log view and the journal-less UI dearly. */
+  emission->strings[2] = forge_log_line_sanitize (line);
   queue_emission (engine, emission);
 }
 
@@ -591,6 +608,9 @@ invocation_done_cb (GObject      *object,
 
   function->active--;
 
+  /* What the run printed comes before how it ended. */
+  forge_batcher_flush (self->events);
+
   output = g_task_propagate_pointer (G_TASK (result), &error);
   if (error == NULL)
     finish_run (self, run, "completed", output, NULL);
@@ -704,6 +724,7 @@ forge_workflow_engine_finalize (GObject *object)
   g_clear_pointer (&self->runs, g_hash_table_unref);
   g_clear_pointer (&self->functions, g_ptr_array_unref);
   g_clear_pointer (&self->reported, g_hash_table_unref);
+  g_clear_pointer (&self->events, forge_batcher_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->directory, g_free);
 
@@ -804,6 +825,8 @@ forge_workflow_engine_init (ForgeWorkflowEngine *self)
   self->functions = g_ptr_array_new_with_free_func ((GDestroyNotify) function_free);
   self->runs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) run_free);
   self->reported = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->events = forge_batcher_new (self->context, G_OBJECT (self), EVENT_BATCH_INTERVAL_MS,
+                                    emit_batch, emission_free);
   self->backoff_base_ms = DEFAULT_BACKOFF_BASE;
   self->backoff_max_ms = DEFAULT_BACKOFF_MAX;
 }

@@ -743,6 +743,7 @@ forge_window_remove_project (ForgeWindow *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(JsonNode) event = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *ignored = NULL;
+  g_autofree char *workspace = NULL;
   JsonObject *data = json_object_new ();
   ForgeProjectView *view;
 
@@ -770,11 +771,19 @@ forge_window_remove_project (ForgeWindow *self,
       g_hash_table_remove (self->project_views, project_id);
     }
 
-  /* Not cancellable: closing the window must not leave half a workspace. */
-  task = g_task_new (NULL, NULL, delete_workspace_cb, g_object_ref (self));
-  g_task_set_source_tag (task, forge_window_remove_project);
-  g_task_set_task_data (task, forge_project_workspace_dir_for_id (project_id), g_free);
-  g_task_run_in_thread (task, delete_workspace_thread);
+  /* Only a valid id names a folder under the workspaces dir: anything
+   * else ("../..") would delete elsewhere. The store never holds one. */
+  workspace = forge_project_workspace_dir_for_id (project_id);
+  if (workspace != NULL)
+    {
+      /* Not cancellable: closing the window must not leave half a workspace. */
+      task = g_task_new (NULL, NULL, delete_workspace_cb, g_object_ref (self));
+      g_task_set_source_tag (task, forge_window_remove_project);
+      g_task_set_task_data (task, g_steal_pointer (&workspace), g_free);
+      g_task_run_in_thread (task, delete_workspace_thread);
+    }
+  else
+    g_warning ("Not deleting a workspace for the invalid project id “%s”", project_id);
 
   forge_project_store_remove (self->store, project_id);
 }
