@@ -134,6 +134,8 @@ test_json_events_in_order (Fixture       *fixture,
     g_assert_cmpstr (g_ptr_array_index (steps, i), ==, expected_steps[i]);
 
   g_assert_cmpstr (json_object_get_string_member (preview, "framework"), ==, "static");
+  /* slirp4netns is installed wherever the tests run (tools/setup). */
+  g_assert_cmpstr (json_object_get_string_member (preview, "network"), ==, "isolated");
   g_assert_true (g_str_has_prefix (json_object_get_string_member (preview, "url"), "http://127.0.0.1:"));
   g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), &body), ==, 200);
   g_assert_nonnull (strstr (body, "Hello from a static site"));

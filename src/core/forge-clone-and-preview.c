@@ -1249,6 +1249,9 @@ clone_and_preview (ForgeStepContext  *ctx,
   json_object_set_string_member (output, "project_id", run->project_id);
   json_object_set_string_member (output, "preview_url", json_object_get_string_member (json_node_get_object (server), "url"));
   json_object_set_string_member (output, "sandbox_id", json_object_get_string_member (json_node_get_object (server), "sandbox_id"));
+  /* "isolated", or "shared" when the sandbox runs on the host's network. */
+  json_object_set_string_member (output, "network",
+                                 json_object_get_string_member_with_default (json_node_get_object (server), "network", "shared"));
   json_object_set_string_member (output, "framework", forge_framework_get_id (run->framework));
   json_object_set_string_member (output, "package_manager", forge_framework_get_package_manager (run->framework));
   return object_node (output);

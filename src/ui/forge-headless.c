@@ -229,6 +229,7 @@ run_finished_cb (ForgeWorkflowEngine *engine,
       add_string (builder, "package_manager", json_object_get_string_member_with_default (object, "package_manager", NULL));
       add_string (builder, "project_id", headless->project_id);
       add_string (builder, "sandbox_id", json_object_get_string_member (object, "sandbox_id"));
+      add_string (builder, "network", json_object_get_string_member_with_default (object, "network", NULL));
       end_event (builder);
     }
   else

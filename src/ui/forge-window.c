@@ -519,8 +519,11 @@ run_finished_cb (ForgeWindow *self,
   if (g_str_equal (status, "completed") && output != NULL && JSON_NODE_HOLDS_OBJECT (output))
     {
       const char *url = json_object_get_string_member (json_node_get_object (output), "preview_url");
+      const char *network = json_object_get_string_member_with_default (json_node_get_object (output), "network", NULL);
 
       forge_project_view_show_preview (view, url);
+      if (g_strcmp0 (network, "shared") == 0)
+        toast (self, _("Network not isolated: install slirp4netns to keep previews away from this computer’s services"));
       forge_sandbox_manager_watch (self->manager, project_id);
       forge_sandbox_manager_set_visible (self->manager, project_id,
                                          g_strcmp0 (project_id, self->visible_project) == 0);
