@@ -257,26 +257,36 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_pointer (&fixture->outside_dir, g_free);
 }
 
+/* Runs a command to its end; @lines may be NULL. Returns its status. */
+static int
+run_in (ForgeLocalSandbox  *sandbox,
+        const char * const *argv,
+        Lines              *lines)
+{
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+  gboolean ok;
+
+  ok = forge_sandbox_run_sync (FORGE_SANDBOX (sandbox), argv, NULL, NULL,
+                               lines != NULL ? collect_line : NULL, lines, &status, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+
+  if (status != 0 && lines != NULL)
+    for (guint i = 0; i < lines->err->len; i++)
+      g_test_message ("stderr: %s", (char *) g_ptr_array_index (lines->err, i));
+
+  return status;
+}
+
 static int
 run_sh (Fixture    *fixture,
         const char *script,
         Lines      *lines)
 {
-  g_autoptr(GError) error = NULL;
   const char *argv[] = { "sh", "-c", script, NULL };
-  int status = -1;
-  gboolean ok;
 
-  ok = forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
-                               collect_line, lines, &status, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-
-  if (status != 0)
-    for (guint i = 0; i < lines->err->len; i++)
-      g_test_message ("stderr: %s", (char *) g_ptr_array_index (lines->err, i));
-
-  return status;
+  return run_in (fixture->sandbox, argv, lines);
 }
 
 /* {{{ Running commands */
@@ -979,19 +989,12 @@ run_python (Fixture    *fixture,
 {
   g_autofree char *path = g_build_filename (fixture->repo_dir, "hostile.py", NULL);
   const char *argv[] = { "python3", FORGE_SANDBOX_REPO_DIR "/hostile.py", NULL };
-  g_autoptr(GError) error = NULL;
   Lines lines;
-  int status = -1;
   char *out;
 
   g_assert_true (g_file_set_contents (path, program, -1, NULL));
   lines_init (&lines);
-  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
-                                         collect_line, &lines, &status, NULL, &error));
-  g_assert_no_error (error);
-  for (guint i = 0; i < lines.err->len; i++)
-    g_test_message ("stderr: %s", (char *) g_ptr_array_index (lines.err, i));
-  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (run_in (fixture->sandbox, argv, &lines), ==, 0);
   out = lines_join_out (&lines);
   lines_clear (&lines);
 
@@ -1113,15 +1116,11 @@ assert_fork_with_ipc_works (Fixture *fixture)
     "const c = cp.fork('/home/user/repo/child.js');"
     "c.on('message', m => { console.log('got ' + m); c.disconnect(); });";
   const char *argv[] = { "node", "-e", fork_script, NULL };
-  int status = -1;
   Lines lines;
 
   g_assert_true (g_file_set_contents (child, "process.send('pong');\n", -1, NULL));
   lines_init (&lines);
-  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
-                                         collect_line, &lines, &status, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (run_in (fixture->sandbox, argv, &lines), ==, 0);
   g_assert_cmpuint (lines.out->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "got pong");
   lines_clear (&lines);
@@ -1234,16 +1233,10 @@ test_abstract_socket_inside (Fixture       *fixture,
     "  net.connect(name).on('data', d => { console.log(String(d)); server.close(); });"
     "});";
   const char *argv[] = { "node", "-e", script, NULL };
-  int status = -1;
   Lines lines;
 
   lines_init (&lines);
-  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
-                                         collect_line, &lines, &status, NULL, &error));
-  g_assert_no_error (error);
-  for (guint i = 0; i < lines.err->len; i++)
-    g_test_message ("stderr: %s", (char *) g_ptr_array_index (lines.err, i));
-  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (run_in (fixture->sandbox, argv, &lines), ==, 0);
   g_assert_cmpuint (lines.out->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "worker ok");
   lines_clear (&lines);
@@ -1392,14 +1385,10 @@ test_outbound_network (Fixture       *fixture,
     "require('https').get('https://registry.npmjs.org/is-number', r => { console.log('status ' + r.statusCode); r.resume(); })"
     ".on('error', e => console.log('error ' + e.code));";
   const char *argv[] = { "node", "-e", script, NULL };
-  int status = -1;
   Lines lines;
 
   lines_init (&lines);
-  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
-                                         collect_line, &lines, &status, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (run_in (fixture->sandbox, argv, &lines), ==, 0);
   g_assert_cmpuint (lines.out->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "status 200");
   lines_clear (&lines);
@@ -1496,14 +1485,10 @@ test_homes_are_private (Fixture       *fixture,
     "cat ~/.npm/_cacache/content-v2/sha512/shared-blob",
     NULL
   };
-  int status = -1;
   Lines lines;
 
   forge_local_sandbox_set_package_cache (fixture->sandbox, cache);
-  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), plant_argv, NULL, NULL,
-                                         NULL, NULL, &status, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (run_in (fixture->sandbox, plant_argv, NULL), ==, 0);
 
   g_assert_cmpint (g_mkdir (other_repo, 0700), ==, 0);
   victim = forge_local_sandbox_new (other_repo, other_home, 0, &error);
@@ -1511,10 +1496,7 @@ test_homes_are_private (Fixture       *fixture,
   forge_local_sandbox_set_package_cache (victim, cache);
 
   lines_init (&lines);
-  g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (victim), look_argv, NULL, NULL,
-                                         collect_line, &lines, &status, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpint (run_in (victim, look_argv, &lines), ==, 0);
   g_assert_cmpuint (lines.out->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "blob");
   lines_clear (&lines);
