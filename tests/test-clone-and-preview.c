@@ -230,6 +230,56 @@ test_static_site (Fixture       *fixture,
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 1);
 }
 
+/* One repository's code plants rc files and modules in its home; another
+ * project's sandbox must see none of them. */
+static void
+test_homes_are_per_project (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  static const char planted[] = "['.npmrc', '.yarnrc', '.bashrc', '.node_modules/evil/index.js', '.npm/_npx/evil']";
+  g_autofree char *planter_js = g_strdup_printf (
+    "const fs = require('fs'), os = require('os'), path = require('path');\n"
+    "for (const f of %s) {\n"
+    "  const p = path.join(os.homedir(), f);\n"
+    "  fs.mkdirSync(path.dirname(p), { recursive: true });\n"
+    "  fs.writeFileSync(p, 'planted');\n"
+    "}\n"
+    "require('http').createServer((q, s) => s.end('planted')).listen(+process.env.PORT, process.env.HOST);\n",
+    planted);
+  g_autofree char *victim_js = g_strdup_printf (
+    "const fs = require('fs'), os = require('os'), path = require('path');\n"
+    "const seen = %s.filter(f => fs.existsSync(path.join(os.homedir(), f)));\n"
+    "require('http').createServer((q, s) => s.end(seen.length ? 'saw ' + seen.join(' ') : 'clean'))\n"
+    "  .listen(+process.env.PORT, process.env.HOST);\n",
+    planted);
+  g_autofree char *planter = forge_test_repo_with_files (fixture->root, "planter",
+                                                         "package.json",
+                                                         "{ \"name\": \"planter\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                         "server.js", planter_js,
+                                                         NULL);
+  g_autofree char *victim = forge_test_repo_with_files (fixture->root, "victim",
+                                                        "package.json",
+                                                        "{ \"name\": \"victim\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                        "server.js", victim_js,
+                                                        NULL);
+  g_autofree char *planter_url = g_strconcat ("file://", planter, NULL);
+  g_autofree char *victim_url = g_strconcat ("file://", victim, NULL);
+  g_autofree char *planter_id = NULL;
+  g_autofree char *victim_id = NULL;
+  g_autofree char *body = NULL;
+
+  planter_id = run_workflow (fixture, planter_url);
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_cmpstr (body, ==, "planted");
+  g_clear_pointer (&body, g_free);
+
+  victim_id = run_workflow (fixture, victim_url);
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_cmpstr (body, ==, "clean");
+}
+
 static void
 test_vite_from_npm (Fixture       *fixture,
                     gconstpointer  data)
@@ -592,6 +642,7 @@ main (int   argc,
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/forge/clone-and-preview/static-site", test_static_site);
+  ADD ("/forge/clone-and-preview/homes-are-per-project", test_homes_are_per_project);
   ADD ("/forge/clone-and-preview/vite-from-npm", test_vite_from_npm);
   ADD ("/forge/clone-and-preview/pnpm-pinned-version", test_pnpm_pinned_version);
   ADD ("/forge/clone-and-preview/missing-repository", test_missing_repository);

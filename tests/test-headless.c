@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include "e2e-util.h"
 #include "forge-util.h"
@@ -37,16 +38,26 @@ fixture_tear_down (Fixture       *fixture,
   g_free (fixture->root);
 }
 
+static void
+stop_with_test (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static GSubprocess *
 spawn_headless (const char  *url,
                 GError     **error)
 {
   const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
 
   g_assert_nonnull (binary);
-  return g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error,
-                           binary, "--headless", "--json", "--server-timeout", "120",
-                           "--keepalive-interval", "1", "--sandbox-timeout", "2", url, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  /* A failed assertion aborts the test: the app must not outlive it. */
+  g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
+  return g_subprocess_launcher_spawn (launcher, error,
+                                      binary, "--headless", "--json", "--server-timeout", "120",
+                                      "--keepalive-interval", "1", "--sandbox-timeout", "2", url, NULL);
 }
 
 static JsonObject *
