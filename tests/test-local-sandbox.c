@@ -17,7 +17,7 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
-#include "forge-local-sandbox.h"
+#include "forge-local-sandbox-private.h"
 
 typedef struct
 {
@@ -1502,6 +1502,50 @@ test_homes_are_private (Fixture       *fixture,
   lines_clear (&lines);
 }
 
+/* Inside Flatpak bwrap runs on the host through flatpak-spawn, which
+ * passes on only the fds it is told to: every fd bwrap reads (the seccomp
+ * filter's above all) must be forwarded, or it would run unfiltered or
+ * not at all. */
+static void
+assert_fds_forwarded (ForgeLocalSandbox *sandbox)
+{
+  const char *argv[] = { "true", NULL };
+  g_auto(GStrv) line = _forge_local_sandbox_dup_command_line (sandbox, TRUE, argv);
+  g_autoptr(GHashTable) forwarded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean filtered = FALSE;
+
+  g_assert_cmpstr (line[0], ==, "flatpak-spawn");
+  for (guint i = 0; line[i] != NULL; i++)
+    if (g_str_has_prefix (line[i], "--forward-fd="))
+      g_hash_table_add (forwarded, g_strdup (line[i] + strlen ("--forward-fd=")));
+
+  for (guint i = 0; line[i] != NULL && !g_str_equal (line[i], "--"); i++)
+    {
+      static const char * const fd_options[] = { "--seccomp", "--info-fd", "--block-fd", "--ro-bind-data" };
+
+      for (guint j = 0; j < G_N_ELEMENTS (fd_options); j++)
+        if (g_str_equal (line[i], fd_options[j]))
+          {
+            g_assert_nonnull (line[i + 1]);
+            if (!g_hash_table_contains (forwarded, line[i + 1]))
+              g_error ("%s %s is not forwarded to flatpak-spawn", line[i], line[i + 1]);
+          }
+
+      filtered |= g_str_equal (line[i], "--seccomp");
+    }
+
+  g_assert_true (filtered);
+}
+
+static void
+test_flatpak_forwards_fds (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  assert_fds_forwarded (fixture->sandbox);
+  forge_local_sandbox_set_shared_network (fixture->sandbox, TRUE);
+  assert_fds_forwarded (fixture->sandbox);
+}
+
 /* }}} */
 
 #define ADD(path, timeout, func) \
@@ -1570,6 +1614,7 @@ main (int   argc,
   g_test_add_func ("/local-sandbox/network/fallback", test_network_fallback);
   ADD ("/local-sandbox/output/long-lines", 0, test_long_lines_are_cut);
   ADD ("/local-sandbox/homes-are-private", 0, test_homes_are_private);
+  ADD ("/local-sandbox/escape/flatpak-forwards-fds", 0, test_flatpak_forwards_fds);
   ADD ("/local-sandbox/expiry", 1, test_expiry);
   ADD ("/local-sandbox/set-timeout/extends", 1, test_set_timeout_extends);
   ADD ("/local-sandbox/set-timeout/shortens", 60, test_set_timeout_shortens);

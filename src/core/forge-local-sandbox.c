@@ -29,7 +29,7 @@
 #include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
 
-#include "forge-local-sandbox.h"
+#include "forge-local-sandbox-private.h"
 #include "forge-sandbox-process-private.h"
 #include "forge-util.h"
 
@@ -565,12 +565,19 @@ build_bwrap_args (ForgeLocalSandbox  *self,
    * seccomp filter's above all: without it bwrap would fail, not run the
    * command unfiltered, but the filter is not optional. */
   if (self->in_flatpak)
-    add_args (args, "flatpak-spawn", "--host", "--watch-bus",
-              "--forward-fd=" G_STRINGIFY (INFO_FD),
-              "--forward-fd=" G_STRINGIFY (PASSWD_FD),
-              "--forward-fd=" G_STRINGIFY (GROUP_FD),
-              "--forward-fd=" G_STRINGIFY (SECCOMP_FD),
-              NULL);
+    {
+      add_args (args, "flatpak-spawn", "--host", "--watch-bus",
+                "--forward-fd=" G_STRINGIFY (INFO_FD),
+                "--forward-fd=" G_STRINGIFY (PASSWD_FD),
+                "--forward-fd=" G_STRINGIFY (GROUP_FD),
+                "--forward-fd=" G_STRINGIFY (SECCOMP_FD),
+                NULL);
+      if (self->own_network)
+        add_args (args,
+                  "--forward-fd=" G_STRINGIFY (BLOCK_FD),
+                  "--forward-fd=" G_STRINGIFY (RESOLV_FD),
+                  NULL);
+    }
 
   /* A user namespace of its own, in which no further one can be made
    * (unshare -Ur would give root over a fresh namespace set). */
@@ -2001,4 +2008,21 @@ forge_local_sandbox_set_package_cache (ForgeLocalSandbox *self,
     }
 
   self->package_cache_dir = g_canonicalize_filename (cache_dir, NULL);
+}
+
+char **
+_forge_local_sandbox_dup_command_line (ForgeLocalSandbox  *self,
+                                       gboolean            in_flatpak,
+                                       const char * const *argv)
+{
+  g_autoptr(GPtrArray) args = NULL;
+  gboolean was_in_flatpak = self->in_flatpak;
+
+  g_return_val_if_fail (FORGE_IS_LOCAL_SANDBOX (self), NULL);
+
+  self->in_flatpak = in_flatpak;
+  args = build_bwrap_args (self, argv, NULL, NULL, FALSE);
+  self->in_flatpak = was_in_flatpak;
+
+  return g_strdupv ((char **) args->pdata);
 }

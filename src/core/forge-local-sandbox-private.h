@@ -1,0 +1,17 @@
+/* forge-local-sandbox-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "forge-local-sandbox.h"
+
+G_BEGIN_DECLS
+
+/* The command line that would run @argv, as if inside Flatpak or not. */
+char **_forge_local_sandbox_dup_command_line (ForgeLocalSandbox  *self,
+                                              gboolean            in_flatpak,
+                                              const char * const *argv);
+
+G_END_DECLS
