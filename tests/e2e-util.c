@@ -145,10 +145,42 @@ cmdline_mentions (const char *cmdline,
   return FALSE;
 }
 
-guint
-forge_test_signal_program (const char *program,
-                           const char *also,
-                           int         signal_number)
+static GPid
+parent_of (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *stat = NULL;
+  const char *end;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return 0;
+  /* "pid (comm) state ppid ...": comm may hold spaces and parentheses. */
+  end = strrchr (stat, ')');
+  if (end == NULL || strlen (end) < 4)
+    return 0;
+  return (GPid) atoi (end + 4);
+}
+
+static gboolean
+is_descendant (GPid pid)
+{
+  GPid self = getpid ();
+
+  /* A chain longer than this is a loop read across a pid's reuse. */
+  for (guint depth = 0; depth < 64 && pid > 1; depth++)
+    {
+      pid = parent_of (pid);
+      if (pid == self)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static guint
+signal_programs (const char *program,
+                 const char *also,
+                 int         signal_number,
+                 gboolean    own_only)
 {
   g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
   const char *name;
@@ -169,9 +201,40 @@ forge_test_signal_program (const char *program,
 
       if (strstr (cmdline, program) != NULL &&
           (also == NULL || cmdline_mentions (cmdline, length, also)) &&
+          (!own_only || is_descendant (atoi (name))) &&
           kill (atoi (name), signal_number) == 0)
         count++;
     }
+
+  return count;
+}
+
+guint
+forge_test_signal_program (const char *program,
+                           const char *also,
+                           int         signal_number)
+{
+  return signal_programs (program, also, signal_number, FALSE);
+}
+
+guint
+forge_test_signal_own_program (const char *program,
+                               const char *also,
+                               int         signal_number)
+{
+  return signal_programs (program, also, signal_number, TRUE);
+}
+
+guint
+forge_test_count_descendants (void)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL)
+    if (g_ascii_isdigit (name[0]) && is_descendant (atoi (name)))
+      count++;
 
   return count;
 }

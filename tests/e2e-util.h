@@ -34,6 +34,13 @@ guint     forge_test_count_processes_mentioning (const char  *text);
 guint     forge_test_signal_program              (const char *program,
                                                   const char *also,
                                                   int         signal_number);
+/* The same, limited to descendants of this process: on a machine shared
+ * with other test runs, never someone else's server. */
+guint     forge_test_signal_own_program          (const char *program,
+                                                  const char *also,
+                                                  int         signal_number);
+/* Live descendants of this process, at any depth. */
+guint     forge_test_count_descendants           (void);
 /* Waits up to timeout_ms for that count to reach zero. */
 gboolean  forge_test_wait_no_processes          (const char  *text,
                                                  guint        timeout_ms);

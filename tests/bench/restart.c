@@ -4,7 +4,8 @@
  * again. The warm restart (reuse the clone and node_modules, start the
  * server) against the seed's restart path (new clone, new install,
  * start), side by side in the same run, for a Vite fixture and a static
- * site. Medians over 5 runs.
+ * site, each with the sandbox's own network (slirp4netns) and on the
+ * host's network. Medians over 5 runs.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -19,6 +20,15 @@
 #include "git-test-util.h"
 
 #define ROUNDS 5
+
+typedef enum
+{
+  MODE_OWN,
+  MODE_SHARED,
+  N_MODES,
+} Mode;
+
+static const char *mode_columns[] = { "own net", "shared net" };
 
 typedef struct
 {
@@ -91,9 +101,10 @@ kill_server (const char *program,
   g_autofree char *port = g_strdup_printf ("%d", g_uri_get_port (uri));
 
   /* The static server names its port on its command line; Vite runs as
-   * node from the project's node_modules. */
-  if (forge_test_signal_program (program, port, SIGKILL) == 0 &&
-      forge_test_signal_program (program, "vite", SIGKILL) == 0)
+   * node from the project's node_modules. Only ours: other runs on this
+   * machine have dev servers too. */
+  if (forge_test_signal_own_program (program, port, SIGKILL) == 0 &&
+      forge_test_signal_own_program (program, "vite", SIGKILL) == 0)
     g_error ("No %s to kill", program);
 }
 
@@ -170,14 +181,23 @@ static void
 bench_fixture (Bench      *bench,
                const char *root,
                const char *fixture,
-               const char *program)
+               const char *program,
+               Mode        mode)
 {
-  g_autofree char *repo = forge_test_repo_from_fixture (root, fixture);
-  g_autofree char *repo_url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *parent = g_build_filename (root, mode == MODE_OWN ? "own" : "shared", NULL);
+  g_autofree char *repo = NULL;
+  g_autofree char *repo_url = NULL;
   g_autofree char *project_id = NULL;
   g_autofree char *url = NULL;
   double warm[ROUNDS], seed[ROUNDS];
   double warm_median, seed_median;
+
+  /* Restarts go through the same workflow, so they keep the mode. A
+   * folder per mode: each mode's URLs make projects of their own. */
+  forge_clone_and_preview_set_shared_network (bench->workflow, mode == MODE_SHARED);
+  g_mkdir_with_parents (parent, 0700);
+  repo = forge_test_repo_from_fixture (parent, fixture);
+  repo_url = g_strconcat ("file://", repo, NULL);
 
   url = open_preview (bench, repo_url, &project_id);
   forge_sandbox_manager_watch (bench->manager, project_id);
@@ -188,12 +208,13 @@ bench_fixture (Bench      *bench,
       g_usleep (600 * 1000);
       warm[round] = warm_restart (bench, program, project_id, &url);
       g_usleep (600 * 1000);
-      seed[round] = seed_restart (bench, program, repo, root, round);
+      seed[round] = seed_restart (bench, program, repo, parent, round);
     }
 
   warm_median = median (warm);
   seed_median = median (seed);
-  g_print ("%-12s %14.0f %14.0f %9.1fx\n", fixture, warm_median, seed_median, seed_median / warm_median);
+  g_print ("%-12s %-11s %14.0f %14.0f %9.1fx\n", fixture, mode_columns[mode],
+           warm_median, seed_median, seed_median / warm_median);
 
   forge_sandbox_manager_stop_all (bench->manager);
 }
@@ -218,10 +239,14 @@ main (int   argc,
   g_signal_connect (bench.manager, "sandbox-state", G_CALLBACK (on_state), &bench);
 
   g_print ("restart: SIGKILL of the dev server -> HTTP 200 again, median of %d (ms)\n\n", ROUNDS);
-  g_print ("%-12s %14s %14s %10s\n", "fixture", "warm restart", "seed's path", "speed-up");
-  bench_fixture (&bench, root, "vite-app", "node");
-  bench_fixture (&bench, root, "static-site", "forge-static-server");
-  g_print ("\nwarm restart: same clone, same node_modules, new sandbox, server started\n"
+  g_print ("%-12s %-11s %14s %14s %10s\n", "fixture", "network", "warm restart", "seed's path", "speed-up");
+  for (Mode mode = 0; mode < N_MODES; mode++)
+    bench_fixture (&bench, root, "vite-app", "node", mode);
+  for (Mode mode = 0; mode < N_MODES; mode++)
+    bench_fixture (&bench, root, "static-site", "forge-static-server", mode);
+  g_print ("\nown net:    each sandbox command in a network of its own (slirp4netns), port forwarded\n"
+           "shared net: sandbox on the host's network\n"
+           "warm restart: same clone, same node_modules, new sandbox, server started\n"
            "seed's path:  new sandbox with an empty home (cold npm cache), clone, install, start\n"
            "target: Vite warm restart < 1500 ms and >= 10x faster than the seed's path\n");
 
