@@ -30,9 +30,11 @@
 #include <glib.h>
 
 #define MAX_RELAYED_PORTS 64
-/* How often the listening sockets are looked at: a server is usually
- * listening long before the first request comes through. */
+/* How often the listening sockets are looked at: often while a server
+ * starts (the preview waits for it), rarely once it has settled. */
 #define SCAN_INTERVAL_MS 100
+#define SETTLED_SCAN_INTERVAL_MS 1000
+#define SETTLING_TIME_US (30 * G_USEC_PER_SEC)
 #define BUFFER_SIZE (64 * 1024)
 
 typedef struct
@@ -316,6 +318,7 @@ main (int   argc,
 {
   struct in_addr address;
   gboolean have_address;
+  gint64 started;
   pid_t child;
 
   if (argc < 3 || !g_str_equal (argv[1], "--"))
@@ -352,6 +355,7 @@ main (int   argc,
     }
 
   have_address = find_interface_address (&address);
+  started = g_get_monotonic_time ();
 
   for (;;)
     {
@@ -375,7 +379,9 @@ main (int   argc,
           fds[i].revents = 0;
         }
 
-      if (poll (fds, n_relays, SCAN_INTERVAL_MS) <= 0)
+      if (poll (fds, n_relays,
+                g_get_monotonic_time () - started < SETTLING_TIME_US
+                ? SCAN_INTERVAL_MS : SETTLED_SCAN_INTERVAL_MS) <= 0)
         continue;
 
       for (guint i = 0; i < n_relays; i++)
