@@ -1463,6 +1463,8 @@ test_homes_are_private (Fixture       *fixture,
                         gconstpointer  user_data)
 {
   g_autofree char *cache = g_build_filename (fixture->tmp, "npm-content", NULL);
+  g_autofree char *planter_npm = g_build_filename (fixture->tmp, "planter-npm-cache", NULL);
+  g_autofree char *victim_npm = g_build_filename (fixture->tmp, "victim-npm-cache", NULL);
   g_autofree char *other_repo = g_build_filename (fixture->tmp, "other-repo", NULL);
   g_autofree char *other_home = g_build_filename (fixture->tmp, "other-home", NULL);
   g_autoptr(ForgeLocalSandbox) victim = NULL;
@@ -1472,34 +1474,78 @@ test_homes_are_private (Fixture       *fixture,
     "echo 'yarn-path \"/home/user/evil.js\"' > ~/.yarnrc && "
     "echo 'registry=http://evil.invalid/' > ~/.npmrc && "
     "echo 'echo pwned' > ~/.bashrc && "
-    "mkdir -p ~/.node_modules/lodash ~/.npm/_npx/evil ~/.npm/_cacache/index-v5/ff ~/.npm/_cacache/content-v2/sha512 && "
-    "echo evil > ~/.npm/_npx/evil/package.json && "
-    "echo evil > ~/.npm/_cacache/index-v5/ff/poisoned && "
-    "echo blob > ~/.npm/_cacache/content-v2/sha512/shared-blob",
+    "mkdir -p ~/.node_modules/lodash $npm_config_cache/_npx/evil $npm_config_cache/_cacache/index-v5/ff "
+    "         $npm_config_cache/_cacache/content-v2/sha512 && "
+    "echo evil > $npm_config_cache/_npx/evil/package.json && "
+    "echo evil > $npm_config_cache/_cacache/index-v5/ff/poisoned && "
+    "echo blob > $npm_config_cache/_cacache/content-v2/sha512/shared-blob",
     NULL
   };
   const char *look_argv[] = {
     "sh", "-c",
-    "for f in .yarnrc .npmrc .bashrc .node_modules .npm/_npx .npm/_cacache/index-v5/ff/poisoned; do "
-    "  test -e ~/$f && echo \"visible $f\"; done; "
-    "cat ~/.npm/_cacache/content-v2/sha512/shared-blob",
+    "for f in ~/.yarnrc ~/.npmrc ~/.bashrc ~/.node_modules $npm_config_cache/_npx $npm_config_cache/_cacache/index-v5/ff/poisoned; do "
+    "  test -e $f && echo \"visible $f\"; done; "
+    "cat $npm_config_cache/_cacache/content-v2/sha512/shared-blob",
     NULL
   };
   Lines lines;
 
-  forge_local_sandbox_set_package_cache (fixture->sandbox, cache);
+  forge_local_sandbox_set_package_cache (fixture->sandbox, cache, planter_npm);
   g_assert_cmpint (run_in (fixture->sandbox, plant_argv, NULL), ==, 0);
 
   g_assert_cmpint (g_mkdir (other_repo, 0700), ==, 0);
   victim = forge_local_sandbox_new (other_repo, other_home, 0, &error);
   g_assert_no_error (error);
-  forge_local_sandbox_set_package_cache (victim, cache);
+  forge_local_sandbox_set_package_cache (victim, cache, victim_npm);
 
   lines_init (&lines);
   g_assert_cmpint (run_in (victim, look_argv, &lines), ==, 0);
   g_assert_cmpuint (lines.out->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "blob");
   lines_clear (&lines);
+}
+
+/* The project's npm cache is the sandbox's to write in: symlinks planted
+ * there never lead the host (which lays out the cache before each
+ * sandbox) or bwrap (which mounts it) anywhere else. */
+static void
+test_planted_cache_symlinks (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  g_autofree char *cache = g_build_filename (fixture->tmp, "npm-content", NULL);
+  g_autofree char *npm_cache = g_build_filename (fixture->tmp, "npm-cache", NULL);
+  g_autofree char *cacache = g_build_filename (npm_cache, "_cacache", NULL);
+  g_autofree char *plant = g_strdup_printf ("rm -rf $npm_config_cache/_cacache && "
+                                            "ln -s '%s' $npm_config_cache/_cacache",
+                                            fixture->outside_dir);
+  g_autoptr(ForgeLocalSandbox) next = NULL;
+  g_autoptr(GDir) outside = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *blob = NULL;
+  const char *write_argv[] = {
+    "sh", "-c", "mkdir -p $npm_config_cache/_cacache/content-v2/x && echo blob > $npm_config_cache/_cacache/content-v2/x/y",
+    NULL
+  };
+  Lines lines;
+
+  forge_local_sandbox_set_package_cache (fixture->sandbox, cache, npm_cache);
+  lines_init (&lines);
+  g_assert_cmpint (run_sh (fixture, plant, &lines), ==, 0);
+  lines_clear (&lines);
+  g_assert_true (g_file_test (cacache, G_FILE_TEST_IS_SYMLINK));
+
+  next = forge_local_sandbox_new (fixture->repo_dir, fixture->home_dir, 0, &error);
+  g_assert_no_error (error);
+  forge_local_sandbox_set_package_cache (next, cache, npm_cache);
+  g_assert_cmpint (run_in (next, write_argv, NULL), ==, 0);
+
+  /* Nothing was made in the outside folder, and the entry is shared. */
+  outside = g_dir_open (fixture->outside_dir, 0, &error);
+  g_assert_no_error (error);
+  g_assert_null (g_dir_read_name (outside));
+  g_assert_false (g_file_test (cacache, G_FILE_TEST_IS_SYMLINK));
+  blob = g_build_filename (cache, "content-v2", "x", "y", NULL);
+  g_assert_true (g_file_test (blob, G_FILE_TEST_IS_REGULAR));
 }
 
 /* Inside Flatpak bwrap runs on the host through flatpak-spawn, which
@@ -1614,6 +1660,7 @@ main (int   argc,
   g_test_add_func ("/local-sandbox/network/fallback", test_network_fallback);
   ADD ("/local-sandbox/output/long-lines", 0, test_long_lines_are_cut);
   ADD ("/local-sandbox/homes-are-private", 0, test_homes_are_private);
+  ADD ("/local-sandbox/escape/planted-cache-symlinks", 0, test_planted_cache_symlinks);
   ADD ("/local-sandbox/escape/flatpak-forwards-fds", 0, test_flatpak_forwards_fds);
   ADD ("/local-sandbox/expiry", 1, test_expiry);
   ADD ("/local-sandbox/set-timeout/extends", 1, test_set_timeout_extends);

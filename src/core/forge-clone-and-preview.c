@@ -538,6 +538,7 @@ ensure_sandbox (Run     *run,
 {
   g_autofree char *home = NULL;
   g_autofree char *package_cache = NULL;
+  g_autofree char *npm_cache = NULL;
   ForgeLocalSandbox *sandbox;
 
   if (run->sandbox != NULL && forge_sandbox_is_running (run->sandbox))
@@ -560,7 +561,8 @@ ensure_sandbox (Run     *run,
     return NULL;
 
   package_cache = shared_package_cache_dir ();
-  forge_local_sandbox_set_package_cache (sandbox, package_cache);
+  npm_cache = g_build_filename (run->workspace_dir, "npm-cache", NULL);
+  forge_local_sandbox_set_package_cache (sandbox, package_cache, npm_cache);
   if (run->self->shared_network)
     forge_local_sandbox_set_shared_network (sandbox, TRUE);
 

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -83,7 +84,8 @@ struct _ForgeLocalSandbox
   char         *repo_dir;
   char         *home_dir;
   char         *bwrap;
-  char         *package_cache_dir;
+  char         *shared_cache_dir;   /* npm's content, every project's */
+  char         *npm_cache_dir;      /* npm's cache, this project's */
   GPtrArray    *commands;          /* LocalCommand, under mutex */
   GSource      *timeout_source;    /* under mutex */
   guint         running : 1;       /* under mutex */
@@ -512,6 +514,9 @@ get_helper_dir (void)
 
 #define LOOPBACK_RELAY "forge-loopback-relay"
 
+#define NPM_CACHE_INSIDE    "/var/cache/npm"
+#define SHARED_CACHE_INSIDE "/var/cache/npm-shared"
+
 static gboolean
 path_is_visible_inside (const char *path)
 {
@@ -638,18 +643,16 @@ build_bwrap_args (ForgeLocalSandbox  *self,
             "--bind", self->repo_dir, FORGE_SANDBOX_REPO_DIR,
             NULL);
 
-  /* npm's content-addressed cache is shared, its index (which maps
-   * addresses to hashes) stays the project's own: see
-   * forge_local_sandbox_set_package_cache(). */
-  if (self->package_cache_dir != NULL)
-    {
-      g_autofree char *index_dir = g_build_filename (self->home_dir, ".npm", "_cacache-index", NULL);
-
-      add_args (args,
-                "--bind", self->package_cache_dir, FORGE_SANDBOX_HOME_DIR "/.npm/_cacache",
-                "--bind", index_dir, FORGE_SANDBOX_HOME_DIR "/.npm/_cacache/index-v5",
-                NULL);
-    }
+  /* npm's cache is the project's own, but for its content-addressed
+   * part, which its symlinks lead to the shared folder: see
+   * forge_local_sandbox_set_package_cache(). Both mount points are on
+   * bwrap's own root, never in a folder the sandbox could have filled
+   * with symlinks, and both sources are folders only the host writes in. */
+  if (self->npm_cache_dir != NULL)
+    add_args (args,
+              "--bind", self->npm_cache_dir, NPM_CACHE_INSIDE,
+              "--bind", self->shared_cache_dir, SHARED_CACHE_INSIDE,
+              NULL);
 
   if (g_file_test (helper_dir, G_FILE_TEST_IS_DIR))
     add_args (args, "--ro-bind", helper_dir, "/opt/forge/bin", NULL);
@@ -663,6 +666,9 @@ build_bwrap_args (ForgeLocalSandbox  *self,
             "--setenv", "LANG", "C.UTF-8",
             "--setenv", "TERM", "dumb",
             NULL);
+
+  if (self->npm_cache_dir != NULL)
+    add_args (args, "--setenv", "npm_config_cache", NPM_CACHE_INSIDE, NULL);
 
   /* Where the host points TLS clients at a custom CA bundle (e.g. behind
    * an intercepting proxy), tools inside need the same, and the bundle is
@@ -1803,7 +1809,8 @@ forge_local_sandbox_finalize (GObject *object)
   g_clear_pointer (&self->id, g_free);
   g_clear_pointer (&self->repo_dir, g_free);
   g_clear_pointer (&self->home_dir, g_free);
-  g_clear_pointer (&self->package_cache_dir, g_free);
+  g_clear_pointer (&self->shared_cache_dir, g_free);
+  g_clear_pointer (&self->npm_cache_dir, g_free);
   g_clear_pointer (&self->bwrap, g_free);
   g_mutex_clear (&self->mutex);
 
@@ -1986,28 +1993,102 @@ forge_local_sandbox_has_own_network (ForgeLocalSandbox *self)
   return self->own_network;
 }
 
-void
-forge_local_sandbox_set_package_cache (ForgeLocalSandbox *self,
-                                       const char        *cache_dir)
+/* Makes @name in @dir_fd a symlink to @target, whatever stood there
+ * (the folder is the sandbox's to write in): never through a symlink. */
+static gboolean
+ensure_symlink_at (int         dir_fd,
+                   const char *name,
+                   const char *target)
 {
-  g_autofree char *index_dir = NULL;
+  char current[PATH_MAX];
+  gssize len = readlinkat (dir_fd, name, current, sizeof current - 1);
 
-  g_return_if_fail (FORGE_IS_LOCAL_SANDBOX (self));
+  if (len >= 0 && (gsize) len == strlen (target) && memcmp (current, target, len) == 0)
+    return TRUE;
 
-  g_clear_pointer (&self->package_cache_dir, g_free);
-  if (cache_dir == NULL)
-    return;
-
-  /* Mount points, made here so that bwrap never has to. */
-  index_dir = g_build_filename (self->home_dir, ".npm", "_cacache-index", NULL);
-  if (g_mkdir_with_parents (cache_dir, 0700) != 0 ||
-      g_mkdir_with_parents (index_dir, 0700) != 0)
+  /* Another symlink or a file goes; a folder stays, and then the cache is
+   * not shared (npm's rename from tmp would cross mounts). */
+  if (len >= 0 || errno == EINVAL)
     {
-      g_warning ("Could not share the package cache %s: %s", cache_dir, g_strerror (errno));
-      return;
+      if (unlinkat (dir_fd, name, 0) != 0)
+        return FALSE;
+    }
+  else if (errno != ENOENT)
+    return FALSE;
+
+  return symlinkat (target, dir_fd, name) == 0;
+}
+
+/* Opens (making it first) the folder @name in @dir_fd; a symlink or a
+ * file in its place is replaced, never followed. */
+static int
+open_dir_at (int         dir_fd,
+             const char *name)
+{
+  int fd;
+
+  if (mkdirat (dir_fd, name, 0700) != 0 && errno != EEXIST)
+    return -1;
+
+  fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+    {
+      if (unlinkat (dir_fd, name, 0) != 0 || mkdirat (dir_fd, name, 0700) != 0)
+        return -1;
+      fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
 
-  self->package_cache_dir = g_canonicalize_filename (cache_dir, NULL);
+  return fd;
+}
+
+void
+forge_local_sandbox_set_package_cache (ForgeLocalSandbox *self,
+                                       const char        *shared_dir,
+                                       const char        *project_dir)
+{
+  static const char * const shared_parts[] = { "content-v2", "tmp" };
+  int project_fd = -1;
+  int cacache_fd = -1;
+  gboolean ok;
+
+  g_return_if_fail (FORGE_IS_LOCAL_SANDBOX (self));
+  g_return_if_fail ((shared_dir == NULL) == (project_dir == NULL));
+
+  g_clear_pointer (&self->shared_cache_dir, g_free);
+  g_clear_pointer (&self->npm_cache_dir, g_free);
+  if (shared_dir == NULL)
+    return;
+
+  /* npm writes an entry to _cacache/tmp and renames it into
+   * _cacache/content-v2: both must lead into the one shared mount. */
+  ok = g_mkdir_with_parents (shared_dir, 0700) == 0 &&
+       g_mkdir_with_parents (project_dir, 0700) == 0 &&
+       (project_fd = open (project_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
+       (cacache_fd = open_dir_at (project_fd, "_cacache")) >= 0;
+
+  for (guint i = 0; ok && i < G_N_ELEMENTS (shared_parts); i++)
+    {
+      g_autofree char *shared_part = g_build_filename (shared_dir, shared_parts[i], NULL);
+      g_autofree char *target = g_build_filename (SHARED_CACHE_INSIDE, shared_parts[i], NULL);
+
+      /* mkdir() never follows a symlink planted in its place. */
+      ok = (g_mkdir (shared_part, 0700) == 0 || errno == EEXIST) &&
+           ensure_symlink_at (cacache_fd, shared_parts[i], target);
+    }
+
+  if (!ok)
+    g_warning ("Could not share the package cache %s: %s", shared_dir, g_strerror (errno));
+
+  if (cacache_fd >= 0)
+    close (cacache_fd);
+  if (project_fd >= 0)
+    close (project_fd);
+
+  if (!ok)
+    return;
+
+  self->shared_cache_dir = g_canonicalize_filename (shared_dir, NULL);
+  self->npm_cache_dir = g_canonicalize_filename (project_dir, NULL);
 }
 
 char **

@@ -31,12 +31,15 @@ ForgeLocalSandbox *forge_local_sandbox_new                (const char         *r
 void               forge_local_sandbox_set_shared_network (ForgeLocalSandbox  *self,
                                                            gboolean            shared);
 gboolean           forge_local_sandbox_has_own_network    (ForgeLocalSandbox  *self);
-/* A folder shared by every project's sandbox for npm's content-addressed
- * cache (~/.npm/_cacache, without its index): npm checks every entry it
- * reads there against the integrity hash it asked for, so a project can
- * spoil it for others only to the point of a download. Call before the
- * first command. */
+/* npm's cache: @project_dir (this project's, at /var/cache/npm inside)
+ * but for its content-addressed part, in @shared_dir (every project's).
+ * npm checks every entry it reads there against the integrity hash it
+ * asked for, so a project can spoil it for others only to the point of a
+ * download; the index that maps addresses to hashes stays the project's.
+ * Both must be folders only the host writes in (not inside the home).
+ * Call before the first command; NULL, NULL for none. */
 void               forge_local_sandbox_set_package_cache  (ForgeLocalSandbox  *self,
-                                                           const char         *cache_dir);
+                                                           const char         *shared_dir,
+                                                           const char         *project_dir);
 
 G_END_DECLS

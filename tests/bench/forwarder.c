@@ -234,13 +234,14 @@ make_sandbox (const char *root,
 {
   g_autofree char *home = g_build_filename (root, mode == MODE_OWN ? "home-own" : "home-shared", NULL);
   g_autofree char *cache = g_build_filename (root, "npm-content", NULL);
+  g_autofree char *npm_cache = g_build_filename (root, mode == MODE_OWN ? "npm-cache-own" : "npm-cache-shared", NULL);
   g_autoptr(GError) error = NULL;
   ForgeLocalSandbox *sandbox;
 
   g_mkdir_with_parents (home, 0700);
   sandbox = forge_local_sandbox_new (repo, home, 3600, &error);
   g_assert_no_error (error);
-  forge_local_sandbox_set_package_cache (sandbox, cache);
+  forge_local_sandbox_set_package_cache (sandbox, cache, npm_cache);
   if (mode == MODE_SHARED)
     forge_local_sandbox_set_shared_network (sandbox, TRUE);
   else if (!forge_local_sandbox_has_own_network (sandbox))
