@@ -1548,6 +1548,31 @@ test_planted_cache_symlinks (Fixture       *fixture,
   g_assert_true (g_file_test (blob, G_FILE_TEST_IS_REGULAR));
 }
 
+/* What stands where the repository is mounted in the home is replaced,
+ * never followed. */
+static void
+test_planted_repo_mount_point (Fixture       *fixture,
+                               gconstpointer  user_data)
+{
+  g_autofree char *home = g_build_filename (fixture->tmp, "planted-home", NULL);
+  g_autofree char *mount_point = g_build_filename (home, "repo", NULL);
+  g_autofree char *target = g_build_filename (fixture->outside_dir, "made-through-symlink", NULL);
+  g_autoptr(ForgeLocalSandbox) sandbox = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "sh", "-c", "test -f /home/user/repo/from-host", NULL };
+  g_autofree char *host_file = g_build_filename (fixture->repo_dir, "from-host", NULL);
+
+  g_assert_cmpint (g_mkdir (home, 0700), ==, 0);
+  g_assert_cmpint (symlink (target, mount_point), ==, 0);
+  g_assert_true (g_file_set_contents (host_file, "x", -1, NULL));
+
+  sandbox = forge_local_sandbox_new (fixture->repo_dir, home, 0, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (mount_point, G_FILE_TEST_IS_SYMLINK));
+  g_assert_cmpint (run_in (sandbox, argv, NULL), ==, 0);
+}
+
 /* Inside Flatpak bwrap runs on the host through flatpak-spawn, which
  * passes on only the fds it is told to: every fd bwrap reads (the seccomp
  * filter's above all) must be forwarded, or it would run unfiltered or
@@ -1661,6 +1686,7 @@ main (int   argc,
   ADD ("/local-sandbox/output/long-lines", 0, test_long_lines_are_cut);
   ADD ("/local-sandbox/homes-are-private", 0, test_homes_are_private);
   ADD ("/local-sandbox/escape/planted-cache-symlinks", 0, test_planted_cache_symlinks);
+  ADD ("/local-sandbox/escape/planted-repo-mount-point", 0, test_planted_repo_mount_point);
   ADD ("/local-sandbox/escape/flatpak-forwards-fds", 0, test_flatpak_forwards_fds);
   ADD ("/local-sandbox/expiry", 1, test_expiry);
   ADD ("/local-sandbox/set-timeout/extends", 1, test_set_timeout_extends);

@@ -1836,6 +1836,54 @@ forge_local_sandbox_init (ForgeLocalSandbox *self)
   self->running = TRUE;
 }
 
+/* Makes @name in @dir_fd a symlink to @target, whatever stood there
+ * (the folder is the sandbox's to write in): never through a symlink. */
+static gboolean
+ensure_symlink_at (int         dir_fd,
+                   const char *name,
+                   const char *target)
+{
+  char current[PATH_MAX];
+  gssize len = readlinkat (dir_fd, name, current, sizeof current - 1);
+
+  if (len >= 0 && (gsize) len == strlen (target) && memcmp (current, target, len) == 0)
+    return TRUE;
+
+  /* Another symlink or a file goes; a folder stays, and then the cache is
+   * not shared (npm's rename from tmp would cross mounts). */
+  if (len >= 0 || errno == EINVAL)
+    {
+      if (unlinkat (dir_fd, name, 0) != 0)
+        return FALSE;
+    }
+  else if (errno != ENOENT)
+    return FALSE;
+
+  return symlinkat (target, dir_fd, name) == 0;
+}
+
+/* Opens (making it first) the folder @name in @dir_fd; a symlink or a
+ * file in its place is replaced, never followed. */
+static int
+open_dir_at (int         dir_fd,
+             const char *name)
+{
+  int fd;
+
+  if (mkdirat (dir_fd, name, 0700) != 0 && errno != EEXIST)
+    return -1;
+
+  fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
+    {
+      if (unlinkat (dir_fd, name, 0) != 0 || mkdirat (dir_fd, name, 0700) != 0)
+        return -1;
+      fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+
+  return fd;
+}
+
 /* Repository code must never run where it could make a user namespace of
  * its own (root over a new namespace set undoes every other limit): that
  * takes bubblewrap's --disable-userns (0.8 or newer) and a kernel that
@@ -1908,7 +1956,8 @@ forge_local_sandbox_new (const char  *repo_dir,
 {
   g_autoptr(ForgeLocalSandbox) self = NULL;
   g_autofree char *bwrap = NULL;
-  g_autofree char *repo_mount_point = NULL;
+  int home_fd = -1;
+  int repo_mount_fd = -1;
   g_autofree char *slirp4netns = NULL;
   gboolean in_flatpak;
 
@@ -1949,17 +1998,24 @@ forge_local_sandbox_new (const char  *repo_dir,
       return NULL;
     }
 
-  /* The mount point of the repository inside the persistent home. */
-  repo_mount_point = g_build_filename (home_dir, "repo", NULL);
-  if (g_mkdir_with_parents (repo_mount_point, 0700) != 0)
+  /* The mount point of the repository inside the persistent home, where
+   * a sandbox may have left anything: made without following a symlink. */
+  if (g_mkdir_with_parents (home_dir, 0700) != 0 ||
+      (home_fd = open (home_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+      (repo_mount_fd = open_dir_at (home_fd, "repo")) < 0)
     {
       int errsv = errno;
+
+      if (home_fd >= 0)
+        close (home_fd);
 
       g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
                    _("Could not create the sandbox home folder “%s”: %s. Check the free space and permissions of your cache folder."),
                    home_dir, g_strerror (errsv));
       return NULL;
     }
+  close (repo_mount_fd);
+  close (home_fd);
 
   self = g_object_new (FORGE_TYPE_LOCAL_SANDBOX, NULL);
   self->repo_dir = g_canonicalize_filename (repo_dir, NULL);
@@ -1991,54 +2047,6 @@ forge_local_sandbox_has_own_network (ForgeLocalSandbox *self)
   g_return_val_if_fail (FORGE_IS_LOCAL_SANDBOX (self), FALSE);
 
   return self->own_network;
-}
-
-/* Makes @name in @dir_fd a symlink to @target, whatever stood there
- * (the folder is the sandbox's to write in): never through a symlink. */
-static gboolean
-ensure_symlink_at (int         dir_fd,
-                   const char *name,
-                   const char *target)
-{
-  char current[PATH_MAX];
-  gssize len = readlinkat (dir_fd, name, current, sizeof current - 1);
-
-  if (len >= 0 && (gsize) len == strlen (target) && memcmp (current, target, len) == 0)
-    return TRUE;
-
-  /* Another symlink or a file goes; a folder stays, and then the cache is
-   * not shared (npm's rename from tmp would cross mounts). */
-  if (len >= 0 || errno == EINVAL)
-    {
-      if (unlinkat (dir_fd, name, 0) != 0)
-        return FALSE;
-    }
-  else if (errno != ENOENT)
-    return FALSE;
-
-  return symlinkat (target, dir_fd, name) == 0;
-}
-
-/* Opens (making it first) the folder @name in @dir_fd; a symlink or a
- * file in its place is replaced, never followed. */
-static int
-open_dir_at (int         dir_fd,
-             const char *name)
-{
-  int fd;
-
-  if (mkdirat (dir_fd, name, 0700) != 0 && errno != EEXIST)
-    return -1;
-
-  fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 && (errno == ELOOP || errno == ENOTDIR))
-    {
-      if (unlinkat (dir_fd, name, 0) != 0 || mkdirat (dir_fd, name, 0700) != 0)
-        return -1;
-      fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    }
-
-  return fd;
 }
 
 void
