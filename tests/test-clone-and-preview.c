@@ -314,6 +314,59 @@ test_vite_from_npm (Fixture       *fixture,
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 1);
 }
 
+static guint
+count_files (const char *dir)
+{
+  g_autoptr(GDir) entries = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (entries != NULL && (name = g_dir_read_name (entries)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      n += g_file_test (path, G_FILE_TEST_IS_DIR) ? count_files (path) : 1;
+    }
+
+  return n;
+}
+
+/* npm's content store is shared by public projects; a project that was
+ * cloned with a token keeps its packages (which may be private) to
+ * itself. */
+static void
+test_package_stores (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "vite-app");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *shared = g_build_filename (fixture->root, "cache", "forge-preview", "npm-content", NULL);
+  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
+  g_autofree char *own = g_build_filename (workspace, "npm-content", NULL);
+  g_autofree char *index = g_build_filename (workspace, "npm-cache", "_cacache", "index-v5", NULL);
+  g_autofree char *content_link = g_build_filename (workspace, "npm-cache", "_cacache", "content-v2", NULL);
+  g_autofree char *stamp = g_build_filename (workspace, "install-stamp", NULL);
+  guint shared_files;
+
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  shared_files = count_files (shared);
+  g_assert_cmpuint (shared_files, >, 0);
+  g_assert_cmpuint (count_files (index), >, 0);
+  g_assert_true (g_file_test (content_link, G_FILE_TEST_IS_SYMLINK));
+
+  /* As if it had been cloned with a token: a store of its own. */
+  g_assert_cmpint (g_mkdir (own, 0700), ==, 0);
+  g_assert_cmpint (g_remove (stamp), ==, 0);
+  g_free (run_workflow (fixture, url));
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_true (logs_contain (fixture, "install: npm ci"));
+  g_assert_cmpuint (count_files (own), >, 0);
+  g_assert_cmpuint (count_files (shared), ==, shared_files);
+}
+
 static void
 test_pnpm_pinned_version (Fixture       *fixture,
                           gconstpointer  data)
@@ -644,6 +697,7 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/static-site", test_static_site);
   ADD ("/forge/clone-and-preview/homes-are-per-project", test_homes_are_per_project);
   ADD ("/forge/clone-and-preview/vite-from-npm", test_vite_from_npm);
+  ADD ("/forge/clone-and-preview/package-stores", test_package_stores);
   ADD ("/forge/clone-and-preview/pnpm-pinned-version", test_pnpm_pinned_version);
   ADD ("/forge/clone-and-preview/missing-repository", test_missing_repository);
   ADD ("/forge/clone-and-preview/malformed-package-json", test_malformed_package_json);

@@ -1416,10 +1416,44 @@ test_network_fallback (void)
   g_assert_no_error (error);
 
   g_assert_false (forge_local_sandbox_has_own_network (sandbox));
+  g_assert_nonnull (strstr (forge_local_sandbox_get_network_problem (sandbox), "install slirp4netns"));
   g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (sandbox), argv, NULL, NULL,
                                          NULL, NULL, &status, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (status, ==, 0);
+
+  g_clear_object (&sandbox);
+  remove_tree (tmp);
+}
+
+/* Where slirp4netns is there but cannot work (no /dev/net/tun for the
+ * user, say), the sandbox still runs, on the host's network, and says
+ * why. */
+static void
+test_network_helper_fails (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-sandbox-XXXXXX", NULL);
+  g_autofree char *bin = g_build_filename (tmp, "bin", NULL);
+  g_autofree char *bwrap_link = g_build_filename (bin, "bwrap", NULL);
+  g_autofree char *fake = g_build_filename (bin, "slirp4netns", NULL);
+  g_autofree char *bwrap = g_find_program_in_path ("bwrap");
+  g_autofree char *old_path = g_strdup (g_getenv ("PATH"));
+  g_autoptr(ForgeLocalSandbox) sandbox = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "true", NULL };
+
+  g_assert_cmpint (g_mkdir (bin, 0700), ==, 0);
+  g_assert_cmpint (symlink (bwrap, bwrap_link), ==, 0);
+  g_assert_true (g_file_set_contents (fake, "#!/bin/sh\necho 'cannot open /dev/net/tun' >&2\nexit 1\n", -1, NULL));
+  g_assert_cmpint (g_chmod (fake, 0755), ==, 0);
+  g_setenv ("PATH", bin, TRUE);
+  sandbox = forge_local_sandbox_new (tmp, tmp, 0, &error);
+  g_setenv ("PATH", old_path, TRUE);
+  g_assert_no_error (error);
+
+  g_assert_false (forge_local_sandbox_has_own_network (sandbox));
+  g_assert_nonnull (strstr (forge_local_sandbox_get_network_problem (sandbox), "slirp4netns cannot run here"));
+  g_assert_cmpint (run_in (sandbox, argv, NULL), ==, 0);
 
   g_clear_object (&sandbox);
   remove_tree (tmp);
@@ -1683,6 +1717,7 @@ main (int   argc,
   ADD ("/local-sandbox/network/loopback-only-server", 0, test_loopback_only_server);
   ADD ("/local-sandbox/network/outbound", 0, test_outbound_network);
   g_test_add_func ("/local-sandbox/network/fallback", test_network_fallback);
+  g_test_add_func ("/local-sandbox/network/helper-fails", test_network_helper_fails);
   ADD ("/local-sandbox/output/long-lines", 0, test_long_lines_are_cut);
   ADD ("/local-sandbox/homes-are-private", 0, test_homes_are_private);
   ADD ("/local-sandbox/escape/planted-cache-symlinks", 0, test_planted_cache_symlinks);

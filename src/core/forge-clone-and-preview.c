@@ -512,12 +512,22 @@ sandbox_home_dir (Run *run)
   return g_build_filename (run->workspace_dir, "home", NULL);
 }
 
-/* The one thing all projects share: npm's content-addressed cache, whose
- * entries npm checks against their hashes on every read. */
+/* The one thing projects share: npm's content-addressed store, whose
+ * entries npm checks against their hashes on every read. Every project
+ * can read all of it, so a repository cloned with a token (whose
+ * packages may be private) keeps a store of its own, from its first run
+ * on (restarts look no token up: the folder remembers). */
 static char *
-shared_package_cache_dir (void)
+package_store_dir (Run *run)
 {
   g_autofree char *cache = forge_cache_dir ();
+  g_autofree char *own = g_build_filename (run->workspace_dir, "npm-content", NULL);
+  JsonObject *integration = run->integration != NULL && JSON_NODE_HOLDS_OBJECT (run->integration)
+    ? json_node_get_object (run->integration) : NULL;
+
+  if ((integration != NULL && json_object_get_boolean_member_with_default (integration, "has_token", FALSE)) ||
+      g_file_test (own, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer (&own);
 
   return g_build_filename (cache, "npm-content", NULL);
 }
@@ -560,15 +570,16 @@ ensure_sandbox (Run     *run,
   if (sandbox == NULL)
     return NULL;
 
-  package_cache = shared_package_cache_dir ();
+  package_cache = package_store_dir (run);
   npm_cache = g_build_filename (run->workspace_dir, "npm-cache", NULL);
   forge_local_sandbox_set_package_cache (sandbox, package_cache, npm_cache);
   if (run->self->shared_network)
     forge_local_sandbox_set_shared_network (sandbox, TRUE);
 
+  /* Said at every start: the repository's code can then reach services
+   * on this computer. */
   if (!forge_local_sandbox_has_own_network (sandbox))
-    forge_step_context_log (run->ctx, "install",
-                            _("Network not isolated: the repository’s code can reach services on this computer. Install slirp4netns to give each preview a network of its own."));
+    forge_step_context_log (run->ctx, "install", forge_local_sandbox_get_network_problem (sandbox));
 
   run->sandbox = FORGE_SANDBOX (sandbox);
   return run->sandbox;

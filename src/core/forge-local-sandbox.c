@@ -88,6 +88,9 @@ struct _ForgeLocalSandbox
   char         *npm_cache_dir;      /* npm's cache, this project's */
   GPtrArray    *commands;          /* LocalCommand, under mutex */
   GSource      *timeout_source;    /* under mutex */
+  char         *slirp4netns;       /* its path, when in a network of its own */
+  char         *network_problem;   /* why not, when not */
+  GHashTable   *offered_ports;     /* from get_listen_address(), under mutex */
   guint         running : 1;       /* under mutex */
   guint         in_flatpak : 1;
   guint         own_network : 1;
@@ -796,33 +799,111 @@ set_not_running_error (GError **error)
 
 /* {{{ Its own network */
 
-/* The user namespace that owns the command's network namespace. bwrap's
- * --disable-userns puts the command in a nested user namespace, which has
- * no say over the network namespace made with the outer one. */
+/* The user namespace that owns the command's network namespace: the one
+ * slirp4netns must join to configure it. Asked of the network namespace
+ * itself, as the command's own user namespace may be either that one or,
+ * once --disable-userns has nested it, a child of it. */
 static int
 open_network_owner (GPid     child_pid,
                     GError **error)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/ns/user", (int) child_pid);
+  g_autofree char *path = g_strdup_printf ("/proc/%d/ns/net", (int) child_pid);
+  int netns_fd;
   int userns_fd;
-  int parent_fd;
+  int errsv;
 
-  userns_fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (userns_fd < 0)
+  netns_fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (netns_fd < 0)
     {
-      int errsv = errno;
-
+      errsv = errno;
       g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
                    _("Could not give the sandbox its own network: %s"), g_strerror (errsv));
       return -1;
     }
 
-  parent_fd = ioctl (userns_fd, NS_GET_PARENT);
-  if (parent_fd < 0)
-    return userns_fd;
+  userns_fd = ioctl (netns_fd, NS_GET_USERNS);
+  errsv = errno;
+  close (netns_fd);
 
-  close (userns_fd);
-  return parent_fd;
+  if (userns_fd < 0)
+    {
+      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
+                   _("Could not give the sandbox its own network: %s"), g_strerror (errsv));
+      return -1;
+    }
+
+  return userns_fd;
+}
+
+/* A private folder for one API socket, in the user's runtime folder.
+ * Folders that crashed processes left are removed on the way, once: a
+ * live slirp4netns answers on its socket, a stale one does not. */
+static char *
+make_api_dir (GError **error)
+{
+  static gsize cleaned;
+  g_autofree char *parent = g_build_filename (g_get_user_runtime_dir (), "forge-preview", NULL);
+  g_autofree char *template = NULL;
+  char *dir;
+
+  if (g_mkdir_with_parents (parent, 0700) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "%s: %s", parent, g_strerror (errsv));
+      return NULL;
+    }
+
+  if (g_once_init_enter (&cleaned))
+    {
+      g_autoptr(GDir) entries = g_dir_open (parent, 0, NULL);
+      const char *name;
+
+      while (entries != NULL && (name = g_dir_read_name (entries)) != NULL)
+        {
+          g_autofree char *stale = NULL;
+          g_autofree char *socket_path = NULL;
+          struct sockaddr_un address = { .sun_family = AF_UNIX };
+          int fd;
+
+          if (!g_str_has_prefix (name, "net-"))
+            continue;
+
+          stale = g_build_filename (parent, name, NULL);
+          socket_path = g_build_filename (stale, "api.sock", NULL);
+          if (strlen (socket_path) < sizeof address.sun_path)
+            {
+              strcpy (address.sun_path, socket_path);
+              fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+              if (fd >= 0 && connect (fd, (struct sockaddr *) &address, sizeof address) == 0)
+                {
+                  close (fd);
+                  continue;
+                }
+              if (fd >= 0)
+                close (fd);
+            }
+
+          forge_remove_tree (stale, NULL);
+        }
+
+      g_once_init_leave (&cleaned, 1);
+    }
+
+  template = g_build_filename (parent, "net-XXXXXX", NULL);
+  dir = g_mkdtemp_full (template, 0700);
+  if (dir == NULL)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "%s: %s", template, g_strerror (errsv));
+      return NULL;
+    }
+
+  g_steal_pointer (&template);
+  return dir;
 }
 
 /* Attaches slirp4netns to the network namespace of @child_pid: outbound
@@ -832,6 +913,7 @@ open_network_owner (GPid     child_pid,
  * fd closes. */
 static gboolean
 start_network (LocalCommand  *cmd,
+               const char    *slirp4netns,
                GPid           child_pid,
                GError       **error)
 {
@@ -852,7 +934,7 @@ start_network (LocalCommand  *cmd,
   if ((userns_fd = open_network_owner (child_pid, error)) < 0)
     return FALSE;
 
-  api_dir = g_dir_make_tmp ("forge-net-XXXXXX", &local_error);
+  api_dir = make_api_dir (&local_error);
   if (api_dir == NULL)
     {
       close (userns_fd);
@@ -885,9 +967,11 @@ start_network (LocalCommand  *cmd,
   g_subprocess_launcher_take_fd (launcher, userns_fd, 5);
 
   slirp = g_subprocess_launcher_spawn (launcher, &local_error,
-                                       "slirp4netns",
+                                       slirp4netns,
                                        "--configure", "--mtu=65520",
                                        "--disable-host-loopback",
+                                       /* It parses the sandbox's traffic. */
+                                       "--enable-seccomp",
                                        "--exit-fd=3", "--ready-fd=4",
                                        "--userns-path=/proc/self/fd/5",
                                        "--api-socket", api_socket,
@@ -1081,12 +1165,14 @@ start_command (ForgeLocalSandbox   *self,
       !pass_data_fd (launcher, group, GROUP_FD, error))
     return NULL;
 
+#ifdef NATIVE_AUDIT_ARCH
   {
     g_autoptr(GArray) filter = build_seccomp_filter (!self->own_network);
 
     if (!pass_bytes_fd (launcher, filter->data, filter->len * sizeof (struct sock_filter), SECCOMP_FD, error))
       return NULL;
   }
+#endif
 
   if (self->own_network)
     {
@@ -1167,7 +1253,7 @@ start_command (ForgeLocalSandbox   *self,
 
   if (self->own_network)
     {
-      gboolean connected = start_network (cmd, child_pid, error);
+      gboolean connected = start_network (cmd, self->slirp4netns, child_pid, error);
 
       /* Without a network the command must not run at all: killed before
        * the byte that lets it go. */
@@ -1557,6 +1643,10 @@ forge_local_sandbox_get_listen_address (ForgeSandbox  *sandbox,
   if (*port == 0)
     return FALSE;
 
+  g_mutex_lock (&self->mutex);
+  g_hash_table_add (self->offered_ports, GUINT_TO_POINTER (*port));
+  g_mutex_unlock (&self->mutex);
+
   /* Any address when forwarded: connections arrive on its interface. */
   *address = g_strdup (self->own_network ? "0.0.0.0" : "127.0.0.1");
   return TRUE;
@@ -1575,6 +1665,7 @@ forge_local_sandbox_expose_port (ForgeSandbox         *sandbox,
   g_autofree char *api_socket = NULL;
   g_autoptr(GError) local_error = NULL;
   char *authority = NULL;
+  gboolean offered;
 
   /* The network is the host's: the port is there already. */
   if (!self->own_network)
@@ -1602,9 +1693,15 @@ forge_local_sandbox_expose_port (ForgeSandbox         *sandbox,
       return NULL;
     }
 
-  /* The same number first (see get_listen_address()); a free port we
-   * pick may still be taken before slirp4netns binds it. */
-  for (guint attempt = 0; attempt < HOST_PORT_ATTEMPTS; attempt++)
+  /* The same number first for a port we offered (see
+   * get_listen_address()), never for one a server chose: a hostile one
+   * would pick the host ports to take. A free port we pick may still be
+   * taken before slirp4netns binds it. */
+  g_mutex_lock (&self->mutex);
+  offered = g_hash_table_contains (self->offered_ports, GUINT_TO_POINTER (port));
+  g_mutex_unlock (&self->mutex);
+
+  for (guint attempt = offered ? 0 : 1; attempt <= HOST_PORT_ATTEMPTS; attempt++)
     {
       g_autofree char *request = NULL;
       guint host_port;
@@ -1812,6 +1909,9 @@ forge_local_sandbox_finalize (GObject *object)
   g_clear_pointer (&self->shared_cache_dir, g_free);
   g_clear_pointer (&self->npm_cache_dir, g_free);
   g_clear_pointer (&self->bwrap, g_free);
+  g_clear_pointer (&self->slirp4netns, g_free);
+  g_clear_pointer (&self->network_problem, g_free);
+  g_clear_pointer (&self->offered_ports, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (forge_local_sandbox_parent_class)->finalize (object);
@@ -1824,6 +1924,10 @@ forge_local_sandbox_class_init (ForgeLocalSandboxClass *klass)
 
   object_class->dispose = forge_local_sandbox_dispose;
   object_class->finalize = forge_local_sandbox_finalize;
+
+  /* Writes to a pipe whose reader died (a command that failed to start)
+   * must be errors, not the end of the app. */
+  signal (SIGPIPE, SIG_IGN);
 }
 
 static void
@@ -1831,6 +1935,7 @@ forge_local_sandbox_init (ForgeLocalSandbox *self)
 {
   g_mutex_init (&self->mutex);
   self->commands = g_ptr_array_new_with_free_func (local_command_unref);
+  self->offered_ports = g_hash_table_new (NULL, NULL);
   self->main_context = g_main_context_ref_thread_default ();
   self->id = g_strdup_printf ("local-%08x%08x", g_random_int (), g_random_int ());
   self->running = TRUE;
@@ -1895,7 +2000,7 @@ check_bwrap (const char  *bwrap,
 {
   static const char * const probe_args[] = {
     "--unshare-user", "--disable-userns", "--assert-userns-disabled",
-    "--ro-bind", "/", "/", "--", "true",
+    "--ro-bind", "/", "/", "--", "/bin/true",
   };
   static gsize works;
   g_autoptr(GSubprocess) probe = NULL;
@@ -1941,6 +2046,48 @@ check_bwrap (const char  *bwrap,
                  _("Could not start the sandbox (%s): check that user namespaces are enabled."),
                  first_line[0] != '\0' ? first_line : _("bubblewrap failed"));
   return FALSE;
+}
+
+/* Whether slirp4netns can give commands a network of their own here (it
+ * needs user namespaces and /dev/net/tun): tried once per process and
+ * helper, with a command that does nothing. */
+static gboolean
+check_own_network (ForgeLocalSandbox  *self,
+                   char              **problem)
+{
+  static GMutex mutex;
+  static GHashTable *results;   /* slirp4netns path → "" or why not */
+  const char *result;
+
+  g_mutex_lock (&mutex);
+
+  if (results == NULL)
+    results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  if (!(result = g_hash_table_lookup (results, self->slirp4netns)))
+    {
+      g_autoptr(GError) error = NULL;
+      const char *argv[] = { "true", NULL };
+      int status = -1;
+
+      if (forge_sandbox_run_sync (FORGE_SANDBOX (self), argv, NULL, NULL, NULL, NULL,
+                                  &status, NULL, &error) && status == 0)
+        result = "";
+      else
+        {
+          result = error != NULL ? error->message : "exit status";
+          g_message ("Sandboxes share this computer’s network: %s", result);
+        }
+      g_hash_table_insert (results, g_strdup (self->slirp4netns), g_strdup (result));
+      result = g_hash_table_lookup (results, self->slirp4netns);
+    }
+
+  if (result[0] != '\0')
+    *problem = g_strdup (result);
+
+  g_mutex_unlock (&mutex);
+
+  return result[0] == '\0';
 }
 
 /* Inside Flatpak, bwrap is run on the host through "flatpak-spawn --host"
@@ -2022,7 +2169,25 @@ forge_local_sandbox_new (const char  *repo_dir,
   self->home_dir = g_canonicalize_filename (home_dir, NULL);
   self->bwrap = g_steal_pointer (&bwrap);
   self->in_flatpak = in_flatpak;
-  self->own_network = slirp4netns != NULL;
+
+  if (slirp4netns != NULL)
+    {
+      g_autofree char *problem = NULL;
+
+      self->slirp4netns = g_steal_pointer (&slirp4netns);
+      self->own_network = TRUE;
+      if (!check_own_network (self, &problem))
+        {
+          self->own_network = FALSE;
+          self->network_problem = g_strdup_printf (_("Network not isolated: slirp4netns cannot run here (%s)."), problem);
+        }
+    }
+  else
+    {
+      self->network_problem = g_strdup (in_flatpak
+                                        ? _("Network not isolated: inside Flatpak, previews share this computer’s network.")
+                                        : _("Network not isolated: install slirp4netns to give each preview a network of its own."));
+    }
 
   g_mutex_lock (&self->mutex);
   arm_timeout_locked (self, timeout_seconds);
@@ -2037,8 +2202,20 @@ forge_local_sandbox_set_shared_network (ForgeLocalSandbox *self,
 {
   g_return_if_fail (FORGE_IS_LOCAL_SANDBOX (self));
 
-  if (shared)
-    self->own_network = FALSE;
+  if (!shared || !self->own_network)
+    return;
+
+  self->own_network = FALSE;
+  g_free (self->network_problem);
+  self->network_problem = g_strdup (_("Network not isolated: this sandbox was asked to share this computer’s network."));
+}
+
+const char *
+forge_local_sandbox_get_network_problem (ForgeLocalSandbox *self)
+{
+  g_return_val_if_fail (FORGE_IS_LOCAL_SANDBOX (self), NULL);
+
+  return self->own_network ? NULL : self->network_problem;
 }
 
 gboolean

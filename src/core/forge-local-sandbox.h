@@ -31,6 +31,9 @@ ForgeLocalSandbox *forge_local_sandbox_new                (const char         *r
 void               forge_local_sandbox_set_shared_network (ForgeLocalSandbox  *self,
                                                            gboolean            shared);
 gboolean           forge_local_sandbox_has_own_network    (ForgeLocalSandbox  *self);
+/* Without a network of its own: a one-line "Network not isolated: why,
+ * and what to do"; NULL otherwise. */
+const char        *forge_local_sandbox_get_network_problem (ForgeLocalSandbox *self);
 /* npm's cache: @project_dir (this project's, at /var/cache/npm inside)
  * but for its content-addressed part, in @shared_dir (every project's).
  * npm checks every entry it reads there against the integrity hash it

@@ -46,9 +46,15 @@ typedef struct
 
 typedef struct
 {
-  int outside;
-  int inside;
+  int     outside;
+  int     inside;
+  guint16 port;
+  int     family;
 } Connection;
+
+/* Each connection is a thread: bounded, whoever connects. */
+#define MAX_CONNECTIONS 512
+static gint n_connections;
 
 static Relay relays[MAX_RELAYED_PORTS];
 static guint n_relays;
@@ -198,18 +204,59 @@ write_all (int         fd,
   return TRUE;
 }
 
-/* One thread per connection: both directions in one poll loop, so that
- * a half-closed side (a request sent, an answer still coming) works. */
+static int
+connect_loopback (guint16 port,
+                  int     family)
+{
+  int fd = socket (family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int connected = -1;
+
+  if (fd < 0)
+    return -1;
+
+  if (family == AF_INET)
+    {
+      struct sockaddr_in loopback = { .sin_family = AF_INET, .sin_port = htons (port),
+                                      .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+
+      connected = connect (fd, (struct sockaddr *) &loopback, sizeof loopback);
+    }
+  else
+    {
+      struct sockaddr_in6 loopback = { .sin6_family = AF_INET6, .sin6_port = htons (port),
+                                       .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+
+      connected = connect (fd, (struct sockaddr *) &loopback, sizeof loopback);
+    }
+
+  if (connected != 0)
+    {
+      close (fd);
+      return -1;
+    }
+
+  return fd;
+}
+
+/* One thread per connection, which also connects (a server with a full
+ * backlog stalls only its own connection): both directions in one poll
+ * loop, so that a half-closed side (a request sent, an answer still
+ * coming) works. */
 static gpointer
 connection_thread (gpointer data)
 {
   Connection *connection = data;
   struct pollfd fds[2] = {
     { connection->outside, POLLIN, 0 },
-    { connection->inside, POLLIN, 0 },
+    { -1, POLLIN, 0 },
   };
   g_autofree char *buffer = g_malloc (BUFFER_SIZE);
   guint open_directions = 2;
+
+  connection->inside = connect_loopback (connection->port, connection->family);
+  fds[1].fd = connection->inside;
+  if (connection->inside < 0)
+    open_directions = 0;
 
   while (open_directions > 0)
     {
@@ -241,8 +288,10 @@ connection_thread (gpointer data)
     }
 
   close (connection->outside);
-  close (connection->inside);
+  if (connection->inside >= 0)
+    close (connection->inside);
   g_free (connection);
+  g_atomic_int_dec_and_test (&n_connections);
 
   return NULL;
 }
@@ -253,36 +302,11 @@ accept_connection (const Relay *relay)
   int outside = accept4 (relay->fd, NULL, NULL, SOCK_CLOEXEC);
   Connection *connection;
   GThread *thread;
-  int inside;
 
   if (outside < 0)
     return;
 
-  inside = socket (relay->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (relay->family == AF_INET)
-    {
-      struct sockaddr_in loopback = { .sin_family = AF_INET, .sin_port = htons (relay->port),
-                                      .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-
-      if (inside >= 0 && connect (inside, (struct sockaddr *) &loopback, sizeof loopback) != 0)
-        {
-          close (inside);
-          inside = -1;
-        }
-    }
-  else
-    {
-      struct sockaddr_in6 loopback = { .sin6_family = AF_INET6, .sin6_port = htons (relay->port),
-                                       .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-
-      if (inside >= 0 && connect (inside, (struct sockaddr *) &loopback, sizeof loopback) != 0)
-        {
-          close (inside);
-          inside = -1;
-        }
-    }
-
-  if (inside < 0)
+  if (g_atomic_int_get (&n_connections) >= MAX_CONNECTIONS)
     {
       close (outside);
       return;
@@ -290,13 +314,17 @@ accept_connection (const Relay *relay)
 
   connection = g_new0 (Connection, 1);
   connection->outside = outside;
-  connection->inside = inside;
+  connection->inside = -1;
+  connection->port = relay->port;
+  connection->family = relay->family;
+  g_atomic_int_inc (&n_connections);
+
   thread = g_thread_try_new ("relay", connection_thread, connection, NULL);
   if (thread == NULL)
     {
       close (outside);
-      close (inside);
       g_free (connection);
+      g_atomic_int_dec_and_test (&n_connections);
       return;
     }
   g_thread_unref (thread);
