@@ -367,6 +367,26 @@ test_package_stores (Fixture       *fixture,
   g_assert_cmpuint (count_files (shared), ==, shared_files);
 }
 
+/* Nuxt's Nitro worker listens on an abstract unix socket: in a network
+ * of its own, the sandbox lets it (the shared network's filter did not). */
+static void
+test_nuxt (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "nuxt-app");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  g_autofree char *body = NULL;
+
+  project_id = run_workflow (fixture, url);
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_cmpstr (output_string (fixture, "framework"), ==, "nuxt");
+  g_assert_cmpstr (output_string (fixture, "network"), ==, "isolated");
+  /* Rendered by the server, through the worker. */
+  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_nonnull (strstr (body, "Forge Nuxt Fixture"));
+}
+
 static void
 test_pnpm_pinned_version (Fixture       *fixture,
                           gconstpointer  data)
@@ -698,6 +718,7 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/homes-are-per-project", test_homes_are_per_project);
   ADD ("/forge/clone-and-preview/vite-from-npm", test_vite_from_npm);
   ADD ("/forge/clone-and-preview/package-stores", test_package_stores);
+  ADD ("/forge/clone-and-preview/nuxt", test_nuxt);
   ADD ("/forge/clone-and-preview/pnpm-pinned-version", test_pnpm_pinned_version);
   ADD ("/forge/clone-and-preview/missing-repository", test_missing_repository);
   ADD ("/forge/clone-and-preview/malformed-package-json", test_malformed_package_json);
