@@ -14,6 +14,7 @@
 
 #include "forge-framework.h"
 #include "forge-util.h"
+#include "watchdog.h"
 
 #define HOST "127.0.0.1"
 #define PORT 4000
@@ -442,60 +443,6 @@ test_flags_come_last (void)
   g_assert_cmpstr (dev[n - 1], ==, "51234");
 }
 
-/* Hostile repositories: a dying sandbox can still change the work tree
- * while the host reads it. A read that blocks (a FIFO) would hang the run
- * instead of failing it, so such calls run under a watchdog that fails
- * the test and exits when they do not return in time. */
-#define WATCHDOG_SECONDS 10
-
-typedef struct
-{
-  GMutex   mutex;
-  GCond    cond;
-  gboolean done;
-  GThread *thread;
-} Watchdog;
-
-static gpointer
-watchdog_thread (gpointer data)
-{
-  Watchdog *watchdog = data;
-  gint64 deadline = g_get_monotonic_time () + WATCHDOG_SECONDS * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&watchdog->mutex);
-  while (!watchdog->done)
-    if (!g_cond_wait_until (&watchdog->cond, &watchdog->mutex, deadline))
-      {
-        g_printerr ("Framework detection blocked on a hostile repository for %d s\n", WATCHDOG_SECONDS);
-        g_test_fail ();
-        exit (EXIT_FAILURE);
-      }
-  g_mutex_unlock (&watchdog->mutex);
-
-  return NULL;
-}
-
-static void
-watchdog_start (Watchdog *watchdog)
-{
-  g_mutex_init (&watchdog->mutex);
-  g_cond_init (&watchdog->cond);
-  watchdog->done = FALSE;
-  watchdog->thread = g_thread_new ("watchdog", watchdog_thread, watchdog);
-}
-
-static void
-watchdog_stop (Watchdog *watchdog)
-{
-  g_mutex_lock (&watchdog->mutex);
-  watchdog->done = TRUE;
-  g_cond_signal (&watchdog->cond);
-  g_mutex_unlock (&watchdog->mutex);
-  g_thread_join (watchdog->thread);
-  g_mutex_clear (&watchdog->mutex);
-  g_cond_clear (&watchdog->cond);
-}
-
 static void
 write_repo_file (const char *dir,
                  const char *name,
@@ -549,9 +496,9 @@ test_hostile_fifo (void)
   g_autofree char *lockfile = g_build_filename (dir, "pnpm-lock.yaml", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(ForgeFramework) framework = NULL;
-  Watchdog watchdog;
+  ForgeTestWatchdog watchdog;
 
-  watchdog_start (&watchdog);
+  forge_test_watchdog_start (&watchdog, "Framework detection on a hostile repository");
 
   g_assert_cmpint (mkfifo (package, 0600), ==, 0);
   framework = forge_framework_detect (dir, &error);
@@ -568,7 +515,7 @@ test_hostile_fifo (void)
   g_assert_cmpstr (forge_framework_get_id (framework), ==, "vite");
   g_assert_null (forge_framework_get_lockfile (framework));
 
-  watchdog_stop (&watchdog);
+  forge_test_watchdog_stop (&watchdog);
   forge_remove_tree (dir, NULL);
 }
 
@@ -671,7 +618,7 @@ test_hostile_swap_race (void)
 {
   g_autofree char *nextjs = fixture_path ("nextjs");
   Swapper swapper = { 0 };
-  Watchdog watchdog;
+  ForgeTestWatchdog watchdog;
   GThread *thread;
   gint64 end;
   guint n_detections = 0;
@@ -679,7 +626,7 @@ test_hostile_swap_race (void)
   swapper.dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
   swapper.outside_target = g_build_filename (nextjs, "package.json", NULL);
 
-  watchdog_start (&watchdog);
+  forge_test_watchdog_start (&watchdog, "Framework detection on a hostile repository");
   thread = g_thread_new ("swapper", swapper_thread, &swapper);
 
   end = g_get_monotonic_time () + G_TIME_SPAN_SECOND;
@@ -697,7 +644,7 @@ test_hostile_swap_race (void)
 
   g_atomic_int_set (&swapper.stop, TRUE);
   g_thread_join (thread);
-  watchdog_stop (&watchdog);
+  forge_test_watchdog_stop (&watchdog);
   g_test_message ("%u detections while package.json was being swapped", n_detections);
 
   forge_remove_tree (swapper.dir, NULL);

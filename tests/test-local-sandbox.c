@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <libsoup/soup.h>
+#include "forge-util.h"
 
 #include "forge-local-sandbox-private.h"
 
@@ -90,29 +91,6 @@ lines_join_out (Lines *lines)
   g_mutex_unlock (&lines->mutex);
 
   return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir;
-  const char *name;
-  struct stat st;
-
-  if (lstat (path, &st) != 0)
-    return;
-
-  if (S_ISDIR (st.st_mode) && (dir = g_dir_open (path, 0, NULL)))
-    {
-      while ((name = g_dir_read_name (dir)))
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-
-  g_remove (path);
 }
 
 static guint64
@@ -248,7 +226,7 @@ fixture_tear_down (Fixture       *fixture,
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
-  remove_tree (fixture->tmp);
+  g_assert_true (forge_remove_tree (fixture->tmp, NULL));
   g_assert_false (g_file_test (fixture->tmp, G_FILE_TEST_EXISTS));
 
   g_clear_pointer (&fixture->tmp, g_free);
@@ -1423,7 +1401,7 @@ test_network_fallback (void)
   g_assert_cmpint (status, ==, 0);
 
   g_clear_object (&sandbox);
-  remove_tree (tmp);
+  g_assert_true (forge_remove_tree (tmp, NULL));
 }
 
 /* Where slirp4netns is there but cannot work (no /dev/net/tun for the
@@ -1456,7 +1434,7 @@ test_network_helper_fails (void)
   g_assert_cmpint (run_in (sandbox, argv, NULL), ==, 0);
 
   g_clear_object (&sandbox);
-  remove_tree (tmp);
+  g_assert_true (forge_remove_tree (tmp, NULL));
 }
 
 /* A server printing endless lines must not grow the app: each line is cut

@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <libsoup/soup.h>
+#include "forge-util.h"
 
 /* Far above what the server needs (a few MiB) and far below what it
  * takes to hold /dev/zero or the large file in memory. */
@@ -46,29 +47,6 @@ typedef struct
   GError       *error;
   gboolean      done;
 } Fetch;
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir;
-  const char *name;
-  struct stat st;
-
-  if (lstat (path, &st) != 0)
-    return;
-
-  if (S_ISDIR (st.st_mode) && (dir = g_dir_open (path, 0, NULL)))
-    {
-      while ((name = g_dir_read_name (dir)))
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-
-  g_remove (path);
-}
 
 static void
 write_file (Server     *server,
@@ -199,7 +177,7 @@ server_free (Server *server)
       g_assert_false (g_file_test (proc, G_FILE_TEST_EXISTS));
       g_clear_object (&server->process);
     }
-  remove_tree (server->tmp);
+  g_assert_true (forge_remove_tree (server->tmp, NULL));
   g_free (server->site);
   g_free (server->tmp);
   g_free (server);

@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "forge-util.h"
+#include "watchdog.h"
 
 static void
 test_strip_ansi (void)
@@ -126,59 +127,6 @@ test_remove_tree (void)
   /* A symlink is removed, never followed. */
   g_assert_true (g_file_test (keep, G_FILE_TEST_EXISTS));
   forge_remove_tree (outside, NULL);
-}
-
-/* Hostile repositories. A read that blocks (a FIFO) would hang the test
- * run instead of failing it: every such call goes through a watchdog that
- * fails the test and exits when the call does not return in time. */
-#define WATCHDOG_SECONDS 10
-
-typedef struct
-{
-  GMutex   mutex;
-  GCond    cond;
-  gboolean done;
-} Watchdog;
-
-static gpointer
-watchdog_thread (gpointer data)
-{
-  Watchdog *watchdog = data;
-  gint64 deadline = g_get_monotonic_time () + WATCHDOG_SECONDS * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&watchdog->mutex);
-  while (!watchdog->done)
-    if (!g_cond_wait_until (&watchdog->cond, &watchdog->mutex, deadline))
-      {
-        g_printerr ("A read of a hostile repository file blocked for %d s\n", WATCHDOG_SECONDS);
-        g_test_fail ();
-        exit (EXIT_FAILURE);
-      }
-  g_mutex_unlock (&watchdog->mutex);
-
-  return NULL;
-}
-
-static GThread *
-watchdog_start (Watchdog *watchdog)
-{
-  g_mutex_init (&watchdog->mutex);
-  g_cond_init (&watchdog->cond);
-  watchdog->done = FALSE;
-  return g_thread_new ("watchdog", watchdog_thread, watchdog);
-}
-
-static void
-watchdog_stop (Watchdog *watchdog,
-               GThread  *thread)
-{
-  g_mutex_lock (&watchdog->mutex);
-  watchdog->done = TRUE;
-  g_cond_signal (&watchdog->cond);
-  g_mutex_unlock (&watchdog->mutex);
-  g_thread_join (thread);
-  g_mutex_clear (&watchdog->mutex);
-  g_cond_clear (&watchdog->cond);
 }
 
 typedef struct
@@ -326,14 +274,13 @@ test_read_repo_file_fifo (Hostile       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *sum = NULL;
-  Watchdog watchdog;
-  GThread *thread;
+  ForgeTestWatchdog watchdog;
 
   g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
   g_assert_cmpint (mkfifo (link_target, 0600), ==, 0);
   hostile_symlink (fixture, link_target, "package-lock.json");
 
-  thread = watchdog_start (&watchdog);
+  forge_test_watchdog_start (&watchdog, "A read of a hostile repository file");
 
   g_assert_false (forge_read_repo_file (fixture->root, "yarn.lock", FORGE_REPO_LOCKFILE_MAX_SIZE,
                                         &contents, NULL, &error));
@@ -352,7 +299,7 @@ test_read_repo_file_fifo (Hostile       *fixture,
 
   g_assert_false (forge_repo_test (fixture->root, "yarn.lock", FORGE_REPO_TEST_IS_REGULAR));
 
-  watchdog_stop (&watchdog, thread);
+  forge_test_watchdog_stop (&watchdog);
 }
 
 static void
