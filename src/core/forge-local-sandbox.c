@@ -39,7 +39,7 @@
 /* Longer lines (minified output, progress bars) are cut there: nobody
  * reads more of one in a log, and a hostile server could print endless
  * ones. The rest, up to the next newline, is dropped. */
-#define MAX_LINE_LENGTH 4096
+#define MAX_LINE_LENGTH FORGE_LOG_LINE_MAX
 
 #define INFO_FD    3
 #define PASSWD_FD  4
@@ -1306,8 +1306,8 @@ deliver_line (ForgeSandboxStream    stream,
               ForgeSandboxLineFunc  line_func,
               gpointer              user_data)
 {
+  g_autofree char *raw = NULL;
   g_autofree char *line = NULL;
-  gboolean cut = FALSE;
 
   if (line_func == NULL)
     return;
@@ -1315,22 +1315,10 @@ deliver_line (ForgeSandboxStream    stream,
   if (len > 0 && data[len - 1] == '\r')
     len--;
 
-  if (len > MAX_LINE_LENGTH)
-    {
-      /* Not in the middle of a character. */
-      len = MAX_LINE_LENGTH;
-      while (len > 0 && ((guchar) data[len] & 0xC0) == 0x80)
-        len--;
-      cut = TRUE;
-    }
-
-  line = g_utf8_make_valid (data, len);
-  if (cut)
-    {
-      g_autofree char *shortened = g_steal_pointer (&line);
-
-      line = g_strconcat (shortened, "…", NULL);
-    }
+  /* One byte more than a line may have, so that the cut shows. Embedded
+   * NULs end the line early: nothing reads past them anyway. */
+  raw = g_strndup (data, MIN (len, (gsize) MAX_LINE_LENGTH + 1));
+  line = forge_log_line_sanitize (raw);
   line_func (stream, line, user_data);
 }
 
