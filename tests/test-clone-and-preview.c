@@ -387,6 +387,72 @@ test_nuxt (Fixture       *fixture,
   g_assert_nonnull (strstr (body, "Forge Nuxt Fixture"));
 }
 
+static char *
+repo_with_install_script (Fixture    *fixture,
+                          const char *name,
+                          const char *preinstall)
+{
+  g_autofree char *package = g_strdup_printf ("{ \"name\": \"%s\", \"version\": \"1.0.0\", "
+                                              "\"scripts\": { %s%s%s\"dev\": \"node server.js\" } }\n",
+                                              name,
+                                              preinstall ? "\"preinstall\": \"" : "",
+                                              preinstall ? preinstall : "",
+                                              preinstall ? "\", " : "");
+  g_autofree char *lock = g_strdup_printf ("{ \"name\": \"%s\", \"version\": \"1.0.0\", \"lockfileVersion\": 3, "
+                                           "\"requires\": true, \"packages\": { \"\": { \"name\": \"%s\", \"version\": \"1.0.0\" } } }\n",
+                                           name, name);
+
+  return forge_test_repo_with_files (fixture->root, name,
+                                     "package.json", package,
+                                     "package-lock.json", lock,
+                                     "server.js",
+                                     "require('http').createServer((q, s) => s.end('up')).listen(+process.env.PORT, process.env.HOST);\n",
+                                     NULL);
+}
+
+/* An install's exit code is reported as it is: 1 is not "129", and 128
+ * is a failure, not a success. */
+static void
+test_install_exit_codes (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  static const struct { const char *name; const char *script; const char *expected; } cases[] = {
+    { "exits-1", "exit 1", "(exit 1)" },
+    { "exits-128", "exit 128", "(exit 128)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *repo = repo_with_install_script (fixture, cases[i].name, cases[i].script);
+      g_autofree char *url = g_strconcat ("file://", repo, NULL);
+      g_autofree char *project_id = run_workflow (fixture, url);
+
+      g_assert_cmpstr (fixture->status, ==, "failed");
+      g_assert_nonnull (fixture->error);
+      if (strstr (fixture->error, cases[i].expected) == NULL)
+        g_error ("%s: expected %s in: %s", cases[i].name, cases[i].expected, fixture->error);
+    }
+}
+
+/* A project without dependencies has no node_modules to stamp: a second
+ * start must not install again. */
+static void
+test_no_dependencies_installed_once (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autofree char *repo = repo_with_install_script (fixture, "no-dependencies", NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = run_workflow (fixture, url);
+
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_true (logs_contain (fixture, "install: npm ci"));
+
+  g_free (run_workflow (fixture, url));
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_true (logs_contain (fixture, "in sync"));
+  g_assert_false (logs_contain (fixture, "install: npm ci"));
+}
+
 static void
 test_pnpm_pinned_version (Fixture       *fixture,
                           gconstpointer  data)
@@ -719,6 +785,8 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/vite-from-npm", test_vite_from_npm);
   ADD ("/forge/clone-and-preview/package-stores", test_package_stores);
   ADD ("/forge/clone-and-preview/nuxt", test_nuxt);
+  ADD ("/forge/clone-and-preview/install-exit-codes", test_install_exit_codes);
+  ADD ("/forge/clone-and-preview/no-dependencies-installed-once", test_no_dependencies_installed_once);
   ADD ("/forge/clone-and-preview/pnpm-pinned-version", test_pnpm_pinned_version);
   ADD ("/forge/clone-and-preview/missing-repository", test_missing_repository);
   ADD ("/forge/clone-and-preview/malformed-package-json", test_malformed_package_json);

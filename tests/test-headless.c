@@ -55,6 +55,9 @@ spawn_headless (const char  *url,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   /* A failed assertion aborts the test: the app must not outlive it. */
   g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
+  /* The bare built binary, as tools/run starts it: it finds its helpers
+   * (the static file server, the loopback relay) by itself. */
+  g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
   return g_subprocess_launcher_spawn (launcher, error,
                                       binary, "--headless", "--json", "--server-timeout", "120",
                                       "--keepalive-interval", "1", "--sandbox-timeout", "2", url, NULL);

@@ -610,6 +610,23 @@ install_stamp_path (Run *run)
   return g_build_filename (run->workspace_dir, "install-stamp", NULL);
 }
 
+/* What the stamp says after an install, and must say for the next one to
+ * be skipped: the fingerprint, and whether the install left no
+ * node_modules (a project without dependencies): one that had them and
+ * lost them no longer matches. */
+static char *
+stamp_for (Run        *run,
+           const char *fingerprint)
+{
+  if (fingerprint == NULL)
+    return NULL;
+
+  if (forge_repo_test (run->repo_dir, "node_modules", FORGE_REPO_TEST_IS_DIR))
+    return g_strdup (fingerprint);
+
+  return g_strconcat (fingerprint, " no-node-modules", NULL);
+}
+
 static JsonNode *
 install_dependencies (ForgeStepContext  *ctx,
                       gpointer           user_data,
@@ -619,6 +636,7 @@ install_dependencies (ForgeStepContext  *ctx,
   g_autofree char *fingerprint = NULL;
   g_autofree char *stamp_path = install_stamp_path (run);
   g_autofree char *stamp = NULL;
+  g_autofree char *expected_stamp = NULL;
   g_auto(GStrv) argv = NULL;
   g_autofree char *command = NULL;
   g_autoptr(CommandOutput) output = NULL;
@@ -635,10 +653,10 @@ install_dependencies (ForgeStepContext  *ctx,
     }
 
   fingerprint = install_fingerprint (run);
-  if (fingerprint != NULL &&
-      forge_repo_test (run->repo_dir, "node_modules", FORGE_REPO_TEST_IS_DIR) &&
+  expected_stamp = stamp_for (run, fingerprint);
+  if (expected_stamp != NULL &&
       g_file_get_contents (stamp_path, &stamp, NULL, NULL) &&
-      g_str_equal (g_strstrip (stamp), fingerprint))
+      g_str_equal (g_strstrip (stamp), expected_stamp))
     {
       forge_step_context_log (ctx, "install", _("Dependencies are in sync with the lockfile; nothing to install."));
       json_object_set_boolean_member (object, "skipped", TRUE);
@@ -670,20 +688,22 @@ install_dependencies (ForgeStepContext  *ctx,
       return NULL;
     }
 
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+  /* run_sync() gives the exit code (128+N for signal N), not a wait
+   * status. */
+  if (status != 0)
     {
       g_autofree char *last = command_output_dup_last_line (output);
-      int code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 
       g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
                    _("“%s” failed (exit %d)%s%s. Check the log, fix the repository or your network, and try again."),
-                   command, code, last ? ": " : "", last ? last : "");
+                   command, status, last ? ": " : "", last ? last : "");
       json_object_unref (object);
       return NULL;
     }
 
-  if (fingerprint != NULL)
-    forge_write_file_atomic (stamp_path, fingerprint, -1, NULL);
+  g_clear_pointer (&expected_stamp, g_free);
+  if ((expected_stamp = stamp_for (run, fingerprint)))
+    forge_write_file_atomic (stamp_path, expected_stamp, -1, NULL);
 
   json_object_set_boolean_member (object, "skipped", FALSE);
   json_object_set_string_member (object, "command", command);
