@@ -92,6 +92,32 @@ test_find_local_url (void)
 }
 
 static void
+test_display_url (void)
+{
+  g_autofree char *home = g_strdup (g_get_home_dir ());
+  g_autofree char *in_home = g_strconcat ("file://", home, "/Projects/site", NULL);
+  g_autofree char *beside_home = g_strconcat ("file://", home, "-other/site", NULL);
+  g_autofree char *shown = NULL;
+
+  shown = forge_display_url (in_home);
+  g_assert_cmpstr (shown, ==, "~/Projects/site");
+  g_clear_pointer (&shown, g_free);
+
+  /* Only the home folder itself, not a sibling that starts alike. */
+  shown = forge_display_url (beside_home);
+  g_assert_true (g_str_has_suffix (shown, "-other/site"));
+  g_assert_false (g_str_has_prefix (shown, "~"));
+  g_clear_pointer (&shown, g_free);
+
+  shown = forge_display_url ("file:///srv/repos/site%20two");
+  g_assert_cmpstr (shown, ==, "/srv/repos/site two");
+  g_clear_pointer (&shown, g_free);
+
+  shown = forge_display_url ("https://github.com/gnome/gnome-text-editor");
+  g_assert_cmpstr (shown, ==, "https://github.com/gnome/gnome-text-editor");
+}
+
+static void
 test_free_port (void)
 {
   g_autoptr(GError) error = NULL;
@@ -358,6 +384,7 @@ main (int   argc,
   g_test_add_func ("/forge/util/strip-ansi", test_strip_ansi);
   g_test_add_func ("/forge/util/xdg-dirs", test_xdg_dirs_follow_environment);
   g_test_add_func ("/forge/util/atomic-write", test_atomic_write);
+  g_test_add_func ("/forge/util/display-url", test_display_url);
   g_test_add_func ("/forge/util/find-local-url", test_find_local_url);
   g_test_add_func ("/forge/util/free-port", test_free_port);
   g_test_add_func ("/forge/util/remove-tree", test_remove_tree);

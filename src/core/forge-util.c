@@ -839,3 +839,24 @@ forge_batcher_free (ForgeBatcher *self)
   g_mutex_clear (&self->mutex);
   g_free (self);
 }
+
+char *
+forge_display_url (const char *url)
+{
+  g_autofree char *path = NULL;
+  const char *home = g_get_home_dir ();
+  gsize home_len = strlen (home);
+
+  if (url == NULL)
+    return NULL;
+
+  if (!g_str_has_prefix (url, "file://") ||
+      !(path = g_filename_from_uri (url, NULL, NULL)))
+    return g_strdup (url);
+
+  if (home_len > 1 && g_str_has_prefix (path, home) &&
+      (path[home_len] == '/' || path[home_len] == '\0'))
+    return g_strconcat ("~", path + home_len, NULL);
+
+  return g_steal_pointer (&path);
+}

@@ -22,6 +22,10 @@ gboolean  forge_write_file_atomic   (const char  *path,
                                      GError     **error);
 
 
+/* A repository address as people read it: a local clone as its folder,
+ * "~/" for the home folder ("~/Projects/site"), anything else as it is. */
+char     *forge_display_url         (const char  *url);
+
 /* The first http(s) URL on a dev server's output line that points at this
  * machine ("Local: http://127.0.0.1:5173/app/"), ANSI codes ignored; NULL
  * when there is none. */

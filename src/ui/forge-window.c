@@ -184,7 +184,11 @@ show_project (ForgeWindow  *self,
 
   gtk_stack_set_visible_child (self->main_stack, GTK_WIDGET (view));
   adw_window_title_set_title (self->window_title, forge_project_get_name (project));
-  adw_window_title_set_subtitle (self->window_title, forge_project_get_repo_url (project));
+  {
+    g_autofree char *shown = forge_display_url (forge_project_get_repo_url (project));
+
+    adw_window_title_set_subtitle (self->window_title, shown);
+  }
 
   g_clear_pointer (&self->log_binding, g_binding_unbind);
   self->log_binding = g_object_bind_property (view, "show-log", self->log_button, "active",
@@ -565,6 +569,16 @@ server_log_cb (ForgeWindow *self,
 }
 
 static gboolean
+repo_url_to_display (GBinding     *binding,
+                     const GValue *from,
+                     GValue       *to,
+                     gpointer      user_data)
+{
+  g_value_take_string (to, forge_display_url (g_value_get_string (from)));
+  return TRUE;
+}
+
+static gboolean
 status_to_icon (GBinding     *binding,
                 const GValue *from,
                 GValue       *to,
@@ -632,7 +646,8 @@ create_project_row (gpointer item,
   g_object_bind_property_full (project, "status", icon, "tooltip-text", G_BINDING_SYNC_CREATE,
                                status_to_tooltip, NULL, NULL, NULL);
   g_object_bind_property (project, "name", name, "label", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (project, "repo-url", subtitle, "label", G_BINDING_SYNC_CREATE);
+  g_object_bind_property_full (project, "repo-url", subtitle, "label", G_BINDING_SYNC_CREATE,
+                               repo_url_to_display, NULL, NULL, NULL);
 
   gtk_label_set_xalign (GTK_LABEL (name), 0);
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
