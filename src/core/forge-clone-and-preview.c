@@ -7,7 +7,6 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <libsoup/soup.h>
 #include <sys/wait.h>
 
 #include "forge-clone-and-preview.h"
@@ -15,6 +14,7 @@
 #include "forge-git.h"
 #include "forge-local-sandbox.h"
 #include "forge-secrets.h"
+#include "forge-server-probe.h"
 #include "forge-util.h"
 
 #define LOG_TAIL_LINES       20
@@ -790,44 +790,6 @@ add_printed_candidates (Run                  *run,
     g_ptr_array_add (candidates, with_host (printed, "::1", port));
 }
 
-/* Any HTTP answer means the server is up (a 404 is fine: the preview
- * shows what the app serves). A redirect to the same server, as apps
- * served under a base path answer on "/", gives the URL to open. */
-static gboolean
-probe (SoupSession   *session,
-       const char    *url,
-       char         **redirect,
-       GCancellable  *cancellable)
-{
-  g_autoptr(SoupMessage) message = soup_message_new (SOUP_METHOD_GET, url);
-  g_autoptr(GInputStream) stream = NULL;
-  guint status;
-
-  if (message == NULL)
-    return FALSE;
-
-  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
-  stream = soup_session_send (session, message, cancellable, NULL);
-  if (stream == NULL)
-    return FALSE;
-  g_input_stream_close (stream, NULL, NULL);
-
-  status = soup_message_get_status (message);
-  if (SOUP_STATUS_IS_REDIRECTION (status))
-    {
-      const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message), "Location");
-      g_autoptr(GUri) base = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-      g_autoptr(GUri) target = location && base ? g_uri_parse_relative (base, location, G_URI_FLAGS_NONE, NULL) : NULL;
-
-      if (target != NULL &&
-          g_strcmp0 (g_uri_get_host (target), g_uri_get_host (base)) == 0 &&
-          g_uri_get_port (target) == g_uri_get_port (base))
-        *redirect = g_uri_to_string (target);
-    }
-
-  return status >= 100;
-}
-
 typedef enum
 {
   SERVER_READY,
@@ -845,7 +807,7 @@ wait_for_server (Run                  *run,
                  char                **ready_url)
 {
   GCancellable *cancellable = forge_step_context_get_cancellable (run->ctx);
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 2, "idle-timeout", 1, NULL);
+  g_autoptr(ForgeServerProbe) probe = forge_server_probe_new ();
   g_autoptr(GHashTable) exposed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   gint64 deadline = g_get_monotonic_time () + (gint64) run->self->server_timeout * G_USEC_PER_SEC;
   g_autofree char *ipv4 = g_strdup_printf ("http://%s/", authority);
@@ -853,6 +815,9 @@ wait_for_server (Run                  *run,
   /* On the host's network a server may have taken ::1 as well. */
   gboolean shared_network = !forge_local_sandbox_has_own_network (FORGE_LOCAL_SANDBOX (run->sandbox));
 
+  /* A candidate that accepts and stays silent must not hold up the
+   * others for long. */
+  forge_server_probe_set_timeout (probe, 2);
   g_hash_table_insert (exposed, GUINT_TO_POINTER (port), g_strdup (authority));
   if (shared_network)
     ipv6 = g_strdup_printf ("http://[::1]:%u/", port);
@@ -881,13 +846,8 @@ wait_for_server (Run                  *run,
         {
           const char *url = g_ptr_array_index (candidates, i);
 
-          g_autofree char *redirect = NULL;
-
-          if (url != NULL && probe (session, url, &redirect, cancellable))
-            {
-              *ready_url = redirect ? g_steal_pointer (&redirect) : g_strdup (url);
-              return SERVER_READY;
-            }
+          if (url != NULL && forge_server_probe_check_sync (probe, url, ready_url, cancellable, NULL))
+            return SERVER_READY;
         }
 
       command_output_wait_line (output, PROBE_INTERVAL_MS);

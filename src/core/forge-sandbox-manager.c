@@ -5,9 +5,8 @@
 
 #include "config.h"
 
-#include <libsoup/soup.h>
-
 #include "forge-sandbox-manager.h"
+#include "forge-server-probe.h"
 #include "forge-util.h"
 
 #define FAILED_STARTS_LIMIT      3
@@ -73,7 +72,7 @@ struct _ForgeSandboxManager
   gpointer                 restart_data;
   GDestroyNotify           restart_destroy;
 
-  SoupSession             *session;
+  ForgeServerProbe        *probe;
   GNetworkMonitor         *network_monitor;
   gulong                   network_handler;
   guint                    network_check_source;
@@ -579,12 +578,15 @@ probe_cb (GObject      *object,
           gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInputStream) stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  gboolean answered = forge_server_probe_check_finish (FORGE_SERVER_PROBE (object), result, NULL, &error);
   g_autoptr(GCancellable) cancellable = user_data;
   Entry *entry;
   ForgeSandboxManager *self;
 
   if (g_cancellable_is_cancelled (cancellable))
+    return;
+  /* Nothing that could be probed: as before, no verdict. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
     return;
 
   self = g_object_get_data (object, "forge-manager");
@@ -596,9 +598,8 @@ probe_cb (GObject      *object,
   if (entry->probe_cancellable == cancellable)
     g_clear_object (&entry->probe_cancellable);
 
-  if (stream != NULL)
+  if (answered)
     {
-      g_input_stream_close (stream, NULL, NULL);
       extend_timeout (entry);
       emit_state (entry, "alive", entry->preview_url, 0);
       return;
@@ -615,7 +616,6 @@ entry_check (Entry *entry)
   g_autoptr(ForgeSandbox) sandbox = forge_sandbox_manager_dup_sandbox (self, entry->project_id);
   g_autoptr(ForgeSandboxProcess) server = forge_sandbox_manager_dup_server (self, entry->project_id);
   g_autofree char *url = forge_sandbox_manager_dup_preview_url (self, entry->project_id);
-  g_autoptr(SoupMessage) message = NULL;
 
   if (entry->state == STATE_RESTARTING || entry->state == STATE_GAVE_UP)
     return;
@@ -638,7 +638,7 @@ entry_check (Entry *entry)
       arm_heartbeat (entry);
     }
 
-  if (url == NULL || (message = soup_message_new (SOUP_METHOD_GET, url)) == NULL)
+  if (url == NULL)
     return;
 
   if (entry->probe_cancellable != NULL)
@@ -648,9 +648,8 @@ entry_check (Entry *entry)
 
   g_object_set_data_full (G_OBJECT (entry->probe_cancellable), "project-id",
                           g_strdup (entry->project_id), g_free);
-  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
-  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, entry->probe_cancellable,
-                           probe_cb, g_object_ref (entry->probe_cancellable));
+  forge_server_probe_check_async (self->probe, url, entry->probe_cancellable,
+                                  probe_cb, g_object_ref (entry->probe_cancellable));
 }
 
 void
@@ -781,7 +780,7 @@ forge_sandbox_manager_finalize (GObject *object)
   g_clear_pointer (&self->entries, g_hash_table_unref);
   g_clear_pointer (&self->log_lines, forge_batcher_free);
   g_clear_pointer (&self->context, g_main_context_unref);
-  g_clear_object (&self->session);
+  g_clear_object (&self->probe);
   g_clear_object (&self->cancellable);
   g_mutex_clear (&self->mutex);
 
@@ -819,8 +818,9 @@ forge_sandbox_manager_init (ForgeSandboxManager *self)
   self->sandbox_timeout = 600;
   self->retry_delay_ms = 1000;
   self->cancellable = g_cancellable_new ();
-  self->session = soup_session_new_with_options ("timeout", PROBE_TIMEOUT_S, "idle-timeout", 1, NULL);
-  g_object_set_data (G_OBJECT (self->session), "forge-manager", self);
+  self->probe = forge_server_probe_new ();
+  forge_server_probe_set_timeout (self->probe, PROBE_TIMEOUT_S);
+  g_object_set_data (G_OBJECT (self->probe), "forge-manager", self);
 
   self->network_monitor = g_network_monitor_get_default ();
   self->network_handler = g_signal_connect (self->network_monitor, "network-changed",
