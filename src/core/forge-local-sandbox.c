@@ -164,7 +164,10 @@ local_command_stop_network (LocalCommand *cmd)
   api_dir = g_steal_pointer (&cmd->api_dir);
   g_mutex_unlock (&cmd->mutex);
 
-  /* GLib reaps it once it has exited. */
+  /* At once: a sandbox reported dead must not answer on its ports while
+   * its processes take their grace period. GLib reaps it. */
+  if (slirp != NULL)
+    g_subprocess_force_exit (slirp);
   g_clear_object (&slirp);
 
   if (api_dir != NULL)
@@ -1720,7 +1723,9 @@ forge_local_sandbox_expose_port (ForgeSandbox         *sandbox,
   return NULL;
 }
 
-/* Must hold self->mutex. Stops everything; "died" is the caller's job. */
+/* Must hold self->mutex. Stops everything; "died" is the caller's job.
+ * The network goes first: the processes get a grace period to stop, but
+ * nothing reaches them from the host once the sandbox is gone. */
 static void
 stop_locked (ForgeLocalSandbox *self)
 {
@@ -1733,7 +1738,10 @@ stop_locked (ForgeLocalSandbox *self)
     }
 
   for (guint i = 0; i < self->commands->len; i++)
-    local_command_terminate (g_ptr_array_index (self->commands, i));
+    {
+      local_command_stop_network (g_ptr_array_index (self->commands, i));
+      local_command_terminate (g_ptr_array_index (self->commands, i));
+    }
 }
 
 static gboolean
