@@ -85,7 +85,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->store = forge_project_store_new (NULL);
   fixture->manager = forge_sandbox_manager_new ();
   fixture->engine = forge_workflow_engine_new ();
-  fixture->workflow = forge_clone_and_preview_new (fixture->store, fixture->manager);
+  fixture->workflow = forge_clone_and_preview_new (fixture->store, fixture->manager, NULL);
   forge_clone_and_preview_set_server_timeout (fixture->workflow, 120);
   forge_clone_and_preview_register (fixture->workflow, fixture->engine);
   fixture->steps = g_ptr_array_new_with_free_func (g_free);
@@ -145,7 +145,7 @@ run_workflow (Fixture    *fixture,
   guint timeout;
 
   reset_run (fixture);
-  fixture->run_id = forge_clone_and_preview_start (fixture->engine, fixture->store, url, &project_id, &error);
+  fixture->run_id = forge_clone_and_preview_start (fixture->engine, fixture->store, url, NULL, &project_id, &error);
   g_assert_no_error (error);
   g_assert_nonnull (fixture->run_id);
 
