@@ -15,6 +15,101 @@
 #include "forge-util.h"
 #include "git-test-util.h"
 
+/* A backend under another name that hands out the local provider's
+ * sandboxes and counts them: a run that chose it must get its sandbox
+ * here, or the workflow went around the provider seam. */
+#define TEST_TYPE_COUNTING_PROVIDER (test_counting_provider_get_type ())
+G_DECLARE_FINAL_TYPE (TestCountingProvider, test_counting_provider, TEST, COUNTING_PROVIDER, GObject)
+
+struct _TestCountingProvider
+{
+  GObject               parent_instance;
+  ForgeSandboxProvider *inner;
+  GMutex                mutex;
+  guint                 n_created;
+  char                 *last_id;
+  char                 *last_project_id;
+};
+
+static const char *
+counting_get_name (ForgeSandboxProvider *provider)
+{
+  return "counting";
+}
+
+static gboolean
+counting_is_available (ForgeSandboxProvider  *provider,
+                       GError               **error)
+{
+  return forge_sandbox_provider_is_available (TEST_COUNTING_PROVIDER (provider)->inner, error);
+}
+
+/* Called on the workflow's worker threads. */
+static ForgeSandbox *
+counting_create_sandbox (ForgeSandboxProvider       *provider,
+                         const ForgeSandboxRequest  *request,
+                         GError                    **error)
+{
+  TestCountingProvider *self = TEST_COUNTING_PROVIDER (provider);
+  ForgeSandbox *sandbox = forge_sandbox_provider_create_sandbox (self->inner, request, error);
+
+  if (sandbox != NULL)
+    {
+      g_mutex_lock (&self->mutex);
+      self->n_created++;
+      g_free (self->last_id);
+      self->last_id = g_strdup (forge_sandbox_get_id (sandbox));
+      g_free (self->last_project_id);
+      self->last_project_id = g_strdup (request->project_id);
+      g_mutex_unlock (&self->mutex);
+    }
+  return sandbox;
+}
+
+static ForgeSandbox *
+counting_reconnect (ForgeSandboxProvider  *provider,
+                    const char            *sandbox_id,
+                    GError               **error)
+{
+  return forge_sandbox_provider_reconnect (TEST_COUNTING_PROVIDER (provider)->inner, sandbox_id, error);
+}
+
+static void
+counting_iface_init (ForgeSandboxProviderInterface *iface)
+{
+  iface->get_name = counting_get_name;
+  iface->is_available = counting_is_available;
+  iface->create_sandbox = counting_create_sandbox;
+  iface->reconnect = counting_reconnect;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestCountingProvider, test_counting_provider, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (FORGE_TYPE_SANDBOX_PROVIDER, counting_iface_init))
+
+static void
+test_counting_provider_finalize (GObject *object)
+{
+  TestCountingProvider *self = TEST_COUNTING_PROVIDER (object);
+
+  g_clear_object (&self->inner);
+  g_free (self->last_id);
+  g_free (self->last_project_id);
+  g_mutex_clear (&self->mutex);
+  G_OBJECT_CLASS (test_counting_provider_parent_class)->finalize (object);
+}
+
+static void
+test_counting_provider_class_init (TestCountingProviderClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_counting_provider_finalize;
+}
+
+static void
+test_counting_provider_init (TestCountingProvider *self)
+{
+  g_mutex_init (&self->mutex);
+}
+
 typedef struct
 {
   char                 *root;
@@ -22,6 +117,8 @@ typedef struct
   ForgeSandboxManager  *manager;
   ForgeWorkflowEngine  *engine;
   ForgeCloneAndPreview *workflow;
+  ForgeSandboxProviders *providers;
+  TestCountingProvider *counting;
   GMainLoop            *loop;
 
   char                 *run_id;
@@ -85,7 +182,11 @@ fixture_set_up (Fixture       *fixture,
   fixture->store = forge_project_store_new (NULL);
   fixture->manager = forge_sandbox_manager_new ();
   fixture->engine = forge_workflow_engine_new ();
-  fixture->workflow = forge_clone_and_preview_new (fixture->store, fixture->manager);
+  fixture->providers = forge_sandbox_providers_new ();
+  fixture->counting = g_object_new (TEST_TYPE_COUNTING_PROVIDER, NULL);
+  fixture->counting->inner = forge_sandbox_providers_lookup (fixture->providers, "local", NULL);
+  forge_sandbox_providers_add (fixture->providers, FORGE_SANDBOX_PROVIDER (fixture->counting));
+  fixture->workflow = forge_clone_and_preview_new (fixture->store, fixture->manager, fixture->providers);
   forge_clone_and_preview_set_server_timeout (fixture->workflow, 120);
   forge_clone_and_preview_register (fixture->workflow, fixture->engine);
   fixture->steps = g_ptr_array_new_with_free_func (g_free);
@@ -119,6 +220,8 @@ fixture_tear_down (Fixture       *fixture,
 
   reset_run (fixture);
   g_clear_object (&fixture->workflow);
+  g_clear_object (&fixture->providers);
+  g_clear_object (&fixture->counting);
   g_clear_object (&fixture->engine);
   g_clear_object (&fixture->manager);
   g_clear_object (&fixture->store);
@@ -137,15 +240,16 @@ fail_on_timeout (gpointer user_data)
 }
 
 static char *
-run_workflow (Fixture    *fixture,
-              const char *url)
+run_workflow_on (Fixture    *fixture,
+                 const char *url,
+                 const char *backend)
 {
   g_autoptr(GError) error = NULL;
   char *project_id = NULL;
   guint timeout;
 
   reset_run (fixture);
-  fixture->run_id = forge_clone_and_preview_start (fixture->engine, fixture->store, url, &project_id, &error);
+  fixture->run_id = forge_clone_and_preview_start (fixture->engine, fixture->store, url, backend, &project_id, &error);
   g_assert_no_error (error);
   g_assert_nonnull (fixture->run_id);
 
@@ -154,6 +258,13 @@ run_workflow (Fixture    *fixture,
   g_source_remove (timeout);
 
   return project_id;
+}
+
+static char *
+run_workflow (Fixture    *fixture,
+              const char *url)
+{
+  return run_workflow_on (fixture, url, NULL);
 }
 
 static const char *
@@ -772,6 +883,67 @@ test_sandbox_cannot_configure_host_git (Fixture       *fixture,
   }
 }
 
+/* The project's backend chooses the provider, and the workflow's
+ * sandbox comes from it: the one the preview runs in. */
+static void
+test_sandbox_from_provider (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  ForgeProject *project;
+
+  project_id = run_workflow_on (fixture, url, "counting");
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_cmpstr (fixture->status, ==, "completed");
+  assert_all_steps_completed (fixture);
+
+  project = forge_project_store_lookup (fixture->store, project_id);
+  g_assert_cmpstr (forge_project_get_backend (project), ==, "counting");
+  g_mutex_lock (&fixture->counting->mutex);
+  g_assert_cmpuint (fixture->counting->n_created, ==, 1);
+  g_assert_cmpstr (fixture->counting->last_id, ==, output_string (fixture, "sandbox_id"));
+  g_assert_cmpstr (fixture->counting->last_project_id, ==, project_id);
+  g_mutex_unlock (&fixture->counting->mutex);
+  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), NULL), ==, 200);
+
+  /* Opened again without naming one, it keeps its backend. */
+  forge_sandbox_manager_stop_all (fixture->manager);
+  g_free (run_workflow (fixture, url));
+  g_assert_cmpstr (fixture->status, ==, "completed");
+  g_assert_cmpstr (forge_project_get_backend (project), ==, "counting");
+  g_mutex_lock (&fixture->counting->mutex);
+  g_assert_cmpuint (fixture->counting->n_created, ==, 2);
+  g_mutex_unlock (&fixture->counting->mutex);
+}
+
+/* A project naming a backend this build lacks fails once, saying which
+ * exist; retrying cannot help. */
+static void
+test_unknown_backend_fails (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  ForgeProject *project;
+  guint n_starts = 0;
+
+  project_id = run_workflow_on (fixture, url, "nosuch");
+  g_assert_cmpstr (fixture->status, ==, "failed");
+  g_assert_nonnull (strstr (fixture->error, "nosuch"));
+  g_assert_nonnull (strstr (fixture->error, "counting, local"));
+  g_assert_true (g_ptr_array_find_with_equal_func (fixture->steps, "start-preview-server:error", g_str_equal, NULL));
+  /* Not retried: the step started once. */
+  for (guint i = 0; i < fixture->steps->len; i++)
+    n_starts += g_str_equal (g_ptr_array_index (fixture->steps, i), "start-preview-server:start");
+  g_assert_cmpuint (n_starts, ==, 1);
+  project = forge_project_store_lookup (fixture->store, project_id);
+  g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_FAILED);
+  g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -781,6 +953,8 @@ main (int   argc,
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/forge/clone-and-preview/static-site", test_static_site);
+  ADD ("/forge/clone-and-preview/sandbox-from-provider", test_sandbox_from_provider);
+  ADD ("/forge/clone-and-preview/unknown-backend-fails", test_unknown_backend_fails);
   ADD ("/forge/clone-and-preview/homes-are-per-project", test_homes_are_per_project);
   ADD ("/forge/clone-and-preview/vite-from-npm", test_vite_from_npm);
   ADD ("/forge/clone-and-preview/package-stores", test_package_stores);

@@ -355,6 +355,41 @@ test_bad_url (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (stderr_text, "forge-preview: "));
 }
 
+/* A backend name that is not registered is refused before anything
+ * starts, naming the ones that are. */
+static void
+test_unknown_backend (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
+  g_autofree char *missing = g_build_filename (fixture->root, "never-cloned", NULL);
+  g_autofree char *url = g_strconcat ("file://", missing, NULL);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+
+  g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
+  process = g_subprocess_launcher_spawn (launcher, &error, binary, "--headless", "--json",
+                                         "--backend", "nosuch", url, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+
+  /* stderr: exactly one line, naming the bad backend and the known one. */
+  g_assert_true (g_str_has_suffix (stderr_text, "\n"));
+  g_assert_true (strchr (stderr_text, '\n') == stderr_text + strlen (stderr_text) - 1);
+  g_assert_true (g_str_has_prefix (stderr_text, "forge-preview: "));
+  g_assert_nonnull (strstr (stderr_text, "nosuch"));
+  g_assert_nonnull (strstr (stderr_text, "local"));
+  /* No run started. */
+  g_assert_cmpstr (stdout_text, ==, "");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -367,6 +402,7 @@ main (int   argc,
   g_test_add ("/forge/headless/resume-after-kill", Fixture, NULL, fixture_set_up, test_resume_after_kill, fixture_tear_down);
   g_test_add ("/forge/headless/failure-is-one-line", Fixture, NULL, fixture_set_up, test_failure_is_one_line, fixture_tear_down);
   g_test_add ("/forge/headless/bad-url", Fixture, NULL, fixture_set_up, test_bad_url, fixture_tear_down);
+  g_test_add ("/forge/headless/unknown-backend", Fixture, NULL, fixture_set_up, test_unknown_backend, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -354,7 +354,7 @@ test_invalid_id_event_refused (Fixture       *fixture,
   g_setenv ("XDG_STATE_HOME", state, TRUE);
   engine = g_object_new (FORGE_TYPE_WORKFLOW_ENGINE, "directory", runs, NULL);
   forge_workflow_engine_set_backoff (engine, 1, 1);
-  workflow = forge_clone_and_preview_new (store, manager);
+  workflow = forge_clone_and_preview_new (store, manager, NULL);
   forge_clone_and_preview_register (workflow, engine);
   g_signal_connect (engine, "run-finished", G_CALLBACK (run_finished_cb), &finished);
 
@@ -377,6 +377,56 @@ test_invalid_id_event_refused (Fixture       *fixture,
   g_main_loop_unref (finished.loop);
 }
 
+/* The sandbox backend is the project's: it must come back after a
+ * restart of the app, and entries from before backends mean "local". */
+static void
+test_backend_survives_reload (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(ForgeProjectStore) store = forge_project_store_new (fixture->path);
+  g_autoptr(ForgeProjectStore) reloaded = forge_project_store_new (fixture->path);
+  g_autoptr(ForgeProjectStore) old = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *old_path = g_build_filename (fixture->dir, "old.json", NULL);
+  g_autofree char *first_id = NULL;
+  g_autofree char *second_id = NULL;
+  ForgeProject *first, *second;
+  const char *old_json =
+    "{\"version\": 1, \"projects\": [{\"id\": \"0b9f3c0e-6a43-4c55-9d0a-3b0f1b2a7c11\", "
+    "\"repo_url\": \"https://example.com/o/old.git\"}]}";
+
+  g_assert_true (forge_project_store_load (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_project_store_get_default_backend (store), ==, "local");
+
+  /* New projects take the store's default; existing ones keep theirs. */
+  first = forge_project_store_ensure (store, "https://example.com/o/first.git");
+  g_assert_cmpstr (forge_project_get_backend (first), ==, "local");
+  forge_project_store_set_default_backend (store, "elsewhere");
+  second = forge_project_store_ensure (store, "https://example.com/o/second.git");
+  g_assert_cmpstr (forge_project_get_backend (second), ==, "elsewhere");
+  g_assert_cmpstr (forge_project_get_backend (first), ==, "local");
+  g_assert_true (forge_project_store_ensure (store, "https://example.com/o/first.git") == first);
+  g_assert_cmpstr (forge_project_get_backend (first), ==, "local");
+  forge_project_set_backend (first, "e2b");
+  first_id = g_strdup (forge_project_get_id (first));
+  second_id = g_strdup (forge_project_get_id (second));
+  g_assert_true (forge_project_store_save (store, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (forge_project_store_load (reloaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_project_get_backend (forge_project_store_lookup (reloaded, first_id)), ==, "e2b");
+  g_assert_cmpstr (forge_project_get_backend (forge_project_store_lookup (reloaded, second_id)), ==, "elsewhere");
+
+  g_assert_true (g_file_set_contents (old_path, old_json, -1, &error));
+  old = forge_project_store_new (old_path);
+  g_assert_true (forge_project_store_load (old, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (old)), ==, 1);
+  g_assert_cmpstr (forge_project_get_backend (forge_project_store_lookup (old, "0b9f3c0e-6a43-4c55-9d0a-3b0f1b2a7c11")), ==, "local");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -386,6 +436,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/forge/project-store/round-trip", Fixture, NULL, fixture_set_up, test_round_trip, fixture_tear_down);
+  g_test_add ("/forge/project-store/backend-survives-reload", Fixture, NULL, fixture_set_up, test_backend_survives_reload, fixture_tear_down);
   g_test_add ("/forge/project-store/corrupt-file-kept", Fixture, NULL, fixture_set_up, test_corrupt_file_is_kept, fixture_tear_down);
   g_test_add ("/forge/project-store/update-from-thread", Fixture, NULL, fixture_set_up, test_update_from_thread, fixture_tear_down);
   g_test_add ("/forge/project-store/invalid-ids-not-loaded", Fixture, NULL, fixture_set_up, test_invalid_ids_not_loaded, fixture_tear_down);

@@ -78,7 +78,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->store = forge_project_store_new (NULL);
   fixture->manager = forge_sandbox_manager_new ();
   fixture->engine = forge_workflow_engine_new ();
-  fixture->workflow = forge_clone_and_preview_new (fixture->store, fixture->manager);
+  fixture->workflow = forge_clone_and_preview_new (fixture->store, fixture->manager, NULL);
   forge_clone_and_preview_set_server_timeout (fixture->workflow, 60);
   forge_clone_and_preview_register (fixture->workflow, fixture->engine);
   fixture->states = g_ptr_array_new_with_free_func (g_free);
@@ -131,7 +131,7 @@ start_preview (Fixture    *fixture,
   char *project_id = NULL;
   guint timeout;
 
-  fixture->run_id = forge_clone_and_preview_start (fixture->engine, fixture->store, url, &project_id, &error);
+  fixture->run_id = forge_clone_and_preview_start (fixture->engine, fixture->store, url, NULL, &project_id, &error);
   g_assert_no_error (error);
 
   timeout = g_timeout_add_seconds (120, fail_on_timeout, (gpointer) "the first preview");

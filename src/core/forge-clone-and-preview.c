@@ -12,7 +12,6 @@
 #include "forge-clone-and-preview.h"
 #include "forge-framework.h"
 #include "forge-git.h"
-#include "forge-local-sandbox.h"
 #include "forge-secrets.h"
 #include "forge-server-probe.h"
 #include "forge-util.h"
@@ -35,7 +34,8 @@ struct _ForgeCloneAndPreview
   GHashTable          *restarts;   /* run id → project id */
   guint                server_timeout;
   guint                sandbox_timeout;
-  gboolean             shared_network;
+  /* The only way to sandboxes: never a backend's own type. */
+  ForgeSandboxProviders *providers;
 };
 
 G_DEFINE_FINAL_TYPE (ForgeCloneAndPreview, forge_clone_and_preview, G_TYPE_OBJECT)
@@ -242,6 +242,8 @@ typedef struct
   JsonNode             *integration;
   JsonNode             *clone;
   ForgeFramework       *framework;
+  /* The project's sandbox backend, a name in self->providers. */
+  char                 *backend;
   ForgeSandbox         *sandbox;
   /* A restart by the sandbox manager: the clone on disk is reused as it
    * is, no fetch, no token. */
@@ -259,6 +261,7 @@ run_free (Run *run)
   g_clear_pointer (&run->integration, json_node_unref);
   g_clear_pointer (&run->clone, json_node_unref);
   g_clear_object (&run->framework);
+  g_free (run->backend);
   g_clear_object (&run->sandbox);
   g_free (run);
 }
@@ -280,6 +283,7 @@ forge_clone_and_preview_dispose (GObject *object)
     }
   g_clear_object (&self->store);
   g_clear_object (&self->manager);
+  g_clear_object (&self->providers);
   g_clear_pointer (&self->restarts, g_hash_table_unref);
 
   G_OBJECT_CLASS (forge_clone_and_preview_parent_class)->dispose (object);
@@ -300,13 +304,15 @@ forge_clone_and_preview_init (ForgeCloneAndPreview *self)
 }
 
 ForgeCloneAndPreview *
-forge_clone_and_preview_new (ForgeProjectStore   *store,
-                             ForgeSandboxManager *manager)
+forge_clone_and_preview_new (ForgeProjectStore     *store,
+                             ForgeSandboxManager   *manager,
+                             ForgeSandboxProviders *providers)
 {
   ForgeCloneAndPreview *self = g_object_new (FORGE_TYPE_CLONE_AND_PREVIEW, NULL);
 
   self->store = g_object_ref (store);
   self->manager = g_object_ref (manager);
+  self->providers = providers != NULL ? g_object_ref (providers) : forge_sandbox_providers_new ();
 
   return self;
 }
@@ -317,14 +323,6 @@ forge_clone_and_preview_set_server_timeout (ForgeCloneAndPreview *self,
 {
   g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
   self->server_timeout = MAX (seconds, 1);
-}
-
-void
-forge_clone_and_preview_set_shared_network (ForgeCloneAndPreview *self,
-                                            gboolean              shared)
-{
-  g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
-  self->shared_network = !!shared;
 }
 
 void
@@ -504,34 +502,6 @@ detect_framework (ForgeStepContext  *ctx,
   return forge_framework_to_json (framework);
 }
 
-/* A project's own home: what one repository's code writes there (rc
- * files, ~/.node_modules, npx's cache) must never run in another's. */
-static char *
-sandbox_home_dir (Run *run)
-{
-  return g_build_filename (run->workspace_dir, "home", NULL);
-}
-
-/* The one thing projects share: npm's content-addressed store, whose
- * entries npm checks against their hashes on every read. Every project
- * can read all of it, so a repository cloned with a token (whose
- * packages may be private) keeps a store of its own, from its first run
- * on (restarts look no token up: the folder remembers). */
-static char *
-package_store_dir (Run *run)
-{
-  g_autofree char *cache = forge_cache_dir ();
-  g_autofree char *own = g_build_filename (run->workspace_dir, "npm-content", NULL);
-  JsonObject *integration = run->integration != NULL && JSON_NODE_HOLDS_OBJECT (run->integration)
-    ? json_node_get_object (run->integration) : NULL;
-
-  if ((integration != NULL && json_object_get_boolean_member_with_default (integration, "has_token", FALSE)) ||
-      g_file_test (own, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer (&own);
-
-  return g_build_filename (cache, "npm-content", NULL);
-}
-
 /* The sandbox is made on demand: a resumed run finds none. */
 /* Long enough for the step at hand: an install or a first build may
  * take longer than a sandbox's idle timeout. The manager takes over the
@@ -542,14 +512,24 @@ step_lifetime (Run *run)
   return MAX (run->self->sandbox_timeout, run->self->server_timeout) + 60;
 }
 
+/* The clone used a token: the backend keeps its packages from other
+ * projects. */
+static gboolean
+cloned_with_token (Run *run)
+{
+  JsonObject *integration = run->integration != NULL && JSON_NODE_HOLDS_OBJECT (run->integration)
+    ? json_node_get_object (run->integration) : NULL;
+
+  return integration != NULL && json_object_get_boolean_member_with_default (integration, "has_token", FALSE);
+}
+
 static ForgeSandbox *
 ensure_sandbox (Run     *run,
                 GError **error)
 {
-  g_autofree char *home = NULL;
-  g_autofree char *package_cache = NULL;
-  g_autofree char *npm_cache = NULL;
-  ForgeLocalSandbox *sandbox;
+  g_autoptr(ForgeSandboxProvider) provider = NULL;
+  g_autofree char *network_note = NULL;
+  ForgeSandboxRequest request = { 0 };
 
   if (run->sandbox != NULL && forge_sandbox_is_running (run->sandbox))
     {
@@ -558,30 +538,32 @@ ensure_sandbox (Run     *run,
     }
 
   g_clear_object (&run->sandbox);
-  home = sandbox_home_dir (run);
-  if (g_mkdir_with_parents (home, 0700) != 0)
+
+  /* A project naming a backend this build does not have (a projects.json
+   * from a newer version, "e2b" before its backend exists) cannot get
+   * better by retrying. */
+  provider = forge_sandbox_providers_lookup (run->self->providers, run->backend, error);
+  if (provider == NULL)
     {
-      g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
-                   _("Could not create the sandbox home %s: %s"), home, g_strerror (errno));
+      make_non_retriable (error);
       return NULL;
     }
 
-  sandbox = forge_local_sandbox_new (run->repo_dir, home, step_lifetime (run), error);
-  if (sandbox == NULL)
+  request.project_id = run->project_id;
+  request.workspace_dir = run->workspace_dir;
+  request.repo_dir = run->repo_dir;
+  request.timeout_seconds = step_lifetime (run);
+  request.cloned_with_token = cloned_with_token (run);
+  run->sandbox = forge_sandbox_provider_create_sandbox (provider, &request, error);
+  if (run->sandbox == NULL)
     return NULL;
-
-  package_cache = package_store_dir (run);
-  npm_cache = g_build_filename (run->workspace_dir, "npm-cache", NULL);
-  forge_local_sandbox_set_package_cache (sandbox, package_cache, npm_cache);
-  if (run->self->shared_network)
-    forge_local_sandbox_set_shared_network (sandbox, TRUE);
 
   /* Said at every start: the repository's code can then reach services
    * on this computer. */
-  if (!forge_local_sandbox_has_own_network (sandbox))
-    forge_step_context_log (run->ctx, "install", forge_local_sandbox_get_network_problem (sandbox));
+  network_note = forge_sandbox_dup_network_note (run->sandbox);
+  if (network_note != NULL)
+    forge_step_context_log (run->ctx, "install", network_note);
 
-  run->sandbox = FORGE_SANDBOX (sandbox);
   return run->sandbox;
 }
 
@@ -813,7 +795,7 @@ wait_for_server (Run                  *run,
   g_autofree char *ipv4 = g_strdup_printf ("http://%s/", authority);
   g_autofree char *ipv6 = NULL;
   /* On the host's network a server may have taken ::1 as well. */
-  gboolean shared_network = !forge_local_sandbox_has_own_network (FORGE_LOCAL_SANDBOX (run->sandbox));
+  gboolean shared_network = forge_sandbox_shares_host_network (run->sandbox);
 
   /* A candidate that accepts and stays silent must not hold up the
    * others for long. */
@@ -1019,8 +1001,8 @@ start_preview_server (ForgeStepContext  *ctx,
           json_object_set_int_member (object, "port", port);
           json_object_set_string_member (object, "sandbox_id", forge_sandbox_get_id (sandbox));
           json_object_set_string_member (object, "network",
-                                         forge_local_sandbox_has_own_network (FORGE_LOCAL_SANDBOX (sandbox))
-                                         ? "isolated" : "shared");
+                                         forge_sandbox_shares_host_network (sandbox)
+                                         ? "shared" : "isolated");
           json_object_set_string_member (object, "command", command);
           return object_node (object);
         }
@@ -1198,6 +1180,10 @@ clone_and_preview (ForgeStepContext  *ctx,
       return NULL;
     }
   run->restart = json_object_get_boolean_member_with_default (data, "restart", FALSE);
+  /* Events journaled before backends existed name none. */
+  run->backend = g_strdup (event_string (data, "backend"));
+  if (run->backend == NULL)
+    run->backend = g_strdup (FORGE_PROJECT_DEFAULT_BACKEND);
 
   /* A restart resumed from an earlier process has nobody waiting for it. */
   if (run->restart && !forge_sandbox_manager_expects_restart (self->manager, run->project_id))
@@ -1312,6 +1298,7 @@ restart_cb (ForgeSandboxManager *manager,
   object = json_object_new ();
   json_object_set_string_member (object, "project_id", project_id);
   json_object_set_string_member (object, "repo_url", forge_project_get_repo_url (project));
+  json_object_set_string_member (object, "backend", forge_project_get_backend (project));
   json_object_set_boolean_member (object, "restart", TRUE);
   data = object_node (object);
 
@@ -1372,6 +1359,7 @@ char *
 forge_clone_and_preview_start (ForgeWorkflowEngine  *engine,
                                ForgeProjectStore    *store,
                                const char           *repo_url,
+                               const char           *backend,
                                char                **project_id,
                                GError              **error)
 {
@@ -1391,6 +1379,8 @@ forge_clone_and_preview_start (ForgeWorkflowEngine  *engine,
   project = forge_project_store_ensure (store, normalized);
   json_object_set_string_member (reset, "status", "generating");
   json_object_set_null_member (reset, "last_error");
+  if (backend != NULL)
+    json_object_set_string_member (reset, "backend", backend);
   forge_project_store_update (store, forge_project_get_id (project), reset);
 
   if (project_id != NULL)
@@ -1408,6 +1398,7 @@ forge_clone_and_preview_start (ForgeWorkflowEngine  *engine,
   object = json_object_new ();
   json_object_set_string_member (object, "project_id", forge_project_get_id (project));
   json_object_set_string_member (object, "repo_url", normalized);
+  json_object_set_string_member (object, "backend", forge_project_get_backend (project));
   data = object_node (object);
 
   return forge_workflow_engine_send (engine, FORGE_CLONE_AND_PREVIEW_EVENT, data);

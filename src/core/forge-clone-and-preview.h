@@ -7,6 +7,7 @@
 
 #include "forge-project-store.h"
 #include "forge-sandbox-manager.h"
+#include "forge-sandbox-providers.h"
 #include "forge-workflow-engine.h"
 
 G_BEGIN_DECLS
@@ -26,10 +27,14 @@ G_DECLARE_FINAL_TYPE (ForgeCloneAndPreview, forge_clone_and_preview, FORGE, CLON
 /* The workflow that takes a repository URL to a running preview:
  * get-github-integration → clone-repository → detect-framework →
  * install-dependencies → start-preview-server → update-project.
- * Event data: {"project_id": …, "repo_url": …}. Output: {"preview_url",
- * "framework", "package_manager", "sandbox_id"}. */
+ * Event data: {"project_id": …, "repo_url": …, "backend": …}; the
+ * sandbox comes from the provider called "backend" in @providers
+ * (FORGE_PROJECT_DEFAULT_BACKEND when the event names none). Output:
+ * {"preview_url", "framework", "package_manager", "sandbox_id"}.
+ * @providers: NULL for forge_sandbox_providers_new()'s. */
 ForgeCloneAndPreview *forge_clone_and_preview_new                    (ForgeProjectStore    *store,
-                                                                      ForgeSandboxManager  *manager);
+                                                                      ForgeSandboxManager  *manager,
+                                                                      ForgeSandboxProviders *providers);
 /* Registers both functions with engine and becomes the manager's
  * restarter. */
 void                  forge_clone_and_preview_register               (ForgeCloneAndPreview *self,
@@ -40,17 +45,16 @@ void                  forge_clone_and_preview_set_server_timeout     (ForgeClone
 /* Seconds a sandbox lives without a keepalive (default 600). */
 void                  forge_clone_and_preview_set_sandbox_timeout    (ForgeCloneAndPreview *self,
                                                                       guint                 seconds);
-/* Runs sandboxes on the host's network even where each could have its own
- * (for benchmarks that compare the two). */
-void                  forge_clone_and_preview_set_shared_network     (ForgeCloneAndPreview *self,
-                                                                      gboolean              shared);
 
 /* Normalizes repo_url, creates the project (or finds it by URL), marks it
- * generating and sends the event. Returns the run id; fails only on a
- * malformed URL. */
+ * generating and sends the event. @backend: a sandbox backend for the
+ * project from now on, or NULL to keep its own (a new project gets the
+ * store's default backend). Unknown names fail the run, not this call.
+ * Returns the run id; fails only on a malformed URL. */
 char                 *forge_clone_and_preview_start                  (ForgeWorkflowEngine  *engine,
                                                                       ForgeProjectStore    *store,
                                                                       const char           *repo_url,
+                                                                      const char           *backend,
                                                                       char                **project_id,
                                                                       GError              **error);
 

@@ -1864,6 +1864,19 @@ forge_local_sandbox_kill (ForgeSandbox *sandbox)
   g_source_attach (source, self->main_context);
 }
 
+/* own_network is settled before the first command, so no lock. */
+static gboolean
+forge_local_sandbox_shares_host_network (ForgeSandbox *sandbox)
+{
+  return !FORGE_LOCAL_SANDBOX (sandbox)->own_network;
+}
+
+static char *
+forge_local_sandbox_dup_network_note (ForgeSandbox *sandbox)
+{
+  return g_strdup (forge_local_sandbox_get_network_problem (FORGE_LOCAL_SANDBOX (sandbox)));
+}
+
 static void
 forge_local_sandbox_iface_init (ForgeSandboxInterface *iface)
 {
@@ -1875,6 +1888,8 @@ forge_local_sandbox_iface_init (ForgeSandboxInterface *iface)
   iface->set_timeout = forge_local_sandbox_set_timeout;
   iface->is_running = forge_local_sandbox_is_running;
   iface->kill = forge_local_sandbox_kill;
+  iface->shares_host_network = forge_local_sandbox_shares_host_network;
+  iface->dup_network_note = forge_local_sandbox_dup_network_note;
 }
 
 /* }}} */
@@ -2086,6 +2101,50 @@ check_own_network (ForgeLocalSandbox  *self,
   return result[0] == '\0';
 }
 
+/* The bwrap to run, when sandboxes can run here at all: one check for
+ * forge_local_sandbox_new() and forge_local_sandbox_check_available(),
+ * so both give the same reason. */
+static gboolean
+find_usable_bwrap (char     **bwrap_out,
+                   gboolean  *in_flatpak_out,
+                   GError   **error)
+{
+  g_autofree char *bwrap = NULL;
+  gboolean in_flatpak = g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
+
+  if (in_flatpak)
+    bwrap = g_strdup ("bwrap");
+  else if (!(bwrap = g_find_program_in_path ("bwrap")))
+    {
+      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                           _("Bubblewrap is not installed: install the “bubblewrap” package to run previews on this computer."));
+      return FALSE;
+    }
+
+#ifndef NATIVE_AUDIT_ARCH
+  g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                       _("Previews cannot run on this computer: the sandbox's system call filter supports only x86-64 and ARM64."));
+  return FALSE;
+#endif
+
+  if (!check_bwrap (bwrap, in_flatpak, error))
+    return FALSE;
+
+  if (bwrap_out != NULL)
+    *bwrap_out = g_steal_pointer (&bwrap);
+  if (in_flatpak_out != NULL)
+    *in_flatpak_out = in_flatpak;
+  return TRUE;
+}
+
+gboolean
+forge_local_sandbox_check_available (GError **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return find_usable_bwrap (NULL, NULL, error);
+}
+
 /* Inside Flatpak, bwrap is run on the host through "flatpak-spawn --host"
  * (needs --talk-name=org.freedesktop.Flatpak). Untested: the pids bwrap
  * reports are the host's, which the app cannot see from its own PID
@@ -2108,24 +2167,7 @@ forge_local_sandbox_new (const char  *repo_dir,
   g_return_val_if_fail (home_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  in_flatpak = g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
-
-  if (in_flatpak)
-    bwrap = g_strdup ("bwrap");
-  else if (!(bwrap = g_find_program_in_path ("bwrap")))
-    {
-      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
-                           _("Bubblewrap is not installed: install the “bubblewrap” package to run previews on this computer."));
-      return NULL;
-    }
-
-#ifndef NATIVE_AUDIT_ARCH
-  g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
-                       _("Previews cannot run on this computer: the sandbox's system call filter supports only x86-64 and ARM64."));
-  return NULL;
-#endif
-
-  if (!check_bwrap (bwrap, in_flatpak, error))
+  if (!find_usable_bwrap (&bwrap, &in_flatpak, error))
     return NULL;
 
   /* Inside Flatpak the helper would have to run on the host as well,

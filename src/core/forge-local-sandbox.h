@@ -22,6 +22,11 @@ G_DECLARE_FINAL_TYPE (ForgeLocalSandbox, forge_local_sandbox, FORGE, LOCAL_SANDB
  * port of a server to the host. Without slirp4netns the host's network is
  * shared (see forge_local_sandbox_has_own_network()).
  * @timeout_seconds: 0 for no time limit. */
+/* Whether sandboxes can run on this computer (bubblewrap present, able to
+ * forbid user namespaces, a supported architecture); when not, a
+ * FORGE_SANDBOX_ERROR_UNAVAILABLE saying why in one line. Runs bwrap the
+ * first time. */
+gboolean           forge_local_sandbox_check_available    (GError            **error);
 ForgeLocalSandbox *forge_local_sandbox_new                (const char         *repo_dir,
                                                            const char         *home_dir,
                                                            guint               timeout_seconds,

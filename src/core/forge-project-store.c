@@ -18,7 +18,16 @@ struct _ForgeProjectStore
   GPtrArray    *projects;
   GMainContext *context;
   guint         save_source;
+  char         *default_backend;
 };
+
+enum {
+  PROP_0,
+  PROP_DEFAULT_BACKEND,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -133,8 +142,45 @@ forge_project_store_finalize (GObject *object)
   g_clear_pointer (&self->projects, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->default_backend, g_free);
 
   G_OBJECT_CLASS (forge_project_store_parent_class)->finalize (object);
+}
+
+static void
+forge_project_store_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  ForgeProjectStore *self = FORGE_PROJECT_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DEFAULT_BACKEND:
+      g_value_set_string (value, self->default_backend);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+forge_project_store_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  ForgeProjectStore *self = FORGE_PROJECT_STORE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DEFAULT_BACKEND:
+      forge_project_store_set_default_backend (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -144,11 +190,21 @@ forge_project_store_class_init (ForgeProjectStoreClass *klass)
 
   object_class->dispose = forge_project_store_dispose;
   object_class->finalize = forge_project_store_finalize;
+  object_class->get_property = forge_project_store_get_property;
+  object_class->set_property = forge_project_store_set_property;
+
+  /* A property so that the UI can bind the "default-backend" setting. */
+  properties[PROP_DEFAULT_BACKEND] =
+    g_param_spec_string ("default-backend", NULL, NULL, FORGE_PROJECT_DEFAULT_BACKEND,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 forge_project_store_init (ForgeProjectStore *self)
 {
+  self->default_backend = g_strdup (FORGE_PROJECT_DEFAULT_BACKEND);
   self->projects = g_ptr_array_new_with_free_func (g_object_unref);
   self->context = g_main_context_ref_thread_default ();
 }
@@ -377,10 +433,34 @@ forge_project_store_ensure (ForgeProjectStore *self,
 
   id = g_uuid_string_random ();
   created = forge_project_new (id, repo_url);
+  forge_project_set_backend (created, self->default_backend);
   append_project (self, created);
   queue_save (self);
 
   return created;
+}
+
+const char *
+forge_project_store_get_default_backend (ForgeProjectStore *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_STORE (self), NULL);
+  return self->default_backend;
+}
+
+void
+forge_project_store_set_default_backend (ForgeProjectStore *self,
+                                         const char        *backend)
+{
+  g_return_if_fail (FORGE_IS_PROJECT_STORE (self));
+
+  if (backend == NULL || *backend == '\0')
+    backend = FORGE_PROJECT_DEFAULT_BACKEND;
+  if (g_strcmp0 (self->default_backend, backend) == 0)
+    return;
+
+  g_free (self->default_backend);
+  self->default_backend = g_strdup (backend);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEFAULT_BACKEND]);
 }
 
 gboolean

@@ -30,7 +30,13 @@ ForgeProject      *forge_project_store_lookup             (ForgeProjectStore  *s
                                                            const char         *project_id);
 ForgeProject      *forge_project_store_find_by_url        (ForgeProjectStore  *self,
                                                            const char         *repo_url);
-/* The project for repo_url, created (status generating) if there is none. */
+/* The backend new projects get ("default-backend"; initially
+ * FORGE_PROJECT_DEFAULT_BACKEND): existing projects keep theirs. */
+const char        *forge_project_store_get_default_backend (ForgeProjectStore *self);
+void               forge_project_store_set_default_backend (ForgeProjectStore *self,
+                                                            const char        *backend);
+/* The project for repo_url, created (status generating, the default
+ * backend) if there is none. */
 ForgeProject      *forge_project_store_ensure             (ForgeProjectStore  *self,
                                                            const char         *repo_url);
 gboolean           forge_project_store_remove             (ForgeProjectStore  *self,

@@ -22,6 +22,7 @@ enum {
   PROP_PREVIEW_URL,
   PROP_LAST_PATH,
   PROP_LAST_ERROR,
+  PROP_BACKEND,
   N_STRING_PROPS,
   PROP_STATUS = N_STRING_PROPS,
   PROP_CREATED,
@@ -40,6 +41,7 @@ static const char *json_names[N_PROPS] = {
   [PROP_PREVIEW_URL] = "preview_url",
   [PROP_LAST_PATH] = "last_path",
   [PROP_LAST_ERROR] = "last_error",
+  [PROP_BACKEND] = "backend",
   [PROP_STATUS] = "status",
   [PROP_CREATED] = "created",
   [PROP_UPDATED] = "updated",
@@ -400,6 +402,22 @@ STRING_GETTER (last_path, PROP_LAST_PATH)
 STRING_GETTER (last_error, PROP_LAST_ERROR)
 
 #undef STRING_GETTER
+
+/* Entries from before backends existed name none: they ran locally. */
+const char *
+forge_project_get_backend (ForgeProject *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), NULL);
+  return self->strings[PROP_BACKEND] != NULL ? self->strings[PROP_BACKEND] : FORGE_PROJECT_DEFAULT_BACKEND;
+}
+
+void
+forge_project_set_backend (ForgeProject *self,
+                           const char   *backend)
+{
+  g_return_if_fail (FORGE_IS_PROJECT (self));
+  set_string (self, PROP_BACKEND, backend);
+}
 
 ForgeProjectStatus
 forge_project_get_status (ForgeProject *self)

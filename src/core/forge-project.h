@@ -23,6 +23,9 @@ const char         *forge_project_status_to_string     (ForgeProjectStatus statu
 gboolean            forge_project_status_from_string   (const char        *string,
                                                         ForgeProjectStatus *status);
 
+/* The sandbox backend of a project that names none. */
+#define FORGE_PROJECT_DEFAULT_BACKEND "local"
+
 #define FORGE_TYPE_PROJECT (forge_project_get_type ())
 
 G_DECLARE_FINAL_TYPE (ForgeProject, forge_project, FORGE, PROJECT, GObject)
@@ -55,6 +58,11 @@ void                forge_project_set_last_path        (ForgeProject      *self,
 const char         *forge_project_get_last_error       (ForgeProject      *self);
 void                forge_project_set_last_error       (ForgeProject      *self,
                                                         const char        *last_error);
+/* The name of the sandbox backend its previews run in (a
+ * ForgeSandboxProviders name); FORGE_PROJECT_DEFAULT_BACKEND when unset. */
+const char         *forge_project_get_backend          (ForgeProject      *self);
+void                forge_project_set_backend          (ForgeProject      *self,
+                                                        const char        *backend);
 gint64              forge_project_get_created          (ForgeProject      *self);
 gint64              forge_project_get_updated          (ForgeProject      *self);
 

@@ -152,3 +152,25 @@ forge_sandbox_kill (ForgeSandbox *self)
 
   FORGE_SANDBOX_GET_IFACE (self)->kill (self);
 }
+
+gboolean
+forge_sandbox_shares_host_network (ForgeSandbox *self)
+{
+  ForgeSandboxInterface *iface;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), FALSE);
+
+  iface = FORGE_SANDBOX_GET_IFACE (self);
+  return iface->shares_host_network != NULL && iface->shares_host_network (self);
+}
+
+char *
+forge_sandbox_dup_network_note (ForgeSandbox *self)
+{
+  ForgeSandboxInterface *iface;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), NULL);
+
+  iface = FORGE_SANDBOX_GET_IFACE (self);
+  return iface->dup_network_note != NULL ? iface->dup_network_note (self) : NULL;
+}

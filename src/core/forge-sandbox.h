@@ -93,6 +93,13 @@ struct _ForgeSandboxInterface
                                        GError               **error);
   gboolean             (*is_running)  (ForgeSandbox          *self);
   void                 (*kill)        (ForgeSandbox          *self);
+  /* Whether commands run on the host's own network (so a server may also
+   * be on the host's [::1]). Optional: FALSE when unset. */
+  gboolean             (*shares_host_network) (ForgeSandbox   *self);
+  /* A one-line warning to show at every start when the sandbox is less
+   * isolated than it should be ("Network not isolated: why, and what to
+   * do"). Optional: NULL when unset or when all is well. */
+  char                *(*dup_network_note)    (ForgeSandbox   *self);
 };
 
 GQuark               forge_sandbox_error_quark (void);
@@ -129,6 +136,8 @@ gboolean             forge_sandbox_set_timeout (ForgeSandbox          *self,
                                                 GError               **error);
 gboolean             forge_sandbox_is_running  (ForgeSandbox          *self);
 void                 forge_sandbox_kill        (ForgeSandbox          *self);
+gboolean             forge_sandbox_shares_host_network (ForgeSandbox *self);
+char                *forge_sandbox_dup_network_note    (ForgeSandbox *self);
 
 /* For backends: emits "died". Call it once, on the sandbox's main context. */
 void                 forge_sandbox_emit_died   (ForgeSandbox          *self,

@@ -19,6 +19,7 @@ struct _ForgeApplication
   ForgeProjectStore    *store;
   ForgeWorkflowEngine  *engine;
   ForgeSandboxManager  *manager;
+  ForgeSandboxProviders *providers;
   ForgeCloneAndPreview *clone_and_preview;
   char                 *preview_uri;
   gboolean              resumed;
@@ -176,9 +177,14 @@ forge_application_startup (GApplication *app)
       g_warning ("%s", error->message);
       self->load_error = g_strdup (error->message);
     }
+  /* New projects run where the preferences say; existing ones keep
+   * their backend. */
+  g_settings_bind (self->settings, "default-backend", self->store, "default-backend",
+                   G_SETTINGS_BIND_GET);
   self->engine = forge_workflow_engine_new ();
   self->manager = forge_sandbox_manager_new ();
-  self->clone_and_preview = forge_clone_and_preview_new (self->store, self->manager);
+  self->providers = forge_sandbox_providers_new ();
+  self->clone_and_preview = forge_clone_and_preview_new (self->store, self->manager, self->providers);
   forge_clone_and_preview_register (self->clone_and_preview, self->engine);
   sync_workflow_settings (self);
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (sync_workflow_settings),
@@ -225,6 +231,7 @@ forge_application_finalize (GObject *object)
   ForgeApplication *self = FORGE_APPLICATION (object);
 
   g_clear_object (&self->clone_and_preview);
+  g_clear_object (&self->providers);
   g_clear_object (&self->engine);
   g_clear_object (&self->manager);
   g_clear_object (&self->store);

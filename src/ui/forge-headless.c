@@ -1,6 +1,6 @@
 /* forge-headless.c
  *
- * `forge-preview --headless [--json] REPO_URL`: the clone-and-preview
+ * `forge-preview --headless [--json] [--backend NAME] REPO_URL`: the clone-and-preview
  * workflow without a window. Its JSON lines are a contract for scripts,
  * benchmarks and end-to-end tests: add members, never rename or remove.
  *
@@ -18,6 +18,7 @@
 #include "forge-headless.h"
 #include "forge-project-store.h"
 #include "forge-sandbox-manager.h"
+#include "forge-sandbox-providers.h"
 #include "forge-workflow-engine.h"
 
 typedef struct
@@ -302,6 +303,21 @@ setting_or_default (const char *key,
   return g_settings_get_uint (settings, key);
 }
 
+static char *
+string_setting_or_default (const char *key,
+                           const char *fallback)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+
+  if (source == NULL || (schema = g_settings_schema_source_lookup (source, APP_ID, TRUE)) == NULL)
+    return g_strdup (fallback);
+
+  settings = g_settings_new (APP_ID);
+  return g_settings_get_string (settings, key);
+}
+
 int
 forge_headless_main (int    argc,
                      char **argv)
@@ -309,6 +325,9 @@ forge_headless_main (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(ForgeCloneAndPreview) workflow = NULL;
+  g_autoptr(ForgeSandboxProviders) providers = NULL;
+  g_autofree char *backend = NULL;
+  g_autofree char *default_backend = NULL;
   g_auto(GStrv) remaining = NULL;
   gboolean headless_flag = FALSE;
   gboolean json = FALSE;
@@ -320,6 +339,7 @@ forge_headless_main (int    argc,
   GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless_flag, N_("Run without a window"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print events as JSON lines"), NULL },
+    { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, N_("Sandbox backend for the project (default: its own, or the default-backend setting for a new one)"), N_("NAME") },
     { "keepalive-interval", 0, 0, G_OPTION_ARG_INT, &keepalive_interval, N_("Seconds between sandbox health checks"), N_("SECONDS") },
     { "sandbox-timeout", 0, 0, G_OPTION_ARG_INT, &sandbox_timeout, N_("Seconds a sandbox lives without a keepalive"), N_("SECONDS") },
     { "server-timeout", 0, 0, G_OPTION_ARG_INT, &server_timeout, N_("Seconds to wait for the dev server to answer"), N_("SECONDS") },
@@ -341,6 +361,21 @@ forge_headless_main (int    argc,
       return 2;
     }
 
+  /* Checked before anything starts, so a typo costs no clone. "e2b" is
+   * not registered yet and fails the same way; the E2B backend's issue
+   * registers it. */
+  providers = forge_sandbox_providers_new ();
+  if (backend != NULL)
+    {
+      g_autoptr(ForgeSandboxProvider) provider = forge_sandbox_providers_lookup (providers, backend, &error);
+
+      if (provider == NULL)
+        {
+          g_printerr ("forge-preview: %s\n", error->message);
+          return 1;
+        }
+    }
+
   headless.json = json;
   headless.loop = g_main_loop_new (NULL, FALSE);
   headless.store = forge_project_store_new (NULL);
@@ -353,7 +388,10 @@ forge_headless_main (int    argc,
       g_clear_error (&error);
     }
 
-  workflow = forge_clone_and_preview_new (headless.store, headless.manager);
+  default_backend = string_setting_or_default ("default-backend", FORGE_PROJECT_DEFAULT_BACKEND);
+  forge_project_store_set_default_backend (headless.store, default_backend);
+
+  workflow = forge_clone_and_preview_new (headless.store, headless.manager, providers);
   forge_clone_and_preview_set_server_timeout (workflow, server_timeout > 0 ? (guint) server_timeout
                                                         : setting_or_default ("server-start-timeout", 1200));
   forge_clone_and_preview_set_sandbox_timeout (workflow, sandbox_timeout > 0 ? (guint) sandbox_timeout
@@ -373,7 +411,7 @@ forge_headless_main (int    argc,
   sigint_id = g_unix_signal_add (SIGINT, on_stop_signal, &headless);
   sigterm_id = g_unix_signal_add (SIGTERM, on_stop_signal, &headless);
 
-  headless.run_id = forge_clone_and_preview_start (headless.engine, headless.store, remaining[0],
+  headless.run_id = forge_clone_and_preview_start (headless.engine, headless.store, remaining[0], backend,
                                                    &headless.project_id, &error);
   if (headless.run_id == NULL)
     {

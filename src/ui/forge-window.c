@@ -217,7 +217,7 @@ start_run (ForgeWindow *self,
   if (project != NULL)
     forge_sandbox_manager_unwatch (self->manager, forge_project_get_id (project));
 
-  run_id = forge_clone_and_preview_start (self->engine, self->store, repository_url, &project_id, &error);
+  run_id = forge_clone_and_preview_start (self->engine, self->store, repository_url, NULL, &project_id, &error);
   if (run_id == NULL)
     {
       toast (self, error->message);

@@ -16,6 +16,7 @@
 
 #include "e2e-util.h"
 #include "forge-clone-and-preview.h"
+#include "forge-local-provider.h"
 #include "forge-util.h"
 #include "git-test-util.h"
 
@@ -36,6 +37,7 @@ typedef struct
   ForgeSandboxManager  *manager;
   ForgeWorkflowEngine  *engine;
   ForgeCloneAndPreview *workflow;
+  ForgeSandboxProviders *providers;
   char                 *run_id;
   char                 *url;
   char                 *error;
@@ -76,7 +78,7 @@ open_preview (Bench      *bench,
   g_clear_pointer (&bench->url, g_free);
   g_clear_pointer (&bench->run_id, g_free);
   bench->finished = FALSE;
-  bench->run_id = forge_clone_and_preview_start (bench->engine, bench->store, repo_url, project_id, &error);
+  bench->run_id = forge_clone_and_preview_start (bench->engine, bench->store, repo_url, NULL, project_id, &error);
   g_assert_no_error (error);
   while (!bench->finished)
     g_main_context_iteration (NULL, TRUE);
@@ -194,7 +196,11 @@ bench_fixture (Bench      *bench,
 
   /* Restarts go through the same workflow, so they keep the mode. A
    * folder per mode: each mode's URLs make projects of their own. */
-  forge_clone_and_preview_set_shared_network (bench->workflow, mode == MODE_SHARED);
+  {
+    g_autoptr(ForgeSandboxProvider) local = forge_sandbox_providers_lookup (bench->providers, FORGE_LOCAL_PROVIDER_NAME, NULL);
+
+    forge_local_provider_set_shared_network (FORGE_LOCAL_PROVIDER (local), mode == MODE_SHARED);
+  }
   g_mkdir_with_parents (parent, 0700);
   repo = forge_test_repo_from_fixture (parent, fixture);
   repo_url = g_strconcat ("file://", repo, NULL);
@@ -232,7 +238,8 @@ main (int   argc,
   bench.store = forge_project_store_new (NULL);
   bench.manager = forge_sandbox_manager_new ();
   bench.engine = forge_workflow_engine_new ();
-  bench.workflow = forge_clone_and_preview_new (bench.store, bench.manager);
+  bench.providers = forge_sandbox_providers_new ();
+  bench.workflow = forge_clone_and_preview_new (bench.store, bench.manager, bench.providers);
   forge_sandbox_manager_set_keepalive_interval (bench.manager, 300);
   forge_clone_and_preview_register (bench.workflow, bench.engine);
   g_signal_connect (bench.engine, "run-finished", G_CALLBACK (on_finished), &bench);
@@ -251,6 +258,7 @@ main (int   argc,
            "target: Vite warm restart < 1500 ms and >= 10x faster than the seed's path\n");
 
   g_clear_object (&bench.workflow);
+  g_clear_object (&bench.providers);
   g_clear_object (&bench.engine);
   g_clear_object (&bench.manager);
   g_clear_object (&bench.store);

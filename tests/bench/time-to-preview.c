@@ -18,6 +18,7 @@
 
 #include "e2e-util.h"
 #include "forge-clone-and-preview.h"
+#include "forge-local-provider.h"
 #include "forge-util.h"
 #include "git-test-util.h"
 
@@ -76,7 +77,9 @@ run_ours (const char *repo_url,
   g_autoptr(ForgeProjectStore) store = forge_project_store_new (NULL);
   g_autoptr(ForgeSandboxManager) manager = forge_sandbox_manager_new ();
   g_autoptr(ForgeWorkflowEngine) engine = forge_workflow_engine_new ();
-  g_autoptr(ForgeCloneAndPreview) workflow = forge_clone_and_preview_new (store, manager);
+  g_autoptr(ForgeSandboxProviders) providers = forge_sandbox_providers_new ();
+  g_autoptr(ForgeSandboxProvider) local = forge_sandbox_providers_lookup (providers, FORGE_LOCAL_PROVIDER_NAME, NULL);
+  g_autoptr(ForgeCloneAndPreview) workflow = forge_clone_and_preview_new (store, manager, providers);
   g_autoptr(GError) error = NULL;
   Ours ours = { 0 };
   gint64 started;
@@ -84,13 +87,13 @@ run_ours (const char *repo_url,
 
   ours.loop = g_main_loop_new (NULL, FALSE);
   ours.durations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  forge_clone_and_preview_set_shared_network (workflow, mode == MODE_SHARED);
+  forge_local_provider_set_shared_network (FORGE_LOCAL_PROVIDER (local), mode == MODE_SHARED);
   forge_clone_and_preview_register (workflow, engine);
   g_signal_connect (engine, "step", G_CALLBACK (on_step), &ours);
   g_signal_connect (engine, "run-finished", G_CALLBACK (on_finished), &ours);
 
   started = g_get_monotonic_time ();
-  ours.run_id = forge_clone_and_preview_start (engine, store, repo_url, NULL, &error);
+  ours.run_id = forge_clone_and_preview_start (engine, store, repo_url, NULL, NULL, &error);
   g_assert_no_error (error);
   g_main_loop_run (ours.loop);
   total = (g_get_monotonic_time () - started) / 1000.0;

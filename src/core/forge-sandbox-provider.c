@@ -1,0 +1,58 @@
+/* forge-sandbox-provider.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "forge-sandbox-provider.h"
+
+G_DEFINE_INTERFACE (ForgeSandboxProvider, forge_sandbox_provider, G_TYPE_OBJECT)
+
+static void
+forge_sandbox_provider_default_init (ForgeSandboxProviderInterface *iface)
+{
+}
+
+const char *
+forge_sandbox_provider_get_name (ForgeSandboxProvider *self)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX_PROVIDER (self), NULL);
+
+  return FORGE_SANDBOX_PROVIDER_GET_IFACE (self)->get_name (self);
+}
+
+gboolean
+forge_sandbox_provider_is_available (ForgeSandboxProvider  *self,
+                                     GError               **error)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX_PROVIDER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return FORGE_SANDBOX_PROVIDER_GET_IFACE (self)->is_available (self, error);
+}
+
+ForgeSandbox *
+forge_sandbox_provider_create_sandbox (ForgeSandboxProvider       *self,
+                                       const ForgeSandboxRequest  *request,
+                                       GError                    **error)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX_PROVIDER (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (request->workspace_dir != NULL && request->repo_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return FORGE_SANDBOX_PROVIDER_GET_IFACE (self)->create_sandbox (self, request, error);
+}
+
+ForgeSandbox *
+forge_sandbox_provider_reconnect (ForgeSandboxProvider  *self,
+                                  const char            *sandbox_id,
+                                  GError               **error)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX_PROVIDER (self), NULL);
+  g_return_val_if_fail (sandbox_id != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return FORGE_SANDBOX_PROVIDER_GET_IFACE (self)->reconnect (self, sandbox_id, error);
+}
