@@ -2060,45 +2060,42 @@ check_bwrap (const char  *bwrap,
 }
 
 /* Whether slirp4netns can give commands a network of their own here (it
- * needs user namespaces and /dev/net/tun): tried once per process and
- * helper, with a command that does nothing. */
+ * needs user namespaces and /dev/net/tun): tried with a command that does
+ * nothing, once per process and helper when it works, and again for the
+ * next sandbox when it did not (a loaded machine may just have been slow). */
 static gboolean
 check_own_network (ForgeLocalSandbox  *self,
                    char              **problem)
 {
   static GMutex mutex;
-  static GHashTable *results;   /* slirp4netns path → "" or why not */
-  const char *result;
+  static GHashTable *results;   /* slirp4netns paths that worked */
 
   g_mutex_lock (&mutex);
 
   if (results == NULL)
-    results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  if (!(result = g_hash_table_lookup (results, self->slirp4netns)))
+  if (!g_hash_table_contains (results, self->slirp4netns))
     {
       g_autoptr(GError) error = NULL;
       const char *argv[] = { "true", NULL };
       int status = -1;
 
-      if (forge_sandbox_run_sync (FORGE_SANDBOX (self), argv, NULL, NULL, NULL, NULL,
-                                  &status, NULL, &error) && status == 0)
-        result = "";
-      else
+      if (!forge_sandbox_run_sync (FORGE_SANDBOX (self), argv, NULL, NULL, NULL, NULL,
+                                   &status, NULL, &error) || status != 0)
         {
-          result = error != NULL ? error->message : "exit status";
-          g_message ("Sandboxes share this computer’s network: %s", result);
+          *problem = g_strdup (error != NULL ? error->message : "exit status");
+          g_mutex_unlock (&mutex);
+          g_message ("This sandbox shares this computer’s network: %s", *problem);
+          return FALSE;
         }
-      g_hash_table_insert (results, g_strdup (self->slirp4netns), g_strdup (result));
-      result = g_hash_table_lookup (results, self->slirp4netns);
-    }
 
-  if (result[0] != '\0')
-    *problem = g_strdup (result);
+      g_hash_table_add (results, g_strdup (self->slirp4netns));
+    }
 
   g_mutex_unlock (&mutex);
 
-  return result[0] == '\0';
+  return TRUE;
 }
 
 /* The bwrap to run, when sandboxes can run here at all: one check for
