@@ -62,6 +62,7 @@ typedef struct
   GSubprocess *subprocess;   /* the outer bwrap, our child */
   GPid         init_pid;     /* host pid of the PID namespace's init */
   guint64      pid_ns;       /* inode of that namespace, 0 if unknown */
+  int          pid_ns_fd;    /* keeps that inode from going to a new one */
   int          bwrap_pidfd;  /* readable once bwrap has exited, or -1 */
   int          status;
   guint        exited : 1;
@@ -182,6 +183,8 @@ local_command_clear (gpointer data)
   local_command_stop_network (cmd);
   g_clear_pointer (&cmd->exposed, g_hash_table_unref);
   g_clear_object (&cmd->subprocess);
+  if (cmd->pid_ns_fd >= 0)
+    close (cmd->pid_ns_fd);
   if (cmd->bwrap_pidfd >= 0)
     close (cmd->bwrap_pidfd);
   g_mutex_clear (&cmd->mutex);
@@ -1238,6 +1241,7 @@ start_command (ForgeLocalSandbox   *self,
 
   cmd = g_atomic_rc_box_new0 (LocalCommand);
   cmd->bwrap_pidfd = -1;
+  cmd->pid_ns_fd = -1;
   cmd->slirp_exit_fd = -1;
   cmd->exposed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_mutex_init (&cmd->mutex);
@@ -1245,6 +1249,17 @@ start_command (ForgeLocalSandbox   *self,
   cmd->subprocess = g_steal_pointer (&subprocess);
   cmd->init_pid = child_pid;
   cmd->pid_ns = get_pid_namespace (child_pid);
+  /* Namespace inode numbers are reused as soon as they are free: without
+   * this reference, a late kill of this command's tree (its bwrap gone)
+   * could hit the next command's. */
+  {
+    g_autofree char *ns_path = g_strdup_printf ("/proc/%d/ns/pid", (int) child_pid);
+    struct stat ns_stat;
+
+    cmd->pid_ns_fd = open (ns_path, O_RDONLY | O_CLOEXEC);
+    if (cmd->pid_ns_fd < 0 || fstat (cmd->pid_ns_fd, &ns_stat) != 0 || ns_stat.st_ino != cmd->pid_ns)
+      cmd->pid_ns = 0;
+  }
   cmd->bwrap_pidfd = open_pidfd (cmd->subprocess);
 
   /* bwrap is already gone: see pump_output(). */
@@ -1264,11 +1279,18 @@ start_command (ForgeLocalSandbox   *self,
         local_command_force_kill (cmd);
       else if (write (block_fds[1], "1", 1) != 1)
         {
+          /* bwrap failed to set up after it reported the pid: what it
+           * said is on its stderr (the command never ran). */
+          g_autofree char *err_text = NULL;
+          g_autofree char *first_line = NULL;
           int errsv = errno;
 
           local_command_force_kill (cmd);
+          g_subprocess_communicate_utf8 (cmd->subprocess, NULL, NULL, NULL, &err_text, NULL);
+          first_line = g_strdup (err_text != NULL && err_text[0] != '\0' ? err_text : g_strerror (errsv));
+          g_strdelimit (first_line, "\n", '\0');
           g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
-                       _("Could not start the sandbox: %s"), g_strerror (errsv));
+                       _("Could not start the sandbox: %s"), first_line);
           connected = FALSE;
         }
       close (block_fds[1]);
