@@ -1108,12 +1108,13 @@ network_api_call (const char  *api_socket,
 /* @server: a command whose ports the host may want: in a network of its
  * own, ports it takes on the loopback only are relayed to its interface. */
 static LocalCommand *
-start_command (ForgeLocalSandbox   *self,
-               const char * const  *argv,
-               const char * const  *env,
-               const char          *cwd,
-               gboolean             server,
-               GError             **error)
+try_start_command (ForgeLocalSandbox   *self,
+                   const char * const  *argv,
+                   const char * const  *env,
+                   const char          *cwd,
+                   gboolean             server,
+                   gboolean            *setup_failed,
+                   GError             **error)
 {
   g_autofree char *relay_path = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -1236,6 +1237,7 @@ start_command (ForgeLocalSandbox   *self,
       g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
                    _("Could not start the sandbox (%s): check that user namespaces are enabled."),
                    first_line[0] != '\0' ? first_line : _("bubblewrap failed"));
+      *setup_failed = TRUE;
       return NULL;
     }
 
@@ -1299,6 +1301,7 @@ start_command (ForgeLocalSandbox   *self,
         {
           local_command_stop_network (cmd);
           g_subprocess_wait (cmd->subprocess, NULL, NULL);
+          *setup_failed = TRUE;
           return NULL;
         }
     }
@@ -1318,6 +1321,41 @@ start_command (ForgeLocalSandbox   *self,
     }
 
   return g_steal_pointer (&cmd);
+}
+
+/* Setting up namespaces can fail now and then on a loaded machine (bwrap
+ * has been seen to fail configuring the loopback interface while many
+ * namespaces came and went). The command has not run then, so starting
+ * it again is safe; anything else fails at once. */
+#define SETUP_ATTEMPTS 3
+
+static LocalCommand *
+start_command (ForgeLocalSandbox   *self,
+               const char * const  *argv,
+               const char * const  *env,
+               const char          *cwd,
+               gboolean             server,
+               GError             **error)
+{
+  for (guint attempt = 1; ; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gboolean setup_failed = FALSE;
+      LocalCommand *cmd;
+
+      cmd = try_start_command (self, argv, env, cwd, server, &setup_failed, &local_error);
+      if (cmd != NULL)
+        return cmd;
+
+      if (!setup_failed || attempt == SETUP_ATTEMPTS)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+
+      g_debug ("Starting a sandboxed command again: %s", local_error->message);
+      g_usleep (50 * 1000 * attempt);
+    }
 }
 
 /* }}} */
