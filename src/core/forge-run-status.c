@@ -25,9 +25,10 @@ forge_run_status_to_string (ForgeRunStatus status)
       return "failed";
     case FORGE_RUN_STATUS_CANCELLED:
       return "cancelled";
-    default:
-      g_return_val_if_reached ("failed");
     }
+
+  /* No default case above, so that -Wswitch points at a new member. */
+  g_return_val_if_reached ("failed");
 }
 
 gboolean

@@ -26,9 +26,10 @@ forge_sandbox_state_to_string (ForgeSandboxState state)
       return "restored";
     case FORGE_SANDBOX_STATE_GAVE_UP:
       return "gave-up";
-    default:
-      g_return_val_if_reached ("died");
     }
+
+  /* No default case above, so that -Wswitch points at a new member. */
+  g_return_val_if_reached ("died");
 }
 
 gboolean

@@ -22,9 +22,10 @@ forge_step_state_to_string (ForgeStepState state)
       return "error";
     case FORGE_STEP_STATE_MEMOIZED:
       return "memoized";
-    default:
-      g_return_val_if_reached ("error");
     }
+
+  /* No default case above, so that -Wswitch points at a new member. */
+  g_return_val_if_reached ("error");
 }
 
 gboolean

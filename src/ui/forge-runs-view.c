@@ -46,9 +46,9 @@ status_label (ForgeRunStatus status)
       return _("Failed");
     case FORGE_RUN_STATUS_CANCELLED:
       return _("Cancelled");
-    default:
-      g_return_val_if_reached (_("Failed"));
     }
+
+  g_return_val_if_reached (_("Failed"));
 }
 
 static const char *
@@ -64,9 +64,10 @@ status_icon (ForgeRunStatus status)
       return "process-stop-symbolic";
     case FORGE_RUN_STATUS_QUEUED:
     case FORGE_RUN_STATUS_RUNNING:
-    default:
       return "content-loading-symbolic";
     }
+
+  g_return_val_if_reached ("content-loading-symbolic");
 }
 
 static char *
