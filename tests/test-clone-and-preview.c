@@ -124,7 +124,7 @@ typedef struct
   char                 *run_id;
   GPtrArray            *steps;   /* "name:state" */
   GPtrArray            *logs;
-  char                 *status;
+  ForgeRunStatus        status;  /* once the run finished */
   char                 *error;
   JsonNode             *output;
 } Fixture;
@@ -133,14 +133,14 @@ static void
 on_step (ForgeWorkflowEngine *engine,
          const char          *run_id,
          const char          *step_id,
-         const char          *state,
+         ForgeStepState       state,
          guint                attempt,
          gint64               duration_ms,
          const char          *error_message,
          Fixture             *fixture)
 {
   if (g_strcmp0 (run_id, fixture->run_id) == 0)
-    g_ptr_array_add (fixture->steps, g_strdup_printf ("%s:%s", step_id, state));
+    g_ptr_array_add (fixture->steps, g_strdup_printf ("%s:%s", step_id, forge_step_state_to_string (state)));
 }
 
 static void
@@ -157,7 +157,7 @@ on_log (ForgeWorkflowEngine *engine,
 static void
 on_finished (ForgeWorkflowEngine *engine,
              const char          *run_id,
-             const char          *status,
+             ForgeRunStatus       status,
              JsonNode            *output,
              const char          *error_message,
              Fixture             *fixture)
@@ -165,7 +165,7 @@ on_finished (ForgeWorkflowEngine *engine,
   if (g_strcmp0 (run_id, fixture->run_id) != 0)
     return;
 
-  fixture->status = g_strdup (status);
+  fixture->status = status;
   fixture->error = g_strdup (error_message);
   fixture->output = output ? json_node_copy (output) : NULL;
   g_main_loop_quit (fixture->loop);
@@ -201,7 +201,7 @@ static void
 reset_run (Fixture *fixture)
 {
   g_clear_pointer (&fixture->run_id, g_free);
-  g_clear_pointer (&fixture->status, g_free);
+  fixture->status = FORGE_RUN_STATUS_QUEUED;
   g_clear_pointer (&fixture->error, g_free);
   g_clear_pointer (&fixture->output, json_node_unref);
   g_ptr_array_set_size (fixture->steps, 0);
@@ -324,7 +324,7 @@ test_static_site (Fixture       *fixture,
 
   project_id = run_workflow (fixture, url);
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_cmpstr (fixture->status, ==, "completed");
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   assert_all_steps_completed (fixture);
   g_assert_cmpstr (output_string (fixture, "framework"), ==, "static");
 
@@ -404,7 +404,7 @@ test_vite_from_npm (Fixture       *fixture,
 
   project_id = run_workflow (fixture, url);
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_cmpstr (fixture->status, ==, "completed");
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   assert_all_steps_completed (fixture);
   g_assert_cmpstr (output_string (fixture, "framework"), ==, "vite");
   g_assert_cmpstr (output_string (fixture, "package_manager"), ==, "npm");
@@ -416,7 +416,7 @@ test_vite_from_npm (Fixture       *fixture,
 
   /* Opening it again reuses the clone and the installed packages. */
   second_id = run_workflow (fixture, url);
-  g_assert_cmpstr (fixture->status, ==, "completed");
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpstr (second_id, ==, project_id);
   g_assert_true (logs_contain (fixture, "in sync"));
   g_assert_false (logs_contain (fixture, "install: npm ci"));
@@ -538,7 +538,7 @@ test_install_exit_codes (Fixture       *fixture,
       g_autofree char *url = g_strconcat ("file://", repo, NULL);
       g_autofree char *project_id = run_workflow (fixture, url);
 
-      g_assert_cmpstr (fixture->status, ==, "failed");
+      g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
       g_assert_nonnull (fixture->error);
       if (strstr (fixture->error, cases[i].expected) == NULL)
         g_error ("%s: expected %s in: %s", cases[i].name, cases[i].expected, fixture->error);
@@ -595,7 +595,7 @@ assert_failed_with (Fixture    *fixture,
 {
   ForgeProject *project = forge_project_store_lookup (fixture->store, project_id);
 
-  g_assert_cmpstr (fixture->status, ==, "failed");
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
   g_assert_nonnull (fixture->error);
   if (strstr (fixture->error, needle) == NULL)
     g_error ("Expected “%s” in the error, got: %s", needle, fixture->error);
@@ -862,7 +862,7 @@ test_sandbox_cannot_configure_host_git (Fixture       *fixture,
   second_id = run_workflow (fixture, url);
   g_assert_cmpstr (second_id, ==, project_id);
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_cmpstr (fixture->status, ==, "completed");
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
 
   /* Nothing was checked out (nor run) on the host side. */
   dir = g_dir_open (outside, 0, NULL);
@@ -896,7 +896,7 @@ test_sandbox_from_provider (Fixture       *fixture,
 
   project_id = run_workflow_on (fixture, url, "counting");
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_cmpstr (fixture->status, ==, "completed");
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   assert_all_steps_completed (fixture);
 
   project = forge_project_store_lookup (fixture->store, project_id);
@@ -911,7 +911,7 @@ test_sandbox_from_provider (Fixture       *fixture,
   /* Opened again without naming one, it keeps its backend. */
   forge_sandbox_manager_stop_all (fixture->manager);
   g_free (run_workflow (fixture, url));
-  g_assert_cmpstr (fixture->status, ==, "completed");
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpstr (forge_project_get_backend (project), ==, "counting");
   g_mutex_lock (&fixture->counting->mutex);
   g_assert_cmpuint (fixture->counting->n_created, ==, 2);
@@ -931,7 +931,7 @@ test_unknown_backend_fails (Fixture       *fixture,
   guint n_starts = 0;
 
   project_id = run_workflow_on (fixture, url, "nosuch");
-  g_assert_cmpstr (fixture->status, ==, "failed");
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
   g_assert_nonnull (strstr (fixture->error, "nosuch"));
   g_assert_nonnull (strstr (fixture->error, "counting, local"));
   g_assert_true (g_ptr_array_find_with_equal_func (fixture->steps, "start-preview-server:error", g_str_equal, NULL));

@@ -303,20 +303,20 @@ test_workspace_dir_refuses_invalid_ids (Fixture       *fixture,
 
 typedef struct
 {
-  GMainLoop *loop;
-  char      *status;
-  char      *error;
+  GMainLoop      *loop;
+  ForgeRunStatus  status;
+  char           *error;
 } Finished;
 
 static void
 run_finished_cb (ForgeWorkflowEngine *engine,
                  const char          *run_id,
-                 const char          *status,
+                 ForgeRunStatus       status,
                  JsonNode            *output,
                  const char          *error_message,
                  Finished            *finished)
 {
-  finished->status = g_strdup (status);
+  finished->status = status;
   finished->error = g_strdup (error_message);
   g_main_loop_quit (finished->loop);
 }
@@ -347,7 +347,7 @@ test_invalid_id_event_refused (Fixture       *fixture,
   g_autoptr(JsonNode) event = json_node_new (JSON_NODE_OBJECT);
   JsonObject *object = json_object_new ();
   g_autofree char *run_id = NULL;
-  Finished finished = { g_main_loop_new (NULL, FALSE), NULL, NULL };
+  Finished finished = { g_main_loop_new (NULL, FALSE), FORGE_RUN_STATUS_QUEUED, NULL };
   guint timeout;
 
   g_setenv ("XDG_CACHE_HOME", cache, TRUE);
@@ -369,10 +369,9 @@ test_invalid_id_event_refused (Fixture       *fixture,
   g_source_remove (timeout);
 
   g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
-  g_assert_cmpstr (finished.status, ==, "failed");
+  g_assert_cmpint (finished.status, ==, FORGE_RUN_STATUS_FAILED);
   g_assert_nonnull (strstr (finished.error, "project_id"));
 
-  g_free (finished.status);
   g_free (finished.error);
   g_main_loop_unref (finished.loop);
 }

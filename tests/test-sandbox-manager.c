@@ -25,10 +25,10 @@ typedef struct
   GMainLoop            *loop;
 
   char                 *run_id;
-  char                 *status;
+  ForgeRunStatus        status;        /* once the run finished */
   char                 *error;
   JsonNode             *output;
-  GPtrArray            *states;        /* "state url" */
+  GArray               *states;        /* ForgeSandboxState, in order */
   char                 *restored_url;
   gint64                restart_ms;
 } Fixture;
@@ -36,7 +36,7 @@ typedef struct
 static void
 on_finished (ForgeWorkflowEngine *engine,
              const char          *run_id,
-             const char          *status,
+             ForgeRunStatus       status,
              JsonNode            *output,
              const char          *error_message,
              Fixture             *fixture)
@@ -44,7 +44,7 @@ on_finished (ForgeWorkflowEngine *engine,
   if (g_strcmp0 (run_id, fixture->run_id) != 0)
     return;
 
-  fixture->status = g_strdup (status);
+  fixture->status = status;
   fixture->error = g_strdup (error_message);
   fixture->output = output ? json_node_copy (output) : NULL;
   g_main_loop_quit (fixture->loop);
@@ -53,13 +53,13 @@ on_finished (ForgeWorkflowEngine *engine,
 static void
 on_state (ForgeSandboxManager *manager,
           const char          *project_id,
-          const char          *state,
+          ForgeSandboxState    state,
           const char          *url,
           gint64               restart_ms,
           Fixture             *fixture)
 {
-  g_ptr_array_add (fixture->states, g_strdup (state));
-  if (g_str_equal (state, "restored"))
+  g_array_append_val (fixture->states, state);
+  if (state == FORGE_SANDBOX_STATE_RESTORED)
     {
       g_free (fixture->restored_url);
       fixture->restored_url = g_strdup (url);
@@ -81,7 +81,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->workflow = forge_clone_and_preview_new (fixture->store, fixture->manager, NULL);
   forge_clone_and_preview_set_server_timeout (fixture->workflow, 60);
   forge_clone_and_preview_register (fixture->workflow, fixture->engine);
-  fixture->states = g_ptr_array_new_with_free_func (g_free);
+  fixture->states = g_array_new (FALSE, FALSE, sizeof (ForgeSandboxState));
 
   forge_sandbox_manager_set_retry_delay_ms (fixture->manager, 100);
   g_signal_connect (fixture->engine, "run-finished", G_CALLBACK (on_finished), fixture);
@@ -105,9 +105,8 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->store);
   g_clear_pointer (&fixture->loop, g_main_loop_unref);
   g_clear_pointer (&fixture->output, json_node_unref);
-  g_ptr_array_unref (fixture->states);
+  g_array_unref (fixture->states);
   g_free (fixture->run_id);
-  g_free (fixture->status);
   g_free (fixture->error);
   g_free (fixture->restored_url);
   forge_remove_tree (fixture->root, NULL);
@@ -139,7 +138,7 @@ start_preview (Fixture    *fixture,
   g_source_remove (timeout);
 
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_cmpstr (fixture->status, ==, "completed");
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   forge_sandbox_manager_watch (fixture->manager, project_id);
 
   return project_id;
@@ -151,20 +150,29 @@ preview_url (Fixture *fixture)
   return json_object_get_string_member (json_node_get_object (fixture->output), "preview_url");
 }
 
-static gboolean
-has_state (Fixture    *fixture,
-           const char *state)
+static guint
+count_state (Fixture           *fixture,
+             ForgeSandboxState  state)
 {
+  guint count = 0;
+
   for (guint i = 0; i < fixture->states->len; i++)
-    if (g_str_equal (g_ptr_array_index (fixture->states, i), state))
-      return TRUE;
-  return FALSE;
+    if (g_array_index (fixture->states, ForgeSandboxState, i) == state)
+      count++;
+  return count;
+}
+
+static gboolean
+has_state (Fixture           *fixture,
+           ForgeSandboxState  state)
+{
+  return count_state (fixture, state) > 0;
 }
 
 static void
-wait_for_state (Fixture    *fixture,
-                const char *state,
-                guint       seconds)
+wait_for_state (Fixture           *fixture,
+                ForgeSandboxState  state,
+                guint              seconds)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
 
@@ -173,8 +181,9 @@ wait_for_state (Fixture    *fixture,
       if (g_get_monotonic_time () > deadline)
         {
           for (guint i = 0; i < fixture->states->len; i++)
-            g_test_message ("state: %s", (char *) g_ptr_array_index (fixture->states, i));
-          g_error ("No “%s” within %u s", state, seconds);
+            g_test_message ("state: %s",
+                            forge_sandbox_state_to_string (g_array_index (fixture->states, ForgeSandboxState, i)));
+          g_error ("No “%s” within %u s", forge_sandbox_state_to_string (state), seconds);
         }
       g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
@@ -216,9 +225,9 @@ test_heartbeat_extends_timeout (Fixture       *fixture,
 
   run_for (10000);
 
-  g_assert_false (has_state (fixture, "expired"));
-  g_assert_false (has_state (fixture, "restarting"));
-  g_assert_true (has_state (fixture, "alive"));
+  g_assert_false (has_state (fixture, FORGE_SANDBOX_STATE_EXPIRED));
+  g_assert_false (has_state (fixture, FORGE_SANDBOX_STATE_RESTARTING));
+  g_assert_true (has_state (fixture, FORGE_SANDBOX_STATE_ALIVE));
   g_assert_cmpuint (forge_test_http_get (preview_url (fixture), NULL), ==, 200);
   g_assert_cmpstr (forge_sandbox_manager_get_state (fixture->manager, project_id), ==, "alive");
 }
@@ -237,10 +246,10 @@ test_killed_server_is_restored_at_once (Fixture       *fixture,
   project_id = start_preview (fixture, repo);
 
   g_assert_cmpuint (kill_static_server (preview_url (fixture)), ==, 1);
-  wait_for_state (fixture, "restored", 30);
+  wait_for_state (fixture, FORGE_SANDBOX_STATE_RESTORED, 30);
 
-  g_assert_true (has_state (fixture, "died"));
-  g_assert_true (has_state (fixture, "restarting"));
+  g_assert_true (has_state (fixture, FORGE_SANDBOX_STATE_DIED));
+  g_assert_true (has_state (fixture, FORGE_SANDBOX_STATE_RESTARTING));
   g_assert_nonnull (fixture->restored_url);
   g_assert_cmpuint (forge_test_http_get (fixture->restored_url, &body), ==, 200);
   g_assert_nonnull (strstr (body, "Hello from a static site"));
@@ -266,12 +275,12 @@ test_expired_sandbox_restored_when_visible (Fixture       *fixture,
 
   /* Hidden: no more heartbeats once the timeout has passed, so it expires. */
   forge_sandbox_manager_set_visible (fixture->manager, project_id, FALSE);
-  wait_for_state (fixture, "expired", 20);
-  g_assert_false (has_state (fixture, "restarting"));
+  wait_for_state (fixture, FORGE_SANDBOX_STATE_EXPIRED, 20);
+  g_assert_false (has_state (fixture, FORGE_SANDBOX_STATE_RESTARTING));
   g_assert_cmpuint (forge_test_http_get (preview_url (fixture), NULL), ==, 0);
 
   forge_sandbox_manager_set_visible (fixture->manager, project_id, TRUE);
-  wait_for_state (fixture, "restored", 30);
+  wait_for_state (fixture, FORGE_SANDBOX_STATE_RESTORED, 30);
   g_assert_cmpuint (forge_test_http_get (fixture->restored_url, NULL), ==, 200);
 }
 
@@ -290,7 +299,6 @@ test_crash_loop_gives_up (Fixture       *fixture,
                                                       "require('http').createServer((q, s) => s.end('once')).listen(+process.env.PORT, process.env.HOST);\n",
                                                       NULL);
   g_autofree char *project_id = NULL;
-  guint restarting = 0;
 
   forge_sandbox_manager_set_keepalive_interval (fixture->manager, 300);
   project_id = start_preview (fixture, repo);
@@ -298,24 +306,17 @@ test_crash_loop_gives_up (Fixture       *fixture,
   /* Past the first half second, its death is not a failed start. */
   run_for (700);
   g_assert_cmpuint (forge_test_signal_program ("node", "server.js", SIGKILL), ==, 1);
-  wait_for_state (fixture, "gave-up", 60);
+  wait_for_state (fixture, FORGE_SANDBOX_STATE_GAVE_UP, 60);
 
-  for (guint i = 0; i < fixture->states->len; i++)
-    if (g_str_equal (g_ptr_array_index (fixture->states, i), "restarting"))
-      restarting++;
-  g_assert_cmpuint (restarting, ==, 3);
-  g_assert_false (has_state (fixture, "restored"));
+  g_assert_cmpuint (count_state (fixture, FORGE_SANDBOX_STATE_RESTARTING), ==, 3);
+  g_assert_false (has_state (fixture, FORGE_SANDBOX_STATE_RESTORED));
   g_assert_cmpstr (forge_sandbox_manager_get_state (fixture->manager, project_id), ==, "gave-up");
   g_assert_cmpint (forge_project_get_status (forge_project_store_lookup (fixture->store, project_id)),
                    ==, FORGE_PROJECT_STATUS_FAILED);
 
   /* No more tries on its own. */
   run_for (1500);
-  restarting = 0;
-  for (guint i = 0; i < fixture->states->len; i++)
-    if (g_str_equal (g_ptr_array_index (fixture->states, i), "restarting"))
-      restarting++;
-  g_assert_cmpuint (restarting, ==, 3);
+  g_assert_cmpuint (count_state (fixture, FORGE_SANDBOX_STATE_RESTARTING), ==, 3);
 }
 
 static void
@@ -336,11 +337,11 @@ test_network_change_checks_at_once (Fixture       *fixture,
   port = g_strdup_printf ("%d", g_uri_get_port (uri));
   g_assert_cmpuint (forge_test_signal_program ("forge-static-server", port, SIGSTOP), ==, 1);
   run_for (1000);
-  g_assert_false (has_state (fixture, "restarting"));
+  g_assert_false (has_state (fixture, FORGE_SANDBOX_STATE_RESTARTING));
 
   g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
-  wait_for_state (fixture, "restored", 60);
-  g_assert_true (has_state (fixture, "died"));
+  wait_for_state (fixture, FORGE_SANDBOX_STATE_RESTORED, 60);
+  g_assert_true (has_state (fixture, FORGE_SANDBOX_STATE_DIED));
   g_assert_cmpuint (forge_test_http_get (fixture->restored_url, NULL), ==, 200);
 }
 

@@ -13,6 +13,7 @@
 
 #include "e2e-util.h"
 #include "forge-application.h"
+#include "forge-clone-and-preview.h"
 #include "forge-open-dialog.h"
 #include "forge-preview-private.h"
 #include "forge-util.h"
@@ -101,6 +102,7 @@ test_open_repository_shows_page (void)
   ForgeProject *project;
   WebKitWebView *web_view;
   Lookup lookup = { 0 };
+  ForgeStepState state;
 
   repo = forge_test_repo_from_fixture (root, "static-site");
   url = g_strconcat ("file://", repo, NULL);
@@ -122,8 +124,10 @@ test_open_repository_shows_page (void)
   g_assert_true (wait_for (preview_loaded, &lookup, 120));
 
   /* Every step shows as done. */
-  g_assert_cmpstr (forge_steps_view_get_state (forge_project_view_get_steps_view (view), "clone-repository"), ==, "complete");
-  g_assert_cmpstr (forge_steps_view_get_state (forge_project_view_get_steps_view (view), "start-preview-server"), ==, "complete");
+  g_assert_true (forge_steps_view_get_state (forge_project_view_get_steps_view (view), FORGE_STEP_CLONE_REPOSITORY, &state));
+  g_assert_cmpint (state, ==, FORGE_STEP_STATE_COMPLETE);
+  g_assert_true (forge_steps_view_get_state (forge_project_view_get_steps_view (view), FORGE_STEP_START_PREVIEW_SERVER, &state));
+  g_assert_cmpint (state, ==, FORGE_STEP_STATE_COMPLETE);
   g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_DEPLOYED);
 
   web_view = forge_preview_get_web_view (forge_project_view_get_preview (view));

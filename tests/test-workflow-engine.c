@@ -19,15 +19,15 @@
 
 typedef struct
 {
-  GMainLoop *loop;
-  GPtrArray *events;      /* "step-id:state" strings, in delivery order */
-  char      *status;
-  char      *error;
-  JsonNode  *output;
-  guint      finished;
-  guint      expected_runs;
-  GThread   *main_thread;
-  gboolean   emitted_off_main_thread;
+  GMainLoop      *loop;
+  GPtrArray      *events;      /* "step-id:state" strings, in delivery order */
+  ForgeRunStatus  status;
+  char           *error;
+  JsonNode       *output;
+  guint           finished;
+  guint           expected_runs;
+  GThread        *main_thread;
+  gboolean        emitted_off_main_thread;
 } Recorder;
 
 static void
@@ -46,7 +46,6 @@ recorder_clear (Recorder *recorder)
 {
   g_main_loop_unref (recorder->loop);
   g_ptr_array_unref (recorder->events);
-  g_free (recorder->status);
   g_free (recorder->error);
   g_clear_pointer (&recorder->output, json_node_unref);
 }
@@ -55,7 +54,7 @@ static void
 on_step (ForgeWorkflowEngine *engine,
          const char          *run_id,
          const char          *step_id,
-         const char          *state,
+         ForgeStepState       state,
          guint                attempt,
          gint64               duration_ms,
          const char          *error_message,
@@ -63,7 +62,7 @@ on_step (ForgeWorkflowEngine *engine,
 {
   if (g_thread_self () != recorder->main_thread)
     recorder->emitted_off_main_thread = TRUE;
-  g_ptr_array_add (recorder->events, g_strdup_printf ("%s:%s", step_id, state));
+  g_ptr_array_add (recorder->events, g_strdup_printf ("%s:%s", step_id, forge_step_state_to_string (state)));
 }
 
 static void
@@ -79,13 +78,12 @@ on_log (ForgeWorkflowEngine *engine,
 static void
 on_finished (ForgeWorkflowEngine *engine,
              const char          *run_id,
-             const char          *status,
+             ForgeRunStatus       status,
              JsonNode            *output,
              const char          *error_message,
              Recorder            *recorder)
 {
-  g_free (recorder->status);
-  recorder->status = g_strdup (status);
+  recorder->status = status;
   g_free (recorder->error);
   recorder->error = g_strdup (error_message);
   g_clear_pointer (&recorder->output, json_node_unref);
@@ -198,7 +196,7 @@ test_steps_in_order (void)
   g_assert_nonnull (run_id);
   run_until_finished (&recorder);
 
-  g_assert_cmpstr (recorder.status, ==, "completed");
+  g_assert_cmpint (recorder.status, ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpint (json_node_get_int (recorder.output), ==, 16);
   g_assert_false (recorder.emitted_off_main_thread);
   g_assert_cmpuint (recorder.events->len, ==, G_N_ELEMENTS (expected));
@@ -225,7 +223,7 @@ test_failing_step_stops_run (void)
   run_id = forge_workflow_engine_send (engine, "test/go", event);
   run_until_finished (&recorder);
 
-  g_assert_cmpstr (recorder.status, ==, "failed");
+  g_assert_cmpint (recorder.status, ==, FORGE_RUN_STATUS_FAILED);
   g_assert_cmpstr (recorder.error, ==, "step two broke");
   g_assert_cmpint (steps_after_failure, ==, 0);
   g_assert_cmpuint (recorder.events->len, ==, 4);
@@ -300,7 +298,7 @@ test_cancel (void)
   g_timeout_add (5, cancel_when_started, holder);
   run_until_finished (&recorder);
 
-  g_assert_cmpstr (recorder.status, ==, "cancelled");
+  g_assert_cmpint (recorder.status, ==, FORGE_RUN_STATUS_CANCELLED);
   g_assert_cmpuint (forge_workflow_engine_get_n_active (engine), ==, 0);
   for (guint i = 0; i < recorder.events->len; i++)
     g_assert_false (g_str_has_prefix (g_ptr_array_index (recorder.events, i), "never"));
@@ -316,9 +314,9 @@ typedef struct
   ForgeWorkflowEngine *engine;
   GMainLoop           *loop;
   GPtrArray           *events;     /* "step-id:state:attempt" */
-  GHashTable          *statuses;   /* run id → final status */
+  GHashTable          *statuses;   /* run id → final ForgeRunStatus */
   GPtrArray           *finished;   /* run ids, in finishing order */
-  GPtrArray           *run_statuses; /* "status" of every run-status, in order */
+  GArray              *run_statuses; /* ForgeRunStatus of every run-status, in order */
   guint                expected;
   guint                journal_errors;
 } Fixture;
@@ -327,25 +325,25 @@ static void
 fixture_on_step (ForgeWorkflowEngine *engine,
                  const char          *run_id,
                  const char          *step_id,
-                 const char          *state,
+                 ForgeStepState       state,
                  guint                attempt,
                  gint64               duration_ms,
                  const char          *error_message,
                  Fixture             *fixture)
 {
-  g_ptr_array_add (fixture->events, g_strdup_printf ("%s:%s:%u", step_id, state, attempt));
+  g_ptr_array_add (fixture->events, g_strdup_printf ("%s:%s:%u", step_id, forge_step_state_to_string (state), attempt));
 }
 
 static void
 fixture_on_finished (ForgeWorkflowEngine *engine,
                      const char          *run_id,
-                     const char          *status,
+                     ForgeRunStatus       status,
                      JsonNode            *output,
                      const char          *error_message,
                      Fixture             *fixture)
 {
   g_assert_false (g_hash_table_contains (fixture->statuses, run_id));
-  g_hash_table_insert (fixture->statuses, g_strdup (run_id), g_strdup (status));
+  g_hash_table_insert (fixture->statuses, g_strdup (run_id), GINT_TO_POINTER (status));
   g_ptr_array_add (fixture->finished, g_strdup (run_id));
 
   if (fixture->finished->len == fixture->expected)
@@ -355,10 +353,10 @@ fixture_on_finished (ForgeWorkflowEngine *engine,
 static void
 fixture_on_run_status (ForgeWorkflowEngine *engine,
                        const char          *run_id,
-                       const char          *status,
+                       ForgeRunStatus       status,
                        Fixture             *fixture)
 {
-  g_ptr_array_add (fixture->run_statuses, g_strdup (status));
+  g_array_append_val (fixture->run_statuses, status);
 }
 
 static void
@@ -393,9 +391,9 @@ fixture_set_up (Fixture       *fixture,
   g_assert_nonnull (fixture->dir);
   fixture->loop = g_main_loop_new (NULL, FALSE);
   fixture->events = g_ptr_array_new_with_free_func (g_free);
-  fixture->statuses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  fixture->statuses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   fixture->finished = g_ptr_array_new_with_free_func (g_free);
-  fixture->run_statuses = g_ptr_array_new_with_free_func (g_free);
+  fixture->run_statuses = g_array_new (FALSE, FALSE, sizeof (ForgeRunStatus));
 }
 
 static void
@@ -411,7 +409,7 @@ fixture_tear_down (Fixture       *fixture,
   g_ptr_array_unref (fixture->events);
   g_hash_table_unref (fixture->statuses);
   g_ptr_array_unref (fixture->finished);
-  g_ptr_array_unref (fixture->run_statuses);
+  g_array_unref (fixture->run_statuses);
 }
 
 static void
@@ -429,11 +427,15 @@ fixture_wait (Fixture *fixture,
   g_source_remove (timeout);
 }
 
-static const char *
+/* The status run_id finished with; it must have finished. */
+static ForgeRunStatus
 fixture_status (Fixture    *fixture,
                 const char *run_id)
 {
-  return g_hash_table_lookup (fixture->statuses, run_id);
+  gpointer status;
+
+  g_assert_true (g_hash_table_lookup_extended (fixture->statuses, run_id, NULL, &status));
+  return GPOINTER_TO_INT (status);
 }
 
 static void
@@ -553,7 +555,7 @@ test_memoized_retry (Fixture       *fixture,
   run_id = forge_workflow_engine_send (fixture->engine, "test/memo", event);
   fixture_wait (fixture, 1);
 
-  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "completed");
+  g_assert_cmpint (fixture_status (fixture, run_id), ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpint (memo_counts[0], ==, 1);
   g_assert_cmpint (memo_counts[1], ==, 2);
   g_assert_cmpint (memo_counts[2], ==, 1);
@@ -563,10 +565,10 @@ test_memoized_retry (Fixture       *fixture,
 
   /* The run stays "running" while it waits for its retry. */
   g_assert_cmpuint (fixture->run_statuses->len, ==, 4);
-  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 0), ==, "queued");
-  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 1), ==, "running");
-  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 2), ==, "running");
-  g_assert_cmpstr (g_ptr_array_index (fixture->run_statuses, 3), ==, "completed");
+  g_assert_cmpint (g_array_index (fixture->run_statuses, ForgeRunStatus, 0), ==, FORGE_RUN_STATUS_QUEUED);
+  g_assert_cmpint (g_array_index (fixture->run_statuses, ForgeRunStatus, 1), ==, FORGE_RUN_STATUS_RUNNING);
+  g_assert_cmpint (g_array_index (fixture->run_statuses, ForgeRunStatus, 2), ==, FORGE_RUN_STATUS_RUNNING);
+  g_assert_cmpint (g_array_index (fixture->run_statuses, ForgeRunStatus, 3), ==, FORGE_RUN_STATUS_COMPLETED);
 
   journal = read_journal (fixture, run_id);
   g_assert_cmpstr (json_object_get_string_member (journal, "status"), ==, "completed");
@@ -643,7 +645,7 @@ test_retry_count_and_backoff (Fixture       *fixture,
   run_id = forge_workflow_engine_send (fixture->engine, "test/fail", event);
   fixture_wait (fixture, 1);
 
-  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "failed");
+  g_assert_cmpint (fixture_status (fixture, run_id), ==, FORGE_RUN_STATUS_FAILED);
   g_assert_cmpint (retry_calls, ==, 3);
   assert_events (fixture, expected, G_N_ELEMENTS (expected));
 
@@ -669,7 +671,7 @@ test_non_retriable_stops_at_once (Fixture       *fixture,
   run_id = forge_workflow_engine_send (fixture->engine, "test/fail", event);
   fixture_wait (fixture, 1);
 
-  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "failed");
+  g_assert_cmpint (fixture_status (fixture, run_id), ==, FORGE_RUN_STATUS_FAILED);
   g_assert_cmpint (retry_calls, ==, 1);
   assert_events (fixture, expected, G_N_ELEMENTS (expected));
 
@@ -721,7 +723,7 @@ test_body_failure_retried (Fixture       *fixture,
   run_id = forge_workflow_engine_send (fixture->engine, "test/outside", event);
   fixture_wait (fixture, 1);
 
-  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "completed");
+  g_assert_cmpint (fixture_status (fixture, run_id), ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpint (outside_calls, ==, 2);
   g_assert_cmpint (memo_counts[0], ==, 1);
   assert_events (fixture, expected, G_N_ELEMENTS (expected));
@@ -776,11 +778,11 @@ test_backoff_frees_slot_and_cancels (Fixture       *fixture,
    * its slot up while it waits for its retry. */
   fixture_wait (fixture, 1);
   g_assert_cmpstr (g_ptr_array_index (fixture->finished, 0), ==, second);
-  g_assert_cmpstr (fixture_status (fixture, second), ==, "completed");
+  g_assert_cmpint (fixture_status (fixture, second), ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpuint (forge_workflow_engine_get_n_active (fixture->engine), ==, 1);
 
   g_assert_true (forge_workflow_engine_cancel_run (fixture->engine, first));
-  g_assert_cmpstr (fixture_status (fixture, first), ==, "cancelled");
+  g_assert_cmpint (fixture_status (fixture, first), ==, FORGE_RUN_STATUS_CANCELLED);
   g_assert_cmpuint (forge_workflow_engine_get_n_active (fixture->engine), ==, 0);
   assert_events (fixture, expected, G_N_ELEMENTS (expected));
 
@@ -851,7 +853,7 @@ test_concurrency_limit (Fixture       *fixture,
   fixture_wait (fixture, 20);
 
   for (guint i = 0; i < run_ids->len; i++)
-    g_assert_cmpstr (fixture_status (fixture, g_ptr_array_index (run_ids, i)), ==, "completed");
+    g_assert_cmpint (fixture_status (fixture, g_ptr_array_index (run_ids, i)), ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpint (max_in_flight, >=, 1);
   g_assert_cmpint (max_in_flight, <=, 5);
   g_assert_cmpint (in_flight, ==, 0);
@@ -955,7 +957,7 @@ test_resume_after_kill (Fixture       *fixture,
   }
   fixture_wait (fixture, 1);
 
-  g_assert_cmpstr (fixture_status (fixture, resumed[0]), ==, "completed");
+  g_assert_cmpint (fixture_status (fixture, resumed[0]), ==, FORGE_RUN_STATUS_COMPLETED);
   assert_events (fixture, expected, G_N_ELEMENTS (expected));
 
   g_file_get_contents (counter, &counted, NULL, &error);
@@ -1069,14 +1071,14 @@ test_cancel_on_event (Fixture       *fixture,
   other = forge_workflow_engine_send (fixture->engine, "test/spawn", other_event);
   fixture_wait (fixture, 1);
   g_assert_cmpstr (g_ptr_array_index (fixture->finished, 0), ==, other);
-  g_assert_null (fixture_status (fixture, first));
+  g_assert_false (g_hash_table_contains (fixture->statuses, first));
 
   second = forge_workflow_engine_send (fixture->engine, "test/spawn", second_event);
   fixture_wait (fixture, 3);
 
-  g_assert_cmpstr (fixture_status (fixture, first), ==, "cancelled");
-  g_assert_cmpstr (fixture_status (fixture, second), ==, "completed");
-  g_assert_cmpstr (fixture_status (fixture, other), ==, "completed");
+  g_assert_cmpint (fixture_status (fixture, first), ==, FORGE_RUN_STATUS_CANCELLED);
+  g_assert_cmpint (fixture_status (fixture, second), ==, FORGE_RUN_STATUS_COMPLETED);
+  g_assert_cmpint (fixture_status (fixture, other), ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpint (kill (atoi (pid), 0), ==, -1);
   g_assert_cmpint (errno, ==, ESRCH);
 
@@ -1139,7 +1141,7 @@ test_corrupt_journals_skipped (Fixture       *fixture,
   /* The engine still works, and reports each bad file once. */
   run_id = forge_workflow_engine_send (fixture->engine, "test/memo", event);
   fixture_wait (fixture, 1);
-  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "completed");
+  g_assert_cmpint (fixture_status (fixture, run_id), ==, FORGE_RUN_STATUS_COMPLETED);
 
   listed = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
   g_assert_cmpuint (listed->len, ==, 1);
@@ -1205,7 +1207,7 @@ test_retry_failed_run (Fixture       *fixture,
 
   run_id = forge_workflow_engine_send (fixture->engine, "test/flaky", event);
   fixture_wait (fixture, 1);
-  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "failed");
+  g_assert_cmpint (fixture_status (fixture, run_id), ==, FORGE_RUN_STATUS_FAILED);
 
   g_hash_table_remove_all (fixture->statuses);
   g_ptr_array_set_size (fixture->finished, 0);
@@ -1215,7 +1217,7 @@ test_retry_failed_run (Fixture       *fixture,
   g_assert_no_error (error);
   fixture_wait (fixture, 1);
 
-  g_assert_cmpstr (fixture_status (fixture, run_id), ==, "completed");
+  g_assert_cmpint (fixture_status (fixture, run_id), ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpint (flaky_counts[0], ==, 1);
   g_assert_cmpint (flaky_counts[1], ==, 2);
   assert_events (fixture, expected, G_N_ELEMENTS (expected));
@@ -1335,7 +1337,7 @@ test_log_flood_is_batched (void)
   run_id = forge_workflow_engine_send (engine, "test/flood", event);
   g_assert_nonnull (run_id);
   run_until_finished (&recorder);
-  g_assert_cmpstr (recorder.status, ==, "completed");
+  g_assert_cmpint (recorder.status, ==, FORGE_RUN_STATUS_COMPLETED);
 
   /* Every line, in order, between the step's start and its end. */
   g_assert_cmpstr (g_ptr_array_index (recorder.events, 0), ==, "flood:start");

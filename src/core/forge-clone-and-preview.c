@@ -1136,6 +1136,55 @@ event_string (JsonObject *data,
   return json_node_get_string (node);
 }
 
+/* Step ids are machine names; people read these titles. Kept next to the
+ * workflow so that a new step cannot miss its title. */
+static const struct
+{
+  const char *id;
+  const char *title;
+} step_titles[] = {
+  { FORGE_STEP_GET_GITHUB_INTEGRATION, N_("Look up access token") },
+  { FORGE_STEP_CLONE_REPOSITORY, N_("Clone repository") },
+  { FORGE_STEP_DETECT_FRAMEWORK, N_("Detect framework") },
+  { FORGE_STEP_INSTALL_DEPENDENCIES, N_("Install dependencies") },
+  { FORGE_STEP_START_PREVIEW_SERVER, N_("Start dev server") },
+  { FORGE_STEP_UPDATE_PROJECT, N_("Save project") },
+};
+
+const char * const *
+forge_clone_and_preview_get_step_ids (void)
+{
+  static const char * const ids[] = {
+    FORGE_STEP_GET_GITHUB_INTEGRATION,
+    FORGE_STEP_CLONE_REPOSITORY,
+    FORGE_STEP_DETECT_FRAMEWORK,
+    FORGE_STEP_INSTALL_DEPENDENCIES,
+    FORGE_STEP_START_PREVIEW_SERVER,
+    FORGE_STEP_UPDATE_PROJECT,
+    NULL
+  };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (ids) == G_N_ELEMENTS (step_titles) + 1);
+  return ids;
+}
+
+const char *
+forge_clone_and_preview_step_title (const char *step_id)
+{
+  size_t base_length;
+
+  g_return_val_if_fail (step_id != NULL, NULL);
+
+  /* The engine names the second run of a step "<id>:1" (see
+   * forge_step_run()); it is the same step to the reader. */
+  base_length = strcspn (step_id, ":");
+  for (guint i = 0; i < G_N_ELEMENTS (step_titles); i++)
+    if (strlen (step_titles[i].id) == base_length && strncmp (step_id, step_titles[i].id, base_length) == 0)
+      return _(step_titles[i].title);
+
+  return step_id;
+}
+
 static JsonNode *
 clone_and_preview (ForgeStepContext  *ctx,
                    JsonNode          *event_data,
@@ -1199,12 +1248,12 @@ clone_and_preview (ForgeStepContext  *ctx,
   run->repo_dir = g_build_filename (run->workspace_dir, "repo", NULL);
   run->git_dir = g_build_filename (run->workspace_dir, "git", NULL);
 
-  if (!(run->integration = forge_step_run (ctx, "get-github-integration", get_github_integration, run, &local_error)) ||
-      !(run->clone = forge_step_run (ctx, "clone-repository", clone_repository, run, &local_error)) ||
-      !(framework_node = forge_step_run (ctx, "detect-framework", detect_framework, run, &local_error)) ||
+  if (!(run->integration = forge_step_run (ctx, FORGE_STEP_GET_GITHUB_INTEGRATION, get_github_integration, run, &local_error)) ||
+      !(run->clone = forge_step_run (ctx, FORGE_STEP_CLONE_REPOSITORY, clone_repository, run, &local_error)) ||
+      !(framework_node = forge_step_run (ctx, FORGE_STEP_DETECT_FRAMEWORK, detect_framework, run, &local_error)) ||
       !(run->framework = forge_framework_new_from_json (framework_node, &local_error)) ||
-      !(install = forge_step_run (ctx, "install-dependencies", install_dependencies, run, &local_error)) ||
-      !(server = forge_step_run (ctx, "start-preview-server", start_preview_server, run, &local_error)))
+      !(install = forge_step_run (ctx, FORGE_STEP_INSTALL_DEPENDENCIES, install_dependencies, run, &local_error)) ||
+      !(server = forge_step_run (ctx, FORGE_STEP_START_PREVIEW_SERVER, start_preview_server, run, &local_error)))
     goto failed;
 
   /* A resumed run gets the stored output of a server that died with the
@@ -1212,13 +1261,13 @@ clone_and_preview (ForgeStepContext  *ctx,
   if (!server_is_live (run, server))
     {
       g_clear_pointer (&server, json_node_unref);
-      if (!(server = forge_step_run (ctx, "start-preview-server", start_preview_server, run, &local_error)))
+      if (!(server = forge_step_run (ctx, FORGE_STEP_START_PREVIEW_SERVER, start_preview_server, run, &local_error)))
         goto failed;
     }
 
   update_data.run = run;
   update_data.server = server;
-  if (!(updated = forge_step_run (ctx, "update-project", update_project, &update_data, &local_error)))
+  if (!(updated = forge_step_run (ctx, FORGE_STEP_UPDATE_PROJECT, update_project, &update_data, &local_error)))
     goto failed;
 
   /* The manager owns the sandbox from here on. */
@@ -1260,7 +1309,7 @@ failed:
 static void
 restart_run_finished_cb (ForgeWorkflowEngine  *engine,
                          const char           *run_id,
-                         const char           *status,
+                         ForgeRunStatus        status,
                          JsonNode             *output,
                          const char           *error_message,
                          ForgeCloneAndPreview *self)
@@ -1270,11 +1319,11 @@ restart_run_finished_cb (ForgeWorkflowEngine  *engine,
   if (!g_hash_table_steal_extended (self->restarts, run_id, NULL, (gpointer *) &project_id))
     return;
 
-  if (g_str_equal (status, "cancelled"))
+  if (status == FORGE_RUN_STATUS_CANCELLED)
     forge_sandbox_manager_restart_cancelled (self->manager, project_id);
   else
     forge_sandbox_manager_restart_finished (self->manager, project_id,
-                                            g_str_equal (status, "completed"), error_message);
+                                            status == FORGE_RUN_STATUS_COMPLETED, error_message);
 }
 
 /* The manager's restarter: a restart is a workflow run like any other. */

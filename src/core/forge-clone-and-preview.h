@@ -20,18 +20,26 @@ G_BEGIN_DECLS
 /* Sent when a project is removed: cancels its runs. */
 #define FORGE_PROJECT_REMOVED_EVENT      "project/removed"
 
+/* The steps of both functions, in the order they run. The ids name the
+ * steps in run journals (a resumed run finds its finished steps by id) and
+ * in the headless JSON output: they never change. */
+#define FORGE_STEP_GET_GITHUB_INTEGRATION "get-github-integration"
+#define FORGE_STEP_CLONE_REPOSITORY       "clone-repository"
+#define FORGE_STEP_DETECT_FRAMEWORK       "detect-framework"
+#define FORGE_STEP_INSTALL_DEPENDENCIES   "install-dependencies"
+#define FORGE_STEP_START_PREVIEW_SERVER   "start-preview-server"
+#define FORGE_STEP_UPDATE_PROJECT         "update-project"
+
 #define FORGE_TYPE_CLONE_AND_PREVIEW (forge_clone_and_preview_get_type ())
 
 G_DECLARE_FINAL_TYPE (ForgeCloneAndPreview, forge_clone_and_preview, FORGE, CLONE_AND_PREVIEW, GObject)
 
-/* The workflow that takes a repository URL to a running preview:
- * get-github-integration → clone-repository → detect-framework →
- * install-dependencies → start-preview-server → update-project.
- * Event data: {"project_id": …, "repo_url": …, "backend": …}; the
- * sandbox comes from the provider called "backend" in @providers
- * (FORGE_PROJECT_DEFAULT_BACKEND when the event names none). Output:
- * {"preview_url", "framework", "package_manager", "sandbox_id"}.
- * @providers: NULL for forge_sandbox_providers_new()'s. */
+/* The workflow that takes a repository URL to a running preview, through
+ * the steps above. Event data: {"project_id": …, "repo_url": …,
+ * "backend": …}; the sandbox comes from the provider called "backend" in
+ * @providers (FORGE_PROJECT_DEFAULT_BACKEND when the event names none).
+ * Output: {"preview_url", "framework", "package_manager", "sandbox_id",
+ * "network"}. @providers: NULL for forge_sandbox_providers_new()'s. */
 ForgeCloneAndPreview *forge_clone_and_preview_new                    (ForgeProjectStore    *store,
                                                                       ForgeSandboxManager  *manager,
                                                                       ForgeSandboxProviders *providers);
@@ -45,6 +53,13 @@ void                  forge_clone_and_preview_set_server_timeout     (ForgeClone
 /* Seconds a sandbox lives without a keepalive (default 600). */
 void                  forge_clone_and_preview_set_sandbox_timeout    (ForgeCloneAndPreview *self,
                                                                       guint                 seconds);
+
+/* The FORGE_STEP_* ids in order, NULL-terminated. */
+const char * const   *forge_clone_and_preview_get_step_ids           (void);
+/* What people read for a step: its translated title. A repeated step
+ * ("start-preview-server:1") has the title of the step it repeats; an
+ * unknown id is its own title. */
+const char           *forge_clone_and_preview_step_title             (const char           *step_id);
 
 /* Normalizes repo_url, creates the project (or finds it by URL), marks it
  * generating and sends the event. @backend: a sandbox backend for the

@@ -23,8 +23,6 @@ struct _ForgeRunJournal
 
 G_DEFINE_FINAL_TYPE (ForgeRunJournal, forge_run_journal, G_TYPE_OBJECT)
 
-static const char *statuses[] = { "queued", "running", "completed", "failed", "cancelled", NULL };
-
 static gint64
 now_ms (void)
 {
@@ -104,14 +102,6 @@ forge_json_node_deep_copy (JsonNode *node)
     }
 }
 
-gboolean
-forge_run_status_is_finished (const char *status)
-{
-  return g_strcmp0 (status, "completed") == 0 ||
-         g_strcmp0 (status, "failed") == 0 ||
-         g_strcmp0 (status, "cancelled") == 0;
-}
-
 ForgeRunJournal *
 forge_run_journal_new (const char *path,
                        const char *run_id,
@@ -144,7 +134,7 @@ forge_run_journal_new (const char *path,
   json_object_set_string_member (self->root, "run_id", run_id);
   json_object_set_string_member (self->root, "function_id", function_id);
   json_object_set_object_member (self->root, "event", event);
-  json_object_set_string_member (self->root, "status", "queued");
+  json_object_set_string_member (self->root, "status", forge_run_status_to_string (FORGE_RUN_STATUS_QUEUED));
   json_object_set_int_member (self->root, "attempts", 0);
   json_object_set_array_member (self->root, "stack", json_array_new ());
   json_object_set_object_member (self->root, "steps", json_object_new ());
@@ -192,6 +182,7 @@ validate (JsonNode  *root,
   JsonObject *event;
   JsonObject *steps;
   JsonArray *stack;
+  ForgeRunStatus status;
 
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     goto invalid;
@@ -201,7 +192,7 @@ validate (JsonNode  *root,
       !g_uuid_string_is_valid (json_object_get_string_member (object, "run_id")) ||
       !has_string_member (object, "function_id") ||
       !has_string_member (object, "status") ||
-      !g_strv_contains (statuses, json_object_get_string_member (object, "status")) ||
+      !forge_run_status_from_string (json_object_get_string_member (object, "status"), &status) ||
       !has_int_member (object, "attempts") ||
       !has_int_member (object, "created_at") ||
       !has_int_member (object, "updated_at") ||
@@ -345,15 +336,18 @@ touch_locked (ForgeRunJournal *self)
   json_object_set_int_member (self->root, "updated_at", now_ms ());
 }
 
-char *
-forge_run_journal_dup_status (ForgeRunJournal *self)
+/* The file keeps the status as a string, so that journals written before
+ * the enum existed, and by other versions, still load. */
+ForgeRunStatus
+forge_run_journal_get_status (ForgeRunJournal *self)
 {
-  char *status;
+  ForgeRunStatus status;
 
-  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), NULL);
+  g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), FORGE_RUN_STATUS_FAILED);
 
   g_mutex_lock (&self->mutex);
-  status = g_strdup (json_object_get_string_member (self->root, "status"));
+  /* validate() let only known statuses in. */
+  forge_run_status_from_string (json_object_get_string_member (self->root, "status"), &status);
   g_mutex_unlock (&self->mutex);
 
   return status;
@@ -361,13 +355,12 @@ forge_run_journal_dup_status (ForgeRunJournal *self)
 
 void
 forge_run_journal_set_status (ForgeRunJournal *self,
-                              const char      *status)
+                              ForgeRunStatus   status)
 {
   g_return_if_fail (FORGE_IS_RUN_JOURNAL (self));
-  g_return_if_fail (g_strv_contains (statuses, status));
 
   g_mutex_lock (&self->mutex);
-  json_object_set_string_member (self->root, "status", status);
+  json_object_set_string_member (self->root, "status", forge_run_status_to_string (status));
   touch_locked (self);
   g_mutex_unlock (&self->mutex);
 }

@@ -8,6 +8,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "forge-run-status.h"
+
 G_BEGIN_DECLS
 
 #define FORGE_TYPE_RUN_JOURNAL (forge_run_journal_get_type ())
@@ -18,7 +20,8 @@ G_DECLARE_FINAL_TYPE (ForgeRunJournal, forge_run_journal, FORGE, RUN_JOURNAL, GO
  *
  *   { "version": 1, "run_id", "function_id",
  *     "event": { "name", "id", "ts" (ms since epoch), "data" },
- *     "status": "queued" | "running" | "completed" | "failed" | "cancelled",
+ *     "status": "queued" | "running" | "completed" | "failed" | "cancelled"
+ *               (forge_run_status_to_string()),
  *     "attempts": invocations of the function body so far,
  *     "stack": [ completed step ids, in completion order ],
  *     "steps": { step id: { "status": "completed" | "retrying" | "failed",
@@ -47,9 +50,9 @@ const char      *forge_run_journal_get_path          (ForgeRunJournal   *self);
 const char      *forge_run_journal_get_run_id        (ForgeRunJournal   *self);
 const char      *forge_run_journal_get_function_id   (ForgeRunJournal   *self);
 JsonNode        *forge_run_journal_dup_event_data    (ForgeRunJournal   *self);
-char            *forge_run_journal_dup_status        (ForgeRunJournal   *self);
+ForgeRunStatus   forge_run_journal_get_status        (ForgeRunJournal   *self);
 void             forge_run_journal_set_status        (ForgeRunJournal   *self,
-                                                      const char        *status);
+                                                      ForgeRunStatus     status);
 gint64           forge_run_journal_get_created_at    (ForgeRunJournal   *self);
 gint64           forge_run_journal_get_updated_at    (ForgeRunJournal   *self);
 guint            forge_run_journal_get_attempts      (ForgeRunJournal   *self);
@@ -95,6 +98,5 @@ JsonObject      *forge_run_journal_dup_object        (ForgeRunJournal   *self);
 
 /* json_node_copy() shares objects and arrays; this does not. */
 JsonNode        *forge_json_node_deep_copy           (JsonNode          *node);
-gboolean         forge_run_status_is_finished        (const char        *status);
 
 G_END_DECLS

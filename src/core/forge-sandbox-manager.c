@@ -100,10 +100,10 @@ static void entry_check (Entry *entry);
 static void entry_restart (Entry *entry);
 
 static void
-emit_state (Entry      *entry,
-            const char *state,
-            const char *url,
-            gint64      restart_ms)
+emit_state (Entry             *entry,
+            ForgeSandboxState  state,
+            const char        *url,
+            gint64             restart_ms)
 {
   /* What the server printed last comes before what became of it. */
   forge_batcher_flush (entry->manager->log_lines);
@@ -268,14 +268,14 @@ give_up (Entry *entry)
   entry->state = STATE_GAVE_UP;
   g_clear_handle_id (&entry->heartbeat_source, g_source_remove);
   g_clear_handle_id (&entry->retry_source, g_source_remove);
-  emit_state (entry, "gave-up", NULL, 0);
+  emit_state (entry, FORGE_SANDBOX_STATE_GAVE_UP, NULL, 0);
 }
 
 /* The sandbox or its server is gone: say so, then bring it back if the
  * preview is open and someone may look at it. */
 static void
-entry_handle_death (Entry      *entry,
-                    const char *how)
+entry_handle_death (Entry             *entry,
+                    ForgeSandboxState  how)
 {
   if (entry->state == STATE_RESTARTING || entry->state == STATE_GAVE_UP)
     return;
@@ -350,7 +350,7 @@ entry_restart (Entry *entry)
   entry->restart_started = g_get_monotonic_time ();
   g_clear_handle_id (&entry->heartbeat_source, g_source_remove);
   set_restart_expected (entry, TRUE);
-  emit_state (entry, "restarting", old_url, 0);
+  emit_state (entry, FORGE_SANDBOX_STATE_RESTARTING, old_url, 0);
 
   self->restart_func (self, entry->project_id, self->restart_data);
 }
@@ -379,7 +379,7 @@ forge_sandbox_manager_restart_finished (ForgeSandboxManager *self,
       entry->expired = FALSE;
       arm_heartbeat (entry);
       extend_timeout (entry);
-      emit_state (entry, "restored", url, (g_get_monotonic_time () - entry->restart_started) / 1000);
+      emit_state (entry, FORGE_SANDBOX_STATE_RESTORED, url, (g_get_monotonic_time () - entry->restart_started) / 1000);
       return;
     }
 
@@ -437,12 +437,12 @@ server_exited_cb (ForgeSandboxProcess *server,
   /* A server that dies right after starting did not really start. */
   if (early && entry->watched && record_failed_start (entry))
     {
-      emit_state (entry, "died", NULL, 0);
+      emit_state (entry, FORGE_SANDBOX_STATE_DIED, NULL, 0);
       give_up (entry);
       return;
     }
 
-  entry_handle_death (entry, "died");
+  entry_handle_death (entry, FORGE_SANDBOX_STATE_DIED);
 }
 
 static void
@@ -456,7 +456,7 @@ sandbox_died_cb (ForgeSandbox      *sandbox,
     return;
 
   entry->expired = death == FORGE_SANDBOX_DEATH_EXPIRED;
-  entry_handle_death (entry, entry->expired ? "expired" : "died");
+  entry_handle_death (entry, entry->expired ? FORGE_SANDBOX_STATE_EXPIRED : FORGE_SANDBOX_STATE_DIED);
 }
 
 /* What worker threads hand to the main context about a project. */
@@ -601,12 +601,12 @@ probe_cb (GObject      *object,
   if (answered)
     {
       extend_timeout (entry);
-      emit_state (entry, "alive", entry->preview_url, 0);
+      emit_state (entry, FORGE_SANDBOX_STATE_ALIVE, entry->preview_url, 0);
       return;
     }
 
   /* Running but not answering: as good as dead for the person looking. */
-  entry_handle_death (entry, "died");
+  entry_handle_death (entry, FORGE_SANDBOX_STATE_DIED);
 }
 
 static void
@@ -622,13 +622,13 @@ entry_check (Entry *entry)
 
   if (sandbox == NULL || !forge_sandbox_is_running (sandbox))
     {
-      entry_handle_death (entry, entry->expired || sandbox != NULL ? "expired" : "died");
+      entry_handle_death (entry, entry->expired || sandbox != NULL ? FORGE_SANDBOX_STATE_EXPIRED : FORGE_SANDBOX_STATE_DIED);
       return;
     }
 
   if (server != NULL && !forge_sandbox_process_is_running (server))
     {
-      entry_handle_death (entry, "died");
+      entry_handle_death (entry, FORGE_SANDBOX_STATE_DIED);
       return;
     }
 
@@ -803,7 +803,7 @@ forge_sandbox_manager_class_init (ForgeSandboxManagerClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
   signals[SANDBOX_STATE] =
     g_signal_new ("sandbox-state", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
+                  NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING, FORGE_TYPE_SANDBOX_STATE, G_TYPE_STRING, G_TYPE_INT64);
 }
 
 static void

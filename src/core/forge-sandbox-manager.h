@@ -6,6 +6,7 @@
 #pragma once
 
 #include "forge-sandbox.h"
+#include "forge-sandbox-state.h"
 
 G_BEGIN_DECLS
 
@@ -29,10 +30,10 @@ typedef void (*ForgeSandboxRestartFunc) (ForgeSandboxManager *manager,
  * Signals, on that context:
  *   server-exited (project_id, wait_status): a dev server stopped.
  *   server-log (project_id, stream, line): what a running server prints.
- *   sandbox-state (project_id, state, url, restart_ms): state is "alive",
- *     "expired", "died", "restarting", "restored" (url is the new one,
- *     restart_ms how long it took) or "gave-up" (three failed starts
- *     within two minutes; automatic restarts stop). */
+ *   sandbox-state (project_id, ForgeSandboxState state, url, restart_ms):
+ *     for FORGE_SANDBOX_STATE_RESTORED url is the new one and restart_ms
+ *     how long it took; FORGE_SANDBOX_STATE_GAVE_UP comes after three
+ *     failed starts within two minutes, and automatic restarts stop. */
 ForgeSandboxManager *forge_sandbox_manager_new                   (void);
 
 void                 forge_sandbox_manager_set_keepalive_interval (ForgeSandboxManager   *self,

@@ -7,6 +7,7 @@
 
 #include "forge-run-journal.h"
 #include "forge-step-context.h"
+#include "forge-step-state.h"
 
 G_BEGIN_DECLS
 
@@ -32,7 +33,7 @@ gboolean _forge_step_context_step_failed  (ForgeStepContext    *ctx);
 void _forge_workflow_engine_emit_step     (ForgeWorkflowEngine *engine,
                                            const char          *run_id,
                                            const char          *step_id,
-                                           const char          *state,
+                                           ForgeStepState       state,
                                            guint                attempt,
                                            gint64               duration_ms,
                                            const char          *error_message);

@@ -194,7 +194,7 @@ forge_step_run (ForgeStepContext  *ctx,
 
       if (forge_run_journal_lookup_step (ctx->journal, id, &output, &local_error, &stored_attempt, &stored_duration))
         {
-          _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "memoized", stored_attempt, stored_duration,
+          _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, FORGE_STEP_STATE_MEMOIZED, stored_attempt, stored_duration,
                                             local_error ? local_error->message : NULL);
           if (local_error != NULL)
             {
@@ -215,7 +215,7 @@ forge_step_run (ForgeStepContext  *ctx,
   attempt = (ctx->journal ? forge_run_journal_get_step_failures (ctx->journal, id) : 0) + 1;
   set_current_step (ctx, id);
 
-  _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "start", attempt, 0, NULL);
+  _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, FORGE_STEP_STATE_START, attempt, 0, NULL);
   started = g_get_monotonic_time ();
   started_real = g_get_real_time () / 1000;
 
@@ -252,7 +252,7 @@ forge_step_run (ForgeStepContext  *ctx,
           ctx->stop_error = g_error_copy (local_error);
         }
 
-      _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "error", attempt, duration_ms, local_error->message);
+      _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, FORGE_STEP_STATE_ERROR, attempt, duration_ms, local_error->message);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
@@ -264,7 +264,7 @@ forge_step_run (ForgeStepContext  *ctx,
       save_journal (ctx);
     }
 
-  _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, "complete", attempt, duration_ms, NULL);
+  _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, FORGE_STEP_STATE_COMPLETE, attempt, duration_ms, NULL);
   return output;
 }
 

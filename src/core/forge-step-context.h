@@ -24,7 +24,7 @@ typedef JsonNode *(*ForgeStepFunc) (ForgeStepContext  *ctx,
  * an earlier invocation of the run (a retry, or a resume after a crash) is
  * not run again: its stored output is returned and a "memoized" step event
  * is emitted. Otherwise the step runs, emitting "start" and then
- * "complete" or "error" with its 1-based attempt number, and its output or
+ * "complete" or "error" (see ForgeStepState) with its 1-based attempt number, and its output or
  * error is written to the run's journal before this returns.
  *
  * When the step fails with a retriable error and attempts are left, the

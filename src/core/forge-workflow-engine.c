@@ -231,7 +231,8 @@ find_function (ForgeWorkflowEngine *self,
 typedef struct
 {
   guint                signal_id;
-  char                *strings[4];
+  char                *strings[3];
+  ForgeStepState       step_state;
   guint                attempt;
   gint64               duration_ms;
   double               fraction;
@@ -263,7 +264,7 @@ emit_batch (gpointer   owner,
       char **s = emission->strings;
 
       if (emission->signal_id == signals[STEP])
-        g_signal_emit (self, signals[STEP], 0, s[0], s[1], s[2], emission->attempt, emission->duration_ms, s[3]);
+        g_signal_emit (self, signals[STEP], 0, s[0], s[1], emission->step_state, emission->attempt, emission->duration_ms, s[2]);
       else if (emission->signal_id == signals[LOG])
         g_signal_emit (self, signals[LOG], 0, s[0], s[1], s[2]);
       else if (emission->signal_id == signals[PROGRESS])
@@ -289,7 +290,7 @@ void
 _forge_workflow_engine_emit_step (ForgeWorkflowEngine *engine,
                                   const char          *run_id,
                                   const char          *step_id,
-                                  const char          *state,
+                                  ForgeStepState       state,
                                   guint                attempt,
                                   gint64               duration_ms,
                                   const char          *error_message)
@@ -299,8 +300,8 @@ _forge_workflow_engine_emit_step (ForgeWorkflowEngine *engine,
   emission->signal_id = signals[STEP];
   emission->strings[0] = g_strdup (run_id);
   emission->strings[1] = g_strdup (step_id);
-  emission->strings[2] = g_strdup (state);
-  emission->strings[3] = g_strdup (error_message);
+  emission->step_state = state;
+  emission->strings[2] = g_strdup (error_message);
   emission->attempt = attempt;
   emission->duration_ms = duration_ms;
   queue_emission (engine, emission);
@@ -474,7 +475,7 @@ event_data_matches_string (JsonNode   *data,
 static void
 set_run_status (ForgeWorkflowEngine *self,
                 Run                 *run,
-                const char          *status)
+                ForgeRunStatus       status)
 {
   forge_run_journal_set_status (run->journal, status);
   save_journal (run->journal);
@@ -484,7 +485,7 @@ set_run_status (ForgeWorkflowEngine *self,
 static void
 finish_run (ForgeWorkflowEngine *self,
             Run                 *run,
-            const char          *status,
+            ForgeRunStatus       status,
             JsonNode            *output,
             const char          *error_message)
 {
@@ -613,11 +614,11 @@ invocation_done_cb (GObject      *object,
 
   output = g_task_propagate_pointer (G_TASK (result), &error);
   if (error == NULL)
-    finish_run (self, run, "completed", output, NULL);
+    finish_run (self, run, FORGE_RUN_STATUS_COMPLETED, output, NULL);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
            g_error_matches (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_CANCELLED) ||
            g_cancellable_is_cancelled (run->cancellable))
-    finish_run (self, run, "cancelled", NULL, error->message);
+    finish_run (self, run, FORGE_RUN_STATUS_CANCELLED, NULL, error->message);
   else if (_forge_step_context_get_retry (invocation->ctx, &failures))
     schedule_retry (self, run, failures);
   else if (!_forge_step_context_step_failed (invocation->ctx) &&
@@ -626,7 +627,7 @@ invocation_done_cb (GObject      *object,
     /* The body itself failed outside any step: retried like a step. */
     schedule_retry (self, run, run->body_failures);
   else
-    finish_run (self, run, "failed", NULL, error->message);
+    finish_run (self, run, FORGE_RUN_STATUS_FAILED, NULL, error->message);
 
   pump (self, function);
 }
@@ -642,7 +643,7 @@ start_invocation (ForgeWorkflowEngine *self,
   run->state = RUN_RUNNING;
 
   forge_run_journal_add_attempt (run->journal);
-  set_run_status (self, run, "running");
+  set_run_status (self, run, FORGE_RUN_STATUS_RUNNING);
 
   invocation = g_new0 (Invocation, 1);
   invocation->run = run;
@@ -795,7 +796,7 @@ forge_workflow_engine_class_init (ForgeWorkflowEngineClass *klass)
   signals[STEP] =
     g_signal_new ("step", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 6,
-                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_INT64, G_TYPE_STRING);
+                  G_TYPE_STRING, G_TYPE_STRING, FORGE_TYPE_STEP_STATE, G_TYPE_UINT, G_TYPE_INT64, G_TYPE_STRING);
   signals[PROGRESS] =
     g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 4,
@@ -807,11 +808,11 @@ forge_workflow_engine_class_init (ForgeWorkflowEngineClass *klass)
   signals[RUN_STATUS] =
     g_signal_new ("run-status", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2,
-                  G_TYPE_STRING, G_TYPE_STRING);
+                  G_TYPE_STRING, FORGE_TYPE_RUN_STATUS);
   signals[RUN_FINISHED] =
     g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 4,
-                  G_TYPE_STRING, G_TYPE_STRING, JSON_TYPE_NODE, G_TYPE_STRING);
+                  G_TYPE_STRING, FORGE_TYPE_RUN_STATUS, JSON_TYPE_NODE, G_TYPE_STRING);
   signals[JOURNAL_ERROR] =
     g_signal_new ("journal-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2,
@@ -1010,7 +1011,7 @@ forge_workflow_engine_send (ForgeWorkflowEngine *self,
     {
       Run *run = g_ptr_array_index (started, i);
 
-      g_signal_emit (self, signals[RUN_STATUS], 0, run->id, "queued");
+      g_signal_emit (self, signals[RUN_STATUS], 0, run->id, FORGE_RUN_STATUS_QUEUED);
       enqueue_run (self, run);
     }
 
@@ -1039,7 +1040,7 @@ forge_workflow_engine_cancel_run (ForgeWorkflowEngine *self,
   if (run->state == RUN_QUEUED)
     g_queue_remove (&run->function->pending, run);
 
-  finish_run (self, run, "cancelled", NULL, "The run was cancelled");
+  finish_run (self, run, FORGE_RUN_STATUS_CANCELLED, NULL, "The run was cancelled");
   return TRUE;
 }
 
@@ -1071,9 +1072,7 @@ forge_workflow_engine_get_n_active (ForgeWorkflowEngine *self)
 static gboolean
 is_unfinished (ForgeRunJournal *journal)
 {
-  g_autofree char *status = forge_run_journal_dup_status (journal);
-
-  return !forge_run_status_is_finished (status);
+  return !forge_run_status_is_finished (forge_run_journal_get_status (journal));
 }
 
 static gint
@@ -1127,7 +1126,7 @@ resume_journal (ForgeWorkflowEngine  *self,
     }
 
   run = run_new (self, find_function (self, forge_run_journal_get_function_id (journal)), journal, lock_fd);
-  set_run_status (self, run, "queued");
+  set_run_status (self, run, FORGE_RUN_STATUS_QUEUED);
   enqueue_run (self, run);
   return TRUE;
 }
@@ -1248,7 +1247,7 @@ forge_workflow_engine_retry_run (ForgeWorkflowEngine  *self,
                                  GError              **error)
 {
   g_autoptr(ForgeRunJournal) journal = NULL;
-  g_autofree char *status = NULL;
+  ForgeRunStatus status;
 
   g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), FALSE);
   g_return_val_if_fail (run_id != NULL, FALSE);
@@ -1262,11 +1261,12 @@ forge_workflow_engine_retry_run (ForgeWorkflowEngine  *self,
   if (!(journal = load_run_journal (self, run_id, error)))
     return FALSE;
 
-  status = forge_run_journal_dup_status (journal);
-  if (g_strcmp0 (status, "failed") != 0 && g_strcmp0 (status, "cancelled") != 0)
+  status = forge_run_journal_get_status (journal);
+  if (status != FORGE_RUN_STATUS_FAILED && status != FORGE_RUN_STATUS_CANCELLED)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("Only failed or cancelled runs can be retried; this one is %s."), status);
+                   _("Only failed or cancelled runs can be retried; this one is %s."),
+                   forge_run_status_to_string (status));
       return FALSE;
     }
 

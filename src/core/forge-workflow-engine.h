@@ -8,7 +8,9 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "forge-run-status.h"
 #include "forge-step-context.h"
+#include "forge-step-state.h"
 #include "forge-workflow-error.h"
 
 G_BEGIN_DECLS
@@ -43,16 +45,15 @@ typedef JsonNode *(*ForgeWorkflowFunc) (ForgeStepContext  *ctx,
  * Signals, all emitted on the main context the engine was created on:
  *   run-started   (run_id, function_id, JsonNode *event_data)
  *                 once per run and process: on its first invocation here
- *   step          (run_id, step_id, state, attempt, duration_ms, error_message)
- *                 state is "start", "complete", "error" or "memoized";
- *                 attempt is 1-based
+ *   step          (run_id, step_id, ForgeStepState state, attempt,
+ *                 duration_ms, error_message); attempt is 1-based
  *   progress      (run_id, step_id, fraction, text)
  *   log           (run_id, stream, line)
- *   run-status    (run_id, status): every journaled status change:
- *                 "queued", "running", "completed", "failed", "cancelled"
- *   run-finished  (run_id, status, JsonNode *output, error_message)
- *                 once per run end; status is "completed", "failed" or
- *                 "cancelled"
+ *   run-status    (run_id, ForgeRunStatus status): every journaled status
+ *                 change
+ *   run-finished  (run_id, ForgeRunStatus status, JsonNode *output,
+ *                 error_message): once per run end; status is
+ *                 FORGE_RUN_STATUS_COMPLETED, _FAILED or _CANCELLED
  *   journal-error (path, error_message): a journal file that cannot be
  *                 read (truncated, corrupt); it is skipped */
 

@@ -120,7 +120,7 @@ static void
 step_cb (ForgeWorkflowEngine *engine,
          const char          *run_id,
          const char          *step_id,
-         const char          *state,
+         ForgeStepState       state,
          guint                attempt,
          gint64               duration_ms,
          const char          *error_message,
@@ -134,10 +134,10 @@ step_cb (ForgeWorkflowEngine *engine,
       JsonBuilder *builder = begin_event ("step");
 
       add_string (builder, "name", step_id);
-      add_string (builder, "state", state);
+      add_string (builder, "state", forge_step_state_to_string (state));
       json_builder_set_member_name (builder, "attempt");
       json_builder_add_int_value (builder, attempt);
-      if (!g_str_equal (state, "start"))
+      if (state != FORGE_STEP_STATE_START)
         {
           json_builder_set_member_name (builder, "duration_ms");
           json_builder_add_int_value (builder, duration_ms);
@@ -146,13 +146,13 @@ step_cb (ForgeWorkflowEngine *engine,
         add_string (builder, "error", error_message);
       end_event (builder);
     }
-  else if (g_str_equal (state, "start"))
+  else if (state == FORGE_STEP_STATE_START)
     g_printerr ("… %s\n", step_id);
-  else if (g_str_equal (state, "error"))
+  else if (state == FORGE_STEP_STATE_ERROR)
     g_printerr ("✗ %s (%" G_GINT64_FORMAT " ms)\n", step_id, duration_ms);
   else
     g_printerr ("✓ %s (%" G_GINT64_FORMAT " ms%s)\n", step_id, duration_ms,
-                g_str_equal (state, "memoized") ? ", memoized" : "");
+                state == FORGE_STEP_STATE_MEMOIZED ? ", memoized" : "");
 }
 
 static void
@@ -198,7 +198,7 @@ server_log_cb (ForgeSandboxManager *manager,
 static void
 run_finished_cb (ForgeWorkflowEngine *engine,
                  const char          *run_id,
-                 const char          *status,
+                 ForgeRunStatus       status,
                  JsonNode            *output,
                  const char          *error_message,
                  Headless            *headless)
@@ -208,7 +208,7 @@ run_finished_cb (ForgeWorkflowEngine *engine,
   if (g_strcmp0 (run_id, headless->run_id) != 0)
     return;
 
-  if (!g_str_equal (status, "completed") || output == NULL || !JSON_NODE_HOLDS_OBJECT (output))
+  if (status != FORGE_RUN_STATUS_COMPLETED || output == NULL || !JSON_NODE_HOLDS_OBJECT (output))
     {
       report_error (headless, error_message ? error_message : _("The run was cancelled."));
       headless->exit_status = 1;
@@ -243,7 +243,7 @@ run_finished_cb (ForgeWorkflowEngine *engine,
 static void
 sandbox_state_cb (ForgeSandboxManager *manager,
                   const char          *project_id,
-                  const char          *state,
+                  ForgeSandboxState    state,
                   const char          *url,
                   gint64               restart_ms,
                   Headless            *headless)
@@ -255,21 +255,21 @@ sandbox_state_cb (ForgeSandboxManager *manager,
     {
       JsonBuilder *builder = begin_event ("sandbox");
 
-      add_string (builder, "state", state);
+      add_string (builder, "state", forge_sandbox_state_to_string (state));
       add_string (builder, "url", url);
-      if (g_str_equal (state, "restored"))
+      if (state == FORGE_SANDBOX_STATE_RESTORED)
         {
           json_builder_set_member_name (builder, "restart_ms");
           json_builder_add_int_value (builder, restart_ms);
         }
       end_event (builder);
     }
-  else if (g_str_equal (state, "restored"))
+  else if (state == FORGE_SANDBOX_STATE_RESTORED)
     g_printerr (_("Sandbox restored in %" G_GINT64_FORMAT " ms: %s\n"), restart_ms, url);
-  else if (!g_str_equal (state, "alive"))
-    g_printerr (_("Sandbox %s\n"), state);
+  else if (state != FORGE_SANDBOX_STATE_ALIVE)
+    g_printerr (_("Sandbox %s\n"), forge_sandbox_state_to_string (state));
 
-  if (g_str_equal (state, "gave-up"))
+  if (state == FORGE_SANDBOX_STATE_GAVE_UP)
     {
       report_error (headless, _("The dev server keeps stopping right after it starts; automatic restarts are off. Check the log."));
       headless->exit_status = 1;

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "forge-clone-and-preview.h"
 #include "forge-project-view.h"
 
 struct _ForgeProjectView
@@ -53,16 +54,6 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ForgeProjectView, forge_project_view, GTK_TYPE_WIDGET)
-
-static const char * const clone_and_preview_steps[] = {
-  "get-github-integration",
-  "clone-repository",
-  "detect-framework",
-  "install-dependencies",
-  "start-preview-server",
-  "update-project",
-  NULL
-};
 
 static void
 preview_path_changed_cb (ForgeProjectView *self)
@@ -127,7 +118,7 @@ forge_project_view_constructed (GObject *object)
 
   g_object_bind_property (self->project, "name", self->steps_page, "title", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->project, "repo-url", self->steps_page, "description", G_BINDING_SYNC_CREATE);
-  forge_steps_view_reset (self->steps_view, clone_and_preview_steps);
+  forge_steps_view_reset (self->steps_view, forge_clone_and_preview_get_step_ids ());
   forge_preview_set_menu_model (self->preview, self->sandbox_menu);
 
   if (forge_project_get_last_error (self->project) != NULL &&
@@ -319,7 +310,7 @@ forge_project_view_begin_run (ForgeProjectView *self)
 {
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
-  forge_steps_view_reset (self->steps_view, clone_and_preview_steps);
+  forge_steps_view_reset (self->steps_view, forge_clone_and_preview_get_step_ids ());
   forge_log_view_clear (self->log_view);
   forge_project_view_hide_banner (self);
   forge_project_view_set_show_runs (self, FALSE);

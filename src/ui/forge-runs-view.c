@@ -9,6 +9,8 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "forge-clone-and-preview.h"
+#include "forge-run-status.h"
 #include "forge-runs-view.h"
 
 struct _ForgeRunsView
@@ -30,29 +32,42 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (ForgeRunsView, forge_runs_view, GTK_TYPE_WIDGET)
 
 static const char *
-status_label (const char *status)
+status_label (ForgeRunStatus status)
 {
-  if (g_strcmp0 (status, "completed") == 0)
-    return _("Completed");
-  if (g_strcmp0 (status, "failed") == 0)
-    return _("Failed");
-  if (g_strcmp0 (status, "cancelled") == 0)
-    return _("Cancelled");
-  if (g_strcmp0 (status, "queued") == 0)
-    return _("Queued");
-  return _("Running");
+  switch (status)
+    {
+    case FORGE_RUN_STATUS_QUEUED:
+      return _("Queued");
+    case FORGE_RUN_STATUS_RUNNING:
+      return _("Running");
+    case FORGE_RUN_STATUS_COMPLETED:
+      return _("Completed");
+    case FORGE_RUN_STATUS_FAILED:
+      return _("Failed");
+    case FORGE_RUN_STATUS_CANCELLED:
+      return _("Cancelled");
+    }
+
+  g_return_val_if_reached (_("Failed"));
 }
 
 static const char *
-status_icon (const char *status)
+status_icon (ForgeRunStatus status)
 {
-  if (g_strcmp0 (status, "completed") == 0)
-    return "object-select-symbolic";
-  if (g_strcmp0 (status, "failed") == 0)
-    return "dialog-error-symbolic";
-  if (g_strcmp0 (status, "cancelled") == 0)
-    return "process-stop-symbolic";
-  return "content-loading-symbolic";
+  switch (status)
+    {
+    case FORGE_RUN_STATUS_COMPLETED:
+      return "object-select-symbolic";
+    case FORGE_RUN_STATUS_FAILED:
+      return "dialog-error-symbolic";
+    case FORGE_RUN_STATUS_CANCELLED:
+      return "process-stop-symbolic";
+    case FORGE_RUN_STATUS_QUEUED:
+    case FORGE_RUN_STATUS_RUNNING:
+      return "content-loading-symbolic";
+    }
+
+  g_return_val_if_reached ("content-loading-symbolic");
 }
 
 static char *
@@ -71,7 +86,7 @@ step_row (const char *step_id,
   const char *status = json_object_get_string_member_with_default (step, "status", "");
   g_autofree char *subtitle = NULL;
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), step_id);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), forge_clone_and_preview_step_title (step_id));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
 
   if (json_object_has_member (step, "error") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (step, "error")))
@@ -109,7 +124,7 @@ run_row (ForgeRunsView *self,
          JsonObject    *run)
 {
   GtkWidget *row = adw_expander_row_new ();
-  const char *status = json_object_get_string_member_with_default (run, "status", "");
+  ForgeRunStatus status;
   const char *run_id = json_object_get_string_member_with_default (run, "run_id", "");
   gint64 created = json_object_get_int_member_with_default (run, "created_at", 0);
   g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (created / 1000);
@@ -119,13 +134,17 @@ run_row (ForgeRunsView *self,
   JsonObject *steps = json_object_has_member (run, "steps") ? json_object_get_object_member (run, "steps") : NULL;
   guint n_attempts = json_object_get_int_member_with_default (run, "attempts", 0);
 
+  /* The journal only holds known statuses; the fallback is for a damaged
+   * copy, and shows it as failed and retriable. */
+  forge_run_status_from_string (json_object_get_string_member_with_default (run, "status", NULL), &status);
+
   subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u attempt", "%s · %u attempts", n_attempts),
                               json_object_get_string_member_with_default (run, "function_id", ""), n_attempts);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
   adw_expander_row_add_prefix (ADW_EXPANDER_ROW (row), gtk_image_new_from_icon_name (status_icon (status)));
 
-  if (g_strcmp0 (status, "failed") == 0 || g_strcmp0 (status, "cancelled") == 0)
+  if (status == FORGE_RUN_STATUS_FAILED || status == FORGE_RUN_STATUS_CANCELLED)
     {
       GtkWidget *retry = gtk_button_new_with_mnemonic (_("_Retry"));
 

@@ -7,12 +7,14 @@
 
 #include <glib/gi18n.h>
 
+#include "forge-clone-and-preview.h"
 #include "forge-steps-view.h"
 
 typedef struct
 {
   char           *id;
-  char           *state;
+  gboolean        reached;
+  ForgeStepState  state;
   GtkWidget      *row;
   GtkStack       *status_stack;   /* "pending", "running", "done", "error" */
   GtkLabel       *detail;
@@ -33,28 +35,7 @@ static void
 step_row_free (StepRow *row)
 {
   g_free (row->id);
-  g_free (row->state);
   g_free (row);
-}
-
-/* Step ids are machine names; people read these. */
-static const char *
-step_title (const char *step_id)
-{
-  static const struct { const char *id; const char *title; } titles[] = {
-    { "get-github-integration", N_("Look up access token") },
-    { "clone-repository", N_("Clone repository") },
-    { "detect-framework", N_("Detect framework") },
-    { "install-dependencies", N_("Install dependencies") },
-    { "start-preview-server", N_("Start dev server") },
-    { "update-project", N_("Save project") },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
-    if (g_str_has_prefix (step_id, titles[i].id))
-      return _(titles[i].title);
-
-  return step_id;
 }
 
 static StepRow *
@@ -103,7 +84,7 @@ add_row (ForgeStepsView *self,
 
   text_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   gtk_widget_set_hexpand (text_box, TRUE);
-  title = gtk_label_new (step_title (step_id));
+  title = gtk_label_new (forge_clone_and_preview_step_title (step_id));
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_box_append (GTK_BOX (text_box), title);
 
@@ -189,7 +170,7 @@ forge_steps_view_reset (ForgeStepsView     *self,
 void
 forge_steps_view_update (ForgeStepsView *self,
                          const char     *step_id,
-                         const char     *state,
+                         ForgeStepState  state,
                          guint           attempt,
                          gint64          duration_ms,
                          const char     *error_message)
@@ -198,41 +179,43 @@ forge_steps_view_update (ForgeStepsView *self,
   g_autofree char *detail = NULL;
 
   g_return_if_fail (FORGE_IS_STEPS_VIEW (self));
-  g_return_if_fail (step_id != NULL && state != NULL);
+  g_return_if_fail (step_id != NULL);
 
   row = find_row (self, step_id);
   if (row == NULL)
     row = add_row (self, step_id);
 
-  g_free (row->state);
-  row->state = g_strdup (state);
+  row->reached = TRUE;
+  row->state = state;
   gtk_widget_set_visible (GTK_WIDGET (row->progress), FALSE);
   gtk_widget_remove_css_class (GTK_WIDGET (row->detail), "error");
 
-  if (g_str_equal (state, "start"))
+  switch (state)
     {
+    case FORGE_STEP_STATE_START:
       gtk_stack_set_visible_child_name (row->status_stack, "running");
       if (attempt > 1)
         detail = g_strdup_printf (_("Attempt %u"), attempt);
-    }
-  else if (g_str_equal (state, "complete"))
-    {
+      break;
+
+    case FORGE_STEP_STATE_COMPLETE:
       gtk_stack_set_visible_child_name (row->status_stack, "done");
       if (duration_ms >= 1000)
         detail = g_strdup_printf (_("%.1f s"), duration_ms / 1000.0);
       else
         detail = g_strdup_printf (_("%" G_GINT64_FORMAT " ms"), duration_ms);
-    }
-  else if (g_str_equal (state, "memoized"))
-    {
+      break;
+
+    case FORGE_STEP_STATE_MEMOIZED:
       gtk_stack_set_visible_child_name (row->status_stack, "done");
       detail = g_strdup (_("Done earlier, reused"));
-    }
-  else if (g_str_equal (state, "error"))
-    {
+      break;
+
+    case FORGE_STEP_STATE_ERROR:
       gtk_stack_set_visible_child_name (row->status_stack, "error");
       detail = g_strdup (error_message ? error_message : _("Failed"));
       gtk_widget_add_css_class (GTK_WIDGET (row->detail), "error");
+      break;
     }
 
   gtk_label_set_text (row->detail, detail ? detail : "");
@@ -262,14 +245,20 @@ forge_steps_view_set_progress (ForgeStepsView *self,
   gtk_widget_set_visible (GTK_WIDGET (row->detail), text != NULL);
 }
 
-const char *
+gboolean
 forge_steps_view_get_state (ForgeStepsView *self,
-                            const char     *step_id)
+                            const char     *step_id,
+                            ForgeStepState *state)
 {
   StepRow *row;
 
-  g_return_val_if_fail (FORGE_IS_STEPS_VIEW (self), NULL);
+  g_return_val_if_fail (FORGE_IS_STEPS_VIEW (self), FALSE);
+  g_return_val_if_fail (state != NULL, FALSE);
 
   row = find_row (self, step_id);
-  return row ? row->state : NULL;
+  if (row == NULL || !row->reached)
+    return FALSE;
+
+  *state = row->state;
+  return TRUE;
 }

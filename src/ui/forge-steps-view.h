@@ -7,6 +7,8 @@
 
 #include <gtk/gtk.h>
 
+#include "forge-step-state.h"
+
 G_BEGIN_DECLS
 
 #define FORGE_TYPE_STEPS_VIEW (forge_steps_view_get_type ())
@@ -20,7 +22,7 @@ void        forge_steps_view_reset        (ForgeStepsView     *self,
                                            const char * const *step_ids);
 void        forge_steps_view_update       (ForgeStepsView     *self,
                                            const char         *step_id,
-                                           const char         *state,
+                                           ForgeStepState      state,
                                            guint               attempt,
                                            gint64              duration_ms,
                                            const char         *error_message);
@@ -28,8 +30,9 @@ void        forge_steps_view_set_progress (ForgeStepsView     *self,
                                            const char         *step_id,
                                            double              fraction,
                                            const char         *text);
-/* "start", "complete", "error", "memoized" or NULL when not reached. */
-const char *forge_steps_view_get_state    (ForgeStepsView     *self,
-                                           const char         *step_id);
+/* FALSE when step_id has not been reached; *state is then left alone. */
+gboolean    forge_steps_view_get_state    (ForgeStepsView     *self,
+                                           const char         *step_id,
+                                           ForgeStepState     *state);
 
 G_END_DECLS

@@ -437,11 +437,11 @@ update_visibility (ForgeWindow *self)
 }
 
 static void
-sandbox_state_cb (ForgeWindow *self,
-                  const char  *project_id,
-                  const char  *state,
-                  const char  *url,
-                  gint64       restart_ms)
+sandbox_state_cb (ForgeWindow       *self,
+                  const char        *project_id,
+                  ForgeSandboxState  state,
+                  const char        *url,
+                  gint64             restart_ms)
 {
   ForgeProjectView *view = forge_window_get_project_view (self, project_id);
   ForgePreview *preview;
@@ -451,26 +451,26 @@ sandbox_state_cb (ForgeWindow *self,
 
   preview = forge_project_view_get_preview (view);
 
-  if (g_str_equal (state, "restarting"))
+  if (state == FORGE_SANDBOX_STATE_RESTARTING)
     forge_preview_set_restoring (preview, TRUE);
-  else if (g_str_equal (state, "restored"))
+  else if (state == FORGE_SANDBOX_STATE_RESTORED)
     {
       /* Same path, new origin; only the web view reloads. */
       forge_project_view_hide_banner (view);
       forge_preview_set_base_uri (preview, url, TRUE);
     }
-  else if (g_str_equal (state, "gave-up"))
+  else if (state == FORGE_SANDBOX_STATE_GAVE_UP)
     forge_project_view_show_gave_up (view, _("The dev server keeps stopping right after it starts, so automatic restarts are off. Check the log, then restart it."));
 }
 
 static void
-step_cb (ForgeWindow *self,
-         const char  *run_id,
-         const char  *step_id,
-         const char  *state,
-         guint        attempt,
-         gint64       duration_ms,
-         const char  *error_message)
+step_cb (ForgeWindow    *self,
+         const char     *run_id,
+         const char     *step_id,
+         ForgeStepState  state,
+         guint           attempt,
+         gint64          duration_ms,
+         const char     *error_message)
 {
   ForgeProjectView *view = forge_window_get_project_view (self, project_for_run (self, run_id));
 
@@ -504,11 +504,11 @@ log_cb (ForgeWindow *self,
 }
 
 static void
-run_finished_cb (ForgeWindow *self,
-                 const char  *run_id,
-                 const char  *status,
-                 JsonNode    *output,
-                 const char  *error_message)
+run_finished_cb (ForgeWindow    *self,
+                 const char     *run_id,
+                 ForgeRunStatus  status,
+                 JsonNode       *output,
+                 const char     *error_message)
 {
   g_autofree char *project_id = g_strdup (project_for_run (self, run_id));
   ForgeProjectView *view = forge_window_get_project_view (self, project_id);
@@ -520,7 +520,7 @@ run_finished_cb (ForgeWindow *self,
   if (view == NULL || restart)
     return;
 
-  if (g_str_equal (status, "completed") && output != NULL && JSON_NODE_HOLDS_OBJECT (output))
+  if (status == FORGE_RUN_STATUS_COMPLETED && output != NULL && JSON_NODE_HOLDS_OBJECT (output))
     {
       const char *url = json_object_get_string_member (json_node_get_object (output), "preview_url");
       const char *network = json_object_get_string_member_with_default (json_node_get_object (output), "network", NULL);
@@ -532,7 +532,7 @@ run_finished_cb (ForgeWindow *self,
       forge_sandbox_manager_set_visible (self->manager, project_id,
                                          g_strcmp0 (project_id, self->visible_project) == 0);
     }
-  else if (g_str_equal (status, "failed"))
+  else if (status == FORGE_RUN_STATUS_FAILED)
     {
       forge_project_view_show_error (view, error_message);
     }

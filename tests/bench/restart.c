@@ -46,12 +46,12 @@ typedef struct
 } Bench;
 
 static void
-on_finished (ForgeWorkflowEngine *engine, const char *run_id, const char *status, JsonNode *output,
+on_finished (ForgeWorkflowEngine *engine, const char *run_id, ForgeRunStatus status, JsonNode *output,
              const char *error_message, Bench *bench)
 {
   if (g_strcmp0 (run_id, bench->run_id) != 0)
     return;
-  if (g_str_equal (status, "completed"))
+  if (status == FORGE_RUN_STATUS_COMPLETED)
     bench->url = g_strdup (json_object_get_string_member (json_node_get_object (output), "preview_url"));
   else
     bench->error = g_strdup (error_message);
@@ -59,12 +59,12 @@ on_finished (ForgeWorkflowEngine *engine, const char *run_id, const char *status
 }
 
 static void
-on_state (ForgeSandboxManager *manager, const char *project_id, const char *state, const char *url,
+on_state (ForgeSandboxManager *manager, const char *project_id, ForgeSandboxState state, const char *url,
           gint64 restart_ms, Bench *bench)
 {
-  if (g_str_equal (state, "restored"))
+  if (state == FORGE_SANDBOX_STATE_RESTORED)
     bench->restored_url = g_strdup (url);
-  else if (g_str_equal (state, "gave-up"))
+  else if (state == FORGE_SANDBOX_STATE_GAVE_UP)
     g_error ("The restart gave up");
 }
 

@@ -33,9 +33,11 @@ typedef enum
 
 static const char *mode_columns[] = { "own net", "shared net" };
 
+/* Spelled out (not forge_clone_and_preview_get_step_ids ()) so that the
+ * arrays below can be sized at compile time. */
 static const char *step_names[] = {
-  "get-github-integration", "clone-repository", "detect-framework",
-  "install-dependencies", "start-preview-server", "update-project",
+  FORGE_STEP_GET_GITHUB_INTEGRATION, FORGE_STEP_CLONE_REPOSITORY, FORGE_STEP_DETECT_FRAMEWORK,
+  FORGE_STEP_INSTALL_DEPENDENCIES, FORGE_STEP_START_PREVIEW_SERVER, FORGE_STEP_UPDATE_PROJECT,
 };
 
 typedef struct
@@ -48,20 +50,20 @@ typedef struct
 } Ours;
 
 static void
-on_step (ForgeWorkflowEngine *engine, const char *run_id, const char *step_id, const char *state,
+on_step (ForgeWorkflowEngine *engine, const char *run_id, const char *step_id, ForgeStepState state,
          guint attempt, gint64 duration_ms, const char *error_message, Ours *ours)
 {
-  if (g_strcmp0 (run_id, ours->run_id) == 0 && g_str_equal (state, "complete"))
+  if (g_strcmp0 (run_id, ours->run_id) == 0 && state == FORGE_STEP_STATE_COMPLETE)
     g_hash_table_insert (ours->durations, g_strdup (step_id), g_memdup2 (&duration_ms, sizeof duration_ms));
 }
 
 static void
-on_finished (ForgeWorkflowEngine *engine, const char *run_id, const char *status, JsonNode *output,
+on_finished (ForgeWorkflowEngine *engine, const char *run_id, ForgeRunStatus status, JsonNode *output,
              const char *error_message, Ours *ours)
 {
   if (g_strcmp0 (run_id, ours->run_id) != 0)
     return;
-  if (g_str_equal (status, "completed"))
+  if (status == FORGE_RUN_STATUS_COMPLETED)
     ours->preview_url = g_strdup (json_object_get_string_member (json_node_get_object (output), "preview_url"));
   else
     ours->error = g_strdup (error_message);
