@@ -912,6 +912,40 @@ make_api_dir (GError **error)
   return dir;
 }
 
+/* bwrap's child configures the loopback interface of its new network
+ * namespace (adding 127.0.0.1, then bringing it up) after it has reported
+ * its pid, and fails if the interface is up already: slirp4netns, which
+ * brings it up too, must wait for that. The namespace's routing table,
+ * readable from here, shows 127.0.0.1 once it is done. */
+static gboolean
+wait_for_loopback (GPid     child_pid,
+                   GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/net/fib_trie", (int) child_pid);
+  gint64 deadline = g_get_monotonic_time () + NETWORK_READY_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  gulong pause_us = 200;
+
+  for (;;)
+    {
+      g_autofree char *table = NULL;
+
+      /* Gone: bwrap failed (and said why on its stderr). */
+      if (!g_file_get_contents (path, &table, NULL, NULL))
+        break;
+      if (strstr (table, "127.0.0.1") != NULL)
+        return TRUE;
+      if (g_get_monotonic_time () > deadline)
+        break;
+
+      g_usleep (pause_us);
+      pause_us = MIN (pause_us * 2, 20 * 1000);
+    }
+
+  g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
+                       _("Could not give the sandbox its own network: its loopback interface did not come up."));
+  return FALSE;
+}
+
 /* Attaches slirp4netns to the network namespace of @child_pid: outbound
  * connections through user-mode NAT, none to the host's loopback
  * (--disable-host-loopback), and an API socket for forwarding ports. It
@@ -1273,7 +1307,8 @@ try_start_command (ForgeLocalSandbox   *self,
 
   if (self->own_network)
     {
-      gboolean connected = start_network (cmd, self->slirp4netns, child_pid, error);
+      gboolean connected = wait_for_loopback (child_pid, error) &&
+                           start_network (cmd, self->slirp4netns, child_pid, error);
 
       /* Without a network the command must not run at all: killed before
        * the byte that lets it go. */
