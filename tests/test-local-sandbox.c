@@ -1336,6 +1336,10 @@ test_two_servers_same_port (Fixture       *fixture,
   second_host = forge_sandbox_expose_port (FORGE_SANDBOX (other), second, 3000, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (first_host, !=, second_host);
+  /* 3000 was the servers' choice, not a port the sandbox offered: a
+   * server must not choose which host ports get taken. */
+  g_assert_false (g_str_has_suffix (first_host, ":3000"));
+  g_assert_false (g_str_has_suffix (second_host, ":3000"));
 
   first_url = g_strdup_printf ("http://%s/", first_host);
   second_url = g_strdup_printf ("http://%s/", second_host);
