@@ -12,6 +12,7 @@
 
 #include "e2e-util.h"
 #include "forge-clone-and-preview.h"
+#include "forge-context.h"
 #include "forge-util.h"
 #include "git-test-util.h"
 
@@ -113,6 +114,8 @@ test_counting_provider_init (TestCountingProvider *self)
 typedef struct
 {
   char                 *root;
+  ForgeContext         *context;
+  /* The context's: */
   ForgeProjectStore    *store;
   ForgeSandboxManager  *manager;
   ForgeWorkflowEngine  *engine;
@@ -179,16 +182,16 @@ fixture_set_up (Fixture       *fixture,
   forge_test_isolate_xdg (fixture->root);
 
   fixture->loop = g_main_loop_new (NULL, FALSE);
-  fixture->store = forge_project_store_new (NULL);
-  fixture->manager = forge_sandbox_manager_new ();
-  fixture->engine = forge_workflow_engine_new ();
-  fixture->providers = forge_sandbox_providers_new ();
+  fixture->context = forge_context_new (NULL, NULL);
+  fixture->store = forge_context_get_store (fixture->context);
+  fixture->manager = forge_context_get_manager (fixture->context);
+  fixture->engine = forge_context_get_engine (fixture->context);
+  fixture->providers = forge_context_get_providers (fixture->context);
+  fixture->workflow = forge_context_get_workflow (fixture->context);
   fixture->counting = g_object_new (TEST_TYPE_COUNTING_PROVIDER, NULL);
   fixture->counting->inner = forge_sandbox_providers_lookup (fixture->providers, "local", NULL);
   forge_sandbox_providers_add (fixture->providers, FORGE_SANDBOX_PROVIDER (fixture->counting));
-  fixture->workflow = forge_clone_and_preview_new (fixture->store, fixture->manager, fixture->providers);
   forge_clone_and_preview_set_server_timeout (fixture->workflow, 120);
-  forge_clone_and_preview_register (fixture->workflow, fixture->engine);
   fixture->steps = g_ptr_array_new_with_free_func (g_free);
   fixture->logs = g_ptr_array_new_with_free_func (g_free);
 
@@ -219,12 +222,8 @@ fixture_tear_down (Fixture       *fixture,
   g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
 
   reset_run (fixture);
-  g_clear_object (&fixture->workflow);
-  g_clear_object (&fixture->providers);
+  g_clear_object (&fixture->context);
   g_clear_object (&fixture->counting);
-  g_clear_object (&fixture->engine);
-  g_clear_object (&fixture->manager);
-  g_clear_object (&fixture->store);
   g_clear_pointer (&fixture->loop, g_main_loop_unref);
   g_ptr_array_unref (fixture->steps);
   g_ptr_array_unref (fixture->logs);

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "forge-clone-and-preview.h"
+#include "forge-context.h"
 #include "forge-project-store.h"
 #include "forge-util.h"
 
@@ -340,10 +341,8 @@ test_invalid_id_event_refused (Fixture       *fixture,
   g_autofree char *runs = g_build_filename (state, "runs", NULL);
   g_autofree char *repo = g_build_filename (fixture->dir, "no-such-repo", NULL);
   g_autofree char *url = g_filename_to_uri (repo, NULL, NULL);
-  g_autoptr(ForgeProjectStore) store = forge_project_store_new (fixture->path);
-  g_autoptr(ForgeSandboxManager) manager = forge_sandbox_manager_new ();
-  g_autoptr(ForgeWorkflowEngine) engine = NULL;
-  g_autoptr(ForgeCloneAndPreview) workflow = NULL;
+  g_autoptr(ForgeContext) context = NULL;
+  ForgeWorkflowEngine *engine;
   g_autoptr(JsonNode) event = json_node_new (JSON_NODE_OBJECT);
   JsonObject *object = json_object_new ();
   g_autofree char *run_id = NULL;
@@ -352,10 +351,9 @@ test_invalid_id_event_refused (Fixture       *fixture,
 
   g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   g_setenv ("XDG_STATE_HOME", state, TRUE);
-  engine = g_object_new (FORGE_TYPE_WORKFLOW_ENGINE, "directory", runs, NULL);
+  context = forge_context_new (fixture->path, runs);
+  engine = forge_context_get_engine (context);
   forge_workflow_engine_set_backoff (engine, 1, 1);
-  workflow = forge_clone_and_preview_new (store, manager, NULL);
-  forge_clone_and_preview_register (workflow, engine);
   g_signal_connect (engine, "run-finished", G_CALLBACK (run_finished_cb), &finished);
 
   json_object_set_string_member (object, "project_id", "../../x");

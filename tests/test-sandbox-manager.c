@@ -12,12 +12,15 @@
 
 #include "e2e-util.h"
 #include "forge-clone-and-preview.h"
+#include "forge-context.h"
 #include "forge-util.h"
 #include "git-test-util.h"
 
 typedef struct
 {
   char                 *root;
+  ForgeContext         *context;
+  /* The context's: */
   ForgeProjectStore    *store;
   ForgeSandboxManager  *manager;
   ForgeWorkflowEngine  *engine;
@@ -75,12 +78,12 @@ fixture_set_up (Fixture       *fixture,
   forge_test_isolate_xdg (fixture->root);
 
   fixture->loop = g_main_loop_new (NULL, FALSE);
-  fixture->store = forge_project_store_new (NULL);
-  fixture->manager = forge_sandbox_manager_new ();
-  fixture->engine = forge_workflow_engine_new ();
-  fixture->workflow = forge_clone_and_preview_new (fixture->store, fixture->manager, NULL);
+  fixture->context = forge_context_new (NULL, NULL);
+  fixture->store = forge_context_get_store (fixture->context);
+  fixture->manager = forge_context_get_manager (fixture->context);
+  fixture->engine = forge_context_get_engine (fixture->context);
+  fixture->workflow = forge_context_get_workflow (fixture->context);
   forge_clone_and_preview_set_server_timeout (fixture->workflow, 60);
-  forge_clone_and_preview_register (fixture->workflow, fixture->engine);
   fixture->states = g_array_new (FALSE, FALSE, sizeof (ForgeSandboxState));
 
   forge_sandbox_manager_set_retry_delay_ms (fixture->manager, 100);
@@ -99,10 +102,7 @@ fixture_tear_down (Fixture       *fixture,
   forge_sandbox_manager_stop_all (fixture->manager);
   g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
 
-  g_clear_object (&fixture->workflow);
-  g_clear_object (&fixture->engine);
-  g_clear_object (&fixture->manager);
-  g_clear_object (&fixture->store);
+  g_clear_object (&fixture->context);
   g_clear_pointer (&fixture->loop, g_main_loop_unref);
   g_clear_pointer (&fixture->output, json_node_unref);
   g_array_unref (fixture->states);

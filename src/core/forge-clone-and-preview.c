@@ -30,7 +30,8 @@ struct _ForgeCloneAndPreview
   GObject              parent_instance;
   ForgeProjectStore   *store;
   ForgeSandboxManager *manager;
-  ForgeWorkflowEngine *engine;
+  ForgeWorkflowEngine *engine;     /* weak */
+  gboolean             registered; /* the manager's restarter */
   GHashTable          *restarts;   /* run id → project id */
   guint                server_timeout;
   guint                sandbox_timeout;
@@ -273,8 +274,11 @@ forge_clone_and_preview_dispose (GObject *object)
 {
   ForgeCloneAndPreview *self = FORGE_CLONE_AND_PREVIEW (object);
 
-  if (self->manager != NULL && self->engine != NULL)
+  /* Also when the engine went first (its weak pointer is NULL then):
+   * the manager must not keep calling into this object. */
+  if (self->manager != NULL && self->registered)
     forge_sandbox_manager_set_restarter (self->manager, NULL, NULL, NULL);
+  self->registered = FALSE;
   if (self->engine != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->engine, self);
@@ -1402,6 +1406,7 @@ forge_clone_and_preview_register (ForgeCloneAndPreview *self,
 
   g_signal_connect (engine, "run-finished", G_CALLBACK (restart_run_finished_cb), self);
   forge_sandbox_manager_set_restarter (self->manager, restart_cb, self, NULL);
+  self->registered = TRUE;
 }
 
 char *

@@ -22,6 +22,10 @@ ForgeStepContext *_forge_step_context_new (ForgeWorkflowEngine *engine,
                                            GCancellable        *cancellable,
                                            ForgeRunJournal     *journal,
                                            guint                max_attempts);
+/* Called by the engine when the invocation is over (the engine may go
+ * after that): later log lines and progress are dropped. Any thread may
+ * still hold a reference. */
+void     _forge_step_context_close        (ForgeStepContext    *ctx);
 /* After the function body returned: TRUE when a step failed and asked to
  * be tried again; *failures receives how often that step has failed. */
 gboolean _forge_step_context_get_retry    (ForgeStepContext    *ctx,

@@ -13,6 +13,11 @@ struct _ForgeStepContext
   GObject              parent_instance;
 
   ForgeWorkflowEngine *engine;   /* owns the runs, outlives them */
+  /* Something a step started (a command's reader thread) can keep this
+   * object longer than the invocation and the engine: once the engine
+   * closed it, log lines and progress go nowhere. */
+  GMutex               emit_mutex;
+  gboolean             closed;
   char                *run_id;
   char                *function_id;
   JsonNode            *event_data;
@@ -49,6 +54,7 @@ forge_step_context_finalize (GObject *object)
   g_clear_pointer (&self->current_step, g_free);
   g_clear_pointer (&self->step_counts, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
+  g_mutex_clear (&self->emit_mutex);
 
   G_OBJECT_CLASS (forge_step_context_parent_class)->finalize (object);
 }
@@ -63,6 +69,7 @@ static void
 forge_step_context_init (ForgeStepContext *self)
 {
   g_mutex_init (&self->mutex);
+  g_mutex_init (&self->emit_mutex);
   self->step_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
@@ -86,6 +93,16 @@ _forge_step_context_new (ForgeWorkflowEngine *engine,
   self->max_attempts = MAX (max_attempts, 1);
 
   return self;
+}
+
+void
+_forge_step_context_close (ForgeStepContext *ctx)
+{
+  g_return_if_fail (FORGE_IS_STEP_CONTEXT (ctx));
+
+  g_mutex_lock (&ctx->emit_mutex);
+  ctx->closed = TRUE;
+  g_mutex_unlock (&ctx->emit_mutex);
 }
 
 gboolean
@@ -303,7 +320,11 @@ forge_step_context_log (ForgeStepContext *ctx,
                         const char       *line)
 {
   g_return_if_fail (FORGE_IS_STEP_CONTEXT (ctx));
-  _forge_workflow_engine_emit_log (ctx->engine, ctx->run_id, stream, line);
+
+  g_mutex_lock (&ctx->emit_mutex);
+  if (!ctx->closed)
+    _forge_workflow_engine_emit_log (ctx->engine, ctx->run_id, stream, line);
+  g_mutex_unlock (&ctx->emit_mutex);
 }
 
 void
@@ -319,5 +340,8 @@ forge_step_context_progress (ForgeStepContext *ctx,
   step = g_strdup (ctx->current_step);
   g_mutex_unlock (&ctx->mutex);
 
-  _forge_workflow_engine_emit_progress (ctx->engine, ctx->run_id, step, fraction, text);
+  g_mutex_lock (&ctx->emit_mutex);
+  if (!ctx->closed)
+    _forge_workflow_engine_emit_progress (ctx->engine, ctx->run_id, step, fraction, text);
+  g_mutex_unlock (&ctx->emit_mutex);
 }

@@ -609,6 +609,10 @@ invocation_done_cb (GObject      *object,
 
   function->active--;
 
+  /* What the step started may print on (a command being stopped), but
+   * no longer as this invocation, and maybe after the engine is gone. */
+  _forge_step_context_close (invocation->ctx);
+
   /* What the run printed comes before how it ended. */
   forge_batcher_flush (self->events);
 

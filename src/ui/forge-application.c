@@ -9,6 +9,7 @@
 
 #include "forge-application.h"
 #include "forge-clone-and-preview.h"
+#include "forge-context.h"
 #include "forge-preferences-window.h"
 #include "forge-window.h"
 
@@ -16,11 +17,7 @@ struct _ForgeApplication
 {
   AdwApplication  parent_instance;
   GSettings            *settings;
-  ForgeProjectStore    *store;
-  ForgeWorkflowEngine  *engine;
-  ForgeSandboxManager  *manager;
-  ForgeSandboxProviders *providers;
-  ForgeCloneAndPreview *clone_and_preview;
+  ForgeContext         *context;
   char                 *preview_uri;
   gboolean              resumed;
   char                 *load_error;
@@ -61,33 +58,36 @@ ForgeProjectStore *
 forge_application_get_store (ForgeApplication *self)
 {
   g_return_val_if_fail (FORGE_IS_APPLICATION (self), NULL);
-  return self->store;
+  return self->context != NULL ? forge_context_get_store (self->context) : NULL;
 }
 
 ForgeWorkflowEngine *
 forge_application_get_engine (ForgeApplication *self)
 {
   g_return_val_if_fail (FORGE_IS_APPLICATION (self), NULL);
-  return self->engine;
+  return self->context != NULL ? forge_context_get_engine (self->context) : NULL;
 }
 
 ForgeSandboxManager *
 forge_application_get_manager (ForgeApplication *self)
 {
   g_return_val_if_fail (FORGE_IS_APPLICATION (self), NULL);
-  return self->manager;
+  return self->context != NULL ? forge_context_get_manager (self->context) : NULL;
 }
 
 static void
 sync_workflow_settings (ForgeApplication *self)
 {
-  forge_clone_and_preview_set_server_timeout (self->clone_and_preview,
+  ForgeCloneAndPreview *workflow = forge_context_get_workflow (self->context);
+  ForgeSandboxManager *manager = forge_context_get_manager (self->context);
+
+  forge_clone_and_preview_set_server_timeout (workflow,
                                               g_settings_get_uint (self->settings, "server-start-timeout"));
-  forge_clone_and_preview_set_sandbox_timeout (self->clone_and_preview,
+  forge_clone_and_preview_set_sandbox_timeout (workflow,
                                                g_settings_get_uint (self->settings, "sandbox-timeout"));
-  forge_sandbox_manager_set_keepalive_interval (self->manager,
+  forge_sandbox_manager_set_keepalive_interval (manager,
                                                 g_settings_get_uint (self->settings, "keepalive-interval"));
-  forge_sandbox_manager_set_sandbox_timeout (self->manager,
+  forge_sandbox_manager_set_sandbox_timeout (manager,
                                              g_settings_get_uint (self->settings, "sandbox-timeout"));
 }
 
@@ -121,7 +121,7 @@ forge_application_activate (GApplication *app)
   /* Runs a crash interrupted carry on, now that a window shows them. */
   if (!self->resumed)
     {
-      g_auto(GStrv) resumed = forge_workflow_engine_resume (self->engine);
+      g_auto(GStrv) resumed = forge_workflow_engine_resume (forge_context_get_engine (self->context));
 
       self->resumed = TRUE;
       if (resumed != NULL && resumed[0] != NULL)
@@ -171,21 +171,16 @@ forge_application_startup (GApplication *app)
   G_APPLICATION_CLASS (forge_application_parent_class)->startup (app);
 
   self->settings = g_settings_new (APP_ID);
-  self->store = forge_project_store_new (NULL);
-  if (!forge_project_store_load (self->store, &error))
+  self->context = forge_context_new (NULL, NULL);
+  if (!forge_context_load (self->context, &error))
     {
       g_warning ("%s", error->message);
       self->load_error = g_strdup (error->message);
     }
   /* New projects run where the preferences say; existing ones keep
    * their backend. */
-  g_settings_bind (self->settings, "default-backend", self->store, "default-backend",
+  g_settings_bind (self->settings, "default-backend", forge_context_get_store (self->context), "default-backend",
                    G_SETTINGS_BIND_GET);
-  self->engine = forge_workflow_engine_new ();
-  self->manager = forge_sandbox_manager_new ();
-  self->providers = forge_sandbox_providers_new ();
-  self->clone_and_preview = forge_clone_and_preview_new (self->store, self->manager, self->providers);
-  forge_clone_and_preview_register (self->clone_and_preview, self->engine);
   sync_workflow_settings (self);
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (sync_workflow_settings),
                            self, G_CONNECT_SWAPPED);
@@ -205,22 +200,23 @@ static void
 forge_application_shutdown (GApplication *app)
 {
   ForgeApplication *self = FORGE_APPLICATION (app);
-
+  ForgeWorkflowEngine *engine = forge_context_get_engine (self->context);
+  ForgeSandboxManager *manager = forge_context_get_manager (self->context);
   gboolean timed_out = FALSE;
   guint deadline;
 
   /* No restart may start while quitting. Runs stop at their next step
    * boundary or cancellable check; wait for them (a while, not forever)
    * so nothing they started outlives the app, then stop the servers. */
-  forge_sandbox_manager_set_restarter (self->manager, NULL, NULL, NULL);
-  forge_workflow_engine_cancel_all (self->engine);
+  forge_sandbox_manager_set_restarter (manager, NULL, NULL, NULL);
+  forge_workflow_engine_cancel_all (engine);
   deadline = g_timeout_add_seconds (10, stop_waiting, &timed_out);
-  while (forge_workflow_engine_get_n_active (self->engine) > 0 && !timed_out)
+  while (forge_workflow_engine_get_n_active (engine) > 0 && !timed_out)
     g_main_context_iteration (NULL, TRUE);
   if (!timed_out)
     g_source_remove (deadline);
-  forge_sandbox_manager_stop_all (self->manager);
-  forge_project_store_save (self->store, NULL);
+  forge_sandbox_manager_stop_all (manager);
+  forge_project_store_save (forge_context_get_store (self->context), NULL);
 
   G_APPLICATION_CLASS (forge_application_parent_class)->shutdown (app);
 }
@@ -230,11 +226,7 @@ forge_application_finalize (GObject *object)
 {
   ForgeApplication *self = FORGE_APPLICATION (object);
 
-  g_clear_object (&self->clone_and_preview);
-  g_clear_object (&self->providers);
-  g_clear_object (&self->engine);
-  g_clear_object (&self->manager);
-  g_clear_object (&self->store);
+  g_clear_object (&self->context);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->preview_uri, g_free);
   g_clear_pointer (&self->load_error, g_free);

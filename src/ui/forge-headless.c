@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "forge-clone-and-preview.h"
+#include "forge-context.h"
 #include "forge-headless.h"
 #include "forge-project-store.h"
 #include "forge-sandbox-manager.h"
@@ -324,8 +325,8 @@ forge_headless_main (int    argc,
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(ForgeCloneAndPreview) workflow = NULL;
-  g_autoptr(ForgeSandboxProviders) providers = NULL;
+  g_autoptr(ForgeContext) forge = NULL;
+  ForgeCloneAndPreview *workflow;
   g_autofree char *backend = NULL;
   g_autofree char *default_backend = NULL;
   g_auto(GStrv) remaining = NULL;
@@ -364,10 +365,11 @@ forge_headless_main (int    argc,
   /* Checked before anything starts, so a typo costs no clone. "e2b" is
    * not registered yet and fails the same way; the E2B backend's issue
    * registers it. */
-  providers = forge_sandbox_providers_new ();
+  forge = forge_context_new (NULL, NULL);
   if (backend != NULL)
     {
-      g_autoptr(ForgeSandboxProvider) provider = forge_sandbox_providers_lookup (providers, backend, &error);
+      g_autoptr(ForgeSandboxProvider) provider = forge_sandbox_providers_lookup (forge_context_get_providers (forge),
+                                                                                 backend, &error);
 
       if (provider == NULL)
         {
@@ -378,11 +380,11 @@ forge_headless_main (int    argc,
 
   headless.json = json;
   headless.loop = g_main_loop_new (NULL, FALSE);
-  headless.store = forge_project_store_new (NULL);
-  headless.manager = forge_sandbox_manager_new ();
-  headless.engine = forge_workflow_engine_new ();
+  headless.store = g_object_ref (forge_context_get_store (forge));
+  headless.manager = forge_context_get_manager (forge);
+  headless.engine = forge_context_get_engine (forge);
 
-  if (!forge_project_store_load (headless.store, &error))
+  if (!forge_context_load (forge, &error))
     {
       g_printerr ("forge-preview: %s\n", error->message);
       g_clear_error (&error);
@@ -391,12 +393,11 @@ forge_headless_main (int    argc,
   default_backend = string_setting_or_default ("default-backend", FORGE_PROJECT_DEFAULT_BACKEND);
   forge_project_store_set_default_backend (headless.store, default_backend);
 
-  workflow = forge_clone_and_preview_new (headless.store, headless.manager, providers);
+  workflow = forge_context_get_workflow (forge);
   forge_clone_and_preview_set_server_timeout (workflow, server_timeout > 0 ? (guint) server_timeout
                                                         : setting_or_default ("server-start-timeout", 1200));
   forge_clone_and_preview_set_sandbox_timeout (workflow, sandbox_timeout > 0 ? (guint) sandbox_timeout
                                                          : setting_or_default ("sandbox-timeout", 600));
-  forge_clone_and_preview_register (workflow, headless.engine);
   forge_sandbox_manager_set_keepalive_interval (headless.manager, keepalive_interval > 0 ? (guint) keepalive_interval
                                                                   : setting_or_default ("keepalive-interval", 300));
   forge_sandbox_manager_set_sandbox_timeout (headless.manager, sandbox_timeout > 0 ? (guint) sandbox_timeout
@@ -449,9 +450,9 @@ forge_headless_main (int    argc,
         forge_project_set_status (project, FORGE_PROJECT_STATUS_STOPPED);
     }
 
-  g_clear_object (&workflow);
-  g_clear_object (&headless.engine);
-  g_clear_object (&headless.manager);
+  headless.engine = NULL;
+  headless.manager = NULL;
+  g_clear_object (&forge);
   forge_project_store_save (headless.store, NULL);
   g_clear_object (&headless.store);
   g_clear_pointer (&headless.loop, g_main_loop_unref);

@@ -16,6 +16,7 @@
 
 #include "e2e-util.h"
 #include "forge-clone-and-preview.h"
+#include "forge-context.h"
 #include "forge-local-provider.h"
 #include "forge-util.h"
 #include "git-test-util.h"
@@ -33,6 +34,8 @@ static const char *mode_columns[] = { "own net", "shared net" };
 
 typedef struct
 {
+  ForgeContext         *context;
+  /* The context's: */
   ForgeProjectStore    *store;
   ForgeSandboxManager  *manager;
   ForgeWorkflowEngine  *engine;
@@ -235,13 +238,13 @@ main (int   argc,
   forge_test_git_isolate ();
   forge_test_isolate_xdg (root);
 
-  bench.store = forge_project_store_new (NULL);
-  bench.manager = forge_sandbox_manager_new ();
-  bench.engine = forge_workflow_engine_new ();
-  bench.providers = forge_sandbox_providers_new ();
-  bench.workflow = forge_clone_and_preview_new (bench.store, bench.manager, bench.providers);
+  bench.context = forge_context_new (NULL, NULL);
+  bench.store = forge_context_get_store (bench.context);
+  bench.manager = forge_context_get_manager (bench.context);
+  bench.engine = forge_context_get_engine (bench.context);
+  bench.providers = forge_context_get_providers (bench.context);
+  bench.workflow = forge_context_get_workflow (bench.context);
   forge_sandbox_manager_set_keepalive_interval (bench.manager, 300);
-  forge_clone_and_preview_register (bench.workflow, bench.engine);
   g_signal_connect (bench.engine, "run-finished", G_CALLBACK (on_finished), &bench);
   g_signal_connect (bench.manager, "sandbox-state", G_CALLBACK (on_state), &bench);
 
@@ -257,11 +260,7 @@ main (int   argc,
            "seed's path:  new sandbox with an empty home (cold npm cache), clone, install, start\n"
            "target: Vite warm restart < 1500 ms and >= 10x faster than the seed's path\n");
 
-  g_clear_object (&bench.workflow);
-  g_clear_object (&bench.providers);
-  g_clear_object (&bench.engine);
-  g_clear_object (&bench.manager);
-  g_clear_object (&bench.store);
+  g_clear_object (&bench.context);
   forge_remove_tree (root, NULL);
   return 0;
 }

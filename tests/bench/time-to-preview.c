@@ -18,6 +18,7 @@
 
 #include "e2e-util.h"
 #include "forge-clone-and-preview.h"
+#include "forge-context.h"
 #include "forge-local-provider.h"
 #include "forge-util.h"
 #include "git-test-util.h"
@@ -76,12 +77,12 @@ run_ours (const char *repo_url,
           Mode        mode,
           double      step_ms[G_N_ELEMENTS (step_names)])
 {
-  g_autoptr(ForgeProjectStore) store = forge_project_store_new (NULL);
-  g_autoptr(ForgeSandboxManager) manager = forge_sandbox_manager_new ();
-  g_autoptr(ForgeWorkflowEngine) engine = forge_workflow_engine_new ();
-  g_autoptr(ForgeSandboxProviders) providers = forge_sandbox_providers_new ();
-  g_autoptr(ForgeSandboxProvider) local = forge_sandbox_providers_lookup (providers, FORGE_LOCAL_PROVIDER_NAME, NULL);
-  g_autoptr(ForgeCloneAndPreview) workflow = forge_clone_and_preview_new (store, manager, providers);
+  g_autoptr(ForgeContext) context = forge_context_new (NULL, NULL);
+  ForgeProjectStore *store = forge_context_get_store (context);
+  ForgeSandboxManager *manager = forge_context_get_manager (context);
+  ForgeWorkflowEngine *engine = forge_context_get_engine (context);
+  g_autoptr(ForgeSandboxProvider) local = forge_sandbox_providers_lookup (forge_context_get_providers (context),
+                                                                          FORGE_LOCAL_PROVIDER_NAME, NULL);
   g_autoptr(GError) error = NULL;
   Ours ours = { 0 };
   gint64 started;
@@ -90,7 +91,6 @@ run_ours (const char *repo_url,
   ours.loop = g_main_loop_new (NULL, FALSE);
   ours.durations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   forge_local_provider_set_shared_network (FORGE_LOCAL_PROVIDER (local), mode == MODE_SHARED);
-  forge_clone_and_preview_register (workflow, engine);
   g_signal_connect (engine, "step", G_CALLBACK (on_step), &ours);
   g_signal_connect (engine, "run-finished", G_CALLBACK (on_finished), &ours);
 
