@@ -374,21 +374,24 @@ set_too_large (GError     **error,
                relative_path, limit);
 }
 
-gboolean
-forge_read_repo_file (const char  *root_dir,
-                      const char  *relative_path,
-                      gsize        max_size,
-                      char       **contents,
-                      gsize       *length,
-                      GError     **error)
-{
-  g_autoptr(GByteArray) buffer = NULL;
-  struct stat st = { 0 };
-  int fd;
+typedef void (*ChunkFunc) (const guint8 *chunk,
+                           gsize         len,
+                           gpointer      user_data);
 
-  g_return_val_if_fail (root_dir != NULL, FALSE);
-  g_return_val_if_fail (contents != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+/* Opens relative_path as forge_open_repo_file() does and hands it to
+ * @func in chunks, up to @max_size bytes: the bound holds for what is
+ * read, not for what fstat() said (the file can grow under us). */
+static gboolean
+read_repo_chunks (const char  *root_dir,
+                  const char  *relative_path,
+                  gsize        max_size,
+                  ChunkFunc    func,
+                  gpointer     user_data,
+                  GError     **error)
+{
+  struct stat st = { 0 };
+  guint64 total = 0;
+  int fd;
 
   fd = forge_open_repo_file (root_dir, relative_path, error);
   if (fd < 0)
@@ -401,9 +404,6 @@ forge_read_repo_file (const char  *root_dir,
       return FALSE;
     }
 
-  /* The size can change under us: the bound holds for what is read, not
-   * for what fstat() said. */
-  buffer = g_byte_array_sized_new (MIN ((gsize) st.st_size, max_size) + 1);
   for (;;)
     {
       guint8 chunk[65536];
@@ -420,15 +420,52 @@ forge_read_repo_file (const char  *root_dir,
         }
       if (n == 0)
         break;
-      if (buffer->len + (gsize) n > max_size)
+      total += n;
+      if (total > max_size)
         {
           close (fd);
           set_too_large (error, relative_path, max_size);
           return FALSE;
         }
-      g_byte_array_append (buffer, chunk, n);
+      func (chunk, n, user_data);
     }
   close (fd);
+
+  return TRUE;
+}
+
+static void
+append_chunk (const guint8 *chunk,
+              gsize         len,
+              gpointer      user_data)
+{
+  g_byte_array_append (user_data, chunk, len);
+}
+
+static void
+checksum_chunk (const guint8 *chunk,
+                gsize         len,
+                gpointer      user_data)
+{
+  g_checksum_update (user_data, chunk, len);
+}
+
+gboolean
+forge_read_repo_file (const char  *root_dir,
+                      const char  *relative_path,
+                      gsize        max_size,
+                      char       **contents,
+                      gsize       *length,
+                      GError     **error)
+{
+  g_autoptr(GByteArray) buffer = g_byte_array_new ();
+
+  g_return_val_if_fail (root_dir != NULL, FALSE);
+  g_return_val_if_fail (contents != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!read_repo_chunks (root_dir, relative_path, max_size, append_chunk, buffer, error))
+    return FALSE;
 
   if (length != NULL)
     *length = buffer->len;
@@ -474,45 +511,14 @@ forge_checksum_file (const char  *root_dir,
                      gsize        max_size,
                      GError     **error)
 {
-  g_autoptr(GChecksum) checksum = NULL;
-  guint64 total = 0;
-  int fd;
+  /* Streamed: a lockfile can be tens of MiB, no need to hold it. */
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
 
   g_return_val_if_fail (root_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  fd = forge_open_repo_file (root_dir, relative_path, error);
-  if (fd < 0)
+  if (!read_repo_chunks (root_dir, relative_path, max_size, checksum_chunk, checksum, error))
     return NULL;
-
-  /* Streamed: a lockfile can be tens of MiB, no need to hold it. */
-  checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  for (;;)
-    {
-      guint8 chunk[65536];
-      gssize n = read (fd, chunk, sizeof chunk);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved = errno;
-          close (fd);
-          set_repo_error_from_errno (error, saved, relative_path);
-          return NULL;
-        }
-      if (n == 0)
-        break;
-      total += n;
-      if (total > max_size)
-        {
-          close (fd);
-          set_too_large (error, relative_path, max_size);
-          return NULL;
-        }
-      g_checksum_update (checksum, chunk, n);
-    }
-  close (fd);
 
   return g_strdup (g_checksum_get_string (checksum));
 }
