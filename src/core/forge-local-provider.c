@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
 
 #include "forge-local-provider.h"
@@ -93,15 +92,7 @@ forge_local_provider_create_sandbox (ForgeSandboxProvider       *provider,
   g_autofree char *npm_cache = NULL;
   ForgeLocalSandbox *sandbox;
 
-  if (g_mkdir_with_parents (home, 0700) != 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
-                   _("Could not create the sandbox home %s: %s"), home, g_strerror (errsv));
-      return NULL;
-    }
-
+  /* It makes the home, and its mount point, without following symlinks. */
   sandbox = forge_local_sandbox_new (request->repo_dir, home, request->timeout_seconds, error);
   if (sandbox == NULL)
     return NULL;
