@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#define G_LOG_DOMAIN "forge-core"
+
 #include "config.h"
 
 #include "forge-context.h"
