@@ -11,277 +11,18 @@
 #include <glib/gstdio.h>
 
 #include "e2e-util.h"
-#include "forge-clone-and-preview.h"
-#include "forge-context.h"
+#include "forge-test-harness.h"
 #include "forge-util.h"
 #include "git-test-util.h"
 
-/* A backend under another name that hands out the local provider's
- * sandboxes and counts them: a run that chose it must get its sandbox
- * here, or the workflow went around the provider seam. */
-#define TEST_TYPE_COUNTING_PROVIDER (test_counting_provider_get_type ())
-G_DECLARE_FINAL_TYPE (TestCountingProvider, test_counting_provider, TEST, COUNTING_PROVIDER, GObject)
-
-struct _TestCountingProvider
-{
-  GObject               parent_instance;
-  ForgeSandboxProvider *inner;
-  GMutex                mutex;
-  guint                 n_created;
-  char                 *last_id;
-  char                 *last_project_id;
-};
-
-static const char *
-counting_get_name (ForgeSandboxProvider *provider)
-{
-  return "counting";
-}
-
-static gboolean
-counting_is_available (ForgeSandboxProvider  *provider,
-                       GError               **error)
-{
-  return forge_sandbox_provider_is_available (TEST_COUNTING_PROVIDER (provider)->inner, error);
-}
-
-/* Called on the workflow's worker threads. */
-static ForgeSandbox *
-counting_create_sandbox (ForgeSandboxProvider       *provider,
-                         const ForgeSandboxRequest  *request,
-                         GError                    **error)
-{
-  TestCountingProvider *self = TEST_COUNTING_PROVIDER (provider);
-  ForgeSandbox *sandbox = forge_sandbox_provider_create_sandbox (self->inner, request, error);
-
-  if (sandbox != NULL)
-    {
-      g_mutex_lock (&self->mutex);
-      self->n_created++;
-      g_free (self->last_id);
-      self->last_id = g_strdup (forge_sandbox_get_id (sandbox));
-      g_free (self->last_project_id);
-      self->last_project_id = g_strdup (request->project_id);
-      g_mutex_unlock (&self->mutex);
-    }
-  return sandbox;
-}
-
-static ForgeSandbox *
-counting_reconnect (ForgeSandboxProvider  *provider,
-                    const char            *sandbox_id,
-                    GError               **error)
-{
-  return forge_sandbox_provider_reconnect (TEST_COUNTING_PROVIDER (provider)->inner, sandbox_id, error);
-}
-
-static void
-counting_iface_init (ForgeSandboxProviderInterface *iface)
-{
-  iface->get_name = counting_get_name;
-  iface->is_available = counting_is_available;
-  iface->create_sandbox = counting_create_sandbox;
-  iface->reconnect = counting_reconnect;
-}
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (TestCountingProvider, test_counting_provider, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (FORGE_TYPE_SANDBOX_PROVIDER, counting_iface_init))
-
-static void
-test_counting_provider_finalize (GObject *object)
-{
-  TestCountingProvider *self = TEST_COUNTING_PROVIDER (object);
-
-  g_clear_object (&self->inner);
-  g_free (self->last_id);
-  g_free (self->last_project_id);
-  g_mutex_clear (&self->mutex);
-  G_OBJECT_CLASS (test_counting_provider_parent_class)->finalize (object);
-}
-
-static void
-test_counting_provider_class_init (TestCountingProviderClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = test_counting_provider_finalize;
-}
-
-static void
-test_counting_provider_init (TestCountingProvider *self)
-{
-  g_mutex_init (&self->mutex);
-}
-
-typedef struct
-{
-  char                 *root;
-  ForgeContext         *context;
-  /* The context's: */
-  ForgeProjectStore    *store;
-  ForgeSandboxManager  *manager;
-  ForgeWorkflowEngine  *engine;
-  ForgeCloneAndPreview *workflow;
-  ForgeSandboxProviders *providers;
-  TestCountingProvider *counting;
-  GMainLoop            *loop;
-
-  char                 *run_id;
-  GPtrArray            *steps;   /* "name:state" */
-  GPtrArray            *logs;
-  ForgeRunStatus        status;  /* once the run finished */
-  char                 *error;
-  JsonNode             *output;
-} Fixture;
-
-static void
-on_step (ForgeWorkflowEngine *engine,
-         const char          *run_id,
-         const char          *step_id,
-         ForgeStepState       state,
-         guint                attempt,
-         gint64               duration_ms,
-         const char          *error_message,
-         Fixture             *fixture)
-{
-  if (g_strcmp0 (run_id, fixture->run_id) == 0)
-    g_ptr_array_add (fixture->steps, g_strdup_printf ("%s:%s", step_id, forge_step_state_to_string (state)));
-}
-
-static void
-on_log (ForgeWorkflowEngine *engine,
-        const char          *run_id,
-        const char          *stream,
-        const char          *line,
-        Fixture             *fixture)
-{
-  if (g_strcmp0 (run_id, fixture->run_id) == 0)
-    g_ptr_array_add (fixture->logs, g_strdup_printf ("%s: %s", stream, line));
-}
-
-static void
-on_finished (ForgeWorkflowEngine *engine,
-             const char          *run_id,
-             ForgeRunStatus       status,
-             JsonNode            *output,
-             const char          *error_message,
-             Fixture             *fixture)
-{
-  if (g_strcmp0 (run_id, fixture->run_id) != 0)
-    return;
-
-  fixture->status = status;
-  fixture->error = g_strdup (error_message);
-  fixture->output = output ? json_node_copy (output) : NULL;
-  g_main_loop_quit (fixture->loop);
-}
+typedef ForgeTestHarness Fixture;
 
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  fixture->root = g_dir_make_tmp ("forge-e2e-XXXXXX", NULL);
-  forge_test_isolate_xdg (fixture->root);
-
-  fixture->loop = g_main_loop_new (NULL, FALSE);
-  fixture->context = forge_context_new (NULL, NULL);
-  fixture->store = forge_context_get_store (fixture->context);
-  fixture->manager = forge_context_get_manager (fixture->context);
-  fixture->engine = forge_context_get_engine (fixture->context);
-  fixture->providers = forge_context_get_providers (fixture->context);
-  fixture->workflow = forge_context_get_workflow (fixture->context);
-  fixture->counting = g_object_new (TEST_TYPE_COUNTING_PROVIDER, NULL);
-  fixture->counting->inner = forge_sandbox_providers_lookup (fixture->providers, "local", NULL);
-  forge_sandbox_providers_add (fixture->providers, FORGE_SANDBOX_PROVIDER (fixture->counting));
+  forge_test_harness_set_up (fixture, data);
   forge_clone_and_preview_set_server_timeout (fixture->workflow, 120);
-  fixture->steps = g_ptr_array_new_with_free_func (g_free);
-  fixture->logs = g_ptr_array_new_with_free_func (g_free);
-
-  g_signal_connect (fixture->engine, "step", G_CALLBACK (on_step), fixture);
-  g_signal_connect (fixture->engine, "log", G_CALLBACK (on_log), fixture);
-  g_signal_connect (fixture->engine, "run-finished", G_CALLBACK (on_finished), fixture);
-}
-
-static void
-reset_run (Fixture *fixture)
-{
-  g_clear_pointer (&fixture->run_id, g_free);
-  fixture->status = FORGE_RUN_STATUS_QUEUED;
-  g_clear_pointer (&fixture->error, g_free);
-  g_clear_pointer (&fixture->output, json_node_unref);
-  g_ptr_array_set_size (fixture->steps, 0);
-  g_ptr_array_set_size (fixture->logs, 0);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  forge_sandbox_manager_stop_all (fixture->manager);
-
-  /* Every sandbox process names the workspace under root on its command
-   * line: none may survive. */
-  g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
-
-  reset_run (fixture);
-  g_clear_object (&fixture->context);
-  g_clear_object (&fixture->counting);
-  g_clear_pointer (&fixture->loop, g_main_loop_unref);
-  g_ptr_array_unref (fixture->steps);
-  g_ptr_array_unref (fixture->logs);
-  forge_remove_tree (fixture->root, NULL);
-  g_free (fixture->root);
-}
-
-static gboolean
-fail_on_timeout (gpointer user_data)
-{
-  g_error ("Timed out waiting for the clone-and-preview run");
-  return G_SOURCE_REMOVE;
-}
-
-static char *
-run_workflow_on (Fixture    *fixture,
-                 const char *url,
-                 const char *backend)
-{
-  g_autoptr(GError) error = NULL;
-  char *project_id = NULL;
-  guint timeout;
-
-  reset_run (fixture);
-  fixture->run_id = forge_clone_and_preview_start (fixture->engine, fixture->store, url, backend, &project_id, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (fixture->run_id);
-
-  timeout = g_timeout_add_seconds (300, fail_on_timeout, NULL);
-  g_main_loop_run (fixture->loop);
-  g_source_remove (timeout);
-
-  return project_id;
-}
-
-static char *
-run_workflow (Fixture    *fixture,
-              const char *url)
-{
-  return run_workflow_on (fixture, url, NULL);
-}
-
-static const char *
-output_string (Fixture    *fixture,
-               const char *member)
-{
-  g_assert_nonnull (fixture->output);
-  return json_object_get_string_member (json_node_get_object (fixture->output), member);
-}
-
-static gboolean
-logs_contain (Fixture    *fixture,
-              const char *text)
-{
-  for (guint i = 0; i < fixture->logs->len; i++)
-    if (strstr (g_ptr_array_index (fixture->logs, i), text) != NULL)
-      return TRUE;
-  return FALSE;
 }
 
 static void
@@ -321,20 +62,20 @@ test_static_site (Fixture       *fixture,
   g_autofree char *about_url = NULL;
   ForgeProject *project;
 
-  project_id = run_workflow (fixture, url);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_assert_cmpstr (fixture->error, ==, NULL);
   g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   assert_all_steps_completed (fixture);
-  g_assert_cmpstr (output_string (fixture, "framework"), ==, "static");
+  g_assert_cmpstr (forge_test_harness_output_string (fixture, "framework"), ==, "static");
 
-  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), &body), ==, 200);
   g_assert_nonnull (strstr (body, "Hello from a static site"));
-  about_url = g_strconcat (output_string (fixture, "preview_url"), "about/", NULL);
+  about_url = g_strconcat (forge_test_harness_output_string (fixture, "preview_url"), "about/", NULL);
   g_assert_cmpuint (forge_test_http_get (about_url, NULL), ==, 200);
 
   project = forge_project_store_lookup (fixture->store, project_id);
   g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_DEPLOYED);
-  g_assert_cmpstr (forge_project_get_preview_url (project), ==, output_string (fixture, "preview_url"));
+  g_assert_cmpstr (forge_project_get_preview_url (project), ==, forge_test_harness_output_string (fixture, "preview_url"));
   g_assert_cmpstr (forge_project_get_framework (project), ==, "static");
   g_assert_nonnull (forge_project_get_sandbox_id (project));
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 1);
@@ -378,15 +119,15 @@ test_homes_are_per_project (Fixture       *fixture,
   g_autofree char *victim_id = NULL;
   g_autofree char *body = NULL;
 
-  planter_id = run_workflow (fixture, planter_url);
+  planter_id = forge_test_harness_run (fixture, planter_url, NULL, 300);
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), &body), ==, 200);
   g_assert_cmpstr (body, ==, "planted");
   g_clear_pointer (&body, g_free);
 
-  victim_id = run_workflow (fixture, victim_url);
+  victim_id = forge_test_harness_run (fixture, victim_url, NULL, 300);
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), &body), ==, 200);
   g_assert_cmpstr (body, ==, "clean");
 }
 
@@ -401,25 +142,25 @@ test_vite_from_npm (Fixture       *fixture,
   g_autofree char *body = NULL;
   g_autofree char *first_url = NULL;
 
-  project_id = run_workflow (fixture, url);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_assert_cmpstr (fixture->error, ==, NULL);
   g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   assert_all_steps_completed (fixture);
-  g_assert_cmpstr (output_string (fixture, "framework"), ==, "vite");
-  g_assert_cmpstr (output_string (fixture, "package_manager"), ==, "npm");
-  g_assert_true (logs_contain (fixture, "install: npm ci"));
+  g_assert_cmpstr (forge_test_harness_output_string (fixture, "framework"), ==, "vite");
+  g_assert_cmpstr (forge_test_harness_output_string (fixture, "package_manager"), ==, "npm");
+  g_assert_true (forge_test_harness_logs_contain (fixture, "install: npm ci"));
 
-  first_url = g_strdup (output_string (fixture, "preview_url"));
+  first_url = g_strdup (forge_test_harness_output_string (fixture, "preview_url"));
   g_assert_cmpuint (forge_test_http_get (first_url, &body), ==, 200);
   g_assert_nonnull (strstr (body, "Forge Vite Fixture"));
 
   /* Opening it again reuses the clone and the installed packages. */
-  second_id = run_workflow (fixture, url);
+  second_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpstr (second_id, ==, project_id);
-  g_assert_true (logs_contain (fixture, "in sync"));
-  g_assert_false (logs_contain (fixture, "install: npm ci"));
-  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), NULL), ==, 200);
+  g_assert_true (forge_test_harness_logs_contain (fixture, "in sync"));
+  g_assert_false (forge_test_harness_logs_contain (fixture, "install: npm ci"));
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), NULL), ==, 200);
   /* The earlier server was stopped when the new one was adopted. */
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 1);
 }
@@ -453,7 +194,7 @@ test_package_stores (Fixture       *fixture,
   g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "vite-app");
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
   g_autofree char *shared = g_build_filename (fixture->root, "cache", "forge-preview", "npm-content", NULL);
-  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
   g_autofree char *own = g_build_filename (workspace, "npm-content", NULL);
   g_autofree char *index = g_build_filename (workspace, "npm-cache", "_cacache", "index-v5", NULL);
@@ -470,9 +211,9 @@ test_package_stores (Fixture       *fixture,
   /* As if it had been cloned with a token: a store of its own. */
   g_assert_cmpint (g_mkdir (own, 0700), ==, 0);
   g_assert_cmpint (g_remove (stamp), ==, 0);
-  g_free (run_workflow (fixture, url));
+  g_free (forge_test_harness_run (fixture, url, NULL, 300));
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_true (logs_contain (fixture, "install: npm ci"));
+  g_assert_true (forge_test_harness_logs_contain (fixture, "install: npm ci"));
   g_assert_cmpuint (count_files (own), >, 0);
   g_assert_cmpuint (count_files (shared), ==, shared_files);
 }
@@ -488,12 +229,12 @@ test_nuxt (Fixture       *fixture,
   g_autofree char *project_id = NULL;
   g_autofree char *body = NULL;
 
-  project_id = run_workflow (fixture, url);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_cmpstr (output_string (fixture, "framework"), ==, "nuxt");
-  g_assert_cmpstr (output_string (fixture, "network"), ==, "isolated");
+  g_assert_cmpstr (forge_test_harness_output_string (fixture, "framework"), ==, "nuxt");
+  g_assert_cmpstr (forge_test_harness_output_string (fixture, "network"), ==, "isolated");
   /* Rendered by the server, through the worker. */
-  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), &body), ==, 200);
   g_assert_nonnull (strstr (body, "Forge Nuxt Fixture"));
 }
 
@@ -535,7 +276,7 @@ test_install_exit_codes (Fixture       *fixture,
     {
       g_autofree char *repo = repo_with_install_script (fixture, cases[i].name, cases[i].script);
       g_autofree char *url = g_strconcat ("file://", repo, NULL);
-      g_autofree char *project_id = run_workflow (fixture, url);
+      g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
       g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
       g_assert_nonnull (fixture->error);
@@ -552,15 +293,15 @@ test_no_dependencies_installed_once (Fixture       *fixture,
 {
   g_autofree char *repo = repo_with_install_script (fixture, "no-dependencies", NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
-  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_true (logs_contain (fixture, "install: npm ci"));
+  g_assert_true (forge_test_harness_logs_contain (fixture, "install: npm ci"));
 
-  g_free (run_workflow (fixture, url));
+  g_free (forge_test_harness_run (fixture, url, NULL, 300));
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_true (logs_contain (fixture, "in sync"));
-  g_assert_false (logs_contain (fixture, "install: npm ci"));
+  g_assert_true (forge_test_harness_logs_contain (fixture, "in sync"));
+  g_assert_false (forge_test_harness_logs_contain (fixture, "install: npm ci"));
 }
 
 static void
@@ -574,12 +315,12 @@ test_pnpm_pinned_version (Fixture       *fixture,
   g_autofree char *body = NULL;
   g_autofree char *modules = NULL;
 
-  project_id = run_workflow (fixture, url);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_cmpstr (output_string (fixture, "package_manager"), ==, "pnpm");
-  g_assert_true (logs_contain (fixture, "pnpm@9.15.9 install --frozen-lockfile"));
+  g_assert_cmpstr (forge_test_harness_output_string (fixture, "package_manager"), ==, "pnpm");
+  g_assert_true (forge_test_harness_logs_contain (fixture, "pnpm@9.15.9 install --frozen-lockfile"));
 
-  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), &body), ==, 200);
   g_assert_nonnull (strstr (body, "Installed with pnpm"));
   /* pnpm's own layout, not npm's. */
   modules = g_build_filename (g_getenv ("XDG_CACHE_HOME"), "forge-preview", "projects", project_id,
@@ -609,7 +350,7 @@ test_missing_repository (Fixture       *fixture,
 {
   g_autofree char *missing = g_build_filename (fixture->root, "no-such-repo", NULL);
   g_autofree char *url = g_strconcat ("file://", missing, NULL);
-  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
   assert_failed_with (fixture, project_id, "no-such-repo");
   g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "clone-repository:error");
@@ -623,7 +364,7 @@ test_malformed_package_json (Fixture       *fixture,
                                                       "package.json", "{\n  \"name\": \"x\",\n  \"scripts\": {\n    \"dev\": \"vite\"\n  \n}\n",
                                                       NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
-  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
   assert_failed_with (fixture, project_id, "line");
   g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "detect-framework:error");
@@ -637,7 +378,7 @@ test_nothing_runnable (Fixture       *fixture,
                                                       "README.md", "# Nothing to run here\n",
                                                       NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
-  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
   assert_failed_with (fixture, project_id, "package.json");
   g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "detect-framework:error");
@@ -656,7 +397,7 @@ test_server_exits_at_once (Fixture       *fixture,
                                                       "process.exit(3);\n",
                                                       NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
-  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
   assert_failed_with (fixture, project_id, "exited with status 3");
   /* The log tail comes with the error. */
@@ -679,7 +420,7 @@ test_server_never_answers (Fixture       *fixture,
   g_autofree char *project_id = NULL;
 
   forge_clone_and_preview_set_server_timeout (fixture->workflow, 2);
-  project_id = run_workflow (fixture, url);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
   assert_failed_with (fixture, project_id, "did not answer within 2 seconds");
   g_assert_nonnull (strstr (fixture->error, "thinking forever"));
@@ -702,12 +443,12 @@ test_base_path (Fixture       *fixture,
                                                       "}).listen(port, process.env.HOST);\n",
                                                       NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
-  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_autofree char *body = NULL;
 
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_true (g_str_has_suffix (output_string (fixture, "preview_url"), "/app/"));
-  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_true (g_str_has_suffix (forge_test_harness_output_string (fixture, "preview_url"), "/app/"));
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), &body), ==, 200);
   g_assert_nonnull (strstr (body, "under a base path"));
 }
 
@@ -728,11 +469,11 @@ test_server_moves_port (Fixture       *fixture,
                                                       "});\n",
                                                       NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
-  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_autofree char *body = NULL;
 
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), &body), ==, 200);
   g_assert_cmpstr (body, ==, "moved here");
 }
 
@@ -754,13 +495,13 @@ test_port_taken_is_retried (Fixture       *fixture,
                                                       "require('http').createServer((q, s) => s.end('second try')).listen(+process.env.PORT, process.env.HOST);\n",
                                                       NULL);
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
-  g_autofree char *project_id = run_workflow (fixture, url);
+  g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_autofree char *body = NULL;
 
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_true (logs_contain (fixture, "EADDRINUSE"));
-  g_assert_true (logs_contain (fixture, "trying another one"));
-  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_true (forge_test_harness_logs_contain (fixture, "EADDRINUSE"));
+  g_assert_true (forge_test_harness_logs_contain (fixture, "trying another one"));
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), &body), ==, 200);
   g_assert_cmpstr (body, ==, "second try");
 }
 
@@ -804,10 +545,10 @@ test_server_output_after_hand_over (Fixture       *fixture,
   gint64 deadline;
 
   g_signal_connect (fixture->manager, "server-log", G_CALLBACK (on_server_log), lines);
-  project_id = run_workflow (fixture, url);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_assert_cmpstr (fixture->error, ==, NULL);
 
-  page = g_strconcat (output_string (fixture, "preview_url"), "after-the-run", NULL);
+  page = g_strconcat (forge_test_harness_output_string (fixture, "preview_url"), "after-the-run", NULL);
   g_assert_cmpuint (forge_test_http_get (page, NULL), ==, 200);
 
   expected = g_strdup_printf ("%s server: served /after-the-run", project_id);
@@ -853,12 +594,12 @@ test_sandbox_cannot_configure_host_git (Fixture       *fixture,
 
   g_assert_cmpint (g_mkdir (outside, 0755), ==, 0);
 
-  project_id = run_workflow (fixture, url);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_assert_cmpstr (fixture->error, ==, NULL);
-  g_assert_true (logs_contain (fixture, "planted"));
+  g_assert_true (forge_test_harness_logs_contain (fixture, "planted"));
 
   forge_test_git_commit_file (repo, "second.txt", "two\n");
-  second_id = run_workflow (fixture, url);
+  second_id = forge_test_harness_run (fixture, url, NULL, 300);
   g_assert_cmpstr (second_id, ==, project_id);
   g_assert_cmpstr (fixture->error, ==, NULL);
   g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
@@ -883,7 +624,8 @@ test_sandbox_cannot_configure_host_git (Fixture       *fixture,
 }
 
 /* The project's backend chooses the provider, and the workflow's
- * sandbox comes from it: the one the preview runs in. */
+ * sandbox comes from it: the one the preview runs in. The fake backend
+ * runs it on the host, so this is also the workflow without bubblewrap. */
 static void
 test_sandbox_from_provider (Fixture       *fixture,
                             gconstpointer  data)
@@ -891,30 +633,29 @@ test_sandbox_from_provider (Fixture       *fixture,
   g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
   g_autofree char *project_id = NULL;
+  g_autoptr(ForgeFakeSandbox) sandbox = NULL;
   ForgeProject *project;
 
-  project_id = run_workflow_on (fixture, url, "counting");
+  project_id = forge_test_harness_run (fixture, url, "fake", 300);
   g_assert_cmpstr (fixture->error, ==, NULL);
   g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   assert_all_steps_completed (fixture);
 
   project = forge_project_store_lookup (fixture->store, project_id);
-  g_assert_cmpstr (forge_project_get_backend (project), ==, "counting");
-  g_mutex_lock (&fixture->counting->mutex);
-  g_assert_cmpuint (fixture->counting->n_created, ==, 1);
-  g_assert_cmpstr (fixture->counting->last_id, ==, output_string (fixture, "sandbox_id"));
-  g_assert_cmpstr (fixture->counting->last_project_id, ==, project_id);
-  g_mutex_unlock (&fixture->counting->mutex);
-  g_assert_cmpuint (forge_test_http_get (output_string (fixture, "preview_url"), NULL), ==, 200);
+  g_assert_cmpstr (forge_project_get_backend (project), ==, "fake");
+  g_assert_cmpuint (forge_fake_provider_get_n_created (fixture->fake), ==, 1);
+  sandbox = forge_fake_provider_dup_last_sandbox (fixture->fake);
+  g_assert_cmpstr (forge_sandbox_get_id (FORGE_SANDBOX (sandbox)), ==,
+                   forge_test_harness_output_string (fixture, "sandbox_id"));
+  g_assert_cmpuint (forge_fake_sandbox_get_n_spawned (sandbox), ==, 1);
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), NULL), ==, 200);
 
   /* Opened again without naming one, it keeps its backend. */
   forge_sandbox_manager_stop_all (fixture->manager);
-  g_free (run_workflow (fixture, url));
+  g_free (forge_test_harness_run (fixture, url, NULL, 300));
   g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
-  g_assert_cmpstr (forge_project_get_backend (project), ==, "counting");
-  g_mutex_lock (&fixture->counting->mutex);
-  g_assert_cmpuint (fixture->counting->n_created, ==, 2);
-  g_mutex_unlock (&fixture->counting->mutex);
+  g_assert_cmpstr (forge_project_get_backend (project), ==, "fake");
+  g_assert_cmpuint (forge_fake_provider_get_n_created (fixture->fake), ==, 2);
 }
 
 /* A project naming a backend this build lacks fails once, saying which
@@ -929,10 +670,10 @@ test_unknown_backend_fails (Fixture       *fixture,
   ForgeProject *project;
   guint n_starts = 0;
 
-  project_id = run_workflow_on (fixture, url, "nosuch");
+  project_id = forge_test_harness_run (fixture, url, "nosuch", 300);
   g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
   g_assert_nonnull (strstr (fixture->error, "nosuch"));
-  g_assert_nonnull (strstr (fixture->error, "counting, local"));
+  g_assert_nonnull (strstr (fixture->error, "fake, local"));
   g_assert_true (g_ptr_array_find_with_equal_func (fixture->steps, "start-preview-server:error", g_str_equal, NULL));
   /* Not retried: the step started once. */
   for (guint i = 0; i < fixture->steps->len; i++)
@@ -950,7 +691,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   forge_test_git_isolate ();
 
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, forge_test_harness_tear_down)
   ADD ("/forge/clone-and-preview/static-site", test_static_site);
   ADD ("/forge/clone-and-preview/sandbox-from-provider", test_sandbox_from_provider);
   ADD ("/forge/clone-and-preview/unknown-backend-fails", test_unknown_backend_fails);

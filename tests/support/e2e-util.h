@@ -26,7 +26,8 @@ char     *forge_test_repo_with_files            (const char  *parent,
 /* GET url: the status code (0 when nothing answered), body if wanted. */
 guint     forge_test_http_get                   (const char  *url,
                                                  char       **body);
-/* Live processes whose command line contains text. */
+/* Live processes whose command line contains text, or whose working
+ * directory is the folder text or under it. */
 guint     forge_test_count_processes_mentioning (const char  *text);
 /* Sends signal to live processes whose program (first argument) contains
  * program and whose command line contains also (may be NULL): the

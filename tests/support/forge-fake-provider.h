@@ -1,0 +1,28 @@
+/* forge-fake-provider.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "forge-fake-sandbox.h"
+#include "forge-sandbox-provider.h"
+
+G_BEGIN_DECLS
+
+#define FORGE_TYPE_FAKE_PROVIDER (forge_fake_provider_get_type ())
+
+G_DECLARE_FINAL_TYPE (ForgeFakeProvider, forge_fake_provider, FORGE, FAKE_PROVIDER, GObject)
+
+/* The "fake" backend: hands out ForgeFakeSandbox, so that the workflow
+ * and the manager can be tested where bubblewrap is not what is tested.
+ * Thread-safe: the workflow creates sandboxes on worker threads. */
+ForgeFakeProvider *forge_fake_provider_new               (void);
+/* The next @n sandbox creations fail, as a backend that is down would. */
+void               forge_fake_provider_fail_next         (ForgeFakeProvider *self,
+                                                          guint              n);
+guint              forge_fake_provider_get_n_created     (ForgeFakeProvider *self);
+/* The sandbox made last (a new reference), or NULL. */
+ForgeFakeSandbox  *forge_fake_provider_dup_last_sandbox  (ForgeFakeProvider *self);
+
+G_END_DECLS
