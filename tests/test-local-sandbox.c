@@ -826,14 +826,51 @@ test_exited_signal (Fixture       *fixture,
 
   g_assert_true (wait_until (exited_once, &exited, 5000));
   g_assert_false (forge_sandbox_process_is_running (process));
-  g_assert_true (WIFEXITED (exited.status));
-  g_assert_cmpint (WEXITSTATUS (exited.status), ==, 7);
-  g_assert_cmpint (forge_sandbox_process_get_status (process), ==, exited.status);
+  g_assert_cmpint (exited.status, ==, 7);
+  g_assert_cmpint (forge_sandbox_process_get_exit_code (process), ==, 7);
   g_assert_true (forge_sandbox_process_wait (process, 0, NULL));
 
   spin_main_loop (100);
   g_assert_cmpint (exited.count, ==, 1);
   g_assert_true (forge_sandbox_is_running (FORGE_SANDBOX (fixture->sandbox)));
+}
+
+/* One convention for run_sync(), spawn() and "exited": the exit code,
+ * 128+N for signal N, never a raw wait status. */
+static void
+test_exit_code_convention (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  const char *cases[][2] = {
+    { "exit 1", "1" },
+    { "exit 128", "128" },
+    { "kill -TERM $$", "143" },
+    { "kill -KILL $$", "137" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *argv[] = { "sh", "-c", cases[i][0], NULL };
+      g_autoptr(ForgeSandboxProcess) process = NULL;
+      g_autoptr(GError) error = NULL;
+      int expected = atoi (cases[i][1]);
+      Exited exited = { 0 };
+      int exit_status = -1;
+
+      g_test_message ("%s", cases[i][0]);
+      g_assert_true (forge_sandbox_run_sync (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                             NULL, NULL, &exit_status, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (exit_status, ==, expected);
+
+      process = forge_sandbox_spawn (FORGE_SANDBOX (fixture->sandbox), argv, NULL, NULL,
+                                     ignore_line, &exited, mark_destroyed, &error);
+      g_assert_no_error (error);
+      g_signal_connect (process, "exited", G_CALLBACK (on_exited), &exited);
+      g_assert_true (wait_until (exited_once, &exited, 5000));
+      g_assert_cmpint (exited.status, ==, expected);
+      g_assert_cmpint (forge_sandbox_process_get_exit_code (process), ==, expected);
+    }
 }
 
 static GPid
@@ -1711,6 +1748,7 @@ main (int   argc,
   ADD ("/local-sandbox/kill/leaves-nothing", 0, test_kill_leaves_nothing);
   ADD ("/local-sandbox/kill/one-process", 0, test_process_kill);
   ADD ("/local-sandbox/process/exited", 0, test_exited_signal);
+  ADD ("/local-sandbox/process/exit-code-convention", 0, test_exit_code_convention);
   ADD ("/local-sandbox/process/survives-spawning-thread", 0, test_survives_spawning_thread);
   ADD ("/local-sandbox/process/bwrap-killed", 0, test_bwrap_killed);
   ADD ("/local-sandbox/dispose-kills", 0, test_dispose_kills);

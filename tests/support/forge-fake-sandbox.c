@@ -236,7 +236,7 @@ forge_fake_sandbox_run_sync (ForgeSandbox          *sandbox,
     return FALSE;
 
   if (exit_status != NULL)
-    *exit_status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+    *exit_status = forge_exit_code_from_wait_status (status);
   return TRUE;
 }
 

@@ -1039,8 +1039,7 @@ start_preview_server (ForgeStepContext  *ctx,
         }
 
       {
-        int status = forge_sandbox_process_get_status (process);
-        int code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+        int code = forge_sandbox_process_get_exit_code (process);
 
         /* The repository's own code failed: another try runs it again. */
         g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,

@@ -419,7 +419,7 @@ forge_sandbox_manager_restart_cancelled (ForgeSandboxManager *self,
 
 static void
 server_exited_cb (ForgeSandboxProcess *server,
-                  int                  wait_status,
+                  int                  exit_code,
                   Entry               *entry)
 {
   ForgeSandboxManager *self = entry->manager;
@@ -431,7 +431,7 @@ server_exited_cb (ForgeSandboxProcess *server,
     return;
 
   forge_batcher_flush (self->log_lines);
-  g_signal_emit (self, signals[SERVER_EXITED], 0, entry->project_id, wait_status);
+  g_signal_emit (self, signals[SERVER_EXITED], 0, entry->project_id, exit_code);
 
   if (server != entry->watched_server || entry->state == STATE_RESTARTING)
     return;
@@ -534,7 +534,7 @@ adopted_cb (gpointer data)
 
   /* It may have died before anyone listened. */
   if (server != NULL && !forge_sandbox_process_is_running (server))
-    server_exited_cb (server, forge_sandbox_process_get_status (server), entry);
+    server_exited_cb (server, forge_sandbox_process_get_exit_code (server), entry);
 
   return G_SOURCE_REMOVE;
 }

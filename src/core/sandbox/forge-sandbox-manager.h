@@ -28,7 +28,8 @@ typedef void (*ForgeSandboxRestartFunc) (ForgeSandboxManager *manager,
  * check fails. Lives on the main context it was created on.
  *
  * Signals, on that context:
- *   server-exited (project_id, wait_status): a dev server stopped.
+ *   server-exited (project_id, exit_code): a dev server stopped (128+N
+ *     when signal N ended it).
  *   server-log (project_id, stream, line): what a running server prints.
  *   sandbox-state (project_id, ForgeSandboxState state, url, restart_ms):
  *     for FORGE_SANDBOX_STATE_RESTORED url is the new one and restart_ms

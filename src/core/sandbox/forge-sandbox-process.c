@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "forge-sandbox-process-private.h"
+#include "forge-util.h"
 
 struct _ForgeSandboxProcess
 {
@@ -22,7 +23,7 @@ struct _ForgeSandboxProcess
   GDestroyNotify               kill_data_destroy;
 
   GPid                         pid;
-  int                          status;
+  int                          exit_code;   /* 128+N for signal N */
   guint                        exited : 1;
 };
 
@@ -58,7 +59,8 @@ forge_sandbox_process_class_init (ForgeSandboxProcessClass *klass)
 
   /**
    * ForgeSandboxProcess::exited:
-   * @wait_status: as from waitpid()
+   * @exit_code: its exit code, 128+N when signal N ended it (as a shell
+   *   says it)
    *
    * Emitted once, on the sandbox's main context.
    */
@@ -126,13 +128,13 @@ static gboolean
 emit_exited_cb (gpointer data)
 {
   ForgeSandboxProcess *self = data;
-  int status;
+  int exit_code;
 
   g_mutex_lock (&self->mutex);
-  status = self->status;
+  exit_code = self->exit_code;
   g_mutex_unlock (&self->mutex);
 
-  g_signal_emit (self, signals[EXITED], 0, status);
+  g_signal_emit (self, signals[EXITED], 0, exit_code);
 
   return G_SOURCE_REMOVE;
 }
@@ -153,7 +155,7 @@ forge_sandbox_process_exited (ForgeSandboxProcess *self,
       return;
     }
   self->exited = TRUE;
-  self->status = wait_status;
+  self->exit_code = forge_exit_code_from_wait_status (wait_status);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->mutex);
 
@@ -182,17 +184,17 @@ forge_sandbox_process_is_running (ForgeSandboxProcess *self)
 }
 
 int
-forge_sandbox_process_get_status (ForgeSandboxProcess *self)
+forge_sandbox_process_get_exit_code (ForgeSandboxProcess *self)
 {
-  int status;
+  int exit_code;
 
   g_return_val_if_fail (FORGE_IS_SANDBOX_PROCESS (self), 0);
 
   g_mutex_lock (&self->mutex);
-  status = self->status;
+  exit_code = self->exit_code;
   g_mutex_unlock (&self->mutex);
 
-  return status;
+  return exit_code;
 }
 
 static void

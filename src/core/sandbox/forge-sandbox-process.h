@@ -25,13 +25,12 @@ typedef void (*ForgeSandboxLineFunc) (ForgeSandboxStream  stream,
 G_DECLARE_FINAL_TYPE (ForgeSandboxProcess, forge_sandbox_process, FORGE, SANDBOX_PROCESS, GObject)
 
 /* A command running in the background inside a sandbox. Thread-safe.
- * "exited" (int wait_status) is emitted once on the main context that was
+ * "exited" (int exit_code) is emitted once on the main context that was
  * the thread default when the sandbox was created. */
 gboolean  forge_sandbox_process_is_running  (ForgeSandboxProcess  *self);
-/* Wait status as from waitpid(); valid once not running. A command killed
- * by signal N usually shows as exit code 128+N: its container's init
- * reports it that way, like a shell. */
-int       forge_sandbox_process_get_status  (ForgeSandboxProcess  *self);
+/* Its exit code once not running: 128+N when signal N ended it, as a shell
+ * reports it (and as run_sync() and "server-exited" do). */
+int       forge_sandbox_process_get_exit_code (ForgeSandboxProcess *self);
 /* Blocks (for worker threads) until it exits or the timeout passes;
  * timeout_ms < 0 waits forever. Returns TRUE when it has exited. */
 gboolean  forge_sandbox_process_wait        (ForgeSandboxProcess  *self,

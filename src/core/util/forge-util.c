@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <gio/gio.h>
 
 #include "forge-util.h"
@@ -867,4 +868,14 @@ forge_display_url (const char *url)
     return g_strconcat ("~", path + home_len, NULL);
 
   return g_steal_pointer (&path);
+}
+
+int
+forge_exit_code_from_wait_status (int wait_status)
+{
+  if (WIFEXITED (wait_status))
+    return WEXITSTATUS (wait_status);
+  if (WIFSIGNALED (wait_status))
+    return 128 + WTERMSIG (wait_status);
+  return wait_status;
 }

@@ -149,4 +149,8 @@ guint         forge_batcher_get_n_dispatches (ForgeBatcher *self);
 /* Drops undelivered items. */
 void          forge_batcher_free    (ForgeBatcher   *self);
 
+/* The one exit-status convention of sandbox commands: a wait status as
+ * from waitpid() becomes the exit code, or 128+N for signal N. */
+int           forge_exit_code_from_wait_status (int wait_status);
+
 G_END_DECLS
