@@ -121,11 +121,16 @@ run_started_cb (ForgeContext *self,
   if (project_id == NULL)
     return;
 
-  /* A run resumed for a project removed meanwhile has nothing to do. */
+  /* A run resumed for a project removed meanwhile has nothing to do. An
+   * id that names no project at all ("../..") is the workflow's to
+   * refuse, as a failure that says why. */
   project = forge_project_store_lookup (self->store, project_id);
   if (project == NULL)
     {
-      forge_workflow_engine_cancel_run (self->engine, run_id);
+      g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
+
+      if (workspace != NULL)
+        forge_workflow_engine_cancel_run (self->engine, run_id);
       return;
     }
 
