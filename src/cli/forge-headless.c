@@ -16,22 +16,16 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 
-#include "forge-clone-and-preview.h"
 #include "forge-context.h"
 #include "forge-headless.h"
-#include "forge-project-store.h"
-#include "forge-sandbox-manager.h"
-#include "forge-sandbox-providers.h"
-#include "forge-workflow-engine.h"
 
 typedef struct
 {
   GMainLoop           *loop;
   ForgeProjectStore   *store;
-  ForgeSandboxManager *manager;
   ForgeWorkflowEngine *engine;
+  ForgePreviewSession *session;
   char                *run_id;
-  char                *project_id;
   gboolean             json;
   gboolean             previewing;
   int                  exit_status;
@@ -120,7 +114,7 @@ report_error (Headless   *headless,
 }
 
 static void
-step_cb (ForgeWorkflowEngine *engine,
+step_cb (ForgePreviewSession *session,
          const char          *run_id,
          const char          *step_id,
          ForgeStepState       state,
@@ -176,7 +170,7 @@ print_log (Headless   *headless,
 }
 
 static void
-log_cb (ForgeWorkflowEngine *engine,
+log_cb (ForgePreviewSession *session,
         const char          *run_id,
         const char          *stream,
         const char          *line,
@@ -188,30 +182,25 @@ log_cb (ForgeWorkflowEngine *engine,
 
 /* What the server prints after the run handed it over. */
 static void
-server_log_cb (ForgeSandboxManager *manager,
-               const char          *project_id,
+server_log_cb (ForgePreviewSession *session,
                const char          *stream,
                const char          *line,
                Headless            *headless)
 {
-  if (g_strcmp0 (project_id, headless->project_id) == 0)
-    print_log (headless, stream, line);
+  print_log (headless, stream, line);
 }
 
 static void
-run_finished_cb (ForgeWorkflowEngine *engine,
+run_finished_cb (ForgePreviewSession *session,
                  const char          *run_id,
                  ForgeRunStatus       status,
-                 JsonNode            *output,
                  const char          *error_message,
                  Headless            *headless)
 {
-  JsonObject *object;
-
   if (g_strcmp0 (run_id, headless->run_id) != 0)
     return;
 
-  if (status != FORGE_RUN_STATUS_COMPLETED || output == NULL || !JSON_NODE_HOLDS_OBJECT (output))
+  if (status != FORGE_RUN_STATUS_COMPLETED || forge_preview_session_get_preview_url (session) == NULL)
     {
       report_error (headless, error_message ? error_message : _("The run was cancelled."));
       headless->exit_status = 1;
@@ -219,41 +208,36 @@ run_finished_cb (ForgeWorkflowEngine *engine,
       return;
     }
 
-  object = json_node_get_object (output);
+  /* The session watches it from here on: the manager keeps it alive and
+   * brings it back. */
   headless->previewing = TRUE;
-  /* From here on the manager keeps it alive and brings it back. */
-  forge_sandbox_manager_watch (headless->manager, headless->project_id);
 
   if (headless->json)
     {
       JsonBuilder *builder = begin_event ("preview");
 
-      add_string (builder, "url", json_object_get_string_member (object, "preview_url"));
-      add_string (builder, "framework", json_object_get_string_member (object, "framework"));
-      add_string (builder, "package_manager", json_object_get_string_member_with_default (object, "package_manager", NULL));
-      add_string (builder, "project_id", headless->project_id);
-      add_string (builder, "sandbox_id", json_object_get_string_member (object, "sandbox_id"));
-      add_string (builder, "network", json_object_get_string_member_with_default (object, "network", NULL));
+      add_string (builder, "url", forge_preview_session_get_preview_url (session));
+      add_string (builder, "framework", forge_preview_session_get_framework (session));
+      add_string (builder, "package_manager", forge_preview_session_get_package_manager (session));
+      add_string (builder, "project_id", forge_preview_session_get_project_id (session));
+      add_string (builder, "sandbox_id", forge_preview_session_get_sandbox_id (session));
+      add_string (builder, "network", forge_preview_session_get_network (session));
       end_event (builder);
     }
   else
     {
-      g_print ("%s\n", json_object_get_string_member (object, "preview_url"));
+      g_print ("%s\n", forge_preview_session_get_preview_url (session));
       g_printerr (_("Preview running; press Ctrl+C to stop it.\n"));
     }
 }
 
 static void
-sandbox_state_cb (ForgeSandboxManager *manager,
-                  const char          *project_id,
+sandbox_state_cb (ForgePreviewSession *session,
                   ForgeSandboxState    state,
                   const char          *url,
                   gint64               restart_ms,
                   Headless            *headless)
 {
-  if (g_strcmp0 (project_id, headless->project_id) != 0)
-    return;
-
   if (headless->json)
     {
       JsonBuilder *builder = begin_event ("sandbox");
@@ -329,6 +313,7 @@ forge_headless_main (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(ForgeContext) forge = NULL;
   ForgeCloneAndPreview *workflow;
+  ForgeSandboxManager *manager;
   g_autofree char *backend = NULL;
   g_autofree char *default_backend = NULL;
   g_auto(GStrv) remaining = NULL;
@@ -383,8 +368,8 @@ forge_headless_main (int    argc,
   headless.json = json;
   headless.loop = g_main_loop_new (NULL, FALSE);
   headless.store = g_object_ref (forge_context_get_store (forge));
-  headless.manager = forge_context_get_manager (forge);
   headless.engine = forge_context_get_engine (forge);
+  manager = forge_context_get_manager (forge);
 
   if (!forge_context_load (forge, &error))
     {
@@ -400,22 +385,27 @@ forge_headless_main (int    argc,
                                                         : setting_or_default ("server-start-timeout", 1200));
   forge_clone_and_preview_set_sandbox_timeout (workflow, sandbox_timeout > 0 ? (guint) sandbox_timeout
                                                          : setting_or_default ("sandbox-timeout", 600));
-  forge_sandbox_manager_set_keepalive_interval (headless.manager, keepalive_interval > 0 ? (guint) keepalive_interval
+  forge_sandbox_manager_set_keepalive_interval (manager, keepalive_interval > 0 ? (guint) keepalive_interval
                                                                   : setting_or_default ("keepalive-interval", 300));
-  forge_sandbox_manager_set_sandbox_timeout (headless.manager, sandbox_timeout > 0 ? (guint) sandbox_timeout
+  forge_sandbox_manager_set_sandbox_timeout (manager, sandbox_timeout > 0 ? (guint) sandbox_timeout
                                                                : setting_or_default ("sandbox-timeout", 600));
-
-  g_signal_connect (headless.engine, "step", G_CALLBACK (step_cb), &headless);
-  g_signal_connect (headless.engine, "log", G_CALLBACK (log_cb), &headless);
-  g_signal_connect (headless.engine, "run-finished", G_CALLBACK (run_finished_cb), &headless);
-  g_signal_connect (headless.manager, "sandbox-state", G_CALLBACK (sandbox_state_cb), &headless);
-  g_signal_connect (headless.manager, "server-log", G_CALLBACK (server_log_cb), &headless);
 
   sigint_id = g_unix_signal_add (SIGINT, on_stop_signal, &headless);
   sigterm_id = g_unix_signal_add (SIGTERM, on_stop_signal, &headless);
 
-  headless.run_id = forge_clone_and_preview_start (headless.engine, headless.store, remaining[0], backend,
-                                                   &headless.project_id, &error);
+  headless.session = forge_context_open_session (forge, remaining[0], &error);
+  if (headless.session != NULL)
+    {
+      g_object_ref (headless.session);
+      g_signal_connect (headless.session, "step", G_CALLBACK (step_cb), &headless);
+      g_signal_connect (headless.session, "log", G_CALLBACK (log_cb), &headless);
+      g_signal_connect (headless.session, "run-finished", G_CALLBACK (run_finished_cb), &headless);
+      g_signal_connect (headless.session, "sandbox-state", G_CALLBACK (sandbox_state_cb), &headless);
+      g_signal_connect (headless.session, "server-log", G_CALLBACK (server_log_cb), &headless);
+      if (forge_preview_session_run (headless.session, backend, &error))
+        headless.run_id = g_strdup (forge_preview_session_get_run_id (headless.session));
+    }
+
   if (headless.run_id == NULL)
     {
       report_error (&headless, error->message);
@@ -428,7 +418,7 @@ forge_headless_main (int    argc,
           JsonBuilder *builder = begin_event ("run");
 
           add_string (builder, "run_id", headless.run_id);
-          add_string (builder, "project_id", headless.project_id);
+          add_string (builder, "project_id", forge_preview_session_get_project_id (headless.session));
           end_event (builder);
         }
 
@@ -443,23 +433,20 @@ forge_headless_main (int    argc,
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
 
-  forge_sandbox_manager_stop_all (headless.manager);
-  if (headless.previewing && headless.project_id != NULL)
-    {
-      ForgeProject *project = forge_project_store_lookup (headless.store, headless.project_id);
+  /* Stopped by a signal: the project is stopped, not failed. */
+  if (headless.previewing && headless.exit_status == 0)
+    forge_preview_session_stop (headless.session);
+  forge_sandbox_manager_stop_all (manager);
 
-      if (project != NULL && headless.exit_status == 0)
-        forge_project_set_status (project, FORGE_PROJECT_STATUS_STOPPED);
-    }
-
+  if (headless.session != NULL)
+    g_signal_handlers_disconnect_by_data (headless.session, &headless);
+  g_clear_object (&headless.session);
   headless.engine = NULL;
-  headless.manager = NULL;
   g_clear_object (&forge);
   forge_project_store_save (headless.store, NULL);
   g_clear_object (&headless.store);
   g_clear_pointer (&headless.loop, g_main_loop_unref);
   g_free (headless.run_id);
-  g_free (headless.project_id);
 
   return headless.exit_status;
 }

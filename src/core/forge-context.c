@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include "forge-context.h"
+#include "forge-git.h"
+#include "forge-preview-session-private.h"
 
 struct _ForgeContext
 {
@@ -17,7 +19,15 @@ struct _ForgeContext
   ForgeSandboxManager   *manager;
   ForgeWorkflowEngine   *engine;
   ForgeCloneAndPreview  *workflow;
+  GHashTable            *sessions;   /* project id → ForgePreviewSession */
 };
+
+enum {
+  SESSION_ADDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ForgeContext, forge_context, G_TYPE_OBJECT)
 
@@ -33,6 +43,11 @@ forge_context_dispose (GObject *object)
   if (self->engine != NULL)
     forge_workflow_engine_cancel_all (self->engine);
 
+  /* Sessions use everything else; whoever still holds one keeps what it
+   * uses. */
+  if (self->sessions != NULL)
+    g_hash_table_remove_all (self->sessions);
+
   /* Users before what they use: the engine holds the workflow (as its
    * functions' data), the workflow holds the store, the manager and the
    * providers. A running invocation holds the engine, so whatever it
@@ -47,14 +62,80 @@ forge_context_dispose (GObject *object)
 }
 
 static void
+forge_context_finalize (GObject *object)
+{
+  ForgeContext *self = FORGE_CONTEXT (object);
+
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+
+  G_OBJECT_CLASS (forge_context_parent_class)->finalize (object);
+}
+
+static void
 forge_context_class_init (ForgeContextClass *klass)
 {
-  G_OBJECT_CLASS (klass)->dispose = forge_context_dispose;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = forge_context_dispose;
+  object_class->finalize = forge_context_finalize;
+
+  signals[SESSION_ADDED] =
+    g_signal_new ("session-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, FORGE_TYPE_PREVIEW_SESSION);
 }
 
 static void
 forge_context_init (ForgeContext *self)
 {
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+static void
+session_state_cb (ForgeContext        *self,
+                  GParamSpec          *pspec,
+                  ForgePreviewSession *session)
+{
+  const char *project_id = forge_preview_session_get_project_id (session);
+
+  /* A removed project's next session starts afresh. */
+  if (forge_preview_session_get_state (session) == FORGE_PREVIEW_SESSION_STATE_REMOVED &&
+      g_hash_table_lookup (self->sessions, project_id) == session)
+    g_hash_table_remove (self->sessions, project_id);
+}
+
+/* Runs started elsewhere than in a session (resumed at start-up, the
+ * manager's restarts) find their project's session here. */
+static void
+run_started_cb (ForgeContext *self,
+                const char   *run_id,
+                const char   *function_id,
+                JsonNode     *event_data)
+{
+  const char *project_id;
+  ForgeProject *project;
+
+  if (event_data == NULL || !JSON_NODE_HOLDS_OBJECT (event_data))
+    return;
+
+  project_id = json_object_get_string_member_with_default (json_node_get_object (event_data), "project_id", NULL);
+  if (project_id == NULL)
+    return;
+
+  /* A run resumed for a project removed meanwhile has nothing to do. An
+   * id that names no project at all ("../..") is the workflow's to
+   * refuse, as a failure that says why. */
+  project = forge_project_store_lookup (self->store, project_id);
+  if (project == NULL)
+    {
+      g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
+
+      if (workspace != NULL)
+        forge_workflow_engine_cancel_run (self->engine, run_id);
+      return;
+    }
+
+  _forge_preview_session_take_run (forge_context_ensure_session (self, project), run_id,
+                                   g_str_equal (function_id, FORGE_RESTART_PREVIEW_FUNCTION));
 }
 
 ForgeContext *
@@ -70,6 +151,7 @@ forge_context_new (const char *projects_path,
                                         : forge_workflow_engine_new ();
   self->workflow = forge_clone_and_preview_new (self->store, self->manager, self->providers);
   forge_clone_and_preview_register (self->workflow, self->engine);
+  g_signal_connect_object (self->engine, "run-started", G_CALLBACK (run_started_cb), self, G_CONNECT_SWAPPED);
 
   return self;
 }
@@ -117,4 +199,53 @@ forge_context_get_workflow (ForgeContext *self)
 {
   g_return_val_if_fail (FORGE_IS_CONTEXT (self), NULL);
   return self->workflow;
+}
+
+ForgePreviewSession *
+forge_context_ensure_session (ForgeContext *self,
+                              ForgeProject *project)
+{
+  ForgePreviewSession *session;
+
+  g_return_val_if_fail (FORGE_IS_CONTEXT (self), NULL);
+  g_return_val_if_fail (FORGE_IS_PROJECT (project), NULL);
+
+  session = g_hash_table_lookup (self->sessions, forge_project_get_id (project));
+  if (session != NULL)
+    return session;
+
+  session = _forge_preview_session_new (project, self->store, self->engine, self->manager);
+  g_hash_table_insert (self->sessions, g_strdup (forge_project_get_id (project)), session);
+  g_signal_connect_object (session, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_emit (self, signals[SESSION_ADDED], 0, session);
+
+  return session;
+}
+
+ForgePreviewSession *
+forge_context_open_session (ForgeContext  *self,
+                            const char    *url,
+                            GError       **error)
+{
+  g_autofree char *normalized = NULL;
+
+  g_return_val_if_fail (FORGE_IS_CONTEXT (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* The one place a URL someone typed becomes a project's: two spellings
+   * of one repository are one project. */
+  normalized = forge_git_normalize_url (url, error);
+  if (normalized == NULL)
+    return NULL;
+
+  return forge_context_ensure_session (self, forge_project_store_ensure (self->store, normalized));
+}
+
+ForgePreviewSession *
+forge_context_lookup_session (ForgeContext *self,
+                              const char   *project_id)
+{
+  g_return_val_if_fail (FORGE_IS_CONTEXT (self), NULL);
+
+  return project_id != NULL ? g_hash_table_lookup (self->sessions, project_id) : NULL;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "forge-clone-and-preview.h"
+#include "forge-preview-session.h"
 #include "forge-project-store.h"
 #include "forge-sandbox-manager.h"
 #include "forge-sandbox-providers.h"
@@ -22,6 +23,13 @@ G_DECLARE_FINAL_TYPE (ForgeContext, forge_context, FORGE, CONTEXT, GObject)
  * clone-and-preview workflow, registered with the engine and the
  * manager's restarter. Settings stay with the callers: they use the
  * objects' own setters through the getters.
+ *
+ * It keeps one ForgePreviewSession per project that was opened or had a
+ * run in this process (runs resumed at start-up and the manager's
+ * restarts included), and forgets it when the project is removed.
+ * Signals, on the main context:
+ *   session-added (ForgePreviewSession *session): a new session, e.g.
+ *     for a run resumed at start-up.
  *
  * Dropping the last reference stops restarts, cancels the engine's runs
  * and releases the graph; a run still winding down keeps the engine, the
@@ -43,5 +51,18 @@ ForgeWorkflowEngine   *forge_context_get_engine    (ForgeContext  *self);
 ForgeSandboxManager   *forge_context_get_manager   (ForgeContext  *self);
 ForgeSandboxProviders *forge_context_get_providers (ForgeContext  *self);
 ForgeCloneAndPreview  *forge_context_get_workflow  (ForgeContext  *self);
+
+/* The session of the repository at @url (anything
+ * forge_git_normalize_url() takes; this is where it is normalized), its
+ * project made if there is none. NULL with @error for a malformed URL. */
+ForgePreviewSession   *forge_context_open_session   (ForgeContext  *self,
+                                                     const char    *url,
+                                                     GError       **error);
+/* The session of a project of the store, made if there is none. */
+ForgePreviewSession   *forge_context_ensure_session (ForgeContext  *self,
+                                                     ForgeProject  *project);
+/* The project's session, or NULL when it has none. */
+ForgePreviewSession   *forge_context_lookup_session (ForgeContext  *self,
+                                                     const char    *project_id);
 
 G_END_DECLS

@@ -56,6 +56,13 @@ forge_application_get_settings (ForgeApplication *self)
   return self->settings;
 }
 
+ForgeContext *
+forge_application_get_context (ForgeApplication *self)
+{
+  g_return_val_if_fail (FORGE_IS_APPLICATION (self), NULL);
+  return self->context;
+}
+
 ForgeProjectStore *
 forge_application_get_store (ForgeApplication *self)
 {

@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "forge-context.h"
 #include "forge-project-store.h"
 #include "forge-sandbox-manager.h"
 #include "forge-workflow-engine.h"
@@ -19,6 +20,8 @@ G_DECLARE_FINAL_TYPE (ForgeApplication, forge_application, FORGE, APPLICATION, A
 
 ForgeApplication    *forge_application_new          (void);
 GSettings           *forge_application_get_settings (ForgeApplication *self);
+/* The core's objects: NULL before startup. */
+ForgeContext        *forge_application_get_context  (ForgeApplication *self);
 ForgeProjectStore   *forge_application_get_store    (ForgeApplication *self);
 ForgeWorkflowEngine *forge_application_get_engine   (ForgeApplication *self);
 ForgeSandboxManager *forge_application_get_manager  (ForgeApplication *self);

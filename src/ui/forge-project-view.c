@@ -18,6 +18,8 @@ struct _ForgeProjectView
   GtkWidget       parent_instance;
 
   ForgeProject   *project;
+  ForgePreviewSession *session;
+  GSignalGroup   *session_signals;
 
   GtkRevealer    *banner_revealer;
   GtkLabel       *banner_label;
@@ -40,6 +42,7 @@ struct _ForgeProjectView
 enum {
   PROP_0,
   PROP_PROJECT,
+  PROP_SESSION,
   PROP_SHOW_LOG,
   PROP_SHOW_RUNS,
   N_PROPS
@@ -65,6 +68,129 @@ preview_path_changed_cb (ForgeProjectView *self)
   /* Remembered so a restart, or the next session, lands on the same page. */
   if (path != NULL && forge_preview_get_state (self->preview) == FORGE_PREVIEW_STATE_LOADED)
     forge_project_set_last_path (self->project, path);
+}
+
+static void
+refresh_runs (ForgeProjectView *self)
+{
+  g_autoptr(GPtrArray) runs = NULL;
+
+  if (self->session == NULL || !forge_project_view_get_show_runs (self))
+    return;
+
+  runs = forge_preview_session_list_runs (self->session);
+  forge_runs_view_set_runs (self->runs_view, runs);
+}
+
+static void
+session_step_cb (ForgeProjectView *self,
+                 const char       *run_id,
+                 const char       *step_id,
+                 ForgeStepState    state,
+                 guint             attempt,
+                 gint64            duration_ms,
+                 const char       *error_message)
+{
+  forge_steps_view_update (self->steps_view, step_id, state, attempt, duration_ms, error_message);
+}
+
+static void
+session_progress_cb (ForgeProjectView *self,
+                     const char       *run_id,
+                     const char       *step_id,
+                     double            fraction,
+                     const char       *text)
+{
+  forge_steps_view_set_progress (self->steps_view, step_id, fraction, text);
+}
+
+static void
+session_log_cb (ForgeProjectView *self,
+                const char       *run_id,
+                const char       *stream,
+                const char       *line)
+{
+  forge_log_view_append (self->log_view, stream, line);
+}
+
+static void
+session_server_log_cb (ForgeProjectView *self,
+                       const char       *stream,
+                       const char       *line)
+{
+  forge_log_view_append (self->log_view, stream, line);
+}
+
+static void
+session_run_status_cb (ForgeProjectView *self,
+                       const char       *run_id,
+                       ForgeRunStatus    status)
+{
+  refresh_runs (self);
+}
+
+static void
+session_run_finished_cb (ForgeProjectView *self,
+                         const char       *run_id,
+                         ForgeRunStatus    status,
+                         const char       *error_message)
+{
+  const char *url = forge_preview_session_get_preview_url (self->session);
+
+  if (status == FORGE_RUN_STATUS_COMPLETED && url != NULL)
+    forge_project_view_show_preview (self, url);
+  else if (status == FORGE_RUN_STATUS_FAILED)
+    forge_project_view_show_error (self, error_message);
+}
+
+static void
+session_sandbox_state_cb (ForgeProjectView  *self,
+                          ForgeSandboxState  state,
+                          const char        *url,
+                          gint64             restart_ms)
+{
+  if (state == FORGE_SANDBOX_STATE_RESTARTING)
+    forge_preview_set_restoring (self->preview, TRUE);
+  else if (state == FORGE_SANDBOX_STATE_RESTORED)
+    {
+      /* Same path, new origin; only the web view reloads. */
+      forge_project_view_hide_banner (self);
+      forge_preview_set_base_uri (self->preview, url, TRUE);
+    }
+  else if (state == FORGE_SANDBOX_STATE_GAVE_UP)
+    forge_project_view_show_gave_up (self, _("The dev server keeps stopping right after it starts, so automatic restarts are off. Check the log, then restart it."));
+}
+
+static void
+session_state_cb (ForgeProjectView *self)
+{
+  const char *message = forge_preview_session_get_error_message (self->session);
+
+  switch (forge_preview_session_get_state (self->session))
+    {
+    case FORGE_PREVIEW_SESSION_STATE_STARTING:
+      forge_project_view_begin_run (self);
+      break;
+
+    case FORGE_PREVIEW_SESSION_STATE_STOPPED:
+      /* A cancelled run stops with nothing to say. */
+      if (message != NULL)
+        {
+          forge_preview_set_restoring (self->preview, FALSE);
+          forge_project_view_show_error (self, message);
+        }
+      break;
+
+    case FORGE_PREVIEW_SESSION_STATE_IDLE:
+    case FORGE_PREVIEW_SESSION_STATE_RUNNING:
+    case FORGE_PREVIEW_SESSION_STATE_RESTORING:
+    case FORGE_PREVIEW_SESSION_STATE_GAVE_UP:
+    case FORGE_PREVIEW_SESSION_STATE_FAILED:
+    case FORGE_PREVIEW_SESSION_STATE_REMOVED:
+    default:
+      /* run-finished and sandbox-state say what to show. */
+      break;
+    }
 }
 
 static void
@@ -118,6 +244,10 @@ forge_project_view_constructed (GObject *object)
 
   G_OBJECT_CLASS (forge_project_view_parent_class)->constructed (object);
 
+  if (self->session != NULL && self->project == NULL)
+    self->project = g_object_ref (forge_preview_session_get_project (self->session));
+  g_return_if_fail (FORGE_IS_PROJECT (self->project));
+
   g_object_bind_property (self->project, "name", self->steps_page, "title", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->project, "repo-url", self->steps_page, "description", G_BINDING_SYNC_CREATE);
   forge_steps_view_reset (self->steps_view, forge_clone_and_preview_get_step_ids ());
@@ -126,6 +256,14 @@ forge_project_view_constructed (GObject *object)
   if (forge_project_get_last_error (self->project) != NULL &&
       forge_project_get_status (self->project) == FORGE_PROJECT_STATUS_FAILED)
     forge_project_view_show_error (self, forge_project_get_last_error (self->project));
+
+  if (self->session != NULL)
+    {
+      g_signal_group_set_target (self->session_signals, self->session);
+      /* A run already under way (resumed at start-up) shows its steps. */
+      if (forge_preview_session_get_state (self->session) == FORGE_PREVIEW_SESSION_STATE_STARTING)
+        forge_project_view_begin_run (self);
+    }
 }
 
 static void
@@ -140,6 +278,10 @@ forge_project_view_get_property (GObject    *object,
     {
     case PROP_PROJECT:
       g_value_set_object (value, self->project);
+      break;
+
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
       break;
 
     case PROP_SHOW_LOG:
@@ -166,7 +308,11 @@ forge_project_view_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_PROJECT:
-      self->project = g_value_dup_object (value);
+      g_set_object (&self->project, g_value_get_object (value));
+      break;
+
+    case PROP_SESSION:
+      g_set_object (&self->session, g_value_get_object (value));
       break;
 
     case PROP_SHOW_LOG:
@@ -191,6 +337,10 @@ forge_project_view_dispose (GObject *object)
   /* The template's root has no id, so dispose_template leaves it. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
     gtk_widget_unparent (child);
+  if (self->session_signals != NULL)
+    g_signal_group_set_target (self->session_signals, NULL);
+  g_clear_object (&self->session_signals);
+  g_clear_object (&self->session);
   g_clear_object (&self->project);
   g_clear_pointer (&self->page_before_runs, g_free);
 
@@ -210,6 +360,9 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
 
   properties[PROP_PROJECT] =
     g_param_spec_object ("project", NULL, NULL, FORGE_TYPE_PROJECT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, FORGE_TYPE_PREVIEW_SESSION,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SHOW_LOG] =
     g_param_spec_boolean ("show-log", NULL, NULL, FALSE,
@@ -263,6 +416,17 @@ forge_project_view_init (ForgeProjectView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  /* Its session's news, for as long as the view shows it. */
+  self->session_signals = g_signal_group_new (FORGE_TYPE_PREVIEW_SESSION);
+  g_signal_group_connect_object (self->session_signals, "step", G_CALLBACK (session_step_cb), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->session_signals, "progress", G_CALLBACK (session_progress_cb), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->session_signals, "log", G_CALLBACK (session_log_cb), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->session_signals, "server-log", G_CALLBACK (session_server_log_cb), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->session_signals, "run-status", G_CALLBACK (session_run_status_cb), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->session_signals, "run-finished", G_CALLBACK (session_run_finished_cb), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->session_signals, "sandbox-state", G_CALLBACK (session_sandbox_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->session_signals, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
+
 #if ADW_CHECK_VERSION (1, 3, 0)
   self->adw_banner = ADW_BANNER (adw_banner_new (""));
   gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->banner_revealer))),
@@ -279,11 +443,26 @@ forge_project_view_new (ForgeProject *project)
   return g_object_new (FORGE_TYPE_PROJECT_VIEW, "project", project, NULL);
 }
 
+GtkWidget *
+forge_project_view_new_for_session (ForgePreviewSession *session)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (session), NULL);
+
+  return g_object_new (FORGE_TYPE_PROJECT_VIEW, "session", session, NULL);
+}
+
 ForgeProject *
 forge_project_view_get_project (ForgeProjectView *self)
 {
   g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
   return self->project;
+}
+
+ForgePreviewSession *
+forge_project_view_get_session (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return self->session;
 }
 
 ForgePreview *
@@ -472,5 +651,6 @@ forge_project_view_set_show_runs (ForgeProjectView *self,
   else
     gtk_stack_set_visible_child_name (self->stack, self->page_before_runs ? self->page_before_runs : "steps");
 
+  refresh_runs (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_RUNS]);
 }

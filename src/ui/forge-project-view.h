@@ -8,6 +8,7 @@
 #include <gtk/gtk.h>
 
 #include "forge-log-view.h"
+#include "forge-preview-session.h"
 #include "forge-preview.h"
 #include "forge-runs-view.h"
 #include "forge-project.h"
@@ -20,12 +21,16 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ForgeProjectView, forge_project_view, FORGE, PROJECT_VIEW, GtkWidget)
 
 /* One project's page: its workflow steps while it starts, then its live
- * preview, with the log below and a banner when something failed.
+ * preview, with the log below and a banner when something failed. With
+ * a session it shows what the session reports.
  * Emits "retry" when the person asks to run the workflow again, and
  * "restart-sandbox" / "stop-sandbox" for the sandbox.restart and
  * sandbox.stop actions of its preview's menu. */
 GtkWidget      *forge_project_view_new            (ForgeProject     *project);
+GtkWidget      *forge_project_view_new_for_session (ForgePreviewSession *session);
 ForgeProject   *forge_project_view_get_project    (ForgeProjectView *self);
+/* NULL for a view made for a bare project. */
+ForgePreviewSession *forge_project_view_get_session (ForgeProjectView *self);
 ForgePreview   *forge_project_view_get_preview    (ForgeProjectView *self);
 ForgeStepsView *forge_project_view_get_steps_view (ForgeProjectView *self);
 ForgeLogView   *forge_project_view_get_log_view   (ForgeProjectView *self);

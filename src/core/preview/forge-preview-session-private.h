@@ -1,0 +1,26 @@
+/* forge-preview-session-private.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "forge-preview-session.h"
+#include "forge-project-store.h"
+#include "forge-sandbox-manager.h"
+#include "forge-workflow-engine.h"
+
+G_BEGIN_DECLS
+
+/* For ForgeContext, which keeps one session per project. */
+ForgePreviewSession *_forge_preview_session_new       (ForgeProject        *project,
+                                                       ForgeProjectStore   *store,
+                                                       ForgeWorkflowEngine *engine,
+                                                       ForgeSandboxManager *manager);
+/* A run of the project started elsewhere (resumed at start-up, or the
+ * manager's restart when @restart): its events become the session's. */
+void                 _forge_preview_session_take_run  (ForgePreviewSession *self,
+                                                       const char          *run_id,
+                                                       gboolean             restart);
+
+G_END_DECLS

@@ -1,0 +1,839 @@
+/* forge-preview-session.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "forge-preview"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "forge-clone-and-preview.h"
+#include "forge-preview-session-private.h"
+#include "forge-util.h"
+
+struct _ForgePreviewSession
+{
+  GObject                   parent_instance;
+
+  ForgeProject             *project;
+  ForgeProjectStore        *store;
+  ForgeWorkflowEngine      *engine;
+  ForgeSandboxManager      *manager;
+
+  /* Every run of the project under way: run id → whether it is one of
+   * the manager's restarts. */
+  GHashTable               *runs;
+  char                     *run_id;
+  ForgePreviewSessionState  state;
+  char                     *error_message;
+  char                     *preview_url;
+  char                     *framework;
+  char                     *package_manager;
+  char                     *sandbox_id;
+  char                     *network;
+  gboolean                  visible;
+};
+
+enum {
+  PROP_0,
+  PROP_PROJECT,
+  PROP_STATE,
+  PROP_PREVIEW_URL,
+  PROP_RUN_ID,
+  PROP_ERROR_MESSAGE,
+  PROP_VISIBLE,
+  N_PROPS
+};
+
+enum {
+  STEP,
+  PROGRESS,
+  LOG,
+  RUN_STATUS,
+  RUN_FINISHED,
+  SERVER_LOG,
+  SANDBOX_STATE,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (ForgePreviewSession, forge_preview_session, G_TYPE_OBJECT)
+G_DEFINE_QUARK (forge-preview-session-error-quark, forge_preview_session_error)
+
+static gboolean
+set_string (char       **field,
+            const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static void
+set_preview_url (ForgePreviewSession *self,
+                 const char          *url)
+{
+  if (set_string (&self->preview_url, url))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREVIEW_URL]);
+}
+
+static void
+set_run_id (ForgePreviewSession *self,
+            const char          *run_id)
+{
+  if (set_string (&self->run_id, run_id))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUN_ID]);
+}
+
+/* The message first, so that whoever follows the state reads the new one;
+ * the state notifies also when only the message changed (a second reason
+ * to be stopped is news too). */
+static void
+set_state (ForgePreviewSession      *self,
+           ForgePreviewSessionState  state,
+           const char               *error_message)
+{
+  gboolean message_changed = set_string (&self->error_message, error_message);
+
+  if (message_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
+
+  if (self->state == state && !message_changed)
+    return;
+
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static gboolean
+is_own_run (ForgePreviewSession *self,
+            const char          *run_id)
+{
+  return run_id != NULL && g_hash_table_contains (self->runs, run_id);
+}
+
+static gboolean
+is_own_project (ForgePreviewSession *self,
+                const char          *project_id)
+{
+  return self->state != FORGE_PREVIEW_SESSION_STATE_REMOVED &&
+         g_strcmp0 (project_id, forge_project_get_id (self->project)) == 0;
+}
+
+static void
+engine_step_cb (ForgePreviewSession *self,
+                const char          *run_id,
+                const char          *step_id,
+                ForgeStepState       state,
+                guint                attempt,
+                gint64               duration_ms,
+                const char          *error_message)
+{
+  if (is_own_run (self, run_id))
+    g_signal_emit (self, signals[STEP], 0, run_id, step_id, state, attempt, duration_ms, error_message);
+}
+
+static void
+engine_progress_cb (ForgePreviewSession *self,
+                    const char          *run_id,
+                    const char          *step_id,
+                    double               fraction,
+                    const char          *text)
+{
+  if (is_own_run (self, run_id))
+    g_signal_emit (self, signals[PROGRESS], 0, run_id, step_id, fraction, text);
+}
+
+static void
+engine_log_cb (ForgePreviewSession *self,
+               const char          *run_id,
+               const char          *stream,
+               const char          *line)
+{
+  if (is_own_run (self, run_id))
+    g_signal_emit (self, signals[LOG], 0, run_id, stream, line);
+}
+
+static void
+engine_run_status_cb (ForgePreviewSession *self,
+                      const char          *run_id,
+                      ForgeRunStatus       status)
+{
+  if (is_own_run (self, run_id))
+    g_signal_emit (self, signals[RUN_STATUS], 0, run_id, status);
+}
+
+static void
+take_output (ForgePreviewSession *self,
+             JsonObject          *output)
+{
+  g_free (self->framework);
+  self->framework = g_strdup (json_object_get_string_member_with_default (output, "framework", NULL));
+  g_free (self->package_manager);
+  self->package_manager = g_strdup (json_object_get_string_member_with_default (output, "package_manager", NULL));
+  g_free (self->sandbox_id);
+  self->sandbox_id = g_strdup (json_object_get_string_member_with_default (output, "sandbox_id", NULL));
+  g_free (self->network);
+  self->network = g_strdup (json_object_get_string_member_with_default (output, "network", NULL));
+  set_preview_url (self, json_object_get_string_member_with_default (output, "preview_url", NULL));
+}
+
+static void
+engine_run_finished_cb (ForgePreviewSession *self,
+                        const char          *run_id,
+                        ForgeRunStatus       status,
+                        JsonNode            *output,
+                        const char          *error_message)
+{
+  gboolean restart;
+  const char *project_id = forge_project_get_id (self->project);
+
+  if (!is_own_run (self, run_id))
+    return;
+
+  restart = GPOINTER_TO_INT (g_hash_table_lookup (self->runs, run_id));
+  g_hash_table_remove (self->runs, run_id);
+
+  /* The manager reports how its restarts end (sandbox-state); a run a
+   * newer one replaced has nothing left to say. */
+  if (restart || g_strcmp0 (run_id, self->run_id) != 0 || self->state == FORGE_PREVIEW_SESSION_STATE_REMOVED)
+    return;
+
+  if (status == FORGE_RUN_STATUS_COMPLETED && output != NULL && JSON_NODE_HOLDS_OBJECT (output) &&
+      json_object_get_string_member_with_default (json_node_get_object (output), "preview_url", NULL) != NULL)
+    {
+      take_output (self, json_node_get_object (output));
+      /* From here on the manager keeps it alive and brings it back. */
+      forge_sandbox_manager_watch (self->manager, project_id);
+      forge_sandbox_manager_set_visible (self->manager, project_id, self->visible);
+      set_state (self, FORGE_PREVIEW_SESSION_STATE_RUNNING, NULL);
+    }
+  else if (status == FORGE_RUN_STATUS_FAILED)
+    set_state (self, FORGE_PREVIEW_SESSION_STATE_FAILED, error_message);
+  else if (self->state == FORGE_PREVIEW_SESSION_STATE_STARTING)
+    set_state (self, FORGE_PREVIEW_SESSION_STATE_STOPPED, NULL);
+
+  g_signal_emit (self, signals[RUN_FINISHED], 0, run_id, status, error_message);
+}
+
+static void
+manager_server_exited_cb (ForgePreviewSession *self,
+                          const char          *project_id,
+                          int                  wait_status)
+{
+  if (!is_own_project (self, project_id))
+    return;
+
+  /* A watched sandbox is the manager's to bring back. */
+  if (forge_sandbox_manager_is_watched (self->manager, project_id) || forge_preview_session_has_active_run (self))
+    return;
+
+  forge_project_set_status (self->project, FORGE_PROJECT_STATUS_STOPPED);
+  set_preview_url (self, NULL);
+  set_state (self, FORGE_PREVIEW_SESSION_STATE_STOPPED, _("The dev server stopped. Try again to start it."));
+}
+
+static void
+manager_server_log_cb (ForgePreviewSession *self,
+                       const char          *project_id,
+                       const char          *stream,
+                       const char          *line)
+{
+  if (is_own_project (self, project_id))
+    g_signal_emit (self, signals[SERVER_LOG], 0, stream, line);
+}
+
+static void
+manager_sandbox_state_cb (ForgePreviewSession *self,
+                          const char          *project_id,
+                          ForgeSandboxState    state,
+                          const char          *url,
+                          gint64               restart_ms)
+{
+  if (!is_own_project (self, project_id))
+    return;
+
+  switch (state)
+    {
+    case FORGE_SANDBOX_STATE_RESTARTING:
+      set_state (self, FORGE_PREVIEW_SESSION_STATE_RESTORING, NULL);
+      break;
+
+    case FORGE_SANDBOX_STATE_RESTORED:
+      set_preview_url (self, url);
+      set_state (self, FORGE_PREVIEW_SESSION_STATE_RUNNING, NULL);
+      break;
+
+    case FORGE_SANDBOX_STATE_GAVE_UP:
+      set_state (self, FORGE_PREVIEW_SESSION_STATE_GAVE_UP, NULL);
+      break;
+
+    case FORGE_SANDBOX_STATE_ALIVE:
+    case FORGE_SANDBOX_STATE_EXPIRED:
+    case FORGE_SANDBOX_STATE_DIED:
+    default:
+      break;
+    }
+
+  g_signal_emit (self, signals[SANDBOX_STATE], 0, state, url, restart_ms);
+}
+
+static void
+forge_preview_session_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  ForgePreviewSession *self = FORGE_PREVIEW_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROJECT:
+      g_value_set_object (value, self->project);
+      break;
+
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+
+    case PROP_PREVIEW_URL:
+      g_value_set_string (value, self->preview_url);
+      break;
+
+    case PROP_RUN_ID:
+      g_value_set_string (value, self->run_id);
+      break;
+
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error_message);
+      break;
+
+    case PROP_VISIBLE:
+      g_value_set_boolean (value, self->visible);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+forge_preview_session_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  ForgePreviewSession *self = FORGE_PREVIEW_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROJECT:
+      self->project = g_value_dup_object (value);
+      break;
+
+    case PROP_VISIBLE:
+      forge_preview_session_set_visible (self, g_value_get_boolean (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+forge_preview_session_dispose (GObject *object)
+{
+  ForgePreviewSession *self = FORGE_PREVIEW_SESSION (object);
+
+  g_clear_object (&self->engine);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (forge_preview_session_parent_class)->dispose (object);
+}
+
+static void
+forge_preview_session_finalize (GObject *object)
+{
+  ForgePreviewSession *self = FORGE_PREVIEW_SESSION (object);
+
+  g_clear_object (&self->project);
+  g_clear_pointer (&self->runs, g_hash_table_unref);
+  g_clear_pointer (&self->run_id, g_free);
+  g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->preview_url, g_free);
+  g_clear_pointer (&self->framework, g_free);
+  g_clear_pointer (&self->package_manager, g_free);
+  g_clear_pointer (&self->sandbox_id, g_free);
+  g_clear_pointer (&self->network, g_free);
+
+  G_OBJECT_CLASS (forge_preview_session_parent_class)->finalize (object);
+}
+
+static void
+forge_preview_session_class_init (ForgePreviewSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = forge_preview_session_get_property;
+  object_class->set_property = forge_preview_session_set_property;
+  object_class->dispose = forge_preview_session_dispose;
+  object_class->finalize = forge_preview_session_finalize;
+
+  properties[PROP_PROJECT] =
+    g_param_spec_object ("project", NULL, NULL, FORGE_TYPE_PROJECT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, FORGE_TYPE_PREVIEW_SESSION_STATE,
+                       FORGE_PREVIEW_SESSION_STATE_IDLE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PREVIEW_URL] =
+    g_param_spec_string ("preview-url", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RUN_ID] =
+    g_param_spec_string ("run-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ERROR_MESSAGE] =
+    g_param_spec_string ("error-message", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VISIBLE] =
+    g_param_spec_boolean ("visible", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[STEP] =
+    g_signal_new ("step", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 6,
+                  G_TYPE_STRING, G_TYPE_STRING, FORGE_TYPE_STEP_STATE, G_TYPE_UINT, G_TYPE_INT64, G_TYPE_STRING);
+  signals[PROGRESS] =
+    g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_DOUBLE, G_TYPE_STRING);
+  signals[LOG] =
+    g_signal_new ("log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  signals[RUN_STATUS] =
+    g_signal_new ("run-status", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING, FORGE_TYPE_RUN_STATUS);
+  signals[RUN_FINISHED] =
+    g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_STRING, FORGE_TYPE_RUN_STATUS, G_TYPE_STRING);
+  signals[SERVER_LOG] =
+    g_signal_new ("server-log", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING, G_TYPE_STRING);
+  signals[SANDBOX_STATE] =
+    g_signal_new ("sandbox-state", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  FORGE_TYPE_SANDBOX_STATE, G_TYPE_STRING, G_TYPE_INT64);
+}
+
+static void
+forge_preview_session_init (ForgePreviewSession *self)
+{
+  self->runs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->state = FORGE_PREVIEW_SESSION_STATE_IDLE;
+  self->visible = TRUE;
+}
+
+ForgePreviewSession *
+_forge_preview_session_new (ForgeProject        *project,
+                            ForgeProjectStore   *store,
+                            ForgeWorkflowEngine *engine,
+                            ForgeSandboxManager *manager)
+{
+  ForgePreviewSession *self;
+
+  g_return_val_if_fail (FORGE_IS_PROJECT (project), NULL);
+  g_return_val_if_fail (FORGE_IS_PROJECT_STORE (store), NULL);
+  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (engine), NULL);
+  g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (manager), NULL);
+
+  self = g_object_new (FORGE_TYPE_PREVIEW_SESSION, "project", project, NULL);
+  self->store = g_object_ref (store);
+  self->engine = g_object_ref (engine);
+  self->manager = g_object_ref (manager);
+
+  g_signal_connect_object (engine, "step", G_CALLBACK (engine_step_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (engine, "progress", G_CALLBACK (engine_progress_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (engine, "log", G_CALLBACK (engine_log_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (engine, "run-status", G_CALLBACK (engine_run_status_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (engine, "run-finished", G_CALLBACK (engine_run_finished_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (manager, "server-exited", G_CALLBACK (manager_server_exited_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (manager, "server-log", G_CALLBACK (manager_server_log_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (manager, "sandbox-state", G_CALLBACK (manager_sandbox_state_cb), self, G_CONNECT_SWAPPED);
+
+  return self;
+}
+
+static void
+begin_run (ForgePreviewSession *self,
+           const char          *run_id)
+{
+  g_hash_table_replace (self->runs, g_strdup (run_id), GINT_TO_POINTER (FALSE));
+  set_run_id (self, run_id);
+  set_preview_url (self, NULL);
+  set_state (self, FORGE_PREVIEW_SESSION_STATE_STARTING, NULL);
+}
+
+void
+_forge_preview_session_take_run (ForgePreviewSession *self,
+                                 const char          *run_id,
+                                 gboolean             restart)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW_SESSION (self));
+  g_return_if_fail (run_id != NULL);
+
+  if (self->state == FORGE_PREVIEW_SESSION_STATE_REMOVED)
+    return;
+
+  if (restart)
+    g_hash_table_replace (self->runs, g_strdup (run_id), GINT_TO_POINTER (TRUE));
+  else if (!g_hash_table_contains (self->runs, run_id))
+    begin_run (self, run_id);
+}
+
+ForgeProject *
+forge_preview_session_get_project (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return self->project;
+}
+
+const char *
+forge_preview_session_get_project_id (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return forge_project_get_id (self->project);
+}
+
+ForgePreviewSessionState
+forge_preview_session_get_state (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), FORGE_PREVIEW_SESSION_STATE_IDLE);
+  return self->state;
+}
+
+const char *
+forge_preview_session_get_preview_url (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return self->preview_url;
+}
+
+const char *
+forge_preview_session_get_run_id (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return self->run_id;
+}
+
+const char *
+forge_preview_session_get_error_message (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return self->error_message;
+}
+
+const char *
+forge_preview_session_get_framework (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return self->framework;
+}
+
+const char *
+forge_preview_session_get_package_manager (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return self->package_manager;
+}
+
+const char *
+forge_preview_session_get_sandbox_id (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return self->sandbox_id;
+}
+
+const char *
+forge_preview_session_get_network (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return self->network;
+}
+
+gboolean
+forge_preview_session_has_active_run (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), FALSE);
+  return g_hash_table_size (self->runs) > 0;
+}
+
+gboolean
+forge_preview_session_is_live (ForgePreviewSession *self)
+{
+  g_autofree char *url = NULL;
+
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), FALSE);
+
+  if (self->manager == NULL)
+    return FALSE;
+
+  url = forge_sandbox_manager_dup_preview_url (self->manager, forge_project_get_id (self->project));
+  return url != NULL;
+}
+
+gboolean
+forge_preview_session_get_visible (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), FALSE);
+  return self->visible;
+}
+
+void
+forge_preview_session_set_visible (ForgePreviewSession *self,
+                                   gboolean             visible)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW_SESSION (self));
+
+  visible = !!visible;
+  if (self->visible == visible)
+    return;
+
+  self->visible = visible;
+  if (self->manager != NULL && self->state != FORGE_PREVIEW_SESSION_STATE_REMOVED)
+    forge_sandbox_manager_set_visible (self->manager, forge_project_get_id (self->project), visible);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VISIBLE]);
+}
+
+gboolean
+forge_preview_session_run (ForgePreviewSession  *self,
+                           const char           *backend,
+                           GError              **error)
+{
+  g_autofree char *run_id = NULL;
+
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->state == FORGE_PREVIEW_SESSION_STATE_REMOVED)
+    {
+      g_set_error_literal (error, FORGE_PREVIEW_SESSION_ERROR, FORGE_PREVIEW_SESSION_ERROR_REMOVED, _("The project was removed."));
+      return FALSE;
+    }
+
+  /* One run per project at a time: two would share one workspace. */
+  if (forge_preview_session_has_active_run (self))
+    return TRUE;
+
+  /* The new run owns the project now: no heartbeat or pending restart of
+   * the old preview may race it. It is watched again once it is up. */
+  forge_sandbox_manager_unwatch (self->manager, forge_project_get_id (self->project));
+
+  /* The project's URL is the normalized one it was found or made by. */
+  run_id = forge_clone_and_preview_start (self->engine, self->store, forge_project_get_repo_url (self->project),
+                                          backend, NULL, error);
+  if (run_id == NULL)
+    return FALSE;
+
+  begin_run (self, run_id);
+  return TRUE;
+}
+
+void
+forge_preview_session_restart (ForgePreviewSession *self)
+{
+  const char *project_id;
+
+  g_return_if_fail (FORGE_IS_PREVIEW_SESSION (self));
+
+  if (self->state == FORGE_PREVIEW_SESSION_STATE_REMOVED || forge_preview_session_has_active_run (self))
+    return;
+
+  project_id = forge_project_get_id (self->project);
+
+  /* Without a watched sandbox there is nothing to restart: start afresh. */
+  if (!forge_sandbox_manager_is_watched (self->manager, project_id))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!forge_preview_session_run (self, NULL, &error))
+        set_state (self, FORGE_PREVIEW_SESSION_STATE_FAILED, error->message);
+      return;
+    }
+
+  forge_sandbox_manager_restart (self->manager, project_id);
+}
+
+static void
+cancel_runs (ForgePreviewSession *self)
+{
+  g_autoptr(GPtrArray) run_ids = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  const char *run_id;
+
+  /* Copied: a cancelled run may end, and leave the table, at once.
+   * Others stay counted until they have wound down. */
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &run_id, NULL))
+    g_ptr_array_add (run_ids, g_strdup (run_id));
+  for (guint i = 0; i < run_ids->len; i++)
+    forge_workflow_engine_cancel_run (self->engine, g_ptr_array_index (run_ids, i));
+}
+
+void
+forge_preview_session_stop (ForgePreviewSession *self)
+{
+  const char *project_id;
+
+  g_return_if_fail (FORGE_IS_PREVIEW_SESSION (self));
+
+  if (self->state == FORGE_PREVIEW_SESSION_STATE_REMOVED)
+    return;
+
+  project_id = forge_project_get_id (self->project);
+
+  /* A restart on its way would bring it back: cancel it first. */
+  cancel_runs (self);
+  forge_sandbox_manager_unwatch (self->manager, project_id);
+  forge_sandbox_manager_stop (self->manager, project_id);
+  forge_project_set_status (self->project, FORGE_PROJECT_STATUS_STOPPED);
+  set_preview_url (self, NULL);
+  set_state (self, FORGE_PREVIEW_SESSION_STATE_STOPPED, _("The sandbox is stopped."));
+}
+
+gboolean
+forge_preview_session_retry_run (ForgePreviewSession  *self,
+                                 const char           *run_id,
+                                 GError              **error)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), FALSE);
+  g_return_val_if_fail (run_id != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->state == FORGE_PREVIEW_SESSION_STATE_REMOVED)
+    {
+      g_set_error_literal (error, FORGE_PREVIEW_SESSION_ERROR, FORGE_PREVIEW_SESSION_ERROR_REMOVED, _("The project was removed."));
+      return FALSE;
+    }
+
+  /* One run per project at a time: two would share one workspace. */
+  if (forge_preview_session_has_active_run (self))
+    {
+      g_set_error_literal (error, FORGE_PREVIEW_SESSION_ERROR, FORGE_PREVIEW_SESSION_ERROR_BUSY,
+                           _("This project is still starting: wait for it to finish, then retry."));
+      return FALSE;
+    }
+
+  forge_sandbox_manager_unwatch (self->manager, forge_project_get_id (self->project));
+  if (!forge_workflow_engine_retry_run (self->engine, run_id, error))
+    return FALSE;
+
+  begin_run (self, run_id);
+  return TRUE;
+}
+
+GPtrArray *
+forge_preview_session_list_runs (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+
+  if (self->engine == NULL)
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  return forge_workflow_engine_list_runs (self->engine, "project_id", forge_project_get_id (self->project));
+}
+
+static void
+delete_workspace_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!forge_remove_tree (task_data, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+forge_preview_session_remove_async (ForgePreviewSession *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonNode) event = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *ignored = NULL;
+  g_autofree char *workspace = NULL;
+  JsonObject *data;
+  const char *project_id;
+
+  g_return_if_fail (FORGE_IS_PREVIEW_SESSION (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, forge_preview_session_remove_async);
+
+  if (self->state == FORGE_PREVIEW_SESSION_STATE_REMOVED)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  project_id = forge_project_get_id (self->project);
+
+  /* Its runs are registered to be cancelled by this event. */
+  data = json_object_new ();
+  json_object_set_string_member (data, "project_id", project_id);
+  json_node_take_object (event, data);
+  ignored = forge_workflow_engine_send (self->engine, FORGE_PROJECT_REMOVED_EVENT, event);
+
+  forge_sandbox_manager_unwatch (self->manager, project_id);
+  forge_sandbox_manager_stop (self->manager, project_id);
+  /* Their ends, still to come, are no longer this session's news. */
+  g_hash_table_remove_all (self->runs);
+
+  /* Only a valid id names a folder under the workspaces dir: anything
+   * else ("../..") would delete elsewhere. The store never holds one. */
+  workspace = forge_project_workspace_dir_for_id (project_id);
+
+  forge_project_store_remove (self->store, project_id);
+  set_preview_url (self, NULL);
+  set_state (self, FORGE_PREVIEW_SESSION_STATE_REMOVED, NULL);
+
+  if (workspace == NULL)
+    {
+      g_warning ("Not deleting a workspace for the invalid project id “%s”", project_id);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_task_set_task_data (task, g_steal_pointer (&workspace), g_free);
+  g_task_run_in_thread (task, delete_workspace_thread);
+}
+
+gboolean
+forge_preview_session_remove_finish (ForgePreviewSession  *self,
+                                     GAsyncResult         *result,
+                                     GError              **error)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_preview_session_remove_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
