@@ -122,6 +122,186 @@ test_no_service (void)
   g_test_trap_assert_passed ();
 }
 
+/* {{{ Asynchronous */
+
+static void
+got_result_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+/* Runs the default main context until the call started before answers. */
+static GAsyncResult *
+wait_for_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return g_steal_pointer (result);
+}
+
+static char *
+lookup_async (const char    *host,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  GAsyncResult *pending = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  forge_secrets_lookup_token_async (host, cancellable, got_result_cb, &pending);
+  result = wait_for_result (&pending);
+
+  return forge_secrets_lookup_token_finish (result, error);
+}
+
+static gboolean
+store_async (const char    *host,
+             const char    *token,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  GAsyncResult *pending = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  forge_secrets_store_token_async (host, token, cancellable, got_result_cb, &pending);
+  result = wait_for_result (&pending);
+
+  return forge_secrets_store_token_finish (result, error);
+}
+
+static gboolean
+clear_async (const char    *host,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  GAsyncResult *pending = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  forge_secrets_clear_token_async (host, cancellable, got_result_cb, &pending);
+  result = wait_for_result (&pending);
+
+  return forge_secrets_clear_token_finish (result, error);
+}
+
+static void
+test_async_store_lookup_clear (void)
+{
+  const char *token = "glpat-AsyncForgeTestToken-4b9e";
+  g_autoptr(GError) error = NULL;
+  char *found;
+
+  if (maybe_skip ())
+    return;
+
+  found = lookup_async ("gitlab.example.org", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+
+  g_assert_true (store_async ("gitlab.example.org", token, NULL, &error));
+  g_assert_no_error (error);
+
+  found = lookup_async ("gitlab.example.org", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, token);
+  forge_secrets_free_token (found);
+
+  /* The same item as the blocking calls, which the workflow uses. */
+  found = forge_secrets_lookup_token ("gitlab.example.org", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, token);
+  forge_secrets_free_token (found);
+
+  found = lookup_async ("other.example.org", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+
+  g_assert_true (store_async ("gitlab.example.org", "replaced-token", NULL, &error));
+  g_assert_no_error (error);
+  found = lookup_async ("gitlab.example.org", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, "replaced-token");
+  forge_secrets_free_token (found);
+
+  g_assert_true (clear_async ("gitlab.example.org", NULL, &error));
+  g_assert_no_error (error);
+  found = lookup_async ("gitlab.example.org", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+  found = forge_secrets_lookup_token ("gitlab.example.org", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+
+  /* Clearing nothing is fine. */
+  g_assert_true (clear_async ("gitlab.example.org", NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_async_cancelled (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  char *found;
+
+  if (maybe_skip ())
+    return;
+
+  g_cancellable_cancel (cancellable);
+
+  g_assert_false (store_async ("cancelled.example.org", "t", cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  found = lookup_async ("cancelled.example.org", cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (found);
+  g_clear_error (&error);
+
+  g_assert_false (clear_async ("cancelled.example.org", cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* Nothing was stored. */
+  found = lookup_async ("cancelled.example.org", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (found);
+}
+
+static void
+test_async_no_service (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      char *found;
+
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/forge-test-bus", TRUE);
+
+      found = lookup_async ("github.com", NULL, &error);
+      g_assert_no_error (error);
+      g_assert_null (found);
+
+      g_assert_false (store_async ("github.com", "tok", NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+      g_assert_null (strchr (error->message, '\n'));
+      g_clear_error (&error);
+
+      g_assert_false (clear_async ("github.com", NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* }}} */
+
 /* The app's path: the token for the repository's host comes from the
  * keyring and opens a repository that needs it. */
 static void
@@ -191,6 +371,9 @@ main (int   argc,
   g_test_add_func ("/secrets/store-lookup-clear", test_store_lookup_clear);
   g_test_add_func ("/secrets/cancelled", test_cancelled);
   g_test_add_func ("/secrets/token-for-clone", test_token_for_clone);
+  g_test_add_func ("/secrets/async/no-service", test_async_no_service);
+  g_test_add_func ("/secrets/async/store-lookup-clear", test_async_store_lookup_clear);
+  g_test_add_func ("/secrets/async/cancelled", test_async_cancelled);
 
   if (!g_test_subprocess ())
     skip_reason = forge_test_start_keyring ();

@@ -62,68 +62,7 @@ row_to_backend (const GValue       *value,
   return g_variant_new_string (g_value_get_uint (value) == 1 ? "e2b" : "local");
 }
 
-/* Keyring calls block on D-Bus: they run on a worker thread. */
 typedef enum { TOKEN_LOOKUP, TOKEN_STORE, TOKEN_CLEAR } TokenOperation;
-
-typedef struct
-{
-  TokenOperation  operation;
-  char           *host;
-  char           *token;
-} TokenRequest;
-
-static void
-token_request_free (TokenRequest *request)
-{
-  g_free (request->host);
-  if (request->token != NULL)
-    {
-      /* Do not leave the secret lying around in freed memory. */
-      memset (request->token, 0, strlen (request->token));
-      g_free (request->token);
-    }
-  g_free (request);
-}
-
-static void
-token_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  TokenRequest *request = task_data;
-  g_autoptr(GError) error = NULL;
-  gboolean has_token = FALSE;
-
-  switch (request->operation)
-    {
-    case TOKEN_LOOKUP:
-      {
-        char *token = forge_secrets_lookup_token (request->host, cancellable, &error);
-
-        has_token = token != NULL;
-        forge_secrets_free_token (token);
-        break;
-      }
-
-    case TOKEN_STORE:
-      has_token = forge_secrets_store_token (request->host, request->token, cancellable, &error);
-      break;
-
-    case TOKEN_CLEAR:
-      forge_secrets_clear_token (request->host, cancellable, &error);
-      has_token = FALSE;
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-
-  if (error != NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, has_token);
-}
 
 static void
 show_token_state (ForgePreferencesWindow *self,
@@ -139,14 +78,10 @@ show_token_state (ForgePreferencesWindow *self,
 }
 
 static void
-token_done_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+show_token_result (ForgePreferencesWindow *self,
+                   gboolean                has_token,
+                   const GError           *error)
 {
-  ForgePreferencesWindow *self = FORGE_PREFERENCES_WINDOW (object);
-  g_autoptr(GError) error = NULL;
-  gboolean has_token = g_task_propagate_boolean (G_TASK (result), &error);
-
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
@@ -160,24 +95,54 @@ token_done_cb (GObject      *object,
   show_token_state (self, has_token);
 }
 
+/* Each callback holds a reference on the window: it may have been closed
+ * (and the call cancelled) by the time the keyring answers. */
+static void
+token_looked_up_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(ForgePreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *token = forge_secrets_lookup_token_finish (result, &error);
+
+  show_token_result (self, token != NULL, error);
+  forge_secrets_free_token (token);
+}
+
+static void
+token_stored_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ForgePreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean stored = forge_secrets_store_token_finish (result, &error);
+
+  show_token_result (self, stored, error);
+}
+
+static void
+token_cleared_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ForgePreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  forge_secrets_clear_token_finish (result, &error);
+  show_token_result (self, FALSE, error);
+}
+
 static void
 run_token_request (ForgePreferencesWindow *self,
                    TokenOperation          operation,
                    const char             *token)
 {
-  g_autoptr(GTask) task = NULL;
-  TokenRequest *request = g_new0 (TokenRequest, 1);
   g_autofree char *host = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->host_row))));
 
   if (*host == '\0')
-    {
-      token_request_free (request);
-      return;
-    }
-
-  request->operation = operation;
-  request->host = g_steal_pointer (&host);
-  request->token = g_strdup (token);
+    return;
 
   /* Typing a host starts a lookup per key: only the last one may answer,
    * and none may overwrite what a save or forget reports. */
@@ -188,11 +153,26 @@ run_token_request (ForgePreferencesWindow *self,
   g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
                            self->lookup_cancellable, G_CONNECT_SWAPPED);
 
-  task = g_task_new (self, operation == TOKEN_LOOKUP ? self->lookup_cancellable : self->cancellable,
-                     token_done_cb, NULL);
-  g_task_set_source_tag (task, run_token_request);
-  g_task_set_task_data (task, request, (GDestroyNotify) token_request_free);
-  g_task_run_in_thread (task, token_thread);
+  switch (operation)
+    {
+    case TOKEN_LOOKUP:
+      forge_secrets_lookup_token_async (host, self->lookup_cancellable,
+                                        token_looked_up_cb, g_object_ref (self));
+      break;
+
+    case TOKEN_STORE:
+      forge_secrets_store_token_async (host, token, self->cancellable,
+                                       token_stored_cb, g_object_ref (self));
+      break;
+
+    case TOKEN_CLEAR:
+      forge_secrets_clear_token_async (host, self->cancellable,
+                                       token_cleared_cb, g_object_ref (self));
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static void

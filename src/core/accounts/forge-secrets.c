@@ -69,7 +69,23 @@ propagate_keyring_error (GError      **error,
 /* Public repositories need no token, so a missing keyring is treated as
  * "no token" (logged with g_debug) rather than an error. Only a locked
  * keyring the user refused to unlock or other real failures are
- * reported. */
+ * reported. Takes @local_error. */
+static void
+propagate_lookup_error (const char  *host,
+                        GError     **error,
+                        GError      *local_error)
+{
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      is_no_service_error (local_error))
+    {
+      g_debug ("No keyring to look up a token for %s: %s", host, local_error->message);
+      g_error_free (local_error);
+      return;
+    }
+
+  propagate_keyring_error (error, local_error);
+}
+
 char *
 forge_secrets_lookup_token (const char    *host,
                             GCancellable  *cancellable,
@@ -87,19 +103,18 @@ forge_secrets_lookup_token (const char    *host,
                                                    NULL);
   if (local_error != NULL)
     {
-      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-          is_no_service_error (local_error))
-        {
-          g_debug ("No keyring to look up a token for %s: %s", host, local_error->message);
-          g_error_free (local_error);
-          return NULL;
-        }
-
-      propagate_keyring_error (error, local_error);
+      propagate_lookup_error (host, error, local_error);
       return NULL;
     }
 
   return token;
+}
+
+/* Translated: the label is what people see in Seahorse. */
+static char *
+make_label (const char *host)
+{
+  return g_strdup_printf (_("Forge Preview token for %s"), host);
 }
 
 gboolean
@@ -115,8 +130,7 @@ forge_secrets_store_token (const char    *host,
   g_return_val_if_fail (token != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* Translated: the label is what people see in Seahorse. */
-  label = g_strdup_printf (_("Forge Preview token for %s"), host);
+  label = make_label (host);
 
   if (!secret_password_store_sync (forge_secrets_get_schema (),
                                    SECRET_COLLECTION_DEFAULT,
@@ -155,3 +169,167 @@ forge_secrets_free_token (char *token)
   if (token != NULL)
     secret_password_free (token);
 }
+
+/* {{{ Asynchronous */
+
+static void
+lookup_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *local_error = NULL;
+  GError *error = NULL;
+  char *token;
+
+  /* Kept in non-pageable memory, as by the blocking lookup. */
+  token = secret_password_lookup_nonpageable_finish (result, &local_error);
+  if (local_error != NULL)
+    {
+      propagate_lookup_error (g_task_get_task_data (task), &error, local_error);
+      if (error != NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+
+  g_task_return_pointer (task, token, (GDestroyNotify) forge_secrets_free_token);
+}
+
+void
+forge_secrets_lookup_token_async (const char          *host,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (host != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, forge_secrets_lookup_token_async);
+  g_task_set_task_data (task, g_strdup (host), g_free);
+
+  secret_password_lookup (forge_secrets_get_schema (), cancellable,
+                          lookup_cb, g_steal_pointer (&task),
+                          "host", host,
+                          NULL);
+}
+
+char *
+forge_secrets_lookup_token_finish (GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_secrets_lookup_token_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+store_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *local_error = NULL;
+  GError *error = NULL;
+
+  if (!secret_password_store_finish (result, &local_error))
+    {
+      propagate_keyring_error (&error, local_error);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+forge_secrets_store_token_async (const char          *host,
+                                 const char          *token,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *label = NULL;
+
+  g_return_if_fail (host != NULL);
+  g_return_if_fail (token != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, forge_secrets_store_token_async);
+
+  label = make_label (host);
+  secret_password_store (forge_secrets_get_schema (), SECRET_COLLECTION_DEFAULT,
+                         label, token, cancellable,
+                         store_cb, g_steal_pointer (&task),
+                         "host", host,
+                         NULL);
+}
+
+gboolean
+forge_secrets_store_token_finish (GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_secrets_store_token_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+clear_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *local_error = NULL;
+  GError *error = NULL;
+
+  /* FALSE without error just means there was nothing to clear. */
+  if (!secret_password_clear_finish (result, &local_error) && local_error != NULL)
+    {
+      propagate_keyring_error (&error, local_error);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+forge_secrets_clear_token_async (const char          *host,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (host != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, forge_secrets_clear_token_async);
+
+  secret_password_clear (forge_secrets_get_schema (), cancellable,
+                         clear_cb, g_steal_pointer (&task),
+                         "host", host,
+                         NULL);
+}
+
+gboolean
+forge_secrets_clear_token_finish (GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_secrets_clear_token_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* }}} */

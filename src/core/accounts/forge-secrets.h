@@ -10,7 +10,8 @@
 G_BEGIN_DECLS
 
 /* Access tokens per Git host, kept in the user's keyring (libsecret) and
- * nowhere else. Blocking calls, for worker threads. */
+ * nowhere else. Blocking calls, for worker threads; the _async ones for
+ * the main thread, with the same results and errors. */
 
 /* Returns NULL without error when there is no token for host, and also
  * when no keyring service runs at all (logged with g_debug), so public
@@ -30,5 +31,27 @@ gboolean  forge_secrets_clear_token  (const char    *host,
                                       GCancellable  *cancellable,
                                       GError       **error);
 void      forge_secrets_free_token   (char          *token);
+
+void      forge_secrets_lookup_token_async  (const char           *host,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+/* Free the result with forge_secrets_free_token(). */
+char     *forge_secrets_lookup_token_finish (GAsyncResult         *result,
+                                             GError              **error);
+/* The token is copied before this returns. */
+void      forge_secrets_store_token_async   (const char           *host,
+                                             const char           *token,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+gboolean  forge_secrets_store_token_finish  (GAsyncResult         *result,
+                                             GError              **error);
+void      forge_secrets_clear_token_async   (const char           *host,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+gboolean  forge_secrets_clear_token_finish  (GAsyncResult         *result,
+                                             GError              **error);
 
 G_END_DECLS

@@ -7,22 +7,12 @@
 
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/nsfs.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,8 +22,12 @@
 #include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
 
+#include "forge-bwrap-args.h"
 #include "forge-local-sandbox-private.h"
+#include "forge-process-tree.h"
+#include "forge-sandbox-network.h"
 #include "forge-sandbox-process-private.h"
+#include "forge-seccomp.h"
 #include "forge-util.h"
 
 /* How long processes get to exit after SIGTERM before SIGKILL. */
@@ -43,18 +37,6 @@
  * ones. The rest, up to the next newline, is dropped. */
 #define MAX_LINE_LENGTH FORGE_LOG_LINE_MAX
 
-#define INFO_FD    3
-#define PASSWD_FD  4
-#define GROUP_FD   5
-#define SECCOMP_FD 6
-#define BLOCK_FD   7
-#define RESOLV_FD  8
-
-/* slirp4netns's built-in DNS forwarder. */
-#define OWN_NETWORK_RESOLV_CONF "nameserver 10.0.2.3\n"
-#define NETWORK_READY_TIMEOUT_MS 5000
-#define NETWORK_API_TIMEOUT_MS 2000
-
 /* One bwrap container running one command. Shared (refcounted) between
  * the sandbox, the thread reading its output and its ForgeSandboxProcess. */
 typedef struct
@@ -63,18 +45,15 @@ typedef struct
   GCond        cond;
   GSubprocess *subprocess;   /* the outer bwrap, our child */
   GPid         init_pid;     /* host pid of the PID namespace's init */
-  guint64      pid_ns;       /* inode of that namespace, 0 if unknown */
-  int          pid_ns_fd;    /* keeps that inode from going to a new one */
+  ForgeProcessTree tree;     /* everything in that namespace */
   int          bwrap_pidfd;  /* readable once bwrap has exited, or -1 */
   int          status;
   guint        exited : 1;
   guint        terminating : 1;
 
-  /* Its own network; unset when the host's is shared. Under mutex. */
-  GSubprocess *slirp;
-  int          slirp_exit_fd;  /* slirp4netns exits when this closes */
-  char        *api_dir;        /* private folder of its API socket */
-  GHashTable  *exposed;        /* port inside → "127.0.0.1:port" */
+  /* Its own network; NULL when the host's is shared. Set before the
+   * command is shared with other threads, and never again. */
+  ForgeSandboxNetwork *network;
 } LocalCommand;
 
 struct _ForgeLocalSandbox
@@ -105,76 +84,14 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ForgeLocalSandbox, forge_local_sandbox, G_TYPE_OB
                                G_IMPLEMENT_INTERFACE (FORGE_TYPE_SANDBOX,
                                                       forge_local_sandbox_iface_init))
 
-/* {{{ Killing process trees */
+/* {{{ Commands and their process trees */
 
-static guint64
-get_pid_namespace (GPid pid)
-{
-  char path[64];
-  struct stat st;
-
-  g_snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) pid);
-  if (stat (path, &st) != 0)
-    return 0;
-
-  return st.st_ino;
-}
-
-/* Signals every process whose PID namespace is @pid_ns: that is the whole
- * tree of a command, including daemons that re-parented themselves. */
-static void
-signal_namespace (guint64 pid_ns,
-                  int     signum)
-{
-  DIR *dir;
-  struct dirent *ent;
-
-  if (pid_ns == 0)
-    return;
-
-  if (!(dir = opendir ("/proc")))
-    return;
-
-  while ((ent = readdir (dir)))
-    {
-      char *end = NULL;
-      gint64 pid = g_ascii_strtoll (ent->d_name, &end, 10);
-
-      if (pid <= 0 || end == NULL || *end != '\0')
-        continue;
-
-      if (get_pid_namespace ((GPid) pid) == pid_ns)
-        kill ((pid_t) pid, signum);
-    }
-
-  closedir (dir);
-}
-
-/* Stops slirp4netns (closing its exit fd) and removes its API socket. */
+/* Stops its network at once, if it has one of its own. */
 static void
 local_command_stop_network (LocalCommand *cmd)
 {
-  g_autofree char *api_dir = NULL;
-  GSubprocess *slirp;
-
-  g_mutex_lock (&cmd->mutex);
-  if (cmd->slirp_exit_fd >= 0)
-    {
-      close (cmd->slirp_exit_fd);
-      cmd->slirp_exit_fd = -1;
-    }
-  slirp = g_steal_pointer (&cmd->slirp);
-  api_dir = g_steal_pointer (&cmd->api_dir);
-  g_mutex_unlock (&cmd->mutex);
-
-  /* At once: a sandbox reported dead must not answer on its ports while
-   * its processes take their grace period. GLib reaps it. */
-  if (slirp != NULL)
-    g_subprocess_force_exit (slirp);
-  g_clear_object (&slirp);
-
-  if (api_dir != NULL)
-    forge_remove_tree (api_dir, NULL);
+  if (cmd->network != NULL)
+    forge_sandbox_network_stop (cmd->network);
 }
 
 static void
@@ -183,10 +100,9 @@ local_command_clear (gpointer data)
   LocalCommand *cmd = data;
 
   local_command_stop_network (cmd);
-  g_clear_pointer (&cmd->exposed, g_hash_table_unref);
+  g_clear_object (&cmd->network);
   g_clear_object (&cmd->subprocess);
-  if (cmd->pid_ns_fd >= 0)
-    close (cmd->pid_ns_fd);
+  forge_process_tree_clear (&cmd->tree);
   if (cmd->bwrap_pidfd >= 0)
     close (cmd->bwrap_pidfd);
   g_mutex_clear (&cmd->mutex);
@@ -225,7 +141,7 @@ local_command_force_kill (LocalCommand *cmd)
    * Its death takes the namespace init with it (--die-with-parent) and
    * the kernel then kills everything else in the namespace. */
   g_subprocess_force_exit (cmd->subprocess);
-  signal_namespace (cmd->pid_ns, SIGKILL);
+  forge_process_tree_signal (&cmd->tree, SIGKILL);
 }
 
 static gpointer
@@ -264,7 +180,7 @@ local_command_terminate (LocalCommand *cmd)
   cmd->terminating = TRUE;
   g_mutex_unlock (&cmd->mutex);
 
-  signal_namespace (cmd->pid_ns, SIGTERM);
+  forge_process_tree_signal (&cmd->tree, SIGTERM);
 
   thread = g_thread_try_new ("forge-sandbox-kill", grace_period_thread,
                              local_command_ref (cmd), &error);
@@ -350,109 +266,6 @@ spawn_from_spawner_thread (GSubprocessLauncher  *launcher,
   return request.subprocess;
 }
 
-static void
-add_args (GPtrArray *args,
-          ...)
-{
-  const char *arg;
-  va_list ap;
-
-  va_start (ap, args);
-  while ((arg = va_arg (ap, const char *)))
-    g_ptr_array_add (args, g_strdup (arg));
-  va_end (ap);
-}
-
-#if defined(__x86_64__)
-# define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-# define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-#ifdef NATIVE_AUDIT_ARCH
-static void
-add_filter (GArray         *program,
-            unsigned short  code,
-            unsigned int    k,
-            unsigned char   jt,
-            unsigned char   jf)
-{
-  struct sock_filter insn = BPF_JUMP (code, k, jt, jf);
-
-  g_array_append_val (program, insn);
-}
-
-#define FILTER_STMT(program, code, k) add_filter ((program), (code), (k), 0, 0)
-#define RET_ERRNO(e) (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
-/* The low 32 bits of an argument: they come first on little-endian. */
-#define ARG_LOW(n) (offsetof (struct seccomp_data, args[n]))
-
-/* The seccomp filter of every command.
- *
- * io_uring fails with ENOSYS (libuv falls back to threads): it is a large
- * kernel surface, and its opcodes (IORING_OP_SOCKET …) would bypass any
- * rule below.
- *
- * With @shared_network the sandbox shares the host's network namespace,
- * and with it the abstract unix socket namespace where X11/XWayland and
- * sometimes a session bus listen. Seccomp cannot read socket addresses,
- * so no unix socket may be created at all, and socketpair() only makes
- * AF_UNIX stream pairs: Node's IPC channels (child_process.fork()) need
- * them, and a connected stream pair cannot address anyone else, while a
- * datagram one could sendto() any abstract name. In a network of its own
- * the abstract namespace is the sandbox's own, and unix sockets are fine.
- *
- * Other ABIs (x32, 32-bit) are refused outright, as their numbers would
- * slip past these checks. */
-static GArray *
-build_seccomp_filter (gboolean shared_network)
-{
-  GArray *program = g_array_new (FALSE, FALSE, sizeof (struct sock_filter));
-  static const int io_uring_calls[] = {
-    __NR_io_uring_setup, __NR_io_uring_enter, __NR_io_uring_register,
-  };
-
-  FILTER_STMT (program, BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch));
-  add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0);
-  FILTER_STMT (program, BPF_RET | BPF_K, RET_ERRNO (ENOSYS));
-  FILTER_STMT (program, BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr));
-#ifdef __x86_64__
-  add_filter (program, BPF_JMP | BPF_JGE | BPF_K, 0x40000000 /* __X32_SYSCALL_BIT */, 0, 1);
-  FILTER_STMT (program, BPF_RET | BPF_K, RET_ERRNO (ENOSYS));
-#endif
-
-  for (guint i = 0; i < G_N_ELEMENTS (io_uring_calls); i++)
-    {
-      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, io_uring_calls[i], 0, 1);
-      FILTER_STMT (program, BPF_RET | BPF_K, RET_ERRNO (ENOSYS));
-    }
-
-  if (shared_network)
-    {
-      /* socket(AF_UNIX, …) */
-      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 4);
-      FILTER_STMT (program, BPF_LD | BPF_W | BPF_ABS, ARG_LOW (0));
-      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1);
-      FILTER_STMT (program, BPF_RET | BPF_K, RET_ERRNO (EACCES));
-      FILTER_STMT (program, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-
-      /* socketpair(AF_UNIX, SOCK_STREAM [| SOCK_NONBLOCK | SOCK_CLOEXEC], …) */
-      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, __NR_socketpair, 0, 7);
-      FILTER_STMT (program, BPF_LD | BPF_W | BPF_ABS, ARG_LOW (0));
-      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 4);
-      FILTER_STMT (program, BPF_LD | BPF_W | BPF_ABS, ARG_LOW (1));
-      FILTER_STMT (program, BPF_ALU | BPF_AND | BPF_K, ~(unsigned int) (SOCK_NONBLOCK | SOCK_CLOEXEC));
-      add_filter (program, BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 0, 1);
-      FILTER_STMT (program, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-      FILTER_STMT (program, BPF_RET | BPF_K, RET_ERRNO (EACCES));
-    }
-
-  FILTER_STMT (program, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-
-  return program;
-}
-#endif
-
 /* Hands @contents to the child as the read end of a pipe on @target_fd,
  * for --ro-bind-data or --seccomp; small enough to fit in the pipe
  * buffer. */
@@ -523,233 +336,38 @@ get_helper_dir (void)
   return uninstalled_dir != NULL ? uninstalled_dir : LIBEXECDIR "/forge-preview";
 }
 
-#define LOOPBACK_RELAY "forge-loopback-relay"
-
-#define NPM_CACHE_INSIDE    "/var/cache/npm"
-#define SHARED_CACHE_INSIDE "/var/cache/npm-shared"
-
-static gboolean
-path_is_visible_inside (const char *path)
+/* The command line of @argv in this sandbox, with what the host has now
+ * at /bin, /lib … and in its environment. */
+static char **
+build_command_line (ForgeLocalSandbox   *self,
+                    gboolean             in_flatpak,
+                    const char * const  *argv,
+                    const char * const  *env,
+                    const char          *cwd,
+                    gboolean             relay,
+                    GError             **error)
 {
-  static const char * const prefixes[] = {
-    "/etc/ssl/", "/etc/pki/", "/etc/ca-certificates/", "/usr/",
-  };
-
-  if (!g_path_is_absolute (path) || strstr (path, "/..") != NULL)
-    return FALSE;
-
-  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
-    {
-      gsize len = strlen (prefixes[i]);
-
-      /* The directory itself, or something below it. */
-      if (g_str_has_prefix (path, prefixes[i]) ||
-          (strlen (path) == len - 1 && strncmp (path, prefixes[i], len - 1) == 0))
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
-static GPtrArray *
-build_bwrap_args (ForgeLocalSandbox  *self,
-                  const char * const *argv,
-                  const char * const *env,
-                  const char         *cwd,
-                  gboolean            relay)
-{
-  static const char * const root_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
-  /* What programs in /usr need from /etc; nothing else of the host's
-   * configuration (and no credentials) becomes visible. */
-  static const char * const etc_files[] = {
-    "/etc/resolv.conf", "/etc/hosts", "/etc/host.conf", "/etc/gai.conf",
-    "/etc/nsswitch.conf", "/etc/localtime", "/etc/timezone",
-    "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
-    "/etc/ssl", "/etc/ca-certificates", "/etc/ca-certificates.conf",
-    "/etc/pki", "/etc/crypto-policies",
-    /* Debian routes many /usr/bin symlinks through here. */
-    "/etc/alternatives",
-    "/etc/npmrc", "/etc/mime.types",
-  };
-  static const char * const ca_variables[] = {
-    "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR",
-  };
-  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) root_dirs = NULL;
+  g_auto(GStrv) root_symlinks = NULL;
+  g_auto(GStrv) host_env = g_get_environ ();
   const char *helper_dir = get_helper_dir ();
+  ForgeBwrapConfig config = {
+    .bwrap = self->bwrap,
+    .in_flatpak = in_flatpak,
+    .repo_dir = self->repo_dir,
+    .home_dir = self->home_dir,
+    .npm_cache_dir = self->npm_cache_dir,
+    .shared_cache_dir = self->shared_cache_dir,
+    .own_network = self->own_network,
+    .helper_dir = g_file_test (helper_dir, G_FILE_TEST_IS_DIR) ? helper_dir : NULL,
+    .host_env = (const char * const *) host_env,
+  };
 
-  /* Every fd bwrap reads must reach it through flatpak-spawn, the
-   * seccomp filter's above all: without it bwrap would fail, not run the
-   * command unfiltered, but the filter is not optional. */
-  if (self->in_flatpak)
-    {
-      add_args (args, "flatpak-spawn", "--host", "--watch-bus",
-                "--forward-fd=" G_STRINGIFY (INFO_FD),
-                "--forward-fd=" G_STRINGIFY (PASSWD_FD),
-                "--forward-fd=" G_STRINGIFY (GROUP_FD),
-                "--forward-fd=" G_STRINGIFY (SECCOMP_FD),
-                NULL);
-      if (self->own_network)
-        add_args (args,
-                  "--forward-fd=" G_STRINGIFY (BLOCK_FD),
-                  "--forward-fd=" G_STRINGIFY (RESOLV_FD),
-                  NULL);
-    }
+  forge_bwrap_probe_root (&root_dirs, &root_symlinks);
+  config.root_dirs = (const char * const *) root_dirs;
+  config.root_symlinks = (const char * const *) root_symlinks;
 
-  /* A user namespace of its own, in which no further one can be made
-   * (unshare -Ur would give root over a fresh namespace set). */
-  add_args (args, self->bwrap,
-            "--unshare-user", "--disable-userns",
-            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--hostname", "forge-sandbox",
-            "--die-with-parent", "--new-session",
-            "--ro-bind", "/usr", "/usr",
-            NULL);
-
-  /* A network of its own, connected once slirp4netns is attached: the
-   * command waits on BLOCK_FD until then. */
-  if (self->own_network)
-    add_args (args,
-              "--unshare-net",
-              "--block-fd", G_STRINGIFY (BLOCK_FD),
-              NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (root_dirs); i++)
-    {
-      g_autofree char *path = g_strconcat ("/", root_dirs[i], NULL);
-      struct stat st;
-
-      if (lstat (path, &st) != 0)
-        continue;
-
-      if (S_ISLNK (st.st_mode))
-        {
-          g_autofree char *target = g_file_read_link (path, NULL);
-
-          if (target != NULL)
-            add_args (args, "--symlink", target, path, NULL);
-        }
-      else if (S_ISDIR (st.st_mode))
-        {
-          add_args (args, "--ro-bind", path, path, NULL);
-        }
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (etc_files); i++)
-    {
-      /* The host's resolver may well be on its loopback, out of reach. */
-      if (self->own_network && g_str_equal (etc_files[i], "/etc/resolv.conf"))
-        add_args (args, "--ro-bind-data", G_STRINGIFY (RESOLV_FD), etc_files[i], NULL);
-      else
-        add_args (args, "--ro-bind-try", etc_files[i], etc_files[i], NULL);
-    }
-
-  add_args (args,
-            "--ro-bind-data", G_STRINGIFY (PASSWD_FD), "/etc/passwd",
-            "--ro-bind-data", G_STRINGIFY (GROUP_FD), "/etc/group",
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--tmpfs", "/tmp",
-            "--dir", "/var/tmp",
-            "--bind", self->home_dir, FORGE_SANDBOX_HOME_DIR,
-            "--bind", self->repo_dir, FORGE_SANDBOX_REPO_DIR,
-            NULL);
-
-  /* npm's cache is the project's own, but for its content-addressed
-   * part, which its symlinks lead to the shared folder: see
-   * forge_local_sandbox_set_package_cache(). Both mount points are on
-   * bwrap's own root, never in a folder the sandbox could have filled
-   * with symlinks, and both sources are folders only the host writes in. */
-  if (self->npm_cache_dir != NULL)
-    add_args (args,
-              "--bind", self->npm_cache_dir, NPM_CACHE_INSIDE,
-              "--bind", self->shared_cache_dir, SHARED_CACHE_INSIDE,
-              NULL);
-
-  if (g_file_test (helper_dir, G_FILE_TEST_IS_DIR))
-    add_args (args, "--ro-bind", helper_dir, "/opt/forge/bin", NULL);
-
-  add_args (args,
-            "--clearenv",
-            "--setenv", "HOME", FORGE_SANDBOX_HOME_DIR,
-            "--setenv", "USER", "user",
-            "--setenv", "LOGNAME", "user",
-            "--setenv", "PATH", "/opt/forge/bin:/usr/local/bin:/usr/bin:/bin",
-            "--setenv", "LANG", "C.UTF-8",
-            "--setenv", "TERM", "dumb",
-            NULL);
-
-  if (self->npm_cache_dir != NULL)
-    add_args (args, "--setenv", "npm_config_cache", NPM_CACHE_INSIDE, NULL);
-
-  /* Where the host points TLS clients at a custom CA bundle (e.g. behind
-   * an intercepting proxy), tools inside need the same, and the bundle is
-   * visible inside when it lives in one of the directories bound above. */
-  for (guint i = 0; i < G_N_ELEMENTS (ca_variables); i++)
-    {
-      const char *value = g_getenv (ca_variables[i]);
-
-      if (value == NULL || !path_is_visible_inside (value))
-        continue;
-
-      add_args (args, "--setenv", ca_variables[i], value, NULL);
-    }
-
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      const char *eq = strchr (env[i], '=');
-      g_autofree char *key = NULL;
-
-      if (eq == NULL || eq == env[i])
-        {
-          g_debug ("Ignoring malformed environment entry for the sandbox");
-          continue;
-        }
-
-      key = g_strndup (env[i], eq - env[i]);
-      add_args (args, "--setenv", key, eq + 1, NULL);
-    }
-
-  add_args (args,
-            "--chdir", cwd != NULL ? cwd : FORGE_SANDBOX_REPO_DIR,
-            "--info-fd", G_STRINGIFY (INFO_FD),
-            NULL);
-#ifdef NATIVE_AUDIT_ARCH
-  add_args (args, "--seccomp", G_STRINGIFY (SECCOMP_FD), NULL);
-#endif
-  add_args (args, "--", NULL);
-
-  if (relay)
-    add_args (args, "/opt/forge/bin/" LOOPBACK_RELAY, "--", NULL);
-
-  for (guint i = 0; argv[i] != NULL; i++)
-    g_ptr_array_add (args, g_strdup (argv[i]));
-
-  g_ptr_array_add (args, NULL);
-
-  return args;
-}
-
-/* Returns -2 when bwrap has exited already, -1 when pidfds are not
- * available (before Linux 5.3). */
-static int
-open_pidfd (GSubprocess *subprocess)
-{
-#ifdef SYS_pidfd_open
-  const char *identifier = g_subprocess_get_identifier (subprocess);
-  int fd;
-
-  /* NULL once reaped, so the pid cannot have been recycled yet. */
-  if (identifier == NULL)
-    return -2;
-
-  fd = (int) syscall (SYS_pidfd_open, (pid_t) g_ascii_strtoll (identifier, NULL, 10), 0);
-  if (fd < 0)
-    return errno == ESRCH ? -2 : -1;
-
-  return fd;
-#else
-  return -1;
-#endif
+  return forge_bwrap_args_build (&config, argv, env, cwd, relay && config.helper_dir != NULL, error);
 }
 
 /* bwrap writes {"child-pid": N, "pid-namespace": M, ...} to --info-fd once
@@ -805,341 +423,12 @@ set_not_running_error (GError **error)
                        _("The sandbox has stopped: start the preview again."));
 }
 
-/* {{{ Its own network */
-
-/* The user namespace that owns the command's network namespace: the one
- * slirp4netns must join to configure it. Asked of the network namespace
- * itself, as the command's own user namespace may be either that one or,
- * once --disable-userns has nested it, a child of it. */
-static int
-open_network_owner (GPid     child_pid,
-                    GError **error)
+static void
+set_unsupported_error (GError **error)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%d/ns/net", (int) child_pid);
-  int netns_fd;
-  int userns_fd;
-  int errsv;
-
-  netns_fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (netns_fd < 0)
-    {
-      errsv = errno;
-      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
-                   _("Could not give the sandbox its own network: %s"), g_strerror (errsv));
-      return -1;
-    }
-
-  userns_fd = ioctl (netns_fd, NS_GET_USERNS);
-  errsv = errno;
-  close (netns_fd);
-
-  if (userns_fd < 0)
-    {
-      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
-                   _("Could not give the sandbox its own network: %s"), g_strerror (errsv));
-      return -1;
-    }
-
-  return userns_fd;
+  g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                       _("Previews cannot run on this computer: the sandbox's system call filter supports only x86-64 and ARM64."));
 }
-
-/* A private folder for one API socket, in the user's runtime folder.
- * Folders that crashed processes left are removed on the way, once: a
- * live slirp4netns answers on its socket, a stale one does not. */
-static char *
-make_api_dir (GError **error)
-{
-  static gsize cleaned;
-  g_autofree char *parent = g_build_filename (g_get_user_runtime_dir (), "forge-preview", NULL);
-  g_autofree char *template = NULL;
-  char *dir;
-
-  if (g_mkdir_with_parents (parent, 0700) != 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "%s: %s", parent, g_strerror (errsv));
-      return NULL;
-    }
-
-  if (g_once_init_enter (&cleaned))
-    {
-      g_autoptr(GDir) entries = g_dir_open (parent, 0, NULL);
-      const char *name;
-
-      while (entries != NULL && (name = g_dir_read_name (entries)) != NULL)
-        {
-          g_autofree char *stale = NULL;
-          g_autofree char *socket_path = NULL;
-          struct sockaddr_un address = { .sun_family = AF_UNIX };
-          int fd;
-
-          if (!g_str_has_prefix (name, "net-"))
-            continue;
-
-          stale = g_build_filename (parent, name, NULL);
-          socket_path = g_build_filename (stale, "api.sock", NULL);
-          if (strlen (socket_path) < sizeof address.sun_path)
-            {
-              strcpy (address.sun_path, socket_path);
-              fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-              if (fd >= 0 && connect (fd, (struct sockaddr *) &address, sizeof address) == 0)
-                {
-                  close (fd);
-                  continue;
-                }
-              if (fd >= 0)
-                close (fd);
-            }
-
-          forge_remove_tree (stale, NULL);
-        }
-
-      g_once_init_leave (&cleaned, 1);
-    }
-
-  template = g_build_filename (parent, "net-XXXXXX", NULL);
-  dir = g_mkdtemp_full (template, 0700);
-  if (dir == NULL)
-    {
-      int errsv = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "%s: %s", template, g_strerror (errsv));
-      return NULL;
-    }
-
-  g_steal_pointer (&template);
-  return dir;
-}
-
-/* bwrap's child configures the loopback interface of its new network
- * namespace (adding 127.0.0.1, then bringing it up) after it has reported
- * its pid, and fails if the interface is up already: slirp4netns, which
- * brings it up too, must wait for that. The namespace's routing table,
- * readable from here, shows 127.0.0.1 once it is done. */
-static gboolean
-wait_for_loopback (GPid     child_pid,
-                   GError **error)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/net/fib_trie", (int) child_pid);
-  gint64 deadline = g_get_monotonic_time () + NETWORK_READY_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
-  gulong pause_us = 200;
-
-  for (;;)
-    {
-      g_autofree char *table = NULL;
-
-      /* Gone: bwrap failed (and said why on its stderr). */
-      if (!g_file_get_contents (path, &table, NULL, NULL))
-        break;
-      if (strstr (table, "127.0.0.1") != NULL)
-        return TRUE;
-      if (g_get_monotonic_time () > deadline)
-        break;
-
-      g_usleep (pause_us);
-      pause_us = MIN (pause_us * 2, 20 * 1000);
-    }
-
-  g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
-                       _("Could not give the sandbox its own network: its loopback interface did not come up."));
-  return FALSE;
-}
-
-/* Attaches slirp4netns to the network namespace of @child_pid: outbound
- * connections through user-mode NAT, none to the host's loopback
- * (--disable-host-loopback), and an API socket for forwarding ports. It
- * lives as long as the command (or this process): it exits when its exit
- * fd closes. */
-static gboolean
-start_network (LocalCommand  *cmd,
-               const char    *slirp4netns,
-               GPid           child_pid,
-               GError       **error)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) slirp = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *api_dir = NULL;
-  g_autofree char *api_socket = NULL;
-  g_autofree char *pid_arg = g_strdup_printf ("%d", (int) child_pid);
-  const char *environ_[] = { "PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL };
-  struct pollfd ready = { -1, POLLIN, 0 };
-  int exit_fds[2];
-  int ready_fds[2];
-  int userns_fd;
-  char byte = 0;
-  int n;
-
-  if ((userns_fd = open_network_owner (child_pid, error)) < 0)
-    return FALSE;
-
-  api_dir = make_api_dir (&local_error);
-  if (api_dir == NULL)
-    {
-      close (userns_fd);
-      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
-                   _("Could not give the sandbox its own network: %s"), local_error->message);
-      return FALSE;
-    }
-  api_socket = g_build_filename (api_dir, "api.sock", NULL);
-
-  if (!g_unix_open_pipe (exit_fds, FD_CLOEXEC, error))
-    {
-      close (userns_fd);
-      forge_remove_tree (api_dir, NULL);
-      return FALSE;
-    }
-  if (!g_unix_open_pipe (ready_fds, FD_CLOEXEC, error))
-    {
-      close (userns_fd);
-      close (exit_fds[0]);
-      close (exit_fds[1]);
-      forge_remove_tree (api_dir, NULL);
-      return FALSE;
-    }
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_environ (launcher, (char **) environ_);
-  g_subprocess_launcher_take_fd (launcher, exit_fds[0], 3);
-  g_subprocess_launcher_take_fd (launcher, ready_fds[1], 4);
-  g_subprocess_launcher_take_fd (launcher, userns_fd, 5);
-
-  slirp = g_subprocess_launcher_spawn (launcher, &local_error,
-                                       slirp4netns,
-                                       "--configure", "--mtu=65520",
-                                       "--disable-host-loopback",
-                                       /* It parses the sandbox's traffic. */
-                                       "--enable-seccomp",
-                                       "--exit-fd=3", "--ready-fd=4",
-                                       "--userns-path=/proc/self/fd/5",
-                                       "--api-socket", api_socket,
-                                       pid_arg, "tap0",
-                                       NULL);
-  /* Closes our copies of its ends: EOF on "ready" if it dies. */
-  g_clear_object (&launcher);
-
-  if (slirp == NULL)
-    {
-      close (exit_fds[1]);
-      close (ready_fds[0]);
-      forge_remove_tree (api_dir, NULL);
-      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
-                   _("Could not give the sandbox its own network: %s"), local_error->message);
-      return FALSE;
-    }
-
-  g_mutex_lock (&cmd->mutex);
-  cmd->slirp = g_object_ref (slirp);
-  cmd->slirp_exit_fd = exit_fds[1];
-  cmd->api_dir = g_steal_pointer (&api_dir);
-  g_mutex_unlock (&cmd->mutex);
-
-  ready.fd = ready_fds[0];
-  do
-    n = poll (&ready, 1, NETWORK_READY_TIMEOUT_MS);
-  while (n < 0 && errno == EINTR);
-  if (n == 1)
-    {
-      do
-        n = read (ready_fds[0], &byte, 1);
-      while (n < 0 && errno == EINTR);
-    }
-  close (ready_fds[0]);
-
-  if (n != 1 || byte != '1')
-    {
-      local_command_stop_network (cmd);
-      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
-                           _("Could not give the sandbox its own network: slirp4netns failed. Check that user namespaces are enabled."));
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* One request to slirp4netns's API; its answer is {"return": …} or
- * {"error": {"desc": …}}. */
-static gboolean
-network_api_call (const char  *api_socket,
-                  const char  *request,
-                  GError     **error)
-{
-  struct sockaddr_un address = { .sun_family = AF_UNIX };
-  struct timeval timeout = { NETWORK_API_TIMEOUT_MS / 1000, (NETWORK_API_TIMEOUT_MS % 1000) * 1000 };
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  char reply[4096];
-  gsize len = 0;
-  JsonNode *root;
-  int fd;
-
-  if (strlen (api_socket) >= sizeof address.sun_path)
-    {
-      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
-                           _("The sandbox's network control socket path is too long"));
-      return FALSE;
-    }
-  strcpy (address.sun_path, api_socket);
-
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 ||
-      setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0 ||
-      setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout) != 0 ||
-      connect (fd, (struct sockaddr *) &address, sizeof address) != 0 ||
-      write (fd, request, strlen (request)) != (gssize) strlen (request))
-    {
-      int errsv = errno;
-
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
-                   _("Could not reach the sandbox's network: %s"), g_strerror (errsv));
-      return FALSE;
-    }
-  shutdown (fd, SHUT_WR);
-
-  while (len < sizeof reply - 1)
-    {
-      gssize n = read (fd, reply + len, sizeof reply - 1 - len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      len += n;
-    }
-  close (fd);
-  reply[len] = '\0';
-
-  if (!json_parser_load_from_data (parser, reply, len, NULL) ||
-      !(root = json_parser_get_root (parser)) ||
-      !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
-                           _("The sandbox's network gave no answer"));
-      return FALSE;
-    }
-
-  if (!json_object_has_member (json_node_get_object (root), "return"))
-    {
-      JsonObject *object = json_node_get_object (root);
-      JsonNode *err = json_object_get_member (object, "error");
-      const char *desc = err != NULL && JSON_NODE_HOLDS_OBJECT (err)
-        ? json_object_get_string_member_with_default (json_node_get_object (err), "desc", NULL)
-        : NULL;
-
-      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
-                   _("The sandbox's network refused: %s"), desc != NULL ? desc : reply);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* }}} */
 
 /* @server: a command whose ports the host may want: in a network of its
  * own, ports it takes on the loopback only are relayed to its interface. */
@@ -1155,7 +444,8 @@ try_start_command (ForgeLocalSandbox   *self,
   g_autofree char *relay_path = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) subprocess = NULL;
-  g_autoptr(GPtrArray) args = NULL;
+  g_auto(GStrv) args = NULL;
+  g_autoptr(GBytes) filter = NULL;
   g_autofree char *passwd = NULL;
   g_autofree char *group = NULL;
   g_autoptr(LocalCommand) cmd = NULL;
@@ -1172,6 +462,20 @@ try_start_command (ForgeLocalSandbox   *self,
   if (!running)
     {
       set_not_running_error (error);
+      return NULL;
+    }
+
+  relay_path = g_build_filename (get_helper_dir (), FORGE_BWRAP_LOOPBACK_RELAY, NULL);
+  args = build_command_line (self, self->in_flatpak, argv, env, cwd,
+                             server && self->own_network &&
+                             g_file_test (relay_path, G_FILE_TEST_IS_EXECUTABLE),
+                             error);
+  if (args == NULL)
+    return NULL;
+
+  if (!(filter = forge_seccomp_build_filter (!self->own_network)))
+    {
+      set_unsupported_error (error);
       return NULL;
     }
 
@@ -1204,25 +508,18 @@ try_start_command (ForgeLocalSandbox   *self,
                            "nogroup:x:65534:\n",
                            (guint) getgid ());
 
-  if (!pass_data_fd (launcher, passwd, PASSWD_FD, error) ||
-      !pass_data_fd (launcher, group, GROUP_FD, error))
+  if (!pass_data_fd (launcher, passwd, FORGE_BWRAP_PASSWD_FD, error) ||
+      !pass_data_fd (launcher, group, FORGE_BWRAP_GROUP_FD, error) ||
+      !pass_bytes_fd (launcher, g_bytes_get_data (filter, NULL), g_bytes_get_size (filter),
+                      FORGE_BWRAP_SECCOMP_FD, error))
     return NULL;
-
-#ifdef NATIVE_AUDIT_ARCH
-  {
-    g_autoptr(GArray) filter = build_seccomp_filter (!self->own_network);
-
-    if (!pass_bytes_fd (launcher, filter->data, filter->len * sizeof (struct sock_filter), SECCOMP_FD, error))
-      return NULL;
-  }
-#endif
 
   if (self->own_network)
     {
-      if (!pass_data_fd (launcher, OWN_NETWORK_RESOLV_CONF, RESOLV_FD, error) ||
+      if (!pass_data_fd (launcher, FORGE_SANDBOX_NETWORK_RESOLV_CONF, FORGE_BWRAP_RESOLV_FD, error) ||
           !g_unix_open_pipe (block_fds, FD_CLOEXEC, error))
         return NULL;
-      g_subprocess_launcher_take_fd (launcher, block_fds[0], BLOCK_FD);
+      g_subprocess_launcher_take_fd (launcher, block_fds[0], FORGE_BWRAP_BLOCK_FD);
     }
 
   if (!g_unix_open_pipe (info_fds, FD_CLOEXEC, error))
@@ -1231,13 +528,9 @@ try_start_command (ForgeLocalSandbox   *self,
         close (block_fds[1]);
       return NULL;
     }
-  g_subprocess_launcher_take_fd (launcher, info_fds[1], INFO_FD);
+  g_subprocess_launcher_take_fd (launcher, info_fds[1], FORGE_BWRAP_INFO_FD);
 
-  relay_path = g_build_filename (get_helper_dir (), LOOPBACK_RELAY, NULL);
-  args = build_bwrap_args (self, argv, env, cwd,
-                           server && self->own_network &&
-                           g_file_test (relay_path, G_FILE_TEST_IS_EXECUTABLE));
-  subprocess = spawn_from_spawner_thread (launcher, (const char * const *) args->pdata, error);
+  subprocess = spawn_from_spawner_thread (launcher, (const char * const *) args, error);
 
   /* Closes our copy of the write end, so that read_child_pid() sees EOF
    * when bwrap fails before writing. */
@@ -1279,38 +572,26 @@ try_start_command (ForgeLocalSandbox   *self,
 
   cmd = g_atomic_rc_box_new0 (LocalCommand);
   cmd->bwrap_pidfd = -1;
-  cmd->pid_ns_fd = -1;
-  cmd->slirp_exit_fd = -1;
-  cmd->exposed = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_mutex_init (&cmd->mutex);
   g_cond_init (&cmd->cond);
   cmd->subprocess = g_steal_pointer (&subprocess);
   cmd->init_pid = child_pid;
-  cmd->pid_ns = get_pid_namespace (child_pid);
-  /* Namespace inode numbers are reused as soon as they are free: without
-   * this reference, a late kill of this command's tree (its bwrap gone)
-   * could hit the next command's. */
-  {
-    g_autofree char *ns_path = g_strdup_printf ("/proc/%d/ns/pid", (int) child_pid);
-    struct stat ns_stat;
-
-    cmd->pid_ns_fd = open (ns_path, O_RDONLY | O_CLOEXEC);
-    if (cmd->pid_ns_fd < 0 || fstat (cmd->pid_ns_fd, &ns_stat) != 0 || ns_stat.st_ino != cmd->pid_ns)
-      cmd->pid_ns = 0;
-  }
-  cmd->bwrap_pidfd = open_pidfd (cmd->subprocess);
+  forge_process_tree_init (&cmd->tree, child_pid);
+  cmd->bwrap_pidfd = forge_process_open_pidfd (cmd->subprocess);
 
   /* bwrap is already gone: see pump_output(). */
   if (cmd->bwrap_pidfd == -2)
     {
       cmd->bwrap_pidfd = -1;
-      signal_namespace (cmd->pid_ns, SIGKILL);
+      forge_process_tree_signal (&cmd->tree, SIGKILL);
     }
 
   if (self->own_network)
     {
-      gboolean connected = wait_for_loopback (child_pid, error) &&
-                           start_network (cmd, self->slirp4netns, child_pid, error);
+      gboolean connected;
+
+      cmd->network = forge_sandbox_network_attach (self->slirp4netns, child_pid, error);
+      connected = cmd->network != NULL;
 
       /* Without a network the command must not run at all: killed before
        * the byte that lets it go. */
@@ -1463,7 +744,7 @@ pump_output (LocalCommand         *cmd,
           (fds[2].fd >= 0 ? fds[2].revents != 0
                           : g_subprocess_get_identifier (cmd->subprocess) == NULL))
         {
-          signal_namespace (cmd->pid_ns, SIGKILL);
+          forge_process_tree_signal (&cmd->tree, SIGKILL);
           fds[2].fd = -1;
           bwrap_gone = TRUE;
         }
@@ -1740,8 +1021,6 @@ forge_local_sandbox_get_listen_address (ForgeSandbox  *sandbox,
   return TRUE;
 }
 
-#define HOST_PORT_ATTEMPTS 3
-
 static char *
 forge_local_sandbox_expose_port (ForgeSandbox         *sandbox,
                                  ForgeSandboxProcess  *process,
@@ -1750,9 +1029,6 @@ forge_local_sandbox_expose_port (ForgeSandbox         *sandbox,
 {
   ForgeLocalSandbox *self = FORGE_LOCAL_SANDBOX (sandbox);
   LocalCommand *cmd = g_object_get_data (G_OBJECT (process), "forge-local-command");
-  g_autofree char *api_socket = NULL;
-  g_autoptr(GError) local_error = NULL;
-  char *authority = NULL;
   gboolean offered;
 
   /* The network is the host's: the port is there already. */
@@ -1766,16 +1042,7 @@ forge_local_sandbox_expose_port (ForgeSandbox         *sandbox,
       return NULL;
     }
 
-  g_mutex_lock (&cmd->mutex);
-  authority = g_strdup (g_hash_table_lookup (cmd->exposed, GUINT_TO_POINTER (port)));
-  if (cmd->api_dir != NULL)
-    api_socket = g_build_filename (cmd->api_dir, "api.sock", NULL);
-  g_mutex_unlock (&cmd->mutex);
-
-  if (authority != NULL)
-    return authority;
-
-  if (api_socket == NULL)
+  if (cmd->network == NULL)
     {
       set_not_running_error (error);
       return NULL;
@@ -1783,41 +1050,12 @@ forge_local_sandbox_expose_port (ForgeSandbox         *sandbox,
 
   /* The same number first for a port we offered (see
    * get_listen_address()), never for one a server chose: a hostile one
-   * would pick the host ports to take. A free port we pick may still be
-   * taken before slirp4netns binds it. */
+   * would pick the host ports to take. */
   g_mutex_lock (&self->mutex);
   offered = g_hash_table_contains (self->offered_ports, GUINT_TO_POINTER (port));
   g_mutex_unlock (&self->mutex);
 
-  for (guint attempt = offered ? 0 : 1; attempt <= HOST_PORT_ATTEMPTS; attempt++)
-    {
-      g_autofree char *request = NULL;
-      guint host_port;
-
-      g_clear_error (&local_error);
-      if (attempt == 0)
-        host_port = port;
-      else if ((host_port = forge_pick_free_port (&local_error)) == 0)
-        continue;
-
-      request = g_strdup_printf ("{\"execute\": \"add_hostfwd\", \"arguments\": "
-                                 "{\"proto\": \"tcp\", \"host_addr\": \"127.0.0.1\", "
-                                 "\"host_port\": %u, \"guest_port\": %u}}",
-                                 host_port, port);
-      if (network_api_call (api_socket, request, &local_error))
-        {
-          authority = g_strdup_printf ("127.0.0.1:%u", host_port);
-
-          g_mutex_lock (&cmd->mutex);
-          g_hash_table_insert (cmd->exposed, GUINT_TO_POINTER (port), g_strdup (authority));
-          g_mutex_unlock (&cmd->mutex);
-
-          return authority;
-        }
-    }
-
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return NULL;
+  return forge_sandbox_network_expose_port (cmd->network, port, offered, error);
 }
 
 /* Must hold self->mutex. Stops everything; "died" is the caller's job.
@@ -2215,11 +1453,11 @@ find_usable_bwrap (char     **bwrap_out,
       return FALSE;
     }
 
-#ifndef NATIVE_AUDIT_ARCH
-  g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
-                       _("Previews cannot run on this computer: the sandbox's system call filter supports only x86-64 and ARM64."));
-  return FALSE;
-#endif
+  if (!forge_seccomp_is_supported ())
+    {
+      set_unsupported_error (error);
+      return FALSE;
+    }
 
   if (!check_bwrap (bwrap, in_flatpak, error))
     return FALSE;
@@ -2386,7 +1624,7 @@ forge_local_sandbox_set_package_cache (ForgeLocalSandbox *self,
   for (guint i = 0; ok && i < G_N_ELEMENTS (shared_parts); i++)
     {
       g_autofree char *shared_part = g_build_filename (shared_dir, shared_parts[i], NULL);
-      g_autofree char *target = g_build_filename (SHARED_CACHE_INSIDE, shared_parts[i], NULL);
+      g_autofree char *target = g_build_filename (FORGE_BWRAP_SHARED_CACHE_INSIDE, shared_parts[i], NULL);
 
       /* mkdir() never follows a symlink planted in its place. */
       ok = (g_mkdir (shared_part, 0700) == 0 || errno == EEXIST) &&
@@ -2413,14 +1651,13 @@ _forge_local_sandbox_dup_command_line (ForgeLocalSandbox  *self,
                                        gboolean            in_flatpak,
                                        const char * const *argv)
 {
-  g_autoptr(GPtrArray) args = NULL;
-  gboolean was_in_flatpak = self->in_flatpak;
+  g_autoptr(GError) error = NULL;
+  char **line;
 
   g_return_val_if_fail (FORGE_IS_LOCAL_SANDBOX (self), NULL);
 
-  self->in_flatpak = in_flatpak;
-  args = build_bwrap_args (self, argv, NULL, NULL, FALSE);
-  self->in_flatpak = was_in_flatpak;
+  line = build_command_line (self, in_flatpak, argv, NULL, NULL, FALSE, &error);
+  g_assert_no_error (error);
 
-  return g_strdupv ((char **) args->pdata);
+  return line;
 }
