@@ -882,14 +882,7 @@ forge_local_sandbox_run_sync (ForgeSandbox          *sandbox,
     }
 
   if (exit_status != NULL)
-    {
-      if (WIFEXITED (status))
-        *exit_status = WEXITSTATUS (status);
-      else if (WIFSIGNALED (status))
-        *exit_status = 128 + WTERMSIG (status);
-      else
-        *exit_status = 255;
-    }
+    *exit_status = forge_exit_code_from_wait_status (status);
 
   return TRUE;
 }
