@@ -13,13 +13,13 @@
 #include "e2e-util.h"
 #include "forge-context.h"
 #include "forge-git.h"
+#include "forge-test-harness.h"
 #include "forge-util.h"
 #include "git-test-util.h"
 
 typedef struct
 {
-  char         *root;
-  ForgeContext *context;
+  ForgeTestHarness harness;
   GPtrArray    *steps;       /* "step-id:state" of the session's run */
   guint         n_finished;
   guint         n_added;
@@ -33,10 +33,8 @@ fixture_set_up (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->root = g_dir_make_tmp ("forge-session-XXXXXX", NULL);
-  forge_test_isolate_xdg (fixture->root);
-  fixture->context = forge_context_new (NULL, NULL);
-  g_assert_true (forge_context_load (fixture->context, &error));
+  forge_test_harness_set_up (&fixture->harness, data);
+  g_assert_true (forge_context_load (fixture->harness.context, &error));
   g_assert_no_error (error);
   fixture->steps = g_ptr_array_new_with_free_func (g_free);
 }
@@ -45,15 +43,9 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  forge_sandbox_manager_stop_all (forge_context_get_manager (fixture->context));
-  while (forge_workflow_engine_get_n_active (forge_context_get_engine (fixture->context)) > 0)
-    g_main_context_iteration (NULL, TRUE);
-  g_clear_object (&fixture->context);
-  g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
+  forge_test_harness_tear_down (&fixture->harness, data);
   g_clear_pointer (&fixture->steps, g_ptr_array_unref);
   g_clear_error (&fixture->remove_error);
-  forge_remove_tree (fixture->root, NULL);
-  g_free (fixture->root);
 }
 
 static gboolean
@@ -138,18 +130,18 @@ static void
 test_url_normalised_once (Fixture       *fixture,
                           gconstpointer  data)
 {
-  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->harness.root, "static-site");
   g_autofree char *url = g_strconcat ("file://", repo, "/", NULL);
   g_autoptr(GError) error = NULL;
-  ForgeProjectStore *store = forge_context_get_store (fixture->context);
+  ForgeProjectStore *store = forge_context_get_store (fixture->harness.context);
   ForgePreviewSession *by_path, *by_url;
 
-  g_signal_connect (fixture->context, "session-added", G_CALLBACK (on_session_added), fixture);
+  g_signal_connect (fixture->harness.context, "session-added", G_CALLBACK (on_session_added), fixture);
 
-  by_path = forge_context_open_session (fixture->context, repo, &error);
+  by_path = forge_context_open_session (fixture->harness.context, repo, &error);
   g_assert_no_error (error);
   g_assert_nonnull (by_path);
-  by_url = forge_context_open_session (fixture->context, url, &error);
+  by_url = forge_context_open_session (fixture->harness.context, url, &error);
   g_assert_no_error (error);
   g_assert_true (by_path == by_url);
   g_assert_cmpuint (fixture->n_added, ==, 1);
@@ -161,10 +153,10 @@ test_url_normalised_once (Fixture       *fixture,
 
     g_assert_cmpstr (forge_project_get_repo_url (forge_preview_session_get_project (by_path)), ==, expected);
   }
-  g_assert_true (forge_context_lookup_session (fixture->context, forge_preview_session_get_project_id (by_path)) == by_path);
+  g_assert_true (forge_context_lookup_session (fixture->harness.context, forge_preview_session_get_project_id (by_path)) == by_path);
   g_assert_cmpint (forge_preview_session_get_state (by_path), ==, FORGE_PREVIEW_SESSION_STATE_IDLE);
 
-  g_assert_null (forge_context_open_session (fixture->context, "not a repository", &error));
+  g_assert_null (forge_context_open_session (fixture->harness.context, "not a repository", &error));
   g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
   g_assert_cmpuint (fixture->n_added, ==, 1);
@@ -176,8 +168,8 @@ static void
 test_lifecycle (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
-  g_autofree char *outside = g_build_filename (fixture->root, "outside", NULL);
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->harness.root, "static-site");
+  g_autofree char *outside = g_build_filename (fixture->harness.root, "outside", NULL);
   g_autofree char *outside_file = g_build_filename (outside, "keep.txt", NULL);
   g_autofree char *project_id = NULL;
   g_autofree char *workspace = NULL;
@@ -186,12 +178,12 @@ test_lifecycle (Fixture       *fixture,
   g_autofree char *url = NULL;
   g_autoptr(ForgePreviewSession) session = NULL;
   g_autoptr(GError) error = NULL;
-  ForgeSandboxManager *manager = forge_context_get_manager (fixture->context);
-  ForgeProjectStore *store = forge_context_get_store (fixture->context);
+  ForgeSandboxManager *manager = forge_context_get_manager (fixture->harness.context);
+  ForgeProjectStore *store = forge_context_get_store (fixture->harness.context);
   ForgeProject *project;
   guint timeout;
 
-  session = g_object_ref (forge_context_open_session (fixture->context, repo, &error));
+  session = g_object_ref (forge_context_open_session (fixture->harness.context, repo, &error));
   g_assert_no_error (error);
   project = forge_preview_session_get_project (session);
   project_id = g_strdup (forge_project_get_id (project));
@@ -236,7 +228,7 @@ test_lifecycle (Fixture       *fixture,
   g_assert_false (forge_sandbox_manager_is_watched (manager, project_id));
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (manager), ==, 0);
   g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_STOPPED);
-  g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
+  g_assert_true (forge_test_wait_no_processes (fixture->harness.root, 5000));
   g_assert_cmpuint (forge_test_http_get (url, NULL), !=, 200);
 
   /* A symlink the sandbox could have planted in the work tree, leading
@@ -252,7 +244,7 @@ test_lifecycle (Fixture       *fixture,
   /* Forgotten at once; the files go on a worker thread. */
   g_assert_cmpint (forge_preview_session_get_state (session), ==, FORGE_PREVIEW_SESSION_STATE_REMOVED);
   g_assert_null (forge_project_store_lookup (store, project_id));
-  g_assert_null (forge_context_lookup_session (fixture->context, project_id));
+  g_assert_null (forge_context_lookup_session (fixture->harness.context, project_id));
 
   timeout = g_timeout_add_seconds (60, fail_on_timeout, (gpointer) "the workspace's removal");
   while (!fixture->removed)
@@ -269,7 +261,7 @@ test_lifecycle (Fixture       *fixture,
   g_assert_error (error, FORGE_PREVIEW_SESSION_ERROR, FORGE_PREVIEW_SESSION_ERROR_REMOVED);
   g_clear_error (&error);
   {
-    ForgePreviewSession *again = forge_context_open_session (fixture->context, repo, &error);
+    ForgePreviewSession *again = forge_context_open_session (fixture->harness.context, repo, &error);
 
     g_assert_no_error (error);
     g_assert_true (again != session);
