@@ -75,6 +75,14 @@ counting_reconnect (ForgeSandboxProvider  *provider,
   return forge_sandbox_provider_reconnect (TEST_COUNTING_PROVIDER (provider)->inner, sandbox_id, error);
 }
 
+static ForgeWorkspace *
+counting_open_workspace (ForgeSandboxProvider       *provider,
+                         const ForgeSandboxRequest  *request,
+                         GError                    **error)
+{
+  return forge_sandbox_provider_open_workspace (TEST_COUNTING_PROVIDER (provider)->inner, request, error);
+}
+
 static void
 counting_iface_init (ForgeSandboxProviderInterface *iface)
 {
@@ -82,6 +90,7 @@ counting_iface_init (ForgeSandboxProviderInterface *iface)
   iface->is_available = counting_is_available;
   iface->create_sandbox = counting_create_sandbox;
   iface->reconnect = counting_reconnect;
+  iface->open_workspace = counting_open_workspace;
 }
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (TestCountingProvider, test_counting_provider, G_TYPE_OBJECT,
@@ -918,7 +927,8 @@ test_sandbox_from_provider (Fixture       *fixture,
 }
 
 /* A project naming a backend this build lacks fails once, saying which
- * exist; retrying cannot help. */
+ * exist; retrying cannot help. Detection is the first step that needs
+ * the backend: it reads the repository through its workspace. */
 static void
 test_unknown_backend_fails (Fixture       *fixture,
                             gconstpointer  data)
@@ -933,10 +943,10 @@ test_unknown_backend_fails (Fixture       *fixture,
   g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
   g_assert_nonnull (strstr (fixture->error, "nosuch"));
   g_assert_nonnull (strstr (fixture->error, "counting, local"));
-  g_assert_true (g_ptr_array_find_with_equal_func (fixture->steps, "start-preview-server:error", g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (fixture->steps, "detect-framework:error", g_str_equal, NULL));
   /* Not retried: the step started once. */
   for (guint i = 0; i < fixture->steps->len; i++)
-    n_starts += g_str_equal (g_ptr_array_index (fixture->steps, i), "start-preview-server:start");
+    n_starts += g_str_equal (g_ptr_array_index (fixture->steps, i), "detect-framework:start");
   g_assert_cmpuint (n_starts, ==, 1);
   project = forge_project_store_lookup (fixture->store, project_id);
   g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_FAILED);

@@ -32,6 +32,7 @@
 #include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
 
+#include "forge-local-preview-urls.h"
 #include "forge-local-sandbox-private.h"
 #include "forge-sandbox-process-private.h"
 #include "forge-util.h"
@@ -1987,6 +1988,7 @@ forge_local_sandbox_iface_init (ForgeSandboxInterface *iface)
   iface->kill = forge_local_sandbox_kill;
   iface->shares_host_network = forge_local_sandbox_shares_host_network;
   iface->dup_network_note = forge_local_sandbox_dup_network_note;
+  iface->dup_preview_urls = _forge_local_sandbox_dup_preview_urls;
 }
 
 /* }}} */
