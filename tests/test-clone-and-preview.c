@@ -659,7 +659,8 @@ test_sandbox_from_provider (Fixture       *fixture,
 }
 
 /* A project naming a backend this build lacks fails once, saying which
- * exist; retrying cannot help. */
+ * exist; retrying cannot help. Detection is the first step that needs
+ * the backend: it reads the repository through its workspace. */
 static void
 test_unknown_backend_fails (Fixture       *fixture,
                             gconstpointer  data)
@@ -674,10 +675,10 @@ test_unknown_backend_fails (Fixture       *fixture,
   g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
   g_assert_nonnull (strstr (fixture->error, "nosuch"));
   g_assert_nonnull (strstr (fixture->error, "fake, local"));
-  g_assert_true (g_ptr_array_find_with_equal_func (fixture->steps, "start-preview-server:error", g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (fixture->steps, "detect-framework:error", g_str_equal, NULL));
   /* Not retried: the step started once. */
   for (guint i = 0; i < fixture->steps->len; i++)
-    n_starts += g_str_equal (g_ptr_array_index (fixture->steps, i), "start-preview-server:start");
+    n_starts += g_str_equal (g_ptr_array_index (fixture->steps, i), "detect-framework:start");
   g_assert_cmpuint (n_starts, ==, 1);
   project = forge_project_store_lookup (fixture->store, project_id);
   g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_FAILED);

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "forge-framework.h"
+#include "forge-local-workspace.h"
 #include "forge-util.h"
 #include "watchdog.h"
 
@@ -202,6 +203,17 @@ assert_row (ForgeFramework *framework,
     g_assert_nonnull (strchr (env[i], '='));
 }
 
+/* Detection reads through a workspace; the local one reads dir in place,
+ * as the workflow's does for local sandboxes. */
+static ForgeFramework *
+detect_in (const char  *dir,
+           GError     **error)
+{
+  g_autoptr(ForgeLocalWorkspace) workspace = forge_local_workspace_new (dir);
+
+  return forge_framework_detect (FORGE_WORKSPACE (workspace), error);
+}
+
 static void
 test_detect_row (gconstpointer data)
 {
@@ -210,7 +222,7 @@ test_detect_row (gconstpointer data)
   g_autoptr(ForgeFramework) framework = NULL;
   g_autoptr(GError) error = NULL;
 
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_no_error (error);
   g_assert_nonnull (framework);
   assert_row (framework, row);
@@ -231,7 +243,7 @@ test_json_round_trip (gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
 
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_no_error (error);
 
   node = forge_framework_to_json (framework);
@@ -270,7 +282,7 @@ test_json_rejects_garbage (void)
   /* A tampered id is caught even when everything else is well formed. */
   {
     g_autofree char *dir = fixture_path ("nextjs");
-    g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, NULL);
+    g_autoptr(ForgeFramework) framework = detect_in (dir, NULL);
     g_autoptr(JsonNode) node = forge_framework_to_json (framework);
     g_autoptr(GError) error = NULL;
     g_autoptr(ForgeFramework) restored = NULL;
@@ -287,7 +299,7 @@ test_malformed_package_json (void)
 {
   g_autofree char *dir = fixture_path ("malformed");
   g_autoptr(GError) error = NULL;
-  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+  g_autoptr(ForgeFramework) framework = detect_in (dir, &error);
 
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
@@ -305,7 +317,7 @@ test_malformed_column_counts_characters (void)
 {
   g_autofree char *dir = fixture_path ("malformed-unicode");
   g_autoptr(GError) error = NULL;
-  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+  g_autoptr(ForgeFramework) framework = detect_in (dir, &error);
 
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
@@ -319,7 +331,7 @@ test_malformed_encoding (void)
 {
   g_autofree char *dir = fixture_path ("malformed-encoding");
   g_autoptr(GError) error = NULL;
-  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+  g_autoptr(ForgeFramework) framework = detect_in (dir, &error);
 
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
@@ -338,7 +350,7 @@ test_not_an_object (void)
   g_autoptr(ForgeFramework) framework = NULL;
 
   g_assert_true (g_file_set_contents (path, "[1, 2]\n", -1, NULL));
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
 
@@ -351,7 +363,7 @@ test_nothing_runnable (void)
 {
   g_autofree char *dir = fixture_path ("nothing-runnable");
   g_autoptr(GError) error = NULL;
-  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+  g_autoptr(ForgeFramework) framework = detect_in (dir, &error);
 
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
@@ -369,7 +381,7 @@ test_empty_repository (void)
   g_autoptr(ForgeFramework) framework = NULL;
 
   g_assert_true (g_file_set_contents (readme, "nothing here\n", -1, NULL));
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
   g_assert_nonnull (strstr (error->message,
@@ -384,7 +396,7 @@ test_monorepo (void)
 {
   g_autofree char *dir = fixture_path ("monorepo");
   g_autoptr(GError) error = NULL;
-  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, &error);
+  g_autoptr(ForgeFramework) framework = detect_in (dir, &error);
 
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
@@ -406,7 +418,7 @@ test_symlink_outside_repository (void)
   g_autoptr(ForgeFramework) framework = NULL;
 
   g_assert_cmpint (symlink (target, link), ==, 0);
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
   g_clear_error (&error);
@@ -418,7 +430,7 @@ test_symlink_outside_repository (void)
   g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
   g_assert_true (g_file_set_contents (inner, contents, -1, NULL));
   g_assert_cmpint (symlink ("app/package.json", link), ==, 0);
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
 
@@ -434,7 +446,7 @@ static void
 test_flags_come_last (void)
 {
   g_autofree char *dir = fixture_path ("nextjs");
-  g_autoptr(ForgeFramework) framework = forge_framework_detect (dir, NULL);
+  g_autoptr(ForgeFramework) framework = detect_in (dir, NULL);
   g_auto(GStrv) dev = forge_framework_dup_dev_argv (framework, "0.0.0.0", 51234);
   guint n = g_strv_length (dev);
 
@@ -478,7 +490,7 @@ test_hostile_symlinked_package_json (void)
   }
 
   /* As if there were no package.json: the repository's own page. */
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (forge_framework_get_id (framework), ==, "static");
 
@@ -501,7 +513,7 @@ test_hostile_fifo (void)
   forge_test_watchdog_start (&watchdog, "Framework detection on a hostile repository");
 
   g_assert_cmpint (mkfifo (package, 0600), ==, 0);
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
   g_clear_error (&error);
@@ -510,7 +522,7 @@ test_hostile_fifo (void)
   g_assert_cmpint (g_unlink (package), ==, 0);
   write_repo_file (dir, "package.json", "{\"scripts\": {\"dev\": \"vite\"}, \"devDependencies\": {\"vite\": \"5\"}}");
   g_assert_cmpint (mkfifo (lockfile, 0600), ==, 0);
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (forge_framework_get_id (framework), ==, "vite");
   g_assert_null (forge_framework_get_lockfile (framework));
@@ -540,7 +552,7 @@ test_hostile_symlinked_dir (void)
                    "{\"packageManager\": \"yarn@4.1.1\", \"devDependencies\": {\"parcel\": \"2\"}}");
   write_repo_file (dir, ".yarnrc.yml", "yarnPath: .yarn/yarn.cjs\n");
 
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (forge_framework_get_id (framework), ==, "parcel");
   dev = forge_framework_dup_dev_argv (framework, HOST, PORT);
@@ -568,7 +580,7 @@ test_hostile_oversized_package_json (void)
   g_string_append (json, "\"}");
   write_repo_file (dir, "package.json", json->str);
 
-  framework = forge_framework_detect (dir, &error);
+  framework = detect_in (dir, &error);
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "larger than"));
@@ -633,7 +645,7 @@ test_hostile_swap_race (void)
   while (g_get_monotonic_time () < end)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(ForgeFramework) framework = forge_framework_detect (swapper.dir, &error);
+      g_autoptr(ForgeFramework) framework = detect_in (swapper.dir, &error);
 
       /* Either the repository's own package.json, or none: never the
        * host's. */

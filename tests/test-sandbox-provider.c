@@ -56,6 +56,15 @@ named_reconnect (ForgeSandboxProvider  *provider,
   return NULL;
 }
 
+static ForgeWorkspace *
+named_open_workspace (ForgeSandboxProvider       *provider,
+                      const ForgeSandboxRequest  *request,
+                      GError                    **error)
+{
+  g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE, "never");
+  return NULL;
+}
+
 static void
 named_iface_init (ForgeSandboxProviderInterface *iface)
 {
@@ -63,6 +72,7 @@ named_iface_init (ForgeSandboxProviderInterface *iface)
   iface->is_available = named_is_available;
   iface->create_sandbox = named_create_sandbox;
   iface->reconnect = named_reconnect;
+  iface->open_workspace = named_open_workspace;
 }
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (TestNamedProvider, test_named_provider, G_TYPE_OBJECT,
@@ -239,10 +249,61 @@ test_local_provider_creates (void)
   g_assert_true (g_str_has_prefix (note, "Network not isolated"));
   g_assert_null (strchr (note, '\n'));
 
+  /* Where the host may find a server: on the host's network also at
+   * [::1] (a server that took "localhost"); in a network of its own
+   * only where the port was forwarded. */
+  {
+    g_auto(GStrv) shared_urls = forge_sandbox_dup_preview_urls (shared_sandbox, "127.0.0.1:4000",
+                                                                "http://localhost:5173/app/?q=1");
+    g_auto(GStrv) shared_root = forge_sandbox_dup_preview_urls (shared_sandbox, "127.0.0.1:4000", NULL);
+    g_auto(GStrv) unparsable = forge_sandbox_dup_preview_urls (shared_sandbox, "", NULL);
+
+    g_assert_cmpstrv (shared_urls, ((const char * const[]) { "http://127.0.0.1:4000/app/?q=1",
+                                                              "http://[::1]:4000/app/?q=1", NULL }));
+    g_assert_cmpstrv (shared_root, ((const char * const[]) { "http://127.0.0.1:4000/",
+                                                              "http://[::1]:4000/", NULL }));
+    g_assert_cmpstrv (unparsable, ((const char * const[]) { NULL }));
+  }
+  if (!forge_sandbox_shares_host_network (public_sandbox))
+    {
+      g_auto(GStrv) own_urls = forge_sandbox_dup_preview_urls (public_sandbox, "127.0.0.1:4001",
+                                                               "http://localhost:5173/app/");
+
+      g_assert_cmpstrv (own_urls, ((const char * const[]) { "http://127.0.0.1:4001/app/", NULL }));
+    }
+
   forge_sandbox_kill (public_sandbox);
   forge_sandbox_kill (private_sandbox);
   forge_sandbox_kill (shared_sandbox);
   forge_remove_tree (root, NULL);
+}
+
+/* A printed URL moved to where the host reaches its port: scheme, path
+ * and query kept. */
+static void
+test_url_with_authority (void)
+{
+  static const struct
+  {
+    const char *url;
+    const char *authority;
+    const char *expected;
+  } cases[] = {
+    { NULL, "127.0.0.1:4000", "http://127.0.0.1:4000/" },
+    { "https://localhost:3000/base/x?y=1", "127.0.0.1:5", "https://127.0.0.1:5/base/x?y=1" },
+    { "http://0.0.0.0:3000/docs/", "[::1]:8", "http://[::1]:8/docs/" },
+    { "http://localhost:3000/", "nohost", NULL },
+    { "http://localhost:3000/", "127.0.0.1:0", NULL },
+    { "http://localhost:3000/", "", NULL },
+    { "not a url", "127.0.0.1:5", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *url = forge_sandbox_url_with_authority (cases[i].url, cases[i].authority);
+
+      g_assert_cmpstr (url, ==, cases[i].expected);
+    }
 }
 
 int
@@ -254,6 +315,7 @@ main (int   argc,
   g_test_add_func ("/forge/sandbox-provider/registry", test_registry);
   g_test_add_func ("/forge/sandbox-provider/local-reconnect-fails", test_local_reconnect_fails);
   g_test_add_func ("/forge/sandbox-provider/local-provider-creates", test_local_provider_creates);
+  g_test_add_func ("/forge/sandbox-provider/url-with-authority", test_url_with_authority);
 
   return g_test_run ();
 }

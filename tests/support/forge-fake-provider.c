@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "forge-fake-provider.h"
+#include "forge-local-workspace.h"
 
 struct _ForgeFakeProvider
 {
@@ -100,6 +101,15 @@ forge_fake_provider_reconnect (ForgeSandboxProvider  *provider,
   return found;
 }
 
+/* The clone is on the host, where the fake's commands run too. */
+static ForgeWorkspace *
+forge_fake_provider_open_workspace (ForgeSandboxProvider       *provider,
+                                    const ForgeSandboxRequest  *request,
+                                    GError                    **error)
+{
+  return FORGE_WORKSPACE (forge_local_workspace_new (request->repo_dir));
+}
+
 static void
 forge_fake_provider_iface_init (ForgeSandboxProviderInterface *iface)
 {
@@ -107,6 +117,7 @@ forge_fake_provider_iface_init (ForgeSandboxProviderInterface *iface)
   iface->is_available = forge_fake_provider_is_available;
   iface->create_sandbox = forge_fake_provider_create_sandbox;
   iface->reconnect = forge_fake_provider_reconnect;
+  iface->open_workspace = forge_fake_provider_open_workspace;
 }
 
 static void

@@ -7,11 +7,9 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
@@ -19,6 +17,7 @@
 #include "forge-framework.h"
 #include "forge-sandbox.h"
 #include "forge-util.h"
+#include "forge-workspace.h"
 
 /* How a dev server is told which host and port to bind. */
 typedef enum
@@ -270,44 +269,22 @@ lookup_framework (const char *id)
 
 /* A cloned repository is untrusted, and a sandbox can still be writing to
  * it: whatever is checked here is opened again without following symlinks
- * when it is read (forge_read_repo_file()), so a package.json swapped for
- * a link to a host file, or for a FIFO, is never read. */
+ * when it is read (see ForgeWorkspace), so a package.json swapped for a
+ * link to a host file, or for a FIFO, is never read. */
 static gboolean
-repo_has_file (const char *repo_dir,
-               const char *name)
+repo_has_file (ForgeWorkspace *workspace,
+               const char     *name)
 {
-  return forge_repo_test (repo_dir, name, FORGE_REPO_TEST_IS_REGULAR);
+  return forge_workspace_test (workspace, name, FORGE_REPO_TEST_IS_REGULAR);
 }
 
 /* The first bytes of a file, enough for a lockfile's version header. */
 static char *
-read_file_head (const char *repo_dir,
-                const char *name,
-                gsize       max_length)
+read_file_head (ForgeWorkspace *workspace,
+                const char     *name,
+                gsize           max_length)
 {
-  g_autofree char *buffer = NULL;
-  gsize n_read = 0;
-  int fd;
-
-  fd = forge_open_repo_file (repo_dir, name, NULL);
-  if (fd < 0)
-    return NULL;
-
-  buffer = g_malloc0 (max_length + 1);
-  while (n_read < max_length)
-    {
-      gssize n = read (fd, buffer + n_read, max_length - n_read);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      n_read += n;
-    }
-  close (fd);
-  buffer[n_read] = '\0';
-
-  return g_steal_pointer (&buffer);
+  return forge_workspace_read_head (workspace, name, max_length, NULL);
 }
 
 /* The value after "key:" on the first line that starts with it, unquoted. */
@@ -391,7 +368,7 @@ has_dependency (JsonObject *package,
 static gboolean
 framework_matches (const FrameworkInfo *info,
                    JsonObject          *package,
-                   const char          *repo_dir)
+                   ForgeWorkspace      *workspace)
 {
   gboolean any = FALSE;
 
@@ -407,7 +384,7 @@ framework_matches (const FrameworkInfo *info,
     if (!has_dependency (package, info->all_dependencies[i]))
       return FALSE;
 
-  if (info->required_file != NULL && !repo_has_file (repo_dir, info->required_file))
+  if (info->required_file != NULL && !repo_has_file (workspace, info->required_file))
     return FALSE;
 
   return TRUE;
@@ -511,9 +488,9 @@ major_version (const char *version)
 /* A current pnpm refuses old lockfile formats, so without a pinned version
  * run the release line that wrote the lockfile. */
 static char *
-pnpm_version_for_lockfile (const char *repo_dir)
+pnpm_version_for_lockfile (ForgeWorkspace *workspace)
 {
-  g_autofree char *head = read_file_head (repo_dir, "pnpm-lock.yaml", 512);
+  g_autofree char *head = read_file_head (workspace, "pnpm-lock.yaml", 512);
   g_autofree char *format = yaml_scalar (head, "lockfileVersion");
 
   if (format == NULL)
@@ -529,10 +506,10 @@ pnpm_version_for_lockfile (const char *repo_dir)
 
 /* Yarn Berry lockfiles carry "__metadata: version: N"; yarn 1's do not. */
 static gboolean
-yarn_lock_is_berry (const char *repo_dir,
-                    char      **berry_major)
+yarn_lock_is_berry (ForgeWorkspace  *workspace,
+                    char           **berry_major)
 {
-  g_autofree char *head = read_file_head (repo_dir, "yarn.lock", 1024);
+  g_autofree char *head = read_file_head (workspace, "yarn.lock", 1024);
   g_autofree char *format = NULL;
   const char *metadata;
   guint n;
@@ -549,14 +526,14 @@ yarn_lock_is_berry (const char *repo_dir,
 static void
 detect_package_manager (ForgeFramework *self,
                         JsonObject     *package,
-                        const char     *repo_dir)
+                        ForgeWorkspace *workspace)
 {
   g_autofree char *field_name = NULL;
   g_autofree char *field_version = NULL;
   const char *present[G_N_ELEMENTS (lockfiles)] = { NULL };
 
   for (guint i = 0; i < G_N_ELEMENTS (lockfiles); i++)
-    if (repo_has_file (repo_dir, lockfiles[i].path))
+    if (repo_has_file (workspace, lockfiles[i].path))
       present[i] = lockfiles[i].path;
 
   if (parse_package_manager_field (member_string (package, "packageManager"),
@@ -592,7 +569,7 @@ detect_package_manager (ForgeFramework *self,
       if (self->package_manager_version != NULL)
         self->tool_version = g_strdup (self->package_manager_version);
       else if (self->lockfile != NULL)
-        self->tool_version = pnpm_version_for_lockfile (repo_dir);
+        self->tool_version = pnpm_version_for_lockfile (workspace);
       else
         self->tool_version = g_strdup (DEFAULT_PNPM_VERSION);
     }
@@ -611,19 +588,19 @@ detect_package_manager (ForgeFramework *self,
           else
             self->tool_version = g_strdup (YARN_CLASSIC_VERSION);
         }
-      else if (self->lockfile != NULL && yarn_lock_is_berry (repo_dir, &berry_major))
+      else if (self->lockfile != NULL && yarn_lock_is_berry (workspace, &berry_major))
         self->tool_version = g_steal_pointer (&berry_major);
       else
         self->tool_version = g_strdup (YARN_CLASSIC_VERSION);
 
       if (major_version (self->tool_version) >= 2)
         {
-          g_autofree char *yarnrc = read_file_head (repo_dir, ".yarnrc.yml", 4096);
+          g_autofree char *yarnrc = read_file_head (workspace, ".yarnrc.yml", 4096);
           g_autofree char *yarn_path = yaml_scalar (yarnrc, "yarnPath");
 
           /* A committed release needs no download at all. */
           if (yarn_path != NULL && !g_path_is_absolute (yarn_path) &&
-              strstr (yarn_path, "..") == NULL && repo_has_file (repo_dir, yarn_path))
+              strstr (yarn_path, "..") == NULL && repo_has_file (workspace, yarn_path))
             self->yarn_path = g_steal_pointer (&yarn_path);
         }
     }
@@ -750,14 +727,14 @@ add_host_port_flags (ForgeFramework *self,
 
 /* Parcel wants its entry point on the command line. */
 static char *
-parcel_entry (JsonObject *package,
-              const char *repo_dir)
+parcel_entry (JsonObject     *package,
+              ForgeWorkspace *workspace)
 {
   const char *source = member_string (package, "source");
 
   if (source != NULL)
     return g_strdup (source);
-  if (!repo_has_file (repo_dir, "index.html") && repo_has_file (repo_dir, "src/index.html"))
+  if (!repo_has_file (workspace, "index.html") && repo_has_file (workspace, "src/index.html"))
     return g_strdup ("src/index.html");
   return g_strdup ("index.html");
 }
@@ -848,9 +825,9 @@ is_trailing_comma (const char *text,
 }
 
 static gboolean
-parse_package_json (const char  *repo_dir,
-                    JsonParser  *parser,
-                    GError     **error)
+parse_package_json (ForgeWorkspace  *workspace,
+                    JsonParser      *parser,
+                    GError         **error)
 {
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -859,8 +836,8 @@ parse_package_json (const char  *repo_dir,
   gsize length = 0;
   JsonNode *root;
 
-  if (!forge_read_repo_file (repo_dir, "package.json", FORGE_REPO_MANIFEST_MAX_SIZE,
-                             &contents, &length, &local_error))
+  if (!forge_workspace_read_file (workspace, "package.json", FORGE_REPO_MANIFEST_MAX_SIZE,
+                                  &contents, &length, &local_error))
     {
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
                    _("Could not read package.json: %s"), local_error->message);
@@ -937,8 +914,8 @@ parse_package_json (const char  *repo_dir,
 }
 
 ForgeFramework *
-forge_framework_detect (const char  *repo_dir,
-                        GError     **error)
+forge_framework_detect (ForgeWorkspace  *workspace,
+                        GError         **error)
 {
   g_autoptr(ForgeFramework) self = NULL;
   g_autoptr(JsonParser) parser = NULL;
@@ -947,12 +924,12 @@ forge_framework_detect (const char  *repo_dir,
   JsonObject *scripts;
   gboolean has_index_html;
 
-  g_return_val_if_fail (repo_dir != NULL, NULL);
+  g_return_val_if_fail (FORGE_IS_WORKSPACE (workspace), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  has_index_html = repo_has_file (repo_dir, "index.html");
+  has_index_html = repo_has_file (workspace, "index.html");
 
-  if (!repo_has_file (repo_dir, "package.json"))
+  if (!repo_has_file (workspace, "package.json"))
     {
       if (has_index_html)
         return new_static_site ();
@@ -963,14 +940,14 @@ forge_framework_detect (const char  *repo_dir,
     }
 
   parser = json_parser_new ();
-  if (!parse_package_json (repo_dir, parser, error))
+  if (!parse_package_json (workspace, parser, error))
     return NULL;
 
   package = json_node_get_object (json_parser_get_root (parser));
   scripts = member_object (package, "scripts");
 
   for (guint i = 0; i < G_N_ELEMENTS (frameworks); i++)
-    if (framework_matches (&frameworks[i], package, repo_dir))
+    if (framework_matches (&frameworks[i], package, workspace))
       {
         info = &frameworks[i];
         break;
@@ -987,7 +964,7 @@ forge_framework_detect (const char  *repo_dir,
         return new_static_site ();
 
       if (json_object_has_member (package, "workspaces") ||
-          repo_has_file (repo_dir, "pnpm-workspace.yaml"))
+          repo_has_file (workspace, "pnpm-workspace.yaml"))
         g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE,
                      _("This repository is a monorepo whose root has no dev or start script and no web framework; apps inside workspace packages are not supported yet. Open a repository with the app in its root."));
       else
@@ -1023,7 +1000,7 @@ forge_framework_detect (const char  *repo_dir,
   else if (strcmp (info->id, "parcel") == 0)
     {
       g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-      g_autofree char *entry = parcel_entry (package, repo_dir);
+      g_autofree char *entry = parcel_entry (package, workspace);
 
       g_strv_builder_add (builder, "parcel");
       g_strv_builder_add (builder, entry);
@@ -1031,7 +1008,7 @@ forge_framework_detect (const char  *repo_dir,
       self->bin_argv = g_strv_builder_end (builder);
     }
 
-  detect_package_manager (self, package, repo_dir);
+  detect_package_manager (self, package, workspace);
 
   return g_steal_pointer (&self);
 }

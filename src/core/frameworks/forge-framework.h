@@ -7,6 +7,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "forge-workspace.h"
+
 G_BEGIN_DECLS
 
 #define FORGE_FRAMEWORK_ERROR (forge_framework_error_quark ())
@@ -24,9 +26,10 @@ G_DECLARE_FINAL_TYPE (ForgeFramework, forge_framework, FORGE, FRAMEWORK, GObject
 
 GQuark          forge_framework_error_quark                (void);
 
-/* Reads package.json, config files and lockfiles under repo_dir (a host
- * path). Blocking: call from a worker thread. */
-ForgeFramework *forge_framework_detect                     (const char      *repo_dir,
+/* Reads package.json, config files and lockfiles, only through
+ * @workspace (the repository as the sandbox sees it). Blocking: call from
+ * a worker thread. */
+ForgeFramework *forge_framework_detect                     (ForgeWorkspace  *workspace,
                                                             GError         **error);
 
 /* Round trip through the workflow journal. */

@@ -58,3 +58,16 @@ forge_sandbox_provider_reconnect (ForgeSandboxProvider  *self,
 
   return FORGE_SANDBOX_PROVIDER_GET_IFACE (self)->reconnect (self, sandbox_id, error);
 }
+
+ForgeWorkspace *
+forge_sandbox_provider_open_workspace (ForgeSandboxProvider       *self,
+                                       const ForgeSandboxRequest  *request,
+                                       GError                    **error)
+{
+  g_return_val_if_fail (FORGE_IS_SANDBOX_PROVIDER (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (request->workspace_dir != NULL && request->repo_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return FORGE_SANDBOX_PROVIDER_GET_IFACE (self)->open_workspace (self, request, error);
+}

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "forge-sandbox.h"
+#include "forge-workspace.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +60,14 @@ struct _ForgeSandboxProviderInterface
   ForgeSandbox *(*reconnect)      (ForgeSandboxProvider       *self,
                                    const char                 *sandbox_id,
                                    GError                    **error);
+  /* The project's repository as this provider's sandboxes see it, for
+   * the workflow to read (package.json, lockfiles, node_modules): the
+   * clone stays on the host (@request's repo_dir), and the provider
+   * makes it available to its sandboxes, by binding it or by uploading
+   * it. Called from worker threads; may block. */
+  ForgeWorkspace *(*open_workspace) (ForgeSandboxProvider       *self,
+                                     const ForgeSandboxRequest  *request,
+                                     GError                    **error);
 };
 
 const char   *forge_sandbox_provider_get_name       (ForgeSandboxProvider       *self);
@@ -70,5 +79,8 @@ ForgeSandbox *forge_sandbox_provider_create_sandbox (ForgeSandboxProvider       
 ForgeSandbox *forge_sandbox_provider_reconnect      (ForgeSandboxProvider       *self,
                                                      const char                 *sandbox_id,
                                                      GError                    **error);
+ForgeWorkspace *forge_sandbox_provider_open_workspace (ForgeSandboxProvider       *self,
+                                                       const ForgeSandboxRequest  *request,
+                                                       GError                    **error);
 
 G_END_DECLS

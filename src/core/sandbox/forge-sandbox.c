@@ -176,3 +176,54 @@ forge_sandbox_dup_network_note (ForgeSandbox *self)
   iface = FORGE_SANDBOX_GET_IFACE (self);
   return iface->dup_network_note != NULL ? iface->dup_network_note (self) : NULL;
 }
+
+char *
+forge_sandbox_url_with_authority (const char *url,
+                                  const char *authority)
+{
+  g_autofree char *base = NULL;
+  g_autoptr(GUri) where = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GUri) moved = NULL;
+
+  g_return_val_if_fail (authority != NULL, NULL);
+
+  /* GUri splits HOST:PORT, brackets and all, as it would in a URL. */
+  base = g_strdup_printf ("http://%s/", authority);
+  where = g_uri_parse (base, G_URI_FLAGS_NONE, NULL);
+  if (where == NULL || g_uri_get_host (where) == NULL || *g_uri_get_host (where) == '\0' ||
+      g_uri_get_port (where) <= 0)
+    return NULL;
+  if (url == NULL)
+    return g_uri_to_string (where);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL)
+    return NULL;
+
+  moved = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, g_uri_get_host (where),
+                       g_uri_get_port (where), g_uri_get_path (uri), g_uri_get_query (uri), NULL);
+  return g_uri_to_string (moved);
+}
+
+char **
+forge_sandbox_dup_preview_urls (ForgeSandbox *self,
+                                const char   *authority,
+                                const char   *url)
+{
+  ForgeSandboxInterface *iface;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_autofree char *only = NULL;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), NULL);
+  g_return_val_if_fail (authority != NULL, NULL);
+
+  iface = FORGE_SANDBOX_GET_IFACE (self);
+  if (iface->dup_preview_urls != NULL)
+    return iface->dup_preview_urls (self, authority, url);
+
+  builder = g_strv_builder_new ();
+  if ((only = forge_sandbox_url_with_authority (url, authority)) != NULL)
+    g_strv_builder_add (builder, only);
+  return g_strv_builder_end (builder);
+}

@@ -80,7 +80,8 @@ struct _ForgeSandboxInterface
                                               guint          *port,
                                               GError        **error);
   /* Makes @port inside reachable from the host while @process runs;
-   * returns "HOST:PORT" on the host's loopback. */
+   * returns "HOST:PORT" on the host's loopback, for
+   * forge_sandbox_dup_preview_urls(). */
   char                *(*expose_port) (ForgeSandbox          *self,
                                        ForgeSandboxProcess   *process,
                                        guint                  port,
@@ -93,13 +94,23 @@ struct _ForgeSandboxInterface
                                        GError               **error);
   gboolean             (*is_running)  (ForgeSandbox          *self);
   void                 (*kill)        (ForgeSandbox          *self);
-  /* Whether commands run on the host's own network (so a server may also
-   * be on the host's [::1]). Optional: FALSE when unset. */
+  /* Whether commands run on the host's own network rather than one of
+   * their own (what a run reports as its "network"). Optional: FALSE
+   * when unset. */
   gboolean             (*shares_host_network) (ForgeSandbox   *self);
   /* A one-line warning to show at every start when the sandbox is less
    * isolated than it should be ("Network not isolated: why, and what to
    * do"). Optional: NULL when unset or when all is well. */
   char                *(*dup_network_note)    (ForgeSandbox   *self);
+  /* Where the host may reach a server inside, best first: @authority is
+   * what expose_port() returned for the server's port, @url the address
+   * the server printed (its scheme, path and query are kept; its host
+   * and port are the sandbox's own), or NULL for "/". Only the backend
+   * knows whether the server can also be found at another address of
+   * the host. Optional: unset, the one URL on @authority. */
+  char               **(*dup_preview_urls)    (ForgeSandbox   *self,
+                                               const char     *authority,
+                                               const char     *url);
 };
 
 GQuark               forge_sandbox_error_quark (void);
@@ -138,9 +149,18 @@ gboolean             forge_sandbox_is_running  (ForgeSandbox          *self);
 void                 forge_sandbox_kill        (ForgeSandbox          *self);
 gboolean             forge_sandbox_shares_host_network (ForgeSandbox *self);
 char                *forge_sandbox_dup_network_note    (ForgeSandbox *self);
+/* Never NULL; empty when @authority or @url cannot be parsed. */
+char               **forge_sandbox_dup_preview_urls    (ForgeSandbox *self,
+                                                        const char   *authority,
+                                                        const char   *url);
 
 /* For backends: emits "died". Call it once, on the sandbox's main context. */
 void                 forge_sandbox_emit_died   (ForgeSandbox          *self,
                                                 ForgeSandboxDeath      death);
+/* For backends: @url (NULL for "/") moved to @authority ("HOST:PORT",
+ * an IPv6 host in brackets), its scheme, path and query kept; NULL when
+ * either cannot be parsed. */
+char                *forge_sandbox_url_with_authority (const char     *url,
+                                                       const char     *authority);
 
 G_END_DECLS

@@ -526,6 +526,84 @@ forge_checksum_file (const char  *root_dir,
   return g_strdup (g_checksum_get_string (checksum));
 }
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+char **
+forge_list_repo_dir (const char  *root_dir,
+                     const char  *relative_path,
+                     guint        max_entries,
+                     GError     **error)
+{
+  g_auto(GStrv) components = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  const char *last = NULL;
+  struct dirent *entry;
+  DIR *dir;
+  int dir_fd;
+
+  g_return_val_if_fail (root_dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  dir_fd = open_repo_parent (root_dir, relative_path, &components, &last, error);
+  if (dir_fd < 0)
+    return NULL;
+
+  if (last != NULL)
+    {
+      int child_fd = openat (dir_fd, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+      int saved = errno;
+
+      if (child_fd < 0)
+        {
+          struct stat st;
+
+          /* O_DIRECTORY answers ENOTDIR for a symlink too: say which. */
+          if (saved == ENOTDIR && fstatat (dir_fd, last, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+            saved = ELOOP;
+          close (dir_fd);
+          set_repo_error_from_errno (error, saved, relative_path);
+          return NULL;
+        }
+      close (dir_fd);
+      dir_fd = child_fd;
+    }
+
+  dir = fdopendir (dir_fd);
+  if (dir == NULL)
+    {
+      int saved = errno;
+      close (dir_fd);
+      set_repo_error_from_errno (error, saved, relative_path);
+      return NULL;
+    }
+
+  names = g_ptr_array_new_with_free_func (g_free);
+  while ((entry = readdir (dir)) != NULL)
+    {
+      if (strcmp (entry->d_name, ".") == 0 || strcmp (entry->d_name, "..") == 0)
+        continue;
+      if (names->len >= max_entries)
+        {
+          closedir (dir);
+          g_set_error (error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_TOO_LARGE,
+                       _("Refused to list %s in the repository: it holds more than %u entries"),
+                       *relative_path != '\0' ? relative_path : ".", max_entries);
+          return NULL;
+        }
+      g_ptr_array_add (names, g_strdup (entry->d_name));
+    }
+  closedir (dir);
+
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
 /* Empties the directory open at dir_fd. Entries are opened relative to
  * their parent with O_NOFOLLOW, so a symlink swapped in by a process still
  * running in the tree (a dev server being stopped) is removed, never

@@ -95,6 +95,16 @@ char     *forge_checksum_file       (const char   *root_dir,
                                      const char   *relative_path,
                                      gsize         max_size,
                                      GError      **error);
+/* The names in the directory at relative_path (an empty one lists
+ * root_dir), sorted, without "." and "..", reached as
+ * forge_open_repo_file() reaches a file: a symlink anywhere on the way,
+ * the directory itself included, is refused. More than max_entries is
+ * refused too (FORGE_REPO_FILE_ERROR_TOO_LARGE): a sandbox can fill a
+ * folder with millions. */
+char    **forge_list_repo_dir       (const char   *root_dir,
+                                     const char   *relative_path,
+                                     guint         max_entries,
+                                     GError      **error);
 /* Removes a directory tree without following symlinks. Blocking. */
 gboolean  forge_remove_tree         (const char  *path,
                                      GError     **error);

@@ -11,6 +11,7 @@
 
 #include "forge-local-provider.h"
 #include "forge-local-sandbox.h"
+#include "forge-local-workspace.h"
 #include "forge-util.h"
 
 struct _ForgeLocalProvider
@@ -120,6 +121,16 @@ forge_local_provider_reconnect (ForgeSandboxProvider  *provider,
   return NULL;
 }
 
+/* Its sandboxes bind the clone itself: the workspace is the clone,
+ * read in place. */
+static ForgeWorkspace *
+forge_local_provider_open_workspace (ForgeSandboxProvider       *provider,
+                                     const ForgeSandboxRequest  *request,
+                                     GError                    **error)
+{
+  return FORGE_WORKSPACE (forge_local_workspace_new (request->repo_dir));
+}
+
 static void
 forge_local_provider_iface_init (ForgeSandboxProviderInterface *iface)
 {
@@ -127,4 +138,5 @@ forge_local_provider_iface_init (ForgeSandboxProviderInterface *iface)
   iface->is_available = forge_local_provider_is_available;
   iface->create_sandbox = forge_local_provider_create_sandbox;
   iface->reconnect = forge_local_provider_reconnect;
+  iface->open_workspace = forge_local_provider_open_workspace;
 }

@@ -23,6 +23,7 @@
 #include <json-glib/json-glib.h>
 
 #include "forge-bwrap-args.h"
+#include "forge-local-preview-urls.h"
 #include "forge-local-sandbox-private.h"
 #include "forge-process-tree.h"
 #include "forge-sandbox-network.h"
@@ -1218,6 +1219,7 @@ forge_local_sandbox_iface_init (ForgeSandboxInterface *iface)
   iface->kill = forge_local_sandbox_kill;
   iface->shares_host_network = forge_local_sandbox_shares_host_network;
   iface->dup_network_note = forge_local_sandbox_dup_network_note;
+  iface->dup_preview_urls = _forge_local_sandbox_dup_preview_urls;
 }
 
 /* }}} */

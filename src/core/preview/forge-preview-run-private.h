@@ -1,0 +1,108 @@
+/* forge-preview-run-private.h
+ *
+ * What the clone-and-preview workflow's steps share: the workflow object
+ * and the state of one run. Each step lives in a file of its own
+ * (forge-preview-clone.c, -detect.c, -install.c, -start.c, -update.c);
+ * forge-clone-and-preview.c runs them in order.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "forge-clone-and-preview.h"
+#include "forge-framework.h"
+#include "forge-workspace.h"
+
+G_BEGIN_DECLS
+
+struct _ForgeCloneAndPreview
+{
+  GObject              parent_instance;
+  ForgeProjectStore   *store;
+  ForgeSandboxManager *manager;
+  ForgeWorkflowEngine *engine;     /* weak */
+  gboolean             registered; /* the manager's restarter */
+  GHashTable          *restarts;   /* run id → project id */
+  guint                server_timeout;
+  guint                sandbox_timeout;
+  /* The only way to sandboxes: never a backend's own type. */
+  ForgeSandboxProviders *providers;
+};
+
+/* What one run carries between its steps, beside the journaled outputs.
+ * Live objects (the sandbox, the workspace) are never step outputs: they
+ * do not survive the process, so a step that needs one makes it. */
+typedef struct
+{
+  ForgeCloneAndPreview *self;
+  ForgeStepContext     *ctx;
+  char                 *project_id;
+  char                 *repo_url;
+  char                 *workspace_dir;
+  char                 *repo_dir;
+  char                 *git_dir;
+  JsonNode             *integration;
+  JsonNode             *clone;
+  ForgeFramework       *framework;
+  /* The project's sandbox backend, a name in self->providers. */
+  char                 *backend;
+  ForgeSandbox         *sandbox;
+  /* The repository as the backend's sandboxes see it: the only way the
+   * steps after the clone read it. */
+  ForgeWorkspace       *workspace;
+  /* A restart by the sandbox manager: the clone on disk is reused as it
+   * is, no fetch, no token. */
+  gboolean              restart;
+} ForgePreviewRun;
+
+void            _forge_preview_run_free             (ForgePreviewRun  *run);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ForgePreviewRun, _forge_preview_run_free)
+
+JsonNode       *_forge_preview_object_node          (JsonObject       *object);
+/* Turns *error into FORGE_WORKFLOW_ERROR_NON_RETRIABLE: trying again
+ * cannot help. */
+void            _forge_preview_make_non_retriable   (GError          **error);
+/* The run's sandbox, made by the project's provider on demand (a
+ * resumed run finds none), its life extended for the step at hand. */
+ForgeSandbox   *_forge_preview_run_ensure_sandbox   (ForgePreviewRun  *run,
+                                                     GError          **error);
+/* The run's workspace, opened by the project's provider on demand. */
+ForgeWorkspace *_forge_preview_run_ensure_workspace (ForgePreviewRun  *run,
+                                                     GError          **error);
+
+/* The steps, as ForgeStepFuncs; user_data is the ForgePreviewRun but for
+ * update-project. */
+JsonNode       *_forge_preview_get_github_integration (ForgeStepContext  *ctx,
+                                                       gpointer           user_data,
+                                                       GError           **error);
+JsonNode       *_forge_preview_clone_repository       (ForgeStepContext  *ctx,
+                                                       gpointer           user_data,
+                                                       GError           **error);
+JsonNode       *_forge_preview_detect_framework       (ForgeStepContext  *ctx,
+                                                       gpointer           user_data,
+                                                       GError           **error);
+JsonNode       *_forge_preview_install_dependencies   (ForgeStepContext  *ctx,
+                                                       gpointer           user_data,
+                                                       GError           **error);
+JsonNode       *_forge_preview_start_preview_server   (ForgeStepContext  *ctx,
+                                                       gpointer           user_data,
+                                                       GError           **error);
+/* Whether the server a start-preview-server output names still runs:
+ * a resumed run gets the output of one that died with its process. */
+gboolean        _forge_preview_server_is_live         (ForgePreviewRun   *run,
+                                                       JsonNode          *server);
+
+typedef struct
+{
+  ForgePreviewRun *run;
+  JsonNode        *server;   /* start-preview-server's output */
+} ForgePreviewUpdateData;
+
+/* user_data: a ForgePreviewUpdateData. */
+JsonNode       *_forge_preview_update_project         (ForgeStepContext  *ctx,
+                                                       gpointer           user_data,
+                                                       GError           **error);
+
+G_END_DECLS
