@@ -1026,9 +1026,9 @@ start_preview_server (ForgeStepContext  *ctx,
       if (outcome == SERVER_TIMED_OUT)
         {
           /* Waiting the whole limit again would end the same way. */
-          g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
-                       _("The dev server (“%s”) did not answer within %u seconds. Check the log, then try again or raise the limit in Preferences.\n%s"),
-                       command, run->self->server_timeout, tail);
+          forge_step_context_fail_with_log (ctx, error, tail, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                                            _("The dev server (“%s”) did not answer within %u seconds. Check the log, then try again or raise the limit in Preferences."),
+                                            command, run->self->server_timeout);
           return NULL;
         }
 
@@ -1043,9 +1043,9 @@ start_preview_server (ForgeStepContext  *ctx,
         int code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 
         /* The repository's own code failed: another try runs it again. */
-        g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
-                     _("The dev server (“%s”) exited with status %d before answering. Check the log below, fix the repository and try again.\n%s"),
-                     command, code, tail);
+        forge_step_context_fail_with_log (ctx, error, tail, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                                          _("The dev server (“%s”) exited with status %d before answering. Check the log below, fix the repository and try again."),
+                                          command, code);
         return NULL;
       }
     }
@@ -1113,18 +1113,13 @@ mark_failed (Run          *run,
              gboolean      cancelled)
 {
   g_autoptr(JsonObject) changes = json_object_new ();
-  g_autofree char *first_line = g_strdup (error->message);
-  char *newline = strchr (first_line, '\n');
-
-  if (newline != NULL)
-    *newline = '\0';
 
   if (cancelled || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     json_object_set_string_member (changes, "status", "stopped");
   else
     {
       json_object_set_string_member (changes, "status", "failed");
-      json_object_set_string_member (changes, "last_error", first_line);
+      json_object_set_string_member (changes, "last_error", error->message);
     }
   forge_project_store_update_from_thread (run->self->store, run->project_id, changes);
 }
