@@ -341,24 +341,23 @@ forge_project_view_show_preview (ForgeProjectView *self,
 static void
 show_banner (ForgeProjectView *self,
              const char       *message,
+             const char       *log_tail,
              const char       *button_label,
              const char       *button_action)
 {
-  g_autofree char *first_line = NULL;
-  char *newline;
+  g_autofree char *tooltip = NULL;
+
+  if (message == NULL)
+    message = _("Something went wrong.");
 
   gtk_button_set_label (self->banner_button, button_label);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_button), button_action);
 
 #if ADW_CHECK_VERSION (1, 3, 0)
   {
-    g_autofree char *line = g_strdup (message ? message : _("Something went wrong."));
-    g_autofree char *escaped = NULL;
+    g_autofree char *escaped = g_markup_escape_text (message, -1);
     g_autoptr(GString) label = g_string_new (button_label);
 
-    if ((newline = strchr (line, '\n')) != NULL)
-      *newline = '\0';
-    escaped = g_markup_escape_text (line, -1);
     /* The banner's button takes no mnemonic. */
     g_string_replace (label, "_", "", 0);
     adw_banner_set_title (self->adw_banner, escaped);
@@ -369,12 +368,9 @@ show_banner (ForgeProjectView *self,
   }
 #endif
 
-  first_line = g_strdup (message ? message : _("Something went wrong."));
-  if ((newline = strchr (first_line, '\n')) != NULL)
-    *newline = '\0';
-
-  gtk_label_set_text (self->banner_label, first_line);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), message);
+  tooltip = log_tail != NULL ? g_strconcat (message, "\n", log_tail, NULL) : g_strdup (message);
+  gtk_label_set_text (self->banner_label, message);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), tooltip);
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
 }
 
@@ -384,7 +380,17 @@ forge_project_view_show_error (ForgeProjectView *self,
 {
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
-  show_banner (self, message, _("_Try Again"), "project.retry");
+  show_banner (self, message, NULL, _("_Try Again"), "project.retry");
+}
+
+void
+forge_project_view_show_error_with_log (ForgeProjectView *self,
+                                        const char       *message,
+                                        const char       *log_tail)
+{
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+
+  show_banner (self, message, log_tail, _("_Try Again"), "project.retry");
 }
 
 void
@@ -394,7 +400,7 @@ forge_project_view_show_gave_up (ForgeProjectView *self,
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
   forge_preview_set_restoring (self->preview, FALSE);
-  show_banner (self, message, _("_Restart"), "sandbox.restart");
+  show_banner (self, message, NULL, _("_Restart"), "sandbox.restart");
 }
 
 void

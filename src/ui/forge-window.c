@@ -270,7 +270,7 @@ static void
 refresh_runs (ForgeWindow      *self,
               ForgeProjectView *view)
 {
-  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GListModel) runs = NULL;
 
   if (!forge_project_view_get_show_runs (view))
     return;
@@ -305,17 +305,6 @@ runs_retry_cb (ForgeWindow   *self,
 
   if (!forge_workflow_engine_retry_run (self->engine, run_id, &error))
     toast (self, error->message);
-}
-
-static void
-run_status_cb (ForgeWindow *self,
-               const char  *run_id,
-               const char  *status)
-{
-  ForgeProjectView *view = forge_window_get_project_view (self, project_for_run (self, run_id));
-
-  if (view != NULL)
-    refresh_runs (self, view);
 }
 
 static void
@@ -476,8 +465,21 @@ step_cb (ForgeWindow    *self,
 {
   ForgeProjectView *view = forge_window_get_project_view (self, project_for_run (self, run_id));
 
-  if (view != NULL)
-    forge_steps_view_update (forge_project_view_get_steps_view (view), step_id, state, attempt, duration_ms, error_message);
+  g_autofree char *detail = NULL;
+
+  if (view == NULL)
+    return;
+
+  /* Under a failed step goes the output behind its error, as before. */
+  if (error_message != NULL)
+    {
+      g_autoptr(ForgeRunInfo) info = forge_workflow_engine_dup_run_info (self->engine, run_id);
+      ForgeStepInfo *step = info ? forge_run_info_lookup_step (info, step_id) : NULL;
+      const char *log_tail = step ? forge_step_info_get_error_log_tail (step) : NULL;
+
+      detail = log_tail ? g_strconcat (error_message, "\n", log_tail, NULL) : g_strdup (error_message);
+    }
+  forge_steps_view_update (forge_project_view_get_steps_view (view), step_id, state, attempt, duration_ms, detail);
 }
 
 static void
@@ -536,7 +538,9 @@ run_finished_cb (ForgeWindow    *self,
     }
   else if (status == FORGE_RUN_STATUS_FAILED)
     {
-      forge_project_view_show_error (view, error_message);
+      g_autoptr(ForgeRunInfo) info = forge_workflow_engine_dup_run_info (self->engine, run_id);
+
+      forge_project_view_show_error_with_log (view, error_message, info ? forge_run_info_get_error_log_tail (info) : NULL);
     }
 }
 
@@ -875,7 +879,6 @@ setup_with_application (ForgeWindow      *self,
   update_sidebar_visibility (self);
 
   g_signal_connect_object (self->engine, "run-started", G_CALLBACK (run_started_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->engine, "run-status", G_CALLBACK (run_status_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "step", G_CALLBACK (step_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "progress", G_CALLBACK (progress_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->engine, "log", G_CALLBACK (log_cb), self, G_CONNECT_SWAPPED);
