@@ -464,7 +464,6 @@ step_cb (ForgeWindow    *self,
          const char     *error_message)
 {
   ForgeProjectView *view = forge_window_get_project_view (self, project_for_run (self, run_id));
-
   g_autofree char *detail = NULL;
 
   if (view == NULL)
