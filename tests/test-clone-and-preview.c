@@ -339,9 +339,31 @@ assert_failed_with (Fixture    *fixture,
   g_assert_nonnull (fixture->error);
   if (strstr (fixture->error, needle) == NULL)
     g_error ("Expected “%s” in the error, got: %s", needle, fixture->error);
+  /* One line: the output behind it is the run info's log tail. */
+  g_assert_null (strchr (fixture->error, '\n'));
   g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_FAILED);
   g_assert_nonnull (forge_project_get_last_error (project));
   g_assert_null (strchr (forge_project_get_last_error (project), '\n'));
+}
+
+static void
+assert_log_tail_has (Fixture    *fixture,
+                     const char *needle)
+{
+  g_autoptr(ForgeRunInfo) info = forge_workflow_engine_dup_run_info (fixture->engine, fixture->run_id);
+  ForgeStepInfo *step;
+
+  g_assert_nonnull (info);
+  g_assert_cmpstr (forge_run_info_get_error_message (info), ==, fixture->error);
+  g_assert_nonnull (forge_run_info_get_error_log_tail (info));
+  if (strstr (forge_run_info_get_error_log_tail (info), needle) == NULL)
+    g_error ("Expected “%s” in the log tail, got: %s", needle, forge_run_info_get_error_log_tail (info));
+  g_assert_null (strstr (fixture->error, needle));
+
+  step = forge_run_info_lookup_step (info, FORGE_STEP_START_PREVIEW_SERVER);
+  g_assert_nonnull (step);
+  g_assert_cmpint (forge_step_info_get_state (step), ==, FORGE_STEP_STATE_ERROR);
+  g_assert_cmpstr (forge_step_info_get_error_log_tail (step), ==, forge_run_info_get_error_log_tail (info));
 }
 
 static void
@@ -400,8 +422,8 @@ test_server_exits_at_once (Fixture       *fixture,
   g_autofree char *project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
   assert_failed_with (fixture, project_id, "exited with status 3");
-  /* The log tail comes with the error. */
-  g_assert_nonnull (strstr (fixture->error, "cannot find module ./config"));
+  /* The log tail comes with the error, beside it. */
+  assert_log_tail_has (fixture, "cannot find module ./config");
   g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "start-preview-server:error");
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 0);
 }
@@ -423,7 +445,7 @@ test_server_never_answers (Fixture       *fixture,
   project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
   assert_failed_with (fixture, project_id, "did not answer within 2 seconds");
-  g_assert_nonnull (strstr (fixture->error, "thinking forever"));
+  assert_log_tail_has (fixture, "thinking forever");
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 0);
 }
 

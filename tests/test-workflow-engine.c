@@ -462,6 +462,17 @@ read_journal (Fixture    *fixture,
   return json_node_dup_object (json_parser_get_root (parser));
 }
 
+static void
+assert_run_at (GListModel *runs,
+               guint       position,
+               const char *run_id)
+{
+  g_autoptr(ForgeRunInfo) info = g_list_model_get_item (runs, position);
+
+  g_assert_nonnull (info);
+  g_assert_cmpstr (forge_run_info_get_run_id (info), ==, run_id);
+}
+
 static JsonNode *
 object_with_string (const char *key,
                     const char *value)
@@ -911,10 +922,10 @@ test_resume_after_kill (Fixture       *fixture,
   g_autofree char *counted = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GListModel) listed = NULL;
   g_auto(GStrv) resumed = NULL;
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-  JsonObject *summary;
+  g_autoptr(ForgeRunInfo) summary = NULL;
   const char *expected[] = {
     "count:memoized:1",
     "block:start:1", "block:complete:1",
@@ -965,12 +976,18 @@ test_resume_after_kill (Fixture       *fixture,
   g_assert_cmpstr (counted, ==, "ran\n");
 
   listed = forge_workflow_engine_list_runs (fixture->engine, "marker", marker);
-  g_assert_cmpuint (listed->len, ==, 1);
-  summary = g_ptr_array_index (listed, 0);
-  g_assert_cmpstr (json_object_get_string_member (summary, "run_id"), ==, resumed[0]);
-  g_assert_cmpstr (json_object_get_string_member (summary, "status"), ==, "completed");
-  g_assert_cmpint (json_object_get_int_member (summary, "attempts"), ==, 2);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (summary, "stack")), ==, 3);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 1);
+  summary = g_list_model_get_item (listed, 0);
+  g_assert_cmpstr (forge_run_info_get_run_id (summary), ==, resumed[0]);
+  g_assert_cmpint (forge_run_info_get_status (summary), ==, FORGE_RUN_STATUS_COMPLETED);
+  g_assert_cmpuint (forge_run_info_get_attempts (summary), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (forge_run_info_get_steps (summary)), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(ForgeStepInfo) step = g_list_model_get_item (forge_run_info_get_steps (summary), i);
+
+      g_assert_cmpint (forge_step_info_get_state (step), ==, FORGE_STEP_STATE_COMPLETE);
+    }
 
   /* Nothing is left to resume. */
   g_strfreev (g_steal_pointer (&resumed));
@@ -1044,7 +1061,7 @@ test_cancel_on_event (Fixture       *fixture,
   g_autoptr(JsonNode) first_event = spawn_event ("p1", TRUE);
   g_autoptr(JsonNode) second_event = spawn_event ("p1", FALSE);
   g_autoptr(JsonNode) other_event = spawn_event ("p2", FALSE);
-  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GListModel) listed = NULL;
   g_autoptr(JsonObject) journal = NULL;
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
@@ -1087,9 +1104,9 @@ test_cancel_on_event (Fixture       *fixture,
   g_assert_false (json_object_has_member (json_object_get_object_member (journal, "steps"), "after"));
 
   listed = forge_workflow_engine_list_runs (fixture->engine, "project_id", "p1");
-  g_assert_cmpuint (listed->len, ==, 2);
-  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (listed, 0), "run_id"), ==, second);
-  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (listed, 1), "run_id"), ==, first);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 2);
+  assert_run_at (listed, 0, second);
+  assert_run_at (listed, 1, first);
 }
 
 /* Unreadable journals */
@@ -1102,7 +1119,7 @@ test_corrupt_journals_skipped (Fixture       *fixture,
   g_autofree char *garbage = g_build_filename (fixture->dir, "garbage.json", NULL);
   g_autofree char *not_a_journal = g_build_filename (fixture->dir, "list.json", NULL);
   g_autoptr(JsonNode) event = object_with_string ("project_id", "p1");
-  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GListModel) listed = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) resumed = NULL;
   g_autofree char *run_id = NULL;
@@ -1127,8 +1144,8 @@ test_corrupt_journals_skipped (Fixture       *fixture,
   g_assert_cmpuint (fixture->journal_errors, ==, 3);
 
   listed = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
-  g_assert_cmpuint (listed->len, ==, 0);
-  g_clear_pointer (&listed, g_ptr_array_unref);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 0);
+  g_clear_object (&listed);
 
   g_assert_null (forge_workflow_engine_find_unfinished_run (fixture->engine, "memo", "project_id", "p1"));
   g_assert_false (forge_workflow_engine_resume_run (fixture->engine, "0b4e7c1a-3a5e-4d7f-9a62-2f1c3d4e5f60", &error));
@@ -1144,7 +1161,7 @@ test_corrupt_journals_skipped (Fixture       *fixture,
   g_assert_cmpint (fixture_status (fixture, run_id), ==, FORGE_RUN_STATUS_COMPLETED);
 
   listed = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
-  g_assert_cmpuint (listed->len, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 1);
   g_assert_cmpuint (fixture->journal_errors, ==, 3);
   g_assert_true (g_file_test (truncated, G_FILE_TEST_EXISTS));
 }
@@ -1258,7 +1275,7 @@ test_prune_old_runs (Fixture       *fixture,
   g_autofree char *old_path = g_strdup_printf ("%s/%s.json", fixture->dir, old_id);
   g_autofree char *recent_path = g_strdup_printf ("%s/%s.json", fixture->dir, recent_id);
   g_autofree char *old_corrupt = g_build_filename (fixture->dir, "old-corrupt.json", NULL);
-  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(GListModel) listed = NULL;
   g_autoptr(GError) error = NULL;
   struct utimbuf times;
 
@@ -1278,8 +1295,301 @@ test_prune_old_runs (Fixture       *fixture,
   g_assert_true (g_file_test (recent_path, G_FILE_TEST_EXISTS));
 
   listed = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
-  g_assert_cmpuint (listed->len, ==, 1);
-  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (listed, 0), "run_id"), ==, recent_id);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 1);
+  assert_run_at (listed, 0, recent_id);
+}
+
+/* Run infos: the typed view of the journals */
+
+static void
+count_items_changed (GListModel *model,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     guint      *count)
+{
+  (*count)++;
+}
+
+static ForgeRunInfo *
+dup_run_at (GListModel *runs,
+            guint       position)
+{
+  ForgeRunInfo *info = g_list_model_get_item (runs, position);
+
+  g_assert_nonnull (info);
+  return info;
+}
+
+static void
+test_run_list_is_live (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonNode) event = object_with_string ("project_id", "p1");
+  g_autoptr(JsonNode) other_event = object_with_string ("project_id", "p2");
+  g_autoptr(GListModel) runs = NULL;
+  g_autoptr(GListModel) all = NULL;
+  g_autoptr(ForgeRunInfo) info = NULL;
+  g_autoptr(ForgeRunInfo) dup = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *other = NULL;
+  guint changes = 0;
+  GListModel *steps;
+
+  flaky_should_fail = 0;
+  memset (flaky_counts, 0, sizeof flaky_counts);
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_register (fixture->engine, "flaky", "test/flaky", flaky_function, NULL, NULL);
+
+  runs = forge_workflow_engine_list_runs (fixture->engine, "project_id", "p1");
+  all = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
+  g_assert_true (g_type_is_a (g_list_model_get_item_type (runs), FORGE_TYPE_RUN_INFO));
+  g_assert_cmpuint (g_list_model_get_n_items (runs), ==, 0);
+  g_signal_connect (runs, "items-changed", G_CALLBACK (count_items_changed), &changes);
+
+  /* A run joins the list as it is sent, before it finishes. */
+  first = forge_workflow_engine_send (fixture->engine, "test/flaky", event);
+  g_assert_cmpuint (g_list_model_get_n_items (runs), ==, 1);
+  info = dup_run_at (runs, 0);
+  g_assert_cmpstr (forge_run_info_get_run_id (info), ==, first);
+  g_assert_false (forge_run_status_is_finished (forge_run_info_get_status (info)));
+  g_assert_cmpint (forge_run_info_get_finished_at (info), ==, 0);
+  g_clear_object (&info);
+
+  fixture_wait (fixture, 1);
+  g_assert_cmpint (fixture_status (fixture, first), ==, FORGE_RUN_STATUS_COMPLETED);
+
+  /* Its item was replaced as it went on: now it is the finished run. */
+  g_assert_cmpuint (changes, >, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (runs), ==, 1);
+  info = dup_run_at (runs, 0);
+  g_assert_cmpstr (forge_run_info_get_run_id (info), ==, first);
+  g_assert_cmpstr (forge_run_info_get_function_id (info), ==, "flaky");
+  g_assert_cmpint (forge_run_info_get_status (info), ==, FORGE_RUN_STATUS_COMPLETED);
+  g_assert_cmpuint (forge_run_info_get_attempts (info), ==, 1);
+  g_assert_cmpint (forge_run_info_get_created_at (info), >, 0);
+  g_assert_cmpint (forge_run_info_get_finished_at (info), >=, forge_run_info_get_created_at (info));
+  g_assert_null (forge_run_info_get_error_message (info));
+  g_assert_null (forge_run_info_get_error_log_tail (info));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (forge_run_info_get_event_data (info)), "project_id"), ==, "p1");
+
+  steps = forge_run_info_get_steps (info);
+  g_assert_cmpuint (g_list_model_get_n_items (steps), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(ForgeStepInfo) step = g_list_model_get_item (steps, i);
+
+      g_assert_cmpstr (forge_step_info_get_step_id (step), ==, i == 0 ? "one" : "two");
+      g_assert_cmpint (forge_step_info_get_state (step), ==, FORGE_STEP_STATE_COMPLETE);
+      g_assert_cmpuint (forge_step_info_get_attempt (step), ==, 1);
+      g_assert_cmpint (forge_step_info_get_duration_ms (step), >=, 0);
+      g_assert_false (forge_step_info_get_will_retry (step));
+      g_assert_null (forge_step_info_get_error_message (step));
+    }
+  {
+    g_autoptr(ForgeStepInfo) second_step = g_list_model_get_item (steps, 1);
+
+    g_assert_true (forge_run_info_lookup_step (info, "two") == second_step);
+  }
+  g_assert_null (forge_run_info_lookup_step (info, "three"));
+
+  dup = forge_workflow_engine_dup_run_info (fixture->engine, first);
+  g_assert_nonnull (dup);
+  g_assert_cmpint (forge_run_info_get_status (dup), ==, FORGE_RUN_STATUS_COMPLETED);
+  g_assert_null (forge_workflow_engine_dup_run_info (fixture->engine, "../../etc/passwd"));
+  g_assert_null (forge_workflow_engine_dup_run_info (fixture->engine, "11111111-2222-4333-8444-555555555555"));
+
+  /* Another project's run stays out of this list, not out of the other. */
+  other = forge_workflow_engine_send (fixture->engine, "test/flaky", other_event);
+  second = forge_workflow_engine_send (fixture->engine, "test/flaky", event);
+  fixture_wait (fixture, 3);
+  g_assert_cmpuint (g_list_model_get_n_items (runs), ==, 2);
+  assert_run_at (runs, 0, second);
+  assert_run_at (runs, 1, first);
+  g_assert_cmpuint (g_list_model_get_n_items (all), ==, 3);
+  assert_run_at (all, 0, second);
+  assert_run_at (all, 1, other);
+  assert_run_at (all, 2, first);
+}
+
+static JsonNode *
+step_fail_with_log (ForgeStepContext  *ctx,
+                    gpointer           user_data,
+                    GError           **error)
+{
+  JsonObject *data = json_node_get_object (forge_step_context_get_event_data (ctx));
+
+  /* The old way: the tail in the message. The engine splits it. */
+  if (json_object_get_boolean_member_with_default (data, "in_message", FALSE))
+    g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                         "The server exited with status 3.\nnpm ERR! missing script\nnpm ERR! see the log");
+  else
+    forge_step_context_fail_with_log (ctx, error, "npm ERR! missing script\nnpm ERR! see the log",
+                                      FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                                      "The server exited with status %d.", 3);
+  return NULL;
+}
+
+static JsonNode *
+fail_with_log_function (ForgeStepContext  *ctx,
+                        JsonNode          *event_data,
+                        gpointer           user_data,
+                        GError           **error)
+{
+  g_autoptr(JsonNode) a = NULL;
+  g_autoptr(JsonNode) b = NULL;
+
+  if (!(a = forge_step_run (ctx, "one", step_number, GINT_TO_POINTER (1), error)) ||
+      !(b = forge_step_run (ctx, "serve", step_fail_with_log, NULL, error)))
+    return NULL;
+
+  return json_node_ref (b);
+}
+
+static void
+on_step_error_message (ForgeWorkflowEngine *engine,
+                       const char          *run_id,
+                       const char          *step_id,
+                       ForgeStepState       state,
+                       guint                attempt,
+                       gint64               duration_ms,
+                       const char          *error_message,
+                       char               **message)
+{
+  if (state == FORGE_STEP_STATE_ERROR)
+    {
+      g_free (*message);
+      *message = g_strdup (error_message);
+    }
+}
+
+static void
+on_finished_error (ForgeWorkflowEngine *engine,
+                   const char          *run_id,
+                   ForgeRunStatus       status,
+                   JsonNode            *output,
+                   const char          *error_message,
+                   char               **message)
+{
+  g_free (*message);
+  *message = g_strdup (error_message);
+}
+
+static void
+assert_failed_with_log (ForgeRunInfo *info)
+{
+  ForgeStepInfo *step;
+
+  g_assert_nonnull (info);
+  g_assert_cmpint (forge_run_info_get_status (info), ==, FORGE_RUN_STATUS_FAILED);
+  g_assert_cmpstr (forge_run_info_get_error_message (info), ==, "The server exited with status 3.");
+  g_assert_cmpstr (forge_run_info_get_error_log_tail (info), ==, "npm ERR! missing script\nnpm ERR! see the log");
+  g_assert_cmpint (forge_run_info_get_finished_at (info), >, 0);
+
+  g_assert_cmpuint (g_list_model_get_n_items (forge_run_info_get_steps (info)), ==, 2);
+  step = forge_run_info_lookup_step (info, "serve");
+  g_assert_nonnull (step);
+  g_assert_cmpint (forge_step_info_get_state (step), ==, FORGE_STEP_STATE_ERROR);
+  g_assert_false (forge_step_info_get_will_retry (step));
+  g_assert_cmpuint (forge_step_info_get_attempt (step), ==, 1);
+  g_assert_cmpstr (forge_step_info_get_error_message (step), ==, "The server exited with status 3.");
+  g_assert_cmpstr (forge_step_info_get_error_log_tail (step), ==, "npm ERR! missing script\nnpm ERR! see the log");
+
+  step = forge_run_info_lookup_step (info, "one");
+  g_assert_nonnull (step);
+  g_assert_cmpint (forge_step_info_get_state (step), ==, FORGE_STEP_STATE_COMPLETE);
+  g_assert_null (forge_step_info_get_error_log_tail (step));
+}
+
+static void
+test_error_log_tail_kept_apart (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  gboolean in_message = GPOINTER_TO_INT (data);
+  g_autoptr(JsonNode) event = object_with_string ("project_id", "p1");
+  g_autoptr(GListModel) runs = NULL;
+  g_autoptr(ForgeRunInfo) info = NULL;
+  g_autoptr(ForgeRunInfo) listed = NULL;
+  g_autoptr(JsonObject) journal = NULL;
+  g_autofree char *run_id = NULL;
+  g_autofree char *step_message = NULL;
+  g_autofree char *run_message = NULL;
+  JsonObject *step_error;
+
+  json_object_set_boolean_member (json_node_get_object (event), "in_message", in_message);
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  forge_workflow_engine_register (fixture->engine, "serve", "test/serve", fail_with_log_function, NULL, NULL);
+  g_signal_connect (fixture->engine, "step", G_CALLBACK (on_step_error_message), &step_message);
+  g_signal_connect (fixture->engine, "run-finished", G_CALLBACK (on_finished_error), &run_message);
+
+  run_id = forge_workflow_engine_send (fixture->engine, "test/serve", event);
+  fixture_wait (fixture, 1);
+
+  /* The signals carry one line; the tail is in the run info. */
+  g_assert_cmpint (fixture_status (fixture, run_id), ==, FORGE_RUN_STATUS_FAILED);
+  g_assert_cmpstr (step_message, ==, "The server exited with status 3.");
+  g_assert_cmpstr (run_message, ==, "The server exited with status 3.");
+  info = forge_workflow_engine_dup_run_info (fixture->engine, run_id);
+  assert_failed_with_log (info);
+  g_clear_object (&info);
+
+  /* On disk, the message and its tail sit side by side. */
+  journal = read_journal (fixture, run_id);
+  g_assert_cmpstr (json_object_get_string_member (journal, "error"), ==, "The server exited with status 3.");
+  g_assert_cmpstr (json_object_get_string_member (journal, "error_log_tail"), ==, "npm ERR! missing script\nnpm ERR! see the log");
+  step_error = json_object_get_object_member (json_object_get_object_member (json_object_get_object_member (journal, "steps"), "serve"), "error");
+  g_assert_cmpstr (json_object_get_string_member (step_error, "message"), ==, "The server exited with status 3.");
+  g_assert_cmpstr (json_object_get_string_member (step_error, "log_tail"), ==, "npm ERR! missing script\nnpm ERR! see the log");
+
+  /* A new engine reads it all back from the journal. */
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  info = forge_workflow_engine_dup_run_info (fixture->engine, run_id);
+  assert_failed_with_log (info);
+  runs = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (runs), ==, 1);
+  listed = dup_run_at (runs, 0);
+  assert_failed_with_log (listed);
+}
+
+/* Journals from before the log tail had its own place: "summary\ntail". */
+static void
+test_old_journal_error_splits (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  const char *run_id = "0b4e7c1a-3a5e-4d7f-9a62-2f1c3d4e5f61";
+  gint64 now = g_get_real_time () / 1000;
+  g_autofree char *path = g_strdup_printf ("%s/%s.json", fixture->dir, run_id);
+  g_autofree char *text = g_strdup_printf (
+    "{\"version\": 1, \"run_id\": \"%s\", \"function_id\": \"serve\","
+    " \"event\": {\"name\": \"test/serve\", \"id\": \"e\", \"ts\": %" G_GINT64_FORMAT ", \"data\": {\"project_id\": \"p1\"}},"
+    " \"status\": \"failed\", \"attempts\": 1, \"stack\": [\"one\"],"
+    " \"steps\": {\"one\": {\"status\": \"completed\", \"attempt\": 1, \"started_at\": %" G_GINT64_FORMAT ", \"duration_ms\": 5, \"output\": 1},"
+    "             \"serve\": {\"status\": \"failed\", \"attempt\": 1, \"started_at\": %" G_GINT64_FORMAT ", \"duration_ms\": 7,"
+    "                       \"error\": {\"domain\": \"forge-workflow-error-quark\", \"code\": 1,"
+    "                                   \"message\": \"The server exited with status 3.\\nnpm ERR! missing script\\nnpm ERR! see the log\"}}},"
+    " \"error\": \"The server exited with status 3.\\nnpm ERR! missing script\\nnpm ERR! see the log\","
+    " \"created_at\": %" G_GINT64_FORMAT ", \"updated_at\": %" G_GINT64_FORMAT "}",
+    run_id, now, now, now, now, now);
+  g_autoptr(ForgeRunInfo) info = NULL;
+  g_autoptr(GListModel) runs = NULL;
+  g_autoptr(ForgeRunInfo) listed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  info = forge_workflow_engine_dup_run_info (fixture->engine, run_id);
+  assert_failed_with_log (info);
+  g_assert_cmpint (forge_step_info_get_duration_ms (forge_run_info_lookup_step (info, "serve")), ==, 7);
+  g_assert_cmpint (forge_run_info_get_finished_at (info), ==, now);
+
+  runs = forge_workflow_engine_list_runs (fixture->engine, "project_id", "p1");
+  g_assert_cmpuint (g_list_model_get_n_items (runs), ==, 1);
+  listed = dup_run_at (runs, 0);
+  assert_failed_with_log (listed);
+  g_assert_cmpuint (fixture->journal_errors, ==, 0);
 }
 
 /* A server printing thousands of lines must not wake the main loop once
@@ -1467,7 +1777,13 @@ main (int   argc,
   ADD ("corrupt-journals-skipped", test_corrupt_journals_skipped);
   ADD ("retry-failed-run", test_retry_failed_run);
   ADD ("prune-old-runs", test_prune_old_runs);
+  ADD ("run-list-is-live", test_run_list_is_live);
+  ADD ("old-journal-error-splits", test_old_journal_error_splits);
 #undef ADD
+  g_test_add ("/forge/workflow/error-log-tail-kept-apart", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_error_log_tail_kept_apart, fixture_tear_down);
+  g_test_add ("/forge/workflow/error-log-tail-split-from-message", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_error_log_tail_kept_apart, fixture_tear_down);
 
   ret = g_test_run ();
 

@@ -93,24 +93,22 @@ end_event (JsonBuilder *builder)
   g_object_unref (builder);
 }
 
+/* message is one line; log_tail (may be NULL) what explains it. */
 static void
 report_error (Headless   *headless,
-              const char *message)
+              const char *message,
+              const char *log_tail)
 {
-  g_autofree char *first_line = g_strdup (message);
-  char *newline = strchr (first_line, '\n');
-
-  if (newline != NULL)
-    *newline = '\0';
-
   if (headless->json)
     {
       JsonBuilder *builder = begin_event ("error");
       add_string (builder, "message", message);
+      if (log_tail != NULL)
+        add_string (builder, "log_tail", log_tail);
       end_event (builder);
     }
 
-  g_printerr ("forge-preview: %s\n", first_line);
+  g_printerr ("forge-preview: %s\n", message);
 }
 
 static void
@@ -140,7 +138,14 @@ step_cb (ForgePreviewSession *session,
           json_builder_add_int_value (builder, duration_ms);
         }
       if (error_message != NULL)
-        add_string (builder, "error", error_message);
+        {
+          g_autoptr(ForgeRunInfo) info = forge_preview_session_dup_run_info (session, run_id);
+          ForgeStepInfo *step = info ? forge_run_info_lookup_step (info, step_id) : NULL;
+
+          add_string (builder, "error", error_message);
+          if (step != NULL && forge_step_info_get_error_log_tail (step) != NULL)
+            add_string (builder, "log_tail", forge_step_info_get_error_log_tail (step));
+        }
       end_event (builder);
     }
   else if (state == FORGE_STEP_STATE_START)
@@ -202,7 +207,10 @@ run_finished_cb (ForgePreviewSession *session,
 
   if (status != FORGE_RUN_STATUS_COMPLETED || forge_preview_session_get_preview_url (session) == NULL)
     {
-      report_error (headless, error_message ? error_message : _("The run was cancelled."));
+      g_autoptr(ForgeRunInfo) info = forge_preview_session_dup_run_info (session, run_id);
+
+      report_error (headless, error_message ? error_message : _("The run was cancelled."),
+                    info ? forge_run_info_get_error_log_tail (info) : NULL);
       headless->exit_status = 1;
       g_main_loop_quit (headless->loop);
       return;
@@ -258,7 +266,7 @@ sandbox_state_cb (ForgePreviewSession *session,
 
   if (state == FORGE_SANDBOX_STATE_GAVE_UP)
     {
-      report_error (headless, _("The dev server keeps stopping right after it starts; automatic restarts are off. Check the log."));
+      report_error (headless, _("The dev server keeps stopping right after it starts; automatic restarts are off. Check the log."), NULL);
       headless->exit_status = 1;
       g_main_loop_quit (headless->loop);
     }
@@ -408,7 +416,7 @@ forge_headless_main (int    argc,
 
   if (headless.run_id == NULL)
     {
-      report_error (&headless, error->message);
+      report_error (&headless, error->message, NULL);
       headless.exit_status = 1;
     }
   else

@@ -70,10 +70,11 @@ preview_path_changed_cb (ForgeProjectView *self)
     forge_project_set_last_path (self->project, path);
 }
 
+/* The list is live: set once when shown, it follows new runs. */
 static void
 refresh_runs (ForgeProjectView *self)
 {
-  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GListModel) runs = NULL;
 
   if (self->session == NULL || !forge_project_view_get_show_runs (self))
     return;
@@ -91,7 +92,18 @@ session_step_cb (ForgeProjectView *self,
                  gint64            duration_ms,
                  const char       *error_message)
 {
-  forge_steps_view_update (self->steps_view, step_id, state, attempt, duration_ms, error_message);
+  g_autofree char *detail = NULL;
+
+  /* Under a failed step goes the output behind its error. */
+  if (error_message != NULL)
+    {
+      g_autoptr(ForgeRunInfo) info = forge_preview_session_dup_run_info (self->session, run_id);
+      ForgeStepInfo *step = info ? forge_run_info_lookup_step (info, step_id) : NULL;
+      const char *log_tail = step ? forge_step_info_get_error_log_tail (step) : NULL;
+
+      detail = log_tail ? g_strconcat (error_message, "\n", log_tail, NULL) : g_strdup (error_message);
+    }
+  forge_steps_view_update (self->steps_view, step_id, state, attempt, duration_ms, detail);
 }
 
 static void
@@ -122,14 +134,6 @@ session_server_log_cb (ForgeProjectView *self,
 }
 
 static void
-session_run_status_cb (ForgeProjectView *self,
-                       const char       *run_id,
-                       ForgeRunStatus    status)
-{
-  refresh_runs (self);
-}
-
-static void
 session_run_finished_cb (ForgeProjectView *self,
                          const char       *run_id,
                          ForgeRunStatus    status,
@@ -140,7 +144,12 @@ session_run_finished_cb (ForgeProjectView *self,
   if (status == FORGE_RUN_STATUS_COMPLETED && url != NULL)
     forge_project_view_show_preview (self, url);
   else if (status == FORGE_RUN_STATUS_FAILED)
-    forge_project_view_show_error (self, error_message);
+    {
+      g_autoptr(ForgeRunInfo) info = forge_preview_session_dup_run_info (self->session, run_id);
+
+      forge_project_view_show_error_with_log (self, error_message,
+                                              info ? forge_run_info_get_error_log_tail (info) : NULL);
+    }
 }
 
 static void
@@ -422,7 +431,6 @@ forge_project_view_init (ForgeProjectView *self)
   g_signal_group_connect_object (self->session_signals, "progress", G_CALLBACK (session_progress_cb), self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->session_signals, "log", G_CALLBACK (session_log_cb), self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->session_signals, "server-log", G_CALLBACK (session_server_log_cb), self, G_CONNECT_SWAPPED);
-  g_signal_group_connect_object (self->session_signals, "run-status", G_CALLBACK (session_run_status_cb), self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->session_signals, "run-finished", G_CALLBACK (session_run_finished_cb), self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->session_signals, "sandbox-state", G_CALLBACK (session_sandbox_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->session_signals, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
@@ -520,24 +528,23 @@ forge_project_view_show_preview (ForgeProjectView *self,
 static void
 show_banner (ForgeProjectView *self,
              const char       *message,
+             const char       *log_tail,
              const char       *button_label,
              const char       *button_action)
 {
-  g_autofree char *first_line = NULL;
-  char *newline;
+  g_autofree char *tooltip = NULL;
+
+  if (message == NULL)
+    message = _("Something went wrong.");
 
   gtk_button_set_label (self->banner_button, button_label);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_button), button_action);
 
 #if ADW_CHECK_VERSION (1, 3, 0)
   {
-    g_autofree char *line = g_strdup (message ? message : _("Something went wrong."));
-    g_autofree char *escaped = NULL;
+    g_autofree char *escaped = g_markup_escape_text (message, -1);
     g_autoptr(GString) label = g_string_new (button_label);
 
-    if ((newline = strchr (line, '\n')) != NULL)
-      *newline = '\0';
-    escaped = g_markup_escape_text (line, -1);
     /* The banner's button takes no mnemonic. */
     g_string_replace (label, "_", "", 0);
     adw_banner_set_title (self->adw_banner, escaped);
@@ -548,12 +555,9 @@ show_banner (ForgeProjectView *self,
   }
 #endif
 
-  first_line = g_strdup (message ? message : _("Something went wrong."));
-  if ((newline = strchr (first_line, '\n')) != NULL)
-    *newline = '\0';
-
-  gtk_label_set_text (self->banner_label, first_line);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), message);
+  tooltip = log_tail != NULL ? g_strconcat (message, "\n", log_tail, NULL) : g_strdup (message);
+  gtk_label_set_text (self->banner_label, message);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), tooltip);
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
 }
 
@@ -563,7 +567,17 @@ forge_project_view_show_error (ForgeProjectView *self,
 {
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
-  show_banner (self, message, _("_Try Again"), "project.retry");
+  show_banner (self, message, NULL, _("_Try Again"), "project.retry");
+}
+
+void
+forge_project_view_show_error_with_log (ForgeProjectView *self,
+                                        const char       *message,
+                                        const char       *log_tail)
+{
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+
+  show_banner (self, message, log_tail, _("_Try Again"), "project.retry");
 }
 
 void
@@ -573,7 +587,7 @@ forge_project_view_show_gave_up (ForgeProjectView *self,
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
   forge_preview_set_restoring (self->preview, FALSE);
-  show_banner (self, message, _("_Restart"), "sandbox.restart");
+  show_banner (self, message, NULL, _("_Restart"), "sandbox.restart");
 }
 
 void

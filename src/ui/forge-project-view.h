@@ -37,8 +37,13 @@ ForgeLogView   *forge_project_view_get_log_view   (ForgeProjectView *self);
 void            forge_project_view_begin_run      (ForgeProjectView *self);
 void            forge_project_view_show_preview   (ForgeProjectView *self,
                                                    const char       *url);
+/* message: one line. log_tail: the output behind it (the run info's), or
+ * NULL; it goes to the banner's tooltip. */
 void            forge_project_view_show_error     (ForgeProjectView *self,
                                                    const char       *message);
+void            forge_project_view_show_error_with_log (ForgeProjectView *self,
+                                                        const char       *message,
+                                                        const char       *log_tail);
 /* Automatic restarts stopped: the banner offers a restart by hand. */
 void            forge_project_view_show_gave_up   (ForgeProjectView *self,
                                                    const char       *message);

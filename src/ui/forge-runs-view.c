@@ -9,10 +9,9 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 
 #include "forge-clone-and-preview.h"
-#include "forge-run-status.h"
+#include "forge-run-info.h"
 #include "forge-runs-view.h"
 
 struct _ForgeRunsView
@@ -21,7 +20,8 @@ struct _ForgeRunsView
 
   GtkStack   *stack;
   GtkListBox *list_box;
-  guint       n_runs;
+  GListModel *runs;       /* ForgeRunInfo, kept up to date by the engine */
+  GHashTable *expanded;   /* ids of the runs whose rows are open */
 };
 
 enum {
@@ -81,35 +81,33 @@ format_duration (gint64 ms)
 }
 
 static GtkWidget *
-step_row (const char *step_id,
-          JsonObject *step)
+step_row (ForgeStepInfo *step)
 {
   GtkWidget *row = adw_action_row_new ();
-  const char *status = json_object_get_string_member_with_default (step, "status", "");
+  const char *message = forge_step_info_get_error_message (step);
+  const char *log_tail = forge_step_info_get_error_log_tail (step);
   g_autofree char *subtitle = NULL;
+  g_autofree char *duration = format_duration (forge_step_info_get_duration_ms (step));
+  GtkWidget *label = gtk_label_new (duration);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), forge_clone_and_preview_step_title (step_id));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), forge_clone_and_preview_step_title (forge_step_info_get_step_id (step)));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
 
-  if (json_object_has_member (step, "error") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (step, "error")))
-    subtitle = g_strdup_printf (_("Attempt %" G_GINT64_FORMAT ": %s"),
-                                json_object_get_int_member_with_default (step, "attempt", 1),
-                                json_object_get_string_member_with_default (json_object_get_object_member (step, "error"), "message", ""));
+  if (forge_step_info_get_state (step) == FORGE_STEP_STATE_ERROR)
+    {
+      /* The output behind the error goes under it, as the message once
+       * carried it. */
+      g_autofree char *error = log_tail ? g_strconcat (message, "\n", log_tail, NULL) : g_strdup (message);
+
+      subtitle = g_strdup_printf (_("Attempt %u: %s"), forge_step_info_get_attempt (step), error);
+    }
   else
-    subtitle = g_strdup_printf (_("%s · attempt %" G_GINT64_FORMAT),
-                                status,
-                                json_object_get_int_member_with_default (step, "attempt", 1));
+    subtitle = g_strdup_printf (_("%s · attempt %u"), "completed", forge_step_info_get_attempt (step));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
 
-  if (json_object_has_member (step, "duration_ms"))
-    {
-      g_autofree char *duration = format_duration (json_object_get_int_member (step, "duration_ms"));
-      GtkWidget *label = gtk_label_new (duration);
-
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_widget_add_css_class (label, "numeric");
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
-    }
+  gtk_widget_add_css_class (label, "dim-label");
+  gtk_widget_add_css_class (label, "numeric");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
 
   return row;
 }
@@ -121,27 +119,38 @@ retry_clicked_cb (GtkButton     *button,
   g_signal_emit (self, signals[RETRY], 0, g_object_get_data (G_OBJECT (button), "run-id"));
 }
 
-static GtkWidget *
-run_row (ForgeRunsView *self,
-         JsonObject    *run)
+static void
+expanded_changed_cb (AdwExpanderRow *row,
+                     GParamSpec     *pspec,
+                     ForgeRunsView  *self)
 {
+  const char *run_id = g_object_get_data (G_OBJECT (row), "run-id");
+
+  if (adw_expander_row_get_expanded (row))
+    g_hash_table_add (self->expanded, g_strdup (run_id));
+  else
+    g_hash_table_remove (self->expanded, run_id);
+}
+
+static GtkWidget *
+create_run_row (gpointer item,
+                gpointer user_data)
+{
+  ForgeRunsView *self = user_data;
+  ForgeRunInfo *run = item;
   GtkWidget *row = adw_expander_row_new ();
-  ForgeRunStatus status;
-  const char *run_id = json_object_get_string_member_with_default (run, "run_id", "");
-  gint64 created = json_object_get_int_member_with_default (run, "created_at", 0);
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (created / 1000);
+  ForgeRunStatus status = forge_run_info_get_status (run);
+  const char *run_id = forge_run_info_get_run_id (run);
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (forge_run_info_get_created_at (run) / 1000);
   g_autofree char *when_text = when ? g_date_time_format (when, "%x %X") : g_strdup ("");
   g_autofree char *title = g_strdup_printf ("%s — %s", status_label (status), when_text);
   g_autofree char *subtitle = NULL;
-  JsonObject *steps = json_object_has_member (run, "steps") ? json_object_get_object_member (run, "steps") : NULL;
-  guint n_attempts = json_object_get_int_member_with_default (run, "attempts", 0);
-
-  /* The journal only holds known statuses; the fallback is for a damaged
-   * copy, and shows it as failed and retriable. */
-  forge_run_status_from_string (json_object_get_string_member_with_default (run, "status", NULL), &status);
+  GListModel *steps = forge_run_info_get_steps (run);
+  guint n_attempts = forge_run_info_get_attempts (run);
+  guint n_steps = g_list_model_get_n_items (steps);
 
   subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u attempt", "%s · %u attempts", n_attempts),
-                              json_object_get_string_member_with_default (run, "function_id", ""), n_attempts);
+                              forge_run_info_get_function_id (run), n_attempts);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
   adw_expander_row_add_prefix (ADW_EXPANDER_ROW (row), gtk_image_new_from_icon_name (status_icon (status)));
@@ -157,52 +166,72 @@ run_row (ForgeRunsView *self,
       adw_expander_row_add_action (ADW_EXPANDER_ROW (row), retry);
     }
 
-  if (steps != NULL)
+  for (guint i = 0; i < n_steps; i++)
     {
-      g_autoptr(GList) members = json_object_get_members (steps);
+      g_autoptr(ForgeStepInfo) step = g_list_model_get_item (steps, i);
 
-      for (GList *l = members; l != NULL; l = l->next)
-        {
-          JsonNode *step = json_object_get_member (steps, l->data);
-
-          if (JSON_NODE_HOLDS_OBJECT (step))
-            adw_expander_row_add_row (ADW_EXPANDER_ROW (row), step_row (l->data, json_node_get_object (step)));
-        }
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (row), step_row (step));
     }
+
+  /* A run's row is made anew each time the run moves on: an open one
+   * stays open. */
+  g_object_set_data_full (G_OBJECT (row), "run-id", g_strdup (run_id), g_free);
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), g_hash_table_contains (self->expanded, run_id));
+  g_signal_connect_object (row, "notify::expanded", G_CALLBACK (expanded_changed_cb), self, 0);
 
   return row;
 }
 
+static void
+update_page (ForgeRunsView *self)
+{
+  gtk_stack_set_visible_child_name (self->stack, forge_runs_view_get_n_runs (self) > 0 ? "runs" : "empty");
+}
+
+static void
+runs_changed_cb (GListModel    *runs,
+                 guint          position,
+                 guint          removed,
+                 guint          added,
+                 ForgeRunsView *self)
+{
+  update_page (self);
+}
+
 void
 forge_runs_view_set_runs (ForgeRunsView *self,
-                          GPtrArray     *runs)
+                          GListModel    *runs)
 {
-  GtkWidget *child;
-
   g_return_if_fail (FORGE_IS_RUNS_VIEW (self));
+  g_return_if_fail (runs == NULL || G_IS_LIST_MODEL (runs));
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
-    gtk_list_box_remove (self->list_box, child);
+  if (self->runs == runs)
+    return;
 
-  self->n_runs = runs ? runs->len : 0;
-  for (guint i = 0; runs != NULL && i < runs->len; i++)
-    gtk_list_box_append (self->list_box, run_row (self, g_ptr_array_index (runs, i)));
+  if (self->runs != NULL)
+    g_signal_handlers_disconnect_by_func (self->runs, runs_changed_cb, self);
+  g_set_object (&self->runs, runs);
+  if (runs != NULL)
+    g_signal_connect_object (runs, "items-changed", G_CALLBACK (runs_changed_cb), self, G_CONNECT_AFTER);
 
-  gtk_stack_set_visible_child_name (self->stack, self->n_runs > 0 ? "runs" : "empty");
+  gtk_list_box_bind_model (self->list_box, runs, create_run_row, self, NULL);
+  update_page (self);
 }
 
 guint
 forge_runs_view_get_n_runs (ForgeRunsView *self)
 {
   g_return_val_if_fail (FORGE_IS_RUNS_VIEW (self), 0);
-  return self->n_runs;
+  return self->runs != NULL ? g_list_model_get_n_items (self->runs) : 0;
 }
 
 static void
 forge_runs_view_dispose (GObject *object)
 {
+  ForgeRunsView *self = FORGE_RUNS_VIEW (object);
   GtkWidget *child;
 
+  forge_runs_view_set_runs (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), FORGE_TYPE_RUNS_VIEW);
   /* The template's root has no id, so dispose_template leaves it. */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
@@ -212,12 +241,23 @@ forge_runs_view_dispose (GObject *object)
 }
 
 static void
+forge_runs_view_finalize (GObject *object)
+{
+  ForgeRunsView *self = FORGE_RUNS_VIEW (object);
+
+  g_clear_pointer (&self->expanded, g_hash_table_unref);
+
+  G_OBJECT_CLASS (forge_runs_view_parent_class)->finalize (object);
+}
+
+static void
 forge_runs_view_class_init (ForgeRunsViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = forge_runs_view_dispose;
+  object_class->finalize = forge_runs_view_finalize;
 
   signals[RETRY] =
     g_signal_new ("retry", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
@@ -233,6 +273,7 @@ static void
 forge_runs_view_init (ForgeRunsView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->expanded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 GtkWidget *

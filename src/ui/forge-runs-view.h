@@ -13,13 +13,14 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ForgeRunsView, forge_runs_view, FORGE, RUNS_VIEW, GtkWidget)
 
-/* A project's workflow runs, from their journals: status, attempts, each
- * step's duration or error, and Retry on a failed run (the "retry" signal
- * with the run id; memoized steps are reused). */
+/* A project's workflow runs: status, attempts, each step's duration or
+ * error, and Retry on a failed run (the "retry" signal with the run id;
+ * memoized steps are reused). */
 GtkWidget *forge_runs_view_new      (void);
-/* runs: JsonObject journals, newest first (forge_workflow_engine_list_runs). */
+/* runs: ForgeRunInfo, newest first (forge_workflow_engine_list_runs()); the
+ * view follows its changes. */
 void       forge_runs_view_set_runs (ForgeRunsView *self,
-                                     GPtrArray     *runs);
+                                     GListModel    *runs);
 guint      forge_runs_view_get_n_runs (ForgeRunsView *self);
 
 G_END_DECLS

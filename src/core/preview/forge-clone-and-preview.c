@@ -89,18 +89,13 @@ mark_failed (ForgePreviewRun *run,
              gboolean         cancelled)
 {
   g_autoptr(JsonObject) changes = json_object_new ();
-  g_autofree char *first_line = g_strdup (error->message);
-  char *newline = strchr (first_line, '\n');
-
-  if (newline != NULL)
-    *newline = '\0';
 
   if (cancelled || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     json_object_set_string_member (changes, "status", "stopped");
   else
     {
       json_object_set_string_member (changes, "status", "failed");
-      json_object_set_string_member (changes, "last_error", first_line);
+      json_object_set_string_member (changes, "last_error", error->message);
     }
   forge_project_store_update_from_thread (run->self->store, run->project_id, changes);
 }

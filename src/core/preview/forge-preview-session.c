@@ -744,15 +744,28 @@ forge_preview_session_retry_run (ForgePreviewSession  *self,
   return TRUE;
 }
 
-GPtrArray *
+GListModel *
 forge_preview_session_list_runs (ForgePreviewSession *self)
 {
   g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
 
   if (self->engine == NULL)
-    return g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+    return G_LIST_MODEL (g_list_store_new (FORGE_TYPE_RUN_INFO));
 
   return forge_workflow_engine_list_runs (self->engine, "project_id", forge_project_get_id (self->project));
+}
+
+ForgeRunInfo *
+forge_preview_session_dup_run_info (ForgePreviewSession *self,
+                                    const char          *run_id)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  g_return_val_if_fail (run_id != NULL, NULL);
+
+  if (self->engine == NULL)
+    return NULL;
+
+  return forge_workflow_engine_dup_run_info (self->engine, run_id);
 }
 
 static void

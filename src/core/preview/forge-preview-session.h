@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "forge-project.h"
+#include "forge-run-info.h"
 #include "forge-run-status.h"
 #include "forge-sandbox-state.h"
 #include "forge-step-state.h"
@@ -118,8 +119,11 @@ void                      forge_preview_session_stop                (ForgePrevie
 gboolean                  forge_preview_session_retry_run           (ForgePreviewSession  *self,
                                                                      const char           *run_id,
                                                                      GError              **error);
-/* The project's run journals (JsonObject *), newest first. */
-GPtrArray                *forge_preview_session_list_runs           (ForgePreviewSession  *self);
+/* The project's runs (ForgeRunInfo), newest first; a live list. */
+GListModel               *forge_preview_session_list_runs           (ForgePreviewSession  *self);
+/* A snapshot of one run (its steps, its error and the log behind it). */
+ForgeRunInfo             *forge_preview_session_dup_run_info        (ForgePreviewSession  *self,
+                                                                     const char           *run_id);
 
 /* Cancels its runs, stops its sandbox and forgets the project (REMOVED
  * at once), then deletes its workspace on a worker thread, never

@@ -309,9 +309,9 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
       if (outcome == SERVER_TIMED_OUT)
         {
           /* Waiting the whole limit again would end the same way. */
-          g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
-                       _("The dev server (“%s”) did not answer within %u seconds. Check the log, then try again or raise the limit in Preferences.\n%s"),
-                       command, run->self->server_timeout, tail);
+          forge_step_context_fail_with_log (ctx, error, tail, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                                            _("The dev server (“%s”) did not answer within %u seconds. Check the log, then try again or raise the limit in Preferences."),
+                                            command, run->self->server_timeout);
           return NULL;
         }
 
@@ -325,9 +325,9 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
         int code = forge_sandbox_process_get_exit_code (process);
 
         /* The repository's own code failed: another try runs it again. */
-        g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
-                     _("The dev server (“%s”) exited with status %d before answering. Check the log below, fix the repository and try again.\n%s"),
-                     command, code, tail);
+        forge_step_context_fail_with_log (ctx, error, tail, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                                          _("The dev server (“%s”) exited with status %d before answering. Check the log below, fix the repository and try again."),
+                                          command, code);
         return NULL;
       }
     }

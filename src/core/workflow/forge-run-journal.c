@@ -7,6 +7,9 @@
 
 #include "config.h"
 
+#include <string.h>
+
+#include "forge-run-info-private.h"
 #include "forge-run-journal.h"
 #include "forge-util.h"
 
@@ -102,6 +105,37 @@ forge_json_node_deep_copy (JsonNode *node)
     default:
       return json_node_copy (node);
     }
+}
+
+void
+forge_workflow_split_message (const char  *message,
+                              const char  *log_tail,
+                              char       **summary,
+                              char       **tail)
+{
+  const char *newline = message ? strchr (message, '\n') : NULL;
+  g_autoptr(GString) rest = NULL;
+
+  g_return_if_fail (summary != NULL);
+  g_return_if_fail (tail != NULL);
+
+  if (newline == NULL)
+    {
+      *summary = g_strdup (message);
+      *tail = log_tail != NULL && *log_tail != '\0' ? g_strdup (log_tail) : NULL;
+      return;
+    }
+
+  *summary = g_strndup (message, newline - message);
+  rest = g_string_new (newline + 1);
+  if (log_tail != NULL && *log_tail != '\0')
+    {
+      if (rest->len > 0)
+        g_string_append_c (rest, '\n');
+      g_string_append (rest, log_tail);
+    }
+
+  *tail = rest->len > 0 ? g_string_free (g_steal_pointer (&rest), FALSE) : NULL;
 }
 
 ForgeRunJournal *
@@ -243,6 +277,57 @@ invalid:
   return FALSE;
 }
 
+/* Journals written before errors kept their log tail beside the message
+ * had both in it, "summary\ntail": split them, so that every reader sees
+ * one-line messages. */
+static void
+split_old_messages (JsonObject *root)
+{
+  JsonObject *steps = json_object_get_object_member (root, "steps");
+  g_autoptr(GList) values = json_object_get_values (steps);
+  JsonNode *run_error = json_object_get_member (root, "error");
+
+  if (run_error != NULL && JSON_NODE_HOLDS_VALUE (run_error) &&
+      json_node_get_value_type (run_error) == G_TYPE_STRING &&
+      strchr (json_node_get_string (run_error), '\n') != NULL)
+    {
+      g_autofree char *summary = NULL;
+      g_autofree char *tail = NULL;
+
+      forge_workflow_split_message (json_node_get_string (run_error),
+                                    json_object_get_string_member_with_default (root, "error_log_tail", NULL),
+                                    &summary, &tail);
+      json_object_set_string_member (root, "error", summary);
+      if (tail != NULL)
+        json_object_set_string_member (root, "error_log_tail", tail);
+    }
+
+  for (GList *l = values; l != NULL; l = l->next)
+    {
+      JsonObject *step = json_node_get_object (l->data);
+      JsonNode *error_node = json_object_get_member (step, "error");
+      JsonObject *error_object;
+      const char *message;
+      g_autofree char *summary = NULL;
+      g_autofree char *tail = NULL;
+
+      if (error_node == NULL || !JSON_NODE_HOLDS_OBJECT (error_node))
+        continue;
+
+      error_object = json_node_get_object (error_node);
+      message = json_object_get_string_member_with_default (error_object, "message", NULL);
+      if (message == NULL || strchr (message, '\n') == NULL)
+        continue;
+
+      forge_workflow_split_message (message,
+                                    json_object_get_string_member_with_default (error_object, "log_tail", NULL),
+                                    &summary, &tail);
+      json_object_set_string_member (error_object, "message", summary);
+      if (tail != NULL)
+        json_object_set_string_member (error_object, "log_tail", tail);
+    }
+}
+
 ForgeRunJournal *
 forge_run_journal_load (const char  *path,
                         GError     **error)
@@ -260,6 +345,7 @@ forge_run_journal_load (const char  *path,
     return NULL;
 
   root = json_node_get_object (json_parser_get_root (parser));
+  split_old_messages (root);
 
   self = g_object_new (FORGE_TYPE_RUN_JOURNAL, NULL);
   self->path = g_strdup (path);
@@ -451,6 +537,7 @@ forge_run_journal_lookup_step (ForgeRunJournal  *self,
                                const char       *step_id,
                                JsonNode        **output,
                                GError          **error,
+                               char            **log_tail,
                                guint            *attempt,
                                gint64           *duration_ms)
 {
@@ -462,6 +549,8 @@ forge_run_journal_lookup_step (ForgeRunJournal  *self,
   g_return_val_if_fail (output != NULL, FALSE);
 
   *output = NULL;
+  if (log_tail != NULL)
+    *log_tail = NULL;
 
   g_mutex_lock (&self->mutex);
   step = lookup_step_locked (self, step_id);
@@ -476,8 +565,11 @@ forge_run_journal_lookup_step (ForgeRunJournal  *self,
   else if (g_strcmp0 (status, "failed") == 0)
     {
       JsonNode *stored = json_object_get_member (step, "error");
+      JsonObject *stored_object = stored && JSON_NODE_HOLDS_OBJECT (stored) ? json_node_get_object (stored) : NULL;
 
-      g_propagate_error (error, error_from_json (stored && JSON_NODE_HOLDS_OBJECT (stored) ? json_node_get_object (stored) : NULL));
+      g_propagate_error (error, error_from_json (stored_object));
+      if (log_tail != NULL && stored_object != NULL)
+        *log_tail = g_strdup (json_object_get_string_member_with_default (stored_object, "log_tail", NULL));
       finished = TRUE;
     }
 
@@ -559,6 +651,7 @@ forge_run_journal_fail_step (ForgeRunJournal *self,
                              gint64           started_at,
                              gint64           duration_ms,
                              const GError    *error,
+                             const char      *log_tail,
                              gboolean         final)
 {
   JsonObject *step;
@@ -572,6 +665,8 @@ forge_run_journal_fail_step (ForgeRunJournal *self,
   json_object_set_string_member (error_object, "domain", g_quark_to_string (error->domain));
   json_object_set_int_member (error_object, "code", error->code);
   json_object_set_string_member (error_object, "message", error->message);
+  if (log_tail != NULL)
+    json_object_set_string_member (error_object, "log_tail", log_tail);
 
   g_mutex_lock (&self->mutex);
   step = new_step_locked (self, step_id, final ? "failed" : "retrying", attempt, started_at, duration_ms);
@@ -604,6 +699,7 @@ forge_run_journal_clear_failures (ForgeRunJournal *self)
   g_list_free (names);
   json_object_remove_member (self->root, "output");
   json_object_remove_member (self->root, "error");
+  json_object_remove_member (self->root, "error_log_tail");
   touch_locked (self);
   g_mutex_unlock (&self->mutex);
 
@@ -613,36 +709,117 @@ forge_run_journal_clear_failures (ForgeRunJournal *self)
 void
 forge_run_journal_set_result (ForgeRunJournal *self,
                               JsonNode        *output,
-                              const char      *error_message)
+                              const char      *error_message,
+                              const char      *error_log_tail)
 {
   g_return_if_fail (FORGE_IS_RUN_JOURNAL (self));
 
   g_mutex_lock (&self->mutex);
   json_object_remove_member (self->root, "output");
   json_object_remove_member (self->root, "error");
+  json_object_remove_member (self->root, "error_log_tail");
   if (output != NULL)
     json_object_set_member (self->root, "output", forge_json_node_deep_copy (output));
   if (error_message != NULL)
     json_object_set_string_member (self->root, "error", error_message);
+  if (error_message != NULL && error_log_tail != NULL)
+    json_object_set_string_member (self->root, "error_log_tail", error_log_tail);
   touch_locked (self);
   g_mutex_unlock (&self->mutex);
 }
 
-JsonObject *
-forge_run_journal_dup_object (ForgeRunJournal *self)
+/* Other versions may add members or leave some out: only what validate()
+ * checked is taken for granted. */
+static const char *
+optional_string (JsonObject *object,
+                 const char *name)
 {
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(JsonNode) copy = NULL;
-  JsonObject *object;
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+optional_int (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (node);
+}
+
+static ForgeStepInfo *
+step_info_locked (const char *step_id,
+                  JsonObject *step)
+{
+  const char *status = json_object_get_string_member (step, "status");
+  JsonNode *error_node = json_object_get_member (step, "error");
+  JsonObject *error_object = error_node && JSON_NODE_HOLDS_OBJECT (error_node) ? json_node_get_object (error_node) : NULL;
+  gboolean completed = g_str_equal (status, "completed");
+  const char *message = NULL;
+
+  /* A step that did not complete failed, whatever its status says: an
+   * unknown status must not pass for success. */
+  if (!completed)
+    {
+      message = optional_string (error_object, "message");
+      if (message == NULL)
+        message = "The step failed";
+    }
+
+  return _forge_step_info_new (step_id,
+                               completed ? FORGE_STEP_STATE_COMPLETE : FORGE_STEP_STATE_ERROR,
+                               (guint) CLAMP (json_object_get_int_member (step, "attempt"), 0, G_MAXUINT),
+                               optional_int (step, "started_at"),
+                               optional_int (step, "duration_ms"),
+                               g_str_equal (status, "retrying"),
+                               message,
+                               completed ? NULL : optional_string (error_object, "log_tail"));
+}
+
+ForgeRunInfo *
+forge_run_journal_dup_info (ForgeRunJournal *self)
+{
+  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JsonNode) event_data = NULL;
+  JsonObject *steps_object;
+  ForgeRunStatus status;
+  const char *error_message;
+  ForgeRunInfo *info;
+  GList *names;
 
   g_return_val_if_fail (FORGE_IS_RUN_JOURNAL (self), NULL);
 
   g_mutex_lock (&self->mutex);
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_set_object (node, self->root);
-  copy = forge_json_node_deep_copy (node);
+
+  forge_run_status_from_string (json_object_get_string_member (self->root, "status"), &status);
+  event_data = forge_json_node_deep_copy (json_object_get_member (json_object_get_object_member (self->root, "event"), "data"));
+
+  steps_object = json_object_get_object_member (self->root, "steps");
+  names = json_object_get_members (steps_object);
+  for (GList *l = names; l != NULL; l = l->next)
+    g_ptr_array_add (steps, step_info_locked (l->data, json_object_get_object_member (steps_object, l->data)));
+  g_list_free (names);
+
+  error_message = forge_run_status_is_finished (status) ? optional_string (self->root, "error") : NULL;
+  info = _forge_run_info_new (self->run_id,
+                              self->function_id,
+                              status,
+                              event_data,
+                              json_object_get_int_member (self->root, "created_at"),
+                              /* Nothing touches a finished run's journal
+                               * but a retry, which unfinishes it. */
+                              forge_run_status_is_finished (status) ? json_object_get_int_member (self->root, "updated_at") : 0,
+                              (guint) CLAMP (json_object_get_int_member (self->root, "attempts"), 0, G_MAXUINT),
+                              error_message,
+                              error_message ? optional_string (self->root, "error_log_tail") : NULL,
+                              steps);
+
   g_mutex_unlock (&self->mutex);
 
-  object = json_node_dup_object (copy);
-  return object;
+  return info;
 }

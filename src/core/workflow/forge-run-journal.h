@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "forge-run-info.h"
 #include "forge-run-status.h"
 
 G_BEGIN_DECLS
@@ -26,9 +27,15 @@ G_DECLARE_FINAL_TYPE (ForgeRunJournal, forge_run_journal, FORGE, RUN_JOURNAL, GO
  *     "stack": [ completed step ids, in completion order ],
  *     "steps": { step id: { "status": "completed" | "retrying" | "failed",
  *                           "attempt", "started_at", "ended_at", "duration_ms",
- *                           "output" | "error": { "domain", "code", "message" } } },
- *     "output", "error" (the run's, once finished),
+ *                           "output" | "error": { "domain", "code", "message",
+ *                                                  "log_tail" (optional) } } },
+ *     "output", "error" (the run's, once finished; a string),
+ *     "error_log_tail" (optional, beside "error"),
  *     "created_at", "updated_at" (ms since epoch) }
+ *
+ * Error messages are one line; the output that explains them is the
+ * "log_tail" beside them. Journals from before that kept both in the
+ * message, "summary\ntail": they are split as they are loaded.
  *
  * All methods are thread safe: a run's worker thread records steps while
  * the main context records status changes. */
@@ -60,12 +67,14 @@ guint            forge_run_journal_get_attempts      (ForgeRunJournal   *self);
 guint            forge_run_journal_add_attempt       (ForgeRunJournal   *self);
 
 /* TRUE when step_id has finished for good: then either *output holds its
- * stored output, or *output is NULL and error holds its stored final error.
- * attempt and duration_ms receive the stored values. */
+ * stored output, or *output is NULL and error holds its stored final error
+ * and *log_tail (if not NULL) its log tail or NULL. attempt and
+ * duration_ms receive the stored values. */
 gboolean         forge_run_journal_lookup_step       (ForgeRunJournal   *self,
                                                       const char        *step_id,
                                                       JsonNode         **output,
                                                       GError           **error,
+                                                      char             **log_tail,
                                                       guint             *attempt,
                                                       gint64            *duration_ms);
 /* Failed attempts recorded so far for a step not yet finished. */
@@ -78,13 +87,15 @@ void             forge_run_journal_complete_step     (ForgeRunJournal   *self,
                                                       gint64             duration_ms,
                                                       JsonNode          *output);
 /* final: the step will not be tried again (non-retriable or no attempts
- * left); otherwise it is recorded as "retrying". */
+ * left); otherwise it is recorded as "retrying". error's message is one
+ * line; log_tail (may be NULL) is what explains it. */
 void             forge_run_journal_fail_step         (ForgeRunJournal   *self,
                                                       const char        *step_id,
                                                       guint              attempt,
                                                       gint64             started_at,
                                                       gint64             duration_ms,
                                                       const GError      *error,
+                                                      const char        *log_tail,
                                                       gboolean           final);
 /* Forgets the steps that failed for good and the run's result, so that a
  * new attempt runs them again; completed steps stay memoized. Returns the
@@ -92,11 +103,21 @@ void             forge_run_journal_fail_step         (ForgeRunJournal   *self,
 guint            forge_run_journal_clear_failures    (ForgeRunJournal   *self);
 void             forge_run_journal_set_result        (ForgeRunJournal   *self,
                                                       JsonNode          *output,
-                                                      const char        *error_message);
-/* A deep copy of the whole record. */
-JsonObject      *forge_run_journal_dup_object        (ForgeRunJournal   *self);
+                                                      const char        *error_message,
+                                                      const char        *error_log_tail);
+/* A snapshot of the record, typed. */
+ForgeRunInfo    *forge_run_journal_dup_info          (ForgeRunJournal   *self);
 
 /* json_node_copy() shares objects and arrays; this does not. */
 JsonNode        *forge_json_node_deep_copy           (JsonNode          *node);
+
+/* Splits an error message into its first line (*summary) and the lines
+ * after it, joined with log_tail if that is not NULL (*tail, NULL when
+ * there is nothing). A message is one line wherever it is shown or
+ * stored; what a command printed goes beside it. */
+void             forge_workflow_split_message        (const char        *message,
+                                                      const char        *log_tail,
+                                                      char             **summary,
+                                                      char             **tail);
 
 G_END_DECLS

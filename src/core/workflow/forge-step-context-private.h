@@ -32,6 +32,9 @@ gboolean _forge_step_context_get_retry    (ForgeStepContext    *ctx,
                                            guint               *failures);
 /* After the function body returned: TRUE when a step failed for good. */
 gboolean _forge_step_context_step_failed  (ForgeStepContext    *ctx);
+/* After the function body returned: the log tail of the step that failed
+ * for good, or NULL. */
+char    *_forge_step_context_dup_error_log_tail (ForgeStepContext *ctx);
 
 /* Implemented by the engine: events leave the worker thread here. */
 void _forge_workflow_engine_emit_step     (ForgeWorkflowEngine *engine,

@@ -31,10 +31,12 @@ struct _ForgeStepContext
   GMutex               mutex;
   char                *current_step;
   GHashTable          *step_counts;  /* step id → times used in this run */
+  char                *pending_log_tail; /* from fail_with_log(), for the running step */
 
   /* Set when a step ends the invocation: either it will be retried or it
    * failed for good. Later steps of the invocation then do not run. */
   GError              *stop_error;
+  char                *stop_log_tail;
   guint                retry_failures;
   gboolean             will_retry;
   gboolean             step_failed;
@@ -53,6 +55,8 @@ forge_step_context_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->journal);
   g_clear_error (&self->stop_error);
+  g_clear_pointer (&self->stop_log_tail, g_free);
+  g_clear_pointer (&self->pending_log_tail, g_free);
   g_clear_pointer (&self->current_step, g_free);
   g_clear_pointer (&self->step_counts, g_hash_table_unref);
   g_mutex_clear (&self->mutex);
@@ -125,6 +129,13 @@ _forge_step_context_step_failed (ForgeStepContext *ctx)
   return ctx->step_failed;
 }
 
+char *
+_forge_step_context_dup_error_log_tail (ForgeStepContext *ctx)
+{
+  g_return_val_if_fail (FORGE_IS_STEP_CONTEXT (ctx), NULL);
+  return ctx->step_failed ? g_strdup (ctx->stop_log_tail) : NULL;
+}
+
 gboolean
 forge_step_context_will_retry (ForgeStepContext *ctx)
 {
@@ -179,6 +190,34 @@ set_current_step (ForgeStepContext *self,
   g_mutex_unlock (&self->mutex);
 }
 
+static char *
+steal_pending_log_tail (ForgeStepContext *self)
+{
+  char *log_tail;
+
+  g_mutex_lock (&self->mutex);
+  log_tail = g_steal_pointer (&self->pending_log_tail);
+  g_mutex_unlock (&self->mutex);
+
+  return log_tail;
+}
+
+/* Whatever the step put in its message, the message stays one line: the
+ * rest joins the log tail. */
+static char *
+split_error (GError     *error,
+             const char *log_tail)
+{
+  g_autofree char *summary = NULL;
+  char *tail = NULL;
+
+  forge_workflow_split_message (error->message, log_tail, &summary, &tail);
+  g_free (error->message);
+  error->message = g_steal_pointer (&summary);
+
+  return tail;
+}
+
 JsonNode *
 forge_step_run (ForgeStepContext  *ctx,
                 const char        *step_id,
@@ -187,6 +226,7 @@ forge_step_run (ForgeStepContext  *ctx,
                 GError           **error)
 {
   g_autofree char *id = NULL;
+  g_autofree char *log_tail = NULL;
   g_autoptr(GError) local_error = NULL;
   JsonNode *output = NULL;
   gint64 started;
@@ -210,8 +250,9 @@ forge_step_run (ForgeStepContext  *ctx,
     {
       guint stored_attempt = 1;
       gint64 stored_duration = 0;
+      g_autofree char *stored_log_tail = NULL;
 
-      if (forge_run_journal_lookup_step (ctx->journal, id, &output, &local_error, &stored_attempt, &stored_duration))
+      if (forge_run_journal_lookup_step (ctx->journal, id, &output, &local_error, &stored_log_tail, &stored_attempt, &stored_duration))
         {
           _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, FORGE_STEP_STATE_MEMOIZED, stored_attempt, stored_duration,
                                             local_error ? local_error->message : NULL);
@@ -219,6 +260,7 @@ forge_step_run (ForgeStepContext  *ctx,
             {
               ctx->step_failed = TRUE;
               ctx->stop_error = g_error_copy (local_error);
+              ctx->stop_log_tail = g_steal_pointer (&stored_log_tail);
               g_propagate_error (error, g_steal_pointer (&local_error));
               return NULL;
             }
@@ -233,6 +275,7 @@ forge_step_run (ForgeStepContext  *ctx,
 
   attempt = (ctx->journal ? forge_run_journal_get_step_failures (ctx->journal, id) : 0) + 1;
   set_current_step (ctx, id);
+  g_free (steal_pending_log_tail (ctx));
 
   _forge_workflow_engine_emit_step (ctx->engine, ctx->run_id, id, FORGE_STEP_STATE_START, attempt, 0, NULL);
   started = g_get_monotonic_time ();
@@ -242,12 +285,15 @@ forge_step_run (ForgeStepContext  *ctx,
 
   duration_ms = (g_get_monotonic_time () - started) / 1000;
   set_current_step (ctx, NULL);
+  log_tail = steal_pending_log_tail (ctx);
 
   if (output == NULL && local_error == NULL)
     output = json_node_new (JSON_NODE_NULL);
 
   if (local_error != NULL)
     {
+      g_autofree char *error_log_tail = split_error (local_error, log_tail);
+
       g_clear_pointer (&output, json_node_unref);
 
       if (!is_cancellation (ctx, local_error))
@@ -257,12 +303,15 @@ forge_step_run (ForgeStepContext  *ctx,
 
           if (ctx->journal != NULL)
             {
-              forge_run_journal_fail_step (ctx->journal, id, attempt, started_real, duration_ms, local_error, final);
+              forge_run_journal_fail_step (ctx->journal, id, attempt, started_real, duration_ms, local_error, error_log_tail, final);
               save_journal (ctx);
             }
 
           if (final)
-            ctx->step_failed = TRUE;
+            {
+              ctx->step_failed = TRUE;
+              ctx->stop_log_tail = g_steal_pointer (&error_log_tail);
+            }
           else
             {
               ctx->will_retry = TRUE;
@@ -327,6 +376,33 @@ forge_step_context_log (ForgeStepContext *ctx,
   if (!ctx->closed)
     _forge_workflow_engine_emit_log (ctx->engine, ctx->run_id, stream, line);
   g_mutex_unlock (&ctx->emit_mutex);
+}
+
+void
+forge_step_context_fail_with_log (ForgeStepContext  *ctx,
+                                  GError           **error,
+                                  const char        *log_tail,
+                                  GQuark             domain,
+                                  int                code,
+                                  const char        *format,
+                                  ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  g_return_if_fail (FORGE_IS_STEP_CONTEXT (ctx));
+  g_return_if_fail (format != NULL);
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_set_error_literal (error, domain, code, message);
+
+  g_mutex_lock (&ctx->mutex);
+  g_free (ctx->pending_log_tail);
+  ctx->pending_log_tail = g_strdup (log_tail);
+  g_mutex_unlock (&ctx->mutex);
 }
 
 void

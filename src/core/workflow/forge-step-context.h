@@ -52,6 +52,19 @@ void          forge_step_context_log              (ForgeStepContext  *ctx,
 /* TRUE once a step of this invocation failed and the run will be retried:
  * the body may skip cleanup that only makes sense when the run fails. */
 gboolean      forge_step_context_will_retry       (ForgeStepContext  *ctx);
+/* For a step failing because of something it ran: sets error from domain,
+ * code and format (one line) like g_set_error(), and keeps log_tail (what
+ * the command printed last; may be NULL) beside that message, in the
+ * journal and the run's ForgeRunInfo, rather than in it. Call it from the
+ * step function, then return NULL. A step's error message is cut to its
+ * first line in any case: the lines after it go to the log tail. */
+void          forge_step_context_fail_with_log    (ForgeStepContext  *ctx,
+                                                   GError           **error,
+                                                   const char        *log_tail,
+                                                   GQuark             domain,
+                                                   int                code,
+                                                   const char        *format,
+                                                   ...) G_GNUC_PRINTF (6, 7);
 /* fraction in [0,1], or < 0 when unknown. */
 void          forge_step_context_progress         (ForgeStepContext  *ctx,
                                                    double             fraction,

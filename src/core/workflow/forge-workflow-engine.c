@@ -78,6 +78,15 @@ typedef struct
   ForgeStepContext *ctx;
 } Invocation;
 
+/* A list handed out by forge_workflow_engine_list_runs(): the engine keeps
+ * it up to date for as long as someone holds it. */
+typedef struct
+{
+  GWeakRef  store;                /* GListStore of ForgeRunInfo, newest first */
+  char     *data_key;             /* NULL: every run */
+  JsonNode *value;
+} RunList;
+
 struct _ForgeWorkflowEngine
 {
   GObject       parent_instance;
@@ -87,6 +96,7 @@ struct _ForgeWorkflowEngine
   GHashTable   *runs;             /* run id → Run *: queued, running or backing off */
   GHashTable   *reported;         /* paths of unreadable journals already reported */
   ForgeBatcher *events;           /* Emission *, from worker threads */
+  GPtrArray    *run_lists;        /* RunList * */
   guint         backoff_base_ms;
   guint         backoff_max_ms;
 };
@@ -241,6 +251,9 @@ typedef struct
   JsonNode            *node;
 } Emission;
 
+static void publish_run (ForgeWorkflowEngine *self,
+                         Run                 *run);
+
 static void
 emission_free (gpointer data)
 {
@@ -266,7 +279,15 @@ emit_batch (gpointer   owner,
       char **s = emission->strings;
 
       if (emission->signal_id == signals[STEP])
-        g_signal_emit (self, signals[STEP], 0, s[0], s[1], emission->step_state, emission->attempt, emission->duration_ms, s[2]);
+        {
+          Run *run;
+
+          /* The step's journal entry was written before its event left. */
+          if ((emission->step_state == FORGE_STEP_STATE_COMPLETE || emission->step_state == FORGE_STEP_STATE_ERROR) &&
+              (run = g_hash_table_lookup (self->runs, s[0])) != NULL)
+            publish_run (self, run);
+          g_signal_emit (self, signals[STEP], 0, s[0], s[1], emission->step_state, emission->attempt, emission->duration_ms, s[2]);
+        }
       else if (emission->signal_id == signals[LOG])
         g_signal_emit (self, signals[LOG], 0, s[0], s[1], s[2]);
       else if (emission->signal_id == signals[PROGRESS])
@@ -472,6 +493,120 @@ event_data_matches_string (JsonNode   *data,
   return event_data_matches (data, key, node);
 }
 
+/* Run lists */
+
+static void
+run_list_free (RunList *list)
+{
+  g_weak_ref_clear (&list->store);
+  g_free (list->data_key);
+  g_clear_pointer (&list->value, json_node_unref);
+  g_free (list);
+}
+
+static gboolean
+run_list_wants (RunList      *list,
+                ForgeRunInfo *info)
+{
+  return list->data_key == NULL ||
+         event_data_matches (forge_run_info_get_event_data (info), list->data_key, list->value);
+}
+
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b,
+                      gpointer      user_data)
+{
+  gint64 ca = forge_run_info_get_created_at ((ForgeRunInfo *) a);
+  gint64 cb = forge_run_info_get_created_at ((ForgeRunInfo *) b);
+
+  return (cb > ca) - (cb < ca);
+}
+
+/* A run new to the list goes before those created in the same
+ * millisecond: it was sent after them. */
+static guint
+newest_first_position (GListModel   *model,
+                       ForgeRunInfo *info)
+{
+  guint n = g_list_model_get_n_items (model);
+  guint i;
+
+  for (i = 0; i < n; i++)
+    {
+      g_autoptr(ForgeRunInfo) other = g_list_model_get_item (model, i);
+
+      if (compare_newest_first (info, other, NULL) <= 0)
+        break;
+    }
+
+  return i;
+}
+
+static int
+compare_newest_first_indirect (gconstpointer a,
+                               gconstpointer b,
+                               gpointer      user_data)
+{
+  return compare_newest_first (*(ForgeRunInfo **) a, *(ForgeRunInfo **) b, user_data);
+}
+
+static gboolean
+find_run_info (GListModel *model,
+               const char *run_id,
+               guint      *position)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ForgeRunInfo) info = g_list_model_get_item (model, i);
+
+      if (g_str_equal (forge_run_info_get_run_id (info), run_id))
+        {
+          *position = i;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* A run's snapshot replaces the one before it in every list that shows
+ * the run, or joins the lists that should. Main context only. */
+static void
+publish_run (ForgeWorkflowEngine *self,
+             Run                 *run)
+{
+  g_autoptr(ForgeRunInfo) info = NULL;
+
+  if (self->run_lists->len == 0)
+    return;
+
+  info = forge_run_journal_dup_info (run->journal);
+
+  for (guint i = self->run_lists->len; i > 0; i--)
+    {
+      RunList *list = g_ptr_array_index (self->run_lists, i - 1);
+      g_autoptr(GListStore) store = g_weak_ref_get (&list->store);
+      guint position;
+
+      if (store == NULL)
+        {
+          g_ptr_array_remove_index (self->run_lists, i - 1);
+          continue;
+        }
+
+      if (!run_list_wants (list, info))
+        continue;
+
+      if (find_run_info (G_LIST_MODEL (store), run->id, &position))
+        g_list_store_splice (store, position, 1, (gpointer *) &info, 1);
+      else
+        g_list_store_insert (store, newest_first_position (G_LIST_MODEL (store), info), info);
+    }
+}
+
 /* Runs */
 
 static void
@@ -481,26 +616,33 @@ set_run_status (ForgeWorkflowEngine *self,
 {
   forge_run_journal_set_status (run->journal, status);
   save_journal (run->journal);
+  publish_run (self, run);
   g_signal_emit (self, signals[RUN_STATUS], 0, run->id, status);
 }
 
+/* error_log_tail: what explains error_message (the failed step's), or
+ * NULL. The message is cut to one line; the rest joins the tail. */
 static void
 finish_run (ForgeWorkflowEngine *self,
             Run                 *run,
             ForgeRunStatus       status,
             JsonNode            *output,
-            const char          *error_message)
+            const char          *error_message,
+            const char          *error_log_tail)
 {
   g_autofree char *run_id = g_strdup (run->id);
+  g_autofree char *summary = NULL;
+  g_autofree char *tail = NULL;
 
-  forge_run_journal_set_result (run->journal, output, error_message);
+  forge_workflow_split_message (error_message, error_log_tail, &summary, &tail);
+  forge_run_journal_set_result (run->journal, output, summary, tail);
   set_run_status (self, run, status);
 
   g_hash_table_steal (self->runs, run->id);
   run->finished = TRUE;
   run_free (run);
 
-  g_signal_emit (self, signals[RUN_FINISHED], 0, run_id, status, output, error_message);
+  g_signal_emit (self, signals[RUN_FINISHED], 0, run_id, status, output, summary);
 }
 
 static void start_invocation (ForgeWorkflowEngine *self, Run *run);
@@ -620,11 +762,11 @@ invocation_done_cb (GObject      *object,
 
   output = g_task_propagate_pointer (G_TASK (result), &error);
   if (error == NULL)
-    finish_run (self, run, FORGE_RUN_STATUS_COMPLETED, output, NULL);
+    finish_run (self, run, FORGE_RUN_STATUS_COMPLETED, output, NULL, NULL);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
            g_error_matches (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_CANCELLED) ||
            g_cancellable_is_cancelled (run->cancellable))
-    finish_run (self, run, FORGE_RUN_STATUS_CANCELLED, NULL, error->message);
+    finish_run (self, run, FORGE_RUN_STATUS_CANCELLED, NULL, error->message, NULL);
   else if (_forge_step_context_get_retry (invocation->ctx, &failures))
     schedule_retry (self, run, failures);
   else if (!_forge_step_context_step_failed (invocation->ctx) &&
@@ -633,7 +775,11 @@ invocation_done_cb (GObject      *object,
     /* The body itself failed outside any step: retried like a step. */
     schedule_retry (self, run, run->body_failures);
   else
-    finish_run (self, run, FORGE_RUN_STATUS_FAILED, NULL, error->message);
+    {
+      g_autofree char *log_tail = _forge_step_context_dup_error_log_tail (invocation->ctx);
+
+      finish_run (self, run, FORGE_RUN_STATUS_FAILED, NULL, error->message, log_tail);
+    }
 
   pump (self, function);
 }
@@ -731,6 +877,7 @@ forge_workflow_engine_finalize (GObject *object)
   g_clear_pointer (&self->runs, g_hash_table_unref);
   g_clear_pointer (&self->functions, g_ptr_array_unref);
   g_clear_pointer (&self->reported, g_hash_table_unref);
+  g_clear_pointer (&self->run_lists, g_ptr_array_unref);
   g_clear_pointer (&self->events, forge_batcher_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->directory, g_free);
@@ -832,6 +979,7 @@ forge_workflow_engine_init (ForgeWorkflowEngine *self)
   self->functions = g_ptr_array_new_with_free_func ((GDestroyNotify) function_free);
   self->runs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) run_free);
   self->reported = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->run_lists = g_ptr_array_new_with_free_func ((GDestroyNotify) run_list_free);
   self->events = forge_batcher_new (self->context, G_OBJECT (self), EVENT_BATCH_INTERVAL_MS,
                                     emit_batch, emission_free);
   self->backoff_base_ms = DEFAULT_BACKOFF_BASE;
@@ -1017,6 +1165,7 @@ forge_workflow_engine_send (ForgeWorkflowEngine *self,
     {
       Run *run = g_ptr_array_index (started, i);
 
+      publish_run (self, run);
       g_signal_emit (self, signals[RUN_STATUS], 0, run->id, FORGE_RUN_STATUS_QUEUED);
       enqueue_run (self, run);
     }
@@ -1046,7 +1195,7 @@ forge_workflow_engine_cancel_run (ForgeWorkflowEngine *self,
   if (run->state == RUN_QUEUED)
     g_queue_remove (&run->function->pending, run);
 
-  finish_run (self, run, FORGE_RUN_STATUS_CANCELLED, NULL, "The run was cancelled");
+  finish_run (self, run, FORGE_RUN_STATUS_CANCELLED, NULL, "The run was cancelled", NULL);
   return TRUE;
 }
 
@@ -1280,49 +1429,78 @@ forge_workflow_engine_retry_run (ForgeWorkflowEngine  *self,
   return resume_journal (self, journal, error);
 }
 
-static gint
-compare_newest_first (gconstpointer a,
-                      gconstpointer b)
-{
-  JsonObject *oa = *(JsonObject **) a;
-  JsonObject *ob = *(JsonObject **) b;
-  gint64 ca = json_object_get_int_member (oa, "created_at");
-  gint64 cb = json_object_get_int_member (ob, "created_at");
-
-  return (cb > ca) - (cb < ca);
-}
-
-GPtrArray *
+GListModel *
 forge_workflow_engine_list_runs (ForgeWorkflowEngine *self,
                                  const char          *data_key,
                                  const char          *value)
 {
   g_autoptr(GPtrArray) paths = NULL;
-  GPtrArray *runs;
+  g_autoptr(GPtrArray) infos = NULL;
+  GListStore *store;
+  RunList *list;
 
   g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), NULL);
   g_return_val_if_fail (data_key == NULL || value != NULL, NULL);
 
-  runs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  list = g_new0 (RunList, 1);
+  if (data_key != NULL)
+    {
+      list->data_key = g_strdup (data_key);
+      list->value = json_node_new (JSON_NODE_VALUE);
+      json_node_set_string (list->value, value);
+    }
+
+  infos = g_ptr_array_new_with_free_func (g_object_unref);
   paths = list_journal_paths (self);
   for (guint i = 0; i < paths->len; i++)
     {
-      g_autoptr(ForgeRunJournal) journal = load_journal (self, g_ptr_array_index (paths, i));
+      const char *path = g_ptr_array_index (paths, i);
+      g_autoptr(ForgeRunJournal) journal = load_journal (self, path);
+      ForgeRunInfo *info;
+      Run *run;
 
       if (journal == NULL)
         continue;
 
-      if (data_key != NULL)
-        {
-          g_autoptr(JsonNode) data = forge_run_journal_dup_event_data (journal);
-
-          if (!event_data_matches_string (data, data_key, value))
-            continue;
-        }
-
-      g_ptr_array_add (runs, forge_run_journal_dup_object (journal));
+      /* An active run's journal in memory may be ahead of its file. */
+      run = g_hash_table_lookup (self->runs, forge_run_journal_get_run_id (journal));
+      info = forge_run_journal_dup_info (run != NULL ? run->journal : journal);
+      if (run_list_wants (list, info))
+        g_ptr_array_add (infos, info);
+      else
+        g_object_unref (info);
     }
+  g_ptr_array_sort_with_data (infos, compare_newest_first_indirect, NULL);
 
-  g_ptr_array_sort (runs, compare_newest_first);
-  return runs;
+  store = g_list_store_new (FORGE_TYPE_RUN_INFO);
+  g_list_store_splice (store, 0, 0, infos->pdata, infos->len);
+
+  g_weak_ref_init (&list->store, store);
+  g_ptr_array_add (self->run_lists, list);
+
+  return G_LIST_MODEL (store);
+}
+
+ForgeRunInfo *
+forge_workflow_engine_dup_run_info (ForgeWorkflowEngine *self,
+                                    const char          *run_id)
+{
+  g_autoptr(ForgeRunJournal) journal = NULL;
+  g_autofree char *path = NULL;
+  Run *run;
+
+  g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (self), NULL);
+  g_return_val_if_fail (run_id != NULL, NULL);
+
+  run = g_hash_table_lookup (self->runs, run_id);
+  if (run != NULL)
+    return forge_run_journal_dup_info (run->journal);
+
+  /* The id names a file: only the form the engine makes is looked up. */
+  if (!g_uuid_string_is_valid (run_id))
+    return NULL;
+
+  path = journal_path (self, run_id);
+  journal = load_journal (self, path);
+  return journal != NULL ? forge_run_journal_dup_info (journal) : NULL;
 }

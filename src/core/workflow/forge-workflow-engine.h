@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "forge-run-info.h"
 #include "forge-run-status.h"
 #include "forge-step-context.h"
 #include "forge-step-state.h"
@@ -46,14 +47,19 @@ typedef JsonNode *(*ForgeWorkflowFunc) (ForgeStepContext  *ctx,
  *   run-started   (run_id, function_id, JsonNode *event_data)
  *                 once per run and process: on its first invocation here
  *   step          (run_id, step_id, ForgeStepState state, attempt,
- *                 duration_ms, error_message); attempt is 1-based
+ *                 duration_ms, error_message); attempt is 1-based; the
+ *                 message is one line (the log tail behind it is in the
+ *                 run's ForgeRunInfo)
  *   progress      (run_id, step_id, fraction, text)
  *   log           (run_id, stream, line)
  *   run-status    (run_id, ForgeRunStatus status): every journaled status
  *                 change
  *   run-finished  (run_id, ForgeRunStatus status, JsonNode *output,
  *                 error_message): once per run end; status is
- *                 FORGE_RUN_STATUS_COMPLETED, _FAILED or _CANCELLED
+ *                 FORGE_RUN_STATUS_COMPLETED, _FAILED or _CANCELLED; the
+ *                 message is one line, the log tail behind it is
+ *                 forge_run_info_get_error_log_tail() of
+ *                 forge_workflow_engine_dup_run_info()
  *   journal-error (path, error_message): a journal file that cannot be
  *                 read (truncated, corrupt); it is skipped */
 
@@ -120,11 +126,18 @@ gboolean             forge_workflow_engine_resume_run (ForgeWorkflowEngine *self
 gboolean             forge_workflow_engine_retry_run  (ForgeWorkflowEngine *self,
                                                        const char          *run_id,
                                                        GError             **error);
-/* Copies of the journals (JsonObject *, see forge-run-journal.h) whose
- * event data has data_key == value, or all when data_key is NULL; newest
- * first. Unreadable journals are skipped and reported. */
-GPtrArray           *forge_workflow_engine_list_runs  (ForgeWorkflowEngine *self,
+/* The runs (ForgeRunInfo) whose event data has data_key == value (a
+ * string), or all when data_key is NULL; newest first. Read from the
+ * journals now (unreadable ones are skipped and reported), then kept up to
+ * date on the engine's context for as long as the list lives: a run sent
+ * here joins it, and a run's item is replaced by a newer snapshot as its
+ * status changes and its steps finish. */
+GListModel          *forge_workflow_engine_list_runs  (ForgeWorkflowEngine *self,
                                                        const char          *data_key,
                                                        const char          *value);
+/* A snapshot of one run, active here or journaled; NULL when there is no
+ * such run (or its journal is unreadable). */
+ForgeRunInfo        *forge_workflow_engine_dup_run_info (ForgeWorkflowEngine *self,
+                                                         const char          *run_id);
 
 G_END_DECLS
