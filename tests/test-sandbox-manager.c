@@ -244,6 +244,8 @@ test_fake_heartbeat_sets_timeout (Fixture       *fixture,
     }
   g_assert_cmpuint (forge_fake_sandbox_get_last_timeout (sandbox), ==, 2);
   g_assert_false (has_state (fixture, FORGE_SANDBOX_STATE_EXPIRED));
+  g_assert_false (has_state (fixture, FORGE_SANDBOX_STATE_RESTARTING));
+  g_assert_cmpuint (forge_fake_provider_get_n_created (fixture->fake), ==, 1);
 
   /* Hidden, it is kept alive for the manager's sandbox timeout, then the
    * heartbeats stop and the sandbox's own timeout ends it. */
