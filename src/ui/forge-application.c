@@ -306,7 +306,8 @@ preferences_action (GSimpleAction *action,
 {
   ForgeApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
-  GtkWindow *preferences = forge_preferences_window_new (self->settings);
+  GtkWindow *preferences = forge_preferences_window_new (self->settings,
+                                                         forge_context_get_providers (self->context));
 
   gtk_window_set_transient_for (preferences, parent);
   gtk_window_present (preferences);

@@ -13,13 +13,16 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ForgeOpenDialog, forge_open_dialog, FORGE, OPEN_DIALOG, AdwMessageDialog)
 
-/* Asks for a repository URL, validated as it is typed, with the recently
- * opened ones a click away. Emits "open" (url) with what was entered. */
+/* Asks for a repository URL, or a folder through Choose Folder…, with the
+ * recently opened ones a click away. What is typed is checked when the
+ * person pauses or presses Enter, not at each key. Emits "open" (url)
+ * with what was entered. */
 GtkWidget  *forge_open_dialog_new            (GtkWindow       *parent,
                                               GSettings       *settings);
 void        forge_open_dialog_set_url        (ForgeOpenDialog *self,
                                               const char      *url);
-/* NULL when what is typed is not a repository URL. */
+/* The error shown under the address (what is typed is not a repository
+ * URL), or NULL. forge_open_dialog_set_url() checks at once. */
 const char *forge_open_dialog_get_error      (ForgeOpenDialog *self);
 
 G_END_DECLS

@@ -9,7 +9,9 @@
 
 #include <glib/gi18n.h>
 
+#include "forge-accessible.h"
 #include "forge-preferences-window-private.h"
+#include "forge-sandbox-providers.h"
 #include "forge-secrets.h"
 
 struct _ForgePreferencesWindow
@@ -17,7 +19,12 @@ struct _ForgePreferencesWindow
   AdwPreferencesWindow  parent_instance;
 
   GSettings            *settings;
+  ForgeSandboxProviders *providers;
+  GPtrArray            *backend_names;  /* the combo row's choices, in order */
 
+  AdwActionRow         *keepalive_row;
+  AdwActionRow         *timeout_row;
+  AdwActionRow         *start_limit_row;
   GtkSpinButton        *keepalive_spin;
   GtkSpinButton        *timeout_spin;
   GtkSpinButton        *start_limit_spin;
@@ -27,7 +34,6 @@ struct _ForgePreferencesWindow
   AdwPasswordEntryRow  *token_row;
   AdwActionRow         *token_status_row;
   GtkWidget            *forget_button;
-  GtkWidget            *save_button;
   GCancellable         *cancellable;
   GCancellable         *lookup_cancellable;   /* the latest lookup only */
 };
@@ -35,6 +41,7 @@ struct _ForgePreferencesWindow
 enum {
   PROP_0,
   PROP_SETTINGS,
+  PROP_PROVIDERS,
   N_PROPS
 };
 
@@ -42,15 +49,30 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (ForgePreferencesWindow, forge_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
-/* The combo row lists backends in the enum's order. */
+/* The backends the "default-backend" key can name, as people call them. */
+static const struct {
+  const char *name;
+  const char *title;
+} known_backends[] = {
+  { "local", N_("This Computer") },
+  { "e2b", N_("E2B Cloud") },
+};
+
 static gboolean
 backend_to_row (GValue   *value,
                 GVariant *variant,
                 gpointer  user_data)
 {
-  const char *nick = g_variant_get_string (variant, NULL);
+  ForgePreferencesWindow *self = user_data;
+  const char *name = g_variant_get_string (variant, NULL);
+  guint position;
 
-  g_value_set_uint (value, g_str_equal (nick, "e2b") ? 1 : 0);
+  /* A backend that does not work here is not offered: the row then shows
+   * the first one that does. */
+  if (!g_ptr_array_find_with_equal_func (self->backend_names, name, g_str_equal, &position))
+    return FALSE;
+
+  g_value_set_uint (value, position);
   return TRUE;
 }
 
@@ -59,7 +81,116 @@ row_to_backend (const GValue       *value,
                 const GVariantType *expected_type,
                 gpointer            user_data)
 {
-  return g_variant_new_string (g_value_get_uint (value) == 1 ? "e2b" : "local");
+  ForgePreferencesWindow *self = user_data;
+  guint position = g_value_get_uint (value);
+
+  if (position >= self->backend_names->len)
+    return NULL;
+
+  return g_variant_new_string (g_ptr_array_index (self->backend_names, position));
+}
+
+/* Only backends that can run previews here are choices; why the others
+ * cannot is said under the row. */
+static void
+fill_backends (ForgePreferencesWindow *self)
+{
+  g_autoptr(GtkStringList) titles = gtk_string_list_new (NULL);
+  g_autoptr(GString) reasons = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (known_backends); i++)
+    {
+      g_autoptr(ForgeSandboxProvider) provider = forge_sandbox_providers_lookup (self->providers, known_backends[i].name, NULL);
+      g_autoptr(GError) error = NULL;
+
+      if (provider == NULL)
+        continue;
+
+      if (forge_sandbox_provider_is_available (provider, &error))
+        {
+          g_ptr_array_add (self->backend_names, g_strdup (known_backends[i].name));
+          gtk_string_list_append (titles, _(known_backends[i].title));
+        }
+      else
+        {
+          if (reasons->len > 0)
+            g_string_append_c (reasons, '\n');
+          /* Translators: a sandbox backend ("E2B Cloud") and why it
+           * cannot run previews here. */
+          g_string_append_printf (reasons, _("%s: %s"), _(known_backends[i].title),
+                                  error != NULL ? error->message : _("not available"));
+        }
+    }
+
+  /* The combo row itself offers no choice of one (no arrow, nothing to
+   * activate) and is insensitive with none. */
+  adw_combo_row_set_model (self->backend_row, G_LIST_MODEL (titles));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->backend_row), reasons->str);
+}
+
+/* The keys count seconds; people think of these in minutes. */
+static gboolean
+seconds_to_minutes (GValue   *value,
+                    GVariant *variant,
+                    gpointer  user_data)
+{
+  g_value_set_double (value, g_variant_get_uint32 (variant) / 60.0);
+  return TRUE;
+}
+
+static GVariant *
+minutes_to_seconds (const GValue       *value,
+                    const GVariantType *expected_type,
+                    gpointer            user_data)
+{
+  double minutes = g_value_get_double (value);
+
+  return g_variant_new_uint32 ((guint32) MAX (1.0, minutes * 60.0 + 0.5));
+}
+
+static guint
+minutes_of (ForgePreferencesWindow *self,
+            const char             *key)
+{
+  /* Shown as the spin button shows it: rounded. */
+  return (guint) MAX (1.0, g_settings_get_uint (self->settings, key) / 60.0 + 0.5);
+}
+
+static void
+update_time_subtitles (ForgePreferencesWindow *self)
+{
+  g_autofree char *keepalive = NULL;
+  g_autofree char *timeout = NULL;
+  g_autofree char *start_limit = NULL;
+  guint n;
+
+  n = minutes_of (self, "keepalive-interval");
+  keepalive = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "Keep previews alive every minute",
+                                            "Keep previews alive every %u minutes", n), n);
+  n = minutes_of (self, "sandbox-timeout");
+  timeout = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "Stop a sandbox a minute after it was last kept alive",
+                                          "Stop a sandbox %u minutes after it was last kept alive", n), n);
+  n = minutes_of (self, "server-start-timeout");
+  start_limit = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "Give up on a dev server that has not answered within a minute",
+                                              "Give up on a dev server that has not answered within %u minutes", n), n);
+
+  adw_action_row_set_subtitle (self->keepalive_row, keepalive);
+  adw_action_row_set_subtitle (self->timeout_row, timeout);
+  adw_action_row_set_subtitle (self->start_limit_row, start_limit);
+}
+
+static void
+bind_minutes (ForgePreferencesWindow *self,
+              const char             *key,
+              GtkSpinButton          *spin)
+{
+  g_settings_bind_with_mapping (self->settings, key,
+                                gtk_spin_button_get_adjustment (spin), "value",
+                                G_SETTINGS_BIND_DEFAULT,
+                                seconds_to_minutes, minutes_to_seconds, NULL, NULL);
 }
 
 typedef enum { TOKEN_LOOKUP, TOKEN_STORE, TOKEN_CLEAR } TokenOperation;
@@ -85,7 +216,6 @@ show_token_result (ForgePreferencesWindow *self,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  gtk_widget_set_sensitive (self->save_button, TRUE);
   if (error != NULL)
     {
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->token_status_row), error->message);
@@ -182,17 +312,43 @@ host_changed_cb (ForgePreferencesWindow *self)
 }
 
 static void
-save_clicked_cb (ForgePreferencesWindow *self)
+show_token_problem (ForgePreferencesWindow *self,
+                    const char             *message)
 {
-  const char *token = gtk_editable_get_text (GTK_EDITABLE (self->token_row));
+  adw_action_row_set_subtitle (self->token_status_row, message ? message : "");
+  if (message != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->token_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->token_row), "error");
+}
 
-  if (token == NULL || *token == '\0')
-    return;
+static void
+token_changed_cb (ForgePreferencesWindow *self)
+{
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->token_row)) != '\0')
+    show_token_problem (self, NULL);
+}
 
-  gtk_widget_set_sensitive (self->save_button, FALSE);
+static void
+token_apply_cb (ForgePreferencesWindow *self)
+{
+  g_autofree char *token = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->token_row))));
+
+  /* An empty token would read as "saved" while nothing is: say so, and
+   * keep what the keyring has. Forget is how a token goes. */
+  if (*token == '\0')
+    {
+      show_token_problem (self, _("Enter a token to save it. To remove the saved one, use Forget."));
+      return;
+    }
+
+  show_token_problem (self, NULL);
   run_token_request (self, TOKEN_STORE, token);
-  /* The entry must not keep the secret once it is in the keyring. */
+  /* The entry must not keep the secret once it is on its way to the
+   * keyring; cleared without the apply button coming back for it. */
+  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (self->token_row), FALSE);
   gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
+  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (self->token_row), TRUE);
 }
 
 static void
@@ -208,19 +364,20 @@ forge_preferences_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (forge_preferences_window_parent_class)->constructed (object);
 
-  g_settings_bind (self->settings, "keepalive-interval",
-                   gtk_spin_button_get_adjustment (self->keepalive_spin), "value",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "sandbox-timeout",
-                   gtk_spin_button_get_adjustment (self->timeout_spin), "value",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "server-start-timeout",
-                   gtk_spin_button_get_adjustment (self->start_limit_spin), "value",
-                   G_SETTINGS_BIND_DEFAULT);
+  if (self->providers == NULL)
+    self->providers = forge_sandbox_providers_new ();
+  fill_backends (self);
   g_settings_bind_with_mapping (self->settings, "default-backend",
                                 self->backend_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT,
-                                backend_to_row, row_to_backend, NULL, NULL);
+                                backend_to_row, row_to_backend, self, NULL);
+
+  bind_minutes (self, "keepalive-interval", self->keepalive_spin);
+  bind_minutes (self, "sandbox-timeout", self->timeout_spin);
+  bind_minutes (self, "server-start-timeout", self->start_limit_spin);
+  update_time_subtitles (self);
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (update_time_subtitles),
+                           self, G_CONNECT_SWAPPED);
 
   run_token_request (self, TOKEN_LOOKUP, NULL);
 }
@@ -239,6 +396,10 @@ forge_preferences_window_set_property (GObject      *object,
       self->settings = g_value_dup_object (value);
       break;
 
+    case PROP_PROVIDERS:
+      self->providers = g_value_dup_object (value);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -250,6 +411,8 @@ forge_preferences_window_finalize (GObject *object)
   ForgePreferencesWindow *self = FORGE_PREFERENCES_WINDOW (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->providers);
+  g_clear_pointer (&self->backend_names, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->lookup_cancellable);
 
@@ -279,9 +442,18 @@ forge_preferences_window_class_init (ForgePreferencesWindowClass *klass)
     g_param_spec_object ("settings", NULL, NULL,
                          G_TYPE_SETTINGS,
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* Where the backends offered come from; the process's usual ones when
+   * unset. */
+  properties[PROP_PROVIDERS] =
+    g_param_spec_object ("providers", NULL, NULL,
+                         FORGE_TYPE_SANDBOX_PROVIDERS,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, keepalive_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, timeout_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, start_limit_row);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, keepalive_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, start_limit_spin);
@@ -290,9 +462,9 @@ forge_preferences_window_class_init (ForgePreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, token_row);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, token_status_row);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, forget_button);
-  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, save_button);
   gtk_widget_class_bind_template_callback (widget_class, host_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, save_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, token_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, token_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, forget_clicked_cb);
 }
 
@@ -300,16 +472,21 @@ static void
 forge_preferences_window_init (ForgePreferencesWindow *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->backend_names = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  forge_accessible_fix_mnemonic_names (GTK_WIDGET (self));
 }
 
 GtkWindow *
-forge_preferences_window_new (GSettings *settings)
+forge_preferences_window_new (GSettings             *settings,
+                              ForgeSandboxProviders *providers)
 {
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (providers == NULL || FORGE_IS_SANDBOX_PROVIDERS (providers), NULL);
 
   return g_object_new (FORGE_TYPE_PREFERENCES_WINDOW,
                        "settings", settings,
+                       "providers", providers,
                        NULL);
 }
 
@@ -326,12 +503,6 @@ forge_preferences_window_get_token_editable (ForgePreferencesWindow *self)
 }
 
 GtkButton *
-forge_preferences_window_get_save_button (ForgePreferencesWindow *self)
-{
-  return GTK_BUTTON (self->save_button);
-}
-
-GtkButton *
 forge_preferences_window_get_forget_button (ForgePreferencesWindow *self)
 {
   return GTK_BUTTON (self->forget_button);
@@ -341,4 +512,42 @@ const char *
 forge_preferences_window_get_token_status (ForgePreferencesWindow *self)
 {
   return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->token_status_row));
+}
+
+const char *
+forge_preferences_window_get_token_problem (ForgePreferencesWindow *self)
+{
+  const char *subtitle = adw_action_row_get_subtitle (self->token_status_row);
+
+  return subtitle != NULL && *subtitle != '\0' ? subtitle : NULL;
+}
+
+AdwComboRow *
+forge_preferences_window_get_backend_row (ForgePreferencesWindow *self)
+{
+  return self->backend_row;
+}
+
+GtkSpinButton *
+forge_preferences_window_get_keepalive_spin (ForgePreferencesWindow *self)
+{
+  return self->keepalive_spin;
+}
+
+GtkSpinButton *
+forge_preferences_window_get_timeout_spin (ForgePreferencesWindow *self)
+{
+  return self->timeout_spin;
+}
+
+GtkSpinButton *
+forge_preferences_window_get_start_limit_spin (ForgePreferencesWindow *self)
+{
+  return self->start_limit_spin;
+}
+
+const char *
+forge_preferences_window_get_keepalive_subtitle (ForgePreferencesWindow *self)
+{
+  return adw_action_row_get_subtitle (self->keepalive_row);
 }

@@ -473,8 +473,8 @@ on_load_failed (WebKitWebView   *web_view,
   show_error_page (self, FORGE_PREVIEW_STATE_LOAD_FAILED, failing_uri,
                    _("Page Not Available"),
                    error->message,
-                   _("Check that the development server is running, then retry."),
-                   _("Retry"));
+                   _("Check that the development server is running, then try again."),
+                   _("Try Again"));
 
   return TRUE;
 }
@@ -554,8 +554,8 @@ on_load_changed (WebKitWebView   *web_view,
           show_error_page (self, FORGE_PREVIEW_STATE_LOAD_FAILED, blocked_uri,
                            _("Page Not Available"),
                            message,
-                           _("Start the development server on another port, then retry."),
-                           _("Retry"));
+                           _("Start the development server on another port, then try again."),
+                           _("Try Again"));
         }
       else if (!webkit_web_view_is_loading (web_view) &&
                self->load_state == FORGE_PREVIEW_STATE_LOADING)

@@ -10,6 +10,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "forge-accessible.h"
 #include "forge-clone-and-preview.h"
 #include "forge-run-info.h"
 #include "forge-runs-view.h"
@@ -22,8 +23,11 @@ struct _ForgeRunsView
   GtkListBox *list_box;
   GListModel *runs;       /* ForgeRunInfo, kept up to date by the engine */
   GHashTable *expanded;   /* ids of the runs whose rows are open */
+  guint       tick_id;    /* while shown: "2 minutes ago" moves on */
 };
 
+/* The "retry" signal keeps its name: the window connects to it; what
+ * people read is "Try Again". */
 enum {
   RETRY,
   N_SIGNALS
@@ -80,18 +84,87 @@ format_duration (gint64 ms)
   return g_strdup_printf (_("%" G_GINT64_FORMAT " ms"), ms);
 }
 
+static GDateTime *
+start_of_day (GDateTime *time)
+{
+  return g_date_time_new_local (g_date_time_get_year (time),
+                                g_date_time_get_month (time),
+                                g_date_time_get_day_of_month (time),
+                                0, 0, 0);
+}
+
+/* When a run started, as people say it: "2 minutes ago", "yesterday at
+ * 14:02". It follows a status ("Failed — …"), hence the lower case. */
+static char *
+format_when (gint64     unix_ms,
+             GDateTime *now)
+{
+  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (unix_ms / 1000);
+  g_autoptr(GDateTime) today = NULL;
+  g_autoptr(GDateTime) then_day = NULL;
+  GTimeSpan ago;
+  gint64 days;
+
+  if (then == NULL)
+    return g_strdup ("");
+
+  ago = g_date_time_difference (now, then);
+  if (ago < G_TIME_SPAN_MINUTE)
+    return g_strdup (_("just now"));
+  if (ago < G_TIME_SPAN_HOUR)
+    {
+      guint minutes = (guint) (ago / G_TIME_SPAN_MINUTE);
+
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute ago", "%u minutes ago", minutes), minutes);
+    }
+
+  /* Calendar days, not 24-hour spans: 23:50 yesterday is "yesterday". A
+   * day is 23 or 25 hours long when the clocks change, hence the
+   * rounding. */
+  today = start_of_day (now);
+  then_day = start_of_day (then);
+  days = (g_date_time_difference (today, then_day) + G_TIME_SPAN_HOUR * 12) / G_TIME_SPAN_DAY;
+
+  if (days == 0)
+    {
+      guint hours = (guint) (ago / G_TIME_SPAN_HOUR);
+
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour ago", "%u hours ago", hours), hours);
+    }
+  /* Translators: g_date_time_format() formats; %H:%M is the time. */
+  if (days == 1)
+    return g_date_time_format (then, _("yesterday at %H:%M"));
+  if (days < 7)
+    return g_date_time_format (then, _("%A at %H:%M"));
+  if (g_date_time_get_year (then) == g_date_time_get_year (now))
+    return g_date_time_format (then, _("%B %-d at %H:%M"));
+  return g_date_time_format (then, _("%B %-d, %Y"));
+}
+
+static const char *
+function_label (const char *function_id)
+{
+  if (g_strcmp0 (function_id, FORGE_CLONE_AND_PREVIEW_FUNCTION) == 0)
+    return _("Clone and preview");
+  if (g_strcmp0 (function_id, FORGE_RESTART_PREVIEW_FUNCTION) == 0)
+    return _("Restart after the sandbox stopped");
+  return function_id;
+}
+
 static GtkWidget *
 step_row (ForgeStepInfo *step)
 {
   GtkWidget *row = adw_action_row_new ();
   const char *message = forge_step_info_get_error_message (step);
   const char *log_tail = forge_step_info_get_error_log_tail (step);
+  guint attempt = forge_step_info_get_attempt (step);
+  gint64 duration_ms = forge_step_info_get_duration_ms (step);
   g_autofree char *subtitle = NULL;
-  g_autofree char *duration = format_duration (forge_step_info_get_duration_ms (step));
-  GtkWidget *label = gtk_label_new (duration);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), forge_clone_and_preview_step_title (forge_step_info_get_step_id (step)));
+  /* The steps page's words for the same steps. */
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 forge_clone_and_preview_step_title (forge_step_info_get_step_id (step)));
 
   if (forge_step_info_get_state (step) == FORGE_STEP_STATE_ERROR)
     {
@@ -99,17 +172,94 @@ step_row (ForgeStepInfo *step)
        * carried it. */
       g_autofree char *error = log_tail ? g_strconcat (message, "\n", log_tail, NULL) : g_strdup (message);
 
-      subtitle = g_strdup_printf (_("Attempt %u: %s"), forge_step_info_get_attempt (step), error);
+      if (attempt > 1)
+        subtitle = g_strdup_printf (_("Failed on attempt %u: %s"), attempt, error);
+      else
+        subtitle = g_strdup_printf (_("Failed: %s"), error);
     }
+  else if (attempt > 1)
+    subtitle = g_strdup_printf (_("Finished on attempt %u"), attempt);
   else
-    subtitle = g_strdup_printf (_("%s · attempt %u"), "completed", forge_step_info_get_attempt (step));
+    subtitle = g_strdup (_("Finished"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
 
-  gtk_widget_add_css_class (label, "dim-label");
-  gtk_widget_add_css_class (label, "numeric");
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+  /* A step that took no time (reused from an earlier attempt) shows
+   * none rather than "0 ms". */
+  if (duration_ms > 0)
+    {
+      g_autofree char *duration = format_duration (duration_ms);
+      GtkWidget *label = gtk_label_new (duration);
+
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_widget_add_css_class (label, "numeric");
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+    }
+
+  /* Nothing to do with a step: it is read, not focused. */
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_focusable (row, FALSE);
 
   return row;
+}
+
+/* By when they started: a repeated step ("start-preview-server:1") goes
+ * where it ran, not beside its first attempt. Steps without a start time
+ * (old journals) keep their place at the end. */
+static int
+compare_started (gconstpointer a,
+                 gconstpointer b)
+{
+  gint64 started_a = forge_step_info_get_started_at (*(ForgeStepInfo **) a);
+  gint64 started_b = forge_step_info_get_started_at (*(ForgeStepInfo **) b);
+
+  if (started_a == 0 || started_b == 0)
+    return (started_a == 0) - (started_b == 0);
+  return (started_a > started_b) - (started_a < started_b);
+}
+
+static GPtrArray *
+steps_in_order (ForgeRunInfo *run)
+{
+  GListModel *steps = forge_run_info_get_steps (run);
+  guint n_steps = g_list_model_get_n_items (steps);
+  GPtrArray *sorted = g_ptr_array_new_full (n_steps, g_object_unref);
+
+  for (guint i = 0; i < n_steps; i++)
+    g_ptr_array_add (sorted, g_list_model_get_item (steps, i));
+  /* A stable sort: steps that started in the same millisecond keep the
+   * order the run reached them in. */
+  g_ptr_array_sort (sorted, compare_started);
+
+  return sorted;
+}
+
+static void
+update_run_title (GtkWidget *row,
+                  GDateTime *now)
+{
+  ForgeRunInfo *run = g_object_get_data (G_OBJECT (row), "run");
+  g_autofree char *when = format_when (forge_run_info_get_created_at (run), now);
+  g_autofree char *title = NULL;
+
+  /* Translators: a run's status and when it started ("Failed — 2 minutes ago"). */
+  title = g_strdup_printf (_("%s — %s"), status_label (forge_run_info_get_status (run)), when);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  ForgeRunsView *self = user_data;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_object_get_data (G_OBJECT (child), "run") != NULL)
+      update_run_title (child, now);
+
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -141,37 +291,37 @@ create_run_row (gpointer item,
   GtkWidget *row = adw_expander_row_new ();
   ForgeRunStatus status = forge_run_info_get_status (run);
   const char *run_id = forge_run_info_get_run_id (run);
-  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (forge_run_info_get_created_at (run) / 1000);
-  g_autofree char *when_text = when ? g_date_time_format (when, "%x %X") : g_strdup ("");
-  g_autofree char *title = g_strdup_printf ("%s — %s", status_label (status), when_text);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GPtrArray) steps = steps_in_order (run);
   g_autofree char *subtitle = NULL;
-  GListModel *steps = forge_run_info_get_steps (run);
   guint n_attempts = forge_run_info_get_attempts (run);
-  guint n_steps = g_list_model_get_n_items (steps);
 
-  subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u attempt", "%s · %u attempts", n_attempts),
-                              forge_run_info_get_function_id (run), n_attempts);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (n_attempts > 1)
+    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u attempt", "%s · %u attempts", n_attempts),
+                                function_label (forge_run_info_get_function_id (run)), n_attempts);
+  else
+    subtitle = g_strdup (function_label (forge_run_info_get_function_id (run)));
+
+  g_object_set_data_full (G_OBJECT (row), "run", g_object_ref (run), g_object_unref);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  update_run_title (row, now);
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
   adw_expander_row_add_prefix (ADW_EXPANDER_ROW (row), gtk_image_new_from_icon_name (status_icon (status)));
 
   if (status == FORGE_RUN_STATUS_FAILED || status == FORGE_RUN_STATUS_CANCELLED)
     {
-      GtkWidget *retry = gtk_button_new_with_mnemonic (_("_Retry"));
+      GtkWidget *retry = gtk_button_new_with_mnemonic (_("_Try Again"));
 
       gtk_widget_set_valign (retry, GTK_ALIGN_CENTER);
       gtk_widget_set_tooltip_text (retry, _("Run again, reusing the steps that already finished"));
       g_object_set_data_full (G_OBJECT (retry), "run-id", g_strdup (run_id), g_free);
       g_signal_connect_object (retry, "clicked", G_CALLBACK (retry_clicked_cb), self, 0);
       adw_expander_row_add_action (ADW_EXPANDER_ROW (row), retry);
+      forge_accessible_fix_mnemonic_names (retry);
     }
 
-  for (guint i = 0; i < n_steps; i++)
-    {
-      g_autoptr(ForgeStepInfo) step = g_list_model_get_item (steps, i);
-
-      adw_expander_row_add_row (ADW_EXPANDER_ROW (row), step_row (step));
-    }
+  for (guint i = 0; i < steps->len; i++)
+    adw_expander_row_add_row (ADW_EXPANDER_ROW (row), step_row (g_ptr_array_index (steps, i)));
 
   /* A run's row is made anew each time the run moves on: an open one
    * stays open. */
@@ -226,10 +376,36 @@ forge_runs_view_get_n_runs (ForgeRunsView *self)
 }
 
 static void
+forge_runs_view_map (GtkWidget *widget)
+{
+  ForgeRunsView *self = FORGE_RUNS_VIEW (widget);
+
+  GTK_WIDGET_CLASS (forge_runs_view_parent_class)->map (widget);
+
+  /* What was "just now" when the view was last shown is not any more. */
+  tick_cb (self);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  self->tick_id = g_timeout_add_seconds (60, tick_cb, self);
+  g_source_set_name_by_id (self->tick_id, "[forge] runs view dates");
+}
+
+static void
+forge_runs_view_unmap (GtkWidget *widget)
+{
+  ForgeRunsView *self = FORGE_RUNS_VIEW (widget);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+
+  GTK_WIDGET_CLASS (forge_runs_view_parent_class)->unmap (widget);
+}
+
+static void
 forge_runs_view_dispose (GObject *object)
 {
   ForgeRunsView *self = FORGE_RUNS_VIEW (object);
   GtkWidget *child;
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
 
   forge_runs_view_set_runs (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), FORGE_TYPE_RUNS_VIEW);
@@ -258,6 +434,8 @@ forge_runs_view_class_init (ForgeRunsViewClass *klass)
 
   object_class->dispose = forge_runs_view_dispose;
   object_class->finalize = forge_runs_view_finalize;
+  widget_class->map = forge_runs_view_map;
+  widget_class->unmap = forge_runs_view_unmap;
 
   signals[RETRY] =
     g_signal_new ("retry", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,

@@ -13,9 +13,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ForgeRunsView, forge_runs_view, FORGE, RUNS_VIEW, GtkWidget)
 
-/* A project's workflow runs: status, attempts, each step's duration or
- * error, and Retry on a failed run (the "retry" signal with the run id;
- * memoized steps are reused). */
+/* A project's workflow runs: status, when (relative: "2 minutes ago"),
+ * attempts, each step (titled as on the steps page, in the order the
+ * steps ran) with its duration or error, and Try Again on a failed run
+ * (the "retry" signal with the run id; memoized steps are reused). */
 GtkWidget *forge_runs_view_new      (void);
 /* runs: ForgeRunInfo, newest first (forge_workflow_engine_list_runs()); the
  * view follows its changes. */

@@ -245,13 +245,16 @@ forge_project_init (ForgeProject *self)
   self->status = FORGE_PROJECT_STATUS_GENERATING;
 }
 
-static char *
-name_from_url (const char *repo_url)
+char *
+forge_project_name_for_url (const char *repo_url)
 {
   g_autofree char *trimmed = g_strdup (repo_url);
   const char *slash;
-  gsize len = strlen (trimmed);
+  gsize len;
 
+  g_return_val_if_fail (repo_url != NULL, NULL);
+
+  len = strlen (trimmed);
   while (len > 0 && trimmed[len - 1] == '/')
     trimmed[--len] = '\0';
   if (g_str_has_suffix (trimmed, ".git"))
@@ -275,7 +278,7 @@ forge_project_new (const char *id,
   g_return_val_if_fail (id != NULL, NULL);
   g_return_val_if_fail (repo_url != NULL, NULL);
 
-  name = name_from_url (repo_url);
+  name = forge_project_name_for_url (repo_url);
   self = g_object_new (FORGE_TYPE_PROJECT,
                        "id", id,
                        "repo-url", repo_url,

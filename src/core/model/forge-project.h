@@ -40,6 +40,10 @@ JsonObject         *forge_project_to_json              (ForgeProject      *self)
 /* Sets every member present in object (same names as to_json). */
 void                forge_project_apply_json           (ForgeProject      *self,
                                                         JsonObject        *object);
+/* The name a project made from @repo_url gets ("site" for
+ * https://github.com/owner/site.git): what lists show before a project
+ * exists, the same as it will be called. */
+char               *forge_project_name_for_url         (const char        *repo_url);
 
 const char         *forge_project_get_id               (ForgeProject      *self);
 const char         *forge_project_get_name             (ForgeProject      *self);

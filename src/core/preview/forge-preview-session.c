@@ -732,7 +732,7 @@ forge_preview_session_retry_run (ForgePreviewSession  *self,
   if (forge_preview_session_has_active_run (self))
     {
       g_set_error_literal (error, FORGE_PREVIEW_SESSION_ERROR, FORGE_PREVIEW_SESSION_ERROR_BUSY,
-                           _("This project is still starting: wait for it to finish, then retry."));
+                           _("This project is still starting: wait for it to finish, then try again."));
       return FALSE;
     }
 

@@ -308,10 +308,17 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
 
       if (outcome == SERVER_TIMED_OUT)
         {
+          guint seconds = run->self->server_timeout;
+          /* In the unit Preferences shows the limit in. */
+          g_autofree char *limit = seconds % 60 == 0
+            ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute", "%u minutes", seconds / 60), seconds / 60)
+            : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second", "%u seconds", seconds), seconds);
+
           /* Waiting the whole limit again would end the same way. */
           forge_step_context_fail_with_log (ctx, error, tail, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
-                                            _("The dev server (“%s”) did not answer within %u seconds. Check the log, then try again or raise the limit in Preferences."),
-                                            command, run->self->server_timeout);
+                                            /* Translators: %s is a time limit ("20 minutes"). */
+                                            _("The dev server (“%s”) did not answer within %s. Check the log, then try again or raise the limit in Preferences."),
+                                            command, limit);
           return NULL;
         }
 

@@ -1409,7 +1409,7 @@ forge_workflow_engine_retry_run (ForgeWorkflowEngine  *self,
 
   if (g_hash_table_contains (self->runs, run_id))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("This run is still going on: wait for it to finish, then retry."));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("This run is still going on: wait for it to finish, then try again."));
       return FALSE;
     }
 
