@@ -174,8 +174,22 @@ forge_application_startup (GApplication *app)
 {
   ForgeApplication *self = FORGE_APPLICATION (app);
   g_autoptr(GError) error = NULL;
-  static const char *quit_accels[] = { "<Control>q", NULL };
-  static const char *preferences_accels[] = { "<Control>comma", NULL };
+  /* Window-wide: GtkApplication's accels are handled before the focused
+   * widget sees the key, wherever the focus is (the sidebar too). */
+  static const struct {
+    const char *action;
+    const char *accels[3];
+  } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "win.reload", { "F5", "<Control>r", NULL } },
+    { "win.focus-address", { "<Control>l", NULL } },
+    { "win.back", { "<Alt>Left", NULL } },
+    { "win.forward", { "<Alt>Right", NULL } },
+    { "win.search-log", { "<Control>f", NULL } },
+    { "win.toggle-log", { "<Control><Shift>l", NULL } },
+  };
 
   G_APPLICATION_CLASS (forge_application_parent_class)->startup (app);
 
@@ -194,8 +208,8 @@ forge_application_startup (GApplication *app)
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (sync_workflow_settings),
                            self, G_CONNECT_SWAPPED);
 
-  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
 }
 
 static gboolean

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "forge-a11y.h"
 #include "forge-log-view.h"
 
 /* A dev server can print forever; keep memory bounded. */
@@ -221,6 +222,7 @@ forge_log_view_init (ForgeLogView *self)
                                                  "foreground", "#77767b",
                                                  NULL);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  _forge_search_bar_label_close_button (self->search_bar);
 }
 
 GtkWidget *

@@ -39,5 +39,9 @@ ForgePreviewPolicy forge_preview_navigation_policy (const char           *origin
 WebKitWebView *forge_preview_get_web_view        (ForgePreview               *self);
 GtkEditable   *forge_preview_get_path_entry      (ForgePreview               *self);
 GtkWidget     *forge_preview_get_restoring_overlay (ForgePreview             *self);
+/* Whether Copy and Open in Browser went into the menu for want of room. */
+gboolean       forge_preview_get_narrow          (ForgePreview               *self);
+/* The toolbar's overflow menu. */
+GMenuModel    *forge_preview_get_menu            (ForgePreview               *self);
 
 G_END_DECLS

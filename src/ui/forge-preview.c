@@ -7,9 +7,11 @@
 
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 #include <webkit/webkit.h>
 
+#include "forge-a11y.h"
 #include "forge-preview.h"
 #include "forge-preview-private.h"
 
@@ -19,6 +21,7 @@ struct _ForgePreview
 
   /* Template children */
   GtkMenuButton              *menu_button;
+  AdwSqueezer                *extra_squeezer;
   GtkWidget                  *main_box;
   GtkEntry                   *path_entry;
   GtkOverlay                 *overlay;
@@ -31,6 +34,11 @@ struct _ForgePreview
   WebKitNetworkSession       *network_session;
   WebKitBackForwardList      *back_forward_list;
   GtkEventController         *entry_focus;
+
+  /* The overflow menu: Copy and Open in Browser when their buttons do
+   * not fit, then the owner's menu. */
+  GMenu                      *menu;
+  GMenuModel                 *owner_menu;
 
   /* Cancels browser launches still pending when the widget goes away. */
   GCancellable               *cancellable;
@@ -954,6 +962,43 @@ focus_address_action (GtkWidget  *widget,
 }
 
 static void
+update_menu (ForgePreview *self)
+{
+  gboolean narrow = adw_squeezer_get_visible_child (self->extra_squeezer) == NULL;
+
+  g_menu_remove_all (self->menu);
+  if (narrow)
+    {
+      g_autoptr(GMenu) section = g_menu_new ();
+
+      g_menu_append (section, _("_Copy Address"), "preview.copy-url");
+      g_menu_append (section, _("Open in _Web Browser"), "preview.open-external");
+      g_menu_append_section (self->menu, NULL, G_MENU_MODEL (section));
+    }
+  if (self->owner_menu != NULL)
+    g_menu_append_section (self->menu, NULL, self->owner_menu);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->menu_button),
+                          g_menu_model_get_n_items (G_MENU_MODEL (self->menu)) > 0);
+}
+
+gboolean
+forge_preview_get_narrow (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), FALSE);
+
+  return adw_squeezer_get_visible_child (self->extra_squeezer) == NULL;
+}
+
+GMenuModel *
+forge_preview_get_menu (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return G_MENU_MODEL (self->menu);
+}
+
+static void
 forge_preview_dispose (GObject *object)
 {
   ForgePreview *self = FORGE_PREVIEW (object);
@@ -988,6 +1033,8 @@ forge_preview_finalize (GObject *object)
   ForgePreview *self = FORGE_PREVIEW (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->menu);
+  g_clear_object (&self->owner_menu);
   g_clear_pointer (&self->base_uri, g_free);
   g_clear_pointer (&self->origin, g_free);
   g_clear_pointer (&self->path, g_free);
@@ -1091,6 +1138,7 @@ forge_preview_class_init (ForgePreviewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-preview.ui");
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, main_box);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, extra_squeezer);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, path_entry);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, overlay);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, progress_bar);
@@ -1098,6 +1146,7 @@ forge_preview_class_init (ForgePreviewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, restoring_spinner);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_changed);
+  gtk_widget_class_bind_template_callback (widget_class, update_menu);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "forgepreview");
@@ -1124,8 +1173,13 @@ forge_preview_init (ForgePreview *self)
   WebKitSettings *settings;
 
   self->cancellable = g_cancellable_new ();
+  self->menu = g_menu_new ();
 
+  g_type_ensure (ADW_TYPE_SQUEEZER);
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (self->menu));
+  _forge_menu_button_set_label (self->menu_button, _("More"));
 
   /* Nothing the previewed app stores (cookies, storage, cache) outlives
    * the preview or leaks into another one. */
@@ -1161,6 +1215,7 @@ forge_preview_init (ForgePreview *self)
   gtk_widget_add_controller (GTK_WIDGET (self->path_entry), key);
 
   update_actions (self);
+  update_menu (self);
 }
 
 GtkWidget *
@@ -1372,6 +1427,6 @@ forge_preview_set_menu_model (ForgePreview *self,
   g_return_if_fail (FORGE_IS_PREVIEW (self));
   g_return_if_fail (menu_model == NULL || G_IS_MENU_MODEL (menu_model));
 
-  gtk_menu_button_set_menu_model (self->menu_button, menu_model);
-  gtk_widget_set_visible (GTK_WIDGET (self->menu_button), menu_model != NULL);
+  g_set_object (&self->owner_menu, menu_model);
+  update_menu (self);
 }

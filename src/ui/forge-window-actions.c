@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "forge-open-dialog.h"
+#include "forge-preview-session.h"
 #include "forge-window-private.h"
 
 static void
@@ -46,13 +47,15 @@ remove_project_action (GtkWidget  *widget,
                        GVariant   *parameter)
 {
   ForgeWindow *self = FORGE_WINDOW (widget);
-  const char *project_id = g_variant_get_string (parameter, NULL);
-  ForgeProject *project = forge_project_store_lookup (self->store, project_id);
+  ForgePreviewSession *session = _forge_window_lookup_session (self, g_variant_get_string (parameter, NULL));
+  ForgeProject *project = session ? forge_preview_session_get_project (session) : NULL;
+  const char *project_id;
   GtkWidget *dialog;
 
   if (project == NULL)
     return;
 
+  project_id = forge_project_get_id (project);
   dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Remove Project?"), NULL);
   adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
                                   _("“%s” will be stopped and its local copy, with its installed packages, deleted. The repository itself is not touched."),
@@ -80,14 +83,101 @@ toggle_log_action (GtkWidget  *widget,
     forge_project_view_set_show_log (view, !forge_project_view_get_show_log (view));
 }
 
+static void
+start_project_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  ForgeWindow *self = FORGE_WINDOW (widget);
+  ForgePreviewSession *session = _forge_window_lookup_session (self, g_variant_get_string (parameter, NULL));
+
+  if (session != NULL)
+    _forge_window_start_project (self, session);
+}
+
+static void
+stop_project_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ForgeWindow *self = FORGE_WINDOW (widget);
+  ForgePreviewSession *session = _forge_window_lookup_session (self, g_variant_get_string (parameter, NULL));
+
+  if (session != NULL)
+    forge_preview_session_stop (session);
+}
+
+static void
+show_sidebar_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  _forge_window_show_sidebar (FORGE_WINDOW (widget));
+}
+
+/* The preview's and the log's own actions, from wherever the focus is:
+ * their key bindings only work with the focus inside them. */
+static void
+preview_forward_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  ForgePreview *preview = _forge_window_get_visible_preview (FORGE_WINDOW (widget));
+  const char *name = g_str_equal (action_name, "win.reload") ? "preview.reload"
+                   : g_str_equal (action_name, "win.back") ? "preview.back"
+                   : g_str_equal (action_name, "win.forward") ? "preview.forward"
+                   : "preview.focus-address";
+
+  if (preview != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (preview), name, NULL);
+}
+
+static void
+search_log_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ForgeWindow *self = FORGE_WINDOW (widget);
+  ForgeProjectView *view = forge_window_get_visible_project_view (self);
+
+  if (view == NULL)
+    return;
+
+  forge_project_view_set_show_log (view, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (forge_project_view_get_log_view (view)), "log.search", NULL);
+}
+
+void
+_forge_window_update_actions (ForgeWindow *self)
+{
+  gboolean has_preview = _forge_window_get_visible_preview (self) != NULL;
+  gboolean has_project = forge_window_get_visible_project_view (self) != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reload", has_preview);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", has_preview);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forward", has_preview);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.focus-address", has_preview);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search-log", has_project);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-log", has_project);
+}
+
 void
 _forge_window_class_actions_init (ForgeWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  /* The shortcuts are the application's accels (forge-application.c), so
+   * that they work wherever the focus is and the Shortcuts window lists
+   * them. A project parameter is its id, or "" for the visible one. */
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.start-project", "s", start_project_action);
+  gtk_widget_class_install_action (widget_class, "win.stop-project", "s", stop_project_action);
   gtk_widget_class_install_action (widget_class, "win.remove-project", "s", remove_project_action);
+  gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-log", NULL, toggle_log_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_L, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.toggle-log", NULL);
+  gtk_widget_class_install_action (widget_class, "win.search-log", NULL, search_log_action);
+  gtk_widget_class_install_action (widget_class, "win.reload", NULL, preview_forward_action);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, preview_forward_action);
+  gtk_widget_class_install_action (widget_class, "win.forward", NULL, preview_forward_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-address", NULL, preview_forward_action);
 }

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "forge-preview.h"
+#include "forge-project-row.h"
 #include "forge-util.h"
 #include "forge-window-private.h"
 
@@ -162,24 +163,45 @@ ensure_project_view (ForgeWindow         *self,
   return view;
 }
 
-static void
-select_project_row (ForgeWindow *self,
-                    const char  *project_id)
+static ForgeProjectRow *
+find_project_row (ForgeWindow *self,
+                  const char  *project_id)
 {
   for (guint i = 0; ; i++)
     {
       GtkListBoxRow *row = gtk_list_box_get_row_at_index (self->projects_list, i);
 
       if (row == NULL)
-        break;
-      if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "project-id"), project_id) == 0)
-        {
-          gtk_list_box_select_row (self->projects_list, row);
-          break;
-        }
+        return NULL;
+      if (g_strcmp0 (forge_project_row_get_project_id (FORGE_PROJECT_ROW (row)), project_id) == 0)
+        return FORGE_PROJECT_ROW (row);
     }
 }
 
+static void
+select_project_row (ForgeWindow *self,
+                    const char  *project_id)
+{
+  ForgeProjectRow *row = find_project_row (self, project_id);
+
+  if (row != NULL && gtk_list_box_get_selected_row (self->projects_list) != GTK_LIST_BOX_ROW (row))
+    gtk_list_box_select_row (self->projects_list, GTK_LIST_BOX_ROW (row));
+}
+
+/* With no project on screen: say how to get one. */
+static void
+update_placeholder (ForgeWindow *self)
+{
+  const char *name = gtk_stack_get_visible_child_name (self->main_stack);
+
+  if (forge_window_get_visible_project_view (self) != NULL || g_strcmp0 (name, "uri") == 0)
+    return;
+
+  gtk_stack_set_visible_child_name (self->main_stack,
+                                    g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0 ? "select" : "empty");
+}
+
+/* Shows the project as it stands; never starts anything. */
 static void
 show_project (ForgeWindow         *self,
               ForgePreviewSession *session)
@@ -187,6 +209,19 @@ show_project (ForgeWindow         *self,
   ForgeProjectView *view = ensure_project_view (self, session);
 
   gtk_stack_set_visible_child (self->main_stack, GTK_WIDGET (view));
+  select_project_row (self, forge_preview_session_get_project_id (session));
+}
+
+void
+_forge_window_show_sidebar (ForgeWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar_pane);
+}
+
+static void
+show_content (ForgeWindow *self)
+{
+  adw_leaflet_set_visible_child (self->leaflet, self->content_pane);
 }
 
 static void
@@ -194,7 +229,6 @@ start_run (ForgeWindow         *self,
            ForgePreviewSession *session)
 {
   g_autoptr(GError) error = NULL;
-  const char *project_id = forge_preview_session_get_project_id (session);
 
   /* The view first, so that it sees the run begin. */
   ensure_project_view (self, session);
@@ -204,8 +238,64 @@ start_run (ForgeWindow         *self,
       return;
     }
 
-  select_project_row (self, project_id);
   show_project (self, session);
+}
+
+/* Running, starting or being restored: nothing to start. */
+static gboolean
+is_up (ForgePreviewSession *session)
+{
+  return forge_preview_session_has_active_run (session) || forge_preview_session_is_live (session);
+}
+
+void
+_forge_window_start_project (ForgeWindow         *self,
+                             ForgePreviewSession *session)
+{
+  show_project (self, session);
+
+  if (is_up (session))
+    return;
+
+  /* After the manager gave up, the sandbox is still there: restart the
+   * server, not the whole workflow. */
+  if (forge_preview_session_get_state (session) == FORGE_PREVIEW_SESSION_STATE_GAVE_UP)
+    {
+      forge_project_view_hide_banner (forge_window_get_project_view (self, forge_preview_session_get_project_id (session)));
+      forge_preview_session_restart (session);
+      return;
+    }
+
+  start_run (self, session);
+}
+
+ForgePreviewSession *
+_forge_window_lookup_session (ForgeWindow *self,
+                              const char  *project_id)
+{
+  ForgeProject *project;
+
+  if (project_id == NULL || *project_id == '\0')
+    {
+      ForgeProjectView *view = forge_window_get_visible_project_view (self);
+
+      return view != NULL ? view_session (view) : NULL;
+    }
+
+  project = forge_project_store_lookup (self->store, project_id);
+  return project != NULL ? forge_context_ensure_session (self->context, project) : NULL;
+}
+
+ForgePreview *
+_forge_window_get_visible_preview (ForgeWindow *self)
+{
+  ForgeProjectView *view = forge_window_get_visible_project_view (self);
+
+  if (view != NULL)
+    return forge_project_view_get_preview (view);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "uri") == 0)
+    return self->uri_preview;
+  return NULL;
 }
 
 gboolean
@@ -225,15 +315,14 @@ forge_window_open_repository (ForgeWindow *self,
       return FALSE;
     }
 
-  /* Opening what is already running just shows it. */
-  if (forge_preview_session_has_active_run (session))
-    {
-      select_project_row (self, forge_preview_session_get_project_id (session));
-      show_project (self, session);
-      return TRUE;
-    }
+  /* Opening what is already running just shows it: no new clone, install
+   * or server. One that gave up keeps its page, with its Restart. */
+  if (is_up (session) || forge_preview_session_get_state (session) == FORGE_PREVIEW_SESSION_STATE_GAVE_UP)
+    show_project (self, session);
+  else
+    start_run (self, session);
 
-  start_run (self, session);
+  show_content (self);
   return TRUE;
 }
 
@@ -254,6 +343,10 @@ static void
 session_added_cb (ForgeWindow         *self,
                   ForgePreviewSession *session)
 {
+  ForgeProjectRow *row = find_project_row (self, forge_preview_session_get_project_id (session));
+
+  if (row != NULL)
+    forge_project_row_set_session (row, session);
   ensure_project_view (self, session);
 }
 
@@ -288,11 +381,19 @@ visible_child_cb (ForgeWindow *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->log_button), view != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->runs_button), view != NULL);
-  if (view == NULL && g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "empty") == 0)
+  gtk_widget_set_visible (GTK_WIDGET (self->project_menu_button), view != NULL);
+  if (view == NULL && g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "uri") != 0)
     {
       adw_window_title_set_title (self->window_title, _("Forge Preview"));
       adw_window_title_set_subtitle (self->window_title, NULL);
     }
+
+  /* Shown again (stopped) at the next start. */
+  if (view != NULL && self->settings != NULL)
+    g_settings_set_string (self->settings, "last-project-id", forge_preview_session_get_project_id (session));
+
+  /* Disabled, their shortcuts reach the focused widget. */
+  _forge_window_update_actions (self);
 }
 
 static gboolean
@@ -305,135 +406,57 @@ repo_url_to_display (GBinding     *binding,
   return TRUE;
 }
 
-static gboolean
-status_to_icon (GBinding     *binding,
-                const GValue *from,
-                GValue       *to,
-                gpointer      user_data)
-{
-  switch ((ForgeProjectStatus) g_value_get_enum (from))
-    {
-    case FORGE_PROJECT_STATUS_GENERATING:
-      g_value_set_string (to, "content-loading-symbolic");
-      break;
-    case FORGE_PROJECT_STATUS_DEPLOYED:
-      g_value_set_string (to, "emblem-ok-symbolic");
-      break;
-    case FORGE_PROJECT_STATUS_FAILED:
-      g_value_set_string (to, "dialog-error-symbolic");
-      break;
-    case FORGE_PROJECT_STATUS_STOPPED:
-    default:
-      g_value_set_string (to, "media-playback-stop-symbolic");
-      break;
-    }
-  return TRUE;
-}
-
-static gboolean
-status_to_tooltip (GBinding     *binding,
-                   const GValue *from,
-                   GValue       *to,
-                   gpointer      user_data)
-{
-  switch ((ForgeProjectStatus) g_value_get_enum (from))
-    {
-    case FORGE_PROJECT_STATUS_GENERATING:
-      g_value_set_string (to, _("Starting"));
-      break;
-    case FORGE_PROJECT_STATUS_DEPLOYED:
-      g_value_set_string (to, _("Running"));
-      break;
-    case FORGE_PROJECT_STATUS_FAILED:
-      g_value_set_string (to, _("Failed"));
-      break;
-    case FORGE_PROJECT_STATUS_STOPPED:
-    default:
-      g_value_set_string (to, _("Stopped"));
-      break;
-    }
-  return TRUE;
-}
-
 static GtkWidget *
 create_project_row (gpointer item,
                     gpointer user_data)
 {
+  ForgeWindow *self = user_data;
   ForgeProject *project = item;
-  GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 10);
-  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *icon = gtk_image_new ();
-  GtkWidget *name = gtk_label_new (NULL);
-  GtkWidget *subtitle = gtk_label_new (NULL);
-  GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+  GtkWidget *row = forge_project_row_new (project);
 
-  g_object_bind_property_full (project, "status", icon, "icon-name", G_BINDING_SYNC_CREATE,
-                               status_to_icon, NULL, NULL, NULL);
-  g_object_bind_property_full (project, "status", icon, "tooltip-text", G_BINDING_SYNC_CREATE,
-                               status_to_tooltip, NULL, NULL, NULL);
-  g_object_bind_property (project, "name", name, "label", G_BINDING_SYNC_CREATE);
-  g_object_bind_property_full (project, "repo-url", subtitle, "label", G_BINDING_SYNC_CREATE,
-                               repo_url_to_display, NULL, NULL, NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
-  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (subtitle), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_add_css_class (subtitle, "caption");
-  gtk_widget_add_css_class (subtitle, "dim-label");
-  gtk_widget_set_hexpand (labels, TRUE);
-  gtk_box_append (GTK_BOX (labels), name);
-  gtk_box_append (GTK_BOX (labels), subtitle);
-
-  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (remove, "flat");
-  gtk_widget_set_tooltip_text (remove, _("Remove Project"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (remove), "win.remove-project");
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (remove), "s", forge_project_get_id (project));
-
-  gtk_box_append (GTK_BOX (box), icon);
-  gtk_box_append (GTK_BOX (box), labels);
-  gtk_box_append (GTK_BOX (box), remove);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  g_object_set_data_full (G_OBJECT (row), "project-id", g_strdup (forge_project_get_id (project)), g_free);
-
+  forge_project_row_set_session (FORGE_PROJECT_ROW (row),
+                                 forge_context_lookup_session (self->context, forge_project_get_id (project)));
   return row;
 }
 
+/* Selecting (arrows, Tab, a click) only shows the project as it is. */
 static void
 project_row_selected_cb (ForgeWindow   *self,
                          GtkListBoxRow *row)
 {
-  const char *project_id;
   ForgeProject *project;
-  ForgePreviewSession *session;
-  gboolean had_view;
 
   if (row == NULL)
     return;
 
-  project_id = g_object_get_data (G_OBJECT (row), "project-id");
-  project = forge_project_store_lookup (self->store, project_id);
-  if (project == NULL)
+  project = forge_project_row_get_project (FORGE_PROJECT_ROW (row));
+  if (forge_project_store_lookup (self->store, forge_project_get_id (project)) == NULL)
     return;
 
-  /* Before the session: a new one gets its view at once. */
-  had_view = forge_window_get_project_view (self, project_id) != NULL;
-  session = forge_context_ensure_session (self->context, project);
-  show_project (self, session);
+  show_project (self, forge_context_ensure_session (self->context, project));
+}
 
-  /* A project from an earlier session has a clone and installed packages
-   * but no server: bring it back (fetch, skip the install, start). */
-  if (!forge_preview_session_is_live (session) && !forge_preview_session_has_active_run (session) &&
-      (!had_view || forge_project_get_status (project) == FORGE_PROJECT_STATUS_DEPLOYED))
-    start_run (self, session);
+/* Activating (Enter, a double click; a tap when folded) opens it. */
+static void
+project_row_activated_cb (ForgeWindow   *self,
+                          GtkListBoxRow *row)
+{
+  ForgeProject *project = forge_project_row_get_project (FORGE_PROJECT_ROW (row));
+
+  if (forge_project_store_lookup (self->store, forge_project_get_id (project)) == NULL)
+    return;
+
+  _forge_window_start_project (self, forge_context_ensure_session (self->context, project));
+  show_content (self);
 }
 
 static void
-update_sidebar_visibility (ForgeWindow *self)
+leaflet_folded_cb (ForgeWindow *self)
 {
-  gtk_widget_set_visible (self->sidebar, g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0);
+  gboolean folded = adw_leaflet_get_folded (self->leaflet);
+
+  /* One pane: a tap on a project is the only way to its page. */
+  gtk_list_box_set_activate_on_single_click (self->projects_list, folded);
 }
 
 static void
@@ -471,13 +494,37 @@ forge_window_remove_project (ForgeWindow *self,
   view = forge_window_get_project_view (self, project_id);
   if (view != NULL)
     {
-      if (forge_window_get_visible_project_view (self) == view)
+      gboolean was_visible = forge_window_get_visible_project_view (self) == view;
+
+      if (was_visible)
         gtk_stack_set_visible_child_name (self->main_stack, "empty");
       gtk_stack_remove (self->main_stack, GTK_WIDGET (view));
       g_hash_table_remove (self->project_views, project_id);
     }
 
   forge_preview_session_remove_async (session, self->cancellable, remove_cb, g_object_ref (self));
+  update_placeholder (self);
+}
+
+/* The project seen last is shown again as it is now (stopped, after a
+ * restart of the app); nothing starts until asked. */
+static void
+restore_last_project (ForgeWindow *self)
+{
+  g_autofree char *project_id = g_settings_get_string (self->settings, "last-project-id");
+  ForgeProject *project = forge_project_store_lookup (self->store, project_id);
+
+  if (project != NULL)
+    {
+      show_project (self, forge_context_ensure_session (self->context, project));
+      show_content (self);
+    }
+  else
+    update_placeholder (self);
+
+  /* Nothing to choose from yet: the page that opens one. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->store)) == 0)
+    show_content (self);
 }
 
 static void
@@ -493,11 +540,12 @@ setup_with_application (ForgeWindow      *self,
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
 
   gtk_list_box_bind_model (self->projects_list, G_LIST_MODEL (self->store), create_project_row, self, NULL);
-  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (update_sidebar_visibility), self, G_CONNECT_SWAPPED);
-  update_sidebar_visibility (self);
+  g_signal_connect_object (self->store, "items-changed", G_CALLBACK (update_placeholder), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->context, "session-added", G_CALLBACK (session_added_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->main_stack, "notify::visible-child", G_CALLBACK (visible_child_cb), self, G_CONNECT_SWAPPED);
+
+  restore_last_project (self);
 }
 
 static gboolean
@@ -561,6 +609,11 @@ forge_window_class_init (ForgeWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, sidebar_pane);
+  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, content_pane);
+  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgeWindow, project_menu_button);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, log_button);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, runs_button);
@@ -569,6 +622,8 @@ forge_window_class_init (ForgeWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, ForgeWindow, uri_preview);
   gtk_widget_class_bind_template_callback (widget_class, project_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, project_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, leaflet_folded_cb);
 
   _forge_window_class_actions_init (klass);
 }
@@ -596,6 +651,12 @@ forge_window_init (ForgeWindow *self)
   self->session_signals = g_signal_group_new (FORGE_TYPE_PREVIEW_SESSION);
   g_signal_connect_object (self->session_signals, "bind", G_CALLBACK (visible_session_bind_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session_signals, "unbind", G_CALLBACK (visible_session_unbind_cb), self, G_CONNECT_SWAPPED);
+
+  /* GTK 4.8 names a menu button's inner button by its type. */
+  _forge_menu_button_set_label (self->primary_menu_button, _("Main Menu"));
+  _forge_menu_button_set_label (self->project_menu_button, _("Project Menu"));
+  leaflet_folded_cb (self);
+  _forge_window_update_actions (self);
 
   if (DEVELOPMENT_BUILD)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
