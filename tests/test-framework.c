@@ -341,6 +341,52 @@ test_malformed_encoding (void)
   g_assert_true (g_utf8_validate (error->message, -1, NULL));
 }
 
+/* What json-glib says is a parser's ("unexpected identifier `yes',
+ * expected value"); the person who reads it edits package.json. */
+static void
+test_malformed_in_plain_words (void)
+{
+  static const struct
+  {
+    const char *contents;
+    const char *place;
+    const char *words;
+  } cases[] = {
+    { "{\n  \"name\": \"x\",\n  \"private\": yes\n}\n", "(line 3, column 16)", "double quotes" },
+    { "{\n  \"name\": \"x\",\n  \"version\" \"1\"\n}\n", "(line 3, column 11)", "colon is missing" },
+    { "{\n  \"name\": \"x\",\n  \"version\": \"1\"\n  \"private\": true\n}\n", "(line 3, column 16)", "comma" },
+    /* No code worth a word: the place alone. */
+    { "{\n  \"name\": \"x\",\n  \"a\": @\n}\n", "(line 3, column 8).", NULL },
+  };
+  static const char * const jargon[] = {
+    "Parse error", "unexpected", "expected", "constant", "identifier", "`", "<data>", "\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+      g_autofree char *path = g_build_filename (dir, "package.json", NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ForgeFramework) framework = NULL;
+
+      g_assert_true (g_file_set_contents (path, cases[i].contents, -1, NULL));
+      framework = detect_in (dir, &error);
+      g_assert_null (framework);
+      g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+      g_test_message ("%s", error->message);
+
+      g_assert_true (g_str_has_prefix (error->message, "package.json is not valid JSON "));
+      g_assert_nonnull (strstr (error->message, cases[i].place));
+      if (cases[i].words != NULL)
+        g_assert_nonnull (strstr (error->message, cases[i].words));
+      for (guint j = 0; j < G_N_ELEMENTS (jargon); j++)
+        g_assert_null (strstr (error->message, jargon[j]));
+
+      g_assert_cmpint (g_unlink (path), ==, 0);
+      g_assert_cmpint (g_rmdir (dir), ==, 0);
+    }
+}
+
 static void
 test_not_an_object (void)
 {
@@ -683,6 +729,7 @@ main (int   argc,
   g_test_add_func ("/forge/framework/malformed-package-json", test_malformed_package_json);
   g_test_add_func ("/forge/framework/malformed-encoding", test_malformed_encoding);
   g_test_add_func ("/forge/framework/malformed-unicode", test_malformed_column_counts_characters);
+  g_test_add_func ("/forge/framework/malformed-in-plain-words", test_malformed_in_plain_words);
   g_test_add_func ("/forge/framework/not-an-object", test_not_an_object);
   g_test_add_func ("/forge/framework/nothing-runnable", test_nothing_runnable);
   g_test_add_func ("/forge/framework/empty-repository", test_empty_repository);

@@ -375,6 +375,31 @@ test_read_repo_file_outside_paths (Hostile       *fixture,
   g_assert_false (forge_repo_test (fixture->root, relative, FORGE_REPO_TEST_IS_REGULAR));
 }
 
+static void
+test_format_duration (void)
+{
+  static const struct
+  {
+    gint64      ms;
+    const char *text;
+  } cases[] = {
+    { 0, "less than a second" },
+    { 999, "less than a second" },
+    { -5, "less than a second" },
+    { 1000, "1 s" },
+    { 59999, "59 s" },
+    { 65000, "1 min 5 s" },
+    { 3600000 + 20 * 60000 + 5000, "1 h 20 min" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = forge_format_duration (cases[i].ms);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -385,6 +410,7 @@ main (int   argc,
   g_test_add_func ("/forge/util/xdg-dirs", test_xdg_dirs_follow_environment);
   g_test_add_func ("/forge/util/atomic-write", test_atomic_write);
   g_test_add_func ("/forge/util/display-url", test_display_url);
+  g_test_add_func ("/forge/util/format-duration", test_format_duration);
   g_test_add_func ("/forge/util/find-local-url", test_find_local_url);
   g_test_add_func ("/forge/util/free-port", test_free_port);
   g_test_add_func ("/forge/util/remove-tree", test_remove_tree);

@@ -269,24 +269,23 @@ test_settings_reach_manager (void)
 }
 
 static void
-test_gave_up_banner (void)
+test_gave_up_page (void)
 {
-  g_autoptr(ForgeProject) project = forge_project_new ("banner-test", "https://example.org/o/r.git");
+  g_autoptr(ForgeProject) project = forge_project_new ("gave-up-test", "https://example.org/o/r.git");
   GtkWidget *window = gtk_window_new ();
   ForgeProjectView *view = FORGE_PROJECT_VIEW (forge_project_view_new (project));
 
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (view));
   gtk_window_present (GTK_WINDOW (window));
 
-  g_assert_false (forge_project_view_get_banner_visible (view));
+  /* Never run here: stopped, not a blank preview. */
+  g_assert_cmpstr (forge_project_view_get_page (view), ==, "stopped");
   forge_preview_set_restoring (forge_project_view_get_preview (view), TRUE);
   forge_project_view_show_gave_up (view, "The dev server keeps stopping");
-  g_assert_true (forge_project_view_get_banner_visible (view));
+  g_assert_cmpstr (forge_project_view_get_page (view), ==, "gave-up");
   /* Restoring stops: nothing is coming back on its own. */
   g_assert_false (forge_preview_get_restoring (forge_project_view_get_preview (view)));
 
-  forge_project_view_hide_banner (view);
-  g_assert_false (forge_project_view_get_banner_visible (view));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -339,7 +338,7 @@ main (int   argc,
 
   g_test_add_func ("/forge/window/open-repository-shows-page", test_open_repository_shows_page);
   g_test_add_func ("/forge/window/open-dialog-validates", test_open_dialog_validates);
-  g_test_add_func ("/forge/window/gave-up-banner", test_gave_up_banner);
+  g_test_add_func ("/forge/window/gave-up-page", test_gave_up_page);
   g_test_add_func ("/forge/window/settings-reach-manager", test_settings_reach_manager);
   g_test_add_func ("/forge/window/restore-after-kill-keeps-path", test_restore_after_kill_keeps_path);
 

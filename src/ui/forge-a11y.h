@@ -25,18 +25,20 @@ _forge_menu_button_set_label (GtkMenuButton *button,
       gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
 }
 
+/* The first button under @root, not looking inside @skip. */
 static inline GtkWidget *
-_forge_find_button (GtkWidget *root)
+_forge_find_button (GtkWidget *root,
+                    GtkWidget *skip)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
     {
       GtkWidget *found;
 
+      if (child == skip || GTK_IS_EDITABLE (child))
+        continue;
       if (GTK_IS_BUTTON (child))
         return child;
-      if (GTK_IS_EDITABLE (child))
-        continue;
-      if ((found = _forge_find_button (child)) != NULL)
+      if ((found = _forge_find_button (child, skip)) != NULL)
         return found;
     }
   return NULL;
@@ -46,7 +48,8 @@ _forge_find_button (GtkWidget *root)
 static inline void
 _forge_search_bar_label_close_button (GtkSearchBar *search_bar)
 {
-  GtkWidget *close = _forge_find_button (GTK_WIDGET (search_bar));
+  /* Its own, not one of the buttons in what it holds. */
+  GtkWidget *close = _forge_find_button (GTK_WIDGET (search_bar), gtk_search_bar_get_child (search_bar));
 
   if (close != NULL)
     gtk_accessible_update_property (GTK_ACCESSIBLE (close), GTK_ACCESSIBLE_PROPERTY_LABEL,

@@ -11,7 +11,8 @@
 #include <glib/gi18n.h>
 
 #include "forge-clone-and-preview.h"
-#include "forge-project-view.h"
+#include "forge-project-view-private.h"
+#include "forge-util.h"
 
 struct _ForgeProjectView
 {
@@ -21,22 +22,31 @@ struct _ForgeProjectView
   ForgePreviewSession *session;
   GSignalGroup   *session_signals;
 
-  GtkRevealer    *banner_revealer;
-  GtkLabel       *banner_label;
-  GtkButton      *banner_button;
   GMenuModel     *sandbox_menu;
+  GtkPaned       *paned;
   GtkStack       *stack;
-  AdwStatusPage  *steps_page;
+  AdwStatusPage  *preparing_page;
+  GtkLabel       *preparing_detail;
+  GtkLabel       *elapsed_label;
+  GtkBox         *preparing_steps_box;
   ForgeStepsView *steps_view;
+  AdwStatusPage  *failed_page;
+  GtkWidget      *log_tail_clamp;
+  GtkLabel       *log_tail_label;
+  GtkBox         *failed_steps_box;
+  AdwStatusPage  *stopped_page;
+  AdwStatusPage  *gave_up_page;
   ForgePreview   *preview;
   ForgeLogView   *log_view;
-  GtkRevealer    *log_revealer;
   ForgeRunsView  *runs_view;
   char           *page_before_runs;
-#if ADW_CHECK_VERSION (1, 3, 0)
-  /* Where libadwaita has it, the real banner replaces the look-alike. */
-  AdwBanner      *adw_banner;
-#endif
+
+  /* The preparing page's clock: when the run began (monotonic µs), and
+   * the source that ticks while the page shows. */
+  gint64          run_started_at;
+  guint           elapsed_source;
+  /* Whether the person has placed the log's divider themselves. */
+  gboolean        log_position_set;
 };
 
 enum {
@@ -48,15 +58,7 @@ enum {
   N_PROPS
 };
 
-enum {
-  RETRY,
-  RESTART_SANDBOX,
-  STOP_SANDBOX,
-  N_SIGNALS
-};
-
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ForgeProjectView, forge_project_view, GTK_TYPE_WIDGET)
 
@@ -83,6 +85,126 @@ refresh_runs (ForgeProjectView *self)
   forge_runs_view_set_runs (self->runs_view, runs);
 }
 
+static void place_log_divider (ForgeProjectView *self);
+
+/* Session events change the page, leaving the runs if they were shown. */
+static void
+set_page (ForgeProjectView *self,
+          const char       *name)
+{
+  gboolean showed_runs = forge_project_view_get_show_runs (self);
+
+  gtk_stack_set_visible_child_name (self->stack, name);
+  if (showed_runs && !g_str_equal (name, "runs"))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_RUNS]);
+}
+
+/* What can be asked of the session right now. Starting again waits until
+ * a cancelled run has wound down: the session would ignore it before. */
+static void
+update_actions (ForgeProjectView *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean usable = self->session != NULL &&
+                    forge_preview_session_get_state (self->session) != FORGE_PREVIEW_SESSION_STATE_REMOVED;
+  gboolean busy = usable && forge_preview_session_has_active_run (self->session);
+
+  gtk_widget_action_set_enabled (widget, "project.cancel", busy);
+  gtk_widget_action_set_enabled (widget, "project.start", usable && !busy);
+  gtk_widget_action_set_enabled (widget, "project.retry", usable && !busy);
+  gtk_widget_action_set_enabled (widget, "project.restart", usable && !busy);
+  gtk_widget_action_set_enabled (widget, "sandbox.restart", usable && !busy);
+  gtk_widget_action_set_enabled (widget, "sandbox.stop", usable);
+}
+
+static void
+update_elapsed (ForgeProjectView *self)
+{
+  g_autofree char *duration = forge_format_duration ((g_get_monotonic_time () - self->run_started_at) / 1000);
+  /* Translators: how long the preview has been preparing, e.g. "12 s". */
+  g_autofree char *text = g_strdup_printf (_("Elapsed: %s"), duration);
+
+  gtk_label_set_text (self->elapsed_label, text);
+}
+
+static gboolean
+elapsed_tick_cb (gpointer user_data)
+{
+  update_elapsed (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The clock ticks only while the preparing page shows. */
+static void
+visible_page_cb (ForgeProjectView *self)
+{
+  /* The stack goes in dispose, and may say so. */
+  if (self->stack == NULL)
+    {
+      g_clear_handle_id (&self->elapsed_source, g_source_remove);
+      return;
+    }
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "preparing") == 0)
+    {
+      update_elapsed (self);
+      if (self->elapsed_source == 0)
+        self->elapsed_source = g_timeout_add_seconds (1, elapsed_tick_cb, self);
+    }
+  else
+    g_clear_handle_id (&self->elapsed_source, g_source_remove);
+}
+
+static void
+place_steps_view (ForgeProjectView *self,
+                  GtkBox           *box)
+{
+  GtkWidget *steps = GTK_WIDGET (self->steps_view);
+  GtkWidget *parent = gtk_widget_get_parent (steps);
+
+  /* One list of steps, under whichever page shows the run. */
+  if (parent == GTK_WIDGET (box))
+    return;
+
+  g_object_ref (steps);
+  gtk_box_remove (GTK_BOX (parent), steps);
+  gtk_box_append (box, steps);
+  g_object_unref (steps);
+}
+
+/* A log line for the description: one line, of a readable length. */
+static void
+set_preparing_detail (ForgeProjectView *self,
+                      const char       *text)
+{
+  g_autofree char *line = NULL;
+
+  if (text == NULL)
+    return;
+
+  line = g_strstrip (g_strndup (text, strcspn (text, "\n")));
+  if (*line == '\0')
+    return;
+
+  gtk_label_set_text (self->preparing_detail, line);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->preparing_detail), line);
+}
+
+/* The output behind the session's error, when it has one: a failed
+ * restart's error has none of its own. */
+static char *
+dup_error_log_tail (ForgeProjectView *self)
+{
+  const char *run_id = forge_preview_session_get_run_id (self->session);
+  g_autoptr(ForgeRunInfo) info = run_id ? forge_preview_session_dup_run_info (self->session, run_id) : NULL;
+
+  if (info == NULL || forge_run_info_get_status (info) != FORGE_RUN_STATUS_FAILED ||
+      g_strcmp0 (forge_run_info_get_error_message (info), forge_preview_session_get_error_message (self->session)) != 0)
+    return NULL;
+
+  return g_strdup (forge_run_info_get_error_log_tail (info));
+}
+
 static void
 session_step_cb (ForgeProjectView *self,
                  const char       *run_id,
@@ -92,18 +214,11 @@ session_step_cb (ForgeProjectView *self,
                  gint64            duration_ms,
                  const char       *error_message)
 {
-  g_autofree char *detail = NULL;
+  /* The output behind an error goes to the failed page, not the row. */
+  forge_steps_view_update (self->steps_view, step_id, state, attempt, duration_ms, error_message);
 
-  /* Under a failed step goes the output behind its error. */
-  if (error_message != NULL)
-    {
-      g_autoptr(ForgeRunInfo) info = forge_preview_session_dup_run_info (self->session, run_id);
-      ForgeStepInfo *step = info ? forge_run_info_lookup_step (info, step_id) : NULL;
-      const char *log_tail = step ? forge_step_info_get_error_log_tail (step) : NULL;
-
-      detail = log_tail ? g_strconcat (error_message, "\n", log_tail, NULL) : g_strdup (error_message);
-    }
-  forge_steps_view_update (self->steps_view, step_id, state, attempt, duration_ms, detail);
+  if (state == FORGE_STEP_STATE_START)
+    adw_status_page_set_title (self->preparing_page, forge_clone_and_preview_step_progress_title (step_id));
 }
 
 static void
@@ -114,6 +229,7 @@ session_progress_cb (ForgeProjectView *self,
                      const char       *text)
 {
   forge_steps_view_set_progress (self->steps_view, step_id, fraction, text);
+  set_preparing_detail (self, text);
 }
 
 static void
@@ -123,6 +239,7 @@ session_log_cb (ForgeProjectView *self,
                 const char       *line)
 {
   forge_log_view_append (self->log_view, stream, line);
+  set_preparing_detail (self, line);
 }
 
 static void
@@ -141,15 +258,10 @@ session_run_finished_cb (ForgeProjectView *self,
 {
   const char *url = forge_preview_session_get_preview_url (self->session);
 
+  /* Failures and stops show through the state (session_state_cb). */
   if (status == FORGE_RUN_STATUS_COMPLETED && url != NULL)
     forge_project_view_show_preview (self, url);
-  else if (status == FORGE_RUN_STATUS_FAILED)
-    {
-      g_autoptr(ForgeRunInfo) info = forge_preview_session_dup_run_info (self->session, run_id);
-
-      forge_project_view_show_error_with_log (self, error_message,
-                                              info ? forge_run_info_get_error_log_tail (info) : NULL);
-    }
+  update_actions (self);
 }
 
 static void
@@ -159,15 +271,30 @@ session_sandbox_state_cb (ForgeProjectView  *self,
                           gint64             restart_ms)
 {
   if (state == FORGE_SANDBOX_STATE_RESTARTING)
-    forge_preview_set_restoring (self->preview, TRUE);
+    {
+      set_page (self, "preview");
+      forge_preview_set_restoring (self->preview, TRUE);
+    }
   else if (state == FORGE_SANDBOX_STATE_RESTORED)
     {
       /* Same path, new origin; only the web view reloads. */
-      forge_project_view_hide_banner (self);
+      set_page (self, "preview");
       forge_preview_set_base_uri (self->preview, url, TRUE);
     }
-  else if (state == FORGE_SANDBOX_STATE_GAVE_UP)
-    forge_project_view_show_gave_up (self, _("The dev server keeps stopping right after it starts, so automatic restarts are off. Check the log, then restart it."));
+  update_actions (self);
+}
+
+/* Also for a project from an earlier session of the app: it has not run
+ * in this one yet. */
+static void
+show_idle (ForgeProjectView *self)
+{
+  const char *last_error = forge_project_get_last_error (self->project);
+
+  if (last_error != NULL && forge_project_get_status (self->project) == FORGE_PROJECT_STATUS_FAILED)
+    forge_project_view_show_failed (self, last_error, NULL);
+  else
+    forge_project_view_show_stopped (self, NULL);
 }
 
 static void
@@ -177,73 +304,81 @@ session_state_cb (ForgeProjectView *self)
 
   switch (forge_preview_session_get_state (self->session))
     {
+    case FORGE_PREVIEW_SESSION_STATE_IDLE:
+      show_idle (self);
+      break;
+
     case FORGE_PREVIEW_SESSION_STATE_STARTING:
       forge_project_view_begin_run (self);
       break;
 
-    case FORGE_PREVIEW_SESSION_STATE_STOPPED:
-      /* A cancelled run stops with nothing to say. */
-      if (message != NULL)
-        {
-          forge_preview_set_restoring (self->preview, FALSE);
-          forge_project_view_show_error (self, message);
-        }
+    case FORGE_PREVIEW_SESSION_STATE_RESTORING:
+      set_page (self, "preview");
+      forge_preview_set_restoring (self->preview, TRUE);
       break;
 
-    case FORGE_PREVIEW_SESSION_STATE_IDLE:
-    case FORGE_PREVIEW_SESSION_STATE_RUNNING:
-    case FORGE_PREVIEW_SESSION_STATE_RESTORING:
     case FORGE_PREVIEW_SESSION_STATE_GAVE_UP:
+      forge_project_view_show_gave_up (self, NULL);
+      break;
+
     case FORGE_PREVIEW_SESSION_STATE_FAILED:
+      {
+        g_autofree char *log_tail = dup_error_log_tail (self);
+
+        forge_project_view_show_failed (self, message, log_tail);
+      }
+      break;
+
+    case FORGE_PREVIEW_SESSION_STATE_STOPPED:
+      forge_project_view_show_stopped (self, message);
+      break;
+
+    case FORGE_PREVIEW_SESSION_STATE_RUNNING:
+      /* run-finished or sandbox-state says at which path. */
     case FORGE_PREVIEW_SESSION_STATE_REMOVED:
     default:
-      /* run-finished and sandbox-state say what to show. */
       break;
     }
+
+  update_actions (self);
 }
 
+/* Try Again, Start: a new run of the workflow; its state shows it. */
 static void
-retry_action (GtkWidget  *widget,
+start_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
-  g_signal_emit (widget, signals[RETRY], 0);
+  ForgeProjectView *self = FORGE_PROJECT_VIEW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (self->session == NULL)
+    return;
+
+  if (!forge_preview_session_run (self->session, NULL, &error))
+    forge_project_view_show_failed (self, error->message, NULL);
 }
 
 static void
-restart_sandbox_action (GtkWidget  *widget,
-                        const char *action_name,
-                        GVariant   *parameter)
-{
-  g_signal_emit (widget, signals[RESTART_SANDBOX], 0);
-}
-
-static void
-stop_sandbox_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  g_signal_emit (widget, signals[STOP_SANDBOX], 0);
-}
-
-static void
-toggle_log_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
 {
   ForgeProjectView *self = FORGE_PROJECT_VIEW (widget);
 
-  forge_project_view_set_show_log (self, !forge_project_view_get_show_log (self));
+  if (self->session != NULL)
+    forge_preview_session_stop (self->session);
 }
 
 static void
-toggle_runs_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+restart_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
 {
   ForgeProjectView *self = FORGE_PROJECT_VIEW (widget);
 
-  forge_project_view_set_show_runs (self, !forge_project_view_get_show_runs (self));
+  if (self->session != NULL)
+    forge_preview_session_restart (self->session);
 }
 
 static void
@@ -257,22 +392,26 @@ forge_project_view_constructed (GObject *object)
     self->project = g_object_ref (forge_preview_session_get_project (self->session));
   g_return_if_fail (FORGE_IS_PROJECT (self->project));
 
-  g_object_bind_property (self->project, "name", self->steps_page, "title", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->project, "repo-url", self->steps_page, "description", G_BINDING_SYNC_CREATE);
   forge_steps_view_reset (self->steps_view, forge_clone_and_preview_get_step_ids ());
   forge_preview_set_menu_model (self->preview, self->sandbox_menu);
 
-  if (forge_project_get_last_error (self->project) != NULL &&
-      forge_project_get_status (self->project) == FORGE_PROJECT_STATUS_FAILED)
-    forge_project_view_show_error (self, forge_project_get_last_error (self->project));
-
-  if (self->session != NULL)
+  if (self->session == NULL)
     {
-      g_signal_group_set_target (self->session_signals, self->session);
-      /* A run already under way (resumed at start-up) shows its steps. */
-      if (forge_preview_session_get_state (self->session) == FORGE_PREVIEW_SESSION_STATE_STARTING)
-        forge_project_view_begin_run (self);
+      show_idle (self);
+      update_actions (self);
+      return;
     }
+
+  g_signal_group_set_target (self->session_signals, self->session);
+
+  /* Where the session already is: a run resumed at start-up shows its
+   * steps, a live preview its page. */
+  if (forge_preview_session_get_state (self->session) == FORGE_PREVIEW_SESSION_STATE_RUNNING &&
+      forge_preview_session_get_preview_url (self->session) != NULL)
+    forge_project_view_show_preview (self, forge_preview_session_get_preview_url (self->session));
+  else
+    session_state_cb (self);
+  update_actions (self);
 }
 
 static void
@@ -342,12 +481,13 @@ forge_project_view_dispose (GObject *object)
 {
   ForgeProjectView *self = FORGE_PROJECT_VIEW (object);
 
+  g_clear_handle_id (&self->elapsed_source, g_source_remove);
+  if (self->session_signals != NULL)
+    g_signal_group_set_target (self->session_signals, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), FORGE_TYPE_PROJECT_VIEW);
   /* The template's root has no id, so dispose_template leaves it. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
     gtk_widget_unparent (child);
-  if (self->session_signals != NULL)
-    g_signal_group_set_target (self->session_signals, NULL);
   g_clear_object (&self->session_signals);
   g_clear_object (&self->session);
   g_clear_object (&self->project);
@@ -381,16 +521,6 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[RETRY] =
-    g_signal_new ("retry", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[RESTART_SANDBOX] =
-    g_signal_new ("restart-sandbox", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[STOP_SANDBOX] =
-    g_signal_new ("stop-sandbox", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
-
   g_type_ensure (FORGE_TYPE_LOG_VIEW);
   g_type_ensure (FORGE_TYPE_RUNS_VIEW);
   g_type_ensure (FORGE_TYPE_PREVIEW);
@@ -398,26 +528,39 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-project-view.ui");
-  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, banner_revealer);
-  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, banner_label);
-  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, banner_button);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, sandbox_menu);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, paned);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, stack);
-  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, steps_page);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, preparing_page);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, preparing_detail);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, elapsed_label);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, preparing_steps_box);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, steps_view);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, failed_page);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_tail_clamp);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_tail_label);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, failed_steps_box);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, stopped_page);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, gave_up_page);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, preview);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_view);
-  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_revealer);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, runs_view);
   gtk_widget_class_bind_template_callback (widget_class, preview_path_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, visible_page_cb);
+  gtk_widget_class_bind_template_callback (widget_class, place_log_divider);
 
-  gtk_widget_class_install_action (widget_class, "project.retry", NULL, retry_action);
-  gtk_widget_class_install_action (widget_class, "project.toggle-log", NULL, toggle_log_action);
-  gtk_widget_class_install_action (widget_class, "project.toggle-runs", NULL, toggle_runs_action);
-  gtk_widget_class_install_action (widget_class, "sandbox.restart", NULL, restart_sandbox_action);
-  gtk_widget_class_install_action (widget_class, "sandbox.stop", NULL, stop_sandbox_action);
+  /* Each page's one primary action, and the sandbox menu's. */
+  gtk_widget_class_install_action (widget_class, "project.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "project.retry", NULL, start_action);
+  gtk_widget_class_install_action (widget_class, "project.start", NULL, start_action);
+  gtk_widget_class_install_action (widget_class, "project.restart", NULL, restart_action);
+  gtk_widget_class_install_action (widget_class, "sandbox.restart", NULL, restart_action);
+  gtk_widget_class_install_action (widget_class, "sandbox.stop", NULL, cancel_action);
+  /* Stateful: a menu shows them checked, toggle buttons pressed. */
+  gtk_widget_class_install_property_action (widget_class, "project.show-log", "show-log");
+  gtk_widget_class_install_property_action (widget_class, "project.show-runs", "show-runs");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "project.toggle-log", NULL);
+                                       "project.show-log", NULL);
 }
 
 static void
@@ -434,13 +577,7 @@ forge_project_view_init (ForgeProjectView *self)
   g_signal_group_connect_object (self->session_signals, "run-finished", G_CALLBACK (session_run_finished_cb), self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->session_signals, "sandbox-state", G_CALLBACK (session_sandbox_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->session_signals, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
-
-#if ADW_CHECK_VERSION (1, 3, 0)
-  self->adw_banner = ADW_BANNER (adw_banner_new (""));
-  gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->banner_revealer))),
-                              GTK_WIDGET (self->adw_banner), NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->banner_revealer), FALSE);
-#endif
+  g_signal_group_connect_object (self->session_signals, "notify::has-active-run", G_CALLBACK (update_actions), self, G_CONNECT_SWAPPED);
 }
 
 GtkWidget *
@@ -494,130 +631,154 @@ forge_project_view_get_log_view (ForgeProjectView *self)
   return self->log_view;
 }
 
+const char *
+forge_project_view_get_page (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
 void
 forge_project_view_begin_run (ForgeProjectView *self)
 {
+  const char *run_id;
+
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
   forge_steps_view_reset (self->steps_view, forge_clone_and_preview_get_step_ids ());
+  place_steps_view (self, self->preparing_steps_box);
   forge_log_view_clear (self->log_view);
-  forge_project_view_hide_banner (self);
-  forge_project_view_set_show_runs (self, FALSE);
-  gtk_stack_set_visible_child_name (self->stack, "steps");
+  adw_status_page_set_title (self->preparing_page, _("Preparing Preview…"));
+  gtk_label_set_text (self->preparing_detail, "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->preparing_detail), NULL);
+
+  /* A run resumed at start-up began before this view. */
+  self->run_started_at = g_get_monotonic_time ();
+  run_id = self->session ? forge_preview_session_get_run_id (self->session) : NULL;
+  if (run_id != NULL)
+    {
+      g_autoptr(ForgeRunInfo) info = forge_preview_session_dup_run_info (self->session, run_id);
+      gint64 age_ms = info ? g_get_real_time () / 1000 - forge_run_info_get_created_at (info) : 0;
+
+      if (age_ms > 0)
+        self->run_started_at -= age_ms * 1000;
+    }
+
+  forge_preview_set_restoring (self->preview, FALSE);
+  set_page (self, "preparing");
+  update_elapsed (self);
 }
 
 void
 forge_project_view_show_preview (ForgeProjectView *self,
                                  const char       *url)
 {
-  const char *last_path;
+  g_autofree char *last_path = NULL;
 
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
   g_return_if_fail (url != NULL);
 
-  forge_project_view_hide_banner (self);
-  forge_project_view_set_show_runs (self, FALSE);
-  gtk_stack_set_visible_child_name (self->stack, "preview");
+  set_page (self, "preview");
 
-  last_path = forge_project_get_last_path (self->project);
+  /* A copy: loading the base URI saves its path ("/") as the project's
+   * last path (preview_path_changed_cb), which frees the old string. */
+  last_path = g_strdup (forge_project_get_last_path (self->project));
   forge_preview_set_base_uri (self->preview, url, FALSE);
   if (last_path != NULL && !g_str_equal (last_path, "/"))
     forge_preview_navigate (self->preview, last_path);
 }
 
-static void
-show_banner (ForgeProjectView *self,
-             const char       *message,
-             const char       *log_tail,
-             const char       *button_label,
-             const char       *button_action)
+void
+forge_project_view_show_failed (ForgeProjectView *self,
+                                const char       *message,
+                                const char       *log_tail)
 {
-  g_autofree char *tooltip = NULL;
+  g_autofree char *cause = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *tail = NULL;
 
-  if (message == NULL)
-    message = _("Something went wrong.");
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
-  gtk_button_set_label (self->banner_button, button_label);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->banner_button), button_action);
+  /* The cause is one line; what follows it belongs to the tail. */
+  if (message != NULL)
+    cause = g_strstrip (g_strndup (message, strcspn (message, "\n")));
+  if (cause == NULL || *cause == '\0')
+    {
+      g_free (cause);
+      cause = g_strdup (_("Something went wrong."));
+    }
+  escaped = g_markup_escape_text (cause, -1);
+  adw_status_page_set_description (self->failed_page, escaped);
 
-#if ADW_CHECK_VERSION (1, 3, 0)
-  {
-    g_autofree char *escaped = g_markup_escape_text (message, -1);
-    g_autoptr(GString) label = g_string_new (button_label);
+  tail = g_strdup (log_tail ? log_tail : "");
+  g_strchomp (tail);
+  gtk_label_set_text (self->log_tail_label, tail);
+  gtk_widget_set_visible (self->log_tail_clamp, *tail != '\0');
 
-    /* The banner's button takes no mnemonic. */
-    g_string_replace (label, "_", "", 0);
-    adw_banner_set_title (self->adw_banner, escaped);
-    adw_banner_set_button_label (self->adw_banner, label->str);
-    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->adw_banner), button_action);
-    adw_banner_set_revealed (self->adw_banner, TRUE);
-    return;
-  }
-#endif
+  /* The steps, when this session ran any: those it never reached did
+   * not run. */
+  forge_steps_view_skip_unreached (self->steps_view);
+  place_steps_view (self, self->failed_steps_box);
+  gtk_widget_set_visible (GTK_WIDGET (self->failed_steps_box),
+                          forge_steps_view_get_any_reached (self->steps_view));
 
-  tooltip = log_tail != NULL ? g_strconcat (message, "\n", log_tail, NULL) : g_strdup (message);
-  gtk_label_set_text (self->banner_label, message);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), tooltip);
-  gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+  forge_preview_set_restoring (self->preview, FALSE);
+  set_page (self, "failed");
 }
 
 void
-forge_project_view_show_error (ForgeProjectView *self,
-                               const char       *message)
+forge_project_view_show_stopped (ForgeProjectView *self,
+                                 const char       *message)
 {
+  g_autofree char *escaped = NULL;
+
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
-  show_banner (self, message, NULL, _("_Try Again"), "project.retry");
-}
-
-void
-forge_project_view_show_error_with_log (ForgeProjectView *self,
-                                        const char       *message,
-                                        const char       *log_tail)
-{
-  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
-
-  show_banner (self, message, log_tail, _("_Try Again"), "project.retry");
+  escaped = g_markup_escape_text (message ? message : _("Start it to run its dev server and see the preview here."), -1);
+  adw_status_page_set_description (self->stopped_page, escaped);
+  forge_preview_set_restoring (self->preview, FALSE);
+  set_page (self, "stopped");
 }
 
 void
 forge_project_view_show_gave_up (ForgeProjectView *self,
                                  const char       *message)
 {
+  g_autofree char *escaped = NULL;
+
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
+  escaped = g_markup_escape_text (message ? message : _("It stopped right after it started, again and again, so automatic restarts are off. Check the log, then restart it."), -1);
+  adw_status_page_set_description (self->gave_up_page, escaped);
   forge_preview_set_restoring (self->preview, FALSE);
-  show_banner (self, message, NULL, _("_Restart"), "sandbox.restart");
+  set_page (self, "gave-up");
 }
 
-void
-forge_project_view_hide_banner (ForgeProjectView *self)
+/* A first look gives the log a third of the height; after that the
+ * divider stays where it was left. Also once the view has a size, when
+ * the log was asked for before. */
+static void
+place_log_divider (ForgeProjectView *self)
 {
-  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+  int height;
 
-  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
-#if ADW_CHECK_VERSION (1, 3, 0)
-  adw_banner_set_revealed (self->adw_banner, FALSE);
-#endif
-}
+  if (self->paned == NULL || self->log_view == NULL || self->log_position_set ||
+      !forge_project_view_get_show_log (self))
+    return;
 
-gboolean
-forge_project_view_get_banner_visible (ForgeProjectView *self)
-{
-  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), FALSE);
+  height = gtk_widget_get_height (GTK_WIDGET (self->paned));
+  if (height <= 0)
+    return;
 
-#if ADW_CHECK_VERSION (1, 3, 0)
-  return adw_banner_get_revealed (self->adw_banner);
-#else
-  return gtk_revealer_get_reveal_child (self->banner_revealer);
-#endif
+  gtk_paned_set_position (self->paned, height - MAX (height / 3, 160));
+  self->log_position_set = TRUE;
 }
 
 gboolean
 forge_project_view_get_show_log (ForgeProjectView *self)
 {
   g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), FALSE);
-  return gtk_revealer_get_reveal_child (self->log_revealer);
+  return gtk_widget_get_visible (GTK_WIDGET (self->log_view));
 }
 
 void
@@ -626,10 +787,16 @@ forge_project_view_set_show_log (ForgeProjectView *self,
 {
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
+  show_log = !!show_log;
   if (show_log == forge_project_view_get_show_log (self))
     return;
 
-  gtk_revealer_set_reveal_child (self->log_revealer, show_log);
+  gtk_widget_set_visible (GTK_WIDGET (self->log_view), show_log);
+  if (show_log)
+    {
+      place_log_divider (self);
+      forge_log_view_scroll_to_end (self->log_view);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_LOG]);
 }
 
@@ -663,8 +830,42 @@ forge_project_view_set_show_runs (ForgeProjectView *self,
       gtk_stack_set_visible_child_name (self->stack, "runs");
     }
   else
-    gtk_stack_set_visible_child_name (self->stack, self->page_before_runs ? self->page_before_runs : "steps");
+    gtk_stack_set_visible_child_name (self->stack, self->page_before_runs ? self->page_before_runs : "stopped");
 
   refresh_runs (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_RUNS]);
+}
+
+AdwStatusPage *
+forge_project_view_get_status_page (ForgeProjectView *self,
+                                    const char       *name)
+{
+  GtkWidget *page;
+
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  page = gtk_stack_get_child_by_name (self->stack, name);
+  return ADW_IS_STATUS_PAGE (page) ? ADW_STATUS_PAGE (page) : NULL;
+}
+
+GtkLabel *
+forge_project_view_get_preparing_detail (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return self->preparing_detail;
+}
+
+GtkLabel *
+forge_project_view_get_elapsed_label (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return self->elapsed_label;
+}
+
+GtkLabel *
+forge_project_view_get_log_tail_label (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return self->log_tail_label;
 }

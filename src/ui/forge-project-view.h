@@ -20,40 +20,52 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (ForgeProjectView, forge_project_view, FORGE, PROJECT_VIEW, GtkWidget)
 
-/* One project's page: its workflow steps while it starts, then its live
- * preview, with the log below and a banner when something failed. With
- * a session it shows what the session reports.
- * Emits "retry" when the person asks to run the workflow again, and
- * "restart-sandbox" / "stop-sandbox" for the sandbox.restart and
- * sandbox.stop actions of its preview's menu. */
+/* One project's page, one per state of its session, each with one
+ * primary action that calls the session:
+ *   "preparing"  a run under way: the current step, the last log line,
+ *                the time so far and the steps; Cancel
+ *   "failed"     the cause in one line and the output behind it; Try
+ *                Again (and Show Log)
+ *   "stopped"    stopped by hand, or never started in this session of
+ *                the app; Start
+ *   "gave-up"    the sandbox manager stopped restarting it; Restart
+ *   "preview"    the live preview (also while it is being restored)
+ *   "runs"       the project's runs, while show-runs is set
+ * The log sits below, in a pane of its own, while show-log is set.
+ * Actions: project.cancel, project.retry, project.start,
+ * project.restart, sandbox.restart, sandbox.stop, and the stateful
+ * project.show-log and project.show-runs. */
 GtkWidget      *forge_project_view_new            (ForgeProject     *project);
 GtkWidget      *forge_project_view_new_for_session (ForgePreviewSession *session);
 ForgeProject   *forge_project_view_get_project    (ForgeProjectView *self);
-/* NULL for a view made for a bare project. */
+/* NULL for a view made for a bare project: its actions do nothing. */
 ForgePreviewSession *forge_project_view_get_session (ForgeProjectView *self);
 ForgePreview   *forge_project_view_get_preview    (ForgeProjectView *self);
 ForgeStepsView *forge_project_view_get_steps_view (ForgeProjectView *self);
 ForgeLogView   *forge_project_view_get_log_view   (ForgeProjectView *self);
+/* The page shown: one of the names above. */
+const char     *forge_project_view_get_page       (ForgeProjectView *self);
+/* The view follows its session on its own; these show a page by hand. */
 void            forge_project_view_begin_run      (ForgeProjectView *self);
 void            forge_project_view_show_preview   (ForgeProjectView *self,
                                                    const char       *url);
-/* message: one line. log_tail: the output behind it (the run info's), or
- * NULL; it goes to the banner's tooltip. */
-void            forge_project_view_show_error     (ForgeProjectView *self,
+/* message: the cause, one line (NULL: a generic one). log_tail: the
+ * output behind it (the run info's), or NULL. */
+void            forge_project_view_show_failed    (ForgeProjectView *self,
+                                                   const char       *message,
+                                                   const char       *log_tail);
+/* message: why, or NULL. */
+void            forge_project_view_show_stopped   (ForgeProjectView *self,
                                                    const char       *message);
-void            forge_project_view_show_error_with_log (ForgeProjectView *self,
-                                                        const char       *message,
-                                                        const char       *log_tail);
-/* Automatic restarts stopped: the banner offers a restart by hand. */
+/* Automatic restarts stopped: the page offers a restart by hand. */
 void            forge_project_view_show_gave_up   (ForgeProjectView *self,
                                                    const char       *message);
-void            forge_project_view_hide_banner    (ForgeProjectView *self);
-gboolean        forge_project_view_get_banner_visible (ForgeProjectView *self);
 ForgeRunsView  *forge_project_view_get_runs_view  (ForgeProjectView *self);
 gboolean        forge_project_view_get_show_runs  (ForgeProjectView *self);
 void            forge_project_view_set_show_runs  (ForgeProjectView *self,
                                                    gboolean          show_runs);
 gboolean        forge_project_view_get_show_log   (ForgeProjectView *self);
+/* Showing the log scrolls it to its newest line. */
 void            forge_project_view_set_show_log   (ForgeProjectView *self,
                                                    gboolean          show_log);
 

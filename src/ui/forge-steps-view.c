@@ -11,14 +11,16 @@
 
 #include "forge-clone-and-preview.h"
 #include "forge-steps-view.h"
+#include "forge-util.h"
 
 typedef struct
 {
   char           *id;
   gboolean        reached;
+  gboolean        skipped;
   ForgeStepState  state;
   GtkWidget      *row;
-  GtkStack       *status_stack;   /* "pending", "running", "done", "error" */
+  GtkStack       *status_stack;   /* "pending", "running", "done", "error", "skipped" */
   GtkLabel       *detail;
   GtkProgressBar *progress;
 } StepRow;
@@ -78,8 +80,10 @@ add_row (ForgeStepsView *self,
   gtk_stack_add_named (GTK_STACK (stack), spinner, "running");
   gtk_stack_add_named (GTK_STACK (stack), gtk_image_new_from_icon_name ("object-select-symbolic"), "done");
   gtk_stack_add_named (GTK_STACK (stack), gtk_image_new_from_icon_name ("dialog-error-symbolic"), "error");
+  gtk_stack_add_named (GTK_STACK (stack), gtk_image_new_from_icon_name ("action-unavailable-symbolic"), "skipped");
   gtk_stack_set_visible_child_name (GTK_STACK (stack), "pending");
   gtk_widget_add_css_class (gtk_stack_get_child_by_name (GTK_STACK (stack), "pending"), "dim-label");
+  gtk_widget_add_css_class (gtk_stack_get_child_by_name (GTK_STACK (stack), "skipped"), "dim-label");
   gtk_widget_add_css_class (gtk_stack_get_child_by_name (GTK_STACK (stack), "done"), "success");
   gtk_widget_add_css_class (gtk_stack_get_child_by_name (GTK_STACK (stack), "error"), "error");
   gtk_box_append (GTK_BOX (box), stack);
@@ -90,10 +94,12 @@ add_row (ForgeStepsView *self,
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_box_append (GTK_BOX (text_box), title);
 
+  /* Not selectable: that would make every row a stop for Tab. The
+   * failed page shows the error and its output, selectable. */
   row->detail = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_xalign (row->detail, 0);
   gtk_label_set_wrap (row->detail, TRUE);
-  gtk_label_set_selectable (row->detail, TRUE);
+  gtk_label_set_wrap_mode (row->detail, PANGO_WRAP_WORD_CHAR);
   gtk_widget_add_css_class (GTK_WIDGET (row->detail), "caption");
   gtk_widget_add_css_class (GTK_WIDGET (row->detail), "dim-label");
   gtk_widget_set_visible (GTK_WIDGET (row->detail), FALSE);
@@ -107,7 +113,9 @@ add_row (ForgeStepsView *self,
   row->status_stack = GTK_STACK (stack);
   row->row = gtk_list_box_row_new ();
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row->row), box);
+  /* A row only shows progress: nothing to do with it, nothing to focus. */
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row->row), FALSE);
+  gtk_widget_set_focusable (row->row, FALSE);
   gtk_widget_add_css_class (row->row, "forge-step-row");
   gtk_list_box_append (self->list_box, row->row);
 
@@ -188,6 +196,7 @@ forge_steps_view_update (ForgeStepsView *self,
     row = add_row (self, step_id);
 
   row->reached = TRUE;
+  row->skipped = FALSE;
   row->state = state;
   gtk_widget_set_visible (GTK_WIDGET (row->progress), FALSE);
   gtk_widget_remove_css_class (GTK_WIDGET (row->detail), "error");
@@ -202,10 +211,7 @@ forge_steps_view_update (ForgeStepsView *self,
 
     case FORGE_STEP_STATE_COMPLETE:
       gtk_stack_set_visible_child_name (row->status_stack, "done");
-      if (duration_ms >= 1000)
-        detail = g_strdup_printf (_("%.1f s"), duration_ms / 1000.0);
-      else
-        detail = g_strdup_printf (_("%" G_GINT64_FORMAT " ms"), duration_ms);
+      detail = forge_format_duration (duration_ms);
       break;
 
     case FORGE_STEP_STATE_MEMOIZED:
@@ -263,4 +269,65 @@ forge_steps_view_get_state (ForgeStepsView *self,
 
   *state = row->state;
   return TRUE;
+}
+
+void
+forge_steps_view_skip_unreached (ForgeStepsView *self)
+{
+  g_return_if_fail (FORGE_IS_STEPS_VIEW (self));
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      StepRow *row = g_ptr_array_index (self->rows, i);
+
+      if (row->reached)
+        continue;
+
+      row->skipped = TRUE;
+      gtk_stack_set_visible_child_name (row->status_stack, "skipped");
+      gtk_widget_set_visible (GTK_WIDGET (row->progress), FALSE);
+      gtk_label_set_text (row->detail, _("Skipped"));
+      gtk_widget_set_visible (GTK_WIDGET (row->detail), TRUE);
+    }
+}
+
+gboolean
+forge_steps_view_get_skipped (ForgeStepsView *self,
+                              const char     *step_id)
+{
+  StepRow *row;
+
+  g_return_val_if_fail (FORGE_IS_STEPS_VIEW (self), FALSE);
+  g_return_val_if_fail (step_id != NULL, FALSE);
+
+  row = find_row (self, step_id);
+  return row != NULL && row->skipped;
+}
+
+const char *
+forge_steps_view_get_detail (ForgeStepsView *self,
+                             const char     *step_id)
+{
+  StepRow *row;
+
+  g_return_val_if_fail (FORGE_IS_STEPS_VIEW (self), NULL);
+  g_return_val_if_fail (step_id != NULL, NULL);
+
+  row = find_row (self, step_id);
+  if (row == NULL || !gtk_widget_get_visible (GTK_WIDGET (row->detail)))
+    return NULL;
+
+  return gtk_label_get_text (row->detail);
+}
+
+gboolean
+forge_steps_view_get_any_reached (ForgeStepsView *self)
+{
+  g_return_val_if_fail (FORGE_IS_STEPS_VIEW (self), FALSE);
+
+  for (guint i = 0; i < self->rows->len; i++)
+    if (((StepRow *) g_ptr_array_index (self->rows, i))->reached)
+      return TRUE;
+
+  return FALSE;
 }

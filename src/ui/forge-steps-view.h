@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ForgeStepsView, forge_steps_view, FORGE, STEPS_VIEW, GtkWidget)
 
 /* One row per workflow step: a spinner while it runs, then its duration
- * (or "memoized") or its error. */
+ * (or "memoized") or its error; "Skipped" for steps a failed run never
+ * reached. Rows take no focus: they only show progress. */
 GtkWidget  *forge_steps_view_new          (void);
 void        forge_steps_view_reset        (ForgeStepsView     *self,
                                            const char * const *step_ids);
@@ -34,5 +35,15 @@ void        forge_steps_view_set_progress (ForgeStepsView     *self,
 gboolean    forge_steps_view_get_state    (ForgeStepsView     *self,
                                            const char         *step_id,
                                            ForgeStepState     *state);
+/* The run ended: steps it never reached show as skipped, not pending. */
+void        forge_steps_view_skip_unreached (ForgeStepsView   *self);
+gboolean    forge_steps_view_get_skipped  (ForgeStepsView     *self,
+                                           const char         *step_id);
+/* The line under the step's title (a duration, an error, "Skipped"), or
+ * NULL when there is none. */
+const char *forge_steps_view_get_detail   (ForgeStepsView     *self,
+                                           const char         *step_id);
+/* Whether any step was reached since the last reset. */
+gboolean    forge_steps_view_get_any_reached (ForgeStepsView  *self);
 
 G_END_DECLS

@@ -84,36 +84,6 @@ view_session (ForgeProjectView *view)
 }
 
 static void
-project_view_retry_cb (ForgeWindow      *self,
-                       ForgeProjectView *view)
-{
-  ForgePreviewSession *session = view_session (view);
-
-  if (!forge_preview_session_has_active_run (session))
-    start_run (self, session);
-}
-
-static void
-project_view_restart_sandbox_cb (ForgeWindow      *self,
-                                 ForgeProjectView *view)
-{
-  ForgePreviewSession *session = view_session (view);
-
-  if (forge_preview_session_has_active_run (session))
-    return;
-
-  forge_project_view_hide_banner (view);
-  forge_preview_session_restart (session);
-}
-
-static void
-project_view_stop_sandbox_cb (ForgeWindow      *self,
-                              ForgeProjectView *view)
-{
-  forge_preview_session_stop (view_session (view));
-}
-
-static void
 runs_retry_cb (ForgeWindow   *self,
                const char    *run_id,
                ForgeRunsView *runs_view)
@@ -149,9 +119,6 @@ ensure_project_view (ForgeWindow         *self,
       view = FORGE_PROJECT_VIEW (forge_project_view_new_for_session (session));
       gtk_stack_add_named (self->main_stack, GTK_WIDGET (view), project_id);
       g_hash_table_insert (self->project_views, g_strdup (project_id), view);
-      g_signal_connect_object (view, "retry", G_CALLBACK (project_view_retry_cb), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (view, "restart-sandbox", G_CALLBACK (project_view_restart_sandbox_cb), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (view, "stop-sandbox", G_CALLBACK (project_view_stop_sandbox_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (forge_project_view_get_runs_view (view), "retry", G_CALLBACK (runs_retry_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (session, "run-finished", G_CALLBACK (session_run_finished_cb), self, G_CONNECT_SWAPPED);
       /* Not on screen yet: a preview that comes up meanwhile is a hidden
@@ -261,7 +228,6 @@ _forge_window_start_project (ForgeWindow         *self,
    * server, not the whole workflow. */
   if (forge_preview_session_get_state (session) == FORGE_PREVIEW_SESSION_STATE_GAVE_UP)
     {
-      forge_project_view_hide_banner (forge_window_get_project_view (self, forge_preview_session_get_project_id (session)));
       forge_preview_session_restart (session);
       return;
     }

@@ -824,6 +824,35 @@ is_trailing_comma (const char *text,
   return i < length && (text[i] == '}' || text[i] == ']');
 }
 
+/* What went wrong, as someone who edits package.json says it, or NULL
+ * when json-glib's code tells too little to say more than where. */
+static const char *
+plain_parse_error (const GError *error)
+{
+  if (error->domain != JSON_PARSER_ERROR)
+    return NULL;
+
+  switch ((JsonParserError) error->code)
+    {
+    case JSON_PARSER_ERROR_TRAILING_COMMA:
+      return _("a comma before a closing bracket is not allowed");
+    case JSON_PARSER_ERROR_MISSING_COMMA:
+      return _("a comma or a closing bracket is missing after this value");
+    case JSON_PARSER_ERROR_MISSING_COLON:
+      return _("a colon is missing after this name");
+    case JSON_PARSER_ERROR_EMPTY_MEMBER_NAME:
+      return _("a name is empty");
+    case JSON_PARSER_ERROR_INVALID_BAREWORD:
+      return _("names and strings need double quotes, and true, false and null are lower case");
+    case JSON_PARSER_ERROR_INVALID_DATA:
+      return _("it holds text that is not allowed in JSON");
+    case JSON_PARSER_ERROR_PARSE:
+    case JSON_PARSER_ERROR_UNKNOWN:
+    default:
+      return NULL;
+    }
+}
+
 static gboolean
 parse_package_json (ForgeWorkspace  *workspace,
                     JsonParser      *parser,
@@ -868,37 +897,41 @@ parse_package_json (ForgeWorkspace  *workspace,
 
   if (!json_parser_load_from_data (parser, text, length, &local_error))
     {
-      /* json-glib reports "<data>:LINE:COLUMN: Parse error: REASON". */
-      const char *message = local_error->message;
+      /* json-glib reports "<data>:LINE:COLUMN: Parse error: REASON", and
+       * its reasons are a parser's ("unexpected number `1', expected
+       * string constant"): keep the place, say the reason in words. */
+      const char *reason = plain_parse_error (local_error);
       unsigned int line = 0, column = 0;
       int consumed = 0;
       gssize offset;
-      const char *reason;
 
-      if (sscanf (message, "<data>:%u:%u: %n", &line, &column, &consumed) == 2 && consumed > 0)
+      if (sscanf (local_error->message, "<data>:%u:%u: %n", &line, &column, &consumed) == 2 && consumed > 0)
         {
-          reason = message + consumed;
-          if (g_str_has_prefix (reason, "Parse error: "))
-            reason += strlen ("Parse error: ");
           offset = byte_offset (text, length, line, column);
           if (offset >= 0)
             {
               column = character_column (text, offset);
-              /* json-glib's own wording for the most common slip names
-               * the wrong bracket. */
+              /* json-glib blames the wrong bracket for the most common
+               * slip. */
               if (is_trailing_comma (text, length, offset))
                 reason = _("a comma before a closing bracket is not allowed");
             }
-          g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
-                       _("package.json is not valid JSON (line %u, column %u): %s. Fix it in the repository and open it again."),
-                       line, column, reason);
+          if (reason != NULL)
+            g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                         _("package.json is not valid JSON (line %u, column %u): %s. Fix it in the repository and open it again."),
+                         line, column, reason);
+          else
+            g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                         _("package.json is not valid JSON (line %u, column %u). Fix it in the repository and open it again."),
+                         line, column);
         }
+      else if (reason != NULL)
+        g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                     _("package.json is not valid JSON: %s. Fix it in the repository and open it again."),
+                     reason);
       else
-        {
-          g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
-                       _("package.json is not valid JSON: %s. Fix it in the repository and open it again."),
-                       message);
-        }
+        g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                     _("package.json is not valid JSON. Fix it in the repository and open it again."));
       return FALSE;
     }
 

@@ -114,18 +114,20 @@ event_string (JsonObject *data,
 }
 
 /* Step ids are machine names; people read these titles. Kept next to the
- * workflow so that a new step cannot miss its title. */
+ * workflow so that a new step cannot miss its title. doing: the title
+ * while it runs, as a page's heading. */
 static const struct
 {
   const char *id;
   const char *title;
+  const char *doing;
 } step_titles[] = {
-  { FORGE_STEP_GET_GITHUB_INTEGRATION, N_("Look up access token") },
-  { FORGE_STEP_CLONE_REPOSITORY, N_("Clone repository") },
-  { FORGE_STEP_DETECT_FRAMEWORK, N_("Detect framework") },
-  { FORGE_STEP_INSTALL_DEPENDENCIES, N_("Install dependencies") },
-  { FORGE_STEP_START_PREVIEW_SERVER, N_("Start dev server") },
-  { FORGE_STEP_UPDATE_PROJECT, N_("Save project") },
+  { FORGE_STEP_GET_GITHUB_INTEGRATION, N_("Look up access token"), N_("Looking Up Access Token…") },
+  { FORGE_STEP_CLONE_REPOSITORY, N_("Clone repository"), N_("Cloning Repository…") },
+  { FORGE_STEP_DETECT_FRAMEWORK, N_("Detect framework"), N_("Detecting Framework…") },
+  { FORGE_STEP_INSTALL_DEPENDENCIES, N_("Install dependencies"), N_("Installing Dependencies…") },
+  { FORGE_STEP_START_PREVIEW_SERVER, N_("Start dev server"), N_("Starting Dev Server…") },
+  { FORGE_STEP_UPDATE_PROJECT, N_("Save project"), N_("Saving Project…") },
 };
 
 const char * const *
@@ -145,21 +147,40 @@ forge_clone_and_preview_get_step_ids (void)
   return ids;
 }
 
+static int
+find_step_title (const char *step_id)
+{
+  /* The engine names the second run of a step "<id>:1" (see
+   * forge_step_run()); it is the same step to the reader. */
+  size_t base_length = strcspn (step_id, ":");
+
+  for (guint i = 0; i < G_N_ELEMENTS (step_titles); i++)
+    if (strlen (step_titles[i].id) == base_length && strncmp (step_id, step_titles[i].id, base_length) == 0)
+      return (int) i;
+
+  return -1;
+}
+
 const char *
 forge_clone_and_preview_step_title (const char *step_id)
 {
-  size_t base_length;
+  int i;
 
   g_return_val_if_fail (step_id != NULL, NULL);
 
-  /* The engine names the second run of a step "<id>:1" (see
-   * forge_step_run()); it is the same step to the reader. */
-  base_length = strcspn (step_id, ":");
-  for (guint i = 0; i < G_N_ELEMENTS (step_titles); i++)
-    if (strlen (step_titles[i].id) == base_length && strncmp (step_id, step_titles[i].id, base_length) == 0)
-      return _(step_titles[i].title);
+  i = find_step_title (step_id);
+  return i >= 0 ? _(step_titles[i].title) : step_id;
+}
 
-  return step_id;
+const char *
+forge_clone_and_preview_step_progress_title (const char *step_id)
+{
+  int i;
+
+  g_return_val_if_fail (step_id != NULL, NULL);
+
+  i = find_step_title (step_id);
+  return i >= 0 ? _(step_titles[i].doing) : step_id;
 }
 
 static JsonNode *

@@ -60,6 +60,9 @@ const char * const   *forge_clone_and_preview_get_step_ids           (void);
  * ("start-preview-server:1") has the title of the step it repeats; an
  * unknown id is its own title. */
 const char           *forge_clone_and_preview_step_title             (const char           *step_id);
+/* The heading while the step runs ("Installing Dependencies…"); the same
+ * rules. */
+const char           *forge_clone_and_preview_step_progress_title    (const char           *step_id);
 
 /* Normalizes repo_url, creates the project (or finds it by URL), marks it
  * generating and sends the event. @backend: a sandbox backend for the

@@ -44,6 +44,7 @@ enum {
   PROP_RUN_ID,
   PROP_ERROR_MESSAGE,
   PROP_VISIBLE,
+  PROP_HAS_ACTIVE_RUN,
   N_PROPS
 };
 
@@ -117,6 +118,16 @@ is_own_run (ForgePreviewSession *self,
             const char          *run_id)
 {
   return run_id != NULL && g_hash_table_contains (self->runs, run_id);
+}
+
+/* The runs table changed: "has-active-run" says when it fills or empties,
+ * so that a window can offer Start again once a cancelled run is gone. */
+static void
+runs_changed (ForgePreviewSession *self,
+              gboolean             had_active_run)
+{
+  if (had_active_run != forge_preview_session_has_active_run (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_ACTIVE_RUN]);
 }
 
 static gboolean
@@ -200,6 +211,7 @@ engine_run_finished_cb (ForgePreviewSession *self,
 
   restart = GPOINTER_TO_INT (g_hash_table_lookup (self->runs, run_id));
   g_hash_table_remove (self->runs, run_id);
+  runs_changed (self, TRUE);
 
   /* The manager reports how its restarts end (sandbox-state); a run a
    * newer one replaced has nothing left to say. */
@@ -237,7 +249,7 @@ manager_server_exited_cb (ForgePreviewSession *self,
 
   forge_project_set_status (self->project, FORGE_PROJECT_STATUS_STOPPED);
   set_preview_url (self, NULL);
-  set_state (self, FORGE_PREVIEW_SESSION_STATE_STOPPED, _("The dev server stopped. Try again to start it."));
+  set_state (self, FORGE_PREVIEW_SESSION_STATE_STOPPED, _("The dev server stopped."));
 }
 
 static void
@@ -317,6 +329,10 @@ forge_preview_session_get_property (GObject    *object,
 
     case PROP_VISIBLE:
       g_value_set_boolean (value, self->visible);
+      break;
+
+    case PROP_HAS_ACTIVE_RUN:
+      g_value_set_boolean (value, forge_preview_session_has_active_run (self));
       break;
 
     default:
@@ -406,6 +422,9 @@ forge_preview_session_class_init (ForgePreviewSessionClass *klass)
   properties[PROP_VISIBLE] =
     g_param_spec_boolean ("visible", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_HAS_ACTIVE_RUN] =
+    g_param_spec_boolean ("has-active-run", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[STEP] =
@@ -480,7 +499,10 @@ static void
 begin_run (ForgePreviewSession *self,
            const char          *run_id)
 {
+  gboolean had_active_run = forge_preview_session_has_active_run (self);
+
   g_hash_table_replace (self->runs, g_strdup (run_id), GINT_TO_POINTER (FALSE));
+  runs_changed (self, had_active_run);
   set_run_id (self, run_id);
   set_preview_url (self, NULL);
   set_state (self, FORGE_PREVIEW_SESSION_STATE_STARTING, NULL);
@@ -498,7 +520,12 @@ _forge_preview_session_take_run (ForgePreviewSession *self,
     return;
 
   if (restart)
-    g_hash_table_replace (self->runs, g_strdup (run_id), GINT_TO_POINTER (TRUE));
+    {
+      gboolean had_active_run = forge_preview_session_has_active_run (self);
+
+      g_hash_table_replace (self->runs, g_strdup (run_id), GINT_TO_POINTER (TRUE));
+      runs_changed (self, had_active_run);
+    }
   else if (!g_hash_table_contains (self->runs, run_id))
     begin_run (self, run_id);
 }
@@ -818,7 +845,12 @@ forge_preview_session_remove_async (ForgePreviewSession *self,
   forge_sandbox_manager_unwatch (self->manager, project_id);
   forge_sandbox_manager_stop (self->manager, project_id);
   /* Their ends, still to come, are no longer this session's news. */
-  g_hash_table_remove_all (self->runs);
+  {
+    gboolean had_active_run = forge_preview_session_has_active_run (self);
+
+    g_hash_table_remove_all (self->runs);
+    runs_changed (self, had_active_run);
+  }
 
   /* Only a valid id names a folder under the workspaces dir: anything
    * else ("../..") would delete elsewhere. The store never holds one. */

@@ -90,7 +90,9 @@ const char               *forge_preview_session_get_framework       (ForgePrevie
 const char               *forge_preview_session_get_package_manager (ForgePreviewSession  *self);
 const char               *forge_preview_session_get_sandbox_id      (ForgePreviewSession  *self);
 const char               *forge_preview_session_get_network         (ForgePreviewSession  *self);
-/* Whether a run of the project (its own or a restart) is under way. */
+/* Whether a run of the project (its own or a restart) is under way; the
+ * "has-active-run" property notifies when that changes (a cancelled run
+ * counts until it has wound down). */
 gboolean                  forge_preview_session_has_active_run      (ForgePreviewSession  *self);
 /* Whether the sandbox manager holds a running server for the project. */
 gboolean                  forge_preview_session_is_live             (ForgePreviewSession  *self);

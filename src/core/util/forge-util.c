@@ -928,6 +928,20 @@ forge_batcher_free (ForgeBatcher *self)
 }
 
 char *
+forge_format_duration (gint64 milliseconds)
+{
+  gint64 seconds = MAX (milliseconds, 0) / 1000;
+
+  if (seconds < 1)
+    return g_strdup (_("less than a second"));
+  if (seconds < 60)
+    return g_strdup_printf (_("%d s"), (int) seconds);
+  if (seconds < 60 * 60)
+    return g_strdup_printf (_("%d min %d s"), (int) (seconds / 60), (int) (seconds % 60));
+  return g_strdup_printf (_("%d h %d min"), (int) (seconds / 3600), (int) (seconds % 3600 / 60));
+}
+
+char *
 forge_display_url (const char *url)
 {
   g_autofree char *path = NULL;

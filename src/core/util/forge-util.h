@@ -25,6 +25,9 @@ gboolean  forge_write_file_atomic   (const char  *path,
 /* A repository address as people read it: a local clone as its folder,
  * "~/" for the home folder ("~/Projects/site"), anything else as it is. */
 char     *forge_display_url         (const char  *url);
+/* A duration as people read it: "less than a second" (never "0 ms"),
+ * "12 s", "3 min 5 s", "1 h 20 min". */
+char     *forge_format_duration     (gint64       milliseconds);
 
 /* The first http(s) URL on a dev server's output line that points at this
  * machine ("Local: http://127.0.0.1:5173/app/"), ANSI codes ignored; NULL
