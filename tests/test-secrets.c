@@ -241,6 +241,61 @@ test_async_store_lookup_clear (void)
   g_assert_no_error (error);
 }
 
+/* The E2B API key has a schema of its own: a Git host named like the
+ * E2B domain never gets it, and the key never answers for a token. */
+static void
+test_e2b_key_kept_apart (void)
+{
+  const char *key = "e2b_ForgeTestKey_0c1d2e3f";
+  GAsyncResult *pending = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *found;
+
+  if (maybe_skip ())
+    return;
+
+  forge_secrets_store_e2b_key_async ("e2b.app", key, NULL, got_result_cb, &pending);
+  result = wait_for_result (&pending);
+  g_assert_true (forge_secrets_store_e2b_key_finish (result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  forge_secrets_lookup_e2b_key_async ("e2b.app", NULL, got_result_cb, &pending);
+  result = wait_for_result (&pending);
+  found = forge_secrets_lookup_e2b_key_finish (result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, key);
+  forge_secrets_free_token (found);
+  g_clear_object (&result);
+
+  /* The blocking lookup the provider uses on worker threads. */
+  found = forge_secrets_lookup_e2b_key ("e2b.app", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found, ==, key);
+  forge_secrets_free_token (found);
+
+  /* Not a Git token, under either name. */
+  g_assert_null (forge_secrets_lookup_token ("e2b.app", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (forge_secrets_lookup_token ("api.e2b.app", NULL, &error));
+  g_assert_no_error (error);
+
+  /* And a Git token for that host is not the key. */
+  g_assert_true (forge_secrets_store_token ("e2b.app", "git-token-not-a-key", NULL, &error));
+  found = forge_secrets_lookup_e2b_key ("e2b.app", NULL, &error);
+  g_assert_cmpstr (found, ==, key);
+  forge_secrets_free_token (found);
+  g_assert_true (forge_secrets_clear_token ("e2b.app", NULL, &error));
+
+  forge_secrets_clear_e2b_key_async ("e2b.app", NULL, got_result_cb, &pending);
+  result = wait_for_result (&pending);
+  g_assert_true (forge_secrets_clear_e2b_key_finish (result, &error));
+  g_assert_no_error (error);
+  g_assert_null (forge_secrets_lookup_e2b_key ("e2b.app", NULL, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_async_cancelled (void)
 {
@@ -374,6 +429,7 @@ main (int   argc,
   g_test_add_func ("/secrets/async/no-service", test_async_no_service);
   g_test_add_func ("/secrets/async/store-lookup-clear", test_async_store_lookup_clear);
   g_test_add_func ("/secrets/async/cancelled", test_async_cancelled);
+  g_test_add_func ("/secrets/e2b-key-kept-apart", test_e2b_key_kept_apart);
 
   if (!g_test_subprocess ())
     skip_reason = forge_test_start_keyring ();

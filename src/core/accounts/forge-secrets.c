@@ -27,6 +27,44 @@ forge_secrets_get_schema (void)
   return &schema;
 }
 
+/* A schema of its own, never the Git tokens' one: a repository cloned
+ * from a host named like the E2B API must not be handed the API key. */
+static const SecretSchema *
+forge_secrets_get_e2b_schema (void)
+{
+  static const SecretSchema schema = {
+    "io.github.forgepreview.ForgePreview.E2bApiKey",
+    SECRET_SCHEMA_NONE,
+    {
+      { "domain", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    },
+  };
+
+  return &schema;
+}
+
+/* What differs between the kinds of secret kept here. */
+typedef struct
+{
+  const SecretSchema *(*schema)    (void);
+  const char          *attribute;
+  gboolean             is_api_key;
+} SecretKind;
+
+static const SecretKind git_token = { forge_secrets_get_schema, "host", FALSE };
+static const SecretKind e2b_key = { forge_secrets_get_e2b_schema, "domain", TRUE };
+
+/* Translated: the label is what people see in Seahorse. */
+static char *
+make_label (const SecretKind *kind,
+            const char       *scope)
+{
+  if (kind->is_api_key)
+    return g_strdup_printf (_("Forge Preview E2B API key for %s"), scope);
+  return g_strdup_printf (_("Forge Preview token for %s"), scope);
+}
+
 /* No Secret Service on the bus (no keyring daemon, no session bus). */
 static gboolean
 is_no_service_error (const GError *error)
@@ -43,8 +81,9 @@ is_no_service_error (const GError *error)
 }
 
 static gboolean
-propagate_keyring_error (GError      **error,
-                         GError       *local_error)
+propagate_keyring_error (const SecretKind  *kind,
+                         GError           **error,
+                         GError            *local_error)
 {
   if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -56,7 +95,13 @@ propagate_keyring_error (GError      **error,
 
   if (is_no_service_error (local_error))
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                         _("No keyring is available to keep the token: start your desktop’s keyring (e.g. GNOME Keyring), then try again."));
+                         kind->is_api_key
+                         ? _("No keyring is available to keep the API key: start your desktop’s keyring (e.g. GNOME Keyring), then try again.")
+                         : _("No keyring is available to keep the token: start your desktop’s keyring (e.g. GNOME Keyring), then try again."));
+  else if (kind->is_api_key)
+    g_set_error (error, local_error->domain, local_error->code,
+                 _("The keyring refused to keep the API key: %s. Unlock your keyring, then try again."),
+                 local_error->message);
   else
     g_set_error (error, local_error->domain, local_error->code,
                  _("The keyring refused to keep the token: %s. Unlock your keyring, then try again."),
@@ -71,19 +116,79 @@ propagate_keyring_error (GError      **error,
  * keyring the user refused to unlock or other real failures are
  * reported. Takes @local_error. */
 static void
-propagate_lookup_error (const char  *host,
-                        GError     **error,
-                        GError      *local_error)
+propagate_lookup_error (const SecretKind  *kind,
+                        const char        *host,
+                        GError           **error,
+                        GError            *local_error)
 {
   if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       is_no_service_error (local_error))
     {
-      g_debug ("No keyring to look up a token for %s: %s", host, local_error->message);
+      g_debug ("No keyring to look up a secret for %s: %s", host, local_error->message);
       g_error_free (local_error);
       return;
     }
 
-  propagate_keyring_error (error, local_error);
+  propagate_keyring_error (kind, error, local_error);
+}
+
+static char *
+lookup_sync (const SecretKind  *kind,
+             const char        *scope,
+             GCancellable      *cancellable,
+             GError           **error)
+{
+  GError *local_error = NULL;
+  char *secret;
+
+  secret = secret_password_lookup_nonpageable_sync (kind->schema (), cancellable, &local_error,
+                                                    kind->attribute, scope,
+                                                    NULL);
+  if (local_error != NULL)
+    {
+      propagate_lookup_error (kind, scope, error, local_error);
+      return NULL;
+    }
+
+  return secret;
+}
+
+static gboolean
+store_sync (const SecretKind  *kind,
+            const char        *scope,
+            const char        *secret,
+            GCancellable      *cancellable,
+            GError           **error)
+{
+  g_autofree char *label = make_label (kind, scope);
+  GError *local_error = NULL;
+
+  if (!secret_password_store_sync (kind->schema (), SECRET_COLLECTION_DEFAULT,
+                                   label, secret,
+                                   cancellable, &local_error,
+                                   kind->attribute, scope,
+                                   NULL))
+    return propagate_keyring_error (kind, error, local_error);
+
+  return TRUE;
+}
+
+static gboolean
+clear_sync (const SecretKind  *kind,
+            const char        *scope,
+            GCancellable      *cancellable,
+            GError           **error)
+{
+  GError *local_error = NULL;
+
+  /* FALSE without error just means there was nothing to clear. */
+  if (!secret_password_clear_sync (kind->schema (), cancellable, &local_error,
+                                   kind->attribute, scope,
+                                   NULL) &&
+      local_error != NULL)
+    return propagate_keyring_error (kind, error, local_error);
+
+  return TRUE;
 }
 
 char *
@@ -91,30 +196,10 @@ forge_secrets_lookup_token (const char    *host,
                             GCancellable  *cancellable,
                             GError       **error)
 {
-  GError *local_error = NULL;
-  char *token;
-
   g_return_val_if_fail (host != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  token = secret_password_lookup_nonpageable_sync (forge_secrets_get_schema (),
-                                                   cancellable, &local_error,
-                                                   "host", host,
-                                                   NULL);
-  if (local_error != NULL)
-    {
-      propagate_lookup_error (host, error, local_error);
-      return NULL;
-    }
-
-  return token;
-}
-
-/* Translated: the label is what people see in Seahorse. */
-static char *
-make_label (const char *host)
-{
-  return g_strdup_printf (_("Forge Preview token for %s"), host);
+  return lookup_sync (&git_token, host, cancellable, error);
 }
 
 gboolean
@@ -123,24 +208,11 @@ forge_secrets_store_token (const char    *host,
                            GCancellable  *cancellable,
                            GError       **error)
 {
-  g_autofree char *label = NULL;
-  GError *local_error = NULL;
-
   g_return_val_if_fail (host != NULL, FALSE);
   g_return_val_if_fail (token != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  label = make_label (host);
-
-  if (!secret_password_store_sync (forge_secrets_get_schema (),
-                                   SECRET_COLLECTION_DEFAULT,
-                                   label, token,
-                                   cancellable, &local_error,
-                                   "host", host,
-                                   NULL))
-    return propagate_keyring_error (error, local_error);
-
-  return TRUE;
+  return store_sync (&git_token, host, token, cancellable, error);
 }
 
 gboolean
@@ -148,19 +220,21 @@ forge_secrets_clear_token (const char    *host,
                            GCancellable  *cancellable,
                            GError       **error)
 {
-  GError *local_error = NULL;
-
   g_return_val_if_fail (host != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* FALSE without error just means there was nothing to clear. */
-  if (!secret_password_clear_sync (forge_secrets_get_schema (), cancellable, &local_error,
-                                   "host", host,
-                                   NULL) &&
-      local_error != NULL)
-    return propagate_keyring_error (error, local_error);
+  return clear_sync (&git_token, host, cancellable, error);
+}
 
-  return TRUE;
+char *
+forge_secrets_lookup_e2b_key (const char    *domain,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  g_return_val_if_fail (domain != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return lookup_sync (&e2b_key, domain, cancellable, error);
 }
 
 void
@@ -172,21 +246,55 @@ forge_secrets_free_token (char *token)
 
 /* {{{ Asynchronous */
 
+typedef struct
+{
+  const SecretKind *kind;
+  char             *scope;
+} Request;
+
+static void
+request_free (gpointer data)
+{
+  Request *request = data;
+
+  g_free (request->scope);
+  g_free (request);
+}
+
+static GTask *
+request_task_new (const SecretKind    *kind,
+                  const char          *scope,
+                  gpointer             source_tag,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  Request *request = g_new0 (Request, 1);
+
+  request->kind = kind;
+  request->scope = g_strdup (scope);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, request, request_free);
+  return task;
+}
+
 static void
 lookup_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  Request *request = g_task_get_task_data (task);
   GError *local_error = NULL;
   GError *error = NULL;
-  char *token;
+  char *secret;
 
   /* Kept in non-pageable memory, as by the blocking lookup. */
-  token = secret_password_lookup_nonpageable_finish (result, &local_error);
+  secret = secret_password_lookup_nonpageable_finish (result, &local_error);
   if (local_error != NULL)
     {
-      propagate_lookup_error (g_task_get_task_data (task), &error, local_error);
+      propagate_lookup_error (request->kind, request->scope, &error, local_error);
       if (error != NULL)
         {
           g_task_return_error (task, error);
@@ -194,36 +302,31 @@ lookup_cb (GObject      *object,
         }
     }
 
-  g_task_return_pointer (task, token, (GDestroyNotify) forge_secrets_free_token);
+  g_task_return_pointer (task, secret, (GDestroyNotify) forge_secrets_free_token);
 }
 
-void
-forge_secrets_lookup_token_async (const char          *host,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+static void
+lookup_async (const SecretKind    *kind,
+              const char          *scope,
+              gpointer             source_tag,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  GTask *task = request_task_new (kind, scope, source_tag, cancellable, callback, user_data);
 
-  g_return_if_fail (host != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, forge_secrets_lookup_token_async);
-  g_task_set_task_data (task, g_strdup (host), g_free);
-
-  secret_password_lookup (forge_secrets_get_schema (), cancellable,
-                          lookup_cb, g_steal_pointer (&task),
-                          "host", host,
+  secret_password_lookup (kind->schema (), cancellable, lookup_cb, task,
+                          kind->attribute, scope,
                           NULL);
 }
 
-char *
-forge_secrets_lookup_token_finish (GAsyncResult  *result,
-                                   GError       **error)
+static char *
+lookup_finish (GAsyncResult  *result,
+               gpointer       source_tag,
+               GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_secrets_lookup_token_async, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -234,17 +337,103 @@ store_cb (GObject      *object,
           gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  Request *request = g_task_get_task_data (task);
   GError *local_error = NULL;
   GError *error = NULL;
 
   if (!secret_password_store_finish (result, &local_error))
     {
-      propagate_keyring_error (&error, local_error);
+      propagate_keyring_error (request->kind, &error, local_error);
       g_task_return_error (task, error);
       return;
     }
 
   g_task_return_boolean (task, TRUE);
+}
+
+static void
+store_async (const SecretKind    *kind,
+             const char          *scope,
+             const char          *secret,
+             gpointer             source_tag,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  GTask *task = request_task_new (kind, scope, source_tag, cancellable, callback, user_data);
+  g_autofree char *label = make_label (kind, scope);
+
+  secret_password_store (kind->schema (), SECRET_COLLECTION_DEFAULT,
+                         label, secret, cancellable,
+                         store_cb, task,
+                         kind->attribute, scope,
+                         NULL);
+}
+
+static void
+clear_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Request *request = g_task_get_task_data (task);
+  GError *local_error = NULL;
+  GError *error = NULL;
+
+  /* FALSE without error just means there was nothing to clear. */
+  if (!secret_password_clear_finish (result, &local_error) && local_error != NULL)
+    {
+      propagate_keyring_error (request->kind, &error, local_error);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+clear_async (const SecretKind    *kind,
+             const char          *scope,
+             gpointer             source_tag,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  GTask *task = request_task_new (kind, scope, source_tag, cancellable, callback, user_data);
+
+  secret_password_clear (kind->schema (), cancellable, clear_cb, task,
+                         kind->attribute, scope,
+                         NULL);
+}
+
+static gboolean
+boolean_finish (GAsyncResult  *result,
+                gpointer       source_tag,
+                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+forge_secrets_lookup_token_async (const char          *host,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (host != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  lookup_async (&git_token, host, forge_secrets_lookup_token_async, cancellable, callback, user_data);
+}
+
+char *
+forge_secrets_lookup_token_finish (GAsyncResult  *result,
+                                   GError       **error)
+{
+  return lookup_finish (result, forge_secrets_lookup_token_async, error);
 }
 
 void
@@ -254,52 +443,18 @@ forge_secrets_store_token_async (const char          *host,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autofree char *label = NULL;
-
   g_return_if_fail (host != NULL);
   g_return_if_fail (token != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, forge_secrets_store_token_async);
-
-  label = make_label (host);
-  secret_password_store (forge_secrets_get_schema (), SECRET_COLLECTION_DEFAULT,
-                         label, token, cancellable,
-                         store_cb, g_steal_pointer (&task),
-                         "host", host,
-                         NULL);
+  store_async (&git_token, host, token, forge_secrets_store_token_async, cancellable, callback, user_data);
 }
 
 gboolean
 forge_secrets_store_token_finish (GAsyncResult  *result,
                                   GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_secrets_store_token_async, FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-clear_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *local_error = NULL;
-  GError *error = NULL;
-
-  /* FALSE without error just means there was nothing to clear. */
-  if (!secret_password_clear_finish (result, &local_error) && local_error != NULL)
-    {
-      propagate_keyring_error (&error, local_error);
-      g_task_return_error (task, error);
-      return;
-    }
-
-  g_task_return_boolean (task, TRUE);
+  return boolean_finish (result, forge_secrets_store_token_async, error);
 }
 
 void
@@ -308,28 +463,76 @@ forge_secrets_clear_token_async (const char          *host,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (host != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, forge_secrets_clear_token_async);
-
-  secret_password_clear (forge_secrets_get_schema (), cancellable,
-                         clear_cb, g_steal_pointer (&task),
-                         "host", host,
-                         NULL);
+  clear_async (&git_token, host, forge_secrets_clear_token_async, cancellable, callback, user_data);
 }
 
 gboolean
 forge_secrets_clear_token_finish (GAsyncResult  *result,
                                   GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_secrets_clear_token_async, FALSE);
+  return boolean_finish (result, forge_secrets_clear_token_async, error);
+}
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+void
+forge_secrets_lookup_e2b_key_async (const char          *domain,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (domain != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  lookup_async (&e2b_key, domain, forge_secrets_lookup_e2b_key_async, cancellable, callback, user_data);
+}
+
+char *
+forge_secrets_lookup_e2b_key_finish (GAsyncResult  *result,
+                                     GError       **error)
+{
+  return lookup_finish (result, forge_secrets_lookup_e2b_key_async, error);
+}
+
+void
+forge_secrets_store_e2b_key_async (const char          *domain,
+                                   const char          *key,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (domain != NULL);
+  g_return_if_fail (key != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  store_async (&e2b_key, domain, key, forge_secrets_store_e2b_key_async, cancellable, callback, user_data);
+}
+
+gboolean
+forge_secrets_store_e2b_key_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  return boolean_finish (result, forge_secrets_store_e2b_key_async, error);
+}
+
+void
+forge_secrets_clear_e2b_key_async (const char          *domain,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (domain != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  clear_async (&e2b_key, domain, forge_secrets_clear_e2b_key_async, cancellable, callback, user_data);
+}
+
+gboolean
+forge_secrets_clear_e2b_key_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  return boolean_finish (result, forge_secrets_clear_e2b_key_async, error);
 }
 
 /* }}} */

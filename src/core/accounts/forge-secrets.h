@@ -54,4 +54,31 @@ void      forge_secrets_clear_token_async   (const char           *host,
 gboolean  forge_secrets_clear_token_finish  (GAsyncResult         *result,
                                              GError              **error);
 
+/* The E2B API key, per E2B domain (e2b.app unless E2B_DOMAIN says
+ * otherwise), under a schema of its own. Same rules as tokens: NULL
+ * without error when there is none or no keyring. */
+char     *forge_secrets_lookup_e2b_key        (const char           *domain,
+                                               GCancellable         *cancellable,
+                                               GError              **error);
+void      forge_secrets_lookup_e2b_key_async  (const char           *domain,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+/* Free the result with forge_secrets_free_token(). */
+char     *forge_secrets_lookup_e2b_key_finish (GAsyncResult         *result,
+                                               GError              **error);
+void      forge_secrets_store_e2b_key_async   (const char           *domain,
+                                               const char           *key,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean  forge_secrets_store_e2b_key_finish  (GAsyncResult         *result,
+                                               GError              **error);
+void      forge_secrets_clear_e2b_key_async   (const char           *domain,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+gboolean  forge_secrets_clear_e2b_key_finish  (GAsyncResult         *result,
+                                               GError              **error);
+
 G_END_DECLS
