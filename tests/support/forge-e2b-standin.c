@@ -799,6 +799,9 @@ proc_flush_cb (gpointer data)
         {
           g_autoptr(JsonObject) data_object = json_object_new ();
           g_autoptr(JsonNode) event = NULL;
+          /* The local sandbox hands over lines, not bytes: one data
+           * event per line, newline restored (a last line without one
+           * gains it; over-long lines come cut, as in the local backend). */
           g_autofree char *line = g_strconcat (pending->line, "\n", NULL);
           g_autofree char *encoded = g_base64_encode ((const guchar *) line, strlen (line));
 

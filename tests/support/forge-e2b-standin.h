@@ -25,7 +25,19 @@ G_BEGIN_DECLS
  * them: one envd address for every sandbox (calls are told apart by
  * X-Access-Token) and a sandbox's port N at http://localhost:N (the
  * stand-in listens on 127.0.0.1:N when a process is started with PORT=N
- * among its envs, and forwards to the local sandbox). */
+ * among its envs, and forwards to the local sandbox; where the local
+ * sandbox shares the host's network (no slirp4netns) the server takes
+ * that port itself and there is no proxy in between).
+ *
+ * Fakes, knowingly: output comes as one data event per line (the local
+ * sandbox reads lines); the proxy buffers whole requests and responses
+ * (no WebSocket, no streaming bodies); a paused sandbox's processes are
+ * stopped with SIGSTOP; the API's wording is E2B's where known
+ * ("Timeout cannot be greater than 1 hours", "The sandbox was not
+ * found", "The sandbox is running but port is not open"), the stand-in's
+ * own elsewhere. Unlike the API, a create without "timeout" is refused
+ * (400) rather than given 15 s, so that a client that forgets fails at
+ * once. */
 
 #define FORGE_TYPE_E2B_STANDIN (forge_e2b_standin_get_type ())
 
