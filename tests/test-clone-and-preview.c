@@ -30,7 +30,7 @@ assert_all_steps_completed (Fixture *fixture)
 {
   static const char *names[] = {
     "get-github-integration", "clone-repository", "detect-framework",
-    "install-dependencies", "start-preview-server", "update-project",
+    "start-sandbox", "install-dependencies", "start-preview-server", "update-project",
   };
 
   if (fixture->steps->len != 2 * G_N_ELEMENTS (names))
@@ -671,6 +671,15 @@ test_sandbox_from_provider (Fixture       *fixture,
                    forge_test_harness_output_string (fixture, "sandbox_id"));
   g_assert_cmpuint (forge_fake_sandbox_get_n_spawned (sandbox), ==, 1);
   g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), NULL), ==, 200);
+  /* The work tree was asked for once, from the project's clone. */
+  g_assert_cmpuint (forge_fake_sandbox_get_n_synced (sandbox), ==, 1);
+  {
+    g_autofree char *synced = forge_fake_sandbox_dup_synced_dir (sandbox);
+    g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
+    g_autofree char *repo_dir = g_build_filename (workspace, "repo", NULL);
+
+    g_assert_cmpstr (synced, ==, repo_dir);
+  }
 
   /* Opened again without naming one, it keeps its backend. */
   forge_sandbox_manager_stop_all (fixture->manager);
@@ -678,6 +687,29 @@ test_sandbox_from_provider (Fixture       *fixture,
   g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
   g_assert_cmpstr (forge_project_get_backend (project), ==, "fake");
   g_assert_cmpuint (forge_fake_provider_get_n_created (fixture->fake), ==, 2);
+}
+
+/* A sandbox whose work tree could not be brought in is not used: the
+ * step fails and is retried with a new sandbox. */
+static void
+test_sync_failure_retried (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  guint n_errors = 0;
+
+  forge_fake_provider_fail_next_sync (fixture->fake, "The upload broke off");
+  project_id = forge_test_harness_run (fixture, url, "fake", 300);
+
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
+  for (guint i = 0; i < fixture->steps->len; i++)
+    n_errors += g_str_equal (g_ptr_array_index (fixture->steps, i), "start-sandbox:error");
+  g_assert_cmpuint (n_errors, ==, 1);
+  g_assert_cmpuint (forge_fake_provider_get_n_created (fixture->fake), ==, 2);
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), NULL), ==, 200);
 }
 
 /* A project naming a backend this build lacks fails once, saying which
@@ -718,6 +750,7 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/static-site", test_static_site);
   ADD ("/forge/clone-and-preview/sandbox-from-provider", test_sandbox_from_provider);
   ADD ("/forge/clone-and-preview/unknown-backend-fails", test_unknown_backend_fails);
+  ADD ("/forge/clone-and-preview/sync-failure-retried", test_sync_failure_retried);
   ADD ("/forge/clone-and-preview/homes-are-per-project", test_homes_are_per_project);
   ADD ("/forge/clone-and-preview/vite-from-npm", test_vite_from_npm);
   ADD ("/forge/clone-and-preview/package-stores", test_package_stores);

@@ -102,6 +102,7 @@ test_json_events_in_order (Fixture       *fixture,
     "get-github-integration:start", "get-github-integration:complete",
     "clone-repository:start", "clone-repository:complete",
     "detect-framework:start", "detect-framework:complete",
+    "start-sandbox:start", "start-sandbox:complete",
     "install-dependencies:start", "install-dependencies:complete",
     "start-preview-server:start", "start-preview-server:complete",
     "update-project:start", "update-project:complete",
@@ -288,11 +289,14 @@ test_resume_after_kill (Fixture       *fixture,
     }
 
   g_assert_nonnull (preview);
-  g_assert_cmpuint (memoized->len, ==, 4);
+  g_assert_cmpuint (memoized->len, ==, 5);
   g_assert_cmpstr (g_ptr_array_index (memoized, 0), ==, "get-github-integration");
   g_assert_cmpstr (g_ptr_array_index (memoized, 1), ==, "clone-repository");
   g_assert_cmpstr (g_ptr_array_index (memoized, 2), ==, "detect-framework");
-  g_assert_cmpstr (g_ptr_array_index (memoized, 3), ==, "install-dependencies");
+  /* Its sandbox died with the process: the next step that needs one
+   * makes it, with the work tree. */
+  g_assert_cmpstr (g_ptr_array_index (memoized, 3), ==, "start-sandbox");
+  g_assert_cmpstr (g_ptr_array_index (memoized, 4), ==, "install-dependencies");
   {
     g_autofree char *body = NULL;
 

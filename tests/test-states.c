@@ -228,7 +228,7 @@ test_step_ids_and_titles (void)
    * headless output. */
   static const char *expected[] = {
     "get-github-integration", "clone-repository", "detect-framework",
-    "install-dependencies", "start-preview-server", "update-project",
+    "start-sandbox", "install-dependencies", "start-preview-server", "update-project",
   };
   const char * const *ids = forge_clone_and_preview_get_step_ids ();
 

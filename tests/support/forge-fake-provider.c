@@ -19,6 +19,7 @@ struct _ForgeFakeProvider
   GMutex     mutex;
   guint      n_created;
   guint      n_to_fail;
+  char      *sync_failure;
   GPtrArray *sandboxes;   /* ForgeFakeSandbox, all it made, for reconnect() */
 };
 
@@ -70,6 +71,11 @@ forge_fake_provider_create_sandbox (ForgeSandboxProvider       *provider,
   sandbox = forge_fake_sandbox_new (request->repo_dir, home_dir, request->timeout_seconds);
 
   g_mutex_lock (&self->mutex);
+  if (self->sync_failure != NULL)
+    {
+      forge_fake_sandbox_fail_next_sync (sandbox, self->sync_failure);
+      g_clear_pointer (&self->sync_failure, g_free);
+    }
   self->n_created++;
   g_ptr_array_add (self->sandboxes, g_object_ref (sandbox));
   g_mutex_unlock (&self->mutex);
@@ -126,6 +132,7 @@ forge_fake_provider_finalize (GObject *object)
   ForgeFakeProvider *self = FORGE_FAKE_PROVIDER (object);
 
   g_ptr_array_unref (self->sandboxes);
+  g_free (self->sync_failure);
   g_mutex_clear (&self->mutex);
   G_OBJECT_CLASS (forge_fake_provider_parent_class)->finalize (object);
 }
@@ -179,4 +186,14 @@ forge_fake_provider_dup_last_sandbox (ForgeFakeProvider *self)
     sandbox = g_object_ref (g_ptr_array_index (self->sandboxes, self->sandboxes->len - 1));
   g_mutex_unlock (&self->mutex);
   return sandbox;
+}
+
+void
+forge_fake_provider_fail_next_sync (ForgeFakeProvider *self,
+                                    const char        *message)
+{
+  g_mutex_lock (&self->mutex);
+  g_free (self->sync_failure);
+  self->sync_failure = g_strdup (message);
+  g_mutex_unlock (&self->mutex);
 }

@@ -21,6 +21,9 @@ ForgeFakeProvider *forge_fake_provider_new               (void);
 /* The next @n sandbox creations fail, as a backend that is down would. */
 void               forge_fake_provider_fail_next         (ForgeFakeProvider *self,
                                                           guint              n);
+/* The next sandbox made fails its first sync with @message. */
+void               forge_fake_provider_fail_next_sync    (ForgeFakeProvider *self,
+                                                          const char        *message);
 guint              forge_fake_provider_get_n_created     (ForgeFakeProvider *self);
 /* The sandbox made last (a new reference), or NULL. */
 ForgeFakeSandbox  *forge_fake_provider_dup_last_sandbox  (ForgeFakeProvider *self);

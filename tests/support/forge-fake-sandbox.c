@@ -43,6 +43,9 @@ struct _ForgeFakeSandbox
   guint         n_set_timeout;
   guint         n_spawned;
   guint         n_run;
+  guint         n_synced;
+  char         *synced_dir;
+  char         *sync_failure;
 };
 
 static void forge_fake_sandbox_iface_init (ForgeSandboxInterface *iface);
@@ -461,6 +464,36 @@ forge_fake_sandbox_shares_host_network (ForgeSandbox *sandbox)
   return TRUE;
 }
 
+/* Nothing to copy (the commands run in @repo_dir itself): records the
+ * call and says how far it got, as an upload would. */
+static gboolean
+forge_fake_sandbox_sync_workspace (ForgeSandbox             *sandbox,
+                                   const char               *repo_dir,
+                                   ForgeSandboxProgressFunc  progress,
+                                   gpointer                  user_data,
+                                   GCancellable             *cancellable,
+                                   GError                  **error)
+{
+  ForgeFakeSandbox *self = FORGE_FAKE_SANDBOX (sandbox);
+  g_autofree char *failure = NULL;
+
+  g_mutex_lock (&self->mutex);
+  self->n_synced++;
+  g_free (self->synced_dir);
+  self->synced_dir = g_strdup (repo_dir);
+  failure = g_steal_pointer (&self->sync_failure);
+  g_mutex_unlock (&self->mutex);
+
+  if (failure != NULL)
+    {
+      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED, failure);
+      return FALSE;
+    }
+  if (progress != NULL)
+    progress (1024, 1024, user_data);
+  return TRUE;
+}
+
 static void
 forge_fake_sandbox_iface_init (ForgeSandboxInterface *iface)
 {
@@ -473,6 +506,7 @@ forge_fake_sandbox_iface_init (ForgeSandboxInterface *iface)
   iface->is_running = forge_fake_sandbox_is_running;
   iface->kill = forge_fake_sandbox_kill;
   iface->shares_host_network = forge_fake_sandbox_shares_host_network;
+  iface->sync_workspace = forge_fake_sandbox_sync_workspace;
 }
 
 static void
@@ -493,6 +527,8 @@ forge_fake_sandbox_finalize (GObject *object)
   g_free (self->id);
   g_free (self->repo_dir);
   g_free (self->home_dir);
+  g_free (self->synced_dir);
+  g_free (self->sync_failure);
 
   G_OBJECT_CLASS (forge_fake_sandbox_parent_class)->finalize (object);
 }
@@ -574,4 +610,36 @@ void
 forge_fake_sandbox_expire (ForgeFakeSandbox *self)
 {
   die (self, FORGE_SANDBOX_DEATH_EXPIRED);
+}
+
+guint
+forge_fake_sandbox_get_n_synced (ForgeFakeSandbox *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->mutex);
+  n = self->n_synced;
+  g_mutex_unlock (&self->mutex);
+  return n;
+}
+
+char *
+forge_fake_sandbox_dup_synced_dir (ForgeFakeSandbox *self)
+{
+  char *dir;
+
+  g_mutex_lock (&self->mutex);
+  dir = g_strdup (self->synced_dir);
+  g_mutex_unlock (&self->mutex);
+  return dir;
+}
+
+void
+forge_fake_sandbox_fail_next_sync (ForgeFakeSandbox *self,
+                                   const char       *message)
+{
+  g_mutex_lock (&self->mutex);
+  g_free (self->sync_failure);
+  self->sync_failure = g_strdup (message);
+  g_mutex_unlock (&self->mutex);
 }

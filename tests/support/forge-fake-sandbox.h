@@ -27,6 +27,12 @@ guint             forge_fake_sandbox_get_n_set_timeout   (ForgeFakeSandbox *self
 /* How many commands were started with spawn() / run_sync(). */
 guint             forge_fake_sandbox_get_n_spawned       (ForgeFakeSandbox *self);
 guint             forge_fake_sandbox_get_n_run           (ForgeFakeSandbox *self);
+/* How often the workflow asked for the work tree, and for which folder. */
+guint             forge_fake_sandbox_get_n_synced        (ForgeFakeSandbox *self);
+char             *forge_fake_sandbox_dup_synced_dir      (ForgeFakeSandbox *self);
+/* The next sync fails with @message (as an upload that broke off). */
+void              forge_fake_sandbox_fail_next_sync      (ForgeFakeSandbox *self,
+                                                          const char       *message);
 /* As if the backend lost it: its processes die and "died" says CRASHED. */
 void              forge_fake_sandbox_crash               (ForgeFakeSandbox *self);
 /* Lets its timeout pass now, as an expiry would. */

@@ -125,6 +125,7 @@ static const struct
   { FORGE_STEP_GET_GITHUB_INTEGRATION, N_("Look up access token"), N_("Looking Up Access Token…") },
   { FORGE_STEP_CLONE_REPOSITORY, N_("Clone repository"), N_("Cloning Repository…") },
   { FORGE_STEP_DETECT_FRAMEWORK, N_("Detect framework"), N_("Detecting Framework…") },
+  { FORGE_STEP_START_SANDBOX, N_("Start sandbox"), N_("Starting Sandbox…") },
   { FORGE_STEP_INSTALL_DEPENDENCIES, N_("Install dependencies"), N_("Installing Dependencies…") },
   { FORGE_STEP_START_PREVIEW_SERVER, N_("Start dev server"), N_("Starting Dev Server…") },
   { FORGE_STEP_UPDATE_PROJECT, N_("Save project"), N_("Saving Project…") },
@@ -137,6 +138,7 @@ forge_clone_and_preview_get_step_ids (void)
     FORGE_STEP_GET_GITHUB_INTEGRATION,
     FORGE_STEP_CLONE_REPOSITORY,
     FORGE_STEP_DETECT_FRAMEWORK,
+    FORGE_STEP_START_SANDBOX,
     FORGE_STEP_INSTALL_DEPENDENCIES,
     FORGE_STEP_START_PREVIEW_SERVER,
     FORGE_STEP_UPDATE_PROJECT,
@@ -192,6 +194,7 @@ clone_and_preview (ForgeStepContext  *ctx,
   ForgeCloneAndPreview *self = user_data;
   g_autoptr(ForgePreviewRun) run = g_new0 (ForgePreviewRun, 1);
   g_autoptr(JsonNode) framework_node = NULL;
+  g_autoptr(JsonNode) sandbox_node = NULL;
   g_autoptr(JsonNode) install = NULL;
   g_autoptr(JsonNode) server = NULL;
   g_autoptr(JsonNode) updated = NULL;
@@ -250,6 +253,7 @@ clone_and_preview (ForgeStepContext  *ctx,
       !(run->clone = forge_step_run (ctx, FORGE_STEP_CLONE_REPOSITORY, _forge_preview_clone_repository, run, &local_error)) ||
       !(framework_node = forge_step_run (ctx, FORGE_STEP_DETECT_FRAMEWORK, _forge_preview_detect_framework, run, &local_error)) ||
       !(run->framework = forge_framework_new_from_json (framework_node, &local_error)) ||
+      !(sandbox_node = forge_step_run (ctx, FORGE_STEP_START_SANDBOX, _forge_preview_start_sandbox, run, &local_error)) ||
       !(install = forge_step_run (ctx, FORGE_STEP_INSTALL_DEPENDENCIES, _forge_preview_install_dependencies, run, &local_error)) ||
       !(server = forge_step_run (ctx, FORGE_STEP_START_PREVIEW_SERVER, _forge_preview_start_preview_server, run, &local_error)))
     goto failed;

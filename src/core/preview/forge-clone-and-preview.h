@@ -26,6 +26,7 @@ G_BEGIN_DECLS
 #define FORGE_STEP_GET_GITHUB_INTEGRATION "get-github-integration"
 #define FORGE_STEP_CLONE_REPOSITORY       "clone-repository"
 #define FORGE_STEP_DETECT_FRAMEWORK       "detect-framework"
+#define FORGE_STEP_START_SANDBOX          "start-sandbox"
 #define FORGE_STEP_INSTALL_DEPENDENCIES   "install-dependencies"
 #define FORGE_STEP_START_PREVIEW_SERVER   "start-preview-server"
 #define FORGE_STEP_UPDATE_PROJECT         "update-project"

@@ -83,6 +83,9 @@ JsonNode       *_forge_preview_clone_repository       (ForgeStepContext  *ctx,
 JsonNode       *_forge_preview_detect_framework       (ForgeStepContext  *ctx,
                                                        gpointer           user_data,
                                                        GError           **error);
+JsonNode       *_forge_preview_start_sandbox          (ForgeStepContext  *ctx,
+                                                       gpointer           user_data,
+                                                       GError           **error);
 JsonNode       *_forge_preview_install_dependencies   (ForgeStepContext  *ctx,
                                                        gpointer           user_data,
                                                        GError           **error);

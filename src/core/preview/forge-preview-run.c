@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "forge-preview-run-private.h"
 
 void
@@ -91,6 +93,26 @@ fill_request (ForgePreviewRun     *run,
   request->cloned_with_token = cloned_with_token (run);
 }
 
+static void
+sync_progress_cb (guint64  done,
+                  guint64  total,
+                  gpointer user_data)
+{
+  ForgePreviewRun *run = user_data;
+  g_autofree char *done_text = g_format_size (done);
+  g_autofree char *total_text = total > 0 ? g_format_size (total) : NULL;
+  g_autofree char *text = NULL;
+
+  if (total_text != NULL)
+    text = g_strdup_printf (_("Uploading files: %s of %s"), done_text, total_text);
+  else
+    text = g_strdup_printf (_("Uploading files: %s"), done_text);
+  forge_step_context_progress (run->ctx, total > 0 ? (double) done / (double) total : -1.0, text);
+}
+
+/* A sandbox made for this run gets the work tree before anything runs in
+ * it: whichever step asks first (a memoized start-sandbox step leaves it
+ * to the next one). */
 ForgeSandbox *
 _forge_preview_run_ensure_sandbox (ForgePreviewRun  *run,
                                    GError          **error)
@@ -115,6 +137,14 @@ _forge_preview_run_ensure_sandbox (ForgePreviewRun  *run,
   run->sandbox = forge_sandbox_provider_create_sandbox (provider, &request, error);
   if (run->sandbox == NULL)
     return NULL;
+
+  if (!forge_sandbox_sync_workspace (run->sandbox, run->repo_dir, sync_progress_cb, run,
+                                     forge_step_context_get_cancellable (run->ctx), error))
+    {
+      forge_sandbox_kill (run->sandbox);
+      g_clear_object (&run->sandbox);
+      return NULL;
+    }
 
   /* Said at every start: the repository's code can then reach services
    * on this computer. */

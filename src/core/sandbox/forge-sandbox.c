@@ -227,3 +227,23 @@ forge_sandbox_dup_preview_urls (ForgeSandbox *self,
     g_strv_builder_add (builder, only);
   return g_strv_builder_end (builder);
 }
+
+gboolean
+forge_sandbox_sync_workspace (ForgeSandbox             *self,
+                              const char               *repo_dir,
+                              ForgeSandboxProgressFunc  progress,
+                              gpointer                  user_data,
+                              GCancellable             *cancellable,
+                              GError                  **error)
+{
+  ForgeSandboxInterface *iface;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), FALSE);
+  g_return_val_if_fail (repo_dir != NULL, FALSE);
+
+  iface = FORGE_SANDBOX_GET_IFACE (self);
+  if (iface->sync_workspace == NULL)
+    return TRUE;
+
+  return iface->sync_workspace (self, repo_dir, progress, user_data, cancellable, error);
+}

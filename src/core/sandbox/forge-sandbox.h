@@ -32,6 +32,11 @@ typedef enum
 #define FORGE_SANDBOX_REPO_DIR "/home/user/repo"
 #define FORGE_SANDBOX_HOME_DIR "/home/user"
 
+/* Bytes done of @total (0 when unknown so far). */
+typedef void (*ForgeSandboxProgressFunc) (guint64  done,
+                                          guint64  total,
+                                          gpointer user_data);
+
 #define FORGE_TYPE_SANDBOX (forge_sandbox_get_type ())
 
 G_DECLARE_INTERFACE (ForgeSandbox, forge_sandbox, FORGE, SANDBOX, GObject)
@@ -111,6 +116,17 @@ struct _ForgeSandboxInterface
   char               **(*dup_preview_urls)    (ForgeSandbox   *self,
                                                const char     *authority,
                                                const char     *url);
+  /* Makes the work tree at @repo_dir on the desktop current at
+   * FORGE_SANDBOX_REPO_DIR inside, on a worker thread: a remote backend
+   * uploads what changed (@progress: bytes done of total), the local one
+   * binds the folder and has nothing to do. Optional: unset, nothing to
+   * do. */
+  gboolean             (*sync_workspace)      (ForgeSandbox             *self,
+                                               const char               *repo_dir,
+                                               ForgeSandboxProgressFunc  progress,
+                                               gpointer                  user_data,
+                                               GCancellable             *cancellable,
+                                               GError                  **error);
 };
 
 GQuark               forge_sandbox_error_quark (void);
@@ -153,6 +169,13 @@ char                *forge_sandbox_dup_network_note    (ForgeSandbox *self);
 char               **forge_sandbox_dup_preview_urls    (ForgeSandbox *self,
                                                         const char   *authority,
                                                         const char   *url);
+
+gboolean             forge_sandbox_sync_workspace      (ForgeSandbox             *self,
+                                                        const char               *repo_dir,
+                                                        ForgeSandboxProgressFunc  progress,
+                                                        gpointer                  user_data,
+                                                        GCancellable             *cancellable,
+                                                        GError                  **error);
 
 /* For backends: emits "died". Call it once, on the sandbox's main context. */
 void                 forge_sandbox_emit_died   (ForgeSandbox          *self,
