@@ -19,6 +19,7 @@
 #include <libsoup/soup.h>
 
 #include "forge-e2b-api.h"
+#include "forge-test-server.h"
 
 #define API_KEY   "e2b_test_5ecret_key_0f_the_test_account"
 #define WRONG_KEY "e2b_wrong_key_th4t_must_not_leak"
@@ -121,12 +122,8 @@ typedef struct
 
 typedef struct
 {
-  GThread      *thread;
-  GMainContext *context;
+  ForgeTestServer *server;
   GMutex        mutex;       /* guards everything below */
-  GCond         cond;
-  gboolean      ready;
-  gint          stopping;
   char         *base;
 
   GHashTable   *sandboxes;   /* id → FakeSandbox */
@@ -606,58 +603,17 @@ handle_request (SoupServer        *server,
   g_mutex_unlock (&fixture->mutex);
 }
 
-static gpointer
-server_thread (gpointer data)
-{
-  Fixture *fixture = data;
-  g_autoptr(SoupServer) server = NULL;
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  g_main_context_push_thread_default (fixture->context);
-
-  server = soup_server_new ("server-header", "forge-test-e2b", NULL);
-  soup_server_add_handler (server, NULL, handle_request, fixture, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-
-  g_mutex_lock (&fixture->mutex);
-  fixture->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  fixture->ready = TRUE;
-  g_cond_signal (&fixture->cond);
-  g_mutex_unlock (&fixture->mutex);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-
-  /* Not g_main_loop_run(): a stop before it started would be lost. */
-  while (!g_atomic_int_get (&fixture->stopping))
-    g_main_context_iteration (fixture->context, TRUE);
-
-  soup_server_disconnect (server);
-  g_clear_object (&server);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
-
-  g_main_context_pop_thread_default (fixture->context);
-  return NULL;
-}
-
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_mutex_init (&fixture->mutex);
-  g_cond_init (&fixture->cond);
   g_queue_init (&fixture->script);
   fixture->sandboxes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) fake_sandbox_free);
   fixture->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) recorded_free);
 
-  fixture->context = g_main_context_new ();
-  fixture->thread = g_thread_new ("e2b-test-server", server_thread, fixture);
-  g_mutex_lock (&fixture->mutex);
-  while (!fixture->ready)
-    g_cond_wait (&fixture->cond, &fixture->mutex);
-  g_mutex_unlock (&fixture->mutex);
+  fixture->server = forge_test_server_new ("forge-test-e2b", handle_request, fixture);
+  fixture->base = g_strdup (forge_test_server_get_base (fixture->server));
 }
 
 static void
@@ -668,10 +624,7 @@ fixture_tear_down (Fixture       *fixture,
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
-  g_atomic_int_set (&fixture->stopping, TRUE);
-  g_main_context_wakeup (fixture->context);
-  g_thread_join (fixture->thread);
-  g_main_context_unref (fixture->context);
+  g_clear_pointer (&fixture->server, forge_test_server_free);
 
   /* Whatever the test did, nothing it logged holds a secret. */
   assert_log_has_no_secret ();
@@ -681,7 +634,6 @@ fixture_tear_down (Fixture       *fixture,
   g_ptr_array_unref (fixture->requests);
   g_free (fixture->base);
   g_mutex_clear (&fixture->mutex);
-  g_cond_clear (&fixture->cond);
 }
 
 static ForgeE2bApi *

@@ -17,6 +17,7 @@
 
 #include "forge-connect-framing.h"
 #include "forge-e2b-envd.h"
+#include "forge-test-server.h"
 #include "forge-util.h"
 
 #define TOKEN "tok-3f9c1a7e55d04b2a"
@@ -77,12 +78,8 @@ typedef struct
 
 typedef struct
 {
-  GThread      *thread;
-  GMainContext *context;
-  GMainLoop    *loop;
+  ForgeTestServer *server;
   GMutex        mutex;
-  GCond         cond;
-  gboolean      ready;
   char         *base;
 
   /* Under mutex. */
@@ -299,7 +296,7 @@ handle_request (SoupServer        *server,
       g_signal_connect (msg, "disconnected", G_CALLBACK (playback_disconnected), playback);
       soup_server_message_pause (msg);
       g_source_set_callback (source, play_next, playback, NULL);
-      g_source_attach (source, fixture->context);
+      g_source_attach (source, forge_test_server_get_context (fixture->server));
     }
   else if (g_str_equal (path, "/process.Process/SendSignal"))
     {
@@ -340,67 +337,23 @@ handle_request (SoupServer        *server,
   g_mutex_unlock (&fixture->mutex);
 }
 
-static gpointer
-server_thread (gpointer data)
-{
-  Fixture *fixture = data;
-  g_autoptr(SoupServer) server = NULL;
-  g_autoptr(GError) error = NULL;
-  GSList *uris;
-
-  g_main_context_push_thread_default (fixture->context);
-
-  server = soup_server_new ("server-header", "forge-test-envd", NULL);
-  soup_server_add_handler (server, NULL, handle_request, fixture, NULL);
-  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-
-  g_mutex_lock (&fixture->mutex);
-  fixture->base = g_uri_to_string_partial (uris->data, G_URI_HIDE_PASSWORD);
-  if (g_str_has_suffix (fixture->base, "/"))
-    fixture->base[strlen (fixture->base) - 1] = '\0';
-  fixture->ready = TRUE;
-  g_cond_signal (&fixture->cond);
-  g_mutex_unlock (&fixture->mutex);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-
-  g_main_loop_run (fixture->loop);
-
-  soup_server_disconnect (server);
-  while (g_main_context_iteration (fixture->context, FALSE))
-    ;
-  g_main_context_pop_thread_default (fixture->context);
-  return NULL;
-}
-
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_mutex_init (&fixture->mutex);
-  g_cond_init (&fixture->cond);
-  fixture->context = g_main_context_new ();
-  fixture->loop = g_main_loop_new (fixture->context, FALSE);
   fixture->steps = g_ptr_array_new_with_free_func (step_free);
   fixture->requests = g_ptr_array_new_with_free_func (g_free);
   fixture->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  fixture->thread = g_thread_new ("test-envd-server", server_thread, fixture);
-
-  g_mutex_lock (&fixture->mutex);
-  while (!fixture->ready)
-    g_cond_wait (&fixture->cond, &fixture->mutex);
-  g_mutex_unlock (&fixture->mutex);
+  fixture->server = forge_test_server_new ("forge-test-envd", handle_request, fixture);
+  fixture->base = g_strdup (forge_test_server_get_base (fixture->server));
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_main_loop_quit (fixture->loop);
-  g_thread_join (fixture->thread);
-  g_main_loop_unref (fixture->loop);
-  g_main_context_unref (fixture->context);
+  g_clear_pointer (&fixture->server, forge_test_server_free);
   g_ptr_array_unref (fixture->steps);
   g_ptr_array_unref (fixture->requests);
   g_hash_table_unref (fixture->headers);
@@ -411,7 +364,6 @@ fixture_tear_down (Fixture       *fixture,
   g_free (fixture->status_body);
   g_free (fixture->base);
   g_mutex_clear (&fixture->mutex);
-  g_cond_clear (&fixture->cond);
 }
 
 static const char *
