@@ -7,8 +7,6 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-
 #include "forge-secret-rows.h"
 #include "forge-secrets.h"
 
