@@ -17,6 +17,7 @@
 #include "forge-open-dialog-private.h"
 #include "forge-run-info-private.h"
 #include "forge-runs-view.h"
+#include "forge-stub-provider.h"
 #include "git-test-util.h"
 
 /* Waits for a condition, failing only when it never comes: no test here
@@ -325,20 +326,123 @@ test_open_recents_by_name (void)
   g_settings_reset (settings, "recent-urls");
 }
 
+/* Backends: this computer, and E2B without a key. */
+#define NO_KEY_REASON "Add an E2B API key in Preferences → Accounts"
+
+static ForgeSandboxProviders *
+providers_with (const char *e2b_unavailable)
+{
+  ForgeSandboxProviders *providers = g_object_new (FORGE_TYPE_SANDBOX_PROVIDERS, NULL);
+  g_autoptr(ForgeSandboxProvider) local = forge_test_stub_provider_new ("local", NULL);
+  g_autoptr(ForgeSandboxProvider) e2b = forge_test_stub_provider_new ("e2b", e2b_unavailable);
+
+  forge_sandbox_providers_add (providers, e2b);
+  forge_sandbox_providers_add (providers, local);
+  return providers;
+}
+
+static GtkCheckButton *
+backend_check (ForgeOpenDialog *dialog,
+               const char      *backend)
+{
+  GtkWidget *row = forge_open_dialog_get_backend_row (dialog, backend);
+
+  g_assert_nonnull (row);
+  return GTK_CHECK_BUTTON (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (row)));
+}
+
+static void
+open_with_backend_cb (ForgeOpenDialog  *dialog,
+                      const char       *url,
+                      char            **backend)
+{
+  g_free (*backend);
+  *backend = g_strdup (forge_open_dialog_get_backend (dialog));
+}
+
+static void
+test_open_backend_choice (void)
+{
+  g_autoptr(GSettings) settings = fresh_settings ();
+  g_autoptr(ForgeSandboxProviders) no_key = providers_with (NO_KEY_REASON);
+  g_autoptr(ForgeSandboxProviders) both = providers_with (NULL);
+  g_autofree char *opened_backend = NULL;
+  ForgeOpenDialog *dialog;
+  GtkWidget *local_row;
+  GtkWidget *e2b_row;
+  GtkWidget *child;
+  guint n_rows = 0;
+
+  /* Without providers nothing is offered, and the run keeps the
+   * project's own backend. */
+  dialog = FORGE_OPEN_DIALOG (forge_open_dialog_new (NULL, settings));
+  g_assert_null (forge_open_dialog_get_backend (dialog));
+  g_assert_null (forge_open_dialog_get_backend_row (dialog, "local"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* E2B is the default but has no key: shown, greyed, saying what to do;
+   * this computer is chosen instead. */
+  g_settings_set_string (settings, "default-backend", "e2b");
+  dialog = FORGE_OPEN_DIALOG (forge_open_dialog_new (NULL, settings));
+  forge_open_dialog_set_providers (dialog, no_key);
+  local_row = forge_open_dialog_get_backend_row (dialog, "local");
+  e2b_row = forge_open_dialog_get_backend_row (dialog, "e2b");
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_parent (gtk_widget_get_parent (local_row))));
+  /* This computer first, by the names people use. */
+  g_assert_true (gtk_widget_get_next_sibling (local_row) == e2b_row);
+  for (child = gtk_widget_get_first_child (gtk_widget_get_parent (local_row)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n_rows++;
+  g_assert_cmpuint (n_rows, ==, 2);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (local_row)), ==, "This Computer");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (e2b_row)), ==, "E2B Cloud");
+  g_assert_true (gtk_widget_get_sensitive (local_row));
+  g_assert_false (gtk_widget_get_sensitive (e2b_row));
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (backend_check (dialog, "e2b"))));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (e2b_row)), ==, NO_KEY_REASON);
+  g_assert_true (gtk_check_button_get_active (backend_check (dialog, "local")));
+  g_assert_false (gtk_check_button_get_active (backend_check (dialog, "e2b")));
+  g_assert_cmpstr (forge_open_dialog_get_backend (dialog), ==, "local");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* With a key, the default is chosen; another choice is what "open"
+   * runs in. */
+  dialog = FORGE_OPEN_DIALOG (forge_open_dialog_new (NULL, settings));
+  forge_open_dialog_set_providers (dialog, both);
+  g_assert_true (gtk_widget_get_sensitive (forge_open_dialog_get_backend_row (dialog, "e2b")));
+  g_assert_cmpstr (forge_open_dialog_get_backend (dialog), ==, "e2b");
+  g_assert_true (gtk_check_button_get_active (backend_check (dialog, "e2b")));
+  gtk_check_button_set_active (backend_check (dialog, "local"), TRUE);
+  g_assert_false (gtk_check_button_get_active (backend_check (dialog, "e2b")));
+  g_assert_cmpstr (forge_open_dialog_get_backend (dialog), ==, "local");
+  gtk_check_button_set_active (backend_check (dialog, "e2b"), TRUE);
+
+  g_signal_connect (dialog, "open", G_CALLBACK (open_with_backend_cb), &opened_backend);
+  forge_open_dialog_set_url (dialog, "owner/repo");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "open");
+  g_assert_cmpstr (opened_backend, ==, "e2b");
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_settings_reset (settings, "default-backend");
+}
+
 static void
 test_open_accessible (void)
 {
   g_autoptr(GSettings) settings = fresh_settings ();
+  g_autoptr(ForgeSandboxProviders) providers = providers_with (NO_KEY_REASON);
   const char *recent[] = { "https://github.com/octo/hello-world.git", NULL };
   ForgeOpenDialog *dialog;
 
   g_settings_set_strv (settings, "recent-urls", recent);
   dialog = FORGE_OPEN_DIALOG (forge_open_dialog_new (NULL, settings));
+  forge_open_dialog_set_providers (dialog, providers);
   gtk_window_present (GTK_WINDOW (dialog));
   g_assert_true (wait_for (widget_mapped, dialog));
 
-  /* Entry, Choose Folder, the recent row, Cancel and Open at least. */
-  g_assert_cmpuint (forge_test_assert_controls_named (GTK_WIDGET (dialog)), >=, 5);
+  /* Entry, Choose Folder, the recent row, Cancel and Open at least, and
+   * each backend's row and radio button (E2B's greyed, still named). */
+  g_assert_cmpuint (forge_test_assert_controls_named (GTK_WIDGET (dialog)), >=, 9);
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_settings_reset (settings, "recent-urls");
@@ -517,6 +621,7 @@ main (int   argc,
   g_test_add_func ("/forge/dialogs/open/fixed-width", test_open_fixed_width);
   g_test_add_func ("/forge/dialogs/open/choose-folder", test_open_choose_folder);
   g_test_add_func ("/forge/dialogs/open/recents-by-name", test_open_recents_by_name);
+  g_test_add_func ("/forge/dialogs/open/backend-choice", test_open_backend_choice);
   g_test_add_func ("/forge/dialogs/open/accessible", test_open_accessible);
   g_test_add_func ("/forge/dialogs/runs/order-titles-dates", test_runs_view);
   g_test_add_func ("/forge/dialogs/icon-in-resources", test_icon_in_resources);

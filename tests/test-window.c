@@ -14,7 +14,8 @@
 #include "e2e-util.h"
 #include "forge-application.h"
 #include "forge-clone-and-preview.h"
-#include "forge-open-dialog.h"
+#include "forge-fake-provider.h"
+#include "forge-open-dialog-private.h"
 #include "forge-preview-private.h"
 #include "forge-util.h"
 #include "forge-window.h"
@@ -320,6 +321,79 @@ test_open_dialog_validates (void)
   forge_remove_tree (root, NULL);
 }
 
+static gboolean
+no_active_runs (gpointer data)
+{
+  return forge_workflow_engine_get_n_active (forge_application_get_engine (the_app)) == 0;
+}
+
+static ForgeOpenDialog *
+find_open_dialog (void)
+{
+  /* Not ours to unref. */
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (FORGE_IS_OPEN_DIALOG (toplevel))
+        return FORGE_OPEN_DIALOG (toplevel);
+    }
+
+  return NULL;
+}
+
+/* The backend chosen in the Open dialog is the project's, and its run's. */
+static void
+test_open_dialog_backend_reaches_run (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("forge-window-XXXXXX", NULL);
+  g_autofree char *repo = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *project_id = NULL;
+  g_autoptr(ForgeFakeProvider) fake = forge_fake_provider_new ();
+  ForgeProjectStore *store = forge_application_get_store (the_app);
+  ForgeSandboxProviders *providers = forge_context_get_providers (forge_application_get_context (the_app));
+  ForgeOpenDialog *dialog;
+  ForgeWindow *window;
+  ForgeProjectView *view;
+  ForgeProject *project;
+
+  repo = forge_test_repo_from_fixture (root, "static-site");
+  url = g_strconcat ("file://", repo, NULL);
+  /* A backend that makes no sandbox: the run ends at its first try, and
+   * nothing here depends on how far it got. */
+  forge_fake_provider_fail_next (fake, 1000);
+  forge_sandbox_providers_add (providers, FORGE_SANDBOX_PROVIDER (fake));
+
+  window = forge_window_new (the_app);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open", NULL));
+  dialog = find_open_dialog ();
+  g_assert_nonnull (dialog);
+
+  /* Every registered backend is offered; the default one is chosen. */
+  g_assert_nonnull (forge_open_dialog_get_backend_row (dialog, "local"));
+  g_assert_cmpstr (forge_open_dialog_get_backend (dialog), ==, "local");
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (forge_open_dialog_get_backend_row (dialog, "fake")))), TRUE);
+  forge_open_dialog_set_url (dialog, url);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "open");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  view = forge_window_get_visible_project_view (window);
+  g_assert_nonnull (view);
+  project_id = g_strdup (forge_project_get_id (forge_project_view_get_project (view)));
+  project = forge_project_store_lookup (store, project_id);
+  g_assert_nonnull (project);
+  g_assert_cmpstr (forge_project_get_backend (project), ==, "fake");
+
+  forge_window_remove_project (window, project_id);
+  g_assert_true (wait_for (no_active_runs, NULL, 60));
+  gtk_window_destroy (GTK_WINDOW (window));
+  forge_remove_tree (root, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -338,6 +412,7 @@ main (int   argc,
 
   g_test_add_func ("/forge/window/open-repository-shows-page", test_open_repository_shows_page);
   g_test_add_func ("/forge/window/open-dialog-validates", test_open_dialog_validates);
+  g_test_add_func ("/forge/window/open-dialog-backend-reaches-run", test_open_dialog_backend_reaches_run);
   g_test_add_func ("/forge/window/gave-up-page", test_gave_up_page);
   g_test_add_func ("/forge/window/settings-reach-manager", test_settings_reach_manager);
   g_test_add_func ("/forge/window/restore-after-kill-keeps-path", test_restore_after_kill_keeps_path);

@@ -17,5 +17,9 @@ GtkLabel    *forge_open_dialog_get_error_label   (ForgeOpenDialog *self);
 GtkListBox  *forge_open_dialog_get_recent_list   (ForgeOpenDialog *self);
 void         forge_open_dialog_folder_chosen     (ForgeOpenDialog *self,
                                                   GFile           *folder);
+/* The "Run In" row of a backend (its check button is its activatable
+ * widget), or NULL. */
+GtkWidget   *forge_open_dialog_get_backend_row   (ForgeOpenDialog *self,
+                                                  const char      *backend);
 
 G_END_DECLS

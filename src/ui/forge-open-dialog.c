@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "forge-accessible.h"
+#include "forge-backend-choices.h"
 #include "forge-git.h"
 #include "forge-open-dialog-private.h"
 #include "forge-project.h"
@@ -33,6 +34,10 @@ struct _ForgeOpenDialog
   GtkLabel         *error_label;
   GtkWidget        *recent_group;
   GtkListBox       *recent_list;
+  GtkWidget        *backend_group;
+  GtkListBox       *backend_list;
+  /* The backend chosen (a ForgeSandboxProviders name), or NULL. */
+  char             *backend;
 };
 
 enum {
@@ -240,6 +245,102 @@ fill_recent (ForgeOpenDialog *self)
   gtk_widget_set_visible (self->recent_group, recent[0] != NULL);
 }
 
+static void
+backend_toggled_cb (GtkCheckButton  *check,
+                    ForgeOpenDialog *self)
+{
+  if (!gtk_check_button_get_active (check))
+    return;
+
+  g_free (self->backend);
+  self->backend = g_strdup (g_object_get_data (G_OBJECT (check), "backend"));
+}
+
+static GtkWidget *
+backend_row (ForgeOpenDialog          *self,
+             const ForgeBackendChoice *choice,
+             GtkCheckButton           *group)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *check = gtk_check_button_new ();
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), choice->title);
+  gtk_check_button_set_group (GTK_CHECK_BUTTON (check), group);
+  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+  g_object_set_data_full (G_OBJECT (check), "backend", g_strdup (choice->name), g_free);
+  g_object_set_data_full (G_OBJECT (row), "backend", g_strdup (choice->name), g_free);
+  g_signal_connect_object (check, "toggled", G_CALLBACK (backend_toggled_cb), self, 0);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, choice->title,
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (check),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, choice->title,
+                                  -1);
+
+  /* A backend that cannot run here stays in the list, greyed, saying why
+   * and what to do about it: a missing choice explains nothing. */
+  if (choice->reason != NULL)
+    {
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), choice->reason);
+      gtk_widget_set_sensitive (row, FALSE);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, choice->reason,
+                                      -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (check),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, choice->reason,
+                                      -1);
+    }
+
+  return row;
+}
+
+static void
+fill_backends (ForgeOpenDialog       *self,
+               ForgeSandboxProviders *providers)
+{
+  g_autoptr(GPtrArray) choices = forge_backend_choices_new (providers);
+  g_autofree char *preferred = g_settings_get_string (self->settings, "default-backend");
+  GtkCheckButton *group = NULL;
+  GtkCheckButton *chosen = NULL;
+  GtkCheckButton *first_available = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->backend_list))) != NULL)
+    gtk_list_box_remove (self->backend_list, child);
+  g_clear_pointer (&self->backend, g_free);
+
+  for (guint i = 0; i < choices->len; i++)
+    {
+      const ForgeBackendChoice *choice = g_ptr_array_index (choices, i);
+      GtkWidget *row = backend_row (self, choice, group);
+      GtkCheckButton *check = GTK_CHECK_BUTTON (adw_action_row_get_activatable_widget (ADW_ACTION_ROW (row)));
+
+      if (group == NULL)
+        group = check;
+      gtk_list_box_append (self->backend_list, row);
+
+      if (choice->reason != NULL)
+        continue;
+      if (first_available == NULL)
+        first_available = check;
+      if (g_strcmp0 (choice->name, preferred) == 0)
+        chosen = check;
+    }
+
+  /* The default backend, unless it cannot run here: then the first that
+   * can. With none, nothing is chosen and the run says why it fails. */
+  if (chosen == NULL)
+    chosen = first_available;
+  if (chosen != NULL)
+    gtk_check_button_set_active (chosen, TRUE);
+
+  gtk_widget_set_visible (self->backend_group, choices->len > 0);
+}
+
 #if GTK_CHECK_VERSION (4, 10, 0)
 static void
 folder_selected_cb (GObject      *object,
@@ -333,6 +434,7 @@ forge_open_dialog_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_pointer (&self->error_message, g_free);
+  g_clear_pointer (&self->backend, g_free);
 
   G_OBJECT_CLASS (forge_open_dialog_parent_class)->finalize (object);
 }
@@ -357,6 +459,8 @@ forge_open_dialog_class_init (ForgeOpenDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, error_label);
   gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, recent_group);
   gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, recent_list);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, backend_group);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, backend_list);
   gtk_widget_class_bind_template_callback (widget_class, response_cb);
   gtk_widget_class_bind_template_callback (widget_class, entry_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, entry_activate_cb);
@@ -399,6 +503,23 @@ forge_open_dialog_set_url (ForgeOpenDialog *self,
   validate_now (self);
 }
 
+void
+forge_open_dialog_set_providers (ForgeOpenDialog       *self,
+                                 ForgeSandboxProviders *providers)
+{
+  g_return_if_fail (FORGE_IS_OPEN_DIALOG (self));
+  g_return_if_fail (FORGE_IS_SANDBOX_PROVIDERS (providers));
+
+  fill_backends (self, providers);
+}
+
+const char *
+forge_open_dialog_get_backend (ForgeOpenDialog *self)
+{
+  g_return_val_if_fail (FORGE_IS_OPEN_DIALOG (self), NULL);
+  return self->backend;
+}
+
 const char *
 forge_open_dialog_get_error (ForgeOpenDialog *self)
 {
@@ -438,4 +559,19 @@ GtkListBox *
 forge_open_dialog_get_recent_list (ForgeOpenDialog *self)
 {
   return self->recent_list;
+}
+
+GtkWidget *
+forge_open_dialog_get_backend_row (ForgeOpenDialog *self,
+                                   const char      *backend)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->backend_list));
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "backend"), backend) == 0)
+        return row;
+    }
+
+  return NULL;
 }

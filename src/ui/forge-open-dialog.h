@@ -7,6 +7,8 @@
 
 #include <adwaita.h>
 
+#include "forge-sandbox-providers.h"
+
 G_BEGIN_DECLS
 
 #define FORGE_TYPE_OPEN_DIALOG (forge_open_dialog_get_type ())
@@ -21,6 +23,15 @@ GtkWidget  *forge_open_dialog_new            (GtkWindow       *parent,
                                               GSettings       *settings);
 void        forge_open_dialog_set_url        (ForgeOpenDialog *self,
                                               const char      *url);
+/* Offers the backends of @providers to run the project in ("Run In"),
+ * those that cannot run here greyed with their reason; the
+ * "default-backend" setting is chosen, else the first that can run.
+ * Without this call no backend is offered. */
+void        forge_open_dialog_set_providers  (ForgeOpenDialog       *self,
+                                              ForgeSandboxProviders *providers);
+/* The backend chosen (a ForgeSandboxProviders name), for the run that
+ * "open" starts; NULL when none was offered or none can run. */
+const char *forge_open_dialog_get_backend    (ForgeOpenDialog *self);
 /* The error shown under the address (what is typed is not a repository
  * URL), or NULL. forge_open_dialog_set_url() checks at once. */
 const char *forge_open_dialog_get_error      (ForgeOpenDialog *self);

@@ -10,9 +10,15 @@
 #include <glib/gi18n.h>
 
 #include "forge-accessible.h"
+#include "forge-backend-choices.h"
+#include "forge-e2b-api.h"
 #include "forge-preferences-window-private.h"
 #include "forge-sandbox-providers.h"
+#include "forge-secret-rows.h"
 #include "forge-secrets.h"
+
+/* Where E2B's dashboard makes API keys. */
+#define E2B_KEYS_URL "https://e2b.dev/dashboard?tab=keys"
 
 struct _ForgePreferencesWindow
 {
@@ -34,8 +40,20 @@ struct _ForgePreferencesWindow
   AdwPasswordEntryRow  *token_row;
   AdwActionRow         *token_status_row;
   GtkWidget            *forget_button;
+  ForgeSecretRows      *token_rows;
+
+  AdwPasswordEntryRow  *e2b_key_row;
+  AdwActionRow         *e2b_status_row;
+  GtkWidget            *e2b_forget_button;
+  AdwActionRow         *e2b_test_row;
+  GtkWidget            *e2b_test_button;
+  ForgeSecretRows      *e2b_rows;
+  /* The environment E2B is configured from (E2B_DOMAIN, E2B_API_URL…),
+   * read once when the window opens. */
+  char                **e2b_environ;
+
   GCancellable         *cancellable;
-  GCancellable         *lookup_cancellable;   /* the latest lookup only */
+  GCancellable         *test_cancellable;     /* the latest test only */
 };
 
 enum {
@@ -48,15 +66,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (ForgePreferencesWindow, forge_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
-
-/* The backends the "default-backend" key can name, as people call them. */
-static const struct {
-  const char *name;
-  const char *title;
-} known_backends[] = {
-  { "local", N_("This Computer") },
-  { "e2b", N_("E2B Cloud") },
-};
 
 static gboolean
 backend_to_row (GValue   *value,
@@ -95,21 +104,18 @@ row_to_backend (const GValue       *value,
 static void
 fill_backends (ForgePreferencesWindow *self)
 {
+  g_autoptr(GPtrArray) choices = forge_backend_choices_new (self->providers);
   g_autoptr(GtkStringList) titles = gtk_string_list_new (NULL);
   g_autoptr(GString) reasons = g_string_new (NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (known_backends); i++)
+  for (guint i = 0; i < choices->len; i++)
     {
-      g_autoptr(ForgeSandboxProvider) provider = forge_sandbox_providers_lookup (self->providers, known_backends[i].name, NULL);
-      g_autoptr(GError) error = NULL;
+      ForgeBackendChoice *choice = g_ptr_array_index (choices, i);
 
-      if (provider == NULL)
-        continue;
-
-      if (forge_sandbox_provider_is_available (provider, &error))
+      if (choice->reason == NULL)
         {
-          g_ptr_array_add (self->backend_names, g_strdup (known_backends[i].name));
-          gtk_string_list_append (titles, _(known_backends[i].title));
+          g_ptr_array_add (self->backend_names, g_strdup (choice->name));
+          gtk_string_list_append (titles, choice->title);
         }
       else
         {
@@ -117,8 +123,7 @@ fill_backends (ForgePreferencesWindow *self)
             g_string_append_c (reasons, '\n');
           /* Translators: a sandbox backend ("E2B Cloud") and why it
            * cannot run previews here. */
-          g_string_append_printf (reasons, _("%s: %s"), _(known_backends[i].title),
-                                  error != NULL ? error->message : _("not available"));
+          g_string_append_printf (reasons, _("%s: %s"), choice->title, choice->reason);
         }
     }
 
@@ -193,168 +198,138 @@ bind_minutes (ForgePreferencesWindow *self,
                                 seconds_to_minutes, minutes_to_seconds, NULL, NULL);
 }
 
-typedef enum { TOKEN_LOOKUP, TOKEN_STORE, TOKEN_CLEAR } TokenOperation;
-
 static void
-show_token_state (ForgePreferencesWindow *self,
-                  gboolean                has_token)
+host_changed_cb (ForgePreferencesWindow *self)
 {
-  g_autofree char *title = NULL;
-  const char *host = gtk_editable_get_text (GTK_EDITABLE (self->host_row));
+  g_autofree char *host = NULL;
+  g_autofree char *saved = NULL;
+  g_autofree char *unsaved = NULL;
 
-  title = has_token ? g_strdup_printf (_("A token for %s is saved"), host)
-                    : g_strdup_printf (_("No token saved for %s"), host);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->token_status_row), title);
-  gtk_widget_set_sensitive (self->forget_button, has_token);
-}
-
-static void
-show_token_result (ForgePreferencesWindow *self,
-                   gboolean                has_token,
-                   const GError           *error)
-{
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* The template may set the host before constructed() made the rows. */
+  if (self->token_rows == NULL)
     return;
 
-  if (error != NULL)
-    {
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->token_status_row), error->message);
-      return;
-    }
+  host = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->host_row))));
+  saved = g_strdup_printf (_("A token for %s is saved"), host);
+  unsaved = g_strdup_printf (_("No token saved for %s"), host);
 
-  show_token_state (self, has_token);
+  forge_secret_rows_set_scope (self->token_rows, host, saved, unsaved);
 }
 
-/* Each callback holds a reference on the window: it may have been closed
- * (and the call cancelled) by the time the keyring answers. */
 static void
-token_looked_up_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+show_test_result (ForgePreferencesWindow *self,
+                  const char             *result)
+{
+  adw_action_row_set_subtitle (self->e2b_test_row, result);
+  gtk_widget_set_sensitive (self->e2b_test_button, TRUE);
+}
+
+static void
+e2b_listed_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   g_autoptr(ForgePreferencesWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  char *token = forge_secrets_lookup_token_finish (result, &error);
+  g_autoptr(GPtrArray) sandboxes = forge_e2b_api_list_sandboxes_finish (FORGE_E2B_API (object), result, &error);
 
-  show_token_result (self, token != NULL, error);
-  forge_secrets_free_token (token);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* FORGE_E2B_ERROR messages are one line and say what to do. */
+  show_test_result (self, sandboxes != NULL ? _("Connected to E2B") : error->message);
 }
 
 static void
-token_stored_cb (GObject      *object,
+e2b_test_key_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   g_autoptr(ForgePreferencesWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  gboolean stored = forge_secrets_store_token_finish (result, &error);
+  g_autoptr(ForgeE2bConfig) config = NULL;
+  g_autoptr(ForgeE2bApi) api = NULL;
+  char *key = forge_secrets_lookup_e2b_key_finish (result, &error);
 
-  show_token_result (self, stored, error);
-}
-
-static void
-token_cleared_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(ForgePreferencesWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  forge_secrets_clear_token_finish (result, &error);
-  show_token_result (self, FALSE, error);
-}
-
-static void
-run_token_request (ForgePreferencesWindow *self,
-                   TokenOperation          operation,
-                   const char             *token)
-{
-  g_autofree char *host = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->host_row))));
-
-  if (*host == '\0')
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  /* Typing a host starts a lookup per key: only the last one may answer,
-   * and none may overwrite what a save or forget reports. */
-  if (self->lookup_cancellable != NULL)
-    g_cancellable_cancel (self->lookup_cancellable);
-  g_clear_object (&self->lookup_cancellable);
-  self->lookup_cancellable = g_cancellable_new ();
-  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
-                           self->lookup_cancellable, G_CONNECT_SWAPPED);
-
-  switch (operation)
+  if (error != NULL)
     {
-    case TOKEN_LOOKUP:
-      forge_secrets_lookup_token_async (host, self->lookup_cancellable,
-                                        token_looked_up_cb, g_object_ref (self));
-      break;
-
-    case TOKEN_STORE:
-      forge_secrets_store_token_async (host, token, self->cancellable,
-                                       token_stored_cb, g_object_ref (self));
-      break;
-
-    case TOKEN_CLEAR:
-      forge_secrets_clear_token_async (host, self->cancellable,
-                                       token_cleared_cb, g_object_ref (self));
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static void
-host_changed_cb (ForgePreferencesWindow *self)
-{
-  run_token_request (self, TOKEN_LOOKUP, NULL);
-}
-
-static void
-show_token_problem (ForgePreferencesWindow *self,
-                    const char             *message)
-{
-  adw_action_row_set_subtitle (self->token_status_row, message ? message : "");
-  if (message != NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (self->token_row), "error");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->token_row), "error");
-}
-
-static void
-token_changed_cb (ForgePreferencesWindow *self)
-{
-  if (*gtk_editable_get_text (GTK_EDITABLE (self->token_row)) != '\0')
-    show_token_problem (self, NULL);
-}
-
-static void
-token_apply_cb (ForgePreferencesWindow *self)
-{
-  g_autofree char *token = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->token_row))));
-
-  /* An empty token would read as "saved" while nothing is: say so, and
-   * keep what the keyring has. Forget is how a token goes. */
-  if (*token == '\0')
-    {
-      show_token_problem (self, _("Enter a token to save it. To remove the saved one, use Forget."));
+      show_test_result (self, error->message);
       return;
     }
 
-  show_token_problem (self, NULL);
-  run_token_request (self, TOKEN_STORE, token);
-  /* The entry must not keep the secret once it is on its way to the
-   * keyring; cleared without the apply button coming back for it. */
-  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (self->token_row), FALSE);
-  gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
-  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (self->token_row), TRUE);
+  /* Without a saved key the config takes E2B_API_KEY, as a run would;
+   * with neither, the API call says there is no key. */
+  config = forge_e2b_config_new ((const char * const *) self->e2b_environ, key);
+  forge_secrets_free_token (key);
+  api = forge_e2b_api_new (config);
+  /* Someone waits for the answer: a short retry, not the ten seconds a
+   * run may spend. */
+  forge_e2b_api_set_retry_policy (api, 2, 500, 3000);
+  /* Listing needs the key and touches no sandbox. */
+  forge_e2b_api_list_sandboxes_async (api, NULL, self->test_cancellable,
+                                      e2b_listed_cb, g_object_ref (self));
 }
 
 static void
-forget_clicked_cb (ForgePreferencesWindow *self)
+e2b_test_clicked_cb (ForgePreferencesWindow *self)
 {
-  run_token_request (self, TOKEN_CLEAR, NULL);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  if (self->test_cancellable != NULL)
+    g_cancellable_cancel (self->test_cancellable);
+  g_clear_object (&self->test_cancellable);
+  self->test_cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                           self->test_cancellable, G_CONNECT_SWAPPED);
+
+  gtk_widget_set_sensitive (self->e2b_test_button, FALSE);
+  adw_action_row_set_subtitle (self->e2b_test_row, _("Testing…"));
+  forge_secrets_lookup_e2b_key_async (forge_secret_rows_get_scope (self->e2b_rows), self->test_cancellable,
+                                      e2b_test_key_cb, g_object_ref (self));
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+static void
+keys_page_launched_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_uri_launcher_launch_finish (GTK_URI_LAUNCHER (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED))
+    g_warning ("Could not open E2B’s dashboard: %s", error->message);
+}
+#else
+static void
+keys_page_shown_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("Could not open E2B’s dashboard: %s", error->message);
+}
+#endif
+
+static void
+e2b_keys_activated_cb (ForgePreferencesWindow *self)
+{
+#if GTK_CHECK_VERSION (4, 10, 0)
+  g_autoptr(GtkUriLauncher) launcher = gtk_uri_launcher_new (E2B_KEYS_URL);
+
+  gtk_uri_launcher_launch (launcher, GTK_WINDOW (self), self->cancellable, keys_page_launched_cb, NULL);
+#else
+  gtk_show_uri_full (GTK_WINDOW (self), E2B_KEYS_URL, GDK_CURRENT_TIME, self->cancellable,
+                     keys_page_shown_cb, NULL);
+#endif
 }
 
 static void
@@ -379,7 +354,25 @@ forge_preferences_window_constructed (GObject *object)
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (update_time_subtitles),
                            self, G_CONNECT_SWAPPED);
 
-  run_token_request (self, TOKEN_LOOKUP, NULL);
+  self->token_rows = forge_secret_rows_new (&forge_secret_kind_git_token,
+                                            ADW_ENTRY_ROW (self->token_row), self->token_status_row,
+                                            self->forget_button,
+                                            _("Enter a token to save it. To remove the saved one, use Forget."));
+  host_changed_cb (self);
+
+  /* Keys are kept per E2B domain, as the backend looks them up. */
+  {
+    g_autoptr(ForgeE2bConfig) config = NULL;
+
+    self->e2b_environ = g_get_environ ();
+    config = forge_e2b_config_new ((const char * const *) self->e2b_environ, NULL);
+    self->e2b_rows = forge_secret_rows_new (&forge_secret_kind_e2b_key,
+                                            ADW_ENTRY_ROW (self->e2b_key_row), self->e2b_status_row,
+                                            self->e2b_forget_button,
+                                            _("Enter an API key to save it. To remove the saved one, use Forget."));
+    forge_secret_rows_set_scope (self->e2b_rows, forge_e2b_config_get_domain (config),
+                                 _("An API key is saved"), _("No API key saved"));
+  }
 }
 
 static void
@@ -406,6 +399,20 @@ forge_preferences_window_set_property (GObject      *object,
 }
 
 static void
+forge_preferences_window_dispose (GObject *object)
+{
+  ForgePreferencesWindow *self = FORGE_PREFERENCES_WINDOW (object);
+
+  /* The binding's mapping reads this window: it must not outlive it,
+   * even where something still holds the row. */
+  if (self->backend_row != NULL)
+    g_settings_unbind (self->backend_row, "selected");
+  g_cancellable_cancel (self->cancellable);
+
+  G_OBJECT_CLASS (forge_preferences_window_parent_class)->dispose (object);
+}
+
+static void
 forge_preferences_window_finalize (GObject *object)
 {
   ForgePreferencesWindow *self = FORGE_PREFERENCES_WINDOW (object);
@@ -414,7 +421,10 @@ forge_preferences_window_finalize (GObject *object)
   g_clear_object (&self->providers);
   g_clear_pointer (&self->backend_names, g_ptr_array_unref);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->lookup_cancellable);
+  g_clear_object (&self->test_cancellable);
+  g_clear_object (&self->token_rows);
+  g_clear_object (&self->e2b_rows);
+  g_clear_pointer (&self->e2b_environ, g_strfreev);
 
   G_OBJECT_CLASS (forge_preferences_window_parent_class)->finalize (object);
 }
@@ -422,7 +432,14 @@ forge_preferences_window_finalize (GObject *object)
 static gboolean
 forge_preferences_window_close_request (GtkWindow *window)
 {
-  g_cancellable_cancel (FORGE_PREFERENCES_WINDOW (window)->cancellable);
+  ForgePreferencesWindow *self = FORGE_PREFERENCES_WINDOW (window);
+
+  /* Nothing the keyring or E2B answers later has anywhere to go. */
+  g_cancellable_cancel (self->cancellable);
+  if (self->token_rows != NULL)
+    forge_secret_rows_cancel (self->token_rows);
+  if (self->e2b_rows != NULL)
+    forge_secret_rows_cancel (self->e2b_rows);
 
   return GTK_WINDOW_CLASS (forge_preferences_window_parent_class)->close_request (window);
 }
@@ -435,6 +452,7 @@ forge_preferences_window_class_init (ForgePreferencesWindowClass *klass)
 
   object_class->constructed = forge_preferences_window_constructed;
   object_class->set_property = forge_preferences_window_set_property;
+  object_class->dispose = forge_preferences_window_dispose;
   object_class->finalize = forge_preferences_window_finalize;
   GTK_WINDOW_CLASS (klass)->close_request = forge_preferences_window_close_request;
 
@@ -462,10 +480,14 @@ forge_preferences_window_class_init (ForgePreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, token_row);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, token_status_row);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, forget_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, e2b_key_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, e2b_status_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, e2b_forget_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, e2b_test_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, e2b_test_button);
   gtk_widget_class_bind_template_callback (widget_class, host_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, token_apply_cb);
-  gtk_widget_class_bind_template_callback (widget_class, token_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, forget_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, e2b_test_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, e2b_keys_activated_cb);
 }
 
 static void
@@ -517,9 +539,43 @@ forge_preferences_window_get_token_status (ForgePreferencesWindow *self)
 const char *
 forge_preferences_window_get_token_problem (ForgePreferencesWindow *self)
 {
-  const char *subtitle = adw_action_row_get_subtitle (self->token_status_row);
+  return forge_secret_rows_get_problem (self->token_rows);
+}
 
-  return subtitle != NULL && *subtitle != '\0' ? subtitle : NULL;
+GtkEditable *
+forge_preferences_window_get_e2b_key_editable (ForgePreferencesWindow *self)
+{
+  return GTK_EDITABLE (self->e2b_key_row);
+}
+
+GtkButton *
+forge_preferences_window_get_e2b_forget_button (ForgePreferencesWindow *self)
+{
+  return GTK_BUTTON (self->e2b_forget_button);
+}
+
+const char *
+forge_preferences_window_get_e2b_status (ForgePreferencesWindow *self)
+{
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->e2b_status_row));
+}
+
+const char *
+forge_preferences_window_get_e2b_problem (ForgePreferencesWindow *self)
+{
+  return forge_secret_rows_get_problem (self->e2b_rows);
+}
+
+GtkButton *
+forge_preferences_window_get_e2b_test_button (ForgePreferencesWindow *self)
+{
+  return GTK_BUTTON (self->e2b_test_button);
+}
+
+const char *
+forge_preferences_window_get_e2b_test_result (ForgePreferencesWindow *self)
+{
+  return adw_action_row_get_subtitle (self->e2b_test_row);
 }
 
 AdwComboRow *

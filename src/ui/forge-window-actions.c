@@ -14,10 +14,11 @@
 #include "forge-window-private.h"
 
 static void
-open_dialog_open_cb (ForgeWindow *self,
-                     const char  *url)
+open_dialog_open_cb (ForgeWindow     *self,
+                     const char      *url,
+                     ForgeOpenDialog *dialog)
 {
-  forge_window_open_repository (self, url);
+  forge_window_open_repository_on (self, url, forge_open_dialog_get_backend (dialog));
 }
 
 static void
@@ -27,6 +28,8 @@ open_action (GtkWidget  *widget,
 {
   ForgeWindow *self = FORGE_WINDOW (widget);
   GtkWidget *dialog = forge_open_dialog_new (GTK_WINDOW (self), self->settings);
+
+  forge_open_dialog_set_providers (FORGE_OPEN_DIALOG (dialog), forge_context_get_providers (self->context));
 
   g_signal_connect_object (dialog, "open", G_CALLBACK (open_dialog_open_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));

@@ -75,7 +75,8 @@ forge_window_get_visible_project_view (ForgeWindow *self)
 }
 
 static void start_run (ForgeWindow         *self,
-                       ForgePreviewSession *session);
+                       ForgePreviewSession *session,
+                       const char          *backend);
 
 static ForgePreviewSession *
 view_session (ForgeProjectView *view)
@@ -193,13 +194,14 @@ show_content (ForgeWindow *self)
 
 static void
 start_run (ForgeWindow         *self,
-           ForgePreviewSession *session)
+           ForgePreviewSession *session,
+           const char          *backend)
 {
   g_autoptr(GError) error = NULL;
 
   /* The view first, so that it sees the run begin. */
   ensure_project_view (self, session);
-  if (!forge_preview_session_run (session, NULL, &error))
+  if (!forge_preview_session_run (session, backend, &error))
     {
       _forge_window_toast (self, error->message);
       return;
@@ -232,7 +234,7 @@ _forge_window_start_project (ForgeWindow         *self,
       return;
     }
 
-  start_run (self, session);
+  start_run (self, session, NULL);
 }
 
 ForgePreviewSession *
@@ -268,6 +270,14 @@ gboolean
 forge_window_open_repository (ForgeWindow *self,
                               const char  *repository_url)
 {
+  return forge_window_open_repository_on (self, repository_url, NULL);
+}
+
+gboolean
+forge_window_open_repository_on (ForgeWindow *self,
+                                 const char  *repository_url,
+                                 const char  *backend)
+{
   g_autoptr(GError) error = NULL;
   ForgePreviewSession *session;
 
@@ -286,7 +296,7 @@ forge_window_open_repository (ForgeWindow *self,
   if (is_up (session) || forge_preview_session_get_state (session) == FORGE_PREVIEW_SESSION_STATE_GAVE_UP)
     show_project (self, session);
   else
-    start_run (self, session);
+    start_run (self, session, backend);
 
   show_content (self);
   return TRUE;

@@ -23,6 +23,12 @@ void              forge_window_show_uri          (ForgeWindow      *self,
  * Returns FALSE (after telling the person why) for a malformed URL. */
 gboolean          forge_window_open_repository   (ForgeWindow      *self,
                                                   const char       *repository_url);
+/* The same, running the project in @backend (a ForgeSandboxProviders
+ * name; NULL for its own, or the default for a new one). A project
+ * already up is only shown: its backend changes with its next run. */
+gboolean          forge_window_open_repository_on (ForgeWindow     *self,
+                                                   const char      *repository_url,
+                                                   const char      *backend);
 /* A toast: one line that says what happened and what to do. */
 void              forge_window_show_message      (ForgeWindow      *self,
                                                   const char       *message);

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "forge-sandbox-provider.h"
 
 G_DEFINE_INTERFACE (ForgeSandboxProvider, forge_sandbox_provider, G_TYPE_OBJECT)
@@ -70,4 +72,41 @@ forge_sandbox_provider_open_workspace (ForgeSandboxProvider       *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return FORGE_SANDBOX_PROVIDER_GET_IFACE (self)->open_workspace (self, request, error);
+}
+
+/* Titles for the backends this app ships, so that a provider written
+ * before get_display_name() existed (or a test's) still reads well. */
+static const struct {
+  const char *name;
+  const char *title;
+} known_titles[] = {
+  { "local", N_("This Computer") },
+  { "e2b", N_("E2B Cloud") },
+};
+
+const char *
+forge_sandbox_provider_get_display_name (ForgeSandboxProvider *self)
+{
+  ForgeSandboxProviderInterface *iface;
+  const char *name;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX_PROVIDER (self), NULL);
+
+  iface = FORGE_SANDBOX_PROVIDER_GET_IFACE (self);
+  if (iface->get_display_name != NULL)
+    {
+      const char *title = iface->get_display_name (self);
+
+      if (title != NULL && *title != '\0')
+        return title;
+    }
+
+  name = forge_sandbox_provider_get_name (self);
+  for (guint i = 0; i < G_N_ELEMENTS (known_titles); i++)
+    {
+      if (g_strcmp0 (name, known_titles[i].name) == 0)
+        return _(known_titles[i].title);
+    }
+
+  return name;
 }

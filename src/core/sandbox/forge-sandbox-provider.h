@@ -68,6 +68,11 @@ struct _ForgeSandboxProviderInterface
   ForgeWorkspace *(*open_workspace) (ForgeSandboxProvider       *self,
                                      const ForgeSandboxRequest  *request,
                                      GError                    **error);
+  /* Optional: the backend as people call it ("This Computer"), for
+   * choosers. Translated; fixed for the provider's life. Without it,
+   * forge_sandbox_provider_get_display_name() falls back to a title for
+   * the names it knows, else to the name. */
+  const char   *(*get_display_name) (ForgeSandboxProvider     *self);
 };
 
 const char   *forge_sandbox_provider_get_name       (ForgeSandboxProvider       *self);
@@ -82,5 +87,7 @@ ForgeSandbox *forge_sandbox_provider_reconnect      (ForgeSandboxProvider       
 ForgeWorkspace *forge_sandbox_provider_open_workspace (ForgeSandboxProvider       *self,
                                                        const ForgeSandboxRequest  *request,
                                                        GError                    **error);
+/* Never NULL. */
+const char   *forge_sandbox_provider_get_display_name (ForgeSandboxProvider     *self);
 
 G_END_DECLS
