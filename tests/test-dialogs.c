@@ -17,7 +17,7 @@
 #include "forge-open-dialog-private.h"
 #include "forge-run-info-private.h"
 #include "forge-runs-view.h"
-#include "forge-stub-provider.h"
+#include "forge-fake-provider.h"
 #include "git-test-util.h"
 
 /* Waits for a condition, failing only when it never comes: no test here
@@ -333,11 +333,11 @@ static ForgeSandboxProviders *
 providers_with (const char *e2b_unavailable)
 {
   ForgeSandboxProviders *providers = g_object_new (FORGE_TYPE_SANDBOX_PROVIDERS, NULL);
-  g_autoptr(ForgeSandboxProvider) local = forge_test_stub_provider_new ("local", NULL);
-  g_autoptr(ForgeSandboxProvider) e2b = forge_test_stub_provider_new ("e2b", e2b_unavailable);
+  g_autoptr(ForgeFakeProvider) local = forge_fake_provider_new_named ("local", NULL);
+  g_autoptr(ForgeFakeProvider) e2b = forge_fake_provider_new_named ("e2b", e2b_unavailable);
 
-  forge_sandbox_providers_add (providers, e2b);
-  forge_sandbox_providers_add (providers, local);
+  forge_sandbox_providers_add (providers, FORGE_SANDBOX_PROVIDER (e2b));
+  forge_sandbox_providers_add (providers, FORGE_SANDBOX_PROVIDER (local));
   return providers;
 }
 

@@ -18,7 +18,7 @@
 #include "forge-preferences-window-private.h"
 #include "forge-sandbox-providers.h"
 #include "forge-secrets.h"
-#include "forge-stub-provider.h"
+#include "forge-fake-provider.h"
 #include "git-test-util.h"
 #include "keyring-util.h"
 
@@ -477,9 +477,9 @@ providers_with (const char *local_unavailable,
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autoptr(ForgeSandboxProvider) provider = forge_test_stub_provider_new (names[i], reasons[i]);
+      g_autoptr(ForgeFakeProvider) provider = forge_fake_provider_new_named (names[i], reasons[i]);
 
-      forge_sandbox_providers_add (providers, provider);
+      forge_sandbox_providers_add (providers, FORGE_SANDBOX_PROVIDER (provider));
     }
 
   return providers;

@@ -16,6 +16,9 @@ struct _ForgeFakeProvider
 {
   GObject    parent_instance;
 
+  char      *name;
+  char      *unavailable;
+
   GMutex     mutex;
   guint      n_created;
   guint      n_to_fail;
@@ -31,14 +34,20 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ForgeFakeProvider, forge_fake_provider, G_TYPE_OB
 static const char *
 forge_fake_provider_get_name (ForgeSandboxProvider *provider)
 {
-  return "fake";
+  return FORGE_FAKE_PROVIDER (provider)->name;
 }
 
 static gboolean
 forge_fake_provider_is_available (ForgeSandboxProvider  *provider,
                                   GError               **error)
 {
-  return TRUE;
+  ForgeFakeProvider *self = FORGE_FAKE_PROVIDER (provider);
+
+  if (self->unavailable == NULL)
+    return TRUE;
+
+  g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE, self->unavailable);
+  return FALSE;
 }
 
 static ForgeSandbox *
@@ -133,6 +142,8 @@ forge_fake_provider_finalize (GObject *object)
 
   g_ptr_array_unref (self->sandboxes);
   g_free (self->sync_failure);
+  g_free (self->name);
+  g_free (self->unavailable);
   g_mutex_clear (&self->mutex);
   G_OBJECT_CLASS (forge_fake_provider_parent_class)->finalize (object);
 }
@@ -153,7 +164,18 @@ forge_fake_provider_init (ForgeFakeProvider *self)
 ForgeFakeProvider *
 forge_fake_provider_new (void)
 {
-  return g_object_new (FORGE_TYPE_FAKE_PROVIDER, NULL);
+  return forge_fake_provider_new_named ("fake", NULL);
+}
+
+ForgeFakeProvider *
+forge_fake_provider_new_named (const char *name,
+                               const char *unavailable_reason)
+{
+  ForgeFakeProvider *self = g_object_new (FORGE_TYPE_FAKE_PROVIDER, NULL);
+
+  self->name = g_strdup (name);
+  self->unavailable = g_strdup (unavailable_reason);
+  return self;
 }
 
 void

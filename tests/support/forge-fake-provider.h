@@ -18,6 +18,11 @@ G_DECLARE_FINAL_TYPE (ForgeFakeProvider, forge_fake_provider, FORGE, FAKE_PROVID
  * and the manager can be tested where bubblewrap is not what is tested.
  * Thread-safe: the workflow creates sandboxes on worker threads. */
 ForgeFakeProvider *forge_fake_provider_new               (void);
+/* The same backend under another @name, unavailable with
+ * @unavailable_reason when that is not NULL: for tests of the choosers
+ * that list backends. */
+ForgeFakeProvider *forge_fake_provider_new_named         (const char        *name,
+                                                          const char        *unavailable_reason);
 /* The next @n sandbox creations fail, as a backend that is down would. */
 void               forge_fake_provider_fail_next         (ForgeFakeProvider *self,
                                                           guint              n);
