@@ -598,6 +598,38 @@ test_workflow_unauthorized (Fixture       *fixture,
   g_assert_false (forge_test_tree_contains (harness->root, "wrong_key_abcdef"));
 }
 
+/* A Node project: npm installs inside (from the real registry, through
+ * the stand-in's local sandbox) and Vite serves through the proxy. */
+static void
+test_workflow_vite (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  ForgeTestHarness *harness = &fixture->harness;
+  g_autofree char *repo = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *body = NULL;
+
+  SKIP_WITHOUT_STANDIN (fixture);
+
+  repo = forge_test_repo_from_fixture (harness->root, "vite-app");
+  url = g_strconcat ("file://", repo, NULL);
+  g_free (forge_test_harness_run (harness, url, "e2b", 300));
+  if (harness->status != FORGE_RUN_STATUS_COMPLETED && harness->error != NULL &&
+      strstr (harness->error, "ENOTFOUND") != NULL)
+    {
+      g_test_skip ("No npm registry from here");
+      return;
+    }
+  g_assert_cmpstr (harness->error, ==, NULL);
+  g_assert_cmpint (harness->status, ==, FORGE_RUN_STATUS_COMPLETED);
+  g_assert_cmpstr (forge_test_harness_output_string (harness, "framework"), ==, "vite");
+  g_assert_true (forge_test_harness_logs_contain (harness, "install: npm ci"));
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (harness, "preview_url"), &body), ==, 200);
+  g_assert_nonnull (strstr (body, "Forge Vite Fixture"));
+
+  assert_no_secrets (fixture);
+}
+
 /* }}} */
 
 /* {{{ Orphans */
@@ -672,6 +704,7 @@ main (int   argc,
   ADD ("/forge/e2b-backend/sync-workspace", test_sync_workspace, NULL);
   ADD ("/forge/e2b-backend/sweep-orphans", test_sweep_orphans, NULL);
   ADD ("/forge/e2b-backend/workflow/static-site", test_workflow_static_site, NULL);
+  ADD ("/forge/e2b-backend/workflow/vite", test_workflow_vite, NULL);
   ADD ("/forge/e2b-backend/workflow/unauthorized", test_workflow_unauthorized, "wrong_key_abcdef");
 #undef ADD
 
