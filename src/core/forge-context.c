@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "forge-context.h"
+#include "forge-e2b-provider.h"
 #include "forge-git.h"
 #include "forge-preview-session-private.h"
 
@@ -138,6 +139,31 @@ run_started_cb (ForgeContext *self,
                                    g_str_equal (function_id, FORGE_RESTART_PREVIEW_FUNCTION));
 }
 
+static void
+sweep_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!forge_e2b_provider_sweep_orphans_finish (FORGE_E2B_PROVIDER (object), result, NULL, &error))
+    g_message ("Could not look for E2B sandboxes left by an earlier run: %s", error->message);
+}
+
+/* E2B sandboxes outlive the app: those an earlier process left (a crash)
+ * would run, and be billed, until their timeout. Without a key the
+ * provider does nothing. */
+static void
+sweep_e2b_orphans (ForgeContext *self)
+{
+  g_autoptr(ForgeSandboxProvider) provider = forge_sandbox_providers_lookup (self->providers,
+                                                                             FORGE_E2B_PROVIDER_NAME,
+                                                                             NULL);
+
+  if (provider != NULL && FORGE_IS_E2B_PROVIDER (provider))
+    forge_e2b_provider_sweep_orphans_async (FORGE_E2B_PROVIDER (provider), NULL, sweep_done_cb, NULL);
+}
+
 ForgeContext *
 forge_context_new (const char *projects_path,
                    const char *runs_directory)
@@ -152,6 +178,7 @@ forge_context_new (const char *projects_path,
   self->workflow = forge_clone_and_preview_new (self->store, self->manager, self->providers);
   forge_clone_and_preview_register (self->workflow, self->engine);
   g_signal_connect_object (self->engine, "run-started", G_CALLBACK (run_started_cb), self, G_CONNECT_SWAPPED);
+  sweep_e2b_orphans (self);
 
   return self;
 }

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "forge-e2b-provider.h"
 #include "forge-local-provider.h"
 #include "forge-sandbox-providers.h"
 
@@ -47,15 +48,18 @@ forge_sandbox_providers_init (ForgeSandboxProviders *self)
 }
 
 /* "local" is always there: every project that names no backend runs in
- * it. Other backends (the E2B one) register themselves when they can be
- * built here. */
+ * it. "e2b" is listed even without an API key, so that a project naming
+ * it gets the provider's "no key: here is how" rather than "unknown
+ * backend". */
 ForgeSandboxProviders *
 forge_sandbox_providers_new (void)
 {
   ForgeSandboxProviders *self = g_object_new (FORGE_TYPE_SANDBOX_PROVIDERS, NULL);
   g_autoptr(ForgeLocalProvider) local = forge_local_provider_new ();
+  g_autoptr(ForgeE2bProvider) e2b = forge_e2b_provider_new ();
 
   forge_sandbox_providers_add (self, FORGE_SANDBOX_PROVIDER (local));
+  forge_sandbox_providers_add (self, FORGE_SANDBOX_PROVIDER (e2b));
 
   return self;
 }

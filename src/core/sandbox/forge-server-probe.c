@@ -85,6 +85,17 @@ interpret_answer (SoupMessage   *message,
   if (status < 100)
     return FALSE;
 
+  /* E2B's edge proxy answers for a port that nothing listens on yet (or
+   * a sandbox that is gone) with a 502 in JSON: that is not the server.
+   * A dev server's own 502 page is HTML. */
+  if (status == SOUP_STATUS_BAD_GATEWAY)
+    {
+      const char *type = soup_message_headers_get_content_type (soup_message_get_response_headers (message), NULL);
+
+      if (type != NULL && g_ascii_strcasecmp (type, "application/json") == 0)
+        return FALSE;
+    }
+
   if (SOUP_STATUS_IS_REDIRECTION (status))
     {
       const char *location = soup_message_headers_get_one (soup_message_get_response_headers (message), "Location");
