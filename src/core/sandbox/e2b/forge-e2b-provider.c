@@ -98,22 +98,26 @@ forge_e2b_provider_set_retry_policy (ForgeE2bProvider *self,
 }
 
 /* The configuration with the key as it is now: Preferences may have
- * added or changed it since the last call. The keyring comes first; a
- * key in the environment is for that run only (headless) and is never
- * stored. NULL without error when there is no key. Blocks (the keyring):
- * worker threads only, or the sweep's thread. */
+ * added or changed it since the last call. E2B_API_KEY in the
+ * environment wins, as it does for E2B's own SDK and tools: it is how a
+ * headless run is given a key for that run only, never stored. The
+ * keyring otherwise. NULL without error when there is no key. Blocks
+ * (the keyring): worker threads only, or the sweep's thread. */
 static ForgeE2bConfig *
 dup_config (ForgeE2bProvider  *self,
             GCancellable      *cancellable)
 {
-  g_autoptr(ForgeE2bConfig) keyless = forge_e2b_config_new ((const char * const *) self->envp, NULL);
+  g_autoptr(ForgeE2bConfig) from_environment = forge_e2b_config_new ((const char * const *) self->envp, NULL);
   g_autoptr(GError) error = NULL;
   char *key = NULL;
   ForgeE2bConfig *config;
 
+  if (forge_e2b_config_has_api_key (from_environment))
+    return g_steal_pointer (&from_environment);
+
   if (self->use_keyring)
     {
-      key = forge_secrets_lookup_e2b_key (forge_e2b_config_get_domain (keyless), cancellable, &error);
+      key = forge_secrets_lookup_e2b_key (forge_e2b_config_get_domain (from_environment), cancellable, &error);
       if (error != NULL)
         g_debug ("No E2B key from the keyring: %s", error->message);
     }
@@ -121,7 +125,7 @@ dup_config (ForgeE2bProvider  *self,
   if (key == NULL || *key == '\0')
     {
       forge_secrets_free_token (key);
-      return forge_e2b_config_has_api_key (keyless) ? g_steal_pointer (&keyless) : NULL;
+      return NULL;
     }
 
   config = forge_e2b_config_new ((const char * const *) self->envp, key);
