@@ -712,6 +712,29 @@ test_sync_failure_retried (Fixture       *fixture,
   g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), NULL), ==, 200);
 }
 
+/* A backend that cannot work here (no bubblewrap, no API key) fails the
+ * step once with its reason: retrying cannot help until the person acts. */
+static void
+test_unavailable_backend_not_retried (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(ForgeFakeProvider) off = forge_fake_provider_new_named ("off", "No API key: add one in Preferences");
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  guint n_starts = 0;
+
+  forge_sandbox_providers_add (fixture->providers, FORGE_SANDBOX_PROVIDER (off));
+  project_id = forge_test_harness_run (fixture, url, "off", 300);
+
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
+  g_assert_cmpstr (fixture->error, ==, "No API key: add one in Preferences");
+  for (guint i = 0; i < fixture->steps->len; i++)
+    n_starts += g_str_equal (g_ptr_array_index (fixture->steps, i), "start-sandbox:start");
+  g_assert_cmpuint (n_starts, ==, 1);
+  g_assert_cmpuint (forge_fake_provider_get_n_created (off), ==, 0);
+}
+
 /* A project naming a backend this build lacks fails once, saying which
  * exist; retrying cannot help. Detection is the first step that needs
  * the backend: it reads the repository through its workspace. */
@@ -751,6 +774,7 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/sandbox-from-provider", test_sandbox_from_provider);
   ADD ("/forge/clone-and-preview/unknown-backend-fails", test_unknown_backend_fails);
   ADD ("/forge/clone-and-preview/sync-failure-retried", test_sync_failure_retried);
+  ADD ("/forge/clone-and-preview/unavailable-backend-not-retried", test_unavailable_backend_not_retried);
   ADD ("/forge/clone-and-preview/homes-are-per-project", test_homes_are_per_project);
   ADD ("/forge/clone-and-preview/vite-from-npm", test_vite_from_npm);
   ADD ("/forge/clone-and-preview/package-stores", test_package_stores);

@@ -59,6 +59,9 @@ forge_fake_provider_create_sandbox (ForgeSandboxProvider       *provider,
   g_autofree char *home_dir = g_build_filename (request->workspace_dir, "home", NULL);
   ForgeFakeSandbox *sandbox;
 
+  if (!forge_fake_provider_is_available (provider, error))
+    return NULL;
+
   g_mutex_lock (&self->mutex);
   if (self->n_to_fail > 0)
     {

@@ -136,7 +136,12 @@ _forge_preview_run_ensure_sandbox (ForgePreviewRun  *run,
   fill_request (run, &request);
   run->sandbox = forge_sandbox_provider_create_sandbox (provider, &request, error);
   if (run->sandbox == NULL)
-    return NULL;
+    {
+      /* No bubblewrap, no API key: the person has to act first. */
+      if (error != NULL && g_error_matches (*error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE))
+        _forge_preview_make_non_retriable (error);
+      return NULL;
+    }
 
   if (!forge_sandbox_sync_workspace (run->sandbox, run->repo_dir, sync_progress_cb, run,
                                      forge_step_context_get_cancellable (run->ctx), error))
