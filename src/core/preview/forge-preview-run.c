@@ -281,7 +281,7 @@ _forge_preview_run_try_resume (ForgePreviewRun *run)
   run->resumed_url = g_steal_pointer (&ready_url);
 
   text = was_running
-    ? g_strdup_printf (_("Reconnected to the running sandbox %s: its dev server kept running"), sandbox_id)
+    ? g_strdup_printf (_("Reconnected to the sandbox %s: its dev server kept running"), sandbox_id)
     : g_strdup_printf (_("Resumed the paused sandbox %s: its dev server kept running"), sandbox_id);
   g_message ("%s: %s", run->project_id, text);
   forge_step_context_log (run->ctx, "sandbox", text);
