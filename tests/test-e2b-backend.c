@@ -632,6 +632,255 @@ test_workflow_vite (Fixture       *fixture,
 
 /* }}} */
 
+/* {{{ Resume after a pause */
+
+/* A Node server whose memory the test can see: /count answers how many
+ * times it was asked (the probes' "/" does not count). A restarted
+ * server starts again at 1; a resumed one goes on. No dependencies: the
+ * install needs no registry. */
+static char *
+counter_repo (Fixture *fixture)
+{
+  return forge_test_repo_with_files (fixture->harness.root, "counter",
+                                     "package.json",
+                                     "{ \"name\": \"counter\", \"version\": \"1.0.0\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                     "package-lock.json",
+                                     "{ \"name\": \"counter\", \"version\": \"1.0.0\", \"lockfileVersion\": 3, \"requires\": true, "
+                                     "\"packages\": { \"\": { \"name\": \"counter\", \"version\": \"1.0.0\" } } }\n",
+                                     "server.js",
+                                     "let count = 0;\n"
+                                     "require('http').createServer((q, s) => {\n"
+                                     "  if (q.url === '/count') s.end(String(++count)); else s.end('up');\n"
+                                     "}).listen(+process.env.PORT, process.env.HOST);\n",
+                                     NULL);
+}
+
+static guint
+get_count (const char *preview)
+{
+  g_autofree char *url = g_uri_resolve_relative (preview, "/count", G_URI_FLAGS_NONE, NULL);
+  g_autofree char *body = NULL;
+
+  g_assert_cmpuint (forge_test_http_get (url, &body), ==, 200);
+  return (guint) g_ascii_strtoull (body, NULL, 10);
+}
+
+typedef struct
+{
+  guint creates;
+  guint connects;
+  guint uploads;
+  guint starts;
+} Counts;
+
+static Counts
+take_counts (ForgeE2bStandin *standin)
+{
+  Counts counts = {
+    count_requests (standin, FALSE, "POST", "/sandboxes"),
+    count_requests (standin, FALSE, "POST", "/sandboxes/*/connect"),
+    count_requests (standin, TRUE, "POST", "/files"),
+    count_requests (standin, TRUE, "POST", "/process.Process/Start"),
+  };
+
+  return counts;
+}
+
+/* Runs the counter project, watched, with short lives; asks /count
+ * twice; hides it until its sandbox expired (paused, or killed without
+ * pausing), then shows it again and waits for the restore. */
+static char *
+run_hide_and_show (Fixture  *fixture,
+                   char    **sandbox_id,
+                   Counts   *before)
+{
+  ForgeTestHarness *harness = &fixture->harness;
+  g_autofree char *repo = counter_repo (fixture);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  char *preview;
+
+  forge_sandbox_manager_set_keepalive_interval (harness->manager, 1);
+  forge_sandbox_manager_set_sandbox_timeout (harness->manager, 1);
+
+  project_id = forge_test_harness_run (harness, url, "e2b", 300);
+  g_assert_cmpstr (harness->error, ==, NULL);
+  g_assert_cmpint (harness->status, ==, FORGE_RUN_STATUS_COMPLETED);
+  g_assert_cmpstr (forge_test_harness_output_string (harness, "framework"), ==, "node");
+  forge_sandbox_manager_watch (harness->manager, project_id);
+
+  preview = g_strdup (forge_test_harness_output_string (harness, "preview_url"));
+  *sandbox_id = g_strdup (forge_test_harness_output_string (harness, "sandbox_id"));
+  g_assert_cmpuint (get_count (preview), ==, 1);
+  g_assert_cmpuint (get_count (preview), ==, 2);
+
+  /* The workflow gave the sandbox a life as long as its steps' limits
+   * (21 minutes), which the manager never shortens: another client cuts
+   * it to a few seconds, so that it ends within the test; the next
+   * heartbeats read the new end. */
+  {
+    g_autofree char *path = g_strdup_printf ("/sandboxes/%s/timeout", *sandbox_id);
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autofree char *uri = g_strconcat (forge_e2b_standin_get_api_url (fixture->standin), path, NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("POST", uri);
+    g_autoptr(GBytes) body = g_bytes_new_static ("{\"timeout\": 5}", 14);
+    g_autoptr(GBytes) reply = NULL;
+
+    soup_message_headers_append (soup_message_get_request_headers (msg), "X-API-Key", API_KEY);
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+    reply = soup_session_send_and_read (session, msg, NULL, NULL);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 204);
+  }
+  forge_test_harness_run_for (1500);
+
+  /* Hidden: no longer kept alive; E2B pauses (or kills) it at its
+   * timeout, and the handle notices by itself. */
+  forge_sandbox_manager_set_visible (harness->manager, project_id, FALSE);
+  forge_test_harness_wait_for_state (harness, FORGE_SANDBOX_STATE_EXPIRED, 60);
+  g_assert_cmpuint (forge_test_harness_count_state (harness, FORGE_SANDBOX_STATE_RESTARTING), ==, 0);
+
+  *before = take_counts (fixture->standin);
+  forge_sandbox_manager_set_visible (harness->manager, project_id, TRUE);
+  forge_test_harness_wait_for_state (harness, FORGE_SANDBOX_STATE_RESTORED, 120);
+  g_assert_nonnull (harness->restored_url);
+
+  return preview;
+}
+
+static void
+test_workflow_resume (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  ForgeTestHarness *harness = &fixture->harness;
+  g_autofree char *preview = NULL;
+  g_autofree char *sandbox_id = NULL;
+  g_autofree char *old_path = NULL;
+  g_autofree char *new_path = NULL;
+  Counts before, after;
+
+  SKIP_WITHOUT_STANDIN (fixture);
+
+  preview = run_hide_and_show (fixture, &sandbox_id, &before);
+
+  /* Paused, not killed, while hidden. */
+  {
+    g_auto(GStrv) ids = forge_e2b_standin_dup_sandbox_ids (fixture->standin);
+
+    g_assert_true (g_strv_contains ((const char * const *) ids, sandbox_id));
+    g_assert_cmpuint (g_strv_length (ids), ==, 1);
+  }
+
+  after = take_counts (fixture->standin);
+  g_assert_cmpuint (after.connects, >, before.connects);
+  g_assert_cmpuint (after.creates, ==, before.creates);
+  g_assert_cmpuint (after.uploads, ==, before.uploads);
+  g_assert_cmpuint (after.starts, ==, before.starts);
+  g_assert_true (log_contains ("Resumed the paused sandbox"));
+
+  old_path = path_of (preview);
+  new_path = path_of (harness->restored_url);
+  g_assert_cmpstr (old_path, ==, new_path);
+  /* The same server, its memory intact: the count goes on. */
+  g_assert_cmpuint (get_count (harness->restored_url), ==, 3);
+
+  assert_no_secrets (fixture);
+}
+
+/* A plan without pausing: the sandbox is created without autoPause
+ * (said in the log), killed at its timeout, and the restore starts a
+ * new one (said too), whose server counts from 1 again. */
+static void
+test_workflow_resume_refused (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  ForgeTestHarness *harness = &fixture->harness;
+  g_autofree char *preview = NULL;
+  g_autofree char *sandbox_id = NULL;
+  g_autofree char *old_path = NULL;
+  g_autofree char *new_path = NULL;
+  Counts before, after;
+
+  SKIP_WITHOUT_STANDIN (fixture);
+
+  forge_e2b_standin_set_pause_supported (fixture->standin, FALSE);
+  preview = run_hide_and_show (fixture, &sandbox_id, &before);
+  g_assert_true (log_contains ("E2B would not pause sandboxes"));
+
+  after = take_counts (fixture->standin);
+  g_assert_cmpuint (after.creates, >, before.creates);
+  g_assert_cmpuint (after.starts, >, before.starts);
+  g_assert_true (log_contains ("Could not resume ("));
+  g_assert_true (log_contains ("starting a new sandbox"));
+  {
+    g_auto(GStrv) ids = forge_e2b_standin_dup_sandbox_ids (fixture->standin);
+
+    g_assert_false (g_strv_contains ((const char * const *) ids, sandbox_id));
+  }
+
+  old_path = path_of (preview);
+  new_path = path_of (harness->restored_url);
+  g_assert_cmpstr (old_path, ==, new_path);
+  g_assert_cmpuint (get_count (harness->restored_url), ==, 1);
+}
+
+/* autoPause refused at create: created again without it, not failed. */
+static void
+test_create_without_pause (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(ForgeSandbox) sandbox = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+  guint n_creates = 0;
+
+  SKIP_WITHOUT_STANDIN (fixture);
+
+  forge_e2b_standin_set_pause_supported (fixture->standin, FALSE);
+  sandbox = create_sandbox (fixture, fixture->harness.root);
+  g_assert_true (forge_sandbox_is_running (sandbox));
+
+  requests = forge_e2b_standin_dup_requests (fixture->standin);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      ForgeE2bStandinRequest *request = g_ptr_array_index (requests, i);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *body;
+
+      if (request->envd || !g_str_equal (request->method, "POST") || !g_str_equal (request->path, "/sandboxes"))
+        continue;
+      g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (request->body, NULL),
+                                                 g_bytes_get_size (request->body), NULL));
+      body = json_node_get_object (json_parser_get_root (parser));
+      /* First with autoPause, then without. */
+      g_assert_cmpint (json_object_get_boolean_member_with_default (body, "autoPause", FALSE), ==, n_creates == 0);
+      n_creates++;
+    }
+  g_assert_cmpuint (n_creates, ==, 2);
+  g_assert_true (log_contains ("E2B would not pause sandboxes"));
+
+  forge_sandbox_kill (sandbox);
+}
+
+/* An id E2B does not know: a clean NOT_RUNNING, nothing created. */
+static void
+test_reconnect_unknown (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(ForgeSandbox) sandbox = NULL;
+  g_autoptr(GError) error = NULL;
+
+  SKIP_WITHOUT_STANDIN (fixture);
+
+  sandbox = forge_sandbox_provider_reconnect (FORGE_SANDBOX_PROVIDER (fixture->provider),
+                                              "no-such-sandbox", &error);
+  g_assert_null (sandbox);
+  g_assert_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_NOT_RUNNING);
+  g_assert_nonnull (strstr (error->message, "no-such-sandbox"));
+  g_assert_cmpuint (count_requests (fixture->standin, FALSE, "POST", "/sandboxes"), ==, 0);
+  g_assert_cmpuint (count_requests (fixture->standin, FALSE, "POST", "/sandboxes/*/connect"), ==, 0);
+}
+
+/* }}} */
+
 /* {{{ Orphans */
 
 static void
@@ -706,6 +955,10 @@ main (int   argc,
   ADD ("/forge/e2b-backend/workflow/static-site", test_workflow_static_site, NULL);
   ADD ("/forge/e2b-backend/workflow/vite", test_workflow_vite, NULL);
   ADD ("/forge/e2b-backend/workflow/unauthorized", test_workflow_unauthorized, "wrong_key_abcdef");
+  ADD ("/forge/e2b-backend/resume/workflow", test_workflow_resume, NULL);
+  ADD ("/forge/e2b-backend/resume/refused", test_workflow_resume_refused, NULL);
+  ADD ("/forge/e2b-backend/resume/create-without-pause", test_create_without_pause, NULL);
+  ADD ("/forge/e2b-backend/resume/reconnect-unknown", test_reconnect_unknown, NULL);
 #undef ADD
 
   return g_test_run ();

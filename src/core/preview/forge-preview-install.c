@@ -82,6 +82,15 @@ _forge_preview_install_dependencies (ForgeStepContext  *ctx,
   int status = 0;
   gint64 started = g_get_monotonic_time ();
 
+  /* The resumed sandbox has what the last install left, in use by the
+   * server that kept running. */
+  if (run->resumed)
+    {
+      json_object_set_boolean_member (object, "skipped", TRUE);
+      json_object_set_string_member (object, "reason", "resumed");
+      return _forge_preview_object_node (object);
+    }
+
   if (!forge_framework_needs_install (run->framework))
     {
       json_object_set_boolean_member (object, "skipped", TRUE);

@@ -54,6 +54,13 @@ typedef struct
   /* A restart by the sandbox manager: the clone on disk is reused as it
    * is, no fetch, no token. */
   gboolean              restart;
+  /* A restart that resumed the project's last sandbox (paused at its
+   * timeout) with its dev server still running: nothing to upload,
+   * install or start; the server is handed back to the manager as it
+   * is. */
+  gboolean              resumed;
+  ForgeSandboxProcess  *resumed_server;
+  char                 *resumed_url;
 } ForgePreviewRun;
 
 void            _forge_preview_run_free             (ForgePreviewRun  *run);
@@ -68,6 +75,11 @@ void            _forge_preview_make_non_retriable   (GError          **error);
  * resumed run finds none), its life extended for the step at hand. */
 ForgeSandbox   *_forge_preview_run_ensure_sandbox   (ForgePreviewRun  *run,
                                                      GError          **error);
+/* For a restart: the project's last sandbox, reconnected (E2B resumes
+ * a paused one) when its dev server still answers at the old preview
+ * URL. TRUE when run->sandbox is now that sandbox and run->resumed is
+ * set; FALSE (and the log says why) when a new sandbox is needed. */
+gboolean        _forge_preview_run_try_resume       (ForgePreviewRun  *run);
 /* The run's workspace, opened by the project's provider on demand. */
 ForgeWorkspace *_forge_preview_run_ensure_workspace (ForgePreviewRun  *run,
                                                      GError          **error);

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "forge-preview-run-private.h"
+#include "forge-server-probe.h"
 
 void
 _forge_preview_run_free (ForgePreviewRun *run)
@@ -25,6 +26,8 @@ _forge_preview_run_free (ForgePreviewRun *run)
   g_free (run->backend);
   g_clear_object (&run->sandbox);
   g_clear_object (&run->workspace);
+  g_clear_object (&run->resumed_server);
+  g_free (run->resumed_url);
   g_free (run);
 }
 
@@ -177,4 +180,110 @@ _forge_preview_run_ensure_workspace (ForgePreviewRun  *run,
   fill_request (run, &request);
   run->workspace = forge_sandbox_provider_open_workspace (provider, &request, error);
   return run->workspace;
+}
+
+/* How long a resumed sandbox's dev server gets to answer: it was frozen,
+ * not stopped, so it answers at once or not at all. */
+#define RESUME_PROBE_TIMEOUT_US (5 * G_USEC_PER_SEC)
+#define RESUME_PROBE_INTERVAL_US (100 * 1000)
+
+static gboolean
+probe_resumed (ForgePreviewRun  *run,
+               const char       *url,
+               char            **ready_url)
+{
+  GCancellable *cancellable = forge_step_context_get_cancellable (run->ctx);
+  g_autoptr(ForgeServerProbe) probe = forge_server_probe_new ();
+  gint64 deadline = g_get_monotonic_time () + RESUME_PROBE_TIMEOUT_US;
+
+  forge_server_probe_set_timeout (probe, 2);
+  do
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (forge_server_probe_check_sync (probe, url, ready_url, cancellable, &error))
+        return TRUE;
+      if (g_cancellable_is_cancelled (cancellable))
+        return FALSE;
+      g_usleep (RESUME_PROBE_INTERVAL_US);
+    }
+  while (g_get_monotonic_time () < deadline);
+
+  return FALSE;
+}
+
+static void
+log_not_resumed (ForgePreviewRun *run,
+                 const char      *sandbox_id,
+                 const char      *reason)
+{
+  g_autofree char *text = g_strdup_printf (_("Could not resume (%s): starting a new sandbox"), reason);
+
+  g_message ("%s: sandbox %s: %s", run->project_id, sandbox_id, text);
+  forge_step_context_log (run->ctx, "sandbox", text);
+}
+
+gboolean
+_forge_preview_run_try_resume (ForgePreviewRun *run)
+{
+  ForgeSandboxManager *manager = run->self->manager;
+  g_autoptr(ForgeSandbox) old_sandbox = forge_sandbox_manager_dup_sandbox (manager, run->project_id);
+  g_autoptr(ForgeSandboxProcess) old_server = forge_sandbox_manager_dup_server (manager, run->project_id);
+  g_autofree char *old_url = forge_sandbox_manager_dup_preview_url (manager, run->project_id);
+  g_autoptr(ForgeSandboxProvider) provider = NULL;
+  g_autoptr(ForgeSandbox) sandbox = NULL;
+  g_autoptr(ForgeSandboxProcess) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ready_url = NULL;
+  g_autofree char *text = NULL;
+  const char *sandbox_id;
+  gboolean was_running;
+
+  g_return_val_if_fail (run->sandbox == NULL, FALSE);
+
+  /* Only a server the backend can take over again is worth resuming
+   * for: the local backend's sandboxes die with their server, and have
+   * no pid inside to find it by, so nothing changes for them. */
+  if (!run->restart || old_sandbox == NULL || old_server == NULL || old_url == NULL ||
+      forge_sandbox_process_get_inner_pid (old_server) == 0)
+    return FALSE;
+
+  sandbox_id = forge_sandbox_get_id (old_sandbox);
+  was_running = forge_sandbox_is_running (old_sandbox);
+  provider = forge_sandbox_providers_lookup (run->self->providers, run->backend, &error);
+  if (provider != NULL)
+    sandbox = forge_sandbox_provider_reconnect (provider, sandbox_id, &error);
+  if (sandbox == NULL)
+    {
+      log_not_resumed (run, sandbox_id, error->message);
+      return FALSE;
+    }
+
+  if (!probe_resumed (run, old_url, &ready_url))
+    {
+      /* Resumed for nothing: it would run on, unseen, until its timeout. */
+      forge_sandbox_kill (sandbox);
+      log_not_resumed (run, sandbox_id, _("its dev server did not answer"));
+      return FALSE;
+    }
+
+  server = forge_sandbox_attach_process (sandbox, forge_sandbox_process_get_inner_pid (old_server), &error);
+  if (server == NULL)
+    {
+      forge_sandbox_kill (sandbox);
+      log_not_resumed (run, sandbox_id, error->message);
+      return FALSE;
+    }
+
+  run->sandbox = g_steal_pointer (&sandbox);
+  run->resumed = TRUE;
+  run->resumed_server = g_steal_pointer (&server);
+  run->resumed_url = g_steal_pointer (&ready_url);
+
+  text = was_running
+    ? g_strdup_printf (_("Reconnected to the sandbox %s: its dev server kept running"), sandbox_id)
+    : g_strdup_printf (_("Resumed the paused sandbox %s: its dev server kept running"), sandbox_id);
+  g_message ("%s: %s", run->project_id, text);
+  forge_step_context_log (run->ctx, "sandbox", text);
+  return TRUE;
 }

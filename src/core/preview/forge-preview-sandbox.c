@@ -18,14 +18,21 @@ _forge_preview_start_sandbox (ForgeStepContext  *ctx,
                               GError           **error)
 {
   ForgePreviewRun *run = user_data;
-  ForgeSandbox *sandbox = _forge_preview_run_ensure_sandbox (run, error);
+  ForgeSandbox *sandbox;
   JsonObject *object;
 
+  /* A restart resumes the last sandbox where the backend can (E2B
+   * pauses an idle one at its timeout): no new sandbox, no upload. */
+  if (run->restart && run->sandbox == NULL && _forge_preview_run_try_resume (run))
+    sandbox = run->sandbox;
+  else
+    sandbox = _forge_preview_run_ensure_sandbox (run, error);
   if (sandbox == NULL)
     return NULL;
 
   object = json_object_new ();
   json_object_set_string_member (object, "backend", run->backend);
   json_object_set_string_member (object, "sandbox_id", forge_sandbox_get_id (sandbox));
+  json_object_set_boolean_member (object, "resumed", run->resumed);
   return _forge_preview_object_node (object);
 }

@@ -209,6 +209,27 @@ direct_dev_argv (ForgePreviewRun  *run,
   return (char **) g_ptr_array_free (g_steal_pointer (&direct), FALSE);
 }
 
+/* The server of a resumed sandbox answered already (see
+ * _forge_preview_run_try_resume()): the manager takes it back as it is,
+ * at the URL it had. */
+static JsonNode *
+hand_back_resumed (ForgePreviewRun *run)
+{
+  g_autoptr(GUri) uri = g_uri_parse (run->resumed_url, G_URI_FLAGS_NONE, NULL);
+  JsonObject *object = json_object_new ();
+
+  forge_sandbox_manager_adopt (run->self->manager, run->project_id, run->sandbox,
+                               run->resumed_server, run->resumed_url);
+
+  json_object_set_string_member (object, "url", run->resumed_url);
+  json_object_set_int_member (object, "port", uri != NULL ? MAX (g_uri_get_port (uri), 0) : 0);
+  json_object_set_string_member (object, "sandbox_id", forge_sandbox_get_id (run->sandbox));
+  json_object_set_string_member (object, "network",
+                                 forge_sandbox_shares_host_network (run->sandbox) ? "shared" : "isolated");
+  json_object_set_boolean_member (object, "resumed", TRUE);
+  return _forge_preview_object_node (object);
+}
+
 JsonNode *
 _forge_preview_start_preview_server (ForgeStepContext  *ctx,
                                      gpointer           user_data,
@@ -216,6 +237,9 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
 {
   ForgePreviewRun *run = user_data;
   ForgeSandbox *sandbox;
+
+  if (run->resumed && run->resumed_server != NULL)
+    return hand_back_resumed (run);
 
   sandbox = _forge_preview_run_ensure_sandbox (run, error);
   if (sandbox == NULL || _forge_preview_run_ensure_workspace (run, error) == NULL)

@@ -564,8 +564,19 @@ forge_sandbox_manager_adopt (ForgeSandboxManager *self,
   entry->preview_url = g_strdup (preview_url);
   g_mutex_unlock (&self->mutex);
 
-  /* A restart must not leave the old sandbox behind. */
-  if (old_sandbox != sandbox)
+  /* A restart must not leave the old sandbox behind. A restore that
+   * resumed it has a new handle on the same one (same id), and on the
+   * same server when that kept running (same pid inside): killing the
+   * old handles would kill what was just resumed. */
+  if (old_sandbox != NULL && old_sandbox != sandbox &&
+      g_strcmp0 (forge_sandbox_get_id (old_sandbox), forge_sandbox_get_id (sandbox)) == 0)
+    {
+      if (old_server != NULL && old_server != server &&
+          (server == NULL || forge_sandbox_process_get_inner_pid (server) == 0 ||
+           forge_sandbox_process_get_inner_pid (old_server) != forge_sandbox_process_get_inner_pid (server)))
+        kill_runtime (NULL, old_server);
+    }
+  else if (old_sandbox != sandbox)
     kill_runtime (old_sandbox, old_server != server ? old_server : NULL);
   else if (old_server != server)
     kill_runtime (NULL, old_server);

@@ -25,6 +25,8 @@ ForgeSandboxProcess *forge_sandbox_process_new    (GMainContext                *
                                                    GDestroyNotify               kill_data_destroy);
 void                 forge_sandbox_process_set_pid (ForgeSandboxProcess        *self,
                                                     GPid                        pid);
+void                 forge_sandbox_process_set_inner_pid (ForgeSandboxProcess  *self,
+                                                          guint64               inner_pid);
 /* Call exactly once, from any thread, when the process has exited and its
  * output has been delivered. Wakes forge_sandbox_process_wait() and emits
  * "exited" from an idle source on the main context. */

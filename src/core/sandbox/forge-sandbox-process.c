@@ -23,6 +23,7 @@ struct _ForgeSandboxProcess
   GDestroyNotify               kill_data_destroy;
 
   GPid                         pid;
+  guint64                      inner_pid;   /* the sandbox's own, 0 when unknown */
   int                          exit_code;   /* 128+N for signal N */
   guint                        exited : 1;
 };
@@ -122,6 +123,31 @@ forge_sandbox_process_get_pid (ForgeSandboxProcess *self)
   g_mutex_unlock (&self->mutex);
 
   return pid;
+}
+
+void
+forge_sandbox_process_set_inner_pid (ForgeSandboxProcess *self,
+                                     guint64              inner_pid)
+{
+  g_return_if_fail (FORGE_IS_SANDBOX_PROCESS (self));
+
+  g_mutex_lock (&self->mutex);
+  self->inner_pid = inner_pid;
+  g_mutex_unlock (&self->mutex);
+}
+
+guint64
+forge_sandbox_process_get_inner_pid (ForgeSandboxProcess *self)
+{
+  guint64 inner_pid;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX_PROCESS (self), 0);
+
+  g_mutex_lock (&self->mutex);
+  inner_pid = self->inner_pid;
+  g_mutex_unlock (&self->mutex);
+
+  return inner_pid;
 }
 
 static gboolean

@@ -39,6 +39,10 @@ gboolean  forge_sandbox_process_wait        (ForgeSandboxProcess  *self,
 /* Host pid of the process (for the local backend the PID namespace's init,
  * whose death takes the whole tree with it); 0 when unknown or remote. */
 GPid      forge_sandbox_process_get_pid     (ForgeSandboxProcess  *self);
+/* The process's pid as the sandbox itself knows it (what a remote
+ * backend's daemon signals it by), for forge_sandbox_attach_process()
+ * on another handle to the same sandbox; 0 when the backend has none. */
+guint64   forge_sandbox_process_get_inner_pid (ForgeSandboxProcess *self);
 /* Stops the whole process tree: SIGTERM, then SIGKILL after a grace period. */
 void      forge_sandbox_process_kill        (ForgeSandboxProcess  *self);
 

@@ -247,3 +247,23 @@ forge_sandbox_sync_workspace (ForgeSandbox             *self,
 
   return iface->sync_workspace (self, repo_dir, progress, user_data, cancellable, error);
 }
+
+ForgeSandboxProcess *
+forge_sandbox_attach_process (ForgeSandbox  *self,
+                              guint64        inner_pid,
+                              GError       **error)
+{
+  ForgeSandboxInterface *iface;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), NULL);
+
+  iface = FORGE_SANDBOX_GET_IFACE (self);
+  if (iface->attach_process == NULL || inner_pid == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "This sandbox cannot take over a running process");
+      return NULL;
+    }
+
+  return iface->attach_process (self, inner_pid, error);
+}

@@ -127,6 +127,14 @@ struct _ForgeSandboxInterface
                                                gpointer                  user_data,
                                                GCancellable             *cancellable,
                                                GError                  **error);
+  /* A new handle on a process that still runs inside, started through
+   * another handle to the same sandbox (one reconnected after a pause,
+   * whose dev server kept running), by its
+   * forge_sandbox_process_get_inner_pid(). Killing it stops that process;
+   * its output is not followed. Optional: unset, G_IO_ERROR_NOT_SUPPORTED. */
+  ForgeSandboxProcess *(*attach_process)      (ForgeSandbox             *self,
+                                               guint64                   inner_pid,
+                                               GError                  **error);
 };
 
 GQuark               forge_sandbox_error_quark (void);
@@ -175,6 +183,10 @@ gboolean             forge_sandbox_sync_workspace      (ForgeSandbox            
                                                         ForgeSandboxProgressFunc  progress,
                                                         gpointer                  user_data,
                                                         GCancellable             *cancellable,
+                                                        GError                  **error);
+
+ForgeSandboxProcess *forge_sandbox_attach_process     (ForgeSandbox             *self,
+                                                        guint64                   inner_pid,
                                                         GError                  **error);
 
 /* For backends: emits "died". Call it once, on the sandbox's main context. */

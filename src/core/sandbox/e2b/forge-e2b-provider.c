@@ -251,8 +251,19 @@ forge_e2b_provider_create_sandbox (ForgeSandboxProvider       *provider,
   return FORGE_SANDBOX (forge_e2b_sandbox_new (api, info));
 }
 
-/* connect answers with the envd token for a running sandbox as for a
- * paused one (which it resumes, processes and all). */
+static void
+set_gone_error (GError     **error,
+                const char  *sandbox_id)
+{
+  g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_NOT_RUNNING,
+               _("The E2B sandbox %s is gone"), sandbox_id);
+}
+
+/* Looked up first, so that one that is gone (killed at its timeout, as
+ * without autoPause) is not asked to resume, and so that the log says
+ * whether it was paused. connect answers with the envd token for a
+ * running sandbox as for a paused one, which it resumes: memory and
+ * processes as they were, the dev server still running. */
 static ForgeSandbox *
 forge_e2b_provider_reconnect (ForgeSandboxProvider  *provider,
                               const char            *sandbox_id,
@@ -260,23 +271,42 @@ forge_e2b_provider_reconnect (ForgeSandboxProvider  *provider,
 {
   ForgeE2bProvider *self = FORGE_E2B_PROVIDER (provider);
   g_autoptr(ForgeE2bApi) api = dup_api (self, error);
+  g_autoptr(ForgeE2bSandboxDetail) detail = NULL;
   g_autoptr(ForgeE2bSandboxInfo) info = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean paused;
 
   if (api == NULL)
     return NULL;
+
+  if (sandbox_id == NULL || *sandbox_id == '\0')
+    {
+      set_gone_error (error, "");
+      return NULL;
+    }
+
+  detail = forge_e2b_api_get_sandbox_sync (api, sandbox_id, NULL, &local_error);
+  if (detail == NULL)
+    {
+      if (g_error_matches (local_error, FORGE_E2B_ERROR, FORGE_E2B_ERROR_NOT_FOUND))
+        set_gone_error (error, sandbox_id);
+      else
+        propagate_api_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  paused = detail->state == FORGE_E2B_SANDBOX_STATE_PAUSED;
 
   info = forge_e2b_api_connect_sandbox_sync (api, sandbox_id, DEFAULT_TIMEOUT_S, NULL, &local_error);
   if (info == NULL)
     {
       if (g_error_matches (local_error, FORGE_E2B_ERROR, FORGE_E2B_ERROR_NOT_FOUND))
-        g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_NOT_RUNNING,
-                     _("The E2B sandbox %s is gone"), sandbox_id);
+        set_gone_error (error, sandbox_id);
       else
         propagate_api_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
 
+  g_message ("E2B sandbox %s: %s", sandbox_id, paused ? "resumed from its pause" : "reconnected (it was running)");
   return FORGE_SANDBOX (forge_e2b_sandbox_new (api, info));
 }
 

@@ -46,7 +46,11 @@ struct _ForgeE2bSandbox
   GHashTable    *port_urls;         /* authority → port URL, under mutex */
   char          *synced_hash;       /* under mutex */
   GMutex         sync_mutex;        /* one upload at a time */
+  GSource       *expiry_watch;      /* under mutex */
   guint          running : 1;       /* under mutex */
+  /* Found paused (autoPause at its timeout): dead to this handle, but
+   * kept for a reconnect to resume, and deleted by kill(). Under mutex. */
+  guint          paused : 1;
   guint          helpers_uploaded : 1;   /* under sync_mutex */
 };
 
@@ -57,6 +61,9 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ForgeE2bSandbox, forge_e2b_sandbox, G_TYPE_OBJECT
                                                       forge_e2b_sandbox_iface_init))
 
 /* {{{ Death */
+
+static void watch_expiry (ForgeE2bSandbox *self,
+                          GDateTime       *end_at);
 
 typedef struct
 {
@@ -98,6 +105,11 @@ mark_dead (ForgeE2bSandbox   *self,
       return FALSE;
     }
   self->running = FALSE;
+  if (self->expiry_watch != NULL)
+    {
+      g_source_destroy (self->expiry_watch);
+      g_clear_pointer (&self->expiry_watch, g_source_unref);
+    }
   g_mutex_unlock (&self->mutex);
 
   died = g_new0 (Died, 1);
@@ -123,11 +135,14 @@ is_running (ForgeE2bSandbox *self)
   return running;
 }
 
-/* envd said the sandbox is not there: the API says why. Gone from it
- * (404) is the end of its life, whether its timeout passed or someone
- * killed it; a paused one (autoPause at its timeout) is not resumed
- * here, as its server would come back without the manager watching it,
- * and is deleted so that it costs nothing. */
+/* envd said the sandbox is not there, or its timeout passed: the API
+ * says why. Gone from it (404) is the end of its life, whether its
+ * timeout passed or someone killed it. A paused one (autoPause at its
+ * timeout) has expired too, but is kept as it is: the restore that
+ * follows when the preview is shown again reconnects to it (resuming
+ * it, dev server and all) rather than starting over; kill() deletes it
+ * when nobody will. Not resumed here, as its server would come back
+ * without the manager watching it. */
 static void
 check_gone_thread (GTask        *task,
                    gpointer      source_object,
@@ -139,19 +154,42 @@ check_gone_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   ForgeSandboxDeath death = FORGE_SANDBOX_DEATH_CRASHED;
 
+  gboolean paused = FALSE;
+  gboolean expiry_check = GPOINTER_TO_INT (task_data);
+
   detail = forge_e2b_api_get_sandbox_sync (self->api, self->id, NULL, &error);
   if (g_error_matches (error, FORGE_E2B_ERROR, FORGE_E2B_ERROR_NOT_FOUND))
     death = FORGE_SANDBOX_DEATH_EXPIRED;
   else if (detail != NULL && detail->state == FORGE_E2B_SANDBOX_STATE_PAUSED)
-    death = FORGE_SANDBOX_DEATH_EXPIRED;
+    {
+      death = FORGE_SANDBOX_DEATH_EXPIRED;
+      paused = TRUE;
+    }
+  else if (expiry_check)
+    {
+      /* Still running (extended meanwhile by someone), or the API could
+       * not say: look again at its new end. */
+      if (detail != NULL && detail->end_at != NULL)
+        watch_expiry (self, detail->end_at);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (paused)
+    {
+      g_mutex_lock (&self->mutex);
+      self->paused = self->running;
+      g_mutex_unlock (&self->mutex);
+    }
 
   if (mark_dead (self, death))
     {
       g_message ("E2B sandbox %s is gone (%s)", self->id,
-                 death == FORGE_SANDBOX_DEATH_EXPIRED ? "expired or killed" : "envd lost");
-      /* One that envd lost but the API still lists would run until its
-       * timeout, unseen. */
-      if (detail != NULL)
+                 paused ? "paused at its timeout; it can be resumed"
+                 : death == FORGE_SANDBOX_DEATH_EXPIRED ? "expired or killed" : "envd lost");
+      /* One that envd lost but the API still lists as running would run
+       * until its timeout, unseen. */
+      if (detail != NULL && !paused)
         forge_e2b_api_kill_sandbox_sync (self->api, self->id, NULL, NULL);
     }
 
@@ -159,7 +197,8 @@ check_gone_thread (GTask        *task,
 }
 
 static void
-check_gone (ForgeE2bSandbox *self)
+check_gone_full (ForgeE2bSandbox *self,
+                 gboolean         expiry_check)
 {
   g_autoptr(GTask) task = NULL;
 
@@ -167,8 +206,78 @@ check_gone (ForgeE2bSandbox *self)
     return;
 
   task = g_task_new (self, NULL, NULL, NULL);
-  g_task_set_source_tag (task, check_gone);
+  g_task_set_source_tag (task, check_gone_full);
+  g_task_set_task_data (task, GINT_TO_POINTER (expiry_check), NULL);
   g_task_run_in_thread (task, check_gone_thread);
+}
+
+static void
+check_gone (ForgeE2bSandbox *self)
+{
+  check_gone_full (self, FALSE);
+}
+
+/* A hidden preview's sandbox is no longer extended, and E2B pauses it
+ * at its end without telling anyone: nothing of it is in use then (no
+ * stream needs to break, and in E2B they may not). Looking when its
+ * time is up is how the handle learns that it expired, so that the
+ * manager restores it (resuming it) when the preview is shown again,
+ * and not only once a probe of its URL fails. */
+#define EXPIRY_MARGIN_MS 1000
+
+static gboolean
+expiry_watch_cb (gpointer data)
+{
+  g_autoptr(ForgeE2bSandbox) self = g_weak_ref_get (data);
+
+  if (self != NULL)
+    {
+      g_mutex_lock (&self->mutex);
+      g_clear_pointer (&self->expiry_watch, g_source_unref);
+      g_mutex_unlock (&self->mutex);
+      check_gone_full (self, TRUE);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+weak_ref_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* From any thread: look again once @end_at has passed. */
+static void
+watch_expiry (ForgeE2bSandbox *self,
+              GDateTime       *end_at)
+{
+  gint64 delay_us = g_date_time_to_unix (end_at) * G_USEC_PER_SEC + g_date_time_get_microsecond (end_at)
+                    - g_get_real_time ();
+  GSource *source;
+  GWeakRef *ref;
+
+  if (!is_running (self))
+    return;
+
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, self);
+  source = g_timeout_source_new ((guint) CLAMP (delay_us / 1000, 0, G_MAXINT / 2) + EXPIRY_MARGIN_MS);
+  g_source_set_static_name (source, "[forge] e2b sandbox expiry");
+  g_source_set_callback (source, expiry_watch_cb, ref, weak_ref_free);
+
+  g_mutex_lock (&self->mutex);
+  if (self->expiry_watch != NULL)
+    {
+      g_source_destroy (self->expiry_watch);
+      g_source_unref (self->expiry_watch);
+    }
+  self->expiry_watch = g_source_ref (source);
+  g_mutex_unlock (&self->mutex);
+
+  g_source_attach (source, self->main_context);
+  g_source_unref (source);
 }
 
 /* An envd error as the seam's: a vanished sandbox is NOT_RUNNING (and
@@ -293,6 +402,8 @@ typedef struct
   guint                 got_exit : 1;
   guint                 closed : 1;
   guint                 terminating : 1;
+  /* Taken over by attach_process(): no stream tells of its end. */
+  guint                 attached : 1;
 } Spawned;
 
 static void
@@ -343,7 +454,11 @@ spawned_event (const ForgeEnvdEvent *event,
     case FORGE_ENVD_EVENT_STARTED:
       g_mutex_lock (&spawned->mutex);
       spawned->pid = event->pid;
+      process = spawned->process != NULL ? g_object_ref (spawned->process) : NULL;
       g_mutex_unlock (&spawned->mutex);
+      /* What another handle needs to take it over after a pause. */
+      if (process != NULL)
+        forge_sandbox_process_set_inner_pid (process, event->pid);
       break;
 
     case FORGE_ENVD_EVENT_LINE:
@@ -417,6 +532,19 @@ grace_period_thread (gpointer data)
   if (!closed &&
       !forge_e2b_envd_send_signal (spawned->envd, pid, "SIGNAL_SIGKILL", NULL, &error))
     g_debug ("Could not send SIGKILL to process %u: %s", pid, error->message);
+
+  /* No stream will say that it ended: once signalled, it has. */
+  if (spawned->attached)
+    {
+      g_autoptr(ForgeSandboxProcess) process = NULL;
+
+      g_mutex_lock (&spawned->mutex);
+      process = g_steal_pointer (&spawned->process);
+      spawned->closed = TRUE;
+      g_mutex_unlock (&spawned->mutex);
+      if (process != NULL)
+        forge_sandbox_process_exited (process, SIGKILL);
+    }
 
   return NULL;
 }
@@ -518,6 +646,45 @@ forge_e2b_sandbox_spawn (ForgeSandbox          *sandbox,
   spawned_unref (spawned);
 
   return g_steal_pointer (&process);
+}
+
+/* The dev server of a sandbox resumed from a pause runs on, started by
+ * the handle that expired: this one can signal it. Its output went to
+ * that handle's stream, if any is left; envd's process.Process/Connect
+ * could follow it again, but the stand-in the tests use has no Connect
+ * and the preview needs none. */
+static ForgeSandboxProcess *
+forge_e2b_sandbox_attach_process (ForgeSandbox  *sandbox,
+                                  guint64        inner_pid,
+                                  GError       **error)
+{
+  ForgeE2bSandbox *self = FORGE_E2B_SANDBOX (sandbox);
+  ForgeSandboxProcess *process;
+  Spawned *spawned;
+
+  if (!check_running (self, error))
+    return NULL;
+  if (inner_pid > G_MAXUINT32)
+    {
+      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
+                   "No process %" G_GUINT64_FORMAT " in an E2B sandbox", inner_pid);
+      return NULL;
+    }
+
+  spawned = g_atomic_rc_box_new0 (Spawned);
+  g_mutex_init (&spawned->mutex);
+  g_cond_init (&spawned->cond);
+  spawned->sandbox = g_object_ref (self);
+  spawned->envd = g_object_ref (self->envd);
+  spawned->pid = (guint32) inner_pid;
+  spawned->attached = TRUE;
+
+  process = forge_sandbox_process_new (self->main_context, spawned_kill, spawned, spawned_unref);
+  forge_sandbox_process_set_inner_pid (process, inner_pid);
+  /* Weak in spirit: dropped when it exits, as for a spawned one. */
+  spawned->process = g_object_ref (process);
+
+  return process;
 }
 
 /* }}} */
@@ -651,6 +818,11 @@ extend_thread (GTask        *task,
   else
     g_debug ("E2B sandbox %s: %s", self->id, extended ? "extended" : "already lives long enough");
 
+  if (detail != NULL && detail->state == FORGE_E2B_SANDBOX_STATE_PAUSED)
+    check_gone (self);
+  else if (detail != NULL && detail->end_at != NULL)
+    watch_expiry (self, detail->end_at);
+
   g_task_return_boolean (task, TRUE);
 }
 
@@ -707,8 +879,16 @@ forge_e2b_sandbox_kill (ForgeSandbox *sandbox)
 {
   ForgeE2bSandbox *self = FORGE_E2B_SANDBOX (sandbox);
   g_autoptr(GTask) task = NULL;
+  gboolean paused;
 
-  if (!mark_dead (self, FORGE_SANDBOX_DEATH_KILLED))
+  g_mutex_lock (&self->mutex);
+  paused = self->paused;
+  self->paused = FALSE;
+  g_mutex_unlock (&self->mutex);
+
+  /* A paused one is dead to this handle already, but still costs
+   * storage at E2B until it is deleted. */
+  if (!mark_dead (self, FORGE_SANDBOX_DEATH_KILLED) && !paused)
     return;
 
   task = g_task_new (self, NULL, NULL, NULL);
@@ -929,6 +1109,7 @@ forge_e2b_sandbox_iface_init (ForgeSandboxInterface *iface)
   iface->shares_host_network = forge_e2b_sandbox_shares_host_network;
   iface->dup_preview_urls = forge_e2b_sandbox_dup_preview_urls;
   iface->sync_workspace = forge_e2b_sandbox_sync_workspace;
+  iface->attach_process = forge_e2b_sandbox_attach_process;
 }
 
 static void
@@ -943,6 +1124,11 @@ forge_e2b_sandbox_finalize (GObject *object)
   g_clear_pointer (&self->domain, g_free);
   g_clear_pointer (&self->port_urls, g_hash_table_unref);
   g_clear_pointer (&self->synced_hash, g_free);
+  if (self->expiry_watch != NULL)
+    {
+      g_source_destroy (self->expiry_watch);
+      g_clear_pointer (&self->expiry_watch, g_source_unref);
+    }
   g_mutex_clear (&self->mutex);
   g_mutex_clear (&self->sync_mutex);
 
