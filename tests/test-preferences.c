@@ -15,6 +15,7 @@
 
 #include "accessible-check.h"
 #include "forge-e2b-config.h"
+#include "forge-e2b-provider.h"
 #include "forge-preferences-window-private.h"
 #include "forge-sandbox-providers.h"
 #include "forge-secrets.h"
@@ -173,11 +174,35 @@ save_e2b_key (ForgePreferencesWindow *window,
   wait_for_text (window, e2b_status, "An API key is saved");
 }
 
+/* Until the provider heard the keyring's answer (it says it is still
+ * looking until then), within a deadline. */
+static void
+wait_for_availability (ForgeE2bProvider *provider,
+                       gboolean          available)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean now = forge_sandbox_provider_is_available (FORGE_SANDBOX_PROVIDER (provider), &error);
+
+      if (now == available && (now || strstr (error->message, "No E2B API key") != NULL))
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
 static void
 test_e2b_key_saved_in_keyring (void)
 {
   g_autoptr(GSettings) settings = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeSandboxProviders) providers = forge_sandbox_providers_new ();
+  g_autoptr(ForgeE2bProvider) e2b = NULL;
+  const char *e2b_environ[] = { "E2B_DOMAIN=e2b.prefs.test", NULL };
   ForgePreferencesWindow *window;
   GtkEditable *key_row;
   GtkWidget *forget;
@@ -192,13 +217,19 @@ test_e2b_key_saved_in_keyring (void)
   /* Keys are kept per domain: E2B_DOMAIN as the window opens. */
   g_setenv ("E2B_DOMAIN", "e2b.prefs.test", TRUE);
   settings = g_settings_new (APP_ID);
-  window = FORGE_PREFERENCES_WINDOW (forge_preferences_window_new (settings, NULL));
+  /* The backend lists ask the E2B backend, which answers from what the
+   * keyring last said, never blocking on it: saving and forgetting here
+   * must reach it. */
+  e2b = forge_e2b_provider_new_for_environ (e2b_environ, TRUE);
+  forge_sandbox_providers_add (providers, FORGE_SANDBOX_PROVIDER (e2b));
+  window = FORGE_PREFERENCES_WINDOW (forge_preferences_window_new (settings, providers));
   g_unsetenv ("E2B_DOMAIN");
   key_row = forge_preferences_window_get_e2b_key_editable (window);
   forget = GTK_WIDGET (forge_preferences_window_get_e2b_forget_button (window));
   gtk_window_present (GTK_WINDOW (window));
   wait_for_text (window, e2b_status, "No API key saved");
   g_assert_false (gtk_widget_get_sensitive (forget));
+  wait_for_availability (e2b, FALSE);
 
   /* Nothing but spaces is refused, with a reason, and stores nothing. */
   gtk_editable_set_text (key_row, "   ");
@@ -220,6 +251,7 @@ test_e2b_key_saved_in_keyring (void)
   g_assert_no_error (error);
   g_assert_cmpstr (key, ==, "e2b_prefs_key");
   forge_secrets_free_token (key);
+  wait_for_availability (e2b, TRUE);
   /* Under its domain only. */
   key = forge_secrets_lookup_e2b_key (FORGE_E2B_DEFAULT_DOMAIN, NULL, &error);
   g_assert_no_error (error);
@@ -232,6 +264,7 @@ test_e2b_key_saved_in_keyring (void)
   g_assert_no_error (error);
   g_assert_null (key);
   g_assert_false (gtk_widget_get_sensitive (forget));
+  wait_for_availability (e2b, FALSE);
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

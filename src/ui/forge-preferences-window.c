@@ -12,6 +12,7 @@
 #include "forge-accessible.h"
 #include "forge-backend-choices.h"
 #include "forge-e2b-api.h"
+#include "forge-e2b-provider.h"
 #include "forge-preferences-window-private.h"
 #include "forge-sandbox-providers.h"
 #include "forge-secret-rows.h"
@@ -319,6 +320,17 @@ keys_page_shown_cb (GObject      *object,
 }
 #endif
 
+/* The backend lists answer from what the E2B backend last heard from the
+ * keyring: tell it the key came or went. */
+static void
+e2b_key_saved_changed_cb (ForgePreferencesWindow *self)
+{
+  g_autoptr(ForgeSandboxProvider) provider = forge_sandbox_providers_lookup (self->providers, "e2b", NULL);
+
+  if (provider != NULL && FORGE_IS_E2B_PROVIDER (provider))
+    forge_e2b_provider_refresh_key (FORGE_E2B_PROVIDER (provider));
+}
+
 static void
 e2b_keys_activated_cb (ForgePreferencesWindow *self)
 {
@@ -372,6 +384,8 @@ forge_preferences_window_constructed (GObject *object)
                                             _("Enter an API key to save it. To remove the saved one, use Forget."));
     forge_secret_rows_set_scope (self->e2b_rows, forge_e2b_config_get_domain (config),
                                  _("An API key is saved"), _("No API key saved"));
+    g_signal_connect_object (self->e2b_rows, "notify::saved",
+                             G_CALLBACK (e2b_key_saved_changed_cb), self, G_CONNECT_SWAPPED);
   }
 }
 

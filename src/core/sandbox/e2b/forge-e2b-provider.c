@@ -20,10 +20,22 @@
  * SDK's default (E2B's own, 15 s, is too short to upload anything). */
 #define DEFAULT_TIMEOUT_S 300
 
+/* What the keyring last said, for is_available(): it is asked from the
+ * main thread (the backend lists), where a keyring call could block on
+ * an unlock prompt. */
+typedef enum
+{
+  KEY_UNKNOWN,
+  KEY_SAVED,
+  KEY_NONE,
+} KeyState;
+
 struct _ForgeE2bProvider
 {
   GObject  parent_instance;
 
+  gint     key_state;       /* KeyState, atomic */
+  GCancellable *refresh_cancellable;
   GMutex   mutex;
   char   **envp;            /* read-only after construction */
   gboolean use_keyring;
@@ -43,6 +55,8 @@ forge_e2b_provider_finalize (GObject *object)
 {
   ForgeE2bProvider *self = FORGE_E2B_PROVIDER (object);
 
+  g_cancellable_cancel (self->refresh_cancellable);
+  g_clear_object (&self->refresh_cancellable);
   g_strfreev (self->envp);
   g_mutex_clear (&self->mutex);
 
@@ -69,8 +83,47 @@ forge_e2b_provider_new_for_environ (const char * const *envp,
 
   self->envp = envp != NULL ? g_strdupv ((char **) envp) : g_new0 (char *, 1);
   self->use_keyring = use_keyring;
+  forge_e2b_provider_refresh_key (self);
 
   return self;
+}
+
+static void
+key_looked_up_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(ForgeE2bProvider) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *key = forge_secrets_lookup_e2b_key_finish (result, &error);
+  gboolean saved = key != NULL && *key != '\0';
+
+  forge_secrets_free_token (key);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_atomic_int_set (&self->key_state, saved ? KEY_SAVED : KEY_NONE);
+}
+
+void
+forge_e2b_provider_refresh_key (ForgeE2bProvider *self)
+{
+  g_autoptr(ForgeE2bConfig) config = NULL;
+
+  g_return_if_fail (FORGE_IS_E2B_PROVIDER (self));
+
+  if (!self->use_keyring)
+    {
+      g_atomic_int_set (&self->key_state, KEY_NONE);
+      return;
+    }
+
+  g_cancellable_cancel (self->refresh_cancellable);
+  g_clear_object (&self->refresh_cancellable);
+  self->refresh_cancellable = g_cancellable_new ();
+  config = forge_e2b_config_new ((const char * const *) self->envp, NULL);
+  forge_secrets_lookup_e2b_key_async (forge_e2b_config_get_domain (config), self->refresh_cancellable,
+                                      key_looked_up_cb, g_object_ref (self));
 }
 
 ForgeE2bProvider *
@@ -171,19 +224,32 @@ forge_e2b_provider_get_name (ForgeSandboxProvider *provider)
 
 /* Only whether there is a key: whether E2B takes it is for the first
  * call (or Preferences' "Test connection") to say. */
+/* Never blocks: the environment, else what the keyring last said. */
 static gboolean
 forge_e2b_provider_is_available (ForgeSandboxProvider  *provider,
                                  GError               **error)
 {
-  g_autoptr(ForgeE2bConfig) config = dup_config (FORGE_E2B_PROVIDER (provider), NULL);
+  ForgeE2bProvider *self = FORGE_E2B_PROVIDER (provider);
+  g_autoptr(ForgeE2bConfig) from_environment = forge_e2b_config_new ((const char * const *) self->envp, NULL);
 
-  if (config == NULL)
+  if (forge_e2b_config_has_api_key (from_environment))
+    return TRUE;
+
+  switch (g_atomic_int_get (&self->key_state))
     {
+    case KEY_SAVED:
+      return TRUE;
+
+    case KEY_UNKNOWN:
+      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                           _("Looking for the E2B API key in the keyring…"));
+      return FALSE;
+
+    case KEY_NONE:
+    default:
       set_no_key_error (error);
       return FALSE;
     }
-
-  return TRUE;
 }
 
 /* The API's errors already say what to do in one line; the workflow

@@ -30,6 +30,9 @@ ForgeE2bProvider *forge_e2b_provider_new_for_environ  (const char * const  *envp
                                                        gboolean             use_keyring);
 /* Bounds the control plane's retries of the sandboxes made from now on
  * (see forge_e2b_api_set_retry_policy()); tests make them short. */
+/* Asks the keyring again whether a key is saved (after Preferences saved
+ * or forgot one), without blocking; is_available() answers from it. */
+void              forge_e2b_provider_refresh_key      (ForgeE2bProvider    *self);
 void              forge_e2b_provider_set_retry_policy (ForgeE2bProvider    *self,
                                                        guint                max_attempts,
                                                        guint                first_delay_ms,
