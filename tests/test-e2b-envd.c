@@ -83,7 +83,7 @@ typedef struct
   char         *base;
 
   /* Under mutex. */
-  GPtrArray    *steps;          /* of Step: what the next Start answers */
+  GPtrArray    *steps;          /* of Step: what the next Start or Connect answers */
   guint         status;         /* non-zero: answer every call with it */
   char         *status_body;
   GPtrArray    *requests;       /* of char*: "PATH HEADERS…\nBODY" */
@@ -278,7 +278,8 @@ handle_request (SoupServer        *server,
       soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
                                         fixture->status_body, strlen (fixture->status_body));
     }
-  else if (g_str_equal (path, "/process.Process/Start"))
+  else if (g_str_equal (path, "/process.Process/Start") ||
+           g_str_equal (path, "/process.Process/Connect"))
     {
       Playback *playback = g_new0 (Playback, 1);
       g_autoptr(GSource) source = g_timeout_source_new (5);
@@ -603,6 +604,101 @@ test_start_process_cut (Fixture       *fixture,
   g_assert_cmpint (c.lines->len, ==, 1);
   g_assert_true (c.destroyed);
   collector_clear (&c);
+}
+
+/* Connect follows a running process with Start's events: a start with
+ * its pid first, then its output and its end; an unknown pid is an
+ * end-of-stream not_found. */
+static void
+test_connect_process (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(ForgeE2bEnvd) envd = forge_e2b_envd_new (fixture->base, TOKEN);
+  g_autoptr(ForgeEnvdProcess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeConnectDecoder) decoder = forge_connect_decoder_new (1 << 20);
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autofree char *d1 = data_event ("stdout", "GET /after-resume\n");
+  g_autofree char *lines = NULL;
+  g_autofree char *events = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *selector;
+  guint8 flags = 0xff;
+  Collector c;
+
+  collector_init (&c);
+  add_envelope (fixture, 0, "{\"event\":{\"start\":{\"pid\":42}}}");
+  add_envelope (fixture, 0, "{\"event\":{\"keepalive\":{}}}");
+  add_envelope (fixture, 0, d1);
+  add_envelope (fixture, 0, "{\"event\":{\"end\":{\"exitCode\":-1,\"status\":\"signal: killed\"}}}");
+  add_envelope (fixture, FORGE_CONNECT_FLAG_END_STREAM, "{}");
+  add_step (fixture, STEP_COMPLETE, NULL);
+
+  process = forge_e2b_envd_connect_process (envd, 42, collect_event, &c, collector_destroyed, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (process);
+  g_assert_cmpuint (forge_envd_process_get_pid (process), ==, 42);
+  g_assert_true (forge_envd_process_wait_closed (process, 10000));
+
+  g_mutex_lock (&c.mutex);
+  lines = joined (c.lines);
+  events = joined (c.events);
+  g_assert_true (c.destroyed);
+  g_mutex_unlock (&c.mutex);
+  g_assert_cmpstr (lines, ==, "out:GET /after-resume");
+  g_assert_cmpstr (events, ==, "started 42|exited 137|closed");
+
+  /* What envd was sent: one envelope with the pid, no deadline. */
+  g_mutex_lock (&fixture->mutex);
+  path = g_strdup (g_ptr_array_index (fixture->requests, fixture->requests->len - 1));
+  g_assert_cmpstr (path, ==, "/process.Process/Connect");
+  g_assert_cmpstr (header (fixture, "content-type"), ==, "application/connect+json");
+  g_assert_cmpstr (header (fixture, "x-access-token"), ==, TOKEN);
+  g_assert_cmpstr (header (fixture, "connect-timeout-ms"), ==, "0");
+  g_assert_true (forge_connect_decoder_feed (decoder, g_bytes_get_data (fixture->last_body, NULL),
+                                             g_bytes_get_size (fixture->last_body), &error));
+  g_mutex_unlock (&fixture->mutex);
+  g_assert_true (forge_connect_decoder_finish (decoder, &error));
+  g_assert_true (forge_connect_decoder_pop (decoder, &flags, &payload));
+  g_assert_cmpuint (flags, ==, 0);
+  g_assert_false (forge_connect_decoder_pop (decoder, NULL, NULL));
+  request = forge_connect_parse_object (payload, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_object_get_size (request), ==, 1);
+  selector = json_object_get_object_member (request, "process");
+  g_assert_cmpint (json_object_get_int_member (selector, "pid"), ==, 42);
+  collector_clear (&c);
+  g_clear_pointer (&process, forge_envd_process_unref);
+
+  /* A pid that is no more: NOT_FOUND, no event but @destroy. */
+  collector_init (&c);
+  add_envelope (fixture, FORGE_CONNECT_FLAG_END_STREAM,
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"process with pid 43 not found\"}}");
+  add_step (fixture, STEP_COMPLETE, NULL);
+  process = forge_e2b_envd_connect_process (envd, 43, collect_event, &c, collector_destroyed, &error);
+  g_assert_null (process);
+  g_assert_error (error, FORGE_ENVD_ERROR, FORGE_ENVD_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "43"));
+  g_assert_true (c.destroyed);
+  g_assert_cmpuint (c.events->len, ==, 0);
+  g_clear_error (&error);
+  collector_clear (&c);
+
+  /* Its stream cut when the sandbox goes: CLOSED with an error. */
+  collector_init (&c);
+  add_envelope (fixture, 0, "{\"event\":{\"start\":{\"pid\":42}}}");
+  add_step (fixture, STEP_CUT, NULL);
+  process = forge_e2b_envd_connect_process (envd, 42, collect_event, &c, collector_destroyed, &error);
+  g_assert_no_error (error);
+  g_assert_true (forge_envd_process_wait_closed (process, 10000));
+  g_clear_pointer (&events, g_free);
+  events = joined (c.events);
+  g_assert_cmpstr (events, ==, "started 42|closed: error");
+  g_assert_true (c.closed_error->domain == FORGE_ENVD_ERROR);
+  collector_clear (&c);
+
+  assert_no_token (NULL);
 }
 
 static void
@@ -1023,6 +1119,7 @@ main (int   argc,
   ADD ("run", test_run);
   ADD ("start-process", test_start_process);
   ADD ("start-process-cut", test_start_process_cut);
+  ADD ("connect-process", test_connect_process);
   ADD ("run-cut", test_run_cut);
   ADD ("end-stream-error", test_end_stream_error);
   ADD ("exit-codes", test_exit_codes);

@@ -55,15 +55,17 @@ typedef struct
 typedef struct _Sandbox Sandbox;
 typedef struct _Proc Proc;
 
-/* The Start stream of a process: a chunked response written envelope by
- * envelope. Owned by its Proc; gone once the response is complete or the
- * client went away. */
+/* A stream of a process's events, Start's or a Connect's: a chunked
+ * response written envelope by envelope. Owned by its Proc; gone once the
+ * response is complete or the client went away. */
 typedef struct
 {
+  Proc              *proc;           /* not a reference: the Proc owns it */
   SoupServerMessage *msg;
   gulong             finished_id;
   GSource           *keepalive;
   GSource           *deadline;
+  gboolean           is_start;
 } Stream;
 
 typedef struct
@@ -88,7 +90,9 @@ struct _Proc
   ForgeSandboxProcess *process;
   guint                pid;            /* envd's, not the host's */
   JsonNode            *config;         /* {cmd, args, envs, cwd} for List */
-  Stream              *stream;
+  /* Stream: Start's first while it lasts, then every Connect's; all
+   * get the same events, as envd fans a process's events out. */
+  GPtrArray           *streams;
   guint                port;           /* from PORT=, 0 for none */
   char                *exposed;        /* "127.0.0.1:HOSTPORT" once forwarded */
   guint                exited : 1;
@@ -620,7 +624,8 @@ proc_clear (gpointer data)
   g_clear_object (&proc->process);
   g_clear_pointer (&proc->config, json_node_unref);
   g_free (proc->exposed);
-  g_assert (proc->stream == NULL);
+  g_assert (proc->streams == NULL || proc->streams->len == 0);
+  g_clear_pointer (&proc->streams, g_ptr_array_unref);
 }
 
 static void
@@ -640,14 +645,9 @@ destroy_source (GSource **source)
 }
 
 static void
-stream_detach (Proc *proc)
+stream_detach (Stream *stream)
 {
-  Stream *stream = proc->stream;
-
-  if (stream == NULL)
-    return;
-
-  proc->stream = NULL;
+  g_ptr_array_remove (stream->proc->streams, stream);
   g_signal_handler_disconnect (stream->msg, stream->finished_id);
   destroy_source (&stream->keepalive);
   destroy_source (&stream->deadline);
@@ -685,16 +685,11 @@ stream_write_event (Stream     *stream,
  * set, abruptly (no end-of-stream, as when E2B's edge drops a dead
  * sandbox's connections) otherwise. */
 static void
-stream_finish (Proc       *proc,
+stream_finish (Stream     *stream,
                gboolean    eos,
                const char *error_code,
                const char *error_message)
 {
-  Stream *stream = proc->stream;
-
-  if (stream == NULL)
-    return;
-
   if (eos)
     {
       g_autoptr(GBytes) envelope = NULL;
@@ -728,7 +723,32 @@ stream_finish (Proc       *proc,
 
   soup_message_body_complete (soup_server_message_get_response_body (stream->msg));
   soup_server_message_unpause (stream->msg);
-  stream_detach (proc);
+  stream_detach (stream);
+}
+
+/* Ends every stream of @proc abruptly, or detaches them (@finish unset)
+ * when the response can no longer be written. */
+static void
+proc_drop_streams (Proc     *proc,
+                   gboolean  finish)
+{
+  while (proc->streams->len > 0)
+    {
+      Stream *stream = g_ptr_array_index (proc->streams, proc->streams->len - 1);
+
+      if (finish)
+        stream_finish (stream, FALSE, NULL, NULL);
+      else
+        stream_detach (stream);
+    }
+}
+
+static void
+proc_write_event (Proc     *proc,
+                  JsonNode *event)
+{
+  for (guint i = 0; i < proc->streams->len; i++)
+    stream_write_event (g_ptr_array_index (proc->streams, i), event);
 }
 
 static JsonNode *
@@ -771,11 +791,17 @@ send_end (Proc *proc)
   json_object_set_string_member (end, "status", status);
   event = event_new ("end", end);
 
-  stream_write_event (proc->stream, event);
-  if (proc->deadline_hit)
-    stream_finish (proc, TRUE, "deadline_exceeded", "context deadline exceeded");
-  else
-    stream_finish (proc, TRUE, NULL, NULL);
+  proc_write_event (proc, event);
+  while (proc->streams->len > 0)
+    {
+      Stream *stream = g_ptr_array_index (proc->streams, proc->streams->len - 1);
+
+      /* Only Start's request carried the deadline that killed it. */
+      if (proc->deadline_hit && stream->is_start)
+        stream_finish (stream, TRUE, "deadline_exceeded", "context deadline exceeded");
+      else
+        stream_finish (stream, TRUE, NULL, NULL);
+    }
 }
 
 static gboolean
@@ -795,7 +821,7 @@ proc_flush_cb (gpointer data)
 
   while ((pending = g_queue_pop_head (lines)))
     {
-      if (proc->stream != NULL)
+      if (proc->streams->len > 0)
         {
           g_autoptr(JsonObject) data_object = json_object_new ();
           g_autoptr(JsonNode) event = NULL;
@@ -809,7 +835,7 @@ proc_flush_cb (gpointer data)
                                          pending->stream == FORGE_SANDBOX_STREAM_STDOUT ? "stdout" : "stderr",
                                          encoded);
           event = event_new ("data", data_object);
-          stream_write_event (proc->stream, event);
+          proc_write_event (proc, event);
         }
       pending_free (pending);
     }
@@ -819,8 +845,7 @@ proc_flush_cb (gpointer data)
   if (lines_done && proc->exited && !proc->end_sent)
     {
       proc->end_sent = TRUE;
-      if (proc->stream != NULL)
-        send_end (proc);
+      send_end (proc);
     }
 
   return G_SOURCE_REMOVE;
@@ -876,8 +901,8 @@ proc_exited_cb (ForgeSandboxProcess *process,
 {
   proc->exited = TRUE;
   proc->exit_code = exit_code;
-  if (proc->stream != NULL)
-    destroy_source (&proc->stream->deadline);
+  for (guint i = 0; i < proc->streams->len; i++)
+    destroy_source (&((Stream *) g_ptr_array_index (proc->streams, i))->deadline);
 
   g_mutex_lock (&proc->mutex);
   proc_schedule_flush_locked (proc);
@@ -956,7 +981,7 @@ sandbox_free (gpointer data)
   g_hash_table_iter_init (&iter, sb->procs);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &proc))
     {
-      stream_detach (proc);
+      proc_drop_streams (proc, FALSE);
       g_signal_handlers_disconnect_by_data (proc->process, proc);
       proc->sandbox = NULL;
     }
@@ -1015,7 +1040,7 @@ sandbox_kill (Sandbox *sb)
    * streams end without their end-of-stream envelope. */
   g_hash_table_iter_init (&iter, sb->procs);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &proc))
-    stream_finish (proc, FALSE, NULL, NULL);
+    proc_drop_streams (proc, TRUE);
 
   /* Stopped processes would sit on their SIGTERM. */
   if (sb->state == STATE_PAUSED)
@@ -1863,34 +1888,62 @@ open_port (ForgeE2bStandin *self,
 
 static void
 stream_finished_cb (SoupServerMessage *msg,
-                    Proc              *proc)
+                    Stream            *stream)
 {
   /* The client went away; the process stays, as in envd. */
-  stream_detach (proc);
+  stream_detach (stream);
 }
 
 static gboolean
 keepalive_cb (gpointer data)
 {
-  Proc *proc = data;
+  Stream *stream = data;
+  Proc *proc = stream->proc;
 
-  if (proc->sandbox != NULL && proc->sandbox->state == STATE_RUNNING && proc->stream != NULL)
+  if (proc->sandbox != NULL && proc->sandbox->state == STATE_RUNNING)
     {
       g_autoptr(JsonObject) empty = json_object_new ();
       g_autoptr(JsonNode) event = event_new ("keepalive", empty);
 
-      stream_write_event (proc->stream, event);
+      stream_write_event (stream, event);
     }
 
   return G_SOURCE_CONTINUE;
 }
 
+/* A new stream of @proc's events on @msg, which answers 200 from now on. */
+static Stream *
+stream_attach (Proc              *proc,
+               SoupServerMessage *msg,
+               guint64            keepalive)
+{
+  Stream *stream = g_new0 (Stream, 1);
+
+  stream->proc = proc;
+  stream->msg = g_object_ref (msg);
+  stream->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (stream_finished_cb), stream);
+  g_ptr_array_add (proc->streams, stream);
+
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                         "application/connect+json", NULL);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                     SOUP_ENCODING_CHUNKED);
+
+  stream->keepalive = g_timeout_source_new_seconds ((guint) keepalive);
+  g_source_set_callback (stream->keepalive, keepalive_cb, stream, NULL);
+  g_source_attach (stream->keepalive, proc->context);
+
+  return stream;
+}
+
 static gboolean
 deadline_cb (gpointer data)
 {
-  Proc *proc = data;
+  Stream *stream = data;
+  Proc *proc = stream->proc;
 
-  g_clear_pointer (&proc->stream->deadline, g_source_unref);
+  g_clear_pointer (&stream->deadline, g_source_unref);
   proc->deadline_hit = TRUE;
   /* envd runs the command under the request's context: at the deadline
    * it is killed. */
@@ -2036,6 +2089,7 @@ handle_start (ForgeE2bStandin   *self,
   g_mutex_init (&proc->mutex);
   g_queue_init (&proc->pending);
   proc->context = g_main_context_ref (self->context);
+  proc->streams = g_ptr_array_new ();
   proc->sandbox = sb;
   proc->pid = sb->next_pid++;
   proc->config = json_node_copy (json_object_get_member (json_node_get_object (request), "process"));
@@ -2064,16 +2118,8 @@ handle_start (ForgeE2bStandin   *self,
   g_hash_table_insert (sb->procs, GUINT_TO_POINTER (proc->pid), proc);
   g_signal_connect (proc->process, "exited", G_CALLBACK (proc_exited_cb), proc);
 
-  stream = g_new0 (Stream, 1);
-  stream->msg = g_object_ref (msg);
-  stream->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (stream_finished_cb), proc);
-  proc->stream = stream;
-
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
-                                         "application/connect+json", NULL);
-  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
-                                     SOUP_ENCODING_CHUNKED);
+  stream = stream_attach (proc, msg, keepalive);
+  stream->is_start = TRUE;
 
   json_object_set_int_member (start, "pid", proc->pid);
   event = event_new ("start", start);
@@ -2100,20 +2146,87 @@ handle_start (ForgeE2bStandin   *self,
         }
 
       soup_message_body_append_bytes (soup_server_message_get_response_body (msg), broken);
-      stream_finish (proc, FALSE, NULL, NULL);
+      stream_finish (stream, FALSE, NULL, NULL);
       return;
     }
-
-  stream->keepalive = g_timeout_source_new_seconds ((guint) keepalive);
-  g_source_set_callback (stream->keepalive, keepalive_cb, proc, NULL);
-  g_source_attach (stream->keepalive, self->context);
 
   if (timeout_ms > 0)
     {
       stream->deadline = g_timeout_source_new ((guint) timeout_ms);
-      g_source_set_callback (stream->deadline, deadline_cb, proc, NULL);
+      g_source_set_callback (stream->deadline, deadline_cb, stream, NULL);
       g_source_attach (stream->deadline, self->context);
     }
+}
+
+/* process.Process/Connect: one more stream of a running process's
+ * events, from now on (a start with its pid, its data, its end), beside
+ * whichever streams it already has; the process does not notice. */
+static void
+handle_connect (ForgeE2bStandin   *self,
+                SoupServerMessage *msg,
+                Sandbox           *sb)
+{
+  const char *content_type = soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg), NULL);
+  const char *keepalive_header = request_header (msg, "Keepalive-Ping-Interval");
+  g_autoptr(GBytes) body = request_body (msg);
+  g_autoptr(JsonNode) request = NULL;
+  g_autoptr(JsonObject) start = json_object_new ();
+  g_autoptr(JsonNode) event = NULL;
+  g_autofree char *why = NULL;
+  g_autofree char *message = NULL;
+  guint64 keepalive = DEFAULT_KEEPALIVE_SECONDS;
+  JsonObject *selector;
+  JsonNode *node;
+  gint64 pid = 0;
+  Proc *proc;
+  Stream *stream;
+
+  if (g_strcmp0 (content_type, "application/connect+json") != 0)
+    {
+      soup_server_message_set_status (msg, 415, NULL);
+      return;
+    }
+
+  if (keepalive_header != NULL &&
+      !g_ascii_string_to_unsigned (keepalive_header, 10, 1, 3600, &keepalive, NULL))
+    keepalive = DEFAULT_KEEPALIVE_SECONDS;
+
+  if (!(request = envelope_decode_single (body, &why)))
+    {
+      stream_fail_start (self, msg, "invalid_argument", why);
+      return;
+    }
+
+  node = json_object_get_member (json_node_get_object (request), "process");
+  selector = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  /* proto3 JSON: int64 as a string is as good as a number. */
+  node = selector != NULL ? json_object_get_member (selector, "pid") : NULL;
+  if (node != NULL && json_node_get_value_type (node) == G_TYPE_STRING)
+    pid = g_ascii_strtoll (json_node_get_string (node), NULL, 10);
+  else if (node != NULL && json_node_get_value_type (node) == G_TYPE_INT64)
+    pid = json_node_get_int (node);
+  if (pid <= 0)
+    {
+      stream_fail_start (self, msg, "invalid_argument", "process.pid is required");
+      return;
+    }
+
+  /* envd only knows the processes that still run: one that exited (even
+   * if its end is still on its way to Start's stream) is not found. */
+  proc = g_hash_table_lookup (sb->procs, GUINT_TO_POINTER ((guint) pid));
+  if (proc == NULL || proc->exited || !forge_sandbox_process_is_running (proc->process))
+    {
+      message = g_strdup_printf ("process with pid %" G_GINT64_FORMAT " not found", pid);
+      stream_fail_start (self, msg, "not_found", message);
+      return;
+    }
+
+  /* Connect-Timeout-Ms would bound this request only, never the process
+   * (started under Start's): the client sends 0, nothing to do. */
+  stream = stream_attach (proc, msg, keepalive);
+  json_object_set_int_member (start, "pid", proc->pid);
+  event = event_new ("start", start);
+  stream_write_event (stream, event);
 }
 
 static const struct { const char *name; int number; } signals[] = {
@@ -2460,6 +2573,8 @@ envd_handler (SoupServer        *server,
 
   if (g_str_equal (path, "/process.Process/Start") && g_str_equal (method, "POST"))
     handle_start (self, msg, sb);
+  else if (g_str_equal (path, "/process.Process/Connect") && g_str_equal (method, "POST"))
+    handle_connect (self, msg, sb);
   else if (g_str_equal (path, "/process.Process/SendSignal") && g_str_equal (method, "POST"))
     handle_send_signal (self, msg, sb);
   else if (g_str_equal (path, "/process.Process/List") && g_str_equal (method, "POST"))

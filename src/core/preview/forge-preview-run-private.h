@@ -11,6 +11,7 @@
 #pragma once
 
 #include "forge-clone-and-preview.h"
+#include "forge-command-output.h"
 #include "forge-framework.h"
 #include "forge-workspace.h"
 
@@ -60,6 +61,9 @@ typedef struct
    * is. */
   gboolean              resumed;
   ForgeSandboxProcess  *resumed_server;
+  /* Where the resumed server's output goes: the manager's log once the
+   * server is handed back. */
+  ForgeCommandOutput   *resumed_output;
   char                 *resumed_url;
 } ForgePreviewRun;
 

@@ -27,6 +27,7 @@ _forge_preview_run_free (ForgePreviewRun *run)
   g_clear_object (&run->sandbox);
   g_clear_object (&run->workspace);
   g_clear_object (&run->resumed_server);
+  g_clear_pointer (&run->resumed_output, forge_command_output_unref);
   g_free (run->resumed_url);
   g_free (run);
 }
@@ -233,6 +234,7 @@ _forge_preview_run_try_resume (ForgePreviewRun *run)
   g_autoptr(ForgeSandboxProvider) provider = NULL;
   g_autoptr(ForgeSandbox) sandbox = NULL;
   g_autoptr(ForgeSandboxProcess) server = NULL;
+  g_autoptr(ForgeCommandOutput) output = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *ready_url = NULL;
   g_autofree char *text = NULL;
@@ -267,7 +269,12 @@ _forge_preview_run_try_resume (ForgePreviewRun *run)
       return FALSE;
     }
 
-  server = forge_sandbox_attach_process (sandbox, forge_sandbox_process_get_inner_pid (old_server), &error);
+  /* Followed again from here: what it prints from now on reaches the
+   * server log as a started server's does. */
+  output = forge_command_output_new (run->ctx, "server");
+  server = forge_sandbox_attach_process (sandbox, forge_sandbox_process_get_inner_pid (old_server),
+                                         forge_command_output_line_cb, forge_command_output_ref (output),
+                                         (GDestroyNotify) forge_command_output_unref, &error);
   if (server == NULL)
     {
       forge_sandbox_kill (sandbox);
@@ -278,6 +285,7 @@ _forge_preview_run_try_resume (ForgePreviewRun *run)
   run->sandbox = g_steal_pointer (&sandbox);
   run->resumed = TRUE;
   run->resumed_server = g_steal_pointer (&server);
+  run->resumed_output = g_steal_pointer (&output);
   run->resumed_url = g_steal_pointer (&ready_url);
 
   text = was_running

@@ -220,6 +220,8 @@ hand_back_resumed (ForgePreviewRun *run)
 
   forge_sandbox_manager_adopt (run->self->manager, run->project_id, run->sandbox,
                                run->resumed_server, run->resumed_url);
+  if (run->resumed_output != NULL)
+    forge_command_output_hand_over (run->resumed_output, run->self->manager, run->project_id);
 
   json_object_set_string_member (object, "url", run->resumed_url);
   json_object_set_int_member (object, "port", uri != NULL ? MAX (g_uri_get_port (uri), 0) : 0);

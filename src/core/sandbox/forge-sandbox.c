@@ -249,9 +249,12 @@ forge_sandbox_sync_workspace (ForgeSandbox             *self,
 }
 
 ForgeSandboxProcess *
-forge_sandbox_attach_process (ForgeSandbox  *self,
-                              guint64        inner_pid,
-                              GError       **error)
+forge_sandbox_attach_process (ForgeSandbox          *self,
+                              guint64                inner_pid,
+                              ForgeSandboxLineFunc   line_func,
+                              gpointer               user_data,
+                              GDestroyNotify         destroy,
+                              GError               **error)
 {
   ForgeSandboxInterface *iface;
 
@@ -260,10 +263,13 @@ forge_sandbox_attach_process (ForgeSandbox  *self,
   iface = FORGE_SANDBOX_GET_IFACE (self);
   if (iface->attach_process == NULL || inner_pid == 0)
     {
+      /* As spawn(): @user_data is released whatever happens. */
+      if (destroy != NULL)
+        destroy (user_data);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                            "This sandbox cannot take over a running process");
       return NULL;
     }
 
-  return iface->attach_process (self, inner_pid, error);
+  return iface->attach_process (self, inner_pid, line_func, user_data, destroy, error);
 }

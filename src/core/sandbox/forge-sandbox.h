@@ -130,10 +130,15 @@ struct _ForgeSandboxInterface
   /* A new handle on a process that still runs inside, started through
    * another handle to the same sandbox (one reconnected after a pause,
    * whose dev server kept running), by its
-   * forge_sandbox_process_get_inner_pid(). Killing it stops that process;
-   * its output is not followed. Optional: unset, G_IO_ERROR_NOT_SUPPORTED. */
+   * forge_sandbox_process_get_inner_pid(). Its output from now on goes to
+   * @line_func as a spawned one's, its exit is reported, and killing it
+   * stops that process. @destroy as for spawn(), called on failure too.
+   * Optional: unset, G_IO_ERROR_NOT_SUPPORTED. */
   ForgeSandboxProcess *(*attach_process)      (ForgeSandbox             *self,
                                                guint64                   inner_pid,
+                                               ForgeSandboxLineFunc      line_func,
+                                               gpointer                  user_data,
+                                               GDestroyNotify            destroy,
                                                GError                  **error);
 };
 
@@ -187,6 +192,9 @@ gboolean             forge_sandbox_sync_workspace      (ForgeSandbox            
 
 ForgeSandboxProcess *forge_sandbox_attach_process     (ForgeSandbox             *self,
                                                         guint64                   inner_pid,
+                                                        ForgeSandboxLineFunc      line_func,
+                                                        gpointer                  user_data,
+                                                        GDestroyNotify            destroy,
                                                         GError                  **error);
 
 /* For backends: emits "died". Call it once, on the sandbox's main context. */

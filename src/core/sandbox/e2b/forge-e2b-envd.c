@@ -532,17 +532,21 @@ drain_envelopes (Stream    *stream,
       if (flags & FORGE_CONNECT_FLAG_END_STREAM)
         {
           g_autoptr(GError) remote_error = NULL;
+          g_autofree char *code = NULL;
 
           stream->ended = TRUE;
           flush_output (stream);
-          if (!forge_connect_parse_end_stream (payload, NULL, &remote_error))
+          if (!forge_connect_parse_end_stream (payload, &code, &remote_error))
             {
               g_autofree char *message = scrub (stream->envd, remote_error->message);
+              ForgeEnvdError envd_code = FORGE_ENVD_ERROR_PROTOCOL;
 
-              g_set_error (error, FORGE_ENVD_ERROR,
-                           g_error_matches (remote_error, FORGE_CONNECT_ERROR, FORGE_CONNECT_ERROR_REMOTE)
-                           ? FORGE_ENVD_ERROR_PROCESS_FAILED : FORGE_ENVD_ERROR_PROTOCOL,
-                           "%s", message);
+              /* Connect to a pid that is no more: not_found, as a unary
+               * call would say it with a 404. */
+              if (g_error_matches (remote_error, FORGE_CONNECT_ERROR, FORGE_CONNECT_ERROR_REMOTE))
+                envd_code = g_strcmp0 (code, "not_found") == 0
+                            ? FORGE_ENVD_ERROR_NOT_FOUND : FORGE_ENVD_ERROR_PROCESS_FAILED;
+              g_set_error (error, FORGE_ENVD_ERROR, envd_code, "%s", message);
               return FALSE;
             }
           *done = TRUE;
@@ -611,20 +615,21 @@ stream_pump (Stream        *stream,
   return TRUE;
 }
 
+/* Sends @root as the one envelope of the server-streaming call @method
+ * (Start and Connect answer with the same events): the stream, ready to
+ * be pumped, once envd answered. */
 static Stream *
-stream_open (ForgeE2bEnvd        *self,
-             const char          *command,
-             const char * const  *env,
-             const char          *cwd,
-             guint                timeout_ms,
-             ForgeEnvdEventFunc   func,
-             gpointer             user_data,
-             GCancellable        *cancellable,
-             GError             **error)
+stream_request (ForgeE2bEnvd        *self,
+                const char          *method,
+                JsonNode            *root,
+                guint                timeout_ms,
+                const char          *what,
+                ForgeEnvdEventFunc   func,
+                gpointer             user_data,
+                GCancellable        *cancellable,
+                GError             **error)
 {
   g_autoptr(Stream) stream = g_new0 (Stream, 1);
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GBytes) request = NULL;
   g_autofree char *timeout = NULL;
   g_autofree char *keepalive = NULL;
@@ -636,6 +641,41 @@ stream_open (ForgeE2bEnvd        *self,
   stream->partial[1] = g_string_new (NULL);
   stream->func = func;
   stream->user_data = user_data;
+
+  request = forge_connect_envelope_encode_json (0, root);
+  stream->msg = new_message (self, SOUP_METHOD_POST, method, error);
+  if (stream->msg == NULL)
+    return NULL;
+
+  headers = soup_message_get_request_headers (stream->msg);
+  /* envd kills the process when this elapses: 0 keeps dev servers. */
+  timeout = g_strdup_printf ("%u", timeout_ms);
+  soup_message_headers_replace (headers, "Connect-Timeout-Ms", timeout);
+  keepalive = g_strdup_printf ("%u", FORGE_ENVD_KEEPALIVE_INTERVAL_S);
+  soup_message_headers_replace (headers, "Keepalive-Ping-Interval", keepalive);
+  soup_message_headers_replace (headers, "Connect-Protocol-Version", "1");
+  soup_message_set_request_body_from_bytes (stream->msg, "application/connect+json", request);
+
+  stream->body = send_checked (self, stream->msg, what, cancellable, error);
+  if (stream->body == NULL)
+    return NULL;
+
+  return g_steal_pointer (&stream);
+}
+
+static Stream *
+stream_open (ForgeE2bEnvd        *self,
+             const char          *command,
+             const char * const  *env,
+             const char          *cwd,
+             guint                timeout_ms,
+             ForgeEnvdEventFunc   func,
+             gpointer             user_data,
+             GCancellable        *cancellable,
+             GError             **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "process");
@@ -672,26 +712,9 @@ stream_open (ForgeE2bEnvd        *self,
   json_builder_add_boolean_value (builder, FALSE);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  request = forge_connect_envelope_encode_json (0, root);
 
-  stream->msg = new_message (self, SOUP_METHOD_POST, "/process.Process/Start", error);
-  if (stream->msg == NULL)
-    return NULL;
-
-  headers = soup_message_get_request_headers (stream->msg);
-  /* envd kills the process when this elapses: 0 keeps dev servers. */
-  timeout = g_strdup_printf ("%u", timeout_ms);
-  soup_message_headers_replace (headers, "Connect-Timeout-Ms", timeout);
-  keepalive = g_strdup_printf ("%u", FORGE_ENVD_KEEPALIVE_INTERVAL_S);
-  soup_message_headers_replace (headers, "Keepalive-Ping-Interval", keepalive);
-  soup_message_headers_replace (headers, "Connect-Protocol-Version", "1");
-  soup_message_set_request_body_from_bytes (stream->msg, "application/connect+json", request);
-
-  stream->body = send_checked (self, stream->msg, _("starting a command"), cancellable, error);
-  if (stream->body == NULL)
-    return NULL;
-
-  return g_steal_pointer (&stream);
+  return stream_request (self, "/process.Process/Start", root, timeout_ms, _("starting a command"),
+                         func, user_data, cancellable, error);
 }
 
 struct _ForgeEnvdProcess
@@ -867,27 +890,24 @@ forge_e2b_envd_get_base_url (ForgeE2bEnvd *self)
   return self->base_url;
 }
 
-ForgeEnvdProcess *
-forge_e2b_envd_start_process (ForgeE2bEnvd        *self,
-                              const char          *command,
-                              const char * const  *env,
-                              const char          *cwd,
-                              guint                timeout_ms,
-                              ForgeEnvdEventFunc   func,
-                              gpointer             user_data,
-                              GDestroyNotify       destroy,
-                              GError             **error)
+/* Waits for @stream's start event (the STARTED event is delivered on this
+ * thread), then hands the rest of the stream to a reader thread. @stream
+ * NULL: its request failed. On failure calls @destroy and no more. A
+ * process we @own is killed when no thread can follow it. */
+static ForgeEnvdProcess *
+process_follow (ForgeE2bEnvd    *self,
+                Stream          *stream,
+                GCancellable    *cancellable_in,
+                gboolean         own,
+                GDestroyNotify   destroy,
+                gpointer         user_data,
+                GError         **error)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GCancellable) cancellable = g_object_ref (cancellable_in);
   g_autoptr(GError) thread_error = NULL;
-  Stream *stream;
   ForgeEnvdProcess *process;
   GThread *thread;
 
-  g_return_val_if_fail (FORGE_IS_E2B_ENVD (self), NULL);
-  g_return_val_if_fail (command != NULL, NULL);
-
-  stream = stream_open (self, command, env, cwd, timeout_ms, func, user_data, cancellable, error);
   if (stream == NULL || !stream_pump (stream, TRUE, cancellable, error))
     {
       g_clear_pointer (&stream, stream_free);
@@ -909,11 +929,12 @@ forge_e2b_envd_start_process (ForgeE2bEnvd        *self,
                              forge_envd_process_ref (process), &thread_error);
   if (thread == NULL)
     {
-      /* The process runs on without us reading it: stop it rather than
-       * leave a server nobody sees. */
+      /* A process we started runs on without us reading it: stop it
+       * rather than leave a server nobody sees. */
       g_autoptr(GError) signal_error = NULL;
 
-      if (!forge_e2b_envd_send_signal (self, process->pid, "SIGNAL_SIGKILL", NULL, &signal_error))
+      if (own &&
+          !forge_e2b_envd_send_signal (self, process->pid, "SIGNAL_SIGKILL", NULL, &signal_error))
         g_debug ("Could not stop process %u: %s", process->pid, signal_error->message);
       g_clear_pointer (&process->stream, stream_free);
       forge_envd_process_unref (process);
@@ -927,6 +948,59 @@ forge_e2b_envd_start_process (ForgeE2bEnvd        *self,
   g_thread_unref (thread);
 
   return process;
+}
+
+ForgeEnvdProcess *
+forge_e2b_envd_start_process (ForgeE2bEnvd        *self,
+                              const char          *command,
+                              const char * const  *env,
+                              const char          *cwd,
+                              guint                timeout_ms,
+                              ForgeEnvdEventFunc   func,
+                              gpointer             user_data,
+                              GDestroyNotify       destroy,
+                              GError             **error)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Stream *stream;
+
+  g_return_val_if_fail (FORGE_IS_E2B_ENVD (self), NULL);
+  g_return_val_if_fail (command != NULL, NULL);
+
+  stream = stream_open (self, command, env, cwd, timeout_ms, func, user_data, cancellable, error);
+  return process_follow (self, stream, cancellable, TRUE, destroy, user_data, error);
+}
+
+ForgeEnvdProcess *
+forge_e2b_envd_connect_process (ForgeE2bEnvd        *self,
+                                guint32              pid,
+                                ForgeEnvdEventFunc   func,
+                                gpointer             user_data,
+                                GDestroyNotify       destroy,
+                                GError             **error)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonNode) root = NULL;
+  Stream *stream;
+
+  g_return_val_if_fail (FORGE_IS_E2B_ENVD (self), NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "process");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "pid");
+  json_builder_add_int_value (builder, pid);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+
+  /* Connect-Timeout-Ms 0: the stream of a dev server has no end in
+   * sight. Only this request's, it would not kill the process. */
+  stream = stream_request (self, "/process.Process/Connect", root, 0, _("following a command"),
+                           func, user_data, cancellable, error);
+  /* Not ours: a failed reader thread leaves it running, as it was. */
+  return process_follow (self, stream, cancellable, FALSE, destroy, user_data, error);
 }
 
 typedef struct

@@ -60,8 +60,9 @@ typedef struct
 typedef void (*ForgeEnvdEventFunc) (const ForgeEnvdEvent *event,
                                     gpointer              user_data);
 
-/* A process started by forge_e2b_envd_start_process(), whose events a
- * thread of its own reads. Thread-safe. */
+/* A process started by forge_e2b_envd_start_process() or followed by
+ * forge_e2b_envd_connect_process(), whose events a thread of its own
+ * reads. Thread-safe. */
 typedef struct _ForgeEnvdProcess ForgeEnvdProcess;
 
 #define FORGE_TYPE_ENVD_PROCESS (forge_envd_process_get_type ())
@@ -114,6 +115,20 @@ ForgeEnvdProcess *forge_e2b_envd_start_process  (ForgeE2bEnvd          *self,
                                                  gpointer               user_data,
                                                  GDestroyNotify         destroy,
                                                  GError               **error);
+/* Follows @pid, a process that still runs (started by another client,
+ * or by this one before a pause), through process.Process/Connect: the
+ * same events as forge_e2b_envd_start_process() from now on, STARTED
+ * first (on this thread), then its output and its end on a reader
+ * thread. Connect-Timeout-Ms is 0: only this stream would be bounded.
+ * A pid that is not running: FORGE_ENVD_ERROR_NOT_FOUND. On failure
+ * returns NULL, having called no @func but @destroy. Disconnecting
+ * leaves the process running. */
+ForgeEnvdProcess *forge_e2b_envd_connect_process (ForgeE2bEnvd        *self,
+                                                  guint32              pid,
+                                                  ForgeEnvdEventFunc   func,
+                                                  gpointer             user_data,
+                                                  GDestroyNotify       destroy,
+                                                  GError             **error);
 /* Runs `/bin/bash -l -c @command` on the calling thread until it exits,
  * with its lines to @line_func; TRUE with its exit code when it ran to
  * its end. Cancelling sends SIGKILL to it and fails with

@@ -402,8 +402,6 @@ typedef struct
   guint                 got_exit : 1;
   guint                 closed : 1;
   guint                 terminating : 1;
-  /* Taken over by attach_process(): no stream tells of its end. */
-  guint                 attached : 1;
 } Spawned;
 
 static void
@@ -533,19 +531,6 @@ grace_period_thread (gpointer data)
       !forge_e2b_envd_send_signal (spawned->envd, pid, "SIGNAL_SIGKILL", NULL, &error))
     g_debug ("Could not send SIGKILL to process %u: %s", pid, error->message);
 
-  /* No stream will say that it ended: once signalled, it has. */
-  if (spawned->attached)
-    {
-      g_autoptr(ForgeSandboxProcess) process = NULL;
-
-      g_mutex_lock (&spawned->mutex);
-      process = g_steal_pointer (&spawned->process);
-      spawned->closed = TRUE;
-      g_mutex_unlock (&spawned->mutex);
-      if (process != NULL)
-        forge_sandbox_process_exited (process, SIGKILL);
-    }
-
   return NULL;
 }
 
@@ -649,23 +634,33 @@ forge_e2b_sandbox_spawn (ForgeSandbox          *sandbox,
 }
 
 /* The dev server of a sandbox resumed from a pause runs on, started by
- * the handle that expired: this one can signal it. Its output went to
- * that handle's stream, if any is left; envd's process.Process/Connect
- * could follow it again, but the stand-in the tests use has no Connect
- * and the preview needs none. */
+ * the handle that expired: envd's process.Process/Connect follows it
+ * again, so that its output, its exit and the sandbox's end reach this
+ * handle as a spawned process's do. */
 static ForgeSandboxProcess *
-forge_e2b_sandbox_attach_process (ForgeSandbox  *sandbox,
-                                  guint64        inner_pid,
-                                  GError       **error)
+forge_e2b_sandbox_attach_process (ForgeSandbox          *sandbox,
+                                  guint64                inner_pid,
+                                  ForgeSandboxLineFunc   line_func,
+                                  gpointer               user_data,
+                                  GDestroyNotify         destroy,
+                                  GError               **error)
 {
   ForgeE2bSandbox *self = FORGE_E2B_SANDBOX (sandbox);
-  ForgeSandboxProcess *process;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(ForgeSandboxProcess) process = NULL;
+  ForgeEnvdProcess *envd_process;
   Spawned *spawned;
 
   if (!check_running (self, error))
-    return NULL;
+    {
+      if (destroy != NULL)
+        destroy (user_data);
+      return NULL;
+    }
   if (inner_pid > G_MAXUINT32)
     {
+      if (destroy != NULL)
+        destroy (user_data);
       g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
                    "No process %" G_GUINT64_FORMAT " in an E2B sandbox", inner_pid);
       return NULL;
@@ -677,14 +672,41 @@ forge_e2b_sandbox_attach_process (ForgeSandbox  *sandbox,
   spawned->sandbox = g_object_ref (self);
   spawned->envd = g_object_ref (self->envd);
   spawned->pid = (guint32) inner_pid;
-  spawned->attached = TRUE;
+  spawned->line_func = line_func;
+  spawned->user_data = user_data;
+  spawned->destroy = destroy;
 
-  process = forge_sandbox_process_new (self->main_context, spawned_kill, spawned, spawned_unref);
+  /* Made first: its events may come from the reader thread before
+   * connect_process() returns. */
+  process = forge_sandbox_process_new (self->main_context, spawned_kill,
+                                       spawned_ref (spawned), spawned_unref);
   forge_sandbox_process_set_inner_pid (process, inner_pid);
-  /* Weak in spirit: dropped when it exits, as for a spawned one. */
   spawned->process = g_object_ref (process);
 
-  return process;
+  envd_process = forge_e2b_envd_connect_process (self->envd, (guint32) inner_pid,
+                                                 spawned_event, spawned_ref (spawned), spawned_unref,
+                                                 &local_error);
+  if (envd_process == NULL)
+    {
+      /* No event came: the caller's data is ours to release. */
+      if (spawned->destroy != NULL)
+        spawned->destroy (spawned->user_data);
+      spawned->destroy = NULL;
+      g_clear_object (&spawned->process);
+      spawned_unref (spawned);
+      propagate_envd_error (self, error, g_steal_pointer (&local_error));
+      if (error != NULL && *error != NULL && (*error)->domain == FORGE_ENVD_ERROR)
+        {
+          (*error)->domain = FORGE_SANDBOX_ERROR;
+          (*error)->code = FORGE_SANDBOX_ERROR_FAILED;
+        }
+      return NULL;
+    }
+
+  forge_envd_process_unref (envd_process);
+  spawned_unref (spawned);
+
+  return g_steal_pointer (&process);
 }
 
 /* }}} */
