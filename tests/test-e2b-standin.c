@@ -52,7 +52,9 @@ fixture_set_up (Fixture       *fixture,
   fixture->standin = forge_e2b_standin_new (API_KEY, &error);
   if (fixture->standin == NULL)
     g_test_message ("No stand-in: %s", error->message);
-  fixture->session = soup_session_new_with_options ("timeout", 20, NULL);
+  /* Two streams and a call beside them need more than the default two
+   * connections to one host. */
+  fixture->session = soup_session_new_with_options ("timeout", 20, "max-conns-per-host", 8, NULL);
 }
 
 static void
@@ -825,6 +827,108 @@ test_envd_send_signal (Fixture       *fixture,
   g_assert_cmpstr (member_string (node, "code"), ==, "not_found");
 }
 
+/* process.Process/Connect with @selector ({"pid":N}): a stream as
+ * Start's, answered 200 whatever comes of it. */
+static void
+connect_process (Fixture    *fixture,
+                 const char *token,
+                 const char *selector,
+                 Call       *call)
+{
+  g_autofree char *url = g_strconcat (forge_e2b_standin_get_envd_url (fixture->standin),
+                                      "/process.Process/Connect", NULL);
+  g_autofree char *json = g_strdup_printf ("{\"process\":%s}", selector);
+  g_autoptr(GBytes) body = frame (0, json);
+  g_autoptr(GError) error = NULL;
+
+  call->msg = soup_message_new ("POST", url);
+  soup_message_headers_replace (soup_message_get_request_headers (call->msg), "X-Access-Token", token);
+  soup_message_headers_replace (soup_message_get_request_headers (call->msg), "Connect-Protocol-Version", "1");
+  soup_message_headers_replace (soup_message_get_request_headers (call->msg), "Connect-Timeout-Ms", "0");
+  soup_message_set_request_body_from_bytes (call->msg, "application/connect+json", body);
+
+  call->stream = soup_session_send (fixture->session, call->msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (call->msg), ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (soup_message_get_response_headers (call->msg), NULL),
+                   ==, "application/connect+json");
+}
+
+/* Connect is a second stream of a running process: its pid first, the
+ * output from then on, its end; Start's stream goes on as it was. An
+ * unknown pid, or one that exited, is an end-of-stream not_found. */
+static void
+test_envd_connect (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_auto(Created) created = { 0 };
+  g_auto(Call) call = { 0 };
+  g_auto(Call) second = { 0 };
+  g_auto(Call) unknown = { 0 };
+  g_auto(Call) exited = { 0 };
+  g_auto(Rest) rest = { 0 };
+  g_auto(Rest) second_rest = { 0 };
+  g_autoptr(JsonNode) before = NULL;
+  g_autofree char *eos = NULL;
+  g_autofree char *selector = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(Response) sent = NULL;
+  gint64 pid;
+  guint8 flags;
+
+  SKIP_WITHOUT_STANDIN (fixture);
+
+  create (fixture, "{\"templateID\":\"base\",\"timeout\":120}", &created);
+  start (fixture, created.token, "echo before; sleep 2; echo after; sleep 60", NULL, "0", NULL, &call);
+  pid = read_start (&call);
+  before = next_event (&call, &eos);
+  g_assert_nonnull (before);
+  g_assert_nonnull (event_get (before, "data"));
+
+  selector = g_strdup_printf ("{\"pid\":%" G_GINT64_FORMAT "}", pid);
+  connect_process (fixture, created.token, selector, &second);
+  g_assert_cmpint (read_start (&second), ==, pid);
+
+  /* The end comes to both: killed from outside. */
+  json = g_strdup_printf ("{\"process\":{\"pid\":%" G_GINT64_FORMAT "},\"signal\":\"SIGNAL_SIGKILL\"}", pid);
+  body = g_bytes_new (json, strlen (json));
+  {
+    g_autoptr(JsonNode) after = next_event (&second, &eos);
+    JsonObject *data;
+    g_autofree guchar *decoded = NULL;
+    gsize len = 0;
+
+    g_assert_nonnull (after);
+    data = event_get (after, "data");
+    g_assert_nonnull (data);
+    decoded = g_base64_decode (json_object_get_string_member (data, "stdout"), &len);
+    g_assert_cmpmem (decoded, len, "after\n", 6);
+  }
+  sent = envd (fixture, created.token, "POST", "/process.Process/SendSignal", "application/json", body);
+  g_assert_cmpuint (sent->status, ==, 200);
+
+  read_rest (&second, &second_rest);
+  g_assert_cmpstr (second_rest.out->str, ==, "");
+  g_assert_cmpstr (json_object_get_string_member (second_rest.end, "status"), ==, "signal: killed");
+  g_assert_cmpstr (second_rest.eos, ==, "{}");
+  read_rest (&call, &rest);
+  g_assert_cmpstr (rest.out->str, ==, "after\n");
+  g_assert_cmpstr (json_object_get_string_member (rest.end, "status"), ==, "signal: killed");
+
+  connect_process (fixture, created.token, "{\"pid\":99999}", &unknown);
+  g_clear_pointer (&eos, g_free);
+  g_assert_cmpint (read_frame (unknown.stream, &flags, &eos), ==, READ_FRAME);
+  g_assert_cmpuint (flags, ==, 0x02);
+  g_assert_cmpstr (eos, ==, "{\"error\":{\"code\":\"not_found\",\"message\":\"process with pid 99999 not found\"}}");
+
+  connect_process (fixture, created.token, selector, &exited);
+  g_clear_pointer (&eos, g_free);
+  g_assert_cmpint (read_frame (exited.stream, &flags, &eos), ==, READ_FRAME);
+  g_assert_cmpuint (flags, ==, 0x02);
+  g_assert_nonnull (strstr (eos, "not_found"));
+}
+
 static void
 test_envd_bad_frames (Fixture       *fixture,
                       gconstpointer  user_data)
@@ -1284,6 +1388,7 @@ main (int   argc,
   ADD ("envd/start-success-and-keepalive", test_envd_start_success_and_keepalive);
   ADD ("envd/connect-timeout", test_envd_connect_timeout);
   ADD ("envd/send-signal", test_envd_send_signal);
+  ADD ("envd/connect", test_envd_connect);
   ADD ("envd/bad-frames", test_envd_bad_frames);
   ADD ("envd/files", test_envd_files);
   ADD ("lifetime/expiry", test_expiry);
