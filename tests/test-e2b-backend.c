@@ -650,7 +650,9 @@ counter_repo (Fixture *fixture)
                                      "server.js",
                                      "let count = 0;\n"
                                      "require('http').createServer((q, s) => {\n"
-                                     "  if (q.url === '/count') s.end(String(++count)); else s.end('up');\n"
+                                     "  console.log('request ' + q.url);\n"
+                                     "  if (q.url === '/exit') s.end('bye', () => process.exit(7));\n"
+                                     "  else if (q.url === '/count') s.end(String(++count)); else s.end('up');\n"
                                      "}).listen(+process.env.PORT, process.env.HOST);\n",
                                      NULL);
 }
@@ -747,6 +749,34 @@ run_hide_and_show (Fixture  *fixture,
   return preview;
 }
 
+typedef struct
+{
+  gboolean saw_count_line;
+  gboolean exited;
+  int      exit_code;
+} Followed;
+
+static void
+followed_log_cb (ForgeSandboxManager *manager,
+                 const char          *project_id,
+                 const char          *stream,
+                 const char          *line,
+                 Followed            *followed)
+{
+  if (g_strcmp0 (line, "request /count") == 0)
+    followed->saw_count_line = TRUE;
+}
+
+static void
+followed_exited_cb (ForgeSandboxManager *manager,
+                    const char          *project_id,
+                    int                  exit_code,
+                    Followed            *followed)
+{
+  followed->exited = TRUE;
+  followed->exit_code = exit_code;
+}
+
 static void
 test_workflow_resume (Fixture       *fixture,
                       gconstpointer  data)
@@ -780,8 +810,37 @@ test_workflow_resume (Fixture       *fixture,
   old_path = path_of (preview);
   new_path = path_of (harness->restored_url);
   g_assert_cmpstr (old_path, ==, new_path);
-  /* The same server, its memory intact: the count goes on. */
-  g_assert_cmpuint (get_count (harness->restored_url), ==, 3);
+  /* The same server, its memory intact: the count goes on; and it is
+   * followed again (Process/Connect): what it prints now reaches the
+   * manager's server log. */
+  {
+    Followed followed = { 0 };
+    gulong log_id = g_signal_connect (harness->manager, "server-log", G_CALLBACK (followed_log_cb), &followed);
+    gulong exited_id = g_signal_connect (harness->manager, "server-exited", G_CALLBACK (followed_exited_cb), &followed);
+    g_autofree char *exit_url = g_uri_resolve_relative (harness->restored_url, "/exit", G_URI_FLAGS_NONE, NULL);
+    g_autofree char *body = NULL;
+    gint64 deadline;
+
+    g_assert_cmpuint (get_count (harness->restored_url), ==, 3);
+    deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (!followed.saw_count_line && g_get_monotonic_time () < deadline)
+      forge_test_harness_run_for (50);
+    g_assert_true (followed.saw_count_line);
+
+    /* Its end comes with its stream, not from a heartbeat: none is due
+     * in the time allowed. */
+    forge_sandbox_manager_set_keepalive_interval (harness->manager, 3600);
+    forge_test_harness_run_for (1100);
+    forge_test_http_get (exit_url, &body);
+    deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+    while (!followed.exited && g_get_monotonic_time () < deadline)
+      forge_test_harness_run_for (50);
+    g_assert_true (followed.exited);
+    g_assert_cmpint (followed.exit_code, ==, 7);
+
+    g_signal_handler_disconnect (harness->manager, log_id);
+    g_signal_handler_disconnect (harness->manager, exited_id);
+  }
 
   assert_no_secrets (fixture);
 }
