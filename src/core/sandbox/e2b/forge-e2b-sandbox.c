@@ -562,6 +562,52 @@ spawned_kill (ForgeSandboxProcess *process,
   g_thread_unref (thread);
 }
 
+/* The state a spawned or attached process shares with its reader
+ * thread, and the ForgeSandboxProcess the caller gets. Made before the
+ * stream: its events may come from the reader thread before the call
+ * that opens it returns. */
+static Spawned *
+spawned_new (ForgeE2bSandbox       *self,
+             ForgeSandboxLineFunc   line_func,
+             gpointer               user_data,
+             GDestroyNotify         destroy)
+{
+  Spawned *spawned = g_atomic_rc_box_new0 (Spawned);
+
+  g_mutex_init (&spawned->mutex);
+  g_cond_init (&spawned->cond);
+  spawned->sandbox = g_object_ref (self);
+  spawned->envd = g_object_ref (self->envd);
+  spawned->line_func = line_func;
+  spawned->user_data = user_data;
+  spawned->destroy = destroy;
+  spawned->process = forge_sandbox_process_new (self->main_context, spawned_kill,
+                                                spawned_ref (spawned), spawned_unref);
+  return spawned;
+}
+
+/* The stream did not open: no event came, so the caller's data is ours
+ * to release. Takes @local_error and @spawned. */
+static void
+spawned_failed (ForgeE2bSandbox  *self,
+                Spawned          *spawned,
+                GError           *local_error,
+                int               code,
+                GError          **error)
+{
+  if (spawned->destroy != NULL)
+    spawned->destroy (spawned->user_data);
+  spawned->destroy = NULL;
+  g_clear_object (&spawned->process);
+  spawned_unref (spawned);
+  propagate_envd_error (self, error, local_error);
+  if (error != NULL && *error != NULL && (*error)->domain == FORGE_ENVD_ERROR)
+    {
+      (*error)->domain = FORGE_SANDBOX_ERROR;
+      (*error)->code = code;
+    }
+}
+
 static ForgeSandboxProcess *
 forge_e2b_sandbox_spawn (ForgeSandbox          *sandbox,
                          const char * const    *argv,
@@ -588,20 +634,8 @@ forge_e2b_sandbox_spawn (ForgeSandbox          *sandbox,
       return NULL;
     }
 
-  spawned = g_atomic_rc_box_new0 (Spawned);
-  g_mutex_init (&spawned->mutex);
-  g_cond_init (&spawned->cond);
-  spawned->sandbox = g_object_ref (self);
-  spawned->envd = g_object_ref (self->envd);
-  spawned->line_func = line_func;
-  spawned->user_data = user_data;
-  spawned->destroy = destroy;
-
-  /* Made first: its events may come from the reader thread before
-   * start_process() returns. */
-  process = forge_sandbox_process_new (self->main_context, spawned_kill,
-                                       spawned_ref (spawned), spawned_unref);
-  spawned->process = g_object_ref (process);
+  spawned = spawned_new (self, line_func, user_data, destroy);
+  process = g_object_ref (spawned->process);
 
   /* Connect-Timeout-Ms 0: any other value kills the server when it
    * elapses. */
@@ -611,18 +645,7 @@ forge_e2b_sandbox_spawn (ForgeSandbox          *sandbox,
                                                &local_error);
   if (envd_process == NULL)
     {
-      /* No event came: the caller's data is ours to release. */
-      if (spawned->destroy != NULL)
-        spawned->destroy (spawned->user_data);
-      spawned->destroy = NULL;
-      g_clear_object (&spawned->process);
-      spawned_unref (spawned);
-      propagate_envd_error (self, error, g_steal_pointer (&local_error));
-      if (error != NULL && *error != NULL && (*error)->domain == FORGE_ENVD_ERROR)
-        {
-          (*error)->domain = FORGE_SANDBOX_ERROR;
-          (*error)->code = FORGE_SANDBOX_ERROR_SPAWN_FAILED;
-        }
+      spawned_failed (self, spawned, g_steal_pointer (&local_error), FORGE_SANDBOX_ERROR_SPAWN_FAILED, error);
       return NULL;
     }
 
@@ -666,40 +689,17 @@ forge_e2b_sandbox_attach_process (ForgeSandbox          *sandbox,
       return NULL;
     }
 
-  spawned = g_atomic_rc_box_new0 (Spawned);
-  g_mutex_init (&spawned->mutex);
-  g_cond_init (&spawned->cond);
-  spawned->sandbox = g_object_ref (self);
-  spawned->envd = g_object_ref (self->envd);
+  spawned = spawned_new (self, line_func, user_data, destroy);
   spawned->pid = (guint32) inner_pid;
-  spawned->line_func = line_func;
-  spawned->user_data = user_data;
-  spawned->destroy = destroy;
-
-  /* Made first: its events may come from the reader thread before
-   * connect_process() returns. */
-  process = forge_sandbox_process_new (self->main_context, spawned_kill,
-                                       spawned_ref (spawned), spawned_unref);
+  process = g_object_ref (spawned->process);
   forge_sandbox_process_set_inner_pid (process, inner_pid);
-  spawned->process = g_object_ref (process);
 
   envd_process = forge_e2b_envd_connect_process (self->envd, (guint32) inner_pid,
                                                  spawned_event, spawned_ref (spawned), spawned_unref,
                                                  &local_error);
   if (envd_process == NULL)
     {
-      /* No event came: the caller's data is ours to release. */
-      if (spawned->destroy != NULL)
-        spawned->destroy (spawned->user_data);
-      spawned->destroy = NULL;
-      g_clear_object (&spawned->process);
-      spawned_unref (spawned);
-      propagate_envd_error (self, error, g_steal_pointer (&local_error));
-      if (error != NULL && *error != NULL && (*error)->domain == FORGE_ENVD_ERROR)
-        {
-          (*error)->domain = FORGE_SANDBOX_ERROR;
-          (*error)->code = FORGE_SANDBOX_ERROR_FAILED;
-        }
+      spawned_failed (self, spawned, g_steal_pointer (&local_error), FORGE_SANDBOX_ERROR_FAILED, error);
       return NULL;
     }
 
