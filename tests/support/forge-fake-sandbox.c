@@ -324,38 +324,11 @@ forge_fake_sandbox_expose_port (ForgeSandbox         *sandbox,
   return g_strdup_printf ("127.0.0.1:%u", port);
 }
 
-typedef struct
-{
-  ForgeFakeSandbox  *self;
-  ForgeSandboxDeath  death;
-} Death;
-
-static gboolean
-emit_died_cb (gpointer data)
-{
-  Death *death = data;
-
-  forge_sandbox_emit_died (FORGE_SANDBOX (death->self), death->death);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-death_free (gpointer data)
-{
-  Death *death = data;
-
-  g_object_unref (death->self);
-  g_free (death);
-}
-
 /* Stops everything and says so on the main context, once. */
 static void
 die (ForgeFakeSandbox  *self,
      ForgeSandboxDeath  how)
 {
-  g_autoptr(GSource) source = NULL;
-  Death *death;
-
   g_mutex_lock (&self->mutex);
   if (!self->running)
     {
@@ -372,12 +345,7 @@ die (ForgeFakeSandbox  *self,
     kill_group (((FakeCommand *) g_ptr_array_index (self->commands, i))->pid);
   g_mutex_unlock (&self->mutex);
 
-  death = g_new0 (Death, 1);
-  death->self = g_object_ref (self);
-  death->death = how;
-  source = g_idle_source_new ();
-  g_source_set_callback (source, emit_died_cb, death, death_free);
-  g_source_attach (source, self->main_context);
+  forge_sandbox_schedule_died (FORGE_SANDBOX (self), self->main_context, how);
 }
 
 static gboolean

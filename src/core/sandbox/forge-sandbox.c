@@ -50,6 +50,50 @@ forge_sandbox_emit_died (ForgeSandbox      *self,
   g_signal_emit (self, signals[DIED], 0, (int) death);
 }
 
+typedef struct
+{
+  ForgeSandbox      *sandbox;
+  ForgeSandboxDeath  death;
+} ScheduledDeath;
+
+static gboolean
+emit_scheduled_died_cb (gpointer data)
+{
+  ScheduledDeath *scheduled = data;
+
+  forge_sandbox_emit_died (scheduled->sandbox, scheduled->death);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+scheduled_death_free (gpointer data)
+{
+  ScheduledDeath *scheduled = data;
+
+  g_object_unref (scheduled->sandbox);
+  g_free (scheduled);
+}
+
+void
+forge_sandbox_schedule_died (ForgeSandbox      *self,
+                             GMainContext      *context,
+                             ForgeSandboxDeath  death)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+  ScheduledDeath *scheduled;
+
+  g_return_if_fail (FORGE_IS_SANDBOX (self));
+
+  scheduled = g_new0 (ScheduledDeath, 1);
+  scheduled->sandbox = g_object_ref (self);
+  scheduled->death = death;
+  /* Always through a source, never g_main_context_invoke(): that would
+   * run the handlers on the calling thread when nobody owns @context. */
+  g_source_set_static_name (source, "[forge] sandbox died");
+  g_source_set_callback (source, emit_scheduled_died_cb, scheduled, scheduled_death_free);
+  g_source_attach (source, context);
+}
+
 const char *
 forge_sandbox_get_id (ForgeSandbox *self)
 {

@@ -200,6 +200,11 @@ ForgeSandboxProcess *forge_sandbox_attach_process     (ForgeSandbox             
 /* For backends: emits "died". Call it once, on the sandbox's main context. */
 void                 forge_sandbox_emit_died   (ForgeSandbox          *self,
                                                 ForgeSandboxDeath      death);
+/* For backends, from any thread: emits "died" from an idle source on
+ * @context, the sandbox's main context. */
+void                 forge_sandbox_schedule_died (ForgeSandbox        *self,
+                                                  GMainContext        *context,
+                                                  ForgeSandboxDeath    death);
 /* For backends: @url (NULL for "/") moved to @authority ("HOST:PORT",
  * an IPv6 host in brackets), its scheme, path and query kept; NULL when
  * either cannot be parsed. */

@@ -65,39 +65,12 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (ForgeE2bSandbox, forge_e2b_sandbox, G_TYPE_OBJECT
 static void watch_expiry (ForgeE2bSandbox *self,
                           GDateTime       *end_at);
 
-typedef struct
-{
-  ForgeE2bSandbox   *self;
-  ForgeSandboxDeath  death;
-} Died;
-
-static gboolean
-emit_died_cb (gpointer data)
-{
-  Died *died = data;
-
-  forge_sandbox_emit_died (FORGE_SANDBOX (died->self), died->death);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-died_free (gpointer data)
-{
-  Died *died = data;
-
-  g_object_unref (died->self);
-  g_free (died);
-}
-
 /* Marks it gone, once: "died" then comes from an idle source on its main
  * context, whichever thread found out. FALSE when it was gone already. */
 static gboolean
 mark_dead (ForgeE2bSandbox   *self,
            ForgeSandboxDeath  death)
 {
-  g_autoptr(GSource) source = NULL;
-  Died *died;
-
   g_mutex_lock (&self->mutex);
   if (!self->running)
     {
@@ -112,14 +85,7 @@ mark_dead (ForgeE2bSandbox   *self,
     }
   g_mutex_unlock (&self->mutex);
 
-  died = g_new0 (Died, 1);
-  died->self = g_object_ref (self);
-  died->death = death;
-  source = g_idle_source_new ();
-  g_source_set_static_name (source, "[forge] e2b sandbox died");
-  g_source_set_callback (source, emit_died_cb, died, died_free);
-  g_source_attach (source, self->main_context);
-
+  forge_sandbox_schedule_died (FORGE_SANDBOX (self), self->main_context, death);
   return TRUE;
 }
 

@@ -1161,19 +1161,10 @@ forge_local_sandbox_is_running (ForgeSandbox *sandbox)
   return running;
 }
 
-static gboolean
-emit_killed_cb (gpointer data)
-{
-  forge_sandbox_emit_died (data, FORGE_SANDBOX_DEATH_KILLED);
-
-  return G_SOURCE_REMOVE;
-}
-
 static void
 forge_local_sandbox_kill (ForgeSandbox *sandbox)
 {
   ForgeLocalSandbox *self = FORGE_LOCAL_SANDBOX (sandbox);
-  g_autoptr(GSource) source = NULL;
   gboolean was_running;
 
   g_mutex_lock (&self->mutex);
@@ -1187,10 +1178,7 @@ forge_local_sandbox_kill (ForgeSandbox *sandbox)
 
   /* From an idle even on the main thread, so that handlers never run
    * inside the caller's forge_sandbox_kill(). */
-  source = g_idle_source_new ();
-  g_source_set_name (source, "[forge] local sandbox died");
-  g_source_set_callback (source, emit_killed_cb, g_object_ref (self), g_object_unref);
-  g_source_attach (source, self->main_context);
+  forge_sandbox_schedule_died (FORGE_SANDBOX (self), self->main_context, FORGE_SANDBOX_DEATH_KILLED);
 }
 
 /* own_network is settled before the first command, so no lock. */
