@@ -100,7 +100,7 @@ option_arity (const char *name)
     { "--clearenv", 0 },
     { "--hostname", 1 }, { "--block-fd", 1 }, { "--proc", 1 }, { "--dev", 1 },
     { "--tmpfs", 1 }, { "--dir", 1 }, { "--chdir", 1 }, { "--info-fd", 1 },
-    { "--seccomp", 1 },
+    { "--seccomp", 1 }, { "--size", 1 }, { "--remount-ro", 1 },
     { "--ro-bind", 2 }, { "--ro-bind-try", 2 }, { "--bind", 2 }, { "--symlink", 2 },
     { "--ro-bind-data", 2 }, { "--setenv", 2 },
   };
@@ -287,6 +287,56 @@ test_binds (void)
   g_assert_true (has_option (&line, "--ro-bind-data", G_STRINGIFY (FORGE_BWRAP_GROUP_FD), "/etc/group"));
   g_assert_false (has_option (&line, "--ro-bind-try", "/etc/passwd", "/etc/passwd"));
   g_assert_false (has_option (&line, "--ro-bind-try", "/etc/shadow", "/etc/shadow"));
+}
+
+/* /tmp is the one place outside the binds where a command can write,
+ * and it holds only so much; bwrap's root, backed by the host's memory,
+ * is read-only once everything is mounted on it. */
+static void
+test_tmp_and_root (void)
+{
+  ForgeBwrapConfig config;
+  g_auto(GStrv) capped_args = NULL;
+  g_auto(GStrv) uncapped_args = NULL;
+  g_auto(Line) capped = { 0 };
+  g_auto(Line) uncapped = { 0 };
+  gint tmpfs;
+  gint remount;
+
+  config_init (&config);
+  config.tmp_bytes = 512 * 1024 * 1024;
+  capped_args = build (&config, NULL, NULL, FALSE);
+  parse_line (&capped, capped_args, config.bwrap);
+
+  /* --size belongs to the --tmpfs right after it. */
+  tmpfs = find_option (&capped, "--tmpfs");
+  g_assert_cmpint (tmpfs, >, 0);
+  g_assert_cmpstr (g_array_index (capped.options, Option, tmpfs).arg[0], ==, "/tmp");
+  g_assert_cmpstr (g_array_index (capped.options, Option, tmpfs - 1).name, ==, "--size");
+  g_assert_cmpstr (g_array_index (capped.options, Option, tmpfs - 1).arg[0], ==, "536870912");
+  g_assert_cmpuint (count_options (&capped, "--tmpfs"), ==, 1);
+  g_assert_cmpuint (count_options (&capped, "--dir"), ==, 0);
+  g_assert_true (has_option (&capped, "--symlink", "../tmp", "/var/tmp"));
+
+  /* Read-only after the last mount. */
+  remount = find_option (&capped, "--remount-ro");
+  g_assert_cmpint (remount, >, 0);
+  g_assert_cmpstr (g_array_index (capped.options, Option, remount).arg[0], ==, "/");
+  for (guint i = remount + 1; i < capped.options->len; i++)
+    {
+      const char *name = g_array_index (capped.options, Option, i).name;
+
+      g_assert_false (g_str_has_suffix (name, "bind") || g_str_has_suffix (name, "bind-try") ||
+                      g_str_equal (name, "--tmpfs") || g_str_equal (name, "--dir") ||
+                      g_str_equal (name, "--symlink") || g_str_equal (name, "--ro-bind-data"));
+    }
+
+  config.tmp_bytes = 0;
+  uncapped_args = build (&config, NULL, NULL, FALSE);
+  parse_line (&uncapped, uncapped_args, config.bwrap);
+  g_assert_cmpuint (count_options (&uncapped, "--size"), ==, 0);
+  g_assert_true (has_option (&uncapped, "--tmpfs", "/tmp", NULL));
+  g_assert_true (has_option (&uncapped, "--remount-ro", "/", NULL));
 }
 
 static void
@@ -486,7 +536,8 @@ test_root_entries (void)
   g_assert_true (has_option (&line, "--symlink", "usr/lib", "/lib"));
   g_assert_true (has_option (&line, "--ro-bind", "/lib64", "/lib64"));
   g_assert_true (has_option (&line, "--ro-bind", "/usr", "/usr"));
-  g_assert_cmpuint (count_options (&line, "--symlink"), ==, 2);
+  /* Those two, and /var/tmp (see test_tmp_and_root()). */
+  g_assert_cmpuint (count_options (&line, "--symlink"), ==, 3);
 }
 
 static void
@@ -809,6 +860,7 @@ main (int   argc,
 
   g_test_add_func ("/bwrap-args/binds", test_binds);
   g_test_add_func ("/bwrap-args/namespaces", test_namespaces);
+  g_test_add_func ("/bwrap-args/tmp-and-root", test_tmp_and_root);
   g_test_add_func ("/bwrap-args/seccomp-fd", test_seccomp_fd);
   g_test_add_func ("/bwrap-args/network-modes", test_network_modes);
   g_test_add_func ("/bwrap-args/helper-dir", test_helper_dir);

@@ -267,6 +267,7 @@ run_sh (Fixture    *fixture,
   return run_in (fixture->sandbox, argv, lines);
 }
 
+
 /* {{{ Running commands */
 
 static void
@@ -1675,6 +1676,214 @@ test_flatpak_forwards_fds (Fixture       *fixture,
 #define ADD(path, timeout, func) \
   g_test_add (path, Fixture, GUINT_TO_POINTER (timeout), fixture_set_up, func, fixture_tear_down)
 
+/* {{{ Limits: hostile fixtures */
+
+#define MB (G_GUINT64_CONSTANT (1024) * 1024)
+
+static void
+set_limits (Fixture  *fixture,
+            guint64   memory_bytes,
+            guint     max_tasks,
+            guint64   tmp_bytes,
+            guint64   workspace_bytes)
+{
+  ForgeSandboxLimits limits = {
+    .memory_bytes = memory_bytes,
+    .max_tasks = max_tasks,
+    .max_open_files = 256,
+    .tmp_bytes = tmp_bytes,
+    .workspace_bytes = workspace_bytes,
+  };
+  g_autofree char *note = NULL;
+
+  forge_local_sandbox_set_limits (fixture->sandbox, &limits);
+  note = forge_sandbox_dup_limits_note (FORGE_SANDBOX (fixture->sandbox));
+  g_test_message ("%s", note);
+  g_assert_true (g_str_has_prefix (note, "Limits: "));
+}
+
+typedef struct
+{
+  guint64 pid_ns;
+  guint   most;
+} Sampled;
+
+static gboolean
+sample_tasks (gpointer data)
+{
+  Sampled *sampled = data;
+
+  sampled->most = MAX (sampled->most, count_namespace_processes (sampled->pid_ns));
+  return FALSE;
+}
+
+static void
+test_limits_fork_bomb (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autoptr(ForgeSandboxProcess) bomb = NULL;
+  g_autofree char *note = NULL;
+  g_autofree char *report = NULL;
+  Sampled sampled = { 0 };
+  const char *argv[] = { "echo", "still here", NULL };
+  Lines lines;
+
+  set_limits (fixture, 0, 48, 0, 0);
+  note = forge_sandbox_dup_limits_note (FORGE_SANDBOX (fixture->sandbox));
+
+  /* Forks without end; each copy that cannot fork dies and makes room
+   * for another. */
+  bomb = spawn_sh (fixture, "f() { f & f & wait; }; f");
+  sampled.pid_ns = pid_namespace_of (forge_sandbox_process_get_pid (bomb));
+  g_assert_cmpuint (sampled.pid_ns, !=, 0);
+
+  /* 3 s of sampling: never more than the limit at once. */
+  wait_until (sample_tasks, &sampled, 3000);
+  g_test_message ("at most %u processes", sampled.most);
+  g_assert_cmpuint (sampled.most, >, 8);
+  g_assert_cmpuint (sampled.most, <=, 48);
+
+  /* The reported limit, where a cgroup counts the refused forks. */
+  if (forge_local_sandbox_get_cgroup_kind (fixture->sandbox) != NULL)
+    {
+      report = forge_sandbox_take_limit_report (FORGE_SANDBOX (fixture->sandbox));
+      g_assert_cmpstr (report, ==, "reached its limit of 48 processes");
+    }
+  else
+    g_assert_nonnull (strstr (note, "48 processes (rlimit)"));
+
+  /* Stopped, it leaves nothing; the sandbox still runs commands. */
+  forge_sandbox_process_kill (bomb);
+  g_assert_true (wait_until (namespace_empty, &sampled.pid_ns, 10000));
+  lines_init (&lines);
+  g_assert_cmpint (run_in (fixture->sandbox, argv, &lines), ==, 0);
+  g_assert_cmpstr (g_ptr_array_index (lines.out, 0), ==, "still here");
+  lines_clear (&lines);
+}
+
+static void
+test_limits_memory_hog (Fixture       *fixture,
+                        gconstpointer  user_data)
+{
+  g_autofree char *report = NULL;
+  g_autofree char *node = g_find_program_in_path ("node");
+  const char *node_hog[] = { "node", "-e", "const a = []; for (;;) a.push(Buffer.alloc(8 << 20, 1));", NULL };
+  const char *sh_hog[] = { "sh", "-c", "x=0123456789abcdef; while :; do x=$x$x; done", NULL };
+  const char *argv[] = { "echo", "still here", NULL };
+  Lines lines;
+  int status;
+
+  set_limits (fixture, 192 * MB, 0, 0, 0);
+
+  lines_init (&lines);
+  status = run_in (fixture->sandbox, node != NULL ? node_hog : sh_hog, &lines);
+  lines_clear (&lines);
+
+  /* Killed (SIGKILL), by the kernel or by the guard, and said so. */
+  g_assert_cmpint (status, ==, 128 + SIGKILL);
+  report = forge_sandbox_take_limit_report (FORGE_SANDBOX (fixture->sandbox));
+  g_assert_cmpstr (report, ==, "ran out of memory (limit 192 MB)");
+  g_assert_cmpuint (forge_local_sandbox_get_memory_peak (fixture->sandbox), >, 64 * MB);
+
+  /* Said once; the sandbox lives on. */
+  g_clear_pointer (&report, g_free);
+  report = forge_sandbox_take_limit_report (FORGE_SANDBOX (fixture->sandbox));
+  g_assert_null (report);
+  lines_init (&lines);
+  g_assert_cmpint (run_in (fixture->sandbox, argv, &lines), ==, 0);
+  lines_clear (&lines);
+}
+
+static void
+test_limits_tmp (Fixture       *fixture,
+                 gconstpointer  user_data)
+{
+  Lines lines;
+  int status;
+
+  set_limits (fixture, 0, 0, 16 * MB, 0);
+
+  /* /tmp (and /var/tmp, the same) holds 16 MB; bwrap's root, which the
+   * host's memory backs, holds nothing at all. */
+  lines_init (&lines);
+  status = run_sh (fixture,
+                   "dd if=/dev/zero of=/tmp/big bs=1M count=64 2>&1; "
+                   "echo tmp $(du -sm /tmp | cut -f1); "
+                   "echo var-tmp $(readlink /var/tmp); "
+                   "if touch /planted 2>/dev/null; then echo root writable; fi; "
+                   "if mkdir /opt/planted 2>/dev/null; then echo opt writable; fi",
+                   &lines);
+  g_assert_cmpint (status, ==, 0);
+  {
+    g_autofree char *out = NULL;
+
+    g_ptr_array_add (lines.out, NULL);
+    out = g_strjoinv ("\n", (char **) lines.out->pdata);
+    g_test_message ("%s", out);
+    g_assert_nonnull (strstr (out, "No space left on device"));
+    g_assert_nonnull (strstr (out, "tmp 16\n"));
+    g_assert_nonnull (strstr (out, "var-tmp ../tmp"));
+    g_assert_null (strstr (out, "writable"));
+  }
+  lines_clear (&lines);
+}
+
+static void
+test_limits_workspace (Fixture       *fixture,
+                       gconstpointer  user_data)
+{
+  g_autofree char *report = NULL;
+  g_autofree char *big = g_build_filename (fixture->repo_dir, "big", NULL);
+  Lines lines;
+  int status;
+
+  set_limits (fixture, 0, 0, 0, 32 * MB);
+
+  /* Past the cap, then waits: the guard stops it, while it writes or
+   * once it sleeps. */
+  lines_init (&lines);
+  status = run_sh (fixture, "dd if=/dev/urandom of=big bs=1M count=48 2>/dev/null; sleep 600; echo slept", &lines);
+  g_assert_cmpint (status, ==, 128 + SIGKILL);
+  g_assert_cmpuint (lines.out->len, ==, 0);
+  lines_clear (&lines);
+
+  report = forge_sandbox_take_limit_report (FORGE_SANDBOX (fixture->sandbox));
+  g_assert_cmpstr (report, ==, "filled the workspace past its disk limit (32 MB)");
+  g_assert_true (g_file_test (big, G_FILE_TEST_IS_REGULAR));
+}
+
+static void
+test_limits_workspace_symlinks_not_followed (Fixture       *fixture,
+                                             gconstpointer  user_data)
+{
+  g_autofree char *outside_file = g_build_filename (fixture->outside_dir, "big", NULL);
+  g_autofree char *report = NULL;
+  g_autofree char *content = g_malloc0 (48 * MB);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *symlink_path = g_build_filename (fixture->repo_dir, "outside", NULL);
+  g_autofree char *hard = g_build_filename (fixture->repo_dir, "hard", NULL);
+  g_autofree char *inside = g_build_filename (fixture->repo_dir, "inside", NULL);
+  Lines lines;
+
+  /* 48 MB outside, behind a symlink: not the workspace's. A hard-linked
+   * file inside counts once. */
+  g_assert_true (g_file_set_contents (outside_file, content, 48 * MB, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (symlink (fixture->outside_dir, symlink_path), ==, 0);
+  g_assert_true (g_file_set_contents (inside, content, 20 * MB, &error));
+  g_assert_cmpint (link (inside, hard), ==, 0);
+
+  set_limits (fixture, 0, 0, 0, 32 * MB);
+  lines_init (&lines);
+  g_assert_cmpint (run_sh (fixture, "sleep 3; echo done", &lines), ==, 0);
+  lines_clear (&lines);
+
+  report = forge_sandbox_take_limit_report (FORGE_SANDBOX (fixture->sandbox));
+  g_assert_null (report);
+}
+
+/* }}} */
+
 int
 main (int   argc,
       char *argv[])
@@ -1753,6 +1962,11 @@ main (int   argc,
   ADD ("/local-sandbox/process/bwrap-killed", 0, test_bwrap_killed);
   ADD ("/local-sandbox/dispose-kills", 0, test_dispose_kills);
   g_test_add_func ("/local-sandbox/unavailable", test_unavailable);
+  ADD ("/local-sandbox/limits/fork-bomb", 0, test_limits_fork_bomb);
+  ADD ("/local-sandbox/limits/memory-hog", 0, test_limits_memory_hog);
+  ADD ("/local-sandbox/limits/tmp", 0, test_limits_tmp);
+  ADD ("/local-sandbox/limits/workspace", 0, test_limits_workspace);
+  ADD ("/local-sandbox/limits/workspace-symlinks-not-followed", 0, test_limits_workspace_symlinks_not_followed);
 
   ret = g_test_run ();
 

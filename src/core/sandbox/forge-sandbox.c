@@ -222,6 +222,28 @@ forge_sandbox_dup_network_note (ForgeSandbox *self)
 }
 
 char *
+forge_sandbox_dup_limits_note (ForgeSandbox *self)
+{
+  ForgeSandboxInterface *iface;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), NULL);
+
+  iface = FORGE_SANDBOX_GET_IFACE (self);
+  return iface->dup_limits_note != NULL ? iface->dup_limits_note (self) : NULL;
+}
+
+char *
+forge_sandbox_take_limit_report (ForgeSandbox *self)
+{
+  ForgeSandboxInterface *iface;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX (self), NULL);
+
+  iface = FORGE_SANDBOX_GET_IFACE (self);
+  return iface->take_limit_report != NULL ? iface->take_limit_report (self) : NULL;
+}
+
+char *
 forge_sandbox_url_with_authority (const char *url,
                                   const char *authority)
 {

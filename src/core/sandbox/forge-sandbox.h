@@ -140,6 +140,14 @@ struct _ForgeSandboxInterface
                                                gpointer                  user_data,
                                                GDestroyNotify            destroy,
                                                GError                  **error);
+  /* One line for the log on the limits the sandbox is held to and how
+   * ("Limits: memory 4 GB (cgroup v1), …"). Optional: NULL when unset. */
+  char                *(*dup_limits_note)     (ForgeSandbox             *self);
+  /* Which limit stopped something in the sandbox since the last call,
+   * as the end of a sentence whose subject is the command ("ran out of
+   * memory (limit 4 GB)"), or NULL. Asked when a command failed or a
+   * server died. Optional: NULL when unset. */
+  char                *(*take_limit_report)   (ForgeSandbox             *self);
 };
 
 GQuark               forge_sandbox_error_quark (void);
@@ -189,6 +197,9 @@ gboolean             forge_sandbox_sync_workspace      (ForgeSandbox            
                                                         gpointer                  user_data,
                                                         GCancellable             *cancellable,
                                                         GError                  **error);
+
+char                *forge_sandbox_dup_limits_note     (ForgeSandbox             *self);
+char                *forge_sandbox_take_limit_report   (ForgeSandbox             *self);
 
 ForgeSandboxProcess *forge_sandbox_attach_process     (ForgeSandbox             *self,
                                                         guint64                   inner_pid,

@@ -201,8 +201,19 @@ forge_bwrap_args_build (const ForgeBwrapConfig  *config,
             "--ro-bind-data", G_STRINGIFY (FORGE_BWRAP_GROUP_FD), "/etc/group",
             "--proc", "/proc",
             "--dev", "/dev",
+            NULL);
+
+  /* bwrap's own root is a tmpfs as big as the host's memory allows:
+   * read-only below (see --remount-ro), and /tmp a capped one. */
+  if (config->tmp_bytes > 0)
+    {
+      g_autofree char *size = g_strdup_printf ("%" G_GUINT64_FORMAT, config->tmp_bytes);
+
+      add_args (args, "--size", size, NULL);
+    }
+  add_args (args,
             "--tmpfs", "/tmp",
-            "--dir", "/var/tmp",
+            "--symlink", "../tmp", "/var/tmp",
             "--bind", config->home_dir, FORGE_SANDBOX_HOME_DIR,
             "--bind", config->repo_dir, FORGE_SANDBOX_REPO_DIR,
             NULL);
@@ -220,6 +231,9 @@ forge_bwrap_args_build (const ForgeBwrapConfig  *config,
 
   if (config->helper_dir != NULL)
     add_args (args, "--ro-bind", config->helper_dir, FORGE_BWRAP_HELPER_DIR_INSIDE, NULL);
+
+  /* Last of the mounts: nothing can be written outside the ones above. */
+  add_args (args, "--remount-ro", "/", NULL);
 
   add_args (args,
             "--clearenv",

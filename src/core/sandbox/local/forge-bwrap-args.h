@@ -38,6 +38,8 @@ typedef struct
    * FORGE_BWRAP_BLOCK_FD until it is connected, and its resolv.conf comes
    * from FORGE_BWRAP_RESOLV_FD. Otherwise the host's network is shared. */
   gboolean            own_network;
+  /* The size of /tmp (a tmpfs of its own), in bytes; 0 for no cap. */
+  guint64             tmp_bytes;
   const char         *helper_dir;        /* read-only at /opt/forge/bin; NULL for none */
   /* What stands at /bin, /lib … on the host: folders to bind read-only,
    * and symlinks as pairs of path and target (forge_bwrap_probe_root()). */

@@ -26,6 +26,7 @@
 #include "forge-local-preview-urls.h"
 #include "forge-local-sandbox-private.h"
 #include "forge-process-tree.h"
+#include "forge-resource-guard.h"
 #include "forge-sandbox-network.h"
 #include "forge-sandbox-process-private.h"
 #include "forge-seccomp.h"
@@ -74,6 +75,8 @@ struct _ForgeLocalSandbox
   char         *slirp4netns;       /* its path, when in a network of its own */
   char         *network_problem;   /* why not, when not */
   GHashTable   *offered_ports;     /* from get_listen_address(), under mutex */
+  /* Its limits, once set; never changed after the first command. */
+  ForgeResourceGuard *guard;
   guint         running : 1;       /* under mutex */
   guint         in_flatpak : 1;
   guint         own_network : 1;
@@ -360,6 +363,7 @@ build_command_line (ForgeLocalSandbox   *self,
     .npm_cache_dir = self->npm_cache_dir,
     .shared_cache_dir = self->shared_cache_dir,
     .own_network = self->own_network,
+    .tmp_bytes = self->guard != NULL ? forge_resource_guard_get_limits (self->guard)->tmp_bytes : 0,
     .helper_dir = g_file_test (helper_dir, G_FILE_TEST_IS_DIR) ? helper_dir : NULL,
     .host_env = (const char * const *) host_env,
   };
@@ -412,6 +416,9 @@ static void
 unregister_command (ForgeLocalSandbox *self,
                     LocalCommand      *cmd)
 {
+  if (self->guard != NULL)
+    forge_resource_guard_unwatch_tree (self->guard, &cmd->tree);
+
   g_mutex_lock (&self->mutex);
   g_ptr_array_remove (self->commands, cmd);
   g_mutex_unlock (&self->mutex);
@@ -531,6 +538,14 @@ try_start_command (ForgeLocalSandbox   *self,
     }
   g_subprocess_launcher_take_fd (launcher, info_fds[1], FORGE_BWRAP_INFO_FD);
 
+  /* bwrap and all it starts: in the sandbox's cgroup, under its rlimits. */
+  if (self->guard != NULL)
+    {
+      forge_resource_guard_prepare_spawn (self->guard);
+      g_subprocess_launcher_set_child_setup (launcher, forge_resource_guard_child_setup,
+                                             g_object_ref (self->guard), g_object_unref);
+    }
+
   subprocess = spawn_from_spawner_thread (launcher, (const char * const *) args, error);
 
   /* Closes our copy of the write end, so that read_child_pid() sees EOF
@@ -625,6 +640,9 @@ try_start_command (ForgeLocalSandbox   *self,
         }
     }
 
+  if (self->guard != NULL)
+    forge_resource_guard_watch_tree (self->guard, &cmd->tree);
+
   g_mutex_lock (&self->mutex);
   running = self->running;
   if (running)
@@ -634,6 +652,8 @@ try_start_command (ForgeLocalSandbox   *self,
   /* Killed or expired while we were starting it. */
   if (!running)
     {
+      if (self->guard != NULL)
+        forge_resource_guard_unwatch_tree (self->guard, &cmd->tree);
       local_command_terminate (cmd);
       set_not_running_error (error);
       return NULL;
@@ -1194,9 +1214,33 @@ forge_local_sandbox_dup_network_note (ForgeSandbox *sandbox)
   return g_strdup (forge_local_sandbox_get_network_problem (FORGE_LOCAL_SANDBOX (sandbox)));
 }
 
+static char *
+forge_local_sandbox_dup_limits_note (ForgeSandbox *sandbox)
+{
+  ForgeLocalSandbox *self = FORGE_LOCAL_SANDBOX (sandbox);
+
+  return self->guard != NULL ? forge_resource_guard_describe (self->guard) : NULL;
+}
+
+static char *
+forge_local_sandbox_take_limit_report (ForgeSandbox *sandbox)
+{
+  ForgeLocalSandbox *self = FORGE_LOCAL_SANDBOX (sandbox);
+
+  if (self->guard == NULL)
+    return NULL;
+
+  /* What the kernel did a moment ago (an OOM kill) is counted now, not
+   * at the guard's next look. */
+  forge_resource_guard_check (self->guard);
+  return forge_resource_guard_take_report (self->guard);
+}
+
 static void
 forge_local_sandbox_iface_init (ForgeSandboxInterface *iface)
 {
+  iface->dup_limits_note = forge_local_sandbox_dup_limits_note;
+  iface->take_limit_report = forge_local_sandbox_take_limit_report;
   iface->get_id = forge_local_sandbox_get_id;
   iface->run_sync = forge_local_sandbox_run_sync;
   iface->spawn = forge_local_sandbox_spawn;
@@ -1222,6 +1266,9 @@ forge_local_sandbox_dispose (GObject *object)
   stop_locked (self);
   g_mutex_unlock (&self->mutex);
 
+  if (self->guard != NULL)
+    forge_resource_guard_shutdown (self->guard);
+
   G_OBJECT_CLASS (forge_local_sandbox_parent_class)->dispose (object);
 }
 
@@ -1241,6 +1288,7 @@ forge_local_sandbox_finalize (GObject *object)
   g_clear_pointer (&self->slirp4netns, g_free);
   g_clear_pointer (&self->network_problem, g_free);
   g_clear_pointer (&self->offered_ports, g_hash_table_unref);
+  g_clear_object (&self->guard);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (forge_local_sandbox_parent_class)->finalize (object);
@@ -1547,6 +1595,66 @@ forge_local_sandbox_new (const char  *repo_dir,
   g_mutex_unlock (&self->mutex);
 
   return g_steal_pointer (&self);
+}
+
+/* The guard's thread, when what runs must stop (the workspace went past
+ * its cap): the sandbox stays, its commands go. */
+static void
+guard_stop_cb (gpointer data)
+{
+  g_autoptr(ForgeLocalSandbox) self = g_weak_ref_get (data);
+
+  if (self == NULL)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  for (guint i = 0; i < self->commands->len; i++)
+    local_command_force_kill (g_ptr_array_index (self->commands, i));
+  g_mutex_unlock (&self->mutex);
+}
+
+void
+forge_local_sandbox_set_limits (ForgeLocalSandbox        *self,
+                                const ForgeSandboxLimits *limits)
+{
+  GWeakRef *ref;
+  const char *watched[3];
+
+  g_return_if_fail (FORGE_IS_LOCAL_SANDBOX (self));
+  g_return_if_fail (limits != NULL);
+  g_return_if_fail (self->guard == NULL);
+
+  watched[0] = self->repo_dir;
+  watched[1] = self->home_dir;
+  watched[2] = NULL;
+
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, self);
+  self->guard = forge_resource_guard_new (self->id, limits, watched, guard_stop_cb, ref, weak_ref_free);
+}
+
+guint64
+forge_local_sandbox_get_memory_peak (ForgeLocalSandbox *self)
+{
+  g_return_val_if_fail (FORGE_IS_LOCAL_SANDBOX (self), 0);
+
+  return self->guard != NULL ? forge_resource_guard_get_memory_peak (self->guard) : 0;
+}
+
+guint64
+forge_local_sandbox_get_tasks_peak (ForgeLocalSandbox *self)
+{
+  g_return_val_if_fail (FORGE_IS_LOCAL_SANDBOX (self), 0);
+
+  return self->guard != NULL ? forge_resource_guard_get_tasks_peak (self->guard) : 0;
+}
+
+const char *
+forge_local_sandbox_get_cgroup_kind (ForgeLocalSandbox *self)
+{
+  g_return_val_if_fail (FORGE_IS_LOCAL_SANDBOX (self), NULL);
+
+  return self->guard != NULL ? forge_resource_guard_get_cgroup_kind (self->guard) : NULL;
 }
 
 void

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "forge-sandbox.h"
+#include "forge-sandbox-limits.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,16 @@ ForgeLocalSandbox *forge_local_sandbox_new                (const char         *r
                                                            GError            **error);
 /* Shares the host's network instead of giving each command its own; for
  * the fallback and its tests. Call before the first command. */
+/* Holds the sandbox to @limits from its next command on; set once,
+ * before the first one that should be held. */
+void               forge_local_sandbox_set_limits         (ForgeLocalSandbox        *self,
+                                                           const ForgeSandboxLimits *limits);
+/* The most memory (bytes) and tasks its commands have used together; 0
+ * when unknown (no limits set). */
+guint64            forge_local_sandbox_get_memory_peak    (ForgeLocalSandbox  *self);
+guint64            forge_local_sandbox_get_tasks_peak     (ForgeLocalSandbox  *self);
+/* "cgroup v1" or "cgroup v2" when a cgroup holds it; NULL otherwise. */
+const char        *forge_local_sandbox_get_cgroup_kind    (ForgeLocalSandbox  *self);
 void               forge_local_sandbox_set_shared_network (ForgeLocalSandbox  *self,
                                                            gboolean            shared);
 gboolean           forge_local_sandbox_has_own_network    (ForgeLocalSandbox  *self);
