@@ -500,6 +500,32 @@ test_times_in_minutes (void)
   g_settings_reset (settings, "server-start-timeout");
 }
 
+static void
+test_limits (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  ForgePreferencesWindow *window;
+
+  /* The defaults, as people read them: gigabytes for memory and disk. */
+  window = FORGE_PREFERENCES_WINDOW (forge_preferences_window_new (settings, NULL));
+  g_assert_cmpfloat (gtk_spin_button_get_value (forge_preferences_window_get_memory_limit_spin (window)), ==, 4);
+  g_assert_cmpfloat (gtk_spin_button_get_value (forge_preferences_window_get_disk_limit_spin (window)), ==, 10);
+  g_assert_cmpfloat (gtk_spin_button_get_value (forge_preferences_window_get_process_limit_spin (window)), ==, 2048);
+
+  /* Gigabytes in, megabytes stored; and back. */
+  gtk_spin_button_set_value (forge_preferences_window_get_memory_limit_spin (window), 2.5);
+  gtk_spin_button_set_value (forge_preferences_window_get_process_limit_spin (window), 512);
+  g_assert_cmpuint (g_settings_get_uint (settings, "sandbox-memory-limit"), ==, 2560);
+  g_assert_cmpuint (g_settings_get_uint (settings, "sandbox-process-limit"), ==, 512);
+  g_settings_set_uint (settings, "workspace-disk-limit", 20480);
+  g_assert_cmpfloat (gtk_spin_button_get_value (forge_preferences_window_get_disk_limit_spin (window)), ==, 20);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_reset (settings, "sandbox-memory-limit");
+  g_settings_reset (settings, "sandbox-process-limit");
+  g_settings_reset (settings, "workspace-disk-limit");
+}
+
 static ForgeSandboxProviders *
 providers_with (const char *local_unavailable,
                 const char *e2b_unavailable)
@@ -589,6 +615,7 @@ main (int   argc,
   g_test_add_func ("/forge/preferences/e2b-test-connection", test_e2b_test_connection);
   g_test_add_func ("/forge/preferences/e2b-test-cancelled-on-close", test_e2b_test_cancelled_on_close);
   g_test_add_func ("/forge/preferences/times-in-minutes", test_times_in_minutes);
+  g_test_add_func ("/forge/preferences/limits", test_limits);
   g_test_add_func ("/forge/preferences/backends-only-available", test_backends_only_available);
   g_test_add_func ("/forge/preferences/accessible", test_accessible);
 

@@ -328,6 +328,7 @@ forge_headless_main (int    argc,
   gboolean headless_flag = FALSE;
   gboolean json = FALSE;
   int keepalive_interval = -1;
+  int memory_limit = -1;
   int sandbox_timeout = -1;
   int server_timeout = -1;
   Headless headless = { 0 };
@@ -337,6 +338,7 @@ forge_headless_main (int    argc,
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print events as JSON lines"), NULL },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, N_("Sandbox backend for the project (default: its own, or the default-backend setting for a new one)"), N_("NAME") },
     { "keepalive-interval", 0, 0, G_OPTION_ARG_INT, &keepalive_interval, N_("Seconds between sandbox health checks"), N_("SECONDS") },
+    { "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_limit, N_("Megabytes of memory a sandbox on this computer may use"), N_("MB") },
     { "sandbox-timeout", 0, 0, G_OPTION_ARG_INT, &sandbox_timeout, N_("Seconds a sandbox lives without a keepalive"), N_("SECONDS") },
     { "server-timeout", 0, 0, G_OPTION_ARG_INT, &server_timeout, N_("Seconds to wait for the dev server to answer"), N_("SECONDS") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &remaining, NULL, N_("REPOSITORY-URL") },
@@ -397,6 +399,19 @@ forge_headless_main (int    argc,
                                                                   : setting_or_default ("keepalive-interval", 300));
   forge_sandbox_manager_set_sandbox_timeout (manager, sandbox_timeout > 0 ? (guint) sandbox_timeout
                                                                : setting_or_default ("sandbox-timeout", 600));
+  {
+    ForgeSandboxLimits limits = {
+      .memory_bytes = (guint64) setting_or_default ("sandbox-memory-limit", FORGE_SANDBOX_DEFAULT_MEMORY_MB) * 1024 * 1024,
+      .max_tasks = setting_or_default ("sandbox-process-limit", FORGE_SANDBOX_DEFAULT_MAX_TASKS),
+      .max_open_files = setting_or_default ("sandbox-open-files-limit", FORGE_SANDBOX_DEFAULT_OPEN_FILES),
+      .tmp_bytes = (guint64) setting_or_default ("sandbox-tmp-size", FORGE_SANDBOX_DEFAULT_TMP_MB) * 1024 * 1024,
+      .workspace_bytes = (guint64) setting_or_default ("workspace-disk-limit", FORGE_SANDBOX_DEFAULT_WORKSPACE_MB) * 1024 * 1024,
+    };
+
+    if (memory_limit > 0)
+      limits.memory_bytes = (guint64) memory_limit * 1024 * 1024;
+    forge_clone_and_preview_set_sandbox_limits (workflow, &limits);
+  }
 
   sigint_id = g_unix_signal_add (SIGINT, on_stop_signal, &headless);
   sigterm_id = g_unix_signal_add (SIGTERM, on_stop_signal, &headless);

@@ -98,6 +98,18 @@ sync_workflow_settings (ForgeApplication *self)
                                                 g_settings_get_uint (self->settings, "keepalive-interval"));
   forge_sandbox_manager_set_sandbox_timeout (manager,
                                              g_settings_get_uint (self->settings, "sandbox-timeout"));
+
+  {
+    ForgeSandboxLimits limits = {
+      .memory_bytes = (guint64) g_settings_get_uint (self->settings, "sandbox-memory-limit") * 1024 * 1024,
+      .max_tasks = g_settings_get_uint (self->settings, "sandbox-process-limit"),
+      .max_open_files = g_settings_get_uint (self->settings, "sandbox-open-files-limit"),
+      .tmp_bytes = (guint64) g_settings_get_uint (self->settings, "sandbox-tmp-size") * 1024 * 1024,
+      .workspace_bytes = (guint64) g_settings_get_uint (self->settings, "workspace-disk-limit") * 1024 * 1024,
+    };
+
+    forge_clone_and_preview_set_sandbox_limits (workflow, &limits);
+  }
 }
 
 static ForgeWindow *

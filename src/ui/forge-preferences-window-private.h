@@ -28,6 +28,9 @@ GtkButton     *forge_preferences_window_get_e2b_test_button     (ForgePreference
 const char    *forge_preferences_window_get_e2b_test_result     (ForgePreferencesWindow *self);
 AdwComboRow   *forge_preferences_window_get_backend_row         (ForgePreferencesWindow *self);
 GtkSpinButton *forge_preferences_window_get_keepalive_spin      (ForgePreferencesWindow *self);
+GtkSpinButton *forge_preferences_window_get_memory_limit_spin  (ForgePreferencesWindow *self);
+GtkSpinButton *forge_preferences_window_get_disk_limit_spin    (ForgePreferencesWindow *self);
+GtkSpinButton *forge_preferences_window_get_process_limit_spin (ForgePreferencesWindow *self);
 GtkSpinButton *forge_preferences_window_get_timeout_spin        (ForgePreferencesWindow *self);
 GtkSpinButton *forge_preferences_window_get_start_limit_spin    (ForgePreferencesWindow *self);
 const char    *forge_preferences_window_get_keepalive_subtitle  (ForgePreferencesWindow *self);

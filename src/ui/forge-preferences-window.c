@@ -35,6 +35,11 @@ struct _ForgePreferencesWindow
   GtkSpinButton        *keepalive_spin;
   GtkSpinButton        *timeout_spin;
   GtkSpinButton        *start_limit_spin;
+  GtkSpinButton        *memory_limit_spin;
+  GtkSpinButton        *process_limit_spin;
+  GtkSpinButton        *open_files_limit_spin;
+  GtkSpinButton        *tmp_size_spin;
+  GtkSpinButton        *disk_limit_spin;
   AdwComboRow          *backend_row;
 
   AdwEntryRow          *host_row;
@@ -197,6 +202,39 @@ bind_minutes (ForgePreferencesWindow *self,
                                 gtk_spin_button_get_adjustment (spin), "value",
                                 G_SETTINGS_BIND_DEFAULT,
                                 seconds_to_minutes, minutes_to_seconds, NULL, NULL);
+}
+
+/* The limit keys count megabytes; memory and disk show as gigabytes. */
+static gboolean
+megabytes_to_shown (GValue   *value,
+                    GVariant *variant,
+                    gpointer  user_data)
+{
+  g_value_set_double (value, g_variant_get_uint32 (variant) / (double) GPOINTER_TO_UINT (user_data));
+  return TRUE;
+}
+
+static GVariant *
+shown_to_megabytes (const GValue       *value,
+                    const GVariantType *expected_type,
+                    gpointer            user_data)
+{
+  double shown = g_value_get_double (value);
+
+  return g_variant_new_uint32 ((guint32) MAX (1.0, shown * GPOINTER_TO_UINT (user_data) + 0.5));
+}
+
+static void
+bind_scaled (ForgePreferencesWindow *self,
+             const char             *key,
+             GtkSpinButton          *spin,
+             guint                   megabytes_per_unit)
+{
+  g_settings_bind_with_mapping (self->settings, key,
+                                gtk_spin_button_get_adjustment (spin), "value",
+                                G_SETTINGS_BIND_DEFAULT,
+                                megabytes_to_shown, shown_to_megabytes,
+                                GUINT_TO_POINTER (megabytes_per_unit), NULL);
 }
 
 static void
@@ -362,6 +400,11 @@ forge_preferences_window_constructed (GObject *object)
   bind_minutes (self, "keepalive-interval", self->keepalive_spin);
   bind_minutes (self, "sandbox-timeout", self->timeout_spin);
   bind_minutes (self, "server-start-timeout", self->start_limit_spin);
+  bind_scaled (self, "sandbox-memory-limit", self->memory_limit_spin, 1024);
+  bind_scaled (self, "sandbox-process-limit", self->process_limit_spin, 1);
+  bind_scaled (self, "sandbox-open-files-limit", self->open_files_limit_spin, 1);
+  bind_scaled (self, "sandbox-tmp-size", self->tmp_size_spin, 1);
+  bind_scaled (self, "workspace-disk-limit", self->disk_limit_spin, 1024);
   update_time_subtitles (self);
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (update_time_subtitles),
                            self, G_CONNECT_SWAPPED);
@@ -490,6 +533,11 @@ forge_preferences_window_class_init (ForgePreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, start_limit_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, backend_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, memory_limit_spin);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, process_limit_spin);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, open_files_limit_spin);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, tmp_size_spin);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, disk_limit_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, host_row);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, token_row);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, token_status_row);
@@ -602,6 +650,24 @@ GtkSpinButton *
 forge_preferences_window_get_keepalive_spin (ForgePreferencesWindow *self)
 {
   return self->keepalive_spin;
+}
+
+GtkSpinButton *
+forge_preferences_window_get_memory_limit_spin (ForgePreferencesWindow *self)
+{
+  return self->memory_limit_spin;
+}
+
+GtkSpinButton *
+forge_preferences_window_get_disk_limit_spin (ForgePreferencesWindow *self)
+{
+  return self->disk_limit_spin;
+}
+
+GtkSpinButton *
+forge_preferences_window_get_process_limit_spin (ForgePreferencesWindow *self)
+{
+  return self->process_limit_spin;
 }
 
 GtkSpinButton *

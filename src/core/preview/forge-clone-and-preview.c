@@ -40,9 +40,20 @@ forge_clone_and_preview_dispose (GObject *object)
 }
 
 static void
+forge_clone_and_preview_finalize (GObject *object)
+{
+  ForgeCloneAndPreview *self = FORGE_CLONE_AND_PREVIEW (object);
+
+  g_mutex_clear (&self->limits_mutex);
+
+  G_OBJECT_CLASS (forge_clone_and_preview_parent_class)->finalize (object);
+}
+
+static void
 forge_clone_and_preview_class_init (ForgeCloneAndPreviewClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = forge_clone_and_preview_dispose;
+  G_OBJECT_CLASS (klass)->finalize = forge_clone_and_preview_finalize;
 }
 
 static void
@@ -50,6 +61,8 @@ forge_clone_and_preview_init (ForgeCloneAndPreview *self)
 {
   self->server_timeout = 1200;
   self->sandbox_timeout = 600;
+  g_mutex_init (&self->limits_mutex);
+  forge_sandbox_limits_init_default (&self->limits);
   self->restarts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
@@ -81,6 +94,30 @@ forge_clone_and_preview_set_sandbox_timeout (ForgeCloneAndPreview *self,
 {
   g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
   self->sandbox_timeout = MAX (seconds, 1);
+}
+
+void
+forge_clone_and_preview_set_sandbox_limits (ForgeCloneAndPreview     *self,
+                                            const ForgeSandboxLimits *limits)
+{
+  g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
+  g_return_if_fail (limits != NULL);
+
+  g_mutex_lock (&self->limits_mutex);
+  self->limits = *limits;
+  g_mutex_unlock (&self->limits_mutex);
+}
+
+void
+forge_clone_and_preview_get_sandbox_limits (ForgeCloneAndPreview *self,
+                                            ForgeSandboxLimits   *limits)
+{
+  g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
+  g_return_if_fail (limits != NULL);
+
+  g_mutex_lock (&self->limits_mutex);
+  *limits = self->limits;
+  g_mutex_unlock (&self->limits_mutex);
 }
 
 static void
@@ -230,6 +267,7 @@ clone_and_preview (ForgeStepContext  *ctx,
       return NULL;
     }
   run->restart = json_object_get_boolean_member_with_default (data, "restart", FALSE);
+  forge_clone_and_preview_get_sandbox_limits (self, &run->limits);
   /* Events journaled before backends existed name none. */
   run->backend = g_strdup (event_string (data, "backend"));
   if (run->backend == NULL)

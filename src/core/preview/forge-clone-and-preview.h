@@ -54,6 +54,13 @@ void                  forge_clone_and_preview_set_server_timeout     (ForgeClone
 /* Seconds a sandbox lives without a keepalive (default 600). */
 void                  forge_clone_and_preview_set_sandbox_timeout    (ForgeCloneAndPreview *self,
                                                                       guint                 seconds);
+/* What each run's sandbox may use on this computer, and how big its
+ * clone may grow (default: forge_sandbox_limits_init_default()). Taken
+ * by runs that start from now on. */
+void                  forge_clone_and_preview_set_sandbox_limits     (ForgeCloneAndPreview     *self,
+                                                                      const ForgeSandboxLimits *limits);
+void                  forge_clone_and_preview_get_sandbox_limits     (ForgeCloneAndPreview     *self,
+                                                                      ForgeSandboxLimits       *limits);
 
 /* The FORGE_STEP_* ids in order, NULL-terminated. */
 const char * const   *forge_clone_and_preview_get_step_ids           (void);

@@ -56,6 +56,14 @@ _forge_preview_get_github_integration (ForgeStepContext  *ctx,
   return _forge_preview_object_node (object);
 }
 
+typedef struct
+{
+  ForgePreviewRun *run;
+  /* Cancelled when the pack grows past the workspace's cap. */
+  GCancellable    *cancellable;
+  gboolean         too_big;
+} Clone;
+
 static void
 clone_progress_cb (ForgeGitPhase  phase,
                    guint64        current,
@@ -63,7 +71,8 @@ clone_progress_cb (ForgeGitPhase  phase,
                    guint64        bytes,
                    gpointer       user_data)
 {
-  ForgePreviewRun *run = user_data;
+  Clone *clone = user_data;
+  ForgePreviewRun *run = clone->run;
   g_autofree char *text = NULL;
   g_autofree char *size = NULL;
   double fraction = total > 0 ? (double) current / (double) total : -1.0;
@@ -87,6 +96,21 @@ clone_progress_cb (ForgeGitPhase  phase,
     }
 
   forge_step_context_progress (run->ctx, fraction, text);
+
+  /* The pack alone is past the cap: stop receiving it. The clone is
+   * staged apart, so nothing half-written stays behind. */
+  if (run->limits.workspace_bytes > 0 && bytes > run->limits.workspace_bytes && !clone->too_big)
+    {
+      clone->too_big = TRUE;
+      g_cancellable_cancel (clone->cancellable);
+    }
+}
+
+static void
+step_cancelled_cb (GCancellable *step_cancellable,
+                   GCancellable *clone_cancellable)
+{
+  g_cancellable_cancel (clone_cancellable);
 }
 
 JsonNode *
@@ -99,6 +123,9 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
   g_autofree char *host = forge_git_dup_host (run->repo_url);
   char *token = NULL;
   JsonObject *object;
+  GCancellable *step_cancellable;
+  Clone clone = { 0 };
+  gulong handler = 0;
   gboolean ok;
 
   if (run->restart && forge_repo_test (run->workspace_dir, "repo", FORGE_REPO_TEST_IS_DIR))
@@ -120,10 +147,29 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
       return NULL;
     }
 
+  clone.run = run;
+  clone.cancellable = g_cancellable_new ();
+  step_cancellable = forge_step_context_get_cancellable (ctx);
+  if (step_cancellable != NULL)
+    handler = g_cancellable_connect (step_cancellable, G_CALLBACK (step_cancelled_cb),
+                                     g_object_ref (clone.cancellable), g_object_unref);
   ok = forge_git_clone_or_update (run->repo_url, run->git_dir, run->repo_dir, token,
-                                  clone_progress_cb, run, &head,
-                                  forge_step_context_get_cancellable (ctx), error);
+                                  clone_progress_cb, &clone, &head,
+                                  clone.cancellable, error);
+  g_cancellable_disconnect (step_cancellable, handler);
+  g_clear_object (&clone.cancellable);
   forge_secrets_free_token (token);
+
+  if (!ok && clone.too_big && !g_cancellable_is_cancelled (step_cancellable))
+    {
+      g_autofree char *cap = forge_format_limit_size (run->limits.workspace_bytes);
+
+      g_clear_error (error);
+      g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                   _("The repository is bigger than a project’s disk limit (%s): raise the limit in Preferences → Sandbox Limits, then try again."),
+                   cap);
+      return NULL;
+    }
 
   if (!ok && error != NULL && *error != NULL &&
       g_error_matches (*error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_AUTH_REQUIRED) &&

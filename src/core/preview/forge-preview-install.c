@@ -145,6 +145,18 @@ _forge_preview_install_dependencies (ForgeStepContext  *ctx,
   if (status != 0)
     {
       g_autofree char *last = forge_command_output_dup_last_line (output);
+      g_autofree char *cause = _forge_preview_run_dup_limit_cause (run, output);
+
+      /* Another try would hit the same wall. */
+      if (cause != NULL)
+        {
+          g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                       /* Translators: “npm install” ran out of memory (limit 4 GB). … */
+                       _("“%s” %s. Raise the limit in Preferences → Sandbox Limits, then try again."),
+                       command, cause);
+          json_object_unref (object);
+          return NULL;
+        }
 
       g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
                    _("“%s” failed (exit %d)%s%s. Check the log, fix the repository or your network, and try again."),

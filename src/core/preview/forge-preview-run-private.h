@@ -27,6 +27,8 @@ struct _ForgeCloneAndPreview
   GHashTable          *restarts;   /* run id → project id */
   guint                server_timeout;
   guint                sandbox_timeout;
+  GMutex               limits_mutex;
+  ForgeSandboxLimits   limits;       /* under limits_mutex */
   /* The only way to sandboxes: never a backend's own type. */
   ForgeSandboxProviders *providers;
 };
@@ -52,6 +54,8 @@ typedef struct
   /* The repository as the backend's sandboxes see it: the only way the
    * steps after the clone read it. */
   ForgeWorkspace       *workspace;
+  /* The limits when the run began, for its sandboxes and its clone. */
+  ForgeSandboxLimits    limits;
   /* A restart by the sandbox manager: the clone on disk is reused as it
    * is, no fetch, no token. */
   gboolean              restart;
@@ -84,6 +88,11 @@ ForgeSandbox   *_forge_preview_run_ensure_sandbox   (ForgePreviewRun  *run,
  * URL. TRUE when run->sandbox is now that sandbox and run->resumed is
  * set; FALSE (and the log says why) when a new sandbox is needed. */
 gboolean        _forge_preview_run_try_resume       (ForgePreviewRun  *run);
+/* Why a command of the run failed when a limit of its sandbox is the
+ * cause, as the end of a sentence whose subject is the command ("ran
+ * out of memory (limit 4 GB)"); NULL when no limit is to blame. */
+char           *_forge_preview_run_dup_limit_cause  (ForgePreviewRun    *run,
+                                                     ForgeCommandOutput *output);
 /* The run's workspace, opened by the project's provider on demand. */
 ForgeWorkspace *_forge_preview_run_ensure_workspace (ForgePreviewRun  *run,
                                                      GError          **error);

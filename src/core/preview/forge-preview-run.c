@@ -95,6 +95,7 @@ fill_request (ForgePreviewRun     *run,
   request->repo_dir = run->repo_dir;
   request->timeout_seconds = step_lifetime (run);
   request->cloned_with_token = cloned_with_token (run);
+  request->limits = &run->limits;
 }
 
 static void
@@ -123,6 +124,7 @@ _forge_preview_run_ensure_sandbox (ForgePreviewRun  *run,
 {
   g_autoptr(ForgeSandboxProvider) provider = NULL;
   g_autofree char *network_note = NULL;
+  g_autofree char *limits_note = NULL;
   ForgeSandboxRequest request = { 0 };
 
   if (run->sandbox != NULL && forge_sandbox_is_running (run->sandbox))
@@ -160,8 +162,35 @@ _forge_preview_run_ensure_sandbox (ForgePreviewRun  *run,
   network_note = forge_sandbox_dup_network_note (run->sandbox);
   if (network_note != NULL)
     forge_step_context_log (run->ctx, "install", network_note);
+  limits_note = forge_sandbox_dup_limits_note (run->sandbox);
+  if (limits_note != NULL)
+    forge_step_context_log (run->ctx, "install", limits_note);
 
   return run->sandbox;
+}
+
+char *
+_forge_preview_run_dup_limit_cause (ForgePreviewRun    *run,
+                                    ForgeCommandOutput *output)
+{
+  char *report = run->sandbox != NULL ? forge_sandbox_take_limit_report (run->sandbox) : NULL;
+
+  if (report != NULL)
+    return report;
+
+  /* Nothing counted, but the command says so itself: /tmp is the one
+   * small place. */
+  if (output != NULL && run->limits.tmp_bytes > 0 &&
+      (forge_command_output_contains (output, "ENOSPC") ||
+       forge_command_output_contains (output, "No space left on device")))
+    {
+      g_autofree char *tmp = forge_format_limit_size (run->limits.tmp_bytes);
+
+      /* Translators: follows a command ("“npm install”"); %s is a size */
+      return g_strdup_printf (_("ran out of disk space (/tmp holds %s)"), tmp);
+    }
+
+  return NULL;
 }
 
 ForgeWorkspace *

@@ -356,6 +356,16 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
 
       {
         int code = forge_sandbox_process_get_exit_code (process);
+        g_autofree char *cause = _forge_preview_run_dup_limit_cause (run, output);
+
+        if (cause != NULL)
+          {
+            forge_step_context_fail_with_log (ctx, error, tail, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                                              /* Translators: The dev server (“vite”) ran out of memory (limit 4 GB) … */
+                                              _("The dev server (“%s”) %s before answering. Raise the limit in Preferences → Sandbox Limits, then try again."),
+                                              command, cause);
+            return NULL;
+          }
 
         /* The repository's own code failed: another try runs it again. */
         forge_step_context_fail_with_log (ctx, error, tail, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "forge-sandbox-manager.h"
 #include "forge-server-probe.h"
 #include "forge-util.h"
@@ -431,6 +433,24 @@ server_exited_cb (ForgeSandboxProcess *server,
     return;
 
   forge_batcher_flush (self->log_lines);
+
+  /* The log says when a limit of the sandbox ended it: a restart would
+   * meet the same limit. */
+  {
+    g_autoptr(ForgeSandbox) sandbox = forge_sandbox_manager_dup_sandbox (self, entry->project_id);
+    g_autofree char *cause = sandbox != NULL ? forge_sandbox_take_limit_report (sandbox) : NULL;
+
+    if (cause != NULL)
+      {
+        /* Translators: The dev server ran out of memory (limit 4 GB). … */
+        g_autofree char *line = g_strdup_printf (_("The dev server %s. Raise the limit in Preferences → Sandbox Limits if the project needs more."),
+                                                 cause);
+
+        g_message ("%s: %s", entry->project_id, line);
+        g_signal_emit (self, signals[SERVER_LOG], 0, entry->project_id, "stderr", line);
+      }
+  }
+
   g_signal_emit (self, signals[SERVER_EXITED], 0, entry->project_id, exit_code);
 
   if (server != entry->watched_server || entry->state == STATE_RESTARTING)

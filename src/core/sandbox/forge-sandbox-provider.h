@@ -6,6 +6,7 @@
 #pragma once
 
 #include "forge-sandbox.h"
+#include "forge-sandbox-limits.h"
 #include "forge-workspace.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,9 @@ typedef struct
   /* The clone used a token: the repository (and so its packages) may be
    * private, and must not share caches with other projects. */
   gboolean    cloned_with_token;
+  /* What a sandbox on this computer may use; NULL for the defaults. A
+   * remote backend has its own (its template's). */
+  const ForgeSandboxLimits *limits;
 } ForgeSandboxRequest;
 
 #define FORGE_TYPE_SANDBOX_PROVIDER (forge_sandbox_provider_get_type ())

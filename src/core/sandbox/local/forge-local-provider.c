@@ -106,6 +106,16 @@ forge_local_provider_create_sandbox (ForgeSandboxProvider       *provider,
   if (g_atomic_int_get (&self->shared_network))
     forge_local_sandbox_set_shared_network (sandbox, TRUE);
 
+  if (request->limits != NULL)
+    forge_local_sandbox_set_limits (sandbox, request->limits);
+  else
+    {
+      ForgeSandboxLimits defaults;
+
+      forge_sandbox_limits_init_default (&defaults);
+      forge_local_sandbox_set_limits (sandbox, &defaults);
+    }
+
   return FORGE_SANDBOX (sandbox);
 }
 
