@@ -762,6 +762,173 @@ test_unknown_backend_fails (Fixture       *fixture,
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 0);
 }
 
+/* {{{ Limits: hostile dev servers and installs */
+
+#define MB (G_GUINT64_CONSTANT (1024) * 1024)
+
+static void
+set_limits (Fixture  *fixture,
+            guint64   memory_bytes,
+            guint     max_tasks,
+            guint64   tmp_bytes,
+            guint64   workspace_bytes)
+{
+  ForgeSandboxLimits limits;
+
+  forge_sandbox_limits_init_default (&limits);
+  if (memory_bytes > 0)
+    limits.memory_bytes = memory_bytes;
+  if (max_tasks > 0)
+    limits.max_tasks = max_tasks;
+  if (tmp_bytes > 0)
+    limits.tmp_bytes = tmp_bytes;
+  if (workspace_bytes > 0)
+    limits.workspace_bytes = workspace_bytes;
+  forge_clone_and_preview_set_sandbox_limits (fixture->workflow, &limits);
+}
+
+static void
+test_limits_server_memory_hog (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "memory-hog",
+                                                      "package.json",
+                                                      "{ \"name\": \"hog\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "console.log('taking everything');\n"
+                                                      "const kept = [];\n"
+                                                      "for (;;) kept.push(Buffer.alloc(8 << 20, 1));\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+
+  set_limits (fixture, 256 * MB, 0, 0, 0);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
+
+  assert_failed_with (fixture, project_id, "ran out of memory (limit 256 MB) before answering");
+  g_assert_true (forge_test_harness_logs_contain (fixture, "Limits: memory 256 MB"));
+  g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 0);
+}
+
+static void
+test_limits_server_fork_bomb (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  /* Answers, and forks without end beside it. */
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "fork-bomb",
+                                                      "package.json",
+                                                      "{ \"name\": \"bomb\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "require('child_process').spawn('sh', ['-c', 'f() { f & f & wait; }; f'], { stdio: 'ignore' });\n"
+                                                      "require('http').createServer((q, s) => s.end('<h1>still serving</h1>'))\n"
+                                                      "  .listen(+process.env.PORT, process.env.HOST);\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  g_autofree char *body = NULL;
+
+  set_limits (fixture, 0, 256, 0, 0);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
+
+  /* Contained: the server still answers, and so does the app. */
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  forge_test_harness_run_for (2000);
+  g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), &body), ==, 200);
+  g_assert_nonnull (strstr (body, "still serving"));
+}
+
+static void
+test_limits_install_fills_workspace (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  /* npm runs the project's own preinstall script, which writes on. */
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "disk-filler",
+                                                      "package.json",
+                                                      "{ \"name\": \"filler\", \"version\": \"1.0.0\",\n"
+                                                      "  \"scripts\": { \"dev\": \"node server.js\",\n"
+                                                      "               \"preinstall\": \"dd if=/dev/urandom of=filler bs=1M count=64 && sleep 600\" },\n"
+                                                      "  \"dependencies\": { \"local-dep\": \"file:./local-dep\" } }\n",
+                                                      "local-dep/package.json",
+                                                      "{ \"name\": \"local-dep\", \"version\": \"1.0.0\" }\n",
+                                                      "server.js", "\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+
+  set_limits (fixture, 0, 0, 0, 48 * MB);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
+
+  assert_failed_with (fixture, project_id, "filled the workspace past its disk limit (48 MB)");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "install-dependencies:error");
+}
+
+static void
+test_limits_server_fills_tmp (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "tmp-filler",
+                                                      "package.json",
+                                                      "{ \"name\": \"tmp\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "const fs = require('fs');\n"
+                                                      "const chunk = Buffer.alloc(1 << 20, 7);\n"
+                                                      "for (let i = 0; i < 64; i++) fs.appendFileSync('/tmp/cache.bin', chunk);\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+
+  set_limits (fixture, 0, 0, 16 * MB, 0);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
+
+  assert_failed_with (fixture, project_id, "ran out of disk space (/tmp holds 16 MB)");
+  assert_log_tail_has (fixture, "ENOSPC");
+}
+
+static void
+test_limits_clone_too_big (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "too-big",
+                                                      "package.json",
+                                                      "{ \"name\": \"big\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *blob_path = g_build_filename (repo, "blob.bin", NULL);
+  g_autofree char *project_id = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *blob = g_malloc (40 * MB);
+  ForgeProject *project;
+
+  /* Random, so that the pack does not shrink it. */
+  for (gsize i = 0; i < 40 * MB / sizeof (guint32); i++)
+    ((guint32 *) blob)[i] = g_random_int ();
+  g_assert_true (g_file_set_contents (blob_path, (const char *) blob, 40 * MB, &error));
+  g_assert_no_error (error);
+  forge_test_git (repo, "add", "blob.bin", NULL);
+  forge_test_git (repo, "commit", "-q", "-m", "a big blob", NULL);
+
+  set_limits (fixture, 0, 0, 0, 16 * MB);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
+
+  assert_failed_with (fixture, project_id, "bigger than a project’s disk limit (16 MB)");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "clone-repository:error");
+
+  /* Nothing half-written stays: no work tree, no partial clone. */
+  project = forge_project_store_lookup (fixture->store, project_id);
+  g_assert_nonnull (project);
+  {
+    g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
+    g_autofree char *work_tree = g_build_filename (workspace, "repo", NULL);
+    g_autofree char *git_dir = g_build_filename (workspace, "git", NULL);
+
+    g_assert_false (g_file_test (work_tree, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (git_dir, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint (forge_test_count_entries_with_prefix (workspace, "git.partial-"), ==, 0);
+  }
+}
+
+/* }}} */
+
 int
 main (int   argc,
       char *argv[])
@@ -792,6 +959,11 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/port-taken-is-retried", test_port_taken_is_retried);
   ADD ("/forge/clone-and-preview/server-output-after-hand-over", test_server_output_after_hand_over);
   ADD ("/forge/clone-and-preview/sandbox-cannot-configure-host-git", test_sandbox_cannot_configure_host_git);
+  ADD ("/forge/clone-and-preview/limits/server-memory-hog", test_limits_server_memory_hog);
+  ADD ("/forge/clone-and-preview/limits/server-fork-bomb", test_limits_server_fork_bomb);
+  ADD ("/forge/clone-and-preview/limits/install-fills-workspace", test_limits_install_fills_workspace);
+  ADD ("/forge/clone-and-preview/limits/server-fills-tmp", test_limits_server_fills_tmp);
+  ADD ("/forge/clone-and-preview/limits/clone-too-big", test_limits_clone_too_big);
 #undef ADD
 
   return g_test_run ();
