@@ -478,14 +478,6 @@ forge_cgroup_get_refused_tasks (ForgeCgroup *self)
 }
 
 guint64
-forge_cgroup_get_memory_peak (ForgeCgroup *self)
-{
-  g_return_val_if_fail (FORGE_IS_CGROUP (self), 0);
-
-  return read_number (self->memory_dir, self->v2 ? "memory.peak" : "memory.max_usage_in_bytes");
-}
-
-guint64
 forge_cgroup_get_tasks_peak (ForgeCgroup *self)
 {
   g_return_val_if_fail (FORGE_IS_CGROUP (self), 0);

@@ -37,9 +37,7 @@ gboolean     forge_cgroup_enter_from_child   (ForgeCgroup  *self);
 guint64      forge_cgroup_get_oom_kills      (ForgeCgroup  *self);
 /* fork()s and clone()s refused at the task limit so far. */
 guint64      forge_cgroup_get_refused_tasks  (ForgeCgroup  *self);
-/* The most memory (bytes) and tasks the group has had; 0 when the
- * kernel does not say. */
-guint64      forge_cgroup_get_memory_peak    (ForgeCgroup  *self);
+/* The most tasks the group has had; 0 when the kernel does not say. */
 guint64      forge_cgroup_get_tasks_peak     (ForgeCgroup  *self);
 guint        forge_cgroup_count_tasks        (ForgeCgroup  *self);
 /* SIGKILLs everything in the group. */

@@ -265,8 +265,9 @@ watches_namespace (GArray  *namespaces,
   return FALSE;
 }
 
-/* What the memory cgroup would do: the biggest process goes. Also notes
- * whether some namespace's /tmp is full. */
+/* Samples the watched processes' resident memory; with @memory, does
+ * what the memory cgroup would: the biggest process goes past the limit.
+ * Also notes whether some namespace's /tmp is full. */
 static void
 look_at_processes (ForgeResourceGuard *self,
                    gboolean            memory,
@@ -278,6 +279,7 @@ look_at_processes (ForgeResourceGuard *self,
   DIR *dir;
   struct dirent *ent;
   guint64 total = 0;
+  guint64 tasks = 0;
   guint64 biggest = 0;
   pid_t biggest_pid = 0;
 
@@ -315,11 +317,10 @@ look_at_processes (ForgeResourceGuard *self,
               *tmp_full = TRUE;
           }
 
-      if (!memory)
-        continue;
-
       rss = resident_bytes (ent->d_name);
       total += rss;
+      if (self->cgroup == NULL)
+        tasks += thread_count (ent->d_name);
       if (rss > biggest)
         {
           biggest = rss;
@@ -329,14 +330,14 @@ look_at_processes (ForgeResourceGuard *self,
 
   closedir (dir);
 
-  if (!memory)
-    return;
-
+  /* Resident memory, sampled: what a project needs, unlike a cgroup's
+   * count, which holds the page cache its install filled. */
   g_mutex_lock (&self->mutex);
   self->rss_peak = MAX (self->rss_peak, total);
+  self->tasks_peak = MAX (self->tasks_peak, tasks);
   g_mutex_unlock (&self->mutex);
 
-  if (total > self->limits.memory_bytes && biggest_pid > 0)
+  if (memory && total > self->limits.memory_bytes && biggest_pid > 0)
     {
       g_debug ("The sandbox uses %" G_GUINT64_FORMAT " bytes: killing process %d",
                total, (int) biggest_pid);
@@ -750,9 +751,6 @@ forge_resource_guard_get_memory_peak (ForgeResourceGuard *self)
   guint64 peak;
 
   g_return_val_if_fail (FORGE_IS_RESOURCE_GUARD (self), 0);
-
-  if (self->cgroup != NULL && forge_cgroup_limits_memory (self->cgroup))
-    return forge_cgroup_get_memory_peak (self->cgroup);
 
   g_mutex_lock (&self->mutex);
   peak = self->rss_peak;

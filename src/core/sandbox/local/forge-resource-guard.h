@@ -56,7 +56,8 @@ char               *forge_resource_guard_take_report   (ForgeResourceGuard      
 /* Stops the watching thread and kills what is left in the cgroup; for
  * the owner, once, when the sandbox stops. */
 void                forge_resource_guard_shutdown      (ForgeResourceGuard         *self);
-/* The most memory (bytes) and tasks seen; 0 when unknown. */
+/* The most resident memory (bytes, sampled now and then) and tasks the
+ * watched processes had together; 0 when unknown. */
 guint64             forge_resource_guard_get_memory_peak (ForgeResourceGuard       *self);
 guint64             forge_resource_guard_get_tasks_peak  (ForgeResourceGuard       *self);
 
