@@ -1783,7 +1783,10 @@ test_limits_memory_hog (Fixture       *fixture,
   g_assert_cmpint (status, ==, 128 + SIGKILL);
   report = forge_sandbox_take_limit_report (FORGE_SANDBOX (fixture->sandbox));
   g_assert_cmpstr (report, ==, "ran out of memory (limit 192 MB)");
-  g_assert_cmpuint (forge_local_sandbox_get_memory_peak (fixture->sandbox), >, 64 * MB);
+  /* Without a cgroup, the guard saw it grow; with one, the kernel may
+   * have been quicker than the guard's first look. */
+  if (forge_local_sandbox_get_cgroup_kind (fixture->sandbox) == NULL)
+    g_assert_cmpuint (forge_local_sandbox_get_memory_peak (fixture->sandbox), >, 64 * MB);
 
   /* Said once; the sandbox lives on. */
   g_clear_pointer (&report, g_free);

@@ -56,6 +56,10 @@ typedef struct
   /* Its own network; NULL when the host's is shared. Set before the
    * command is shared with other threads, and never again. */
   ForgeSandboxNetwork *network;
+
+  /* The sandbox's limits, kept as long as the command: its cgroup is
+   * emptied and removed only after the grace period. NULL for none. */
+  ForgeResourceGuard *guard;
 } LocalCommand;
 
 struct _ForgeLocalSandbox
@@ -106,6 +110,7 @@ local_command_clear (gpointer data)
   local_command_stop_network (cmd);
   g_clear_object (&cmd->network);
   g_clear_object (&cmd->subprocess);
+  g_clear_object (&cmd->guard);
   forge_process_tree_clear (&cmd->tree);
   if (cmd->bwrap_pidfd >= 0)
     close (cmd->bwrap_pidfd);
@@ -540,11 +545,9 @@ try_start_command (ForgeLocalSandbox   *self,
 
   /* bwrap and all it starts: in the sandbox's cgroup, under its rlimits. */
   if (self->guard != NULL)
-    {
-      forge_resource_guard_prepare_spawn (self->guard);
-      g_subprocess_launcher_set_child_setup (launcher, forge_resource_guard_child_setup,
-                                             g_object_ref (self->guard), g_object_unref);
-    }
+    g_subprocess_launcher_set_child_setup (launcher, forge_child_limits_apply,
+                                           forge_resource_guard_prepare_spawn (self->guard),
+                                           forge_child_limits_free);
 
   subprocess = spawn_from_spawner_thread (launcher, (const char * const *) args, error);
 
@@ -592,6 +595,7 @@ try_start_command (ForgeLocalSandbox   *self,
   g_cond_init (&cmd->cond);
   cmd->subprocess = g_steal_pointer (&subprocess);
   cmd->init_pid = child_pid;
+  cmd->guard = self->guard != NULL ? g_object_ref (self->guard) : NULL;
   forge_process_tree_init (&cmd->tree, child_pid);
   cmd->bwrap_pidfd = forge_process_open_pidfd (cmd->subprocess);
 

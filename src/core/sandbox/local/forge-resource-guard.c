@@ -54,9 +54,7 @@ struct _ForgeResourceGuard
 
   /* For the child, between fork() and exec(): plain data only. */
   struct rlimit      nofile;
-  struct rlimit      nproc;
   gboolean           set_nofile;
-  gboolean           set_nproc;
 
   GMutex             mutex;
   GCond              cond;
@@ -419,8 +417,9 @@ static gpointer
 watch_thread (gpointer data)
 {
   ForgeResourceGuard *self = data;
-  gint64 interval_usec = (self->cgroup != NULL && forge_cgroup_limits_memory (self->cgroup)
-                          ? POLL_WITH_CGROUP_MS : POLL_WITHOUT_CGROUP_MS) * 1000;
+  gboolean memory_by_hand = self->limits.memory_bytes > 0 &&
+                            (self->cgroup == NULL || !forge_cgroup_limits_memory (self->cgroup));
+  gint64 interval_usec = (memory_by_hand ? POLL_WITHOUT_CGROUP_MS : POLL_WITH_CGROUP_MS) * 1000;
 
   g_mutex_lock (&self->mutex);
   while (!self->quit)
@@ -564,28 +563,55 @@ forge_resource_guard_get_cgroup_kind (ForgeResourceGuard *self)
   return self->cgroup != NULL ? forge_cgroup_get_kind (self->cgroup) : NULL;
 }
 
-void
+/* What one spawn's child does between fork() and exec(): its own copy,
+ * so that spawns on other threads never change it meanwhile. */
+struct _ForgeChildLimits
+{
+  ForgeCgroup   *cgroup;
+  struct rlimit  nofile;
+  struct rlimit  nproc;
+  gboolean       set_nofile;
+  gboolean       set_nproc;
+};
+
+ForgeChildLimits *
 forge_resource_guard_prepare_spawn (ForgeResourceGuard *self)
 {
-  g_return_if_fail (FORGE_IS_RESOURCE_GUARD (self));
+  ForgeChildLimits *child;
+
+  g_return_val_if_fail (FORGE_IS_RESOURCE_GUARD (self), NULL);
+
+  child = g_new0 (ForgeChildLimits, 1);
+  child->cgroup = self->cgroup != NULL ? g_object_ref (self->cgroup) : NULL;
+  child->nofile = self->nofile;
+  child->set_nofile = self->set_nofile;
 
   /* RLIMIT_NPROC counts every task of the user, not the sandbox's: the
    * sandbox may add this many to what runs now. Root is not held by it
    * at all. */
-  self->set_nproc = FALSE;
   if (self->limits.max_tasks > 0 && getuid () != 0 &&
       (self->cgroup == NULL || !forge_cgroup_limits_tasks (self->cgroup)))
     {
-      self->nproc.rlim_cur = self->nproc.rlim_max = (rlim_t) count_own_tasks () + self->limits.max_tasks;
-      self->set_nproc = TRUE;
+      child->nproc.rlim_cur = child->nproc.rlim_max = (rlim_t) count_own_tasks () + self->limits.max_tasks;
+      child->set_nproc = TRUE;
     }
+
+  return child;
 }
 
 void
-forge_resource_guard_child_setup (gpointer data)
+forge_child_limits_free (gpointer data)
 {
-  /* No type check: nothing but plain calls between fork() and exec(). */
-  ForgeResourceGuard *self = data;
+  ForgeChildLimits *child = data;
+
+  g_clear_object (&child->cgroup);
+  g_free (child);
+}
+
+void
+forge_child_limits_apply (gpointer data)
+{
+  ForgeChildLimits *self = data;
 
   if (self->cgroup != NULL && !forge_cgroup_enter_from_child (self->cgroup))
     {
@@ -782,6 +808,4 @@ forge_resource_guard_shutdown (ForgeResourceGuard *self)
   g_return_if_fail (FORGE_IS_RESOURCE_GUARD (self));
 
   stop_thread (self);
-  if (self->cgroup != NULL)
-    forge_cgroup_kill (self->cgroup);
 }

@@ -39,11 +39,15 @@ const ForgeSandboxLimits *forge_resource_guard_get_limits (ForgeResourceGuard   
 char               *forge_resource_guard_describe      (ForgeResourceGuard         *self);
 /* Whether a cgroup holds the sandbox, and its kind ("cgroup v1"). */
 const char         *forge_resource_guard_get_cgroup_kind (ForgeResourceGuard       *self);
-/* For GSubprocessLauncher: a GSpawnChildSetupFunc with the guard as
- * data, entering the cgroup and setting the rlimits. Call
- * forge_resource_guard_prepare_spawn() before each spawn. */
-void                forge_resource_guard_prepare_spawn (ForgeResourceGuard         *self);
-void                forge_resource_guard_child_setup   (gpointer                    guard);
+/* What a spawned child must do to be held (join the cgroup, set the
+ * rlimits), made afresh for each spawn: for GSubprocessLauncher, with
+ * forge_child_limits_apply() as its GSpawnChildSetupFunc and
+ * forge_child_limits_free() as its destroy notify. */
+typedef struct _ForgeChildLimits ForgeChildLimits;
+
+ForgeChildLimits   *forge_resource_guard_prepare_spawn (ForgeResourceGuard         *self);
+void                forge_child_limits_apply           (gpointer                    child_limits);
+void                forge_child_limits_free            (gpointer                    child_limits);
 void                forge_resource_guard_watch_tree    (ForgeResourceGuard         *self,
                                                         const ForgeProcessTree     *tree);
 void                forge_resource_guard_unwatch_tree  (ForgeResourceGuard         *self,
@@ -53,8 +57,9 @@ void                forge_resource_guard_check         (ForgeResourceGuard      
 /* What limit stopped something since the last call, as the end of a
  * sentence ("ran out of memory (limit 4 GB)"), or NULL. */
 char               *forge_resource_guard_take_report   (ForgeResourceGuard         *self);
-/* Stops the watching thread and kills what is left in the cgroup; for
- * the owner, once, when the sandbox stops. */
+/* Stops the watching thread; for the owner, once, when the sandbox goes.
+ * What is left in the cgroup is killed when the guard itself goes: the
+ * sandbox's commands keep a reference through their grace period. */
 void                forge_resource_guard_shutdown      (ForgeResourceGuard         *self);
 /* The most resident memory (bytes, sampled now and then) and tasks the
  * watched processes had together; 0 when unknown. */
