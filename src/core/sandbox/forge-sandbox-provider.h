@@ -28,6 +28,11 @@ typedef struct
   /* The clone used a token: the repository (and so its packages) may be
    * private, and must not share caches with other projects. */
   gboolean    cloned_with_token;
+  /* The host port the project's previews are served on, held by the
+   * sandbox manager while the preview is open (so that the page keeps
+   * its origin, and with it its storage, across restarts). A backend
+   * whose previews come through host ports serves there; 0 for none. */
+  guint       preview_port;
 } ForgeSandboxRequest;
 
 #define FORGE_TYPE_SANDBOX_PROVIDER (forge_sandbox_provider_get_type ())
