@@ -955,6 +955,143 @@ test_new_origin_keeps_path (Fixture       *fixture,
   test_server_free (server);
 }
 
+/* The toolbar button bound to @action_name, found in the widget tree. */
+static GtkWidget *
+find_action_button (GtkWidget  *widget,
+                    const char *action_name)
+{
+  if (GTK_IS_ACTIONABLE (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_action_button (child, action_name);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+back_insensitive (gpointer data)
+{
+  return !gtk_widget_get_sensitive (data);
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* After a restore on another port the history before it is of a dead
+ * origin: Back steps over it, and has nothing to go to when only that
+ * is left. */
+static void
+test_new_origin_back_skips_old (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  TestServer *other = test_server_new (0);
+  WebKitWebView *web_view = forge_preview_get_web_view (fixture->preview);
+  GtkWidget *back = find_action_button (GTK_WIDGET (fixture->preview), "preview.back");
+
+  g_assert_nonnull (back);
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  forge_preview_navigate (fixture->preview, "/about");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_assert_true (gtk_widget_get_sensitive (back));
+
+  forge_preview_set_restoring (fixture->preview, TRUE);
+  forge_preview_set_base_uri (fixture->preview, other->base_uri, TRUE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_assert_true (webkit_web_view_can_go_back (web_view));
+  g_assert_false (gtk_widget_get_sensitive (back));
+
+  forge_preview_navigate (fixture->preview, "/next");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/next");
+  g_assert_true (gtk_widget_get_sensitive (back));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.back", NULL));
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_assert_true (g_str_has_prefix (webkit_web_view_get_uri (web_view), other->base_uri));
+  /* The path shows before the history's current item moves. */
+  wait_at_most (back_insensitive, back, 5);
+  g_assert_false (gtk_widget_get_sensitive (back));
+
+  /* Nothing of the old origin is asked for again. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.back", NULL);
+  wait_at_most (never, NULL, 1);
+  g_assert_true (g_str_has_prefix (webkit_web_view_get_uri (web_view), other->base_uri));
+  g_assert_cmpuint (test_server_hits (server, "/about"), ==, 1);
+
+  test_server_free (other);
+  test_server_free (server);
+}
+
+/* Back on the same origin with the page fine: the page stays as it is,
+ * with its state, and the history gains nothing. */
+static void
+test_same_origin_restore_keeps_page (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  WebKitBackForwardList *history = webkit_web_view_get_back_forward_list (forge_preview_get_web_view (fixture->preview));
+  guint length;
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  forge_preview_navigate (fixture->preview, "/about");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  run_js (fixture->preview, "window.forgeMarker = 'same page'");
+  length = webkit_back_forward_list_get_length (history);
+
+  forge_preview_set_restoring (fixture->preview, TRUE);
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, TRUE);
+  g_assert_false (forge_preview_get_restoring (fixture->preview));
+  g_assert_cmpint (forge_preview_get_state (fixture->preview), ==, FORGE_PREVIEW_STATE_LOADED);
+  wait_at_most (never, NULL, 1);
+
+  g_assert_cmpuint (test_server_hits (server, "/about"), ==, 1);
+  g_assert_cmpstr (entry_text (fixture), ==, "/about");
+  wait_for_js (fixture->preview, "String(window.forgeMarker)", "same page");
+  g_assert_cmpuint (webkit_back_forward_list_get_length (history), ==, length);
+
+  test_server_free (server);
+}
+
+/* Back on the same origin over an error page: the kept path loads. */
+static void
+test_same_origin_restore_after_failure (Fixture       *fixture,
+                                        gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  g_autoptr(GUri) base = g_uri_parse (server->base_uri, G_URI_FLAGS_NONE, NULL);
+  guint port = (guint) g_uri_get_port (base);
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  forge_preview_navigate (fixture->preview, "/about");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+
+  test_server_free (server);
+  forge_preview_reload (fixture->preview);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOAD_FAILED, "/about");
+
+  server = test_server_new (port);
+  forge_preview_set_restoring (fixture->preview, TRUE);
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, TRUE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_assert_cmpuint (test_server_hits (server, "/about"), ==, 1);
+  wait_for_js (fixture->preview, "document.getElementById('where').textContent", "/about");
+
+  test_server_free (server);
+}
+
 static void
 count_notify (guint *count)
 {
@@ -1088,6 +1225,9 @@ main (int   argc,
   g_test_add ("/preview/user-click-opens-external", Fixture, NULL, fixture_set_up, test_user_click_opens_external, fixture_tear_down);
   g_test_add ("/preview/user-link-redirect-opens-external", Fixture, NULL, fixture_set_up, test_user_link_redirect_opens_external, fixture_tear_down);
   g_test_add ("/preview/new-origin-keeps-path", Fixture, NULL, fixture_set_up, test_new_origin_keeps_path, fixture_tear_down);
+  g_test_add ("/preview/new-origin-back-skips-old", Fixture, NULL, fixture_set_up, test_new_origin_back_skips_old, fixture_tear_down);
+  g_test_add ("/preview/same-origin-restore-keeps-page", Fixture, NULL, fixture_set_up, test_same_origin_restore_keeps_page, fixture_tear_down);
+  g_test_add ("/preview/same-origin-restore-after-failure", Fixture, NULL, fixture_set_up, test_same_origin_restore_after_failure, fixture_tear_down);
   g_test_add ("/preview/restoring-overlay", Fixture, NULL, fixture_set_up, test_restoring_overlay, fixture_tear_down);
   g_test_add ("/preview/crash-reload", Fixture, NULL, fixture_set_up, test_crash_reload, fixture_tear_down);
 

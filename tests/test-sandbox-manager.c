@@ -121,6 +121,73 @@ test_killed_server_is_restored_at_once (Fixture       *fixture,
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 1);
 }
 
+static gboolean
+plain_bind (guint port)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, (guint16) port);
+
+  return g_socket_bind (socket, address, FALSE, NULL);
+}
+
+/* The page keeps its origin (and so its storage) across restarts and new
+ * runs, and the port is let go once the preview is stopped. */
+static void
+test_restore_keeps_url (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *project_id = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *repo_url = g_strconcat ("file://", repo, NULL);
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) error = NULL;
+  guint port;
+
+  forge_sandbox_manager_set_keepalive_interval (fixture->manager, 300);
+  project_id = start_preview (fixture, repo);
+  url = g_strdup (preview_url (fixture));
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  port = (guint) g_uri_get_port (uri);
+  g_assert_cmpuint (forge_sandbox_manager_ensure_preview_port (fixture->manager, project_id, &error), ==, port);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (kill_static_server (url), ==, 1);
+  /* Between the old server and the new one nothing else may take it. */
+  g_assert_false (plain_bind (port));
+  forge_test_harness_wait_for_state (fixture, FORGE_SANDBOX_STATE_RESTORED, 30);
+  g_assert_cmpstr (fixture->restored_url, ==, url);
+  g_assert_cmpuint (forge_test_http_get (url, NULL), ==, 200);
+
+  /* A new run of the project keeps it too, even while the old server
+   * still runs. */
+  forge_sandbox_manager_unwatch (fixture->manager, project_id);
+  forge_test_harness_reset_run (fixture);
+  g_free (forge_test_harness_run (fixture, repo_url, NULL, 120));
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_COMPLETED);
+  again = g_strdup (preview_url (fixture));
+  g_assert_cmpstr (again, ==, url);
+  g_assert_false (forge_test_harness_logs_contain (fixture, "is taken by another program"));
+
+  /* Restart by hand, the server still answering: the same. */
+  forge_sandbox_manager_watch (fixture->manager, project_id);
+  g_clear_pointer (&fixture->restored_url, g_free);
+  forge_sandbox_manager_restart (fixture->manager, project_id);
+  while (forge_test_harness_count_state (fixture, FORGE_SANDBOX_STATE_RESTORED) < 2)
+    {
+      g_assert_cmpuint (forge_test_harness_count_state (fixture, FORGE_SANDBOX_STATE_GAVE_UP), ==, 0);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_cmpstr (fixture->restored_url, ==, url);
+  g_assert_cmpuint (forge_test_http_get (url, NULL), ==, 200);
+
+  /* Stopped: the port is free for anyone. */
+  g_assert_true (forge_sandbox_manager_stop (fixture->manager, project_id));
+  g_assert_true (plain_bind (port));
+}
+
 static void
 test_expired_sandbox_restored_when_visible (Fixture       *fixture,
                                             gconstpointer  data)
@@ -351,6 +418,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, forge_test_harness_tear_down)
   ADD ("/forge/sandbox-manager/heartbeat-extends-timeout", test_heartbeat_extends_timeout);
   ADD ("/forge/sandbox-manager/killed-server-restored-at-once", test_killed_server_is_restored_at_once);
+  ADD ("/forge/sandbox-manager/restore-keeps-url", test_restore_keeps_url);
   ADD ("/forge/sandbox-manager/expired-restored-when-visible", test_expired_sandbox_restored_when_visible);
   ADD ("/forge/sandbox-manager/crash-loop-gives-up", test_crash_loop_gives_up);
   ADD ("/forge/sandbox-manager/network-change-checks-at-once", test_network_change_checks_at_once);

@@ -169,14 +169,24 @@ typedef struct
   ForgePreview *preview;
   char         *old_base;
   const char   *path;
+  guint         restores;   /* restoring went back to FALSE */
 } RestoreWait;
+
+static void
+restoring_changed_cb (ForgePreview *preview,
+                      GParamSpec   *pspec,
+                      RestoreWait  *wait)
+{
+  if (!forge_preview_get_restoring (preview))
+    wait->restores++;
+}
 
 static gboolean
 restored_at_path (gpointer data)
 {
   RestoreWait *wait = data;
 
-  return g_strcmp0 (forge_preview_get_base_uri (wait->preview), wait->old_base) != 0 &&
+  return wait->restores > 0 &&
          !forge_preview_get_restoring (wait->preview) &&
          forge_preview_get_state (wait->preview) == FORGE_PREVIEW_STATE_LOADED &&
          g_strcmp0 (forge_preview_get_path (wait->preview), wait->path) == 0;
@@ -201,6 +211,10 @@ test_restore_after_kill_keeps_path (void)
   g_autofree char *greeting = NULL;
   g_autoptr(GUri) old_uri = NULL;
   g_autofree char *port = NULL;
+  g_autofree char *marker = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *origin = NULL;
+  g_autoptr(GList) items = NULL;
   ForgeWindow *window;
   ForgeProjectView *view;
   ForgePreview *preview;
@@ -228,19 +242,57 @@ test_restore_after_kill_keeps_path (void)
   /* Past the first half second, so the death is not a failed start. */
   g_usleep (600 * 1000);
 
+  g_free (evaluate (web_view, "localStorage.setItem('forge-test', 'kept'); window.forgeMarker = 'not reloaded'; 'set'"));
+
   wait.old_base = g_strdup (forge_preview_get_base_uri (preview));
   old_uri = g_uri_parse (wait.old_base, G_URI_FLAGS_NONE, NULL);
   port = g_strdup_printf ("%d", g_uri_get_port (old_uri));
-  g_assert_cmpuint (forge_test_signal_program ("forge-static-server", port, SIGKILL), ==, 1);
+  origin = g_strdup_printf ("http://127.0.0.1:%s/", port);
+  g_signal_connect (preview, "notify::restoring", G_CALLBACK (restoring_changed_cb), &wait);
+  g_assert_cmpuint (forge_test_signal_own_program ("forge-static-server", port, SIGKILL), ==, 1);
 
   g_assert_true (wait_for (restored_at_path, &wait, 60));
+  g_signal_handlers_disconnect_by_func (preview, restoring_changed_cb, &wait);
 
-  /* Same window, same view, same web view: only the page reloaded. */
+  /* Same window, same view, same web view, same address: the page stayed
+   * as it was. */
   g_assert_true (forge_window_get_visible_project_view (window) == view);
   g_assert_true (forge_project_view_get_preview (view) == preview);
   g_assert_true (forge_preview_get_web_view (preview) == web_view);
+  g_assert_cmpstr (forge_preview_get_base_uri (preview), ==, wait.old_base);
+  marker = evaluate (web_view, "String(window.forgeMarker)");
+  g_assert_cmpstr (marker, ==, "not reloaded");
+
+  /* Reloaded from the new server, its storage is still there. */
+  forge_preview_reload (preview);
+  g_assert_true (wait_for (loaded_at_path, &wait, 20));
   greeting = evaluate (web_view, "document.getElementById('greeting').textContent");
   g_assert_cmpstr (greeting, ==, "About this site");
+  kept = evaluate (web_view, "String(localStorage.getItem('forge-test'))");
+  g_assert_cmpstr (kept, ==, "kept");
+
+  /* No history item points anywhere else: Back stays on the preview. */
+  items = webkit_back_forward_list_get_back_list (webkit_web_view_get_back_forward_list (web_view));
+  g_assert_cmpuint (g_list_length (items), >=, 1);
+  for (GList *l = items; l != NULL; l = l->next)
+    g_assert_true (g_str_has_prefix (webkit_back_forward_list_item_get_uri (l->data), origin));
+  g_assert_true (g_str_has_prefix (webkit_web_view_get_uri (web_view), origin));
+  wait.path = "/";
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (preview), "preview.back", NULL));
+  {
+    gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+    /* The path shows before the page it names has loaded. */
+    do
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_assert_true (wait_for (loaded_at_path, &wait, 20));
+        g_free (greeting);
+        greeting = evaluate (web_view, "document.getElementById('greeting').textContent");
+      }
+    while (g_strcmp0 (greeting, "Hello from a static site") != 0);
+    g_assert_true (g_str_has_prefix (webkit_web_view_get_uri (web_view), origin));
+  }
 
   gtk_window_destroy (GTK_WINDOW (window));
   forge_sandbox_manager_stop_all (forge_application_get_manager (app));
@@ -415,7 +467,7 @@ main (int   argc,
   g_test_add_func ("/forge/window/open-dialog-backend-reaches-run", test_open_dialog_backend_reaches_run);
   g_test_add_func ("/forge/window/gave-up-page", test_gave_up_page);
   g_test_add_func ("/forge/window/settings-reach-manager", test_settings_reach_manager);
-  g_test_add_func ("/forge/window/restore-after-kill-keeps-path", test_restore_after_kill_keeps_path);
+  g_test_add_func ("/forge/window/restore-after-kill-keeps-page", test_restore_after_kill_keeps_path);
 
   status = g_test_run ();
   g_clear_object (&the_app);

@@ -262,6 +262,34 @@ current_uri (ForgePreview *self)
   return NULL;
 }
 
+/* The nearest history item before (@step -1) or after (+1) the current
+ * one that is on the preview's origin. After a restore on another port
+ * the items of the old one point at a dead origin (the navigation
+ * policy refuses them anyway), and WebKitGTK has no call to drop items
+ * from the list: Back and Forward step over them instead. */
+static WebKitBackForwardListItem *
+nearest_history_item (ForgePreview *self,
+                      int           step)
+{
+  WebKitBackForwardListItem *item;
+
+  for (int i = step; (item = webkit_back_forward_list_get_nth_item (self->back_forward_list, i)) != NULL; i += step)
+    if (is_same_origin (self, webkit_back_forward_list_item_get_uri (item)))
+      return item;
+
+  return NULL;
+}
+
+static void
+go_through_history (ForgePreview *self,
+                    int           step)
+{
+  WebKitBackForwardListItem *item = nearest_history_item (self, step);
+
+  if (item != NULL)
+    webkit_web_view_go_to_back_forward_list_item (self->web_view, item);
+}
+
 static void
 update_actions (ForgePreview *self)
 {
@@ -270,10 +298,8 @@ update_actions (ForgePreview *self)
   gboolean failed = self->load_state == FORGE_PREVIEW_STATE_LOAD_FAILED ||
                     self->load_state == FORGE_PREVIEW_STATE_CRASHED;
 
-  gtk_widget_action_set_enabled (widget, "preview.back",
-                                 webkit_web_view_can_go_back (self->web_view));
-  gtk_widget_action_set_enabled (widget, "preview.forward",
-                                 webkit_web_view_can_go_forward (self->web_view));
+  gtk_widget_action_set_enabled (widget, "preview.back", nearest_history_item (self, -1) != NULL);
+  gtk_widget_action_set_enabled (widget, "preview.forward", nearest_history_item (self, 1) != NULL);
   gtk_widget_action_set_enabled (widget, "preview.reload", self->base_uri != NULL);
   gtk_widget_action_set_enabled (widget, "preview.retry", failed && self->failing_uri != NULL);
   gtk_widget_action_set_enabled (widget, "preview.open-external", has_uri);
@@ -907,7 +933,7 @@ back_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
 {
-  webkit_web_view_go_back (FORGE_PREVIEW (widget)->web_view);
+  go_through_history (FORGE_PREVIEW (widget), -1);
 }
 
 static void
@@ -915,7 +941,7 @@ forward_action (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *parameter)
 {
-  webkit_web_view_go_forward (FORGE_PREVIEW (widget)->web_view);
+  go_through_history (FORGE_PREVIEW (widget), 1);
 }
 
 static void
@@ -1224,6 +1250,18 @@ forge_preview_new (void)
   return g_object_new (FORGE_TYPE_PREVIEW, NULL);
 }
 
+/* A page of the preview's origin that loaded, not an error page nor a
+ * load on its way (which may be the page's own reload). */
+static gboolean
+page_is_live (ForgePreview *self)
+{
+  const char *uri = webkit_web_view_get_uri (self->web_view);
+
+  return self->load_state == FORGE_PREVIEW_STATE_LOADED &&
+         !self->error_page_expected &&
+         uri != NULL && is_same_origin (self, uri);
+}
+
 const char *
 forge_preview_get_base_uri (ForgePreview *self)
 {
@@ -1238,7 +1276,10 @@ forge_preview_get_base_uri (ForgePreview *self)
  * @keep_path: whether to show the current path on the new origin rather
  *   than @base_uri itself, e.g. when a sandbox comes back on another port
  *
- * Only the web view reloads; the widget and its history stay.
+ * Only the web view reloads; the widget and its history stay. With
+ * @keep_path, a sandbox that came back on the same origin while the page
+ * was fine does not even reload it: its storage and state stay, its own
+ * live-reload client reconnects, and the history gains nothing.
  */
 void
 forge_preview_set_base_uri (ForgePreview *self,
@@ -1255,6 +1296,15 @@ forge_preview_set_base_uri (ForgePreview *self,
   if (origin == NULL)
     {
       g_warning ("Not an http(s) address, cannot preview it: %s", base_uri);
+      return;
+    }
+
+  if (keep_path && page_is_live (self) && g_strcmp0 (origin, self->origin) == 0)
+    {
+      if (set_str (&self->base_uri, base_uri))
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BASE_URI]);
+      forge_preview_set_restoring (self, FALSE);
+      update_actions (self);
       return;
     }
 

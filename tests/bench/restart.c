@@ -5,7 +5,9 @@
  * server) against the seed's restart path (new clone, new install,
  * start), side by side in the same run, for a Vite fixture and a static
  * site, each with the sandbox's own network (slirp4netns) and on the
- * host's network. Medians over 5 runs.
+ * host's network. The warm restart twice: on the port the manager keeps
+ * for the project (the preview's origin stays) and, as before ports
+ * were kept, on a new one. Medians over 5 runs.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +20,7 @@
 #include "forge-clone-and-preview.h"
 #include "forge-context.h"
 #include "forge-local-provider.h"
+#include "forge-sandbox-manager-private.h"
 #include "forge-util.h"
 #include "git-test-util.h"
 
@@ -134,6 +137,21 @@ warm_restart (Bench      *bench,
   return (g_get_monotonic_time () - started) / 1000.0;
 }
 
+/* Each kind of warm restart must come back where it should (the kept
+ * port, or another one), or the figures compare the wrong things. */
+static void
+kept_url_check (Bench      *bench,
+                const char *project_id,
+                const char *url,
+                gboolean    on_kept_port)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  guint kept = forge_sandbox_manager_ensure_preview_port (bench->manager, project_id, NULL);
+
+  if (kept == 0 || ((guint) g_uri_get_port (uri) == kept) != on_kept_port)
+    g_error ("The warm restart came back on %s, the kept port is %u", url, kept);
+}
+
 /* The seed's path: Sandbox.create() gives a brand-new machine (empty
  * home, so a cold npm cache), then clone, install and start. Here: a new
  * project (nothing on disk to reuse) with a new sandbox home. */
@@ -194,8 +212,8 @@ bench_fixture (Bench      *bench,
   g_autofree char *repo_url = NULL;
   g_autofree char *project_id = NULL;
   g_autofree char *url = NULL;
-  double warm[ROUNDS], seed[ROUNDS];
-  double warm_median, seed_median;
+  double warm[ROUNDS], moved[ROUNDS], seed[ROUNDS];
+  double warm_median, moved_median, seed_median;
 
   /* Restarts go through the same workflow, so they keep the mode. A
    * folder per mode: each mode's URLs make projects of their own. */
@@ -216,14 +234,23 @@ bench_fixture (Bench      *bench,
       /* Past the early-death window, as a real crash would be. */
       g_usleep (600 * 1000);
       warm[round] = warm_restart (bench, program, project_id, &url);
+      kept_url_check (bench, project_id, url, TRUE);
+
+      _forge_sandbox_manager_set_keep_ports (bench->manager, FALSE);
+      g_usleep (600 * 1000);
+      moved[round] = warm_restart (bench, program, project_id, &url);
+      _forge_sandbox_manager_set_keep_ports (bench->manager, TRUE);
+      kept_url_check (bench, project_id, url, FALSE);
+
       g_usleep (600 * 1000);
       seed[round] = seed_restart (bench, program, repo, parent, round);
     }
 
   warm_median = median (warm);
+  moved_median = median (moved);
   seed_median = median (seed);
-  g_print ("%-12s %-11s %14.0f %14.0f %9.1fx\n", fixture, mode_columns[mode],
-           warm_median, seed_median, seed_median / warm_median);
+  g_print ("%-12s %-11s %10.0f %10.0f %12.0f %9.1fx\n", fixture, mode_columns[mode],
+           warm_median, moved_median, seed_median, seed_median / warm_median);
 
   forge_sandbox_manager_stop_all (bench->manager);
 }
@@ -249,15 +276,18 @@ main (int   argc,
   g_signal_connect (bench.manager, "sandbox-state", G_CALLBACK (on_state), &bench);
 
   g_print ("restart: SIGKILL of the dev server -> HTTP 200 again, median of %d (ms)\n\n", ROUNDS);
-  g_print ("%-12s %-11s %14s %14s %10s\n", "fixture", "network", "warm restart", "seed's path", "speed-up");
+  g_print ("%-12s %-11s %10s %10s %12s %10s\n", "fixture", "network", "kept port", "new port", "seed's path", "speed-up");
   for (Mode mode = 0; mode < N_MODES; mode++)
     bench_fixture (&bench, root, "vite-app", "node", mode);
   for (Mode mode = 0; mode < N_MODES; mode++)
     bench_fixture (&bench, root, "static-site", "forge-static-server", mode);
   g_print ("\nown net:    each sandbox command in a network of its own (slirp4netns), port forwarded\n"
            "shared net: sandbox on the host's network\n"
-           "warm restart: same clone, same node_modules, new sandbox, server started\n"
+           "warm restart: same clone, same node_modules, new sandbox, server started;\n"
+           "  kept port: on the port the manager keeps for the project (same origin)\n"
+           "  new port:  on a fresh port each time, as before ports were kept\n"
            "seed's path:  new sandbox with an empty home (cold npm cache), clone, install, start\n"
+           "speed-up: seed's path against the warm restart on the kept port\n"
            "target: Vite warm restart < 1500 ms and >= 10x faster than the seed's path\n");
 
   g_clear_object (&bench.context);

@@ -51,6 +51,9 @@ typedef struct
   /* The project's sandbox backend, a name in self->providers. */
   char                 *backend;
   ForgeSandbox         *sandbox;
+  /* The host port the manager keeps for the project's previews, asked
+   * of the backend with run->sandbox; 0 when none could be kept. */
+  guint                 preview_port;
   /* The repository as the backend's sandboxes see it: the only way the
    * steps after the clone read it. */
   ForgeWorkspace       *workspace;

@@ -98,6 +98,26 @@ fill_request (ForgePreviewRun     *run,
   request->limits = &run->limits;
 }
 
+/* The project's preview port, kept by the manager across restarts; 0
+ * (a new port each start, as before ports were kept) when none can be. */
+static guint
+ensure_preview_port (ForgePreviewRun *run)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint port;
+
+  port = forge_sandbox_manager_ensure_preview_port (run->self->manager, run->project_id, &error);
+  if (port != 0 || error == NULL)
+    return port;
+
+  text = g_strdup_printf (_("Could not reserve a port for the preview (%s): its address, and the page’s storage, change at each restart."),
+                          error->message);
+  g_message ("%s: %s", run->project_id, text);
+  forge_step_context_log (run->ctx, "sandbox", text);
+  return 0;
+}
+
 static void
 sync_progress_cb (guint64  done,
                   guint64  total,
@@ -140,6 +160,7 @@ _forge_preview_run_ensure_sandbox (ForgePreviewRun  *run,
     return NULL;
 
   fill_request (run, &request);
+  request.preview_port = run->preview_port = ensure_preview_port (run);
   run->sandbox = forge_sandbox_provider_create_sandbox (provider, &request, error);
   if (run->sandbox == NULL)
     {

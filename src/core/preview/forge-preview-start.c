@@ -209,6 +209,82 @@ direct_dev_argv (ForgePreviewRun  *run,
   return (char **) g_ptr_array_free (g_steal_pointer (&direct), FALSE);
 }
 
+static guint
+authority_get_port (const char *authority)
+{
+  const char *colon = authority != NULL ? strrchr (authority, ':') : NULL;
+  guint64 port = 0;
+
+  if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &port, NULL))
+    return 0;
+  return (guint) port;
+}
+
+/* How long the project's previous server gets to let go of the kept
+ * port: it was asked to stop, its network is gone at once. */
+#define PREVIOUS_SERVER_WAIT_US (2 * G_USEC_PER_SEC)
+
+/* The project's previous server still holds the kept port when it is
+ * replaced while running (Restart by hand, a server that stopped
+ * answering, a new run): it would go once the new one is handed over,
+ * but the new one has to be served on that port, so it goes now. */
+static void
+stop_previous_server (ForgePreviewRun *run,
+                      ForgeSandbox    *sandbox)
+{
+  ForgeSandboxManager *manager = run->self->manager;
+  g_autoptr(ForgeSandbox) old_sandbox = forge_sandbox_manager_dup_sandbox (manager, run->project_id);
+  g_autoptr(ForgeSandboxProcess) old_server = forge_sandbox_manager_dup_server (manager, run->project_id);
+  gint64 deadline = g_get_monotonic_time () + PREVIOUS_SERVER_WAIT_US;
+
+  if (old_sandbox == NULL || old_sandbox == sandbox)
+    return;
+
+  if (old_server != NULL)
+    forge_sandbox_process_kill (old_server);
+  forge_sandbox_kill (old_sandbox);
+
+  /* On the host's network the server itself holds the port. */
+  while (old_server != NULL && forge_sandbox_process_is_running (old_server) &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+}
+
+/* The backend was given the project's kept port (see
+ * ForgeSandboxRequest's preview_port) but the page is served elsewhere
+ * on this computer: its origin changed, and with it its storage. Said
+ * once, in the server log, with the likely reason. */
+static void
+log_moved_origin (ForgePreviewRun *run,
+                  const char      *ready_url,
+                  const char      *given_authority)
+{
+  g_autoptr(GUri) uri = g_uri_parse (ready_url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GInetAddress) address = NULL;
+  g_autofree char *text = NULL;
+  const char *host;
+  guint port;
+
+  if (uri == NULL || g_uri_get_port (uri) <= 0 || (host = g_uri_get_host (uri)) == NULL)
+    return;
+
+  port = (guint) g_uri_get_port (uri);
+  address = g_inet_address_new_from_string (host);
+  if (port == run->preview_port ||
+      (g_ascii_strcasecmp (host, "localhost") != 0 &&
+       (address == NULL || !g_inet_address_get_is_loopback (address))))
+    return;
+
+  if (port == authority_get_port (given_authority))
+    text = g_strdup_printf (_("Port %u is taken by another program: the preview moved to port %u, so the page’s storage starts empty."),
+                            run->preview_port, port);
+  else
+    text = g_strdup_printf (_("The dev server chose port %u instead of %u: the preview’s address changes when it restarts, so the page’s storage starts empty."),
+                            port, run->preview_port);
+  g_message ("%s: %s", run->project_id, text);
+  forge_step_context_log (run->ctx, "server", text);
+}
+
 /* The server of a resumed sandbox answered already (see
  * _forge_preview_run_try_resume()): the manager takes it back as it is,
  * at the URL it had. */
@@ -239,6 +315,7 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
 {
   ForgePreviewRun *run = user_data;
   ForgeSandbox *sandbox;
+  gboolean kept_port_offered = FALSE;
 
   if (run->resumed && run->resumed_server != NULL)
     return hand_back_resumed (run);
@@ -263,6 +340,14 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
 
       if (!forge_sandbox_get_listen_address (sandbox, attempt, &listen_address, &port, error))
         return NULL;
+      /* A backend that serves previews through host ports offers the
+       * kept one first. */
+      if (attempt == 1)
+        {
+          kept_port_offered = run->preview_port != 0 && port == run->preview_port;
+          if (kept_port_offered)
+            stop_previous_server (run, sandbox);
+        }
 
       argv = forge_framework_dup_dev_argv (run->framework, listen_address, port);
       env = forge_framework_dup_dev_env (run->framework, listen_address, port);
@@ -309,6 +394,8 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
         {
           JsonObject *object = json_object_new ();
 
+          if (kept_port_offered)
+            log_moved_origin (run, ready_url, authority);
           forge_sandbox_manager_adopt (run->self->manager, run->project_id, sandbox, process, ready_url);
           forge_command_output_hand_over (output, run->self->manager, run->project_id);
 

@@ -10,6 +10,8 @@
 #include <glib/gi18n.h>
 
 #include "forge-sandbox-manager.h"
+#include "forge-sandbox-manager-private.h"
+#include "forge-port-reservation.h"
 #include "forge-server-probe.h"
 #include "forge-util.h"
 
@@ -40,6 +42,10 @@ typedef struct
   ForgeSandbox        *sandbox;
   ForgeSandboxProcess *server;
   char                *preview_url;
+  /* The host port of its previews, held from the first run until the
+   * preview is stopped or removed (not while a new run takes over): the
+   * page keeps its origin, and so its storage, across restarts. */
+  ForgePortReservation *port_reservation;
 
   /* Main context only. */
   ForgeSandboxProcess *watched_server;   /* the one our handlers are on */
@@ -72,6 +78,7 @@ struct _ForgeSandboxManager
   guint                    keepalive_interval;
   guint                    sandbox_timeout;
   guint                    retry_delay_ms;
+  gboolean                 keep_ports;  /* under mutex */
   ForgeSandboxRestartFunc  restart_func;
   gpointer                 restart_data;
   GDestroyNotify           restart_destroy;
@@ -149,6 +156,7 @@ entry_free (Entry *entry)
   kill_runtime (entry->sandbox, entry->server);
   g_clear_object (&entry->server);
   g_clear_object (&entry->sandbox);
+  g_clear_object (&entry->port_reservation);
   g_queue_clear_full (&entry->failed_starts, g_free);
   g_free (entry->project_id);
   g_free (entry->preview_url);
@@ -850,6 +858,7 @@ forge_sandbox_manager_init (ForgeSandboxManager *self)
   self->keepalive_interval = 300;
   self->sandbox_timeout = 600;
   self->retry_delay_ms = 1000;
+  self->keep_ports = TRUE;
   self->cancellable = g_cancellable_new ();
   self->probe = forge_server_probe_new ();
   forge_server_probe_set_timeout (self->probe, PROBE_TIMEOUT_S);
@@ -924,6 +933,46 @@ forge_sandbox_manager_set_restarter (ForgeSandboxManager     *self,
   self->restart_func = func;
   self->restart_data = user_data;
   self->restart_destroy = destroy;
+}
+
+void
+_forge_sandbox_manager_set_keep_ports (ForgeSandboxManager *self,
+                                       gboolean             keep_ports)
+{
+  g_return_if_fail (FORGE_IS_SANDBOX_MANAGER (self));
+
+  g_mutex_lock (&self->mutex);
+  self->keep_ports = !!keep_ports;
+  g_mutex_unlock (&self->mutex);
+}
+
+guint
+forge_sandbox_manager_ensure_preview_port (ForgeSandboxManager  *self,
+                                           const char           *project_id,
+                                           GError              **error)
+{
+  g_autoptr(ForgePortReservation) reservation = NULL;
+  Entry *entry;
+  guint port = 0;
+
+  g_return_val_if_fail (FORGE_IS_SANDBOX_MANAGER (self), 0);
+  g_return_val_if_fail (project_id != NULL, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  /* Binding one socket is quick enough to do under the lock, and two
+   * runs of one project asking at once must get the same port. */
+  g_mutex_lock (&self->mutex);
+  if (self->keep_ports)
+    {
+      entry = ensure_entry_locked (self, project_id);
+      if (entry->port_reservation == NULL)
+        entry->port_reservation = forge_port_reservation_new (0, error);
+      if (entry->port_reservation != NULL)
+        port = forge_port_reservation_get_port (entry->port_reservation);
+    }
+  g_mutex_unlock (&self->mutex);
+
+  return port;
 }
 
 /* A consistent snapshot of what a project runs; NULL pointers are skipped. */

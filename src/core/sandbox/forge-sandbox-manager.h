@@ -58,6 +58,14 @@ void                 forge_sandbox_manager_adopt                  (ForgeSandboxM
                                                                    ForgeSandbox          *sandbox,
                                                                    ForgeSandboxProcess   *server,
                                                                    const char            *preview_url);
+/* Thread-safe (workflow worker threads ask). The host port on 127.0.0.1
+ * that project_id's previews are served on: reserved at the first call
+ * and kept, also across restarts and new runs, until
+ * forge_sandbox_manager_stop() (the preview was stopped or removed) or
+ * the manager goes away. 0 and @error when no port could be reserved. */
+guint                forge_sandbox_manager_ensure_preview_port    (ForgeSandboxManager   *self,
+                                                                   const char            *project_id,
+                                                                   GError               **error);
 /* Thread-safe. Returns a new reference, or NULL. */
 ForgeSandbox        *forge_sandbox_manager_dup_sandbox            (ForgeSandboxManager   *self,
                                                                    const char            *project_id);

@@ -32,6 +32,11 @@ typedef struct
   /* What a sandbox on this computer may use; NULL for the defaults. A
    * remote backend has its own (its template's). */
   const ForgeSandboxLimits *limits;
+  /* The host port the project's previews are served on, held by the
+   * sandbox manager while the preview is open (so that the page keeps
+   * its origin, and with it its storage, across restarts). A backend
+   * whose previews come through host ports serves there; 0 for none. */
+  guint       preview_port;
 } ForgeSandboxRequest;
 
 #define FORGE_TYPE_SANDBOX_PROVIDER (forge_sandbox_provider_get_type ())

@@ -105,6 +105,7 @@ forge_local_provider_create_sandbox (ForgeSandboxProvider       *provider,
   forge_local_sandbox_set_package_cache (sandbox, package_cache, npm_cache);
   if (g_atomic_int_get (&self->shared_network))
     forge_local_sandbox_set_shared_network (sandbox, TRUE);
+  forge_local_sandbox_set_preview_port (sandbox, request->preview_port);
 
   if (request->limits != NULL)
     forge_local_sandbox_set_limits (sandbox, request->limits);

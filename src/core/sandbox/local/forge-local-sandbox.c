@@ -81,6 +81,7 @@ struct _ForgeLocalSandbox
   GHashTable   *offered_ports;     /* from get_listen_address(), under mutex */
   /* Its limits, once set; never changed after the first command. */
   ForgeResourceGuard *guard;
+  guint         preview_port;      /* held on the host by the manager; 0 for none */
   guint         running : 1;       /* under mutex */
   guint         in_flatpak : 1;
   guint         own_network : 1;
@@ -1025,8 +1026,14 @@ forge_local_sandbox_get_listen_address (ForgeSandbox  *sandbox,
   /* In a network of its own any port is free, but one that is also free
    * on the host can be forwarded under the same number: the URL a server
    * prints, and the port its live-reload client dials, then hold on both
-   * sides. */
-  *port = forge_pick_free_port (error);
+   * sides. The project's preview port first, so that the page keeps its
+   * origin across restarts; on the host's network the server binds it
+   * beside the reservation (SO_REUSEADDR), and should that fail the
+   * next attempt gets a fresh port. */
+  if (attempt == 1 && self->preview_port != 0)
+    *port = self->preview_port;
+  else
+    *port = forge_pick_free_port (error);
   if (*port == 0)
     return FALSE;
 
@@ -1673,6 +1680,16 @@ forge_local_sandbox_set_shared_network (ForgeLocalSandbox *self,
   self->own_network = FALSE;
   g_free (self->network_problem);
   self->network_problem = g_strdup (_("Network not isolated: this sandbox was asked to share this computer’s network."));
+}
+
+void
+forge_local_sandbox_set_preview_port (ForgeLocalSandbox *self,
+                                      guint              port)
+{
+  g_return_if_fail (FORGE_IS_LOCAL_SANDBOX (self));
+  g_return_if_fail (port <= G_MAXUINT16);
+
+  self->preview_port = port;
 }
 
 const char *

@@ -47,6 +47,12 @@ const char        *forge_local_sandbox_get_cgroup_kind    (ForgeLocalSandbox  *s
 void               forge_local_sandbox_set_shared_network (ForgeLocalSandbox  *self,
                                                            gboolean            shared);
 gboolean           forge_local_sandbox_has_own_network    (ForgeLocalSandbox  *self);
+/* The host port the project's previews are served on (see
+ * ForgeSandboxRequest's preview_port): the first listen address offered
+ * has it, and it is forwarded under the same number when it can be.
+ * Call before the first command; 0 for none. */
+void               forge_local_sandbox_set_preview_port   (ForgeLocalSandbox  *self,
+                                                           guint               port);
 /* Without a network of its own: a one-line "Network not isolated: why,
  * and what to do"; NULL otherwise. */
 const char        *forge_local_sandbox_get_network_problem (ForgeLocalSandbox *self);
