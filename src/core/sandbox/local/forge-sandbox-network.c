@@ -21,11 +21,14 @@
 #include <json-glib/json-glib.h>
 
 #include "forge-sandbox.h"
+#include "forge-process-tree.h"
 #include "forge-sandbox-network.h"
 #include "forge-util.h"
 
 #define NETWORK_READY_TIMEOUT_MS 5000
 #define NETWORK_API_TIMEOUT_MS 2000
+/* SIGKILLed, it is gone within milliseconds. */
+#define SLIRP_EXIT_WAIT_MS 500
 /* Host ports tried in turn when a free one is taken before slirp4netns
  * binds it. */
 #define HOST_PORT_ATTEMPTS 3
@@ -441,9 +444,23 @@ forge_sandbox_network_stop (ForgeSandboxNetwork *self)
   g_mutex_unlock (&self->mutex);
 
   /* At once: a sandbox reported dead must not answer on its ports while
-   * its processes take their grace period. GLib reaps it. */
+   * its processes take their grace period. GLib reaps it; its ports are
+   * free once it is gone, which takes a moment: waited for, briefly, so
+   * that a stopped preview's port can be taken again at once. */
   if (slirp != NULL)
-    g_subprocess_force_exit (slirp);
+    {
+      int pidfd = forge_process_open_pidfd (slirp);
+
+      g_subprocess_force_exit (slirp);
+      if (pidfd >= 0)
+        {
+          struct pollfd exited = { pidfd, POLLIN, 0 };
+
+          while (poll (&exited, 1, SLIRP_EXIT_WAIT_MS) < 0 && errno == EINTR)
+            ;
+          close (pidfd);
+        }
+    }
   g_clear_object (&slirp);
 
   if (api_dir != NULL)
