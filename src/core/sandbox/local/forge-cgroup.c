@@ -15,10 +15,16 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "forge-cgroup.h"
+#include "forge-cgroup-private.h"
 
 #define CGROUP_FILE_MAX  (64 * 1024)
 #define KILL_ROUNDS      50
+#define SYSTEMD_CALL_TIMEOUT_MS 5000
+
+#define SYSTEMD_NAME      "org.freedesktop.systemd1"
+#define SYSTEMD_PATH      "/org/freedesktop/systemd1"
+#define SYSTEMD_MANAGER   "org.freedesktop.systemd1.Manager"
+#define SYSTEMD_SLICE     "org.freedesktop.systemd1.Slice"
 
 struct _ForgeCgroup
 {
@@ -32,6 +38,15 @@ struct _ForgeCgroup
   /* Where a process writes "0" to join: made beforehand, for
    * forge_cgroup_enter_from_child(). */
   char    **procs_files;
+
+  /* Under systemd: a transient slice of the user's service manager, which
+   * commands join through `systemd-run --user --scope`. Its folder
+   * (memory_dir, pids_dir) is asked of systemd once it has one. */
+  GDBusConnection *bus;
+  char     *slice;
+  char     *cgroup_root;
+  char    **wrapper_argv;
+  GMutex    mutex;
 };
 
 G_DEFINE_FINAL_TYPE (ForgeCgroup, forge_cgroup, G_TYPE_OBJECT)
@@ -94,6 +109,22 @@ write_small_file (const char  *dir,
     }
 
   return close (fd) == 0 || errno == EINTR;
+}
+
+static void ensure_slice_dirs (ForgeCgroup *self);
+
+static const char *
+get_memory_dir (ForgeCgroup *self)
+{
+  ensure_slice_dirs (self);
+  return self->memory_dir;
+}
+
+static const char *
+get_pids_dir (ForgeCgroup *self)
+{
+  ensure_slice_dirs (self);
+  return self->pids_dir;
 }
 
 static guint64
@@ -333,14 +364,215 @@ remove_groups (ForgeCgroup *self)
     }
 }
 
+/* {{{ systemd */
+
+static GVariant *
+call_systemd (ForgeCgroup         *self,
+              const char          *object_path,
+              const char          *interface,
+              const char          *method,
+              GVariant            *parameters,
+              const GVariantType  *reply_type,
+              GError             **error)
+{
+  return g_dbus_connection_call_sync (self->bus, SYSTEMD_NAME, object_path, interface, method,
+                                      parameters, reply_type, G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                      SYSTEMD_CALL_TIMEOUT_MS, NULL, error);
+}
+
+/* The slice's folder, once systemd has made it (when a first command
+ * joined it). */
+static void
+ensure_slice_dirs (ForgeCgroup *self)
+{
+  g_autoptr(GVariant) unit = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) value = NULL;
+  const char *unit_path;
+  const char *control_group;
+
+  if (self->slice == NULL)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  if (self->memory_dir != NULL)
+    {
+      g_mutex_unlock (&self->mutex);
+      return;
+    }
+
+  unit = call_systemd (self, SYSTEMD_PATH, SYSTEMD_MANAGER, "GetUnit",
+                       g_variant_new ("(s)", self->slice), G_VARIANT_TYPE ("(o)"), NULL);
+  if (unit != NULL)
+    {
+      g_variant_get (unit, "(&o)", &unit_path);
+      reply = call_systemd (self, unit_path, "org.freedesktop.DBus.Properties", "Get",
+                            g_variant_new ("(ss)", SYSTEMD_SLICE, "ControlGroup"),
+                            G_VARIANT_TYPE ("(v)"), NULL);
+    }
+  if (reply != NULL)
+    {
+      g_variant_get (reply, "(v)", &value);
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING) &&
+          (control_group = g_variant_get_string (value, NULL))[0] == '/' &&
+          strstr (control_group, "..") == NULL)
+        {
+          self->memory_dir = g_build_filename (self->cgroup_root, control_group, NULL);
+          self->pids_dir = g_strdup (self->memory_dir);
+        }
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
+static char *
+slice_name_for (const char *name)
+{
+  g_autoptr(GString) slice = g_string_new ("forgepreview-");
+
+  /* A dash in a slice's name is a level of the tree. */
+  for (const char *p = name; *p != '\0'; p++)
+    g_string_append_c (slice, g_ascii_isalnum (*p) ? *p : '_');
+  g_string_append (slice, ".slice");
+
+  return g_string_free (g_steal_pointer (&slice), FALSE);
+}
+
+ForgeCgroup *
+_forge_cgroup_new_systemd (const char       *name,
+                           guint64           memory_bytes,
+                           guint             max_tasks,
+                           GDBusConnection  *bus,
+                           const char       *systemd_run,
+                           const char       *cgroup_root,
+                           GError          **error)
+{
+  g_autoptr(ForgeCgroup) self = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *slice_option = NULL;
+  g_autofree char *description = NULL;
+  GVariantBuilder properties;
+
+  g_return_val_if_fail (G_IS_DBUS_CONNECTION (bus), NULL);
+  g_return_val_if_fail (systemd_run != NULL, NULL);
+
+  self = g_object_new (FORGE_TYPE_CGROUP, NULL);
+  self->bus = g_object_ref (bus);
+  self->slice = slice_name_for (name);
+  self->cgroup_root = g_strdup (cgroup_root);
+  self->v2 = TRUE;
+  self->procs_files = g_new0 (char *, 1);
+
+  description = g_strdup_printf ("Forge Preview sandbox %s", name);
+  g_variant_builder_init (&properties, G_VARIANT_TYPE ("a(sv)"));
+  g_variant_builder_add (&properties, "(sv)", "Description", g_variant_new_string (description));
+  if (memory_bytes > 0)
+    {
+      g_variant_builder_add (&properties, "(sv)", "MemoryMax", g_variant_new_uint64 (memory_bytes));
+      /* Swap would let a hog go on past the limit, slowly. */
+      g_variant_builder_add (&properties, "(sv)", "MemorySwapMax", g_variant_new_uint64 (0));
+    }
+  if (max_tasks > 0)
+    g_variant_builder_add (&properties, "(sv)", "TasksMax", g_variant_new_uint64 (max_tasks));
+
+  reply = call_systemd (self, SYSTEMD_PATH, SYSTEMD_MANAGER, "StartTransientUnit",
+                        g_variant_new ("(ssa(sv)a(sa(sv)))", self->slice, "fail", &properties, NULL),
+                        G_VARIANT_TYPE ("(o)"), &local_error);
+  if (reply == NULL)
+    {
+      g_dbus_error_strip_remote_error (local_error);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("your service manager made no slice for it (%s)"), local_error->message);
+      /* Nothing to stop in finalize. */
+      g_clear_pointer (&self->slice, g_free);
+      return NULL;
+    }
+
+  slice_option = g_strconcat ("--slice=", self->slice, NULL);
+  {
+    const char *wrapper[] = { systemd_run, "--user", "--scope", "--quiet", "--collect",
+                              slice_option, "--", NULL };
+
+    self->wrapper_argv = g_strdupv ((char **) wrapper);
+  }
+
+  return g_steal_pointer (&self);
+}
+
+/* The user's own service manager, on the session bus, when systemd runs
+ * this computer on cgroup v2 (where MemoryMax means what it says). */
+static ForgeCgroup *
+new_systemd (const char  *name,
+             guint64      memory_bytes,
+             guint        max_tasks,
+             GError     **error)
+{
+  g_autofree char *systemd_run = g_find_program_in_path ("systemd-run");
+  g_autofree char *mount = find_mount (NULL);
+  g_autofree char *controllers = mount != NULL ? read_small_file (mount, "cgroup.controllers") : NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) bus_error = NULL;
+
+  if (!has_word (controllers, "memory") || !has_word (controllers, "pids"))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("systemd runs this computer on cgroup v1"));
+      return NULL;
+    }
+  if (systemd_run == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("systemd-run is not installed"));
+      return NULL;
+    }
+  if ((bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &bus_error)) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("no session bus to reach your service manager (%s)"), bus_error->message);
+      return NULL;
+    }
+
+  return _forge_cgroup_new_systemd (name, memory_bytes, max_tasks, bus, systemd_run, mount, error);
+}
+
+const char * const *
+forge_cgroup_get_wrapper_argv (ForgeCgroup *self)
+{
+  g_return_val_if_fail (FORGE_IS_CGROUP (self), NULL);
+
+  return (const char * const *) self->wrapper_argv;
+}
+
+const char *
+_forge_cgroup_get_slice (ForgeCgroup *self)
+{
+  g_return_val_if_fail (FORGE_IS_CGROUP (self), NULL);
+
+  return self->slice;
+}
+
+/* }}} */
+
 static void
 forge_cgroup_finalize (GObject *object)
 {
   ForgeCgroup *self = (ForgeCgroup *)object;
 
   forge_cgroup_kill (self);
-  remove_groups (self);
+  if (self->slice != NULL)
+    {
+      /* systemd removes the folder with the slice. */
+      g_autoptr(GVariant) reply = call_systemd (self, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit",
+                                                g_variant_new ("(ss)", self->slice, "replace"),
+                                                G_VARIANT_TYPE ("(o)"), NULL);
+    }
+  else
+    remove_groups (self);
 
+  g_clear_object (&self->bus);
+  g_clear_pointer (&self->slice, g_free);
+  g_clear_pointer (&self->cgroup_root, g_free);
+  g_clear_pointer (&self->wrapper_argv, g_strfreev);
+  g_mutex_clear (&self->mutex);
   g_clear_pointer (&self->memory_dir, g_free);
   g_clear_pointer (&self->pids_dir, g_free);
   g_clear_pointer (&self->procs_files, g_strfreev);
@@ -357,6 +589,7 @@ forge_cgroup_class_init (ForgeCgroupClass *klass)
 static void
 forge_cgroup_init (ForgeCgroup *self)
 {
+  g_mutex_init (&self->mutex);
 }
 
 ForgeCgroup *
@@ -375,11 +608,7 @@ forge_cgroup_new (const char  *name,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (systemd_manages_cgroups ())
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("systemd manages the control groups here"));
-      return NULL;
-    }
+    return new_systemd (name, memory_bytes, max_tasks, error);
 
   self = g_object_new (FORGE_TYPE_CGROUP, NULL);
 
@@ -423,6 +652,8 @@ forge_cgroup_get_kind (ForgeCgroup *self)
 {
   g_return_val_if_fail (FORGE_IS_CGROUP (self), NULL);
 
+  if (self->slice != NULL)
+    return "systemd slice";
   return self->v2 ? "cgroup v2" : "cgroup v1";
 }
 
@@ -431,7 +662,7 @@ forge_cgroup_limits_memory (ForgeCgroup *self)
 {
   g_return_val_if_fail (FORGE_IS_CGROUP (self), FALSE);
 
-  return self->memory_dir != NULL;
+  return self->slice != NULL || self->memory_dir != NULL;
 }
 
 gboolean
@@ -439,7 +670,7 @@ forge_cgroup_limits_tasks (ForgeCgroup *self)
 {
   g_return_val_if_fail (FORGE_IS_CGROUP (self), FALSE);
 
-  return self->pids_dir != NULL;
+  return self->slice != NULL || self->pids_dir != NULL;
 }
 
 gboolean
@@ -466,7 +697,7 @@ forge_cgroup_get_oom_kills (ForgeCgroup *self)
 {
   g_return_val_if_fail (FORGE_IS_CGROUP (self), 0);
 
-  return read_keyed (self->memory_dir, self->v2 ? "memory.events" : "memory.oom_control", "oom_kill");
+  return read_keyed (get_memory_dir (self), self->v2 ? "memory.events" : "memory.oom_control", "oom_kill");
 }
 
 guint64
@@ -474,7 +705,7 @@ forge_cgroup_get_refused_tasks (ForgeCgroup *self)
 {
   g_return_val_if_fail (FORGE_IS_CGROUP (self), 0);
 
-  return read_keyed (self->pids_dir, "pids.events", "max");
+  return read_keyed (get_pids_dir (self), "pids.events", "max");
 }
 
 guint64
@@ -482,7 +713,7 @@ forge_cgroup_get_tasks_peak (ForgeCgroup *self)
 {
   g_return_val_if_fail (FORGE_IS_CGROUP (self), 0);
 
-  return read_number (self->pids_dir, "pids.peak");
+  return read_number (get_pids_dir (self), "pids.peak");
 }
 
 guint
@@ -490,7 +721,7 @@ forge_cgroup_count_tasks (ForgeCgroup *self)
 {
   g_return_val_if_fail (FORGE_IS_CGROUP (self), 0);
 
-  return (guint) read_number (self->pids_dir, "pids.current");
+  return (guint) read_number (get_pids_dir (self), "pids.current");
 }
 
 static gboolean
@@ -522,9 +753,19 @@ forge_cgroup_kill (ForgeCgroup *self)
 
   g_return_if_fail (FORGE_IS_CGROUP (self));
 
-  dir = self->memory_dir != NULL ? self->memory_dir : self->pids_dir;
+  dir = get_memory_dir (self) != NULL ? self->memory_dir : self->pids_dir;
   if (dir == NULL)
-    return;
+    {
+      /* A slice systemd has made no folder for yet holds nobody; but ask
+       * it all the same, it knows. */
+      if (self->slice != NULL)
+        {
+          g_autoptr(GVariant) reply = call_systemd (self, SYSTEMD_PATH, SYSTEMD_MANAGER, "KillUnit",
+                                                    g_variant_new ("(ssi)", self->slice, "all", SIGKILL),
+                                                    NULL, NULL);
+        }
+      return;
+    }
 
   /* One write, and nothing can fork its way out. */
   if (self->v2 && write_small_file (dir, "cgroup.kill", "1", NULL))

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "forge-cgroup.h"
 #include "forge-local-sandbox.h"
 
 G_BEGIN_DECLS
@@ -13,5 +14,10 @@ G_BEGIN_DECLS
 char **_forge_local_sandbox_dup_command_line (ForgeLocalSandbox  *self,
                                               gboolean            in_flatpak,
                                               const char * const *argv);
+
+/* forge_local_sandbox_set_limits() in @cgroup (NULL: one it finds). */
+void   _forge_local_sandbox_set_limits_in_cgroup (ForgeLocalSandbox        *self,
+                                                  const ForgeSandboxLimits *limits,
+                                                  ForgeCgroup              *cgroup);
 
 G_END_DECLS

@@ -26,7 +26,7 @@
 #include "forge-local-preview-urls.h"
 #include "forge-local-sandbox-private.h"
 #include "forge-process-tree.h"
-#include "forge-resource-guard.h"
+#include "forge-resource-guard-private.h"
 #include "forge-sandbox-network.h"
 #include "forge-sandbox-process-private.h"
 #include "forge-seccomp.h"
@@ -463,7 +463,8 @@ try_start_command (ForgeLocalSandbox   *self,
   g_autofree char *passwd = NULL;
   g_autofree char *group = NULL;
   g_autoptr(LocalCommand) cmd = NULL;
-  const char *bwrap_env[] = { "PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL, NULL, NULL };
+  g_auto(GStrv) bwrap_env = NULL;
+  const char * const *wrapper = NULL;
   int info_fds[2];
   int block_fds[2] = { -1, -1 };
   GPid child_pid;
@@ -496,23 +497,30 @@ try_start_command (ForgeLocalSandbox   *self,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
 
-  /* bwrap itself gets no more of our environment than it needs either;
-   * flatpak-spawn needs the session bus to reach the host. */
-  if (self->in_flatpak)
+  /* Under systemd, the command joins the sandbox's slice as a scope of
+   * its own. */
+  if (self->guard != NULL && (wrapper = forge_resource_guard_get_wrapper_argv (self->guard)) != NULL)
     {
-      g_autofree char *bus = NULL;
-      g_autofree char *runtime = NULL;
+      g_autoptr(GStrvBuilder) wrapped = g_strv_builder_new ();
 
-      if (g_getenv ("DBUS_SESSION_BUS_ADDRESS"))
-        bwrap_env[2] = bus = g_strconcat ("DBUS_SESSION_BUS_ADDRESS=", g_getenv ("DBUS_SESSION_BUS_ADDRESS"), NULL);
-      runtime = g_strconcat ("XDG_RUNTIME_DIR=", g_get_user_runtime_dir (), NULL);
-      bwrap_env[bus ? 3 : 2] = runtime;
-      g_subprocess_launcher_set_environ (launcher, (char **) bwrap_env);
+      g_strv_builder_addv (wrapped, (const char **) wrapper);
+      g_strv_builder_addv (wrapped, (const char **) args);
+      g_strfreev (args);
+      args = g_strv_builder_end (wrapped);
     }
-  else
+
+  /* bwrap itself gets no more of our environment than it needs either;
+   * flatpak-spawn and systemd-run need the session bus (and the runtime
+   * folder) to reach the host, or the user's service manager. */
+  bwrap_env = g_environ_setenv (NULL, "PATH", "/usr/bin:/bin", TRUE);
+  bwrap_env = g_environ_setenv (bwrap_env, "LANG", "C.UTF-8", TRUE);
+  if (self->in_flatpak || wrapper != NULL)
     {
-      g_subprocess_launcher_set_environ (launcher, (char **) bwrap_env);
+      if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") != NULL)
+        bwrap_env = g_environ_setenv (bwrap_env, "DBUS_SESSION_BUS_ADDRESS", g_getenv ("DBUS_SESSION_BUS_ADDRESS"), TRUE);
+      bwrap_env = g_environ_setenv (bwrap_env, "XDG_RUNTIME_DIR", g_get_user_runtime_dir (), TRUE);
     }
+  g_subprocess_launcher_set_environ (launcher, bwrap_env);
 
   /* A synthesized account, so that the host's user list stays private. */
   passwd = g_strdup_printf ("user:x:%u:%u:Forge Preview:" FORGE_SANDBOX_HOME_DIR ":/bin/sh\n"
@@ -1628,6 +1636,14 @@ void
 forge_local_sandbox_set_limits (ForgeLocalSandbox        *self,
                                 const ForgeSandboxLimits *limits)
 {
+  _forge_local_sandbox_set_limits_in_cgroup (self, limits, NULL);
+}
+
+void
+_forge_local_sandbox_set_limits_in_cgroup (ForgeLocalSandbox        *self,
+                                           const ForgeSandboxLimits *limits,
+                                           ForgeCgroup              *cgroup)
+{
   GWeakRef *ref;
   const char *watched[3];
 
@@ -1641,7 +1657,8 @@ forge_local_sandbox_set_limits (ForgeLocalSandbox        *self,
 
   ref = g_new0 (GWeakRef, 1);
   g_weak_ref_init (ref, self);
-  self->guard = forge_resource_guard_new (self->id, limits, watched, guard_stop_cb, ref, weak_ref_free);
+  self->guard = _forge_resource_guard_new_in_cgroup (self->id, limits, watched, cgroup,
+                                                     guard_stop_cb, ref, weak_ref_free);
 }
 
 guint64

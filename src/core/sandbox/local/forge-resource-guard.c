@@ -19,7 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "forge-cgroup.h"
-#include "forge-resource-guard.h"
+#include "forge-resource-guard-private.h"
 
 /* A hostile tree cannot make one disk-use walk endless. */
 #define MAX_WALK_ENTRIES  (4 * 1000 * 1000)
@@ -500,6 +500,18 @@ forge_resource_guard_new (const char                 *name,
                           gpointer                    user_data,
                           GDestroyNotify              destroy)
 {
+  return _forge_resource_guard_new_in_cgroup (name, limits, watched_dirs, NULL, stop_func, user_data, destroy);
+}
+
+ForgeResourceGuard *
+_forge_resource_guard_new_in_cgroup (const char                 *name,
+                                     const ForgeSandboxLimits   *limits,
+                                     const char * const         *watched_dirs,
+                                     ForgeCgroup                *cgroup,
+                                     ForgeResourceGuardStopFunc  stop_func,
+                                     gpointer                    user_data,
+                                     GDestroyNotify              destroy)
+{
   ForgeResourceGuard *self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) thread_error = NULL;
@@ -515,7 +527,9 @@ forge_resource_guard_new (const char                 *name,
   self->stop_data = user_data;
   self->stop_destroy = destroy;
 
-  if (limits->memory_bytes > 0 || limits->max_tasks > 0)
+  if (cgroup != NULL)
+    self->cgroup = g_object_ref (cgroup);
+  else if (limits->memory_bytes > 0 || limits->max_tasks > 0)
     {
       self->cgroup = forge_cgroup_new (name, limits->memory_bytes, limits->max_tasks, &error);
       if (self->cgroup == NULL)
@@ -553,6 +567,14 @@ forge_resource_guard_get_limits (ForgeResourceGuard *self)
   g_return_val_if_fail (FORGE_IS_RESOURCE_GUARD (self), NULL);
 
   return &self->limits;
+}
+
+const char * const *
+forge_resource_guard_get_wrapper_argv (ForgeResourceGuard *self)
+{
+  g_return_val_if_fail (FORGE_IS_RESOURCE_GUARD (self), NULL);
+
+  return self->cgroup != NULL ? forge_cgroup_get_wrapper_argv (self->cgroup) : NULL;
 }
 
 const char *

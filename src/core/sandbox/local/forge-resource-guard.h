@@ -37,6 +37,9 @@ ForgeResourceGuard *forge_resource_guard_new           (const char              
 const ForgeSandboxLimits *forge_resource_guard_get_limits (ForgeResourceGuard      *self);
 /* What is in force and how, one line for the log. */
 char               *forge_resource_guard_describe      (ForgeResourceGuard         *self);
+/* What to put before each command for it to join the cgroup (see
+ * forge_cgroup_get_wrapper_argv()); NULL for nothing. */
+const char * const *forge_resource_guard_get_wrapper_argv (ForgeResourceGuard    *self);
 /* Whether a cgroup holds the sandbox, and its kind ("cgroup v1"). */
 const char         *forge_resource_guard_get_cgroup_kind (ForgeResourceGuard       *self);
 /* What a spawned child must do to be held (join the cgroup, set the
