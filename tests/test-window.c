@@ -303,6 +303,90 @@ test_restore_after_kill_keeps_path (void)
   g_free (wait.old_base);
 }
 
+static gboolean
+document_replaced (gpointer data)
+{
+  WebKitWebView *web_view = data;
+  g_autofree char *marker = evaluate (web_view, "String(window.forgeMarker)");
+
+  return g_strcmp0 (marker, "undefined") == 0;
+}
+
+static gboolean
+vite_greets (gpointer data)
+{
+  WebKitWebView *web_view = data;
+  g_autofree char *greeting = evaluate (web_view, "document.getElementById('greeting') ? document.getElementById('greeting').textContent : ''");
+
+  return g_strcmp0 (greeting, "Hello from Vite") == 0;
+}
+
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+/* Vite's client, its server gone, polls until one answers at the same
+ * origin and reloads the page itself: with the origin kept, it finds the
+ * restored server, and the tab's storage is still there. Nothing of ours
+ * reloads the page. */
+static void
+test_vite_client_reconnects_after_restore (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("forge-window-XXXXXX", NULL);
+  g_autofree char *repo = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *base = NULL;
+  ForgeApplication *app = the_app;
+  ForgeWindow *window;
+  ForgePreview *preview;
+  WebKitWebView *web_view;
+  Lookup lookup = { 0 };
+  RestoreWait wait = { 0 };
+  gint64 until;
+
+  repo = forge_test_repo_from_fixture (root, "vite-app");
+  url = g_strconcat ("file://", repo, NULL);
+
+  window = forge_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (forge_window_open_repository (window, url));
+  lookup.window = window;
+  g_assert_true (wait_for (preview_loaded, &lookup, 240));
+  preview = forge_project_view_get_preview (forge_window_get_visible_project_view (window));
+  web_view = forge_preview_get_web_view (preview);
+  g_assert_true (wait_for (vite_greets, web_view, 60));
+
+  /* Its client connected, and past the first half second of the server. */
+  until = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  g_assert_true (wait_for (time_passed, &until, 5));
+  g_free (evaluate (web_view, "sessionStorage.setItem('forge-session', 'kept'); window.forgeMarker = 'old document'; 'set'"));
+  base = g_strdup (forge_preview_get_base_uri (preview));
+
+  wait.preview = preview;
+  wait.path = "/";
+  g_signal_connect (preview, "notify::restoring", G_CALLBACK (restoring_changed_cb), &wait);
+  g_assert_cmpuint (forge_test_signal_own_program ("node", "vite", SIGKILL), >=, 1);
+  g_assert_true (wait_for (restored_at_path, &wait, 120));
+  g_signal_handlers_disconnect_by_func (preview, restoring_changed_cb, &wait);
+  g_assert_cmpstr (forge_preview_get_base_uri (preview), ==, base);
+
+  /* Vite's client reloads the page by itself, from the new server. */
+  g_assert_true (wait_for (document_replaced, web_view, 60));
+  g_assert_true (wait_for (vite_greets, web_view, 60));
+  kept = evaluate (web_view, "String(sessionStorage.getItem('forge-session'))");
+  g_assert_cmpstr (kept, ==, "kept");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  forge_sandbox_manager_stop_all (forge_application_get_manager (app));
+  while (forge_workflow_engine_get_n_active (forge_application_get_engine (app)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (forge_test_wait_no_processes (xdg_root, 5000));
+  forge_remove_tree (root, NULL);
+}
+
 static void
 test_settings_reach_manager (void)
 {
@@ -468,6 +552,7 @@ main (int   argc,
   g_test_add_func ("/forge/window/gave-up-page", test_gave_up_page);
   g_test_add_func ("/forge/window/settings-reach-manager", test_settings_reach_manager);
   g_test_add_func ("/forge/window/restore-after-kill-keeps-page", test_restore_after_kill_keeps_path);
+  g_test_add_func ("/forge/window/vite-client-reconnects-after-restore", test_vite_client_reconnects_after_restore);
 
   status = g_test_run ();
   g_clear_object (&the_app);
