@@ -1200,6 +1200,134 @@ test_navigation_policy (void)
                    ==, FORGE_PREVIEW_POLICY_OPEN_EXTERNAL);
 }
 
+/* {{{ Devices and the inspector */
+
+static gboolean
+fills_frame (gpointer data)
+{
+  ForgePreview *preview = data;
+  GtkWidget *frame = GTK_WIDGET (forge_preview_get_device_frame (preview));
+
+  return gtk_widget_get_width (GTK_WIDGET (forge_preview_get_web_view (preview))) == gtk_widget_get_width (frame);
+}
+
+typedef struct
+{
+  ForgePreview *preview;
+  const char   *prefix;
+} LabelCheck;
+
+static gboolean
+label_says (gpointer data)
+{
+  LabelCheck *check = data;
+  GtkLabel *label = forge_preview_get_size_label (check->preview);
+
+  return gtk_widget_get_visible (GTK_WIDGET (label)) && g_str_has_prefix (gtk_label_get_label (label), check->prefix);
+}
+
+static gboolean
+full_width (gpointer data)
+{
+  return gtk_widget_get_width (data) == 844;
+}
+
+static void
+test_device_sizes (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  GtkWidget *web_view = GTK_WIDGET (forge_preview_get_web_view (fixture->preview));
+  g_autofree char *expected = NULL;
+  g_autofree char *width = NULL;
+  LabelCheck size_check = { 0 };
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+
+  /* A phone: the page's own viewport is the phone's, zoomed to fit the
+   * 800×600 window. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.device", "s", "phone-390"));
+  g_assert_cmpstr (forge_preview_get_device (fixture->preview), ==, "phone-390");
+  wait_for_js (fixture->preview, "String(window.innerWidth)", "390");
+  wait_for_js (fixture->preview, "String(matchMedia('(width: 390px)').matches)", "true");
+  wait_for_js (fixture->preview, "String(Math.abs(window.innerHeight - 844) <= 1)", "true");
+  g_assert_cmpint (gtk_widget_get_width (web_view), <, 390);
+  g_assert_cmpfloat (forge_device_frame_get_scale (forge_preview_get_device_frame (fixture->preview)), <, 1.0);
+
+  /* Rotated. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.rotate", NULL));
+  g_assert_true (forge_preview_get_device_landscape (fixture->preview));
+  wait_for_js (fixture->preview, "String(window.innerWidth)", "844");
+
+  /* Not zoomed: the page keeps the size, the pane cuts it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.fit", NULL));
+  g_assert_false (forge_device_frame_get_fit (forge_preview_get_device_frame (fixture->preview)));
+  wait_for (full_width, web_view, "the page at its full width");
+  wait_for_js (fixture->preview, "String(window.innerWidth)", "844");
+  g_assert_cmpfloat (webkit_web_view_get_zoom_level (WEBKIT_WEB_VIEW (web_view)), ==, 1.0);
+
+  /* Responsive: the pane's size again, shown while it changes. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.device", "s", "responsive"));
+  wait_for (fills_frame, fixture->preview, "the page to fill the pane");
+  expected = g_strdup_printf ("%d", gtk_widget_get_width (web_view));
+  wait_for_js (fixture->preview, "String(window.innerWidth)", expected);
+  width = g_strdup_printf ("%s × ", expected);
+  size_check.preview = fixture->preview;
+  size_check.prefix = width;
+  wait_for (label_says, &size_check, "the size label");
+
+  /* An unknown device is the pane's. */
+  forge_preview_set_device (fixture->preview, "wristwatch");
+  g_assert_cmpstr (forge_preview_get_device (fixture->preview), ==, "responsive");
+
+  test_server_free (server);
+}
+
+static void
+inspector_closed_cb (WebKitWebInspector *inspector,
+                     gboolean           *closed)
+{
+  *closed = TRUE;
+}
+
+static gboolean
+inspector_open (gpointer data)
+{
+  return webkit_web_inspector_get_web_view (data) != NULL;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+test_inspector (Fixture       *fixture,
+                gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  WebKitWebInspector *inspector = webkit_web_view_get_inspector (forge_preview_get_web_view (fixture->preview));
+  gboolean closed = FALSE;
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  g_assert_null (webkit_web_inspector_get_web_view (inspector));
+
+  g_signal_connect (inspector, "closed", G_CALLBACK (inspector_closed_cb), &closed);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.inspect", NULL));
+  wait_for (inspector_open, inspector, "the inspector");
+
+  webkit_web_inspector_close (inspector);
+  wait_for (flag_set, &closed, "the inspector to close");
+  g_signal_handlers_disconnect_by_func (inspector, inspector_closed_cb, &closed);
+
+  test_server_free (server);
+}
+
+/* }}} */
+
 int
 main (int   argc,
       char *argv[])
@@ -1230,6 +1358,8 @@ main (int   argc,
   g_test_add ("/preview/same-origin-restore-after-failure", Fixture, NULL, fixture_set_up, test_same_origin_restore_after_failure, fixture_tear_down);
   g_test_add ("/preview/restoring-overlay", Fixture, NULL, fixture_set_up, test_restoring_overlay, fixture_tear_down);
   g_test_add ("/preview/crash-reload", Fixture, NULL, fixture_set_up, test_crash_reload, fixture_tear_down);
+  g_test_add ("/preview/device-sizes", Fixture, NULL, fixture_set_up, test_device_sizes, fixture_tear_down);
+  g_test_add ("/preview/inspector", Fixture, NULL, fixture_set_up, test_inspector, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -678,6 +678,38 @@ test_accessible_labels (void)
   g_object_unref (view);
 }
 
+/* The device a project's preview is shown at is the project's own. */
+static void
+test_device_per_project (void)
+{
+  g_autoptr(ForgeProject) first = forge_project_new ("device-a", "https://example.org/o/a.git");
+  g_autoptr(ForgeProject) second = forge_project_new ("device-b", "https://example.org/o/b.git");
+  ForgeProjectView *view = FORGE_PROJECT_VIEW (g_object_ref_sink (forge_project_view_new (first)));
+  ForgeProjectView *other = NULL;
+  ForgePreview *preview = forge_project_view_get_preview (view);
+
+  g_assert_cmpstr (forge_preview_get_device (preview), ==, "responsive");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (preview), "preview.device", "s", "tablet-768"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (preview), "preview.rotate", NULL));
+  g_assert_cmpstr (forge_project_get_preview_device (first), ==, "tablet-768:landscape");
+  g_object_unref (view);
+
+  /* Shown again, it comes back so; another project keeps its own. */
+  view = FORGE_PROJECT_VIEW (g_object_ref_sink (forge_project_view_new (first)));
+  preview = forge_project_view_get_preview (view);
+  g_assert_cmpstr (forge_preview_get_device (preview), ==, "tablet-768");
+  g_assert_true (forge_preview_get_device_landscape (preview));
+  other = FORGE_PROJECT_VIEW (g_object_ref_sink (forge_project_view_new (second)));
+  g_assert_cmpstr (forge_preview_get_device (forge_project_view_get_preview (other)), ==, "responsive");
+  g_assert_null (forge_project_get_preview_device (second));
+
+  /* Back to responsive: nothing to rotate. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (preview), "preview.device", "s", "responsive"));
+  g_assert_cmpstr (forge_project_get_preview_device (first), ==, "responsive");
+  g_object_unref (view);
+  g_object_unref (other);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -695,6 +727,7 @@ main (int   argc,
   g_test_add_func ("/forge/project-pages/log-panel", test_log_panel);
   g_test_add_func ("/forge/project-pages/log-tail-contrast", test_log_tail_contrast);
   g_test_add_func ("/forge/project-pages/accessible-labels", test_accessible_labels);
+  g_test_add_func ("/forge/project-pages/device-per-project", test_device_per_project);
 
   return g_test_run ();
 }

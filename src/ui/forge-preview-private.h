@@ -7,6 +7,7 @@
 
 #include <webkit/webkit.h>
 
+#include "forge-device-frame.h"
 #include "forge-preview.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,8 @@ ForgePreviewPolicy forge_preview_navigation_policy (const char           *origin
 WebKitWebView *forge_preview_get_web_view        (ForgePreview               *self);
 GtkEditable   *forge_preview_get_path_entry      (ForgePreview               *self);
 GtkWidget     *forge_preview_get_restoring_overlay (ForgePreview             *self);
+ForgeDeviceFrame *forge_preview_get_device_frame  (ForgePreview             *self);
+GtkLabel      *forge_preview_get_size_label       (ForgePreview             *self);
 /* Whether Copy and Open in Browser went into the menu for want of room. */
 gboolean       forge_preview_get_narrow          (ForgePreview               *self);
 /* The toolbar's overflow menu. */

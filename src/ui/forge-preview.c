@@ -12,6 +12,7 @@
 #include <webkit/webkit.h>
 
 #include "forge-a11y.h"
+#include "forge-device-frame.h"
 #include "forge-preview.h"
 #include "forge-preview-private.h"
 
@@ -28,6 +29,14 @@ struct _ForgePreview
   GtkProgressBar             *progress_bar;
   GtkWidget                  *restoring_overlay;
   GtkSpinner                 *restoring_spinner;
+  GtkMenuButton              *device_button;
+  GtkLabel                   *size_label;
+
+  /* Holds the web view at a device's size. */
+  ForgeDeviceFrame           *device_frame;
+  char                       *device;
+  guint                       size_label_source;
+  guint                       size_label_update;
 
   /* Owned by the overlay; the session is ours. */
   WebKitWebView              *web_view;
@@ -65,6 +74,7 @@ struct _ForgePreview
   guint                       restoring : 1;
   guint                       updating_entry : 1;
   guint                       entry_dirty : 1;
+  guint                       device_landscape : 1;
 };
 
 enum {
@@ -73,6 +83,9 @@ enum {
   PROP_PATH,
   PROP_STATE,
   PROP_RESTORING,
+  PROP_DEVICE,
+  PROP_DEVICE_LANDSCAPE,
+  PROP_DEVICE_FIT,
   N_PROPS
 };
 
@@ -987,6 +1000,218 @@ focus_address_action (GtkWidget  *widget,
   gtk_editable_select_region (GTK_EDITABLE (self->path_entry), 0, -1);
 }
 
+/* {{{ Devices */
+
+/* Real CSS sizes, portrait; "rotate" swaps them. */
+static const ForgePreviewDevice devices[] = {
+  { "phone-360", N_("Phone"), 360, 800 },
+  { "phone-390", N_("Phone"), 390, 844 },
+  { "tablet-768", N_("Tablet"), 768, 1024 },
+  { "laptop-1280", N_("Laptop"), 1280, 800 },
+  { "desktop-1920", N_("Desktop"), 1920, 1080 },
+  { NULL, NULL, 0, 0 },
+};
+
+const ForgePreviewDevice *
+forge_preview_get_devices (void)
+{
+  return devices;
+}
+
+static const ForgePreviewDevice *
+find_device (const char *id)
+{
+  for (guint i = 0; id != NULL && devices[i].id != NULL; i++)
+    if (g_str_equal (devices[i].id, id))
+      return &devices[i];
+  return NULL;
+}
+
+static GMenuModel *
+build_device_menu (void)
+{
+  GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) sizes = g_menu_new ();
+  g_autoptr(GMenu) options = g_menu_new ();
+  g_autoptr(GMenu) tools = g_menu_new ();
+  g_autoptr(GMenuItem) responsive = g_menu_item_new (_("_Responsive"), NULL);
+
+  g_menu_item_set_action_and_target_value (responsive, "preview.device", g_variant_new_string ("responsive"));
+  g_menu_append_item (sizes, responsive);
+  for (guint i = 0; devices[i].id != NULL; i++)
+    {
+      /* Translators: a device and its size in CSS pixels: "Phone (390 × 844)" */
+      g_autofree char *label = g_strdup_printf (_("%s (%d × %d)"), _(devices[i].title),
+                                                devices[i].width, devices[i].height);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "preview.device", g_variant_new_string (devices[i].id));
+      g_menu_append_item (sizes, item);
+    }
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (sizes));
+
+  g_menu_append (options, _("R_otate"), "preview.rotate");
+  g_menu_append (options, _("_Zoom to Fit"), "preview.fit");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (options));
+
+  g_menu_append (tools, _("_Inspect"), "preview.inspect");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (tools));
+
+  return G_MENU_MODEL (menu);
+}
+
+static void
+apply_device (ForgePreview *self)
+{
+  const ForgePreviewDevice *device = find_device (self->device);
+  int width = 0;
+  int height = 0;
+
+  if (device != NULL)
+    {
+      width = self->device_landscape ? device->height : device->width;
+      height = self->device_landscape ? device->width : device->height;
+    }
+
+  forge_device_frame_set_device_size (self->device_frame, width, height);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.rotate", device != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.fit", device != NULL);
+}
+
+/* The frame scaled the web view down: the page zooms out as much, so
+ * that its CSS viewport stays the device's. */
+static void
+on_device_scale_changed (ForgePreview *self)
+{
+  webkit_web_view_set_zoom_level (self->web_view, forge_device_frame_get_scale (self->device_frame));
+}
+
+static void
+on_device_fit_changed (ForgePreview *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_FIT]);
+}
+
+static gboolean
+hide_size_label (gpointer data)
+{
+  ForgePreview *self = data;
+
+  self->size_label_source = 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->size_label), FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+show_size_label (gpointer data)
+{
+  ForgePreview *self = data;
+  double zoom = webkit_web_view_get_zoom_level (self->web_view);
+  int width = (int) (gtk_widget_get_width (GTK_WIDGET (self->web_view)) / zoom + 0.5);
+  int height = (int) (gtk_widget_get_height (GTK_WIDGET (self->web_view)) / zoom + 0.5);
+  g_autofree char *text = g_strdup_printf ("%d × %d", width, height);
+
+  self->size_label_update = 0;
+  gtk_label_set_label (self->size_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->size_label), TRUE);
+  g_clear_handle_id (&self->size_label_source, g_source_remove);
+  self->size_label_source = g_timeout_add (1500, hide_size_label, self);
+  return G_SOURCE_REMOVE;
+}
+
+/* While the pane is resized in Responsive mode, its size shows (after
+ * this allocation: a label changed during one would resize it again). */
+static void
+on_web_view_resized (ForgePreview *self)
+{
+  if (find_device (self->device) != NULL || self->size_label_update != 0 ||
+      !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+
+  self->size_label_update = g_idle_add (show_size_label, self);
+}
+
+const char *
+forge_preview_get_device (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return self->device != NULL ? self->device : "responsive";
+}
+
+/**
+ * forge_preview_set_device:
+ * @device: (nullable): "responsive", or the id of one of
+ *   forge_preview_get_devices(); anything else is "responsive"
+ */
+void
+forge_preview_set_device (ForgePreview *self,
+                          const char   *device)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW (self));
+
+  if (find_device (device) == NULL)
+    device = "responsive";
+  if (g_strcmp0 (self->device, device) == 0)
+    return;
+
+  g_free (self->device);
+  self->device = g_strdup (device);
+  apply_device (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE]);
+}
+
+gboolean
+forge_preview_get_device_landscape (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), FALSE);
+
+  return self->device_landscape;
+}
+
+void
+forge_preview_set_device_landscape (ForgePreview *self,
+                                    gboolean      landscape)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW (self));
+
+  landscape = !!landscape;
+  if (self->device_landscape == landscape)
+    return;
+
+  self->device_landscape = landscape;
+  apply_device (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_LANDSCAPE]);
+}
+
+ForgeDeviceFrame *
+forge_preview_get_device_frame (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return self->device_frame;
+}
+
+GtkLabel *
+forge_preview_get_size_label (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return self->size_label;
+}
+
+static void
+inspect_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  ForgePreview *self = FORGE_PREVIEW (widget);
+
+  webkit_web_inspector_show (webkit_web_view_get_inspector (self->web_view));
+}
+
+/* }}} */
+
 static void
 update_menu (ForgePreview *self)
 {
@@ -1031,6 +1256,9 @@ forge_preview_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->size_label_source, g_source_remove);
+  g_clear_handle_id (&self->size_label_update, g_source_remove);
+  g_clear_pointer (&self->device, g_free);
 
   if (self->back_forward_list != NULL)
     {
@@ -1098,6 +1326,18 @@ forge_preview_get_property (GObject    *object,
       g_value_set_boolean (value, self->restoring);
       break;
 
+    case PROP_DEVICE:
+      g_value_set_string (value, forge_preview_get_device (self));
+      break;
+
+    case PROP_DEVICE_LANDSCAPE:
+      g_value_set_boolean (value, self->device_landscape);
+      break;
+
+    case PROP_DEVICE_FIT:
+      g_value_set_boolean (value, forge_device_frame_get_fit (self->device_frame));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1120,6 +1360,18 @@ forge_preview_set_property (GObject      *object,
 
     case PROP_RESTORING:
       forge_preview_set_restoring (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_DEVICE:
+      forge_preview_set_device (self, g_value_get_string (value));
+      break;
+
+    case PROP_DEVICE_LANDSCAPE:
+      forge_preview_set_device_landscape (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_DEVICE_FIT:
+      forge_device_frame_set_fit (self->device_frame, g_value_get_boolean (value));
       break;
 
     default:
@@ -1159,6 +1411,18 @@ forge_preview_class_init (ForgePreviewClass *klass)
                           FALSE,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /* Which size the page gets: "responsive" (the pane's) or a preset of
+   * forge_preview_get_devices(). */
+  properties[PROP_DEVICE] =
+    g_param_spec_string ("device", NULL, NULL, "responsive",
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_DEVICE_LANDSCAPE] =
+    g_param_spec_boolean ("device-landscape", NULL, NULL, FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_DEVICE_FIT] =
+    g_param_spec_boolean ("device-fit", NULL, NULL, TRUE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-preview.ui");
@@ -1170,6 +1434,8 @@ forge_preview_class_init (ForgePreviewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, restoring_overlay);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, restoring_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, device_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, size_label);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_changed);
   gtk_widget_class_bind_template_callback (widget_class, update_menu);
@@ -1184,10 +1450,15 @@ forge_preview_class_init (ForgePreviewClass *klass)
   gtk_widget_class_install_action (widget_class, "preview.open-external", NULL, open_external_action);
   gtk_widget_class_install_action (widget_class, "preview.copy-url", NULL, copy_url_action);
   gtk_widget_class_install_action (widget_class, "preview.focus-address", NULL, focus_address_action);
+  gtk_widget_class_install_action (widget_class, "preview.inspect", NULL, inspect_action);
+  gtk_widget_class_install_property_action (widget_class, "preview.device", "device");
+  gtk_widget_class_install_property_action (widget_class, "preview.rotate", "device-landscape");
+  gtk_widget_class_install_property_action (widget_class, "preview.fit", "device-fit");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "preview.reload", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "preview.reload", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "preview.focus-address", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_I, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "preview.inspect", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "preview.back", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK, "preview.forward", NULL);
 }
@@ -1215,7 +1486,16 @@ forge_preview_init (ForgePreview *self)
                                  "hexpand", TRUE,
                                  "vexpand", TRUE,
                                  NULL);
-  gtk_overlay_set_child (self->overlay, GTK_WIDGET (self->web_view));
+  self->device_frame = FORGE_DEVICE_FRAME (forge_device_frame_new ());
+  forge_device_frame_set_child (self->device_frame, GTK_WIDGET (self->web_view));
+  gtk_overlay_set_child (self->overlay, GTK_WIDGET (self->device_frame));
+  g_signal_connect_object (self->device_frame, "notify::scale", G_CALLBACK (on_device_scale_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->device_frame, "notify::fit", G_CALLBACK (on_device_fit_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->device_frame, "child-resized", G_CALLBACK (on_web_view_resized), self,
+                           G_CONNECT_SWAPPED);
+  gtk_menu_button_set_menu_model (self->device_button, build_device_menu ());
 
   settings = webkit_web_view_get_settings (self->web_view);
   webkit_settings_set_enable_developer_extras (settings, TRUE);

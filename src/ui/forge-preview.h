@@ -36,6 +36,24 @@ ForgePreviewState  forge_preview_get_state      (ForgePreview *self);
 void               forge_preview_set_restoring  (ForgePreview *self,
                                                  gboolean      restoring);
 gboolean           forge_preview_get_restoring  (ForgePreview *self);
+
+/* A device the page can be shown at: its size in CSS pixels, portrait. */
+typedef struct
+{
+  const char *id;
+  const char *title;   /* untranslated */
+  int         width;
+  int         height;
+} ForgePreviewDevice;
+
+/* Ends with an entry whose id is NULL. */
+const ForgePreviewDevice *forge_preview_get_devices          (void);
+const char               *forge_preview_get_device           (ForgePreview *self);
+void                      forge_preview_set_device           (ForgePreview *self,
+                                                              const char   *device);
+gboolean                  forge_preview_get_device_landscape (ForgePreview *self);
+void                      forge_preview_set_device_landscape (ForgePreview *self,
+                                                              gboolean      landscape);
 /* A menu at the end of the toolbar, for what the owner offers (the
  * sandbox's actions); NULL hides it. */
 void               forge_preview_set_menu_model (ForgePreview *self,

@@ -381,6 +381,29 @@ restart_action (GtkWidget  *widget,
     forge_preview_session_restart (self->session);
 }
 
+/* The device the preview shows the page at is the project's: kept in
+ * it as "ID[:landscape]". */
+static void
+restore_device (ForgeProjectView *self)
+{
+  const char *saved = forge_project_get_preview_device (self->project);
+  g_auto(GStrv) parts = g_strsplit (saved != NULL ? saved : "responsive", ":", 2);
+
+  forge_preview_set_device (self->preview, parts[0]);
+  forge_preview_set_device_landscape (self->preview, parts[1] != NULL && g_str_equal (parts[1], "landscape"));
+}
+
+static void
+save_device (ForgeProjectView *self)
+{
+  const char *device = forge_preview_get_device (self->preview);
+  g_autofree char *saved = forge_preview_get_device_landscape (self->preview) && !g_str_equal (device, "responsive")
+    ? g_strconcat (device, ":landscape", NULL)
+    : g_strdup (device);
+
+  forge_project_set_preview_device (self->project, saved);
+}
+
 static void
 forge_project_view_constructed (GObject *object)
 {
@@ -394,6 +417,10 @@ forge_project_view_constructed (GObject *object)
 
   forge_steps_view_reset (self->steps_view, forge_clone_and_preview_get_step_ids ());
   forge_preview_set_menu_model (self->preview, self->sandbox_menu);
+
+  restore_device (self);
+  g_signal_connect_object (self->preview, "notify::device", G_CALLBACK (save_device), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->preview, "notify::device-landscape", G_CALLBACK (save_device), self, G_CONNECT_SWAPPED);
 
   if (self->session == NULL)
     {

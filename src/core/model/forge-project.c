@@ -25,6 +25,7 @@ enum {
   PROP_LAST_PATH,
   PROP_LAST_ERROR,
   PROP_BACKEND,
+  PROP_PREVIEW_DEVICE,
   N_STRING_PROPS,
   PROP_STATUS = N_STRING_PROPS,
   PROP_CREATED,
@@ -44,6 +45,7 @@ static const char *json_names[N_PROPS] = {
   [PROP_LAST_PATH] = "last_path",
   [PROP_LAST_ERROR] = "last_error",
   [PROP_BACKEND] = "backend",
+  [PROP_PREVIEW_DEVICE] = "preview_device",
   [PROP_STATUS] = "status",
   [PROP_CREATED] = "created",
   [PROP_UPDATED] = "updated",
@@ -422,6 +424,21 @@ forge_project_set_backend (ForgeProject *self,
 {
   g_return_if_fail (FORGE_IS_PROJECT (self));
   set_string (self, PROP_BACKEND, backend);
+}
+
+const char *
+forge_project_get_preview_device (ForgeProject *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), NULL);
+  return self->strings[PROP_PREVIEW_DEVICE];
+}
+
+void
+forge_project_set_preview_device (ForgeProject *self,
+                                  const char   *device)
+{
+  g_return_if_fail (FORGE_IS_PROJECT (self));
+  set_string (self, PROP_PREVIEW_DEVICE, device);
 }
 
 ForgeProjectStatus

@@ -67,6 +67,12 @@ void                forge_project_set_last_error       (ForgeProject      *self,
 const char         *forge_project_get_backend          (ForgeProject      *self);
 void                forge_project_set_backend          (ForgeProject      *self,
                                                         const char        *backend);
+/* How its preview was last shown: "responsive", or a device id of the
+ * window's, with ":landscape" when rotated; NULL when never chosen. The
+ * core keeps it and reads nothing in it. */
+const char         *forge_project_get_preview_device   (ForgeProject      *self);
+void                forge_project_set_preview_device   (ForgeProject      *self,
+                                                        const char        *device);
 gint64              forge_project_get_created          (ForgeProject      *self);
 gint64              forge_project_get_updated          (ForgeProject      *self);
 
