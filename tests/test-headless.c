@@ -14,6 +14,7 @@
 
 #include "e2e-util.h"
 #include "forge-util.h"
+#include "git-http-server.h"
 #include "git-test-util.h"
 
 typedef struct
@@ -394,6 +395,137 @@ test_unknown_backend (Fixture       *fixture,
   g_assert_cmpstr (stdout_text, ==, "");
 }
 
+/* GH_TOKEN for a private clone, then --pull: the token is used for its
+ * host, for the run, and is found nowhere afterwards (workspace, state,
+ * data and cache dirs, output, any other process's environment). */
+#define HEADLESS_TOKEN "tok-headless-3b7e90c1f5"
+
+static GSubprocess *
+spawn_headless_with_token (const char  *url,
+                           gboolean     pull,
+                           GError     **error)
+{
+  const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
+  g_subprocess_launcher_setenv (launcher, "GH_TOKEN", HEADLESS_TOKEN, TRUE);
+  g_subprocess_launcher_setenv (launcher, "GITHUB_TOKEN", "not-this-one", TRUE);
+
+  {
+    const char *args[] = { binary, "--headless", "--json", "--server-timeout", "120",
+                           pull ? "--pull" : url, pull ? url : NULL, NULL };
+
+    for (guint i = 0; args[i] != NULL; i++)
+      g_ptr_array_add (argv, (gpointer) args[i]);
+    g_ptr_array_add (argv, NULL);
+  }
+  return g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
+}
+
+static void
+assert_no_token_in_processes (GSubprocess *except)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *identifier = g_subprocess_get_identifier (except);
+  const char *name;
+
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *text = NULL;
+      gsize length = 0;
+
+      /* Its own initial environment is where the token came from. */
+      if (!g_ascii_isdigit (name[0]) || g_strcmp0 (name, identifier) == 0)
+        continue;
+      path = g_build_filename ("/proc", name, "environ", NULL);
+      if (g_file_get_contents (path, &text, &length, NULL))
+        g_assert_null (g_strstr_len (text, length, HEADLESS_TOKEN));
+    }
+}
+
+/* Reads events until @type, failing on an error event; every line is
+ * checked for the token. */
+static JsonObject *
+read_until_checked (GDataInputStream *stream,
+                    const char       *type)
+{
+  JsonObject *event;
+
+  while ((event = read_event (stream)) != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *text = NULL;
+
+      json_node_set_object (node, event);
+      text = json_to_string (node, FALSE);
+      g_assert_null (strstr (text, HEADLESS_TOKEN));
+      if (g_str_equal (json_object_get_string_member (event, "type"), "error"))
+        g_error ("headless failed: %s", text);
+      if (g_str_equal (json_object_get_string_member (event, "type"), type))
+        return event;
+      json_object_unref (event);
+    }
+
+  return NULL;
+}
+
+static void
+test_gh_token_and_pull (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *srv = g_build_filename (fixture->root, "srv", NULL);
+  g_autofree char *upstream = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *bare = forge_test_make_bare (upstream, srv, "owner/site.git");
+  g_autoptr(ForgeTestGitServer) server = forge_test_git_server_new (srv, HEADLESS_TOKEN);
+  g_autofree char *url = forge_test_git_server_dup_url (server, "owner/site.git");
+  g_autoptr(GError) error = NULL;
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(GSubprocess) process = spawn_headless_with_token (url, round == 1, &error);
+      g_autoptr(GDataInputStream) stream = NULL;
+      g_autoptr(JsonObject) preview = NULL;
+      g_autofree char *body = NULL;
+
+      g_assert_no_error (error);
+      stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+
+      if (round == 1)
+        {
+          g_autoptr(JsonObject) pulled = read_until_checked (stream, "pull");
+
+          g_assert_nonnull (pulled);
+          g_assert_true (json_object_get_boolean_member (pulled, "updated"));
+        }
+
+      preview = read_until_checked (stream, "preview");
+      g_assert_nonnull (preview);
+      g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), &body), ==, 200);
+      if (round == 1)
+        g_assert_nonnull (strstr (body, "pulled"));
+
+      assert_no_token_in_processes (process);
+
+      g_subprocess_send_signal (process, SIGTERM);
+      g_assert_true (g_subprocess_wait (process, NULL, &error));
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+      g_assert_false (forge_test_tree_contains (fixture->root, HEADLESS_TOKEN));
+
+      if (round == 0)
+        {
+          forge_test_git_commit_file (upstream, "index.html", "<!doctype html><title>pulled</title><p>pulled</p>\n");
+          forge_test_git_push_bare (upstream, bare);
+        }
+    }
+
+  g_clear_pointer (&server, forge_test_git_server_free);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -407,6 +539,7 @@ main (int   argc,
   g_test_add ("/forge/headless/failure-is-one-line", Fixture, NULL, fixture_set_up, test_failure_is_one_line, fixture_tear_down);
   g_test_add ("/forge/headless/bad-url", Fixture, NULL, fixture_set_up, test_bad_url, fixture_tear_down);
   g_test_add ("/forge/headless/unknown-backend", Fixture, NULL, fixture_set_up, test_unknown_backend, fixture_tear_down);
+  g_test_add ("/forge/headless/gh-token-and-pull", Fixture, NULL, fixture_set_up, test_gh_token_and_pull, fixture_tear_down);
 
   return g_test_run ();
 }

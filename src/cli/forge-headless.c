@@ -17,7 +17,13 @@
 #include <stdio.h>
 
 #include "forge-context.h"
+#include "forge-git.h"
+#include "forge-secrets.h"
 #include "forge-headless.h"
+
+/* Wiped, not only freed, on every way out. */
+typedef char *HeadlessToken;
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (HeadlessToken, forge_secrets_free_token, NULL)
 
 typedef struct
 {
@@ -28,6 +34,8 @@ typedef struct
   char                *run_id;
   gboolean             json;
   gboolean             previewing;
+  /* --pull on a project cloned before: the run is the pull's. */
+  gboolean             pulling;
   int                  exit_status;
 } Headless;
 
@@ -278,6 +286,8 @@ on_stop_signal (gpointer user_data)
   Headless *headless = user_data;
 
   forge_workflow_engine_cancel_all (headless->engine);
+  if (headless->session != NULL && forge_preview_session_is_updating (headless->session))
+    forge_preview_session_stop (headless->session);
   g_main_loop_quit (headless->loop);
   return G_SOURCE_CONTINUE;
 }
@@ -313,6 +323,106 @@ string_setting_or_default (const char *key,
   return g_settings_get_string (settings, key);
 }
 
+/* gh's order: GH_TOKEN, then GITHUB_TOKEN. Taken out of the environment
+ * at once, so that nothing this process starts inherits it. */
+static char *
+take_env_token (char **origin)
+{
+  static const char * const names[] = { "GH_TOKEN", "GITHUB_TOKEN" };
+  char *token = NULL;
+
+  *origin = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *value = g_getenv (names[i]);
+
+      if (token == NULL && value != NULL && *value != '\0')
+        {
+          token = g_strdup (value);
+          *origin = g_strdup (names[i]);
+        }
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_unsetenv (names[i]);
+
+  return token;
+}
+
+static void
+print_run_event (Headless *headless)
+{
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("run");
+
+      add_string (builder, "run_id", headless->run_id);
+      add_string (builder, "project_id", forge_preview_session_get_project_id (headless->session));
+      end_event (builder);
+    }
+}
+
+/* The pull's warm run: from now on its events are the ones to show. */
+static void
+run_id_changed_cb (ForgePreviewSession *session,
+                   GParamSpec          *pspec,
+                   Headless            *headless)
+{
+  if (!headless->pulling || forge_preview_session_get_run_id (session) == NULL)
+    return;
+
+  g_free (headless->run_id);
+  headless->run_id = g_strdup (forge_preview_session_get_run_id (session));
+  print_run_event (headless);
+}
+
+static void
+pull_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Headless *headless = user_data;
+  ForgePreviewSession *session = FORGE_PREVIEW_SESSION (object);
+  g_autoptr(GError) error = NULL;
+  gboolean updated = FALSE;
+
+  headless->pulling = FALSE;
+  if (!forge_preview_session_pull_finish (session, result, &updated, &error))
+    {
+      report_error (headless, error->message, NULL);
+      headless->exit_status = 1;
+      g_main_loop_quit (headless->loop);
+      return;
+    }
+
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("pull");
+
+      json_builder_set_member_name (builder, "updated");
+      json_builder_add_boolean_value (builder, updated);
+      add_string (builder, "head", forge_project_get_head_commit (forge_preview_session_get_project (session)));
+      end_event (builder);
+    }
+  else
+    g_printerr (updated ? _("Pulled %s\n") : _("Already up to date at %s\n"),
+                forge_project_get_head_commit (forge_preview_session_get_project (session)));
+
+  /* Up to date and not live here: the pull started no run. */
+  if (!forge_preview_session_has_active_run (session) &&
+      !forge_preview_session_run (session, NULL, &error))
+    {
+      report_error (headless, error->message, NULL);
+      headless->exit_status = 1;
+      g_main_loop_quit (headless->loop);
+      return;
+    }
+  if (headless->run_id == NULL)
+    {
+      headless->run_id = g_strdup (forge_preview_session_get_run_id (session));
+      print_run_event (headless);
+    }
+}
+
 int
 forge_headless_main (int    argc,
                      char **argv)
@@ -327,6 +437,9 @@ forge_headless_main (int    argc,
   g_auto(GStrv) remaining = NULL;
   gboolean headless_flag = FALSE;
   gboolean json = FALSE;
+  gboolean pull = FALSE;
+  g_autofree char *env_token_origin = NULL;
+  g_auto(HeadlessToken) env_token = NULL;
   int keepalive_interval = -1;
   int memory_limit = -1;
   int sandbox_timeout = -1;
@@ -336,6 +449,7 @@ forge_headless_main (int    argc,
   GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless_flag, N_("Run without a window"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print events as JSON lines"), NULL },
+    { "pull", 0, 0, G_OPTION_ARG_NONE, &pull, N_("Pull the latest changes of a project opened before (fast-forward only; fails on local changes or a rewritten history), then preview it"), NULL },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, N_("Sandbox backend for the project (default: its own, or the default-backend setting for a new one)"), N_("NAME") },
     { "keepalive-interval", 0, 0, G_OPTION_ARG_INT, &keepalive_interval, N_("Seconds between sandbox health checks"), N_("SECONDS") },
     { "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_limit, N_("Megabytes of memory a sandbox on this computer may use"), N_("MB") },
@@ -345,7 +459,12 @@ forge_headless_main (int    argc,
     { NULL }
   };
 
+  /* Before anything can start a thread or a process. */
+  env_token = take_env_token (&env_token_origin);
+
   context = g_option_context_new (_("REPOSITORY-URL — preview a repository without a window"));
+  g_option_context_set_summary (context, _("REPOSITORY-URL: https://host/owner/repo, owner/repo, owner/repo#branch, …/tree/BRANCH, …/pull/N, or a folder."));
+  g_option_context_set_description (context, _("A private repository’s token comes from GH_TOKEN, else GITHUB_TOKEN, for the repository’s host and this run only (never stored), else from Preferences → Accounts."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -419,37 +538,58 @@ forge_headless_main (int    argc,
   headless.session = forge_context_open_session (forge, remaining[0], &error);
   if (headless.session != NULL)
     {
+      ForgeProject *project = forge_preview_session_get_project (headless.session);
+      g_autofree char *workspace = forge_project_dup_workspace_dir (project);
+      g_autofree char *git_dir = workspace ? g_build_filename (workspace, "git", NULL) : NULL;
+
       g_object_ref (headless.session);
       g_signal_connect (headless.session, "step", G_CALLBACK (step_cb), &headless);
       g_signal_connect (headless.session, "log", G_CALLBACK (log_cb), &headless);
       g_signal_connect (headless.session, "run-finished", G_CALLBACK (run_finished_cb), &headless);
       g_signal_connect (headless.session, "sandbox-state", G_CALLBACK (sandbox_state_cb), &headless);
       g_signal_connect (headless.session, "server-log", G_CALLBACK (server_log_cb), &headless);
-      if (forge_preview_session_run (headless.session, backend, &error))
+      g_signal_connect (headless.session, "notify::run-id", G_CALLBACK (run_id_changed_cb), &headless);
+
+      /* For the repository's host only: a redirect or another host never
+       * gets it (see forge_git_clone_or_update()). */
+      if (env_token != NULL)
+        {
+          g_autofree char *host = forge_git_dup_host (forge_project_get_repo_url (project));
+
+          if (host != NULL)
+            forge_clone_and_preview_set_host_token (workflow, host, env_token, env_token_origin);
+        }
+
+      /* A project without a clone yet has nothing to pull: its run
+       * clones it. */
+      if (pull && git_dir != NULL && g_file_test (git_dir, G_FILE_TEST_IS_DIR))
+        {
+          if (backend != NULL)
+            forge_project_set_backend (project, backend);
+          headless.pulling = TRUE;
+          forge_preview_session_pull_async (headless.session, NULL, pull_done_cb, &headless);
+        }
+      else if (forge_preview_session_run (headless.session, backend, &error))
         headless.run_id = g_strdup (forge_preview_session_get_run_id (headless.session));
     }
+  forge_secrets_free_token (g_steal_pointer (&env_token));
 
-  if (headless.run_id == NULL)
+  if (headless.run_id == NULL && !headless.pulling)
     {
       report_error (&headless, error->message, NULL);
       headless.exit_status = 1;
     }
   else
     {
-      if (json)
-        {
-          JsonBuilder *builder = begin_event ("run");
-
-          add_string (builder, "run_id", headless.run_id);
-          add_string (builder, "project_id", forge_preview_session_get_project_id (headless.session));
-          end_event (builder);
-        }
+      if (headless.run_id != NULL)
+        print_run_event (&headless);
 
       g_main_loop_run (headless.loop);
 
       /* A stop signal during the run: wait for its steps to wind down so
        * nothing it started is left behind. */
-      while (forge_workflow_engine_get_n_active (headless.engine) > 0)
+      while (forge_workflow_engine_get_n_active (headless.engine) > 0 ||
+             forge_preview_session_is_updating (headless.session))
         g_main_context_iteration (NULL, TRUE);
     }
 

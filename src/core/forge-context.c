@@ -242,6 +242,7 @@ forge_context_ensure_session (ForgeContext *self,
     return session;
 
   session = _forge_preview_session_new (project, self->store, self->engine, self->manager);
+  _forge_preview_session_set_workflow (session, self->workflow);
   g_hash_table_insert (self->sessions, g_strdup (forge_project_get_id (project)), session);
   g_signal_connect_object (session, "notify::state", G_CALLBACK (session_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_emit (self, signals[SESSION_ADDED], 0, session);
@@ -254,18 +255,33 @@ forge_context_open_session (ForgeContext  *self,
                             const char    *url,
                             GError       **error)
 {
-  g_autofree char *normalized = NULL;
+  g_autoptr(ForgeRepoSpec) spec = NULL;
+  ForgeProject *project;
 
   g_return_val_if_fail (FORGE_IS_CONTEXT (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   /* The one place a URL someone typed becomes a project's: two spellings
    * of one repository are one project. */
-  normalized = forge_git_normalize_url (url, error);
-  if (normalized == NULL)
+  spec = forge_git_parse_repo_spec (url, error);
+  if (spec == NULL)
     return NULL;
 
-  return forge_context_ensure_session (self, forge_project_store_ensure (self->store, normalized));
+  project = forge_project_store_ensure (self->store, forge_repo_spec_get_url (spec));
+
+  /* One project per repository: an address that names a branch, a tag
+   * or a pull request moves the project there (its next run checks it
+   * out); one that names none keeps the project's. */
+  if (forge_repo_spec_get_ref (spec) != NULL)
+    {
+      g_autoptr(JsonObject) changes = json_object_new ();
+
+      json_object_set_string_member (changes, "git_ref", forge_repo_spec_get_ref (spec));
+      json_object_set_string_member (changes, "subdir", forge_repo_spec_get_subdir (spec));
+      forge_project_store_update (self->store, forge_project_get_id (project), changes);
+    }
+
+  return forge_context_ensure_session (self, project);
 }
 
 ForgePreviewSession *

@@ -25,6 +25,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_annotated_commit, git_annotated_commit_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_buf, git_buf_dispose)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_config, git_config_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_config_iterator, git_config_iterator_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_status_list, git_status_list_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_tree, git_tree_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_index, git_index_free)
 
 /* At most ~10 progress reports per second: the UI redraws on each one. */
 #define PROGRESS_INTERVAL_USEC (G_USEC_PER_SEC / 10)
@@ -357,6 +360,253 @@ forge_git_parse_owner_repo (const char  *url,
     }
 
   return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Repository addresses with a ref                                    */
+/* ------------------------------------------------------------------ */
+
+/* Far more than any real address; a pasted novel is not one. */
+#define MAX_SPEC_LENGTH 4096
+
+static gboolean
+set_invalid_ref (GError     **error,
+                 const char  *what)
+{
+  /* Quoted back in one line, and not a page of it. */
+  g_autofree char *shown = g_utf8_make_valid (what, -1);
+  g_autofree char *cut = NULL;
+
+  for (char *p = shown; *p; p++)
+    if (g_ascii_iscntrl (*p))
+      *p = '?';
+  if (g_utf8_strlen (shown, -1) > 80)
+    {
+      g_autofree char *head = g_utf8_substring (shown, 0, 80);
+      cut = g_strconcat (head, "…", NULL);
+    }
+  else
+    cut = g_strdup (shown);
+
+  g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL,
+               _("“%s” is not a valid branch, tag or pull request: check the address and try again."),
+               cut);
+  return FALSE;
+}
+
+/* Each segment percent-decoded on its own ("%2F" stays inside it),
+ * joined with '/'. NULL on an escaped NUL or bad UTF-8. */
+static char *
+decode_segments (char **segments)
+{
+  g_autoptr(GPtrArray) decoded = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; segments[i] != NULL; i++)
+    {
+      char *segment = g_uri_unescape_string (segments[i], NULL);
+
+      if (segment == NULL || !g_utf8_validate (segment, -1, NULL))
+        {
+          g_free (segment);
+          return NULL;
+        }
+      g_ptr_array_add (decoded, segment);
+    }
+  g_ptr_array_add (decoded, NULL);
+  return g_strjoinv ("/", (char **) decoded->pdata);
+}
+
+/* For https://HOST/OWNER/REPO/<kind>/…: the ref, the base address in
+ * *base (scheme, host, port, /OWNER/REPO). FALSE with error for a
+ * malformed one; TRUE with *ref NULL when the path is no such form. */
+static gboolean
+parse_web_path (const char  *text,
+                char       **base,
+                char       **ref,
+                GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_auto(GStrv) parts = NULL;
+  g_autoptr(GPtrArray) segments = g_ptr_array_new ();
+  g_autofree char *base_path = NULL;
+  const char *kind;
+  guint rest;
+
+  *base = NULL;
+  *ref = NULL;
+
+  /* GUri removes dot segments: ".../tree/main/../../x" would become
+   * another path, not an error. */
+  {
+    const char *start = strstr (text, "://");
+    const char *path = start != NULL ? strchr (start + 3, '/') : NULL;
+    g_autofree char *raw = path != NULL ? g_strndup (path, strcspn (path, "?#")) : NULL;
+    g_auto(GStrv) raw_parts = raw != NULL ? g_strsplit (raw, "/", -1) : NULL;
+
+    for (guint i = 0; raw_parts != NULL && raw_parts[i] != NULL; i++)
+      {
+        g_autofree char *decoded = g_uri_unescape_string (raw_parts[i], NULL);
+
+        if (decoded == NULL || g_str_equal (decoded, ".") || g_str_equal (decoded, ".."))
+          return set_invalid_ref (error, raw_parts[i]);
+      }
+  }
+
+  uri = g_uri_parse (text, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return TRUE;   /* normalize_url() says what is wrong */
+
+  parts = g_strsplit (g_uri_get_path (uri), "/", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*parts[i] != '\0')
+      g_ptr_array_add (segments, parts[i]);
+
+  if (segments->len < 3)
+    return TRUE;
+
+  /* GitLab puts "-" before its own /tree/. */
+  rest = 2;
+  if (g_str_equal (g_ptr_array_index (segments, 2), "-"))
+    rest = 3;
+  if (segments->len <= rest)
+    return TRUE;
+  kind = g_ptr_array_index (segments, rest);
+  rest++;
+
+  g_ptr_array_add (segments, NULL);
+
+  if (g_str_equal (kind, "tree"))
+    {
+      g_autofree char *path = NULL;
+
+      if (segments->len - 1 <= rest)
+        return set_invalid_ref (error, text);
+      path = decode_segments ((char **) segments->pdata + rest);
+      if (path == NULL)
+        return set_invalid_ref (error, text);
+
+      /* One segment ("feature%2Fx" included) is a branch. */
+      if (segments->len - 1 == rest + 1)
+        *ref = forge_git_ref_for_branch (path);
+      else if (forge_git_subdir_is_valid (path))
+        {
+          *ref = g_strconcat (FORGE_GIT_REF_TREE_PREFIX, path, NULL);
+          if (!forge_git_ref_is_valid (*ref))
+            g_clear_pointer (ref, g_free);
+        }
+      if (*ref == NULL)
+        return set_invalid_ref (error, path);
+    }
+  else if (g_str_equal (kind, "pull") || g_str_equal (kind, "pulls"))
+    {
+      /* …/pull/7, …/pull/7/files, …/pull/7/commits/SHA */
+      if (segments->len - 1 <= rest)
+        return set_invalid_ref (error, text);
+      *ref = g_strdup_printf ("refs/pull/%s/head", (char *) g_ptr_array_index (segments, rest));
+      if (!forge_git_ref_is_valid (*ref))
+        {
+          g_autofree char *number = g_strdup (g_ptr_array_index (segments, rest));
+
+          g_clear_pointer (ref, g_free);
+          return set_invalid_ref (error, number);
+        }
+    }
+  else if (g_str_equal (kind, "releases") && segments->len - 1 > rest + 1 &&
+           g_str_equal (g_ptr_array_index (segments, rest), "tag"))
+    {
+      g_autofree char *tag = decode_segments ((char **) segments->pdata + rest + 1);
+
+      if (tag != NULL)
+        *ref = g_strconcat ("refs/tags/", tag, NULL);
+      if (*ref == NULL || !forge_git_ref_is_valid (*ref))
+        {
+          g_clear_pointer (ref, g_free);
+          return set_invalid_ref (error, tag != NULL ? tag : text);
+        }
+    }
+  else
+    return TRUE;
+
+  base_path = g_strdup_printf ("/%s/%s", (char *) g_ptr_array_index (segments, 0),
+                               (char *) g_ptr_array_index (segments, 1));
+  /* The user part stays: normalize_url() refuses a token there. */
+  *base = g_uri_join_with_user (G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD,
+                                g_uri_get_scheme (uri), g_uri_get_user (uri), g_uri_get_password (uri),
+                                NULL, g_uri_get_host (uri), g_uri_get_port (uri),
+                                base_path, NULL, NULL);
+  return TRUE;
+}
+
+static gboolean
+is_local_input (const char *text)
+{
+  return text[0] == '/' || text[0] == '~' || text[0] == '.' || has_scheme (text, "file");
+}
+
+ForgeRepoSpec *
+forge_git_parse_repo_spec (const char  *input,
+                           GError     **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *ref = NULL;
+  g_autofree char *subdir = NULL;
+  g_autofree char *url = NULL;
+  char *hash;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  text = g_strstrip (g_strdup (input != NULL ? input : ""));
+  if (strlen (text) > MAX_SPEC_LENGTH)
+    {
+      g_set_error_literal (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL,
+                           _("That address is too long to be a repository’s: check it and try again."));
+      return NULL;
+    }
+
+  address = g_strdup (text);
+
+  /* owner/repo#branch, https://host/owner/repo#branch. Not for folders,
+   * whose names may hold '#'. */
+  if (!is_local_input (address) && (hash = strchr (address, '#')) != NULL)
+    {
+      g_autofree char *branch = g_uri_unescape_string (hash + 1, NULL);
+
+      *hash = '\0';
+      ref = branch != NULL ? forge_git_ref_for_branch (branch) : NULL;
+      if (ref == NULL)
+        {
+          set_invalid_ref (error, hash + 1);
+          return NULL;
+        }
+    }
+
+  if (has_scheme (address, "https") || has_scheme (address, "http"))
+    {
+      g_autofree char *base = NULL;
+      g_autofree char *path_ref = NULL;
+
+      if (!parse_web_path (address, &base, &path_ref, error))
+        return NULL;
+
+      if (path_ref != NULL)
+        {
+          if (ref != NULL)
+            {
+              set_invalid_ref (error, text);
+              return NULL;
+            }
+          g_free (address);
+          address = g_steal_pointer (&base);
+          ref = g_steal_pointer (&path_ref);
+        }
+    }
+
+  url = forge_git_normalize_url (address, error);
+  if (url == NULL)
+    return NULL;
+
+  return forge_repo_spec_new (url, ref, subdir);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1010,33 +1260,430 @@ config_is_ours (git_repository *repo)
 
   return rc == GIT_ITEROVER;
 }
+/* ------------------------------------------------------------------ */
+/* Refs                                                               */
+/* ------------------------------------------------------------------ */
+
+#define BRANCHES_REFSPEC "+refs/heads/*:refs/remotes/origin/*"
+
+/* Where a fetched ref is kept in git_dir: branches as remote-tracking
+ * branches, tags as tags, pull requests under refs/forge/ (no branch
+ * name can collide there). NULL for the default branch. */
+static char *
+local_ref_for (const char *ref)
+{
+  switch (forge_git_ref_get_kind (ref))
+    {
+    case FORGE_GIT_REF_BRANCH:
+      return g_strconcat ("refs/remotes/origin/", ref + strlen ("refs/heads/"), NULL);
+    case FORGE_GIT_REF_TAG:
+      return g_strdup (ref);
+    case FORGE_GIT_REF_PULL:
+      return g_strconcat ("refs/forge/", ref + strlen ("refs/"), NULL);
+    case FORGE_GIT_REF_DEFAULT:
+    case FORGE_GIT_REF_TREE:
+    default:
+      return NULL;
+    }
+}
+
+/* Passed on each fetch rather than written to the config, which keeps
+ * only what git_clone() wrote (see config_is_ours()). */
+static int
+fetch_origin (git_repository *repo,
+              const char     *ref,
+              Operation      *op)
+{
+  g_autoptr(git_remote) remote = NULL;
+  g_autofree char *local = local_ref_for (ref);
+  g_autofree char *extra = NULL;
+  git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
+  char *specs[2] = { (char *) BRANCHES_REFSPEC, NULL };
+  git_strarray refspecs = { specs, 1 };
+  int rc;
+
+  operation_setup_fetch (op, &fetch_opts);
+  /* A connection of its own: the token may be asked for once more (a
+   * clone's second fetch, for a tag or a pull request). */
+  op->credential_calls = 0;
+
+  if (forge_git_ref_get_kind (ref) == FORGE_GIT_REF_TAG ||
+      forge_git_ref_get_kind (ref) == FORGE_GIT_REF_PULL)
+    {
+      extra = g_strdup_printf ("+%s:%s", ref, local);
+      specs[refspecs.count++] = extra;
+    }
+
+  if ((rc = git_remote_lookup (&remote, repo, "origin")) != 0)
+    return rc;
+  return git_remote_fetch (remote, &refspecs, &fetch_opts, NULL);
+}
+
+static gboolean
+set_ref_not_found (GError     **error,
+                   const char  *url,
+                   const char  *ref)
+{
+  g_autofree char *name = forge_git_ref_dup_display_name (ref);
+  g_autofree char *repo_name = dup_display_name (url);
+
+  git_error_clear ();
+  switch (forge_git_ref_get_kind (ref))
+    {
+    case FORGE_GIT_REF_TAG:
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_REF_NOT_FOUND,
+                   _("There is no tag “%s” in “%s”: check its name and try again."), name, repo_name);
+      break;
+    case FORGE_GIT_REF_PULL:
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_REF_NOT_FOUND,
+                   _("There is no pull request %s in “%s”: check its number and try again."), name, repo_name);
+      break;
+    default:
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_REF_NOT_FOUND,
+                   _("There is no branch “%s” in “%s”: check its name and try again."), name, repo_name);
+      break;
+    }
+  return FALSE;
+}
+
+/* The default branch means the branch the clone is on; a clone left
+ * detached (on a tag or a pull request before) goes back to the
+ * remote's default branch. */
+static char *
+dup_effective_ref (git_repository *repo,
+                   const char     *ref)
+{
+  g_autoptr(git_reference) origin_head = NULL;
+  const char *target;
+
+  if (ref != NULL || git_repository_head_detached (repo) != 1)
+    return g_strdup (ref);
+
+  if (git_reference_lookup (&origin_head, repo, "refs/remotes/origin/HEAD") != 0 ||
+      git_reference_type (origin_head) != GIT_REFERENCE_SYMBOLIC ||
+      (target = git_reference_symbolic_target (origin_head)) == NULL ||
+      !g_str_has_prefix (target, "refs/remotes/origin/"))
+    {
+      git_error_clear ();
+      return NULL;
+    }
+
+  return forge_git_ref_for_branch (target + strlen ("refs/remotes/origin/"));
+}
+
+static int
+lookup_ref_target (git_repository  *repo,
+                   const char      *ref,
+                   git_object     **target)
+{
+  g_autoptr(git_reference) reference = NULL;
+  g_autofree char *local = NULL;
+  int rc;
+
+  if (ref == NULL)
+    return lookup_update_target (repo, target);
+
+  local = local_ref_for (ref);
+  if ((rc = git_reference_lookup (&reference, repo, local)) != 0)
+    return rc;
+  return git_reference_peel (target, reference, GIT_OBJECT_COMMIT);
+}
+
+/* After the checkout is in place: HEAD (and for a branch, the local
+ * branch tracking origin's) moves to target. */
+static int
+point_head_at (git_repository *repo,
+               const char     *ref,
+               git_object     *target)
+{
+  const git_oid *oid = git_object_id (target);
+  g_autoptr(git_reference) head = NULL;
+  g_autoptr(git_reference) branch = NULL;
+  g_autofree char *upstream = NULL;
+  int rc;
+
+  switch (forge_git_ref_get_kind (ref))
+    {
+    case FORGE_GIT_REF_BRANCH:
+      /* Not git_branch_create(): it refuses to move the branch HEAD is on. */
+      if ((rc = git_reference_create (&branch, repo, ref, oid, 1, "forge: update")) != 0)
+        return rc;
+      upstream = g_strconcat ("origin/", ref + strlen ("refs/heads/"), NULL);
+      if ((rc = git_branch_set_upstream (branch, upstream)) != 0)
+        return rc;
+      return git_repository_set_head (repo, ref);
+
+    case FORGE_GIT_REF_TAG:
+    case FORGE_GIT_REF_PULL:
+      return git_repository_set_head_detached (repo, oid);
+
+    case FORGE_GIT_REF_DEFAULT:
+    case FORGE_GIT_REF_TREE:
+    default:
+      rc = git_repository_head (&head, repo);
+      if (rc == 0 && git_reference_is_branch (head))
+        {
+          rc = git_reference_create (&branch, repo, git_reference_name (head), oid, 1, "forge: update");
+          return rc;
+        }
+      git_error_clear ();
+      return git_repository_set_head_detached (repo, oid);
+    }
+}
+
+/* A failed update leaves HEAD where it was; the index, which the
+ * checkout rewrote, goes back to HEAD's tree so that the next status
+ * compares against the right commit. */
+static void
+reset_index_to_head (git_repository *repo)
+{
+  g_autoptr(git_object) head = NULL;
+  g_autoptr(git_index) index = NULL;
+
+  if (git_revparse_single (&head, repo, "HEAD^{tree}") != 0 ||
+      git_repository_index (&index, repo) != 0 ||
+      git_index_read_tree (index, (git_tree *) head) != 0 ||
+      git_index_write (index) != 0)
+    g_debug ("Could not reset the index of %s: %s", git_repository_path (repo),
+             git_error_last () ? git_error_last ()->message : "?");
+  git_error_clear ();
+}
+
+/* ------------------------------------------------------------------ */
+/* Dirty work trees                                                   */
+/* ------------------------------------------------------------------ */
+
+/* Lockfiles an install writes when the repository has none: the
+ * sandbox's own doing, not the user's. */
+static const char * const install_lockfiles[] = {
+  "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock",
+};
+
+static gboolean
+path_in_node_modules (const char *path)
+{
+  g_auto(GStrv) segments = g_strsplit (path, "/", -1);
+
+  for (guint i = 0; segments[i] != NULL; i++)
+    if (g_str_equal (segments[i], "node_modules"))
+      return TRUE;
+  return FALSE;
+}
+
+/* libgit2 opens .gitignore and .gitattributes files (following
+ * symlinks) and files it hashes: a FIFO there would block this thread
+ * for good. Anything but files, folders and symlinks is a change the
+ * user did not make through git, and is looked for first, by lstat()
+ * only. node_modules is not walked. */
+static char *
+find_special_file (const char *dir,
+                   const char *relative,
+                   guint       depth)
+{
+  g_autoptr(GDir) listing = NULL;
+  const char *name;
+
+  if (depth > 64 || (listing = g_dir_open (dir, 0, NULL)) == NULL)
+    return NULL;
+
+  while ((name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *rel = relative ? g_build_path ("/", relative, name, NULL) : g_strdup (name);
+      GStatBuf st;
+
+      if (g_str_equal (name, "node_modules") || g_lstat (path, &st) != 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        {
+          char *found = find_special_file (path, rel, depth + 1);
+
+          if (found != NULL)
+            return found;
+        }
+      else if (!S_ISREG (st.st_mode) && !S_ISLNK (st.st_mode))
+        return g_steal_pointer (&rel);
+    }
+
+  return NULL;
+}
+
+static gboolean
+status_is_dirty (git_repository  *repo,
+                 char           **first_path,
+                 int             *rc_out)
+{
+  g_autoptr(git_status_list) list = NULL;
+  git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+  size_t n;
+  int rc;
+
+  /* HEAD's tree against the index (ours) and the index against the work
+   * tree. Submodules are left alone: their repositories would be read
+   * from the work tree. */
+  opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+  opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+
+  *rc_out = rc = git_status_list_new (&list, repo, &opts);
+  if (rc != 0)
+    return FALSE;
+
+  n = git_status_list_entrycount (list);
+  for (size_t i = 0; i < n; i++)
+    {
+      const git_status_entry *entry = git_status_byindex (list, i);
+      const git_diff_delta *delta = entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
+      const char *path = NULL;
+      gboolean skip = FALSE;
+
+      if (entry->status == GIT_STATUS_CURRENT || (entry->status & GIT_STATUS_IGNORED) != 0)
+        continue;
+      if (delta != NULL)
+        path = delta->new_file.path ? delta->new_file.path : delta->old_file.path;
+      if (path == NULL)
+        path = "";
+
+      if (path_in_node_modules (path))
+        continue;
+      if (entry->status == GIT_STATUS_WT_NEW)
+        for (guint j = 0; j < G_N_ELEMENTS (install_lockfiles); j++)
+          if (g_str_equal (path, install_lockfiles[j]))
+            skip = TRUE;
+      if (skip)
+        continue;
+
+      if (first_path != NULL)
+        *first_path = g_strdup (path);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* repo's work tree must already be set to the one to check. */
+static gboolean
+check_work_tree_clean (git_repository  *repo,
+                       const char      *work_tree,
+                       char           **first_path,
+                       gboolean        *dirty,
+                       GError         **error)
+{
+  g_autofree char *special = NULL;
+  int rc = 0;
+
+  *dirty = FALSE;
+
+  if ((special = find_special_file (work_tree, NULL, 0)) != NULL)
+    {
+      *dirty = TRUE;
+      if (first_path != NULL)
+        *first_path = g_steal_pointer (&special);
+      return TRUE;
+    }
+
+  *dirty = status_is_dirty (repo, first_path, &rc);
+  if (rc != 0)
+    {
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED,
+                   _("Could not compare the work tree with its commit: %s."),
+                   git_error_last () ? git_error_last ()->message : _("unknown error"));
+      git_error_clear ();
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+set_dirty_error (GError     **error,
+                 const char  *path)
+{
+  g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_DIRTY,
+               _("The project has local changes (%s): reset it to the remote to drop them, then pull again."),
+               path != NULL && *path ? path : _("files changed"));
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Update an existing clone                                           */
+/* ------------------------------------------------------------------ */
+
+typedef enum
+{
+  UPDATE_RESET,  /* whatever the work tree holds, it becomes the remote's */
+  UPDATE_PULL,   /* only a clean work tree, only a fast-forward */
+} UpdateMode;
 
 static gboolean
 update_existing (git_repository  *repo,
                  const char      *url,
+                 const char      *requested_ref,
                  const char      *git_dir,
                  const char      *work_tree,
+                 UpdateMode       mode,
                  Operation       *op,
                  char           **head_oid,
+                 gboolean        *updated,
                  GError         **error)
 {
-  g_autoptr(git_remote) remote = NULL;
   g_autoptr(git_object) target = NULL;
+  g_autofree char *ref = NULL;
   g_autofree char *staging = NULL;
   g_autofree char *staged_work = NULL;
-  git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
   git_checkout_options checkout_opts = GIT_CHECKOUT_OPTIONS_INIT;
+  git_oid head;
   int rc;
 
-  operation_setup_fetch (op, &fetch_opts);
+  if (mode == UPDATE_PULL)
+    {
+      g_autofree char *changed = NULL;
+      gboolean dirty = FALSE;
+
+      /* In memory only, as below; the work tree is only read here. */
+      if ((rc = git_repository_set_workdir (repo, work_tree, 0)) != 0)
+        return set_error_from_libgit2 (error, op, rc, url);
+      if (!check_work_tree_clean (repo, work_tree, &changed, &dirty, error))
+        return FALSE;
+      if (dirty)
+        return set_dirty_error (error, changed);
+    }
+
+  ref = dup_effective_ref (repo, requested_ref);
+
+  if ((rc = fetch_origin (repo, ref, op)) != 0)
+    return set_error_from_libgit2 (error, op, rc, url);
+
+  if ((rc = lookup_ref_target (repo, ref, &target)) != 0)
+    {
+      if (rc == GIT_ENOTFOUND && ref != NULL)
+        return set_ref_not_found (error, url, ref);
+      return set_error_from_libgit2 (error, op, rc, url);
+    }
+
+  if (mode == UPDATE_PULL && git_reference_name_to_id (&head, repo, "HEAD") == 0)
+    {
+      if (git_oid_equal (&head, git_object_id (target)))
+        {
+          if (updated != NULL)
+            *updated = FALSE;
+          dup_head_oid (repo, head_oid);
+          return TRUE;
+        }
+      if (git_graph_descendant_of (repo, git_object_id (target), &head) != 1)
+        {
+          g_autofree char *name = ref ? forge_git_ref_dup_display_name (ref) : dup_display_name (url);
+
+          git_error_clear ();
+          g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_DIVERGED,
+                       _("The history of “%s” was rewritten on the remote, so it cannot be pulled: reset the project to the remote instead."),
+                       name);
+          return FALSE;
+        }
+    }
+  git_error_clear ();
+
   operation_setup_checkout (op, &checkout_opts);
-
-  if ((rc = git_remote_lookup (&remote, repo, "origin")) != 0 ||
-      (rc = git_remote_fetch (remote, NULL, &fetch_opts, NULL)) != 0)
-    return set_error_from_libgit2 (error, op, rc, url);
-
-  if ((rc = lookup_update_target (repo, &target)) != 0)
-    return set_error_from_libgit2 (error, op, rc, url);
+  checkout_opts.checkout_strategy = GIT_CHECKOUT_FORCE;
 
   /* Not into work_tree itself: a sandbox can write there, and may still
    * be running. libgit2 (1.5, GIT_CHECKOUT_FORCE) writes and deletes
@@ -1057,26 +1704,35 @@ update_existing (git_repository  *repo,
                                                     staged_work, g_strerror (saved_errno)));
     }
 
-  /* In memory only (no .git link file). A hard reset discards local
-   * edits and follows force-pushes too. */
+  /* In memory only (no .git link file). HEAD moves only once the new
+   * work tree is in place: a failure or a cancel leaves the project on
+   * its commit, its work tree matching it. */
   rc = git_repository_set_workdir (repo, staged_work, 0);
   if (rc == 0)
-    rc = git_reset (repo, target, GIT_RESET_HARD, &checkout_opts);
+    rc = git_checkout_tree (repo, target, &checkout_opts);
   if (rc == 0 && operation_cancelled (op))
     rc = GIT_EUSER;
   if (rc != 0)
     {
-      remove_staging_dir (staging);
-      return set_error_from_libgit2 (error, op, rc, url);
-    }
-
-  if (!install_work_tree (staging, staged_work, work_tree, TRUE, error))
-    {
+      set_error_from_libgit2 (error, op, rc, url);
+      reset_index_to_head (repo);
       remove_staging_dir (staging);
       return FALSE;
     }
 
+  if (!install_work_tree (staging, staged_work, work_tree, TRUE, error))
+    {
+      reset_index_to_head (repo);
+      remove_staging_dir (staging);
+      return FALSE;
+    }
   remove_staging_dir (staging);
+
+  if ((rc = point_head_at (repo, ref, target)) != 0)
+    return set_error_from_libgit2 (error, op, rc, url);
+
+  if (updated != NULL)
+    *updated = TRUE;
   dup_head_oid (repo, head_oid);
   return TRUE;
 }
@@ -1116,8 +1772,28 @@ create_repository_cb (git_repository **out,
   return 0;
 }
 
+/* A tag or a pull request, in a clone that has nothing checked out yet. */
+static int
+checkout_detached (git_repository *repo,
+                   const char     *ref,
+                   Operation      *op)
+{
+  g_autoptr(git_object) target = NULL;
+  git_checkout_options checkout_opts = GIT_CHECKOUT_OPTIONS_INIT;
+  int rc;
+
+  if ((rc = fetch_origin (repo, ref, op)) != 0 ||
+      (rc = lookup_ref_target (repo, ref, &target)) != 0 ||
+      (rc = git_repository_set_head_detached (repo, git_object_id (target))) != 0)
+    return rc;
+
+  operation_setup_checkout (op, &checkout_opts);
+  return git_reset (repo, target, GIT_RESET_HARD, &checkout_opts);
+}
+
 static gboolean
 clone_fresh (const char  *url,
+             const char  *ref,
              const char  *git_dir,
              const char  *work_tree,
              Operation   *op,
@@ -1129,6 +1805,8 @@ clone_fresh (const char  *url,
   g_autofree char *staged_git = NULL;
   g_autofree char *staged_work = NULL;
   git_clone_options clone_opts = GIT_CLONE_OPTIONS_INIT;
+  ForgeGitRefKind kind = forge_git_ref_get_kind (ref);
+  gboolean detached = kind == FORGE_GIT_REF_TAG || kind == FORGE_GIT_REF_PULL;
   CloneDirs dirs;
   int rc;
 
@@ -1154,14 +1832,25 @@ clone_fresh (const char  *url,
   operation_setup_checkout (op, &clone_opts.checkout_opts);
   clone_opts.repository_cb = create_repository_cb;
   clone_opts.repository_cb_payload = &dirs;
+  if (kind == FORGE_GIT_REF_BRANCH)
+    clone_opts.checkout_branch = ref + strlen ("refs/heads/");
+  /* Checked out below, once the tag or pull request is fetched. */
+  if (detached)
+    clone_opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
 
   rc = git_clone (&repo, url, staged_work, &clone_opts);
+  if (rc == 0 && detached)
+    rc = checkout_detached (repo, ref, op);
   if (rc == 0 && operation_cancelled (op))
     rc = GIT_EUSER;
 
   if (rc != 0)
     {
-      set_error_from_libgit2 (error, op, rc, url);
+      /* libgit2 says "reference 'refs/remotes/origin/x' not found". */
+      if (rc == GIT_ENOTFOUND && ref != NULL && !operation_cancelled (op))
+        set_ref_not_found (error, url, ref);
+      else
+        set_error_from_libgit2 (error, op, rc, url);
       g_clear_pointer (&repo, git_repository_free);
       remove_staging_dir (staging);
       return FALSE;
@@ -1213,6 +1902,7 @@ clone_fresh (const char  *url,
  * following symlinks, then cloned afresh. */
 static gboolean
 clone_over (const char  *url,
+            const char  *ref,
             const char  *git_dir,
             const char  *work_tree,
             Operation   *op,
@@ -1222,19 +1912,22 @@ clone_over (const char  *url,
   if (!forge_remove_tree (work_tree, error))
     return FALSE;
 
-  return clone_fresh (url, git_dir, work_tree, op, head_oid, error);
+  return clone_fresh (url, ref, git_dir, work_tree, op, head_oid, error);
 }
 
-gboolean
-forge_git_clone_or_update (const char            *url,
-                           const char            *git_dir,
-                           const char            *work_tree,
-                           const char            *token,
-                           ForgeGitProgressFunc   progress,
-                           gpointer               user_data,
-                           char                 **head_oid,
-                           GCancellable          *cancellable,
-                           GError               **error)
+static gboolean
+clone_or_update (const char            *url,
+                 const char            *ref,
+                 const char            *git_dir,
+                 const char            *work_tree,
+                 const char            *token,
+                 UpdateMode             mode,
+                 ForgeGitProgressFunc   progress,
+                 gpointer               user_data,
+                 char                 **head_oid,
+                 gboolean              *updated,
+                 GCancellable          *cancellable,
+                 GError               **error)
 {
   g_autoptr(git_repository) repo = NULL;
   g_autoptr(git_remote) remote = NULL;
@@ -1255,6 +1948,16 @@ forge_git_clone_or_update (const char            *url,
   g_return_val_if_fail (head_oid == NULL || *head_oid == NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (updated != NULL)
+    *updated = TRUE;
+
+  if (!forge_git_ref_is_valid (ref) || forge_git_ref_get_kind (ref) == FORGE_GIT_REF_TREE)
+    {
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL,
+                   _("“%s” is not a branch, tag or pull request Git can fetch."), ref);
+      return FALSE;
+    }
+
   forge_git_init ();
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -1263,12 +1966,12 @@ forge_git_clone_or_update (const char            *url,
   remove_stale_partials (git_dir);
 
   if (g_lstat (git_dir, &st) != 0 && errno == ENOENT)
-    return clone_over (url, git_dir, work_tree, &op, head_oid, error);
+    return clone_over (url, ref, git_dir, work_tree, &op, head_oid, error);
 
   if (S_ISDIR (st.st_mode) && dir_is_empty (git_dir))
     {
       g_rmdir (git_dir);
-      return clone_over (url, git_dir, work_tree, &op, head_oid, error);
+      return clone_over (url, ref, git_dir, work_tree, &op, head_oid, error);
     }
 
   if (open_git_dir (&repo, git_dir) == 0)
@@ -1280,12 +1983,12 @@ forge_git_clone_or_update (const char            *url,
           g_clear_pointer (&repo, git_repository_free);
           if (!forge_remove_tree (git_dir, error))
             return FALSE;
-          return clone_over (url, git_dir, work_tree, &op, head_oid, error);
+          return clone_over (url, ref, git_dir, work_tree, &op, head_oid, error);
         }
 
       if (git_remote_lookup (&remote, repo, "origin") == 0 &&
           urls_match (git_remote_url (remote), url))
-        return update_existing (repo, url, git_dir, work_tree, &op, head_oid, error);
+        return update_existing (repo, url, ref, git_dir, work_tree, mode, &op, head_oid, updated, error);
     }
 
   git_error_clear ();
@@ -1293,4 +1996,287 @@ forge_git_clone_or_update (const char            *url,
                _("“%s” already holds something other than a clone of %s: remove it, then try again."),
                git_dir, url);
   return FALSE;
+}
+
+gboolean
+forge_git_clone_or_update (const char            *url,
+                           const char            *git_dir,
+                           const char            *work_tree,
+                           const char            *token,
+                           ForgeGitProgressFunc   progress,
+                           gpointer               user_data,
+                           char                 **head_oid,
+                           GCancellable          *cancellable,
+                           GError               **error)
+{
+  return clone_or_update (url, NULL, git_dir, work_tree, token, UPDATE_RESET,
+                          progress, user_data, head_oid, NULL, cancellable, error);
+}
+
+gboolean
+forge_git_clone_or_update_ref (const char            *url,
+                               const char            *ref,
+                               const char            *git_dir,
+                               const char            *work_tree,
+                               const char            *token,
+                               ForgeGitProgressFunc   progress,
+                               gpointer               user_data,
+                               char                 **head_oid,
+                               GCancellable          *cancellable,
+                               GError               **error)
+{
+  return clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_RESET,
+                          progress, user_data, head_oid, NULL, cancellable, error);
+}
+
+gboolean
+forge_git_reset_to_remote (const char            *url,
+                           const char            *ref,
+                           const char            *git_dir,
+                           const char            *work_tree,
+                           const char            *token,
+                           ForgeGitProgressFunc   progress,
+                           gpointer               user_data,
+                           char                 **head_oid,
+                           GCancellable          *cancellable,
+                           GError               **error)
+{
+  return clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_RESET,
+                          progress, user_data, head_oid, NULL, cancellable, error);
+}
+
+gboolean
+forge_git_pull (const char            *url,
+                const char            *ref,
+                const char            *git_dir,
+                const char            *work_tree,
+                const char            *token,
+                ForgeGitProgressFunc   progress,
+                gpointer               user_data,
+                char                 **head_oid,
+                gboolean              *updated,
+                GCancellable          *cancellable,
+                GError               **error)
+{
+  return clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_PULL,
+                          progress, user_data, head_oid, updated, cancellable, error);
+}
+
+gboolean
+forge_git_work_tree_is_dirty (const char  *git_dir,
+                              const char  *work_tree,
+                              char       **first_path,
+                              GError     **error)
+{
+  g_autoptr(git_repository) repo = NULL;
+  gboolean dirty = FALSE;
+  int rc;
+
+  g_return_val_if_fail (git_dir != NULL, FALSE);
+  g_return_val_if_fail (work_tree != NULL, FALSE);
+
+  forge_git_init ();
+
+  if ((rc = open_git_dir (&repo, git_dir)) != 0 || !config_is_ours (repo))
+    {
+      git_error_clear ();
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED,
+                   _("There is no clone in “%s”."), git_dir);
+      return FALSE;
+    }
+
+  if ((rc = git_repository_set_workdir (repo, work_tree, 0)) != 0)
+    {
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED,
+                   _("Could not compare the work tree with its commit: %s."),
+                   git_error_last () ? git_error_last ()->message : _("unknown error"));
+      git_error_clear ();
+      return FALSE;
+    }
+
+  if (!check_work_tree_clean (repo, work_tree, first_path, &dirty, error))
+    return FALSE;
+  return dirty;
+}
+
+gboolean
+forge_git_dup_head (const char  *git_dir,
+                    char       **head_oid,
+                    char       **head_ref)
+{
+  g_autoptr(git_repository) repo = NULL;
+  g_autoptr(git_reference) head = NULL;
+
+  forge_git_init ();
+
+  if (open_git_dir (&repo, git_dir) != 0 || git_repository_head (&head, repo) != 0)
+    {
+      git_error_clear ();
+      return FALSE;
+    }
+
+  if (head_ref != NULL)
+    *head_ref = git_reference_is_branch (head) ? g_strdup (git_reference_name (head)) : NULL;
+  return dup_head_oid (repo, head_oid);
+}
+
+/* ------------------------------------------------------------------ */
+/* The remote's refs                                                  */
+/* ------------------------------------------------------------------ */
+
+/* Every ref the remote advertises: name → symref target or "". */
+static GHashTable *
+list_remote_refs (const char    *url,
+                  const char    *token,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  g_autoptr(git_remote) remote = NULL;
+  g_autoptr(GHashTable) refs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autofree char *token_host = forge_git_dup_host (url);
+  git_remote_callbacks callbacks = GIT_REMOTE_CALLBACKS_INIT;
+  git_proxy_options proxy = GIT_PROXY_OPTIONS_INIT;
+  const git_remote_head **heads = NULL;
+  size_t n = 0;
+  Operation op = {
+    .token = token,
+    .token_host = token_host,
+    .cancellable = cancellable,
+    .last_phase = -1,
+  };
+  int rc;
+
+  forge_git_init ();
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  callbacks.credentials = credentials_cb;
+  callbacks.sideband_progress = sideband_progress_cb;
+  callbacks.payload = &op;
+  proxy.type = GIT_PROXY_AUTO;
+
+  /* A remote of no repository: nothing is written anywhere. */
+  if ((rc = git_remote_create_detached (&remote, url)) != 0 ||
+      (rc = git_remote_connect (remote, GIT_DIRECTION_FETCH, &callbacks, &proxy, NULL)) != 0 ||
+      (rc = git_remote_ls (&heads, &n, remote)) != 0)
+    {
+      set_error_from_libgit2 (error, &op, rc, url);
+      return NULL;
+    }
+
+  for (size_t i = 0; i < n; i++)
+    g_hash_table_replace (refs, g_strdup (heads[i]->name),
+                          g_strdup (heads[i]->symref_target ? heads[i]->symref_target : ""));
+
+  git_remote_disconnect (remote);
+  return g_steal_pointer (&refs);
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+char **
+forge_git_list_remote_branches (const char    *url,
+                                const char    *token,
+                                char         **default_branch,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  g_autoptr(GHashTable) refs = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  const char *name;
+  const char *target;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  if (default_branch != NULL)
+    *default_branch = NULL;
+
+  if ((refs = list_remote_refs (url, token, cancellable, error)) == NULL)
+    return NULL;
+
+  g_hash_table_iter_init (&iter, refs);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &target))
+    {
+      if (g_str_has_prefix (name, "refs/heads/") && forge_git_ref_is_valid (name))
+        g_ptr_array_add (names, g_strdup (name + strlen ("refs/heads/")));
+      else if (g_str_equal (name, "HEAD") && default_branch != NULL &&
+               g_str_has_prefix (target, "refs/heads/"))
+        *default_branch = g_strdup (target + strlen ("refs/heads/"));
+    }
+
+  g_ptr_array_sort (names, compare_strings);
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+}
+
+gboolean
+forge_git_resolve_tree_path (const char    *url,
+                             const char    *tree_path,
+                             const char    *token,
+                             char         **ref,
+                             char         **subdir,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_autoptr(GHashTable) refs = NULL;
+  g_auto(GStrv) segments = NULL;
+  guint n;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+  g_return_val_if_fail (tree_path != NULL, FALSE);
+  g_return_val_if_fail (ref != NULL && subdir != NULL, FALSE);
+
+  *ref = NULL;
+  *subdir = NULL;
+
+  if (!forge_git_subdir_is_valid (tree_path))
+    {
+      g_set_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL,
+                   _("“%s” is not a branch and folder name: check the address and try again."), tree_path);
+      return FALSE;
+    }
+
+  if ((refs = list_remote_refs (url, token, cancellable, error)) == NULL)
+    return FALSE;
+
+  /* The longest name that exists wins, as on GitHub: with branches "a"
+   * and "a/b", tree/a/b/c is branch "a/b", folder "c". */
+  segments = g_strsplit (tree_path, "/", -1);
+  n = g_strv_length (segments);
+  for (guint i = n; i > 0; i--)
+    {
+      g_autofree char *prefix = NULL;
+      g_autofree char *branch = NULL;
+      g_autofree char *tag = NULL;
+      char *saved = segments[i];
+
+      segments[i] = NULL;
+      prefix = g_strjoinv ("/", segments);
+      segments[i] = saved;
+
+      branch = g_strconcat ("refs/heads/", prefix, NULL);
+      tag = g_strconcat ("refs/tags/", prefix, NULL);
+      if (g_hash_table_contains (refs, branch) && forge_git_ref_is_valid (branch))
+        *ref = g_steal_pointer (&branch);
+      else if (g_hash_table_contains (refs, tag) && forge_git_ref_is_valid (tag))
+        *ref = g_steal_pointer (&tag);
+      else
+        continue;
+
+      if (i < n)
+        *subdir = g_strjoinv ("/", segments + i);
+      return TRUE;
+    }
+
+  {
+    g_autofree char *as_branch = g_strconcat ("refs/heads/", tree_path, NULL);
+    return set_ref_not_found (error, url, as_branch);
+  }
 }

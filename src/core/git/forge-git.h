@@ -7,6 +7,8 @@
 
 #include <gio/gio.h>
 
+#include "forge-repo-spec.h"
+
 G_BEGIN_DECLS
 
 #define FORGE_GIT_ERROR (forge_git_error_quark ())
@@ -21,6 +23,14 @@ typedef enum
   FORGE_GIT_ERROR_NETWORK,
   FORGE_GIT_ERROR_DISK_FULL,
   FORGE_GIT_ERROR_CANCELLED,
+  /* The branch, tag or pull request is not on the remote. */
+  FORGE_GIT_ERROR_REF_NOT_FOUND,
+  /* The work tree has changes (files edited, added or removed outside
+   * node_modules and ignored paths): pull refuses to drop them. */
+  FORGE_GIT_ERROR_DIRTY,
+  /* The remote's history no longer contains what is checked out (a
+   * force-push): no fast-forward is possible. */
+  FORGE_GIT_ERROR_DIVERGED,
 } ForgeGitError;
 
 typedef enum
@@ -52,6 +62,24 @@ gboolean  forge_git_parse_owner_repo  (const char            *url,
                                        char                 **owner,
                                        char                 **repo);
 
+/* Reads what a person typed or pasted: anything
+ * forge_git_normalize_url() takes, plus
+ *   https://HOST/OWNER/REPO/tree/BRANCH[/SUBDIR]   (any http(s) host:
+ *                                                    github.com, GitHub
+ *                                                    Enterprise, loopback)
+ *   https://HOST/OWNER/REPO/pull/N[/files|/commits…] → refs/pull/N/head
+ *   https://HOST/OWNER/REPO/releases/tag/TAG        → refs/tags/TAG
+ *   OWNER/REPO#BRANCH and https://…/REPO#BRANCH
+ * A /tree/ path of one segment is a branch; with several segments the
+ * split between branch (which may hold '/') and folder is only known
+ * from the remote, so the ref is "tree:PATH" (FORGE_GIT_REF_TREE), which
+ * forge_git_resolve_tree_path() turns into the longest branch or tag
+ * that exists, as GitHub does. Names are percent-decoded, then checked:
+ * no credentials, no "..", no spaces or control characters, at most 255
+ * bytes a name. No network access. */
+ForgeRepoSpec *forge_git_parse_repo_spec (const char            *input,
+                                          GError               **error);
+
 /* Clones url, or, when git_dir already holds a clone of it, fetches and
  * hard-resets to the upstream branch. git_dir is the repository (objects,
  * refs, config), which only this process may ever write; work_tree is
@@ -74,6 +102,87 @@ gboolean  forge_git_clone_or_update   (const char            *url,
                                        char                 **head_oid,
                                        GCancellable          *cancellable,
                                        GError               **error);
+
+/* forge_git_clone_or_update() for a ref (see forge-repo-spec.h; not
+ * "tree:"): a fresh clone checks it out; an existing clone fetches it
+ * and moves to it (a branch becomes the local branch, tracking
+ * origin's; a tag or a pull request is checked out detached), checking
+ * out afresh and keeping node_modules, whatever the work tree held.
+ * NULL: the branch the clone is on (the default branch when new). */
+gboolean  forge_git_clone_or_update_ref (const char          *url,
+                                         const char          *ref,
+                                         const char          *git_dir,
+                                         const char          *work_tree,
+                                         const char          *token,
+                                         ForgeGitProgressFunc progress,
+                                         gpointer             user_data,
+                                         char               **head_oid,
+                                         GCancellable        *cancellable,
+                                         GError             **error);
+/* Fetches ref and fast-forwards to it. Fails with FORGE_GIT_ERROR_DIRTY
+ * (before any network access) when the work tree differs from the
+ * checked-out commit outside node_modules, ignored paths and an install's
+ * untracked lockfile, and with FORGE_GIT_ERROR_DIVERGED when the remote
+ * no longer contains the checked-out commit; nothing changes then. Up to
+ * date: nothing changes and *updated is FALSE. Without a clone yet it
+ * clones. Other arguments as forge_git_clone_or_update_ref(). */
+gboolean  forge_git_pull                (const char          *url,
+                                         const char          *ref,
+                                         const char          *git_dir,
+                                         const char          *work_tree,
+                                         const char          *token,
+                                         ForgeGitProgressFunc progress,
+                                         gpointer             user_data,
+                                         char               **head_oid,
+                                         gboolean            *updated,
+                                         GCancellable        *cancellable,
+                                         GError             **error);
+/* Fetches ref and makes the work tree the remote's, whatever it holds
+ * (local changes and a diverged history are dropped; node_modules stays).
+ * The same as forge_git_clone_or_update_ref(), by its purpose's name. */
+gboolean  forge_git_reset_to_remote     (const char          *url,
+                                         const char          *ref,
+                                         const char          *git_dir,
+                                         const char          *work_tree,
+                                         const char          *token,
+                                         ForgeGitProgressFunc progress,
+                                         gpointer             user_data,
+                                         char               **head_oid,
+                                         GCancellable        *cancellable,
+                                         GError             **error);
+/* Whether work_tree differs from the commit git_dir has checked out, as
+ * forge_git_pull() decides. *first_path (may be NULL): one changed path,
+ * for a message. Reads the work tree without following symlinks;
+ * special files (FIFOs, sockets, devices) count as changes and are
+ * never opened. Blocking. */
+gboolean  forge_git_work_tree_is_dirty  (const char          *git_dir,
+                                         const char          *work_tree,
+                                         char               **first_path,
+                                         GError             **error);
+/* The branch names (without refs/heads/) on the remote, sorted, via
+ * ls-remote; *default_branch (may be NULL) is where its HEAD points, or
+ * NULL. For hosts without an API; token as for clones. Blocking. */
+char    **forge_git_list_remote_branches (const char          *url,
+                                          const char          *token,
+                                          char               **default_branch,
+                                          GCancellable        *cancellable,
+                                          GError             **error);
+/* Splits a /tree/ path ("feature/x/docs") into the longest prefix that
+ * is a branch or tag on the remote (*ref: its full name) and the rest
+ * (*subdir, NULL when empty). FORGE_GIT_ERROR_REF_NOT_FOUND when no
+ * prefix is. Blocking. */
+gboolean  forge_git_resolve_tree_path   (const char          *url,
+                                         const char          *tree_path,
+                                         const char          *token,
+                                         char               **ref,
+                                         char               **subdir,
+                                         GCancellable        *cancellable,
+                                         GError             **error);
+/* The commit and the ref git_dir has checked out ("refs/heads/main", or
+ * NULL when detached); FALSE when there is no clone. No network. */
+gboolean  forge_git_dup_head            (const char          *git_dir,
+                                         char               **head_oid,
+                                         char               **head_ref);
 
 /* Maps a libgit2 failure (return code, git_error class and message) to a
  * ForgeGitError; exposed for tests. */

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "forge-project.h"
+#include "forge-repo-spec.h"
 #include "forge-util.h"
 
 /* String properties come first so one table drives properties, JSON and
@@ -26,6 +27,9 @@ enum {
   PROP_LAST_ERROR,
   PROP_BACKEND,
   PROP_PREVIEW_DEVICE,
+  PROP_GIT_REF,
+  PROP_SUBDIR,
+  PROP_HEAD_COMMIT,
   N_STRING_PROPS,
   PROP_STATUS = N_STRING_PROPS,
   PROP_CREATED,
@@ -46,6 +50,9 @@ static const char *json_names[N_PROPS] = {
   [PROP_LAST_ERROR] = "last_error",
   [PROP_BACKEND] = "backend",
   [PROP_PREVIEW_DEVICE] = "preview_device",
+  [PROP_GIT_REF] = "git_ref",
+  [PROP_SUBDIR] = "subdir",
+  [PROP_HEAD_COMMIT] = "head_commit",
   [PROP_STATUS] = "status",
   [PROP_CREATED] = "created",
   [PROP_UPDATED] = "updated",
@@ -303,9 +310,20 @@ forge_project_apply_json (ForgeProject *self,
     {
       JsonNode *member = json_object_get_member (object, json_names[i]);
 
+      const char *value;
+
       if (member == NULL)
         continue;
-      set_string (self, i, JSON_NODE_HOLDS_VALUE (member) ? json_node_get_string (member) : NULL);
+      value = JSON_NODE_HOLDS_VALUE (member) ? json_node_get_string (member) : NULL;
+      /* A damaged or hand-edited file must not name a ref or a folder
+       * that git or a path would take otherwise. */
+      if ((i == PROP_GIT_REF && !forge_git_ref_is_valid (value)) ||
+          (i == PROP_SUBDIR && value != NULL && !forge_git_subdir_is_valid (value)))
+        {
+          g_warning ("Ignoring the invalid %s of project %s", json_names[i], self->strings[PROP_ID]);
+          continue;
+        }
+      set_string (self, i, value);
     }
 
   if (json_object_has_member (object, "status"))
@@ -407,6 +425,9 @@ STRING_GETTER (sandbox_id, PROP_SANDBOX_ID)
 STRING_GETTER (preview_url, PROP_PREVIEW_URL)
 STRING_GETTER (last_path, PROP_LAST_PATH)
 STRING_GETTER (last_error, PROP_LAST_ERROR)
+STRING_GETTER (git_ref, PROP_GIT_REF)
+STRING_GETTER (subdir, PROP_SUBDIR)
+STRING_GETTER (head_commit, PROP_HEAD_COMMIT)
 
 #undef STRING_GETTER
 

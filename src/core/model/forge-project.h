@@ -73,6 +73,17 @@ void                forge_project_set_backend          (ForgeProject      *self,
 const char         *forge_project_get_preview_device   (ForgeProject      *self);
 void                forge_project_set_preview_device   (ForgeProject      *self,
                                                         const char        *device);
+/* Which commit it shows: NULL for the remote's default branch, else a
+ * ref as forge-repo-spec.h describes ("refs/heads/NAME", "refs/tags/
+ * NAME", "refs/pull/N/head"; "tree:PATH" until the clone resolved it).
+ * Stored as "git_ref"; set through the store ("git_ref" changes) or
+ * forge_preview_session_switch_ref_async(). */
+const char         *forge_project_get_git_ref          (ForgeProject      *self);
+/* The folder of the repository the address named (…/tree/BRANCH/SUBDIR),
+ * or NULL. Stored only: previews still run from the repository's root. */
+const char         *forge_project_get_subdir           (ForgeProject      *self);
+/* The commit the work tree holds (hex), once cloned. */
+const char         *forge_project_get_head_commit      (ForgeProject      *self);
 gint64              forge_project_get_created          (ForgeProject      *self);
 gint64              forge_project_get_updated          (ForgeProject      *self);
 

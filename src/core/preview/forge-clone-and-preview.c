@@ -12,8 +12,25 @@
 #include "forge-clone-and-preview.h"
 #include "forge-git.h"
 #include "forge-preview-run-private.h"
+#include "forge-secrets.h"
 
 G_DEFINE_FINAL_TYPE (ForgeCloneAndPreview, forge_clone_and_preview, G_TYPE_OBJECT)
+
+typedef struct
+{
+  char *token;
+  char *origin;
+} RunToken;
+
+static void
+run_token_free (gpointer data)
+{
+  RunToken *run_token = data;
+
+  forge_secrets_free_token (run_token->token);
+  g_free (run_token->origin);
+  g_free (run_token);
+}
 
 static void
 forge_clone_and_preview_dispose (GObject *object)
@@ -35,6 +52,10 @@ forge_clone_and_preview_dispose (GObject *object)
   g_clear_object (&self->manager);
   g_clear_object (&self->providers);
   g_clear_pointer (&self->restarts, g_hash_table_unref);
+  /* Tokens live no longer than the object that was given them. */
+  g_mutex_lock (&self->tokens_mutex);
+  g_hash_table_remove_all (self->tokens);
+  g_mutex_unlock (&self->tokens_mutex);
 
   G_OBJECT_CLASS (forge_clone_and_preview_parent_class)->dispose (object);
 }
@@ -45,6 +66,8 @@ forge_clone_and_preview_finalize (GObject *object)
   ForgeCloneAndPreview *self = FORGE_CLONE_AND_PREVIEW (object);
 
   g_mutex_clear (&self->limits_mutex);
+  g_mutex_clear (&self->tokens_mutex);
+  g_clear_pointer (&self->tokens, g_hash_table_unref);
 
   G_OBJECT_CLASS (forge_clone_and_preview_parent_class)->finalize (object);
 }
@@ -64,6 +87,61 @@ forge_clone_and_preview_init (ForgeCloneAndPreview *self)
   g_mutex_init (&self->limits_mutex);
   forge_sandbox_limits_init_default (&self->limits);
   self->restarts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init (&self->tokens_mutex);
+  self->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, run_token_free);
+}
+
+void
+forge_clone_and_preview_set_host_token (ForgeCloneAndPreview *self,
+                                        const char           *host,
+                                        const char           *token,
+                                        const char           *origin)
+{
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
+  g_return_if_fail (host != NULL);
+
+  key = g_ascii_strdown (host, -1);
+  g_mutex_lock (&self->tokens_mutex);
+  if (token == NULL || *token == '\0')
+    g_hash_table_remove (self->tokens, key);
+  else
+    {
+      RunToken *run_token = g_new0 (RunToken, 1);
+
+      run_token->token = g_strdup (token);
+      run_token->origin = g_strdup (origin);
+      g_hash_table_replace (self->tokens, g_steal_pointer (&key), run_token);
+    }
+  g_mutex_unlock (&self->tokens_mutex);
+}
+
+char *
+_forge_clone_and_preview_dup_host_token (ForgeCloneAndPreview *self,
+                                         const char           *host,
+                                         char                **origin)
+{
+  g_autofree char *key = NULL;
+  RunToken *run_token;
+  char *token = NULL;
+
+  if (origin != NULL)
+    *origin = NULL;
+  if (host == NULL)
+    return NULL;
+
+  key = g_ascii_strdown (host, -1);
+  g_mutex_lock (&self->tokens_mutex);
+  if (self->tokens != NULL && (run_token = g_hash_table_lookup (self->tokens, key)) != NULL)
+    {
+      token = g_strdup (run_token->token);
+      if (origin != NULL)
+        *origin = g_strdup (run_token->origin);
+    }
+  g_mutex_unlock (&self->tokens_mutex);
+
+  return token;
 }
 
 ForgeCloneAndPreview *
@@ -267,6 +345,16 @@ clone_and_preview (ForgeStepContext  *ctx,
       return NULL;
     }
   run->restart = json_object_get_boolean_member_with_default (data, "restart", FALSE);
+  run->reuse_clone = json_object_get_boolean_member_with_default (data, "reuse_clone", FALSE);
+  /* Checked like a ref from projects.json: an event can come from a
+   * journal on disk. */
+  run->git_ref = g_strdup (event_string (data, "git_ref"));
+  if (!forge_git_ref_is_valid (run->git_ref))
+    {
+      g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                   "The clone-and-preview event's git_ref “%s” is not a ref", run->git_ref);
+      return NULL;
+    }
   forge_clone_and_preview_get_sandbox_limits (self, &run->limits);
   /* Events journaled before backends existed name none. */
   run->backend = g_strdup (event_string (data, "backend"));
@@ -388,6 +476,8 @@ restart_cb (ForgeSandboxManager *manager,
   json_object_set_string_member (object, "project_id", project_id);
   json_object_set_string_member (object, "repo_url", forge_project_get_repo_url (project));
   json_object_set_string_member (object, "backend", forge_project_get_backend (project));
+  if (forge_project_get_git_ref (project) != NULL)
+    json_object_set_string_member (object, "git_ref", forge_project_get_git_ref (project));
   json_object_set_boolean_member (object, "restart", TRUE);
   data = _forge_preview_object_node (object);
 
@@ -453,22 +543,44 @@ forge_clone_and_preview_start (ForgeWorkflowEngine  *engine,
                                char                **project_id,
                                GError              **error)
 {
-  g_autofree char *normalized = NULL;
+  return forge_clone_and_preview_start_full (engine, store, repo_url, backend,
+                                             FORGE_CLONE_AND_PREVIEW_START_NONE, project_id, error);
+}
+
+char *
+forge_clone_and_preview_start_full (ForgeWorkflowEngine            *engine,
+                                    ForgeProjectStore              *store,
+                                    const char                     *repo_url,
+                                    const char                     *backend,
+                                    ForgeCloneAndPreviewStartFlags  flags,
+                                    char                          **project_id,
+                                    GError                        **error)
+{
+  g_autoptr(ForgeRepoSpec) spec = NULL;
   g_autoptr(JsonObject) reset = json_object_new ();
   g_autoptr(JsonNode) data = NULL;
+  const char *normalized;
   JsonObject *object;
   ForgeProject *project;
 
   g_return_val_if_fail (FORGE_IS_WORKFLOW_ENGINE (engine), NULL);
   g_return_val_if_fail (FORGE_IS_PROJECT_STORE (store), NULL);
 
-  normalized = forge_git_normalize_url (repo_url, error);
-  if (normalized == NULL)
+  spec = forge_git_parse_repo_spec (repo_url, error);
+  if (spec == NULL)
     return NULL;
+  normalized = forge_repo_spec_get_url (spec);
 
   project = forge_project_store_ensure (store, normalized);
   json_object_set_string_member (reset, "status", "generating");
   json_object_set_null_member (reset, "last_error");
+  /* An address naming a ref moves the project there (see
+   * forge_context_open_session()). */
+  if (forge_repo_spec_get_ref (spec) != NULL)
+    {
+      json_object_set_string_member (reset, "git_ref", forge_repo_spec_get_ref (spec));
+      json_object_set_string_member (reset, "subdir", forge_repo_spec_get_subdir (spec));
+    }
   if (backend != NULL)
     json_object_set_string_member (reset, "backend", backend);
   forge_project_store_update (store, forge_project_get_id (project), reset);
@@ -489,6 +601,10 @@ forge_clone_and_preview_start (ForgeWorkflowEngine  *engine,
   json_object_set_string_member (object, "project_id", forge_project_get_id (project));
   json_object_set_string_member (object, "repo_url", normalized);
   json_object_set_string_member (object, "backend", forge_project_get_backend (project));
+  if (forge_project_get_git_ref (project) != NULL)
+    json_object_set_string_member (object, "git_ref", forge_project_get_git_ref (project));
+  if (flags & FORGE_CLONE_AND_PREVIEW_START_REUSE_CLONE)
+    json_object_set_boolean_member (object, "reuse_clone", TRUE);
   data = _forge_preview_object_node (object);
 
   return forge_workflow_engine_send (engine, FORGE_CLONE_AND_PREVIEW_EVENT, data);

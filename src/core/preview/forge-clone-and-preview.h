@@ -72,6 +72,26 @@ const char           *forge_clone_and_preview_step_title             (const char
  * rules. */
 const char           *forge_clone_and_preview_step_progress_title    (const char           *step_id);
 
+/* Tokens for this process only (headless takes one from GH_TOKEN):
+ * host → token, consulted by the get-github-integration and
+ * clone-repository steps before the keyring. Never written anywhere:
+ * journals say only has_token. @origin names where it came from for
+ * messages ("GH_TOKEN"), may be NULL. A NULL @token forgets the host's.
+ * Wiped from memory when replaced, forgotten or disposed. */
+void                  forge_clone_and_preview_set_host_token         (ForgeCloneAndPreview *self,
+                                                                      const char           *host,
+                                                                      const char           *token,
+                                                                      const char           *origin);
+
+typedef enum
+{
+  FORGE_CLONE_AND_PREVIEW_START_NONE        = 0,
+  /* The clone on disk is used as it is (no fetch, no token): the run
+   * after a pull, a reset or a switch of ref, a warm restart whose
+   * install step only runs when the lockfile changed. */
+  FORGE_CLONE_AND_PREVIEW_START_REUSE_CLONE = 1 << 0,
+} ForgeCloneAndPreviewStartFlags;
+
 /* Normalizes repo_url, creates the project (or finds it by URL), marks it
  * generating and sends the event. @backend: a sandbox backend for the
  * project from now on, or NULL to keep its own (a new project gets the
@@ -81,6 +101,15 @@ char                 *forge_clone_and_preview_start                  (ForgeWorkf
                                                                       ForgeProjectStore    *store,
                                                                       const char           *repo_url,
                                                                       const char           *backend,
+                                                                      char                **project_id,
+                                                                      GError              **error);
+/* The same with @flags. The event carries the project's ref
+ * ("git_ref"). */
+char                 *forge_clone_and_preview_start_full             (ForgeWorkflowEngine  *engine,
+                                                                      ForgeProjectStore    *store,
+                                                                      const char           *repo_url,
+                                                                      const char           *backend,
+                                                                      ForgeCloneAndPreviewStartFlags flags,
                                                                       char                **project_id,
                                                                       GError              **error);
 

@@ -34,7 +34,7 @@ _forge_preview_get_github_integration (ForgeStepContext  *ctx,
   JsonObject *object = json_object_new ();
   char *token = NULL;
 
-  if (run->restart && forge_repo_test (run->workspace_dir, "repo", FORGE_REPO_TEST_IS_DIR))
+  if ((run->restart || run->reuse_clone) && forge_repo_test (run->workspace_dir, "repo", FORGE_REPO_TEST_IS_DIR))
     {
       json_object_set_string_member (object, "host", host);
       json_object_set_boolean_member (object, "has_token", FALSE);
@@ -42,7 +42,12 @@ _forge_preview_get_github_integration (ForgeStepContext  *ctx,
       return _forge_preview_object_node (object);
     }
 
-  if (host != NULL)
+  /* This process's own token (headless: GH_TOKEN) wins over the
+   * keyring's, for this run only. */
+  token = _forge_clone_and_preview_dup_host_token (run->self, host, NULL);
+  if (token != NULL)
+    json_object_set_string_member (object, "token_source", "process");
+  else if (host != NULL)
     token = forge_secrets_lookup_token (host, forge_step_context_get_cancellable (ctx), &local_error);
   json_object_set_string_member (object, "host", host);
   /* Not fatal: public repositories need no token. Kept to explain an
@@ -113,6 +118,44 @@ step_cancelled_cb (GCancellable *step_cancellable,
   g_cancellable_cancel (clone_cancellable);
 }
 
+/* The one line for a token the host refused: where to fix it depends on
+ * where it came from. */
+static void
+set_token_refused (GError     **error,
+                   const char  *host,
+                   const char  *origin)
+{
+  g_autofree char *message = NULL;
+  gboolean github = g_strcmp0 (host, "github.com") == 0;
+
+  if (error == NULL || *error == NULL ||
+      !g_error_matches (*error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_AUTH_REQUIRED))
+    return;
+
+  if (origin != NULL)
+    message = github ? g_strdup_printf (_("GitHub refused the token: check %s."), origin)
+                     : g_strdup_printf (_("%s refused the token: check %s."), host, origin);
+  else
+    message = github ? g_strdup (_("GitHub refused the token: reconnect in Preferences → Accounts."))
+                     : g_strdup_printf (_("%s refused the token: reconnect in Preferences → Accounts."), host);
+
+  g_free ((*error)->message);
+  (*error)->message = g_steal_pointer (&message);
+}
+
+/* Trying again cannot fix these. */
+static void
+make_git_error_non_retriable (GError **error)
+{
+  if (error != NULL && *error != NULL && (*error)->domain == FORGE_GIT_ERROR &&
+      ((*error)->code == FORGE_GIT_ERROR_INVALID_URL ||
+       (*error)->code == FORGE_GIT_ERROR_NOT_FOUND ||
+       (*error)->code == FORGE_GIT_ERROR_AUTH_REQUIRED ||
+       (*error)->code == FORGE_GIT_ERROR_REF_NOT_FOUND ||
+       (*error)->code == FORGE_GIT_ERROR_DISK_FULL))
+    _forge_preview_make_non_retriable (error);
+}
+
 JsonNode *
 _forge_preview_clone_repository (ForgeStepContext  *ctx,
                                  gpointer           user_data,
@@ -121,6 +164,11 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
   ForgePreviewRun *run = user_data;
   g_autofree char *head = NULL;
   g_autofree char *host = forge_git_dup_host (run->repo_url);
+  g_autofree char *token_origin = NULL;
+  g_autofree char *ref = NULL;
+  g_autofree char *subdir = NULL;
+  gboolean resolved_tree = FALSE;
+  gboolean token_had_been_used = FALSE;
   char *token = NULL;
   JsonObject *object;
   GCancellable *step_cancellable;
@@ -128,7 +176,7 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
   gulong handler = 0;
   gboolean ok;
 
-  if (run->restart && forge_repo_test (run->workspace_dir, "repo", FORGE_REPO_TEST_IS_DIR))
+  if ((run->restart || run->reuse_clone) && forge_repo_test (run->workspace_dir, "repo", FORGE_REPO_TEST_IS_DIR))
     {
       object = json_object_new ();
       json_object_set_string_member (object, "repo_dir", run->repo_dir);
@@ -137,7 +185,34 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
     }
 
   if (host != NULL && json_object_get_boolean_member_with_default (json_node_get_object (run->integration), "has_token", FALSE))
-    token = forge_secrets_lookup_token (host, forge_step_context_get_cancellable (ctx), NULL);
+    {
+      token = _forge_clone_and_preview_dup_host_token (run->self, host, &token_origin);
+      if (token == NULL)
+        token = forge_secrets_lookup_token (host, forge_step_context_get_cancellable (ctx), NULL);
+    }
+
+  /* A /tree/ address with a branch that may hold '/': only the remote
+   * knows where the branch ends and the folder begins. */
+  ref = g_strdup (run->git_ref);
+  if (forge_git_ref_get_kind (ref) == FORGE_GIT_REF_TREE)
+    {
+      g_autofree char *resolved = NULL;
+
+      if (!forge_git_resolve_tree_path (run->repo_url, ref + strlen (FORGE_GIT_REF_TREE_PREFIX), token,
+                                        &resolved, &subdir, forge_step_context_get_cancellable (ctx), error))
+        {
+          gboolean had_token = token != NULL;
+
+          forge_secrets_free_token (token);
+          if (had_token)
+            set_token_refused (error, host, token_origin);
+          make_git_error_non_retriable (error);
+          return NULL;
+        }
+      g_free (ref);
+      ref = g_steal_pointer (&resolved);
+      resolved_tree = TRUE;
+    }
 
   if (g_mkdir_with_parents (run->workspace_dir, 0700) != 0)
     {
@@ -153,11 +228,12 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
   if (step_cancellable != NULL)
     handler = g_cancellable_connect (step_cancellable, G_CALLBACK (step_cancelled_cb),
                                      g_object_ref (clone.cancellable), g_object_unref);
-  ok = forge_git_clone_or_update (run->repo_url, run->git_dir, run->repo_dir, token,
-                                  clone_progress_cb, &clone, &head,
-                                  clone.cancellable, error);
+  ok = forge_git_clone_or_update_ref (run->repo_url, ref, run->git_dir, run->repo_dir, token,
+                                      clone_progress_cb, &clone, &head,
+                                      clone.cancellable, error);
   g_cancellable_disconnect (step_cancellable, handler);
   g_clear_object (&clone.cancellable);
+  token_had_been_used = token != NULL;
   forge_secrets_free_token (token);
 
   if (!ok && clone.too_big && !g_cancellable_is_cancelled (step_cancellable))
@@ -184,17 +260,31 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
 
   if (!ok)
     {
-      if (error != NULL && *error != NULL && (*error)->domain == FORGE_GIT_ERROR &&
-          ((*error)->code == FORGE_GIT_ERROR_INVALID_URL ||
-           (*error)->code == FORGE_GIT_ERROR_NOT_FOUND ||
-           (*error)->code == FORGE_GIT_ERROR_AUTH_REQUIRED ||
-           (*error)->code == FORGE_GIT_ERROR_DISK_FULL))
-        _forge_preview_make_non_retriable (error);
+      if (token_had_been_used)
+        set_token_refused (error, host, token_origin);
+      make_git_error_non_retriable (error);
       return NULL;
     }
+
+  /* What the project shows from now on: the UI displays it. */
+  {
+    g_autoptr(JsonObject) changes = json_object_new ();
+
+    json_object_set_string_member (changes, "head_commit", head);
+    if (resolved_tree)
+      {
+        json_object_set_string_member (changes, "git_ref", ref);
+        json_object_set_string_member (changes, "subdir", subdir);
+      }
+    forge_project_store_update_from_thread (run->self->store, run->project_id, changes);
+  }
 
   object = json_object_new ();
   json_object_set_string_member (object, "repo_dir", run->repo_dir);
   json_object_set_string_member (object, "head", head);
+  if (ref != NULL)
+    json_object_set_string_member (object, "git_ref", ref);
+  if (subdir != NULL)
+    json_object_set_string_member (object, "subdir", subdir);
   return _forge_preview_object_node (object);
 }

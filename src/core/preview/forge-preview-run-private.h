@@ -31,7 +31,16 @@ struct _ForgeCloneAndPreview
   ForgeSandboxLimits   limits;       /* under limits_mutex */
   /* The only way to sandboxes: never a backend's own type. */
   ForgeSandboxProviders *providers;
+  GMutex               tokens_mutex;
+  /* host → RunToken, see forge_clone_and_preview_set_host_token() */
+  GHashTable          *tokens;       /* under tokens_mutex */
 };
+
+/* A copy of the host's token for this process, or NULL; *origin (may
+ * be NULL) where it came from, or NULL. Free with forge_secrets_free_token(). */
+char           *_forge_clone_and_preview_dup_host_token (ForgeCloneAndPreview *self,
+                                                         const char           *host,
+                                                         char                **origin);
 
 /* What one run carries between its steps, beside the journaled outputs.
  * Live objects (the sandbox, the workspace) are never step outputs: they
@@ -62,6 +71,10 @@ typedef struct
   /* A restart by the sandbox manager: the clone on disk is reused as it
    * is, no fetch, no token. */
   gboolean              restart;
+  /* The same for a run started with FORGE_CLONE_AND_PREVIEW_START_REUSE_CLONE. */
+  gboolean              reuse_clone;
+  /* The event's ref (NULL: the default branch). */
+  char                 *git_ref;
   /* A restart that resumed the project's last sandbox (paused at its
    * timeout) with its dev server still running: nothing to upload,
    * install or start; the server is handed back to the manager as it

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "forge-clone-and-preview.h"
 #include "forge-preview-session.h"
 #include "forge-project-store.h"
 #include "forge-sandbox-manager.h"
@@ -17,6 +18,9 @@ ForgePreviewSession *_forge_preview_session_new       (ForgeProject        *proj
                                                        ForgeProjectStore   *store,
                                                        ForgeWorkflowEngine *engine,
                                                        ForgeSandboxManager *manager);
+/* Where pulls, resets and switches find this process's tokens. */
+void                 _forge_preview_session_set_workflow (ForgePreviewSession  *self,
+                                                          ForgeCloneAndPreview *workflow);
 /* A run of the project started elsewhere (resumed at start-up, or the
  * manager's restart when @restart): its events become the session's. */
 void                 _forge_preview_session_take_run  (ForgePreviewSession *self,

@@ -10,6 +10,9 @@
 #include <glib/gi18n.h>
 
 #include "forge-clone-and-preview.h"
+#include "forge-git.h"
+#include "forge-preview-run-private.h"
+#include "forge-secrets.h"
 #include "forge-preview-session-private.h"
 #include "forge-util.h"
 
@@ -21,6 +24,10 @@ struct _ForgePreviewSession
   ForgeProjectStore        *store;
   ForgeWorkflowEngine      *engine;
   ForgeSandboxManager      *manager;
+  ForgeCloneAndPreview     *workflow;   /* weak */
+
+  /* The pull, reset or switch under way, cancelled by stop and remove. */
+  GCancellable             *update_cancellable;
 
   /* Every run of the project under way: run id → whether it is one of
    * the manager's restarts. */
@@ -45,6 +52,7 @@ enum {
   PROP_ERROR_MESSAGE,
   PROP_VISIBLE,
   PROP_HAS_ACTIVE_RUN,
+  PROP_UPDATING,
   N_PROPS
 };
 
@@ -335,6 +343,10 @@ forge_preview_session_get_property (GObject    *object,
       g_value_set_boolean (value, forge_preview_session_has_active_run (self));
       break;
 
+    case PROP_UPDATING:
+      g_value_set_boolean (value, forge_preview_session_is_updating (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -368,6 +380,11 @@ forge_preview_session_dispose (GObject *object)
 {
   ForgePreviewSession *self = FORGE_PREVIEW_SESSION (object);
 
+  if (self->update_cancellable != NULL)
+    g_cancellable_cancel (self->update_cancellable);
+  if (self->workflow != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->workflow), (gpointer *) &self->workflow);
+  self->workflow = NULL;
   g_clear_object (&self->engine);
   g_clear_object (&self->manager);
   g_clear_object (&self->store);
@@ -424,6 +441,9 @@ forge_preview_session_class_init (ForgePreviewSessionClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_HAS_ACTIVE_RUN] =
     g_param_spec_boolean ("has-active-run", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_UPDATING] =
+    g_param_spec_boolean ("updating", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -660,6 +680,14 @@ forge_preview_session_run (ForgePreviewSession  *self,
       return FALSE;
     }
 
+  /* The update's warm run follows it. */
+  if (self->update_cancellable != NULL)
+    {
+      g_set_error_literal (error, FORGE_PREVIEW_SESSION_ERROR, FORGE_PREVIEW_SESSION_ERROR_BUSY,
+                           _("This project is being updated: wait for it to finish, then try again."));
+      return FALSE;
+    }
+
   /* One run per project at a time: two would share one workspace. */
   if (forge_preview_session_has_active_run (self))
     return TRUE;
@@ -731,7 +759,10 @@ forge_preview_session_stop (ForgePreviewSession *self)
 
   project_id = forge_project_get_id (self->project);
 
-  /* A restart on its way would bring it back: cancel it first. */
+  /* A restart on its way would bring it back: cancel it first; an
+   * update would start a run once done. */
+  if (self->update_cancellable != NULL)
+    g_cancellable_cancel (self->update_cancellable);
   cancel_runs (self);
   forge_sandbox_manager_unwatch (self->manager, project_id);
   forge_sandbox_manager_stop (self->manager, project_id);
@@ -795,6 +826,347 @@ forge_preview_session_dup_run_info (ForgePreviewSession *self,
   return forge_workflow_engine_dup_run_info (self->engine, run_id);
 }
 
+/* ------------------------------------------------------------------ */
+/* Pull, reset, switch                                                */
+/* ------------------------------------------------------------------ */
+
+void
+_forge_preview_session_set_workflow (ForgePreviewSession  *self,
+                                     ForgeCloneAndPreview *workflow)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW_SESSION (self));
+  g_return_if_fail (self->workflow == NULL);
+
+  /* The context owns both; the workflow may go first at shutdown. */
+  self->workflow = workflow;
+  if (workflow != NULL)
+    g_object_add_weak_pointer (G_OBJECT (workflow), (gpointer *) &self->workflow);
+}
+
+gboolean
+forge_preview_session_is_updating (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), FALSE);
+  return self->update_cancellable != NULL;
+}
+
+typedef enum
+{
+  UPDATE_PULL,
+  UPDATE_RESET,
+  UPDATE_SWITCH,
+} UpdateKind;
+
+typedef struct
+{
+  UpdateKind  kind;
+  char       *url;
+  char       *ref;
+  char       *git_dir;
+  char       *work_tree;
+  char       *host;
+  char       *token;          /* this process's, or NULL: then the keyring's */
+  char       *token_origin;
+  gboolean    discard_changes;
+  /* Results */
+  char       *head;
+  gboolean    updated;
+} Update;
+
+static void
+update_free (Update *update)
+{
+  g_free (update->url);
+  g_free (update->ref);
+  g_free (update->git_dir);
+  g_free (update->work_tree);
+  g_free (update->host);
+  forge_secrets_free_token (update->token);
+  g_free (update->token_origin);
+  g_free (update->head);
+  g_free (update);
+}
+
+static void
+update_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Update *update = task_data;
+  g_autoptr(GError) error = NULL;
+  char *token = update->token;
+  char *keyring_token = NULL;
+  gboolean ok = FALSE;
+
+  if (token == NULL && update->host != NULL)
+    token = keyring_token = forge_secrets_lookup_token (update->host, cancellable, NULL);
+
+  switch (update->kind)
+    {
+    case UPDATE_PULL:
+      ok = forge_git_pull (update->url, update->ref, update->git_dir, update->work_tree, token,
+                           NULL, NULL, &update->head, &update->updated, cancellable, &error);
+      break;
+
+    case UPDATE_RESET:
+      update->updated = TRUE;
+      ok = forge_git_reset_to_remote (update->url, update->ref, update->git_dir, update->work_tree, token,
+                                      NULL, NULL, &update->head, cancellable, &error);
+      break;
+
+    case UPDATE_SWITCH:
+    default:
+      update->updated = TRUE;
+      if (!update->discard_changes && g_file_test (update->git_dir, G_FILE_TEST_IS_DIR))
+        {
+          g_autofree char *changed = NULL;
+          g_autoptr(GError) dirty_error = NULL;
+
+          if (forge_git_work_tree_is_dirty (update->git_dir, update->work_tree, &changed, &dirty_error))
+            {
+              g_set_error (&error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_DIRTY,
+                           _("The project has local changes (%s): switching drops them, so confirm to switch anyway."),
+                           changed);
+              break;
+            }
+        }
+      ok = forge_git_clone_or_update_ref (update->url, update->ref, update->git_dir, update->work_tree, token,
+                                          NULL, NULL, &update->head, cancellable, &error);
+      break;
+    }
+
+  if (!ok && token != NULL && g_error_matches (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_AUTH_REQUIRED))
+    {
+      gboolean github = g_strcmp0 (update->host, "github.com") == 0;
+
+      g_free (error->message);
+      if (update->token_origin != NULL)
+        error->message = github ? g_strdup_printf (_("GitHub refused the token: check %s."), update->token_origin)
+                                : g_strdup_printf (_("%s refused the token: check %s."), update->host, update->token_origin);
+      else
+        error->message = github ? g_strdup (_("GitHub refused the token: reconnect in Preferences → Accounts."))
+                                : g_strdup_printf (_("%s refused the token: reconnect in Preferences → Accounts."), update->host);
+    }
+  forge_secrets_free_token (keyring_token);
+
+  if (!ok)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+update_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ForgePreviewSession *self = FORGE_PREVIEW_SESSION (object);
+  g_autoptr(GTask) task = user_data;
+  Update *update = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) changes = NULL;
+  g_autofree char *run_id = NULL;
+  gboolean cancelled;
+
+  cancelled = g_cancellable_is_cancelled (self->update_cancellable);
+  g_clear_object (&self->update_cancellable);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATING]);
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (self->state == FORGE_PREVIEW_SESSION_STATE_REMOVED || cancelled)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled."));
+      return;
+    }
+
+  g_object_set_data (G_OBJECT (task), "forge-updated", GINT_TO_POINTER (update->updated));
+  changes = json_object_new ();
+  json_object_set_string_member (changes, "head_commit", update->head);
+  if (update->kind == UPDATE_SWITCH)
+    {
+      json_object_set_string_member (changes, "git_ref", update->ref);
+      /* A folder of the old ref need not exist in the new one. */
+      json_object_set_null_member (changes, "subdir");
+    }
+  forge_project_store_update (self->store, forge_project_get_id (self->project), changes);
+
+  /* Nothing new under a live preview: nothing to restart. */
+  if (!update->updated && forge_preview_session_is_live (self))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  forge_sandbox_manager_unwatch (self->manager, forge_project_get_id (self->project));
+  run_id = forge_clone_and_preview_start_full (self->engine, self->store, forge_project_get_repo_url (self->project),
+                                               NULL, FORGE_CLONE_AND_PREVIEW_START_REUSE_CLONE, NULL, &error);
+  if (run_id == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  begin_run (self, run_id);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+start_update (ForgePreviewSession *self,
+              UpdateKind           kind,
+              const char          *ref,
+              gboolean             discard_changes,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data,
+              gpointer             source_tag)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) worker = NULL;
+  g_autofree char *workspace = NULL;
+  Update *update;
+
+  g_task_set_source_tag (task, source_tag);
+
+  if (self->state == FORGE_PREVIEW_SESSION_STATE_REMOVED)
+    {
+      g_task_return_new_error (task, FORGE_PREVIEW_SESSION_ERROR, FORGE_PREVIEW_SESSION_ERROR_REMOVED,
+                               _("The project was removed."));
+      return;
+    }
+
+  /* Both would write the one workspace. */
+  if (self->update_cancellable != NULL || forge_preview_session_has_active_run (self))
+    {
+      g_task_return_new_error (task, FORGE_PREVIEW_SESSION_ERROR, FORGE_PREVIEW_SESSION_ERROR_BUSY,
+                               _("This project is busy: wait for it to finish, then try again."));
+      return;
+    }
+
+  if (!forge_git_ref_is_valid (ref) || forge_git_ref_get_kind (ref) == FORGE_GIT_REF_TREE)
+    {
+      g_task_return_new_error (task, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL,
+                               _("That is not a branch, tag or pull request: check its name and try again."));
+      return;
+    }
+
+  workspace = forge_project_dup_workspace_dir (self->project);
+  if (workspace == NULL)
+    {
+      g_task_return_new_error (task, FORGE_PREVIEW_SESSION_ERROR, FORGE_PREVIEW_SESSION_ERROR_REMOVED,
+                               _("The project was removed."));
+      return;
+    }
+
+  update = g_new0 (Update, 1);
+  update->kind = kind;
+  update->url = g_strdup (forge_project_get_repo_url (self->project));
+  update->ref = g_strdup (ref);
+  update->git_dir = g_build_filename (workspace, "git", NULL);
+  update->work_tree = g_build_filename (workspace, "repo", NULL);
+  update->host = forge_git_dup_host (update->url);
+  update->discard_changes = discard_changes;
+  if (self->workflow != NULL)
+    update->token = _forge_clone_and_preview_dup_host_token (self->workflow, update->host, &update->token_origin);
+
+  self->update_cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATING]);
+
+  /* The worker's task is the session's own: its end comes back here
+   * before the caller hears of it. */
+  worker = g_task_new (self, self->update_cancellable, update_done_cb, g_steal_pointer (&task));
+  g_task_set_task_data (worker, update, (GDestroyNotify) update_free);
+  g_task_set_return_on_cancel (worker, FALSE);
+  g_task_run_in_thread (worker, update_thread);
+}
+
+static const char *
+current_ref (ForgePreviewSession *self)
+{
+  const char *ref = forge_project_get_git_ref (self->project);
+
+  /* Not resolved yet (no clone since it was opened): the default branch
+   * until a run resolves it. */
+  return forge_git_ref_get_kind (ref) == FORGE_GIT_REF_TREE ? NULL : ref;
+}
+
+void
+forge_preview_session_pull_async (ForgePreviewSession *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW_SESSION (self));
+  start_update (self, UPDATE_PULL, current_ref (self), FALSE, cancellable, callback, user_data,
+                forge_preview_session_pull_async);
+}
+
+gboolean
+forge_preview_session_pull_finish (ForgePreviewSession  *self,
+                                   GAsyncResult         *result,
+                                   gboolean             *updated,
+                                   GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_preview_session_pull_async, FALSE);
+
+  if (updated != NULL)
+    *updated = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  if (updated != NULL)
+    *updated = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "forge-updated"));
+  return TRUE;
+}
+
+void
+forge_preview_session_reset_to_remote_async (ForgePreviewSession *self,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW_SESSION (self));
+  start_update (self, UPDATE_RESET, current_ref (self), TRUE, cancellable, callback, user_data,
+                forge_preview_session_reset_to_remote_async);
+}
+
+gboolean
+forge_preview_session_reset_to_remote_finish (ForgePreviewSession  *self,
+                                              GAsyncResult         *result,
+                                              GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_preview_session_reset_to_remote_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+forge_preview_session_switch_ref_async (ForgePreviewSession *self,
+                                        const char          *ref,
+                                        gboolean             discard_changes,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW_SESSION (self));
+  start_update (self, UPDATE_SWITCH, ref, discard_changes, cancellable, callback, user_data,
+                forge_preview_session_switch_ref_async);
+}
+
+gboolean
+forge_preview_session_switch_ref_finish (ForgePreviewSession  *self,
+                                         GAsyncResult         *result,
+                                         GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_preview_session_switch_ref_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 delete_workspace_thread (GTask        *task,
                          gpointer      source_object,
@@ -842,6 +1214,8 @@ forge_preview_session_remove_async (ForgePreviewSession *self,
   json_node_take_object (event, data);
   ignored = forge_workflow_engine_send (self->engine, FORGE_PROJECT_REMOVED_EVENT, event);
 
+  if (self->update_cancellable != NULL)
+    g_cancellable_cancel (self->update_cancellable);
   forge_sandbox_manager_unwatch (self->manager, project_id);
   forge_sandbox_manager_stop (self->manager, project_id);
   /* Their ends, still to come, are no longer this session's news. */

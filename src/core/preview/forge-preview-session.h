@@ -43,7 +43,7 @@ typedef enum
 {
   /* The project was removed: the session does nothing any more. */
   FORGE_PREVIEW_SESSION_ERROR_REMOVED,
-  /* A run of the project is under way. */
+  /* A run of the project, or a pull, a reset or a switch, is under way. */
   FORGE_PREVIEW_SESSION_ERROR_BUSY,
 } ForgePreviewSessionError;
 
@@ -126,6 +126,58 @@ GListModel               *forge_preview_session_list_runs           (ForgePrevie
 /* A snapshot of one run (its steps, its error and the log behind it). */
 ForgeRunInfo             *forge_preview_session_dup_run_info        (ForgePreviewSession  *self,
                                                                      const char           *run_id);
+
+/* Whether a pull, a reset or a switch of ref is under way (the
+ * "updating" property notifies). Runs and other updates wait for it:
+ * they fail with FORGE_PREVIEW_SESSION_ERROR_BUSY meanwhile. */
+gboolean                  forge_preview_session_is_updating         (ForgePreviewSession  *self);
+
+/* Pull, reset and switch work on the project's clone on a worker thread
+ * (the preview keeps running meanwhile), with the token of this process
+ * (forge_clone_and_preview_set_host_token()) or the keyring's, then start
+ * a warm run: the clone as it now is, a new sandbox, an install only when
+ * the lockfile changed. Their errors are FORGE_GIT_ERROR's, one line
+ * each; FORGE_GIT_ERROR_DIRTY and FORGE_GIT_ERROR_DIVERGED are the ones
+ * to offer "Reset to Remote" for. Once finished, the new run (if any) is
+ * forge_preview_session_get_run_id()'s, and the project's "head-commit"
+ * and "git-ref" say where it stands. */
+
+/* Fetches the project's ref and fast-forwards (forge_git_pull()). When
+ * nothing was new and the preview is live, no run starts (*updated
+ * FALSE). Without a clone yet it clones. */
+void                      forge_preview_session_pull_async          (ForgePreviewSession  *self,
+                                                                     GCancellable         *cancellable,
+                                                                     GAsyncReadyCallback   callback,
+                                                                     gpointer              user_data);
+gboolean                  forge_preview_session_pull_finish         (ForgePreviewSession  *self,
+                                                                     GAsyncResult         *result,
+                                                                     gboolean             *updated,
+                                                                     GError              **error);
+/* Drops local changes and a rewritten history: the work tree becomes
+ * the remote's ref (forge_git_reset_to_remote()); node_modules stays. */
+void                      forge_preview_session_reset_to_remote_async  (ForgePreviewSession  *self,
+                                                                        GCancellable         *cancellable,
+                                                                        GAsyncReadyCallback   callback,
+                                                                        gpointer              user_data);
+gboolean                  forge_preview_session_reset_to_remote_finish (ForgePreviewSession  *self,
+                                                                        GAsyncResult         *result,
+                                                                        GError              **error);
+/* Checks out @ref (see forge-repo-spec.h: "refs/heads/NAME",
+ * "refs/tags/NAME", "refs/pull/N/head", or NULL for the remote's default
+ * branch; forge_git_ref_for_branch() makes the first) and makes it the
+ * project's. Local changes make it fail with FORGE_GIT_ERROR_DIRTY
+ * unless @discard_changes. An invalid @ref fails with
+ * FORGE_GIT_ERROR_INVALID_URL, a missing one with
+ * FORGE_GIT_ERROR_REF_NOT_FOUND; the project keeps its ref then. */
+void                      forge_preview_session_switch_ref_async    (ForgePreviewSession  *self,
+                                                                     const char           *ref,
+                                                                     gboolean              discard_changes,
+                                                                     GCancellable         *cancellable,
+                                                                     GAsyncReadyCallback   callback,
+                                                                     gpointer              user_data);
+gboolean                  forge_preview_session_switch_ref_finish   (ForgePreviewSession  *self,
+                                                                     GAsyncResult         *result,
+                                                                     GError              **error);
 
 /* Cancels its runs, stops its sandbox and forgets the project (REMOVED
  * at once), then deletes its workspace on a worker thread, never
