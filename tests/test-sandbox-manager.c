@@ -68,7 +68,7 @@ kill_static_server (const char *url)
   g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
   g_autofree char *port = g_strdup_printf ("%d", g_uri_get_port (uri));
 
-  return forge_test_signal_program ("forge-static-server", port, SIGKILL);
+  return forge_test_signal_own_program ("forge-static-server", port, SIGKILL);
 }
 
 static void
@@ -232,7 +232,7 @@ test_crash_loop_gives_up (Fixture       *fixture,
 
   /* Past the first half second, its death is not a failed start. */
   forge_test_harness_run_for (700);
-  g_assert_cmpuint (forge_test_signal_program ("node", "server.js", SIGKILL), ==, 1);
+  g_assert_cmpuint (forge_test_signal_own_program ("node", "server.js", SIGKILL), ==, 1);
   forge_test_harness_wait_for_state (fixture, FORGE_SANDBOX_STATE_GAVE_UP, 60);
 
   g_assert_cmpuint (forge_test_harness_count_state (fixture, FORGE_SANDBOX_STATE_RESTARTING), ==, 3);
@@ -262,7 +262,7 @@ test_network_change_checks_at_once (Fixture       *fixture,
 
   uri = g_uri_parse (preview_url (fixture), G_URI_FLAGS_NONE, NULL);
   port = g_strdup_printf ("%d", g_uri_get_port (uri));
-  g_assert_cmpuint (forge_test_signal_program ("forge-static-server", port, SIGSTOP), ==, 1);
+  g_assert_cmpuint (forge_test_signal_own_program ("forge-static-server", port, SIGSTOP), ==, 1);
   forge_test_harness_run_for (1000);
   g_assert_false (has_state (fixture, FORGE_SANDBOX_STATE_RESTARTING));
 

@@ -13,6 +13,7 @@
 
 #include "e2e-util.h"
 #include "forge-application.h"
+#include "forge-branch-dialog.h"
 #include "forge-clone-and-preview.h"
 #include "forge-fake-provider.h"
 #include "forge-open-dialog-private.h"
@@ -387,6 +388,210 @@ test_vite_client_reconnects_after_restore (void)
   forge_remove_tree (root, NULL);
 }
 
+/* The title that names the visible project. */
+static GtkWidget *
+find_window_title (ForgeWindow *window)
+{
+  ForgeProjectView *view = forge_window_get_visible_project_view (window);
+  const char *name = forge_project_get_name (forge_project_view_get_project (view));
+  GtkWidget *stack[64];
+  guint n = 0;
+
+  stack[n++] = GTK_WIDGET (window);
+  while (n > 0)
+    {
+      GtkWidget *widget = stack[--n];
+
+      if (ADW_IS_WINDOW_TITLE (widget) && g_strcmp0 (adw_window_title_get_title (ADW_WINDOW_TITLE (widget)), name) == 0)
+        return widget;
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL && n < G_N_ELEMENTS (stack);
+           child = gtk_widget_get_next_sibling (child))
+        stack[n++] = child;
+    }
+
+  g_error ("No window title names the project");
+  return NULL;
+}
+
+static gboolean
+pull_enabled (gpointer data)
+{
+  ForgeProjectView *view = forge_window_get_visible_project_view (data);
+  ForgePreviewSession *session = view != NULL ? forge_project_view_get_session (view) : NULL;
+
+  /* What enables the action: no run and no update under way. */
+  return session != NULL && !forge_preview_session_has_active_run (session) &&
+         !forge_preview_session_is_updating (session);
+}
+
+typedef struct
+{
+  WebKitWebView *web_view;
+  const char    *text;
+} GreetingWait;
+
+static gboolean
+greeting_is (gpointer data)
+{
+  GreetingWait *wait = data;
+  g_autofree char *greeting = evaluate (wait->web_view,
+                                        "document.getElementById('greeting') ? document.getElementById('greeting').textContent : ''");
+
+  return g_strcmp0 (greeting, wait->text) == 0;
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  g_autoptr(GListModel) toplevels = NULL;
+
+  toplevels = g_object_ref (gtk_window_get_toplevels ());
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static gboolean
+branch_dialog_shown (gpointer data)
+{
+  return find_toplevel (FORGE_TYPE_BRANCH_DIALOG) != NULL;
+}
+
+static gboolean
+message_dialog_shown (gpointer data)
+{
+  return find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
+}
+
+/* The first row of the branch dialog's list named @branch, once listed. */
+static GtkListBoxRow *
+find_branch_row (GtkWidget  *widget,
+                 const char *branch)
+{
+  if (GTK_IS_LIST_BOX_ROW (widget) && g_strcmp0 (g_object_get_data (G_OBJECT (widget), "forge-branch"), branch) == 0)
+    return GTK_LIST_BOX_ROW (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkListBoxRow *row = find_branch_row (child, branch);
+
+      if (row != NULL)
+        return row;
+    }
+
+  return NULL;
+}
+
+static gboolean
+feature_listed (gpointer data)
+{
+  GtkWindow *dialog = find_toplevel (FORGE_TYPE_BRANCH_DIALOG);
+
+  return dialog != NULL && find_branch_row (GTK_WIDGET (dialog), "feature") != NULL;
+}
+
+static gboolean
+project_on_feature (gpointer data)
+{
+  return g_strcmp0 (forge_project_get_git_ref (data), "refs/heads/feature") == 0;
+}
+
+/* A project follows its repository: another branch, the latest commit,
+ * and back to the remote's version when its own copy was changed. */
+static void
+test_switch_branch_and_pull (void)
+{
+  g_autofree char *root = g_dir_make_tmp ("forge-window-XXXXXX", NULL);
+  g_autofree char *repo = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *work_file = NULL;
+  g_autofree char *head = NULL;
+  ForgeApplication *app = the_app;
+  ForgeWindow *window;
+  ForgeProjectView *view;
+  ForgeProject *project;
+  WebKitWebView *web_view;
+  GtkWindow *dialog;
+  Lookup lookup = { 0 };
+  GreetingWait greeting = { 0 };
+  const char *subtitle;
+
+  repo = forge_test_repo_from_fixture (root, "static-site");
+  forge_test_git (repo, "checkout", "-q", "-b", "feature", NULL);
+  forge_test_git_commit_file (repo, "index.html",
+                              "<html><body><h1 id=\"greeting\">Hello from the feature branch</h1></body></html>\n");
+  forge_test_git (repo, "checkout", "-q", "main", NULL);
+  url = g_strconcat ("file://", repo, NULL);
+
+  window = forge_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (forge_window_open_repository (window, url));
+  lookup.window = window;
+  g_assert_true (wait_for (preview_loaded, &lookup, 120));
+  view = forge_window_get_visible_project_view (window);
+  project = forge_project_view_get_project (view);
+  web_view = forge_preview_get_web_view (forge_project_view_get_preview (view));
+  greeting.web_view = web_view;
+  greeting.text = "Hello from a static site";
+  g_assert_true (wait_for (greeting_is, &greeting, 20));
+
+  /* Under the title: where it comes from and which commit runs. */
+  head = forge_test_git_rev_parse (repo, "main");
+  subtitle = adw_window_title_get_subtitle (ADW_WINDOW_TITLE (find_window_title (window)));
+  g_test_message ("subtitle: %s; head commit: %s", subtitle, forge_project_get_head_commit (project));
+  g_assert_nonnull (strstr (subtitle, " · "));
+  head[7] = '\0';
+  g_assert_true (g_str_has_suffix (subtitle, head));
+
+  /* Switch Branch… lists the remote's branches; picking one switches. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.switch-branch", "s", ""));
+  g_assert_true (wait_for (branch_dialog_shown, NULL, 10));
+  g_assert_true (wait_for (feature_listed, NULL, 30));
+  dialog = find_toplevel (FORGE_TYPE_BRANCH_DIALOG);
+  gtk_list_box_select_row (GTK_LIST_BOX (gtk_widget_get_parent (GTK_WIDGET (find_branch_row (GTK_WIDGET (dialog), "feature")))),
+                           find_branch_row (GTK_WIDGET (dialog), "feature"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "branch.switch", NULL));
+  g_assert_true (wait_for (project_on_feature, project, 60));
+  greeting.text = "Hello from the feature branch";
+  g_assert_true (wait_for (greeting_is, &greeting, 120));
+  subtitle = adw_window_title_get_subtitle (ADW_WINDOW_TITLE (find_window_title (window)));
+  g_assert_nonnull (strstr (subtitle, " · feature · "));
+
+  /* Pull Latest Changes brings a new commit of the branch. */
+  forge_test_git (repo, "checkout", "-q", "feature", NULL);
+  forge_test_git_commit_file (repo, "index.html",
+                              "<html><body><h1 id=\"greeting\">Pulled from upstream</h1></body></html>\n");
+  g_assert_true (wait_for (pull_enabled, window, 30));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pull-project", "s", ""));
+  greeting.text = "Pulled from upstream";
+  g_assert_true (wait_for (greeting_is, &greeting, 120));
+
+  /* Changed here and upstream: the pull offers Reset to Remote. */
+  work_file = g_build_filename (forge_project_workspace_dir_for_id (forge_project_get_id (project)), "repo", "index.html", NULL);
+  g_assert_true (g_file_set_contents (work_file, "<h1 id=\"greeting\">Edited here</h1>\n", -1, NULL));
+  forge_test_git_commit_file (repo, "index.html",
+                              "<html><body><h1 id=\"greeting\">Upstream again</h1></body></html>\n");
+  g_assert_true (wait_for (pull_enabled, window, 30));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.pull-project", "s", ""));
+  g_assert_true (wait_for (message_dialog_shown, NULL, 60));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG)), "reset");
+  greeting.text = "Upstream again";
+  g_assert_true (wait_for (greeting_is, &greeting, 120));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  forge_sandbox_manager_stop_all (forge_application_get_manager (app));
+  while (forge_workflow_engine_get_n_active (forge_application_get_engine (app)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (forge_test_wait_no_processes (xdg_root, 5000));
+  forge_remove_tree (root, NULL);
+}
+
 static void
 test_settings_reach_manager (void)
 {
@@ -553,6 +758,7 @@ main (int   argc,
   g_test_add_func ("/forge/window/settings-reach-manager", test_settings_reach_manager);
   g_test_add_func ("/forge/window/restore-after-kill-keeps-page", test_restore_after_kill_keeps_path);
   g_test_add_func ("/forge/window/vite-client-reconnects-after-restore", test_vite_client_reconnects_after_restore);
+  g_test_add_func ("/forge/window/switch-branch-and-pull", test_switch_branch_and_pull);
 
   status = g_test_run ();
   g_clear_object (&the_app);

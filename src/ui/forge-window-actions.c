@@ -9,6 +9,8 @@
 
 #include <glib/gi18n.h>
 
+#include "forge-branch-dialog.h"
+#include "forge-git.h"
 #include "forge-open-dialog.h"
 #include "forge-preview-session.h"
 #include "forge-window-private.h"
@@ -73,6 +75,211 @@ remove_project_action (GtkWidget  *widget,
   g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
+
+/* {{{ Pull and Switch Branch */
+
+/* What an update is about, for the answer to come back to the project. */
+typedef struct
+{
+  ForgeWindow *window;
+  char        *project_id;
+  char        *ref;     /* Switch Branch's */
+} Update;
+
+static Update *
+update_new (ForgeWindow         *self,
+            ForgePreviewSession *session,
+            const char          *ref)
+{
+  Update *update = g_new0 (Update, 1);
+
+  update->window = g_object_ref (self);
+  update->project_id = g_strdup (forge_preview_session_get_project_id (session));
+  update->ref = g_strdup (ref);
+  return update;
+}
+
+static void
+update_free (Update *update)
+{
+  g_object_unref (update->window);
+  g_free (update->project_id);
+  g_free (update->ref);
+  g_free (update);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Update, update_free)
+
+static void
+update_free_closure (gpointer  data,
+                     GClosure *closure)
+{
+  update_free (data);
+}
+
+static ForgePreviewSession *
+update_session (Update *update)
+{
+  return _forge_window_lookup_session (update->window, update->project_id);
+}
+
+static void reset_done_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+static void switch_done_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+/* The clone has changes of its own, or a history the remote no longer
+ * has: only dropping them lets the project follow the remote. */
+static void
+offer_reset_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         gpointer          user_data)
+{
+  g_autoptr(Update) update = user_data;
+  ForgePreviewSession *session;
+
+  if (!g_str_equal (response, "reset") || (session = update_session (update)) == NULL)
+    return;
+
+  if (update->ref != NULL)
+    forge_preview_session_switch_ref_async (session, update->ref, TRUE, update->window->cancellable,
+                                            switch_done_cb, update_new (update->window, session, update->ref));
+  else
+    forge_preview_session_reset_to_remote_async (session, update->window->cancellable,
+                                                 reset_done_cb, update_new (update->window, session, NULL));
+}
+
+static void
+offer_reset (Update       *update,
+             const GError *error)
+{
+  GtkWidget *dialog;
+  gboolean switching = update->ref != NULL;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (update->window),
+                                   switching ? _("Discard Local Changes?") : _("Reset to Remote?"),
+                                   NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog), "%s %s", error->message,
+                                  switching
+                                  ? _("Switching discards the changes made to the project’s files here. The repository itself is not touched.")
+                                  : _("Resetting makes the project the remote’s version again: the changes made to its files here are lost. The repository itself is not touched."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "reset", switching ? _("_Discard and Switch") : _("_Reset to Remote"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reset", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (offer_reset_response_cb),
+                    update_new (update->window, update_session (update), update->ref));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static gboolean
+is_cancelled (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+pull_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(Update) update = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean updated = FALSE;
+
+  if (forge_preview_session_pull_finish (FORGE_PREVIEW_SESSION (object), result, &updated, &error))
+    {
+      if (!updated)
+        _forge_window_toast (update->window, _("Already up to date"));
+      return;
+    }
+
+  if (is_cancelled (error))
+    return;
+  if (g_error_matches (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_DIRTY) ||
+      g_error_matches (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_DIVERGED))
+    offer_reset (update, error);
+  else
+    _forge_window_toast (update->window, error->message);
+}
+
+static void
+reset_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(Update) update = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!forge_preview_session_reset_to_remote_finish (FORGE_PREVIEW_SESSION (object), result, &error) &&
+      !is_cancelled (error))
+    _forge_window_toast (update->window, error->message);
+}
+
+static void
+switch_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Update) update = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (forge_preview_session_switch_ref_finish (FORGE_PREVIEW_SESSION (object), result, &error) ||
+      is_cancelled (error))
+    return;
+
+  if (g_error_matches (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_DIRTY))
+    offer_reset (update, error);
+  else
+    _forge_window_toast (update->window, error->message);
+}
+
+static void
+pull_project_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ForgeWindow *self = FORGE_WINDOW (widget);
+  ForgePreviewSession *session = _forge_window_lookup_session (self, g_variant_get_string (parameter, NULL));
+
+  if (session != NULL)
+    forge_preview_session_pull_async (session, self->cancellable, pull_done_cb, update_new (self, session, NULL));
+}
+
+static void
+branch_chosen_cb (ForgeBranchDialog *dialog,
+                  const char        *ref,
+                  gpointer           user_data)
+{
+  Update *chooser = user_data;
+  ForgePreviewSession *session = update_session (chooser);
+
+  if (session != NULL)
+    forge_preview_session_switch_ref_async (session, ref, FALSE, chooser->window->cancellable,
+                                            switch_done_cb, update_new (chooser->window, session, ref));
+}
+
+static void
+switch_branch_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  ForgeWindow *self = FORGE_WINDOW (widget);
+  ForgePreviewSession *session = _forge_window_lookup_session (self, g_variant_get_string (parameter, NULL));
+  ForgeProject *project = session != NULL ? forge_preview_session_get_project (session) : NULL;
+  GtkWidget *dialog;
+
+  if (project == NULL)
+    return;
+
+  dialog = forge_branch_dialog_new (GTK_WINDOW (self), forge_project_get_repo_url (project),
+                                    forge_project_get_git_ref (project));
+  g_signal_connect_data (dialog, "switch", G_CALLBACK (branch_chosen_cb),
+                         update_new (self, session, NULL), update_free_closure, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* }}} */
 
 static void
 toggle_log_action (GtkWidget  *widget,
@@ -162,6 +369,17 @@ _forge_window_update_actions (ForgeWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.focus-address", has_preview);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search-log", has_project);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-log", has_project);
+
+  {
+    ForgePreviewSession *session = _forge_window_lookup_session (self, "");
+    gboolean can_update = session != NULL &&
+                          forge_preview_session_get_state (session) != FORGE_PREVIEW_SESSION_STATE_REMOVED &&
+                          !forge_preview_session_has_active_run (session) &&
+                          !forge_preview_session_is_updating (session);
+
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pull-project", can_update);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.switch-branch", can_update);
+  }
 }
 
 void
@@ -176,6 +394,8 @@ _forge_window_class_actions_init (ForgeWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.start-project", "s", start_project_action);
   gtk_widget_class_install_action (widget_class, "win.stop-project", "s", stop_project_action);
   gtk_widget_class_install_action (widget_class, "win.remove-project", "s", remove_project_action);
+  gtk_widget_class_install_action (widget_class, "win.pull-project", "s", pull_project_action);
+  gtk_widget_class_install_action (widget_class, "win.switch-branch", "s", switch_branch_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-log", NULL, toggle_log_action);
   gtk_widget_class_install_action (widget_class, "win.search-log", NULL, search_log_action);

@@ -24,6 +24,9 @@ struct _ForgeWindow
   GBindingGroup        *view_bindings;
   GBindingGroup        *project_bindings;
   GSignalGroup         *session_signals;
+  /* The visible project's: its address, branch and commit under the
+   * title. */
+  GSignalGroup         *project_signals;
   ForgePreviewSession  *visible_session;
 
   AdwToastOverlay      *toast_overlay;

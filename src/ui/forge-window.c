@@ -11,6 +11,7 @@
 
 #include "forge-preview.h"
 #include "forge-project-row.h"
+#include "forge-repo-spec.h"
 #include "forge-util.h"
 #include "forge-window-private.h"
 
@@ -343,6 +344,8 @@ visible_session_unbind_cb (ForgeWindow *self)
     forge_preview_session_set_visible (session, FALSE);
 }
 
+static void update_subtitle (ForgeWindow *self);
+
 /* Everything the window shows of the visible project follows its view,
  * its session and its project through the groups. */
 static void
@@ -353,7 +356,9 @@ visible_child_cb (ForgeWindow *self)
 
   g_binding_group_set_source (self->view_bindings, view);
   g_binding_group_set_source (self->project_bindings, session ? forge_preview_session_get_project (session) : NULL);
+  g_signal_group_set_target (self->project_signals, session ? forge_preview_session_get_project (session) : NULL);
   g_signal_group_set_target (self->session_signals, session);
+  update_subtitle (self);
 
   gtk_widget_set_visible (GTK_WIDGET (self->log_button), view != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->runs_button), view != NULL);
@@ -372,14 +377,27 @@ visible_child_cb (ForgeWindow *self)
   _forge_window_update_actions (self);
 }
 
-static gboolean
-repo_url_to_display (GBinding     *binding,
-                     const GValue *from,
-                     GValue       *to,
-                     gpointer      user_data)
+/* "github.com/o/r · main · 1a2b3c4": where the visible project comes
+ * from, and what of it runs. */
+static void
+update_subtitle (ForgeWindow *self)
 {
-  g_value_take_string (to, forge_display_url (g_value_get_string (from)));
-  return TRUE;
+  g_autoptr(ForgeProject) project = g_signal_group_dup_target (self->project_signals);
+  g_autoptr(GString) subtitle = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *ref = NULL;
+  const char *commit;
+
+  if (project == NULL)
+    return;
+
+  url = forge_display_url (forge_project_get_repo_url (project));
+  subtitle = g_string_new (url);
+  if ((ref = forge_git_ref_dup_display_name (forge_project_get_git_ref (project))) != NULL)
+    g_string_append_printf (subtitle, " · %s", ref);
+  if ((commit = forge_project_get_head_commit (project)) != NULL && strlen (commit) >= 7)
+    g_string_append_printf (subtitle, " · %.7s", commit);
+  adw_window_title_set_subtitle (self->window_title, subtitle->str);
 }
 
 static GtkWidget *
@@ -547,6 +565,8 @@ forge_window_dispose (GObject *object)
     g_binding_group_set_source (self->project_bindings, NULL);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
+  if (self->project_signals != NULL)
+    g_signal_group_set_target (self->project_signals, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), FORGE_TYPE_WINDOW);
 
   G_OBJECT_CLASS (forge_window_parent_class)->dispose (object);
@@ -561,6 +581,7 @@ forge_window_finalize (GObject *object)
   g_clear_object (&self->view_bindings);
   g_clear_object (&self->project_bindings);
   g_clear_object (&self->session_signals);
+  g_clear_object (&self->project_signals);
   g_clear_object (&self->visible_session);
   g_clear_object (&self->settings);
   g_clear_object (&self->store);
@@ -620,13 +641,20 @@ forge_window_init (ForgeWindow *self)
 
   self->project_bindings = g_binding_group_new ();
   g_binding_group_bind (self->project_bindings, "name", self->window_title, "title", G_BINDING_SYNC_CREATE);
-  g_binding_group_bind_full (self->project_bindings, "repo-url", self->window_title, "subtitle", G_BINDING_SYNC_CREATE,
-                             repo_url_to_display, NULL, NULL, NULL);
+  self->project_signals = g_signal_group_new (FORGE_TYPE_PROJECT);
+  g_signal_group_connect_object (self->project_signals, "notify::repo-url", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->project_signals, "notify::git-ref", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->project_signals, "notify::head-commit", G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
 
   /* Only the visible preview is kept alive for as long as it is open. */
   self->session_signals = g_signal_group_new (FORGE_TYPE_PREVIEW_SESSION);
   g_signal_connect_object (self->session_signals, "bind", G_CALLBACK (visible_session_bind_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session_signals, "unbind", G_CALLBACK (visible_session_unbind_cb), self, G_CONNECT_SWAPPED);
+  /* Pull and Switch Branch wait for the project's runs and updates. */
+  g_signal_group_connect_object (self->session_signals, "notify::has-active-run", G_CALLBACK (_forge_window_update_actions),
+                                 self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->session_signals, "notify::updating", G_CALLBACK (_forge_window_update_actions),
+                                 self, G_CONNECT_SWAPPED);
 
   /* GTK 4.8 names a menu button's inner button by its type. */
   _forge_menu_button_set_label (self->primary_menu_button, _("Main Menu"));
