@@ -567,6 +567,29 @@ wait_for_page (ForgeGithubConnectWindow *window,
   wait_until (page_is, &wait, page);
 }
 
+typedef struct
+{
+  ForgePreferencesWindow *window;
+  const char             *notice;
+} NoticeWait;
+
+static gboolean
+notice_is (gpointer data)
+{
+  NoticeWait *wait = data;
+
+  return g_strcmp0 (forge_preferences_window_get_github_notice (wait->window), wait->notice) == 0;
+}
+
+static void
+wait_for_github_notice (ForgePreferencesWindow *window,
+                        const char             *notice)
+{
+  NoticeWait wait = { window, notice };
+
+  wait_until (notice_is, &wait, notice);
+}
+
 /* A small PNG for the avatar. */
 static GBytes *
 make_png (void)
@@ -1007,6 +1030,32 @@ test_github_host_from_environment (void)
   g_settings_reset (settings, "github-host");
 }
 
+/* Without a Secret Service the group says so and offers nothing it could
+ * not keep. In a subprocess whose session bus address leads nowhere (see
+ * main()). */
+static void
+test_github_no_keyring (void)
+{
+  g_autoptr(GSettings) settings = NULL;
+  ForgePreferencesWindow *window;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  settings = g_settings_new (APP_ID);
+  window = FORGE_PREFERENCES_WINDOW (forge_preferences_window_new (settings, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for_github_notice (window, "No keyring is running: GitHub can’t be connected; public repositories still open.");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (forge_preferences_window_get_github_token_editable (window))));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (forge_preferences_window_get_github_connect_button (window))));
+  g_assert_null (forge_preferences_window_get_github_account_title (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_times_in_minutes (void)
 {
@@ -1143,6 +1192,12 @@ main (int   argc,
 {
   int status;
 
+  /* The no-keyring test's subprocess: a session bus that is not there,
+   * set before anything connects to one. */
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--GTestSubprocess"))
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/forge-test-no-bus", TRUE);
+
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   /* A key from the environment would stand in for the keyring's. */
@@ -1165,12 +1220,13 @@ main (int   argc,
   g_test_add_func ("/forge/preferences/github-token", test_github_token);
   g_test_add_func ("/forge/preferences/github-token-found", test_github_token_found);
   g_test_add_func ("/forge/preferences/github-host-from-environment", test_github_host_from_environment);
+  g_test_add_func ("/forge/preferences/github-no-keyring", test_github_no_keyring);
   g_test_add_func ("/forge/preferences/times-in-minutes", test_times_in_minutes);
   g_test_add_func ("/forge/preferences/limits", test_limits);
   g_test_add_func ("/forge/preferences/backends-only-available", test_backends_only_available);
   g_test_add_func ("/forge/preferences/accessible", test_accessible);
 
-  skip_reason = forge_test_start_keyring ();
+  skip_reason = g_test_subprocess () ? NULL : forge_test_start_keyring ();
   status = g_test_run ();
   forge_test_stop_keyring ();
   g_free (skip_reason);
