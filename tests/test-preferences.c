@@ -20,6 +20,9 @@
 #include "forge-sandbox-providers.h"
 #include "forge-secrets.h"
 #include "forge-fake-provider.h"
+#include "forge-github-connect-window-private.h"
+#include "forge-github-device-flow.h"
+#include "forge-github-standin.h"
 #include "git-test-util.h"
 #include "keyring-util.h"
 
@@ -467,6 +470,592 @@ test_e2b_test_cancelled_on_close (void)
   fake_e2b_stop (&fake);
 }
 
+/* GitHub */
+
+#define TEST_CLIENT_ID "forge-test-client"
+
+typedef struct
+{
+  ForgeGithubStandin     *standin;
+  GSettings              *settings;
+  ForgePreferencesWindow *window;
+  const char             *host;      /* "127.0.0.1:PORT": the keyring key */
+} GithubFixture;
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+/* Runs the main context for a while, whatever happens. */
+static void
+spin_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gboolean
+github_disconnected (gpointer window)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (forge_preferences_window_get_github_token_editable (window))) &&
+         forge_preferences_window_get_github_notice (window) == NULL;
+}
+
+static gboolean
+github_connected (gpointer window)
+{
+  return forge_preferences_window_get_github_account_title (window) != NULL;
+}
+
+static gboolean
+connect_window_gone (gpointer window)
+{
+  return forge_preferences_window_get_github_connect_window (window) == NULL;
+}
+
+static gboolean
+token_problem_said (gpointer window)
+{
+  return forge_preferences_window_get_github_token_problem (window) != NULL;
+}
+
+static gboolean
+avatar_loaded (gpointer window)
+{
+  return adw_avatar_get_custom_image (forge_preferences_window_get_github_avatar (window)) != NULL;
+}
+
+typedef struct
+{
+  ForgeGithubConnectWindow *window;
+  const char               *page;
+} PageWait;
+
+static gboolean
+page_is (gpointer data)
+{
+  PageWait *wait = data;
+
+  return g_strcmp0 (forge_github_connect_window_get_page (wait->window), wait->page) == 0;
+}
+
+static void
+wait_for_page (ForgeGithubConnectWindow *window,
+               const char               *page)
+{
+  PageWait wait = { window, page };
+
+  wait_until (page_is, &wait, page);
+}
+
+typedef struct
+{
+  ForgePreferencesWindow *window;
+  const char             *notice;
+} NoticeWait;
+
+static gboolean
+notice_is (gpointer data)
+{
+  NoticeWait *wait = data;
+
+  return g_strcmp0 (forge_preferences_window_get_github_notice (wait->window), wait->notice) == 0;
+}
+
+static void
+wait_for_github_notice (ForgePreferencesWindow *window,
+                        const char             *notice)
+{
+  NoticeWait wait = { window, notice };
+
+  wait_until (notice_is, &wait, notice);
+}
+
+/* A small PNG for the avatar. */
+static GBytes *
+make_png (void)
+{
+  static const guint8 pixel[4] = { 0x33, 0x66, 0x99, 0xff };
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  g_autoptr(GBytes) pixels = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  for (guint i = 0; i < 8 * 8; i++)
+    g_byte_array_append (data, pixel, sizeof pixel);
+  pixels = g_byte_array_free_to_bytes (g_steal_pointer (&data));
+  texture = gdk_memory_texture_new (8, 8, GDK_MEMORY_R8G8B8A8, pixels, 8 * 4);
+
+  return gdk_texture_save_to_png_bytes (texture);
+}
+
+/* The stand-in with its users, the app pointed at it the way users point
+ * it at a GitHub Enterprise Server: the "github-host" setting. */
+static void
+github_fixture_set_up (GithubFixture *fixture,
+                       const char    *client_id)
+{
+  g_autoptr(GBytes) png = make_png ();
+
+  fixture->standin = forge_github_standin_new ();
+  forge_github_standin_add_user (fixture->standin, "octocat", "The Octocat", "gho_device_token");
+  forge_github_standin_add_user (fixture->standin, "monalisa", NULL, "ghp_good_token");
+  forge_github_standin_override (fixture->standin, "/avatars/octocat", 200, png);
+  fixture->host = forge_github_standin_get_base (fixture->standin) + strlen ("http://");
+
+  fixture->settings = g_settings_new (APP_ID);
+  g_settings_set_string (fixture->settings, "github-host", fixture->host);
+  g_settings_set_string (fixture->settings, "github-client-id", client_id);
+
+  fixture->window = FORGE_PREFERENCES_WINDOW (forge_preferences_window_new (fixture->settings, NULL));
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  wait_until (github_disconnected, fixture->window, "the GitHub group to offer Connect");
+}
+
+static void
+github_fixture_tear_down (GithubFixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  forge_secrets_clear_token (fixture->host, NULL, &error);
+  g_assert_no_error (error);
+  g_settings_reset (fixture->settings, "github-host");
+  g_settings_reset (fixture->settings, "github-client-id");
+  g_clear_object (&fixture->settings);
+  g_clear_pointer (&fixture->standin, forge_github_standin_free);
+}
+
+static void
+set_script (GithubFixture               *fixture,
+            guint                        pending,
+            ForgeGithubStandinDeviceEnd  end)
+{
+  ForgeGithubStandinDeviceScript script = {
+    .client_id = TEST_CLIENT_ID,
+    .interval = 1,
+    .expires_in = 900,
+    .pending = pending,
+    .end = end,
+    .token = "gho_device_token",
+  };
+
+  forge_github_standin_set_device_script (fixture->standin, &script);
+}
+
+static ForgeGithubConnectWindow *
+click_connect (GithubFixture *fixture)
+{
+  GtkButton *connect = forge_preferences_window_get_github_connect_button (fixture->window);
+  GtkWindow *window;
+
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (connect)));
+  g_signal_emit_by_name (connect, "clicked");
+  window = forge_preferences_window_get_github_connect_window (fixture->window);
+  g_assert_nonnull (window);
+  g_assert_true (gtk_window_get_modal (window));
+  g_assert_true (gtk_window_get_transient_for (window) == GTK_WINDOW (fixture->window));
+
+  return FORGE_GITHUB_CONNECT_WINDOW (window);
+}
+
+static char *
+stored_token (GithubFixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  char *token = forge_secrets_lookup_token (fixture->host, NULL, &error);
+
+  g_assert_no_error (error);
+  return token;
+}
+
+static void
+assert_nothing_stored (GithubFixture *fixture)
+{
+  char *token = stored_token (fixture);
+
+  g_assert_null (token);
+}
+
+static void
+assert_stored (GithubFixture *fixture,
+               const char    *expected)
+{
+  char *token = stored_token (fixture);
+
+  g_assert_cmpstr (token, ==, expected);
+  forge_secrets_free_token (token);
+}
+
+static void
+test_github_device_flow (void)
+{
+  GithubFixture fixture = { 0 };
+  ForgeGithubConnectWindow *connect;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *description = NULL;
+  ForgeGithubStandinDeviceScript script = {
+    .client_id = TEST_CLIENT_ID,
+    .interval = 1,
+    .expires_in = 900,
+    .pending = 1,
+    /* Transparent to the user: the flow waits longer, nothing shows. */
+    .slow_down = TRUE,
+    .slow_down_interval = 2,
+    .end = FORGE_GITHUB_STANDIN_GRANT,
+    .token = "gho_device_token",
+  };
+
+  if (skip_reason != NULL)
+    {
+      g_test_skip (skip_reason);
+      return;
+    }
+
+  github_fixture_set_up (&fixture, TEST_CLIENT_ID);
+  forge_github_standin_set_device_script (fixture.standin, &script);
+  /* The group says which GitHub. */
+  description = g_strdup_printf ("Your account on %s opens its private repositories", fixture.host);
+  g_assert_cmpstr (adw_preferences_group_get_description (forge_preferences_window_get_github_group (fixture.window)), ==, description);
+  g_assert_cmpstr (forge_preferences_window_get_github_connect_subtitle (fixture.window), ==,
+                   "Sign in with a code in your web browser");
+
+  connect = click_connect (&fixture);
+  g_object_add_weak_pointer (G_OBJECT (connect), (gpointer *) &connect);
+  wait_for_page (connect, "code");
+  g_assert_cmpstr (forge_github_connect_window_get_code (connect), ==, FORGE_GITHUB_STANDIN_USER_CODE);
+  /* Copy, Open GitHub: named for screen readers. */
+  g_assert_cmpuint (forge_test_assert_controls_named (GTK_WIDGET (connect)), >=, 2);
+
+  /* Approved on the stand-in's second poll after a slow_down: the window
+   * stores the token and closes. */
+  wait_until (connect_window_gone, fixture.window, "the sign-in window to close");
+  g_assert_null (connect);
+  assert_stored (&fixture, "gho_device_token");
+  g_assert_cmpuint (forge_github_standin_count_requests (fixture.standin, "/login/oauth/access_token"), ==, 3);
+
+  wait_until (github_connected, fixture.window, "the account row");
+  g_assert_cmpstr (forge_preferences_window_get_github_account_title (fixture.window), ==, "The Octocat");
+  subtitle = g_strdup_printf ("octocat on %s", fixture.host);
+  g_assert_cmpstr (forge_preferences_window_get_github_account_subtitle (fixture.window), ==, subtitle);
+  g_assert_cmpstr (adw_avatar_get_text (forge_preferences_window_get_github_avatar (fixture.window)), ==, "octocat");
+  wait_until (avatar_loaded, fixture.window, "the avatar image");
+  /* Connect and the token row are gone, Disconnect is there. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (forge_preferences_window_get_github_token_editable (fixture.window))));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (forge_preferences_window_get_github_disconnect_button (fixture.window))));
+  /* The device flow never carried a token; the avatar went without. */
+  g_assert_cmpuint (forge_github_standin_count_foreign_authorization (fixture.standin), ==, 0);
+
+  github_fixture_tear_down (&fixture);
+}
+
+static void
+test_github_device_flow_expired (void)
+{
+  GithubFixture fixture = { 0 };
+  ForgeGithubConnectWindow *connect;
+
+  if (skip_reason != NULL)
+    {
+      g_test_skip (skip_reason);
+      return;
+    }
+
+  github_fixture_set_up (&fixture, TEST_CLIENT_ID);
+  set_script (&fixture, 0, FORGE_GITHUB_STANDIN_EXPIRE);
+  connect = click_connect (&fixture);
+  g_object_add_weak_pointer (G_OBJECT (connect), (gpointer *) &connect);
+
+  wait_for_page (connect, "problem");
+  g_assert_cmpstr (forge_github_connect_window_get_problem_title (connect), ==, "Code Expired");
+  g_assert_cmpstr (forge_github_connect_window_get_problem (connect), ==, "The code expired: start again");
+  g_assert_cmpuint (forge_test_assert_controls_named (GTK_WIDGET (connect)), >=, 1);
+  assert_nothing_stored (&fixture);
+
+  /* Start Again asks for a new code; this time it is approved. */
+  set_script (&fixture, 0, FORGE_GITHUB_STANDIN_GRANT);
+  gtk_widget_activate_action (GTK_WIDGET (connect), "connect.start-again", NULL);
+  wait_until (connect_window_gone, fixture.window, "the sign-in window to close");
+  g_assert_null (connect);
+  g_assert_cmpuint (forge_github_standin_count_requests (fixture.standin, "/login/device/code"), ==, 2);
+  assert_stored (&fixture, "gho_device_token");
+  wait_until (github_connected, fixture.window, "the account row");
+  g_assert_cmpstr (forge_preferences_window_get_github_account_title (fixture.window), ==, "The Octocat");
+
+  github_fixture_tear_down (&fixture);
+}
+
+static void
+test_github_device_flow_denied (void)
+{
+  GithubFixture fixture = { 0 };
+  ForgeGithubConnectWindow *connect;
+
+  if (skip_reason != NULL)
+    {
+      g_test_skip (skip_reason);
+      return;
+    }
+
+  github_fixture_set_up (&fixture, TEST_CLIENT_ID);
+  set_script (&fixture, 0, FORGE_GITHUB_STANDIN_DENY);
+  connect = click_connect (&fixture);
+
+  wait_for_page (connect, "problem");
+  g_assert_cmpstr (forge_github_connect_window_get_problem_title (connect), ==, "Access Denied");
+  g_assert_cmpstr (forge_github_connect_window_get_problem (connect), ==,
+                   "Access was denied on GitHub: start again to connect your account");
+  assert_nothing_stored (&fixture);
+
+  gtk_window_close (GTK_WINDOW (connect));
+  wait_until (connect_window_gone, fixture.window, "the sign-in window to close");
+  g_assert_true (github_disconnected (fixture.window));
+
+  github_fixture_tear_down (&fixture);
+}
+
+static void
+test_github_device_flow_closed (void)
+{
+  GithubFixture fixture = { 0 };
+  ForgeGithubConnectWindow *connect;
+  guint polls;
+
+  if (skip_reason != NULL)
+    {
+      g_test_skip (skip_reason);
+      return;
+    }
+
+  github_fixture_set_up (&fixture, TEST_CLIENT_ID);
+  /* The user never approves. */
+  set_script (&fixture, 1000, FORGE_GITHUB_STANDIN_GRANT);
+  connect = click_connect (&fixture);
+  wait_for_page (connect, "code");
+  while (forge_github_standin_count_requests (fixture.standin, "/login/oauth/access_token") == 0)
+    spin_for (50);
+
+  gtk_window_close (GTK_WINDOW (connect));
+  wait_until (connect_window_gone, fixture.window, "the sign-in window to close");
+  /* A poll already on its way may still land; none after it. */
+  spin_for (300);
+  polls = forge_github_standin_count_requests (fixture.standin, "/login/oauth/access_token");
+  spin_for (2500);
+  g_assert_cmpuint (forge_github_standin_count_requests (fixture.standin, "/login/oauth/access_token"), ==, polls);
+  assert_nothing_stored (&fixture);
+  g_assert_true (github_disconnected (fixture.window));
+
+  github_fixture_tear_down (&fixture);
+}
+
+static void
+test_github_no_client_id (void)
+{
+  GithubFixture fixture = { 0 };
+  GtkEditable *token_row;
+
+  if (skip_reason != NULL)
+    {
+      g_test_skip (skip_reason);
+      return;
+    }
+  if (*forge_github_default_client_id () != '\0')
+    {
+      g_test_skip ("This build has a GitHub client id");
+      return;
+    }
+
+  github_fixture_set_up (&fixture, "");
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (forge_preferences_window_get_github_connect_button (fixture.window))));
+  g_assert_cmpstr (forge_preferences_window_get_github_connect_subtitle (fixture.window), ==,
+                   "Sign-in with GitHub is not set up in this build: use a personal access token");
+  token_row = forge_preferences_window_get_github_token_editable (fixture.window);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (token_row)));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (token_row)));
+
+  /* The setting is read as it changes. */
+  g_settings_set_string (fixture.settings, "github-client-id", TEST_CLIENT_ID);
+  spin_for (50);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (forge_preferences_window_get_github_connect_button (fixture.window))));
+
+  github_fixture_tear_down (&fixture);
+}
+
+static void
+test_github_token (void)
+{
+  GithubFixture fixture = { 0 };
+  GtkEditable *token_row;
+  g_autofree char *subtitle = NULL;
+
+  if (skip_reason != NULL)
+    {
+      g_test_skip (skip_reason);
+      return;
+    }
+
+  github_fixture_set_up (&fixture, "");
+  token_row = forge_preferences_window_get_github_token_editable (fixture.window);
+
+  /* A token GitHub does not know: said under the row, nothing kept. */
+  gtk_editable_set_text (token_row, "ghp_wrong_token");
+  g_signal_emit_by_name (token_row, "apply");
+  /* The entry lets go of the token at once. */
+  g_assert_cmpstr (gtk_editable_get_text (token_row), ==, "");
+  wait_until (token_problem_said, fixture.window, "the token to be refused");
+  g_assert_true (g_str_has_prefix (forge_preferences_window_get_github_token_problem (fixture.window),
+                                   "GitHub refused the token"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (token_row), "error"));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (token_row)));
+  assert_nothing_stored (&fixture);
+  g_assert_true (github_disconnected (fixture.window));
+  g_assert_cmpuint (forge_github_standin_count_authorization (fixture.standin, "ghp_wrong_token"), ==, 1);
+
+  /* Typing again takes the complaint away. */
+  gtk_editable_set_text (token_row, "g");
+  g_assert_null (forge_preferences_window_get_github_token_problem (fixture.window));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (token_row), "error"));
+
+  /* A good one: checked, kept under the host's name, the account shown. */
+  gtk_editable_set_text (token_row, "  ghp_good_token\n");
+  g_signal_emit_by_name (token_row, "apply");
+  wait_until (github_connected, fixture.window, "the account row");
+  assert_stored (&fixture, "ghp_good_token");
+  /* No display name: the login is the title. */
+  g_assert_cmpstr (forge_preferences_window_get_github_account_title (fixture.window), ==, "monalisa");
+  subtitle = g_strdup_printf ("monalisa on %s", fixture.host);
+  g_assert_cmpstr (forge_preferences_window_get_github_account_subtitle (fixture.window), ==, subtitle);
+  g_assert_null (forge_preferences_window_get_github_token_problem (fixture.window));
+  /* No image at its avatar address (404): the initials stay. */
+  spin_for (300);
+  g_assert_null (adw_avatar_get_custom_image (forge_preferences_window_get_github_avatar (fixture.window)));
+
+  /* Disconnect removes it, and Connect is back. */
+  g_signal_emit_by_name (forge_preferences_window_get_github_disconnect_button (fixture.window), "clicked");
+  wait_until (github_disconnected, fixture.window, "Connect to come back");
+  assert_nothing_stored (&fixture);
+  g_assert_null (forge_preferences_window_get_github_account_title (fixture.window));
+
+  github_fixture_tear_down (&fixture);
+}
+
+/* Opened again, the window finds the account kept in the keyring. */
+static void
+test_github_token_found (void)
+{
+  GithubFixture fixture = { 0 };
+  ForgePreferencesWindow *again;
+  g_autoptr(GError) error = NULL;
+
+  if (skip_reason != NULL)
+    {
+      g_test_skip (skip_reason);
+      return;
+    }
+
+  github_fixture_set_up (&fixture, "");
+  forge_secrets_store_token (fixture.host, "gho_device_token", NULL, &error);
+  g_assert_no_error (error);
+
+  again = FORGE_PREFERENCES_WINDOW (forge_preferences_window_new (fixture.settings, NULL));
+  gtk_window_present (GTK_WINDOW (again));
+  wait_until (github_connected, again, "the account row");
+  g_assert_cmpstr (forge_preferences_window_get_github_account_title (again), ==, "The Octocat");
+  g_assert_cmpuint (forge_test_assert_controls_named (GTK_WIDGET (again)), >=, 11);
+  gtk_window_destroy (GTK_WINDOW (again));
+
+  github_fixture_tear_down (&fixture);
+}
+
+/* GH_HOST wins over the setting, as for gh; the row shows it, fixed. */
+static void
+test_github_host_from_environment (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  ForgePreferencesWindow *window;
+  const char *description;
+  GtkEditable *host_row;
+  char *setting;
+
+  g_setenv ("GH_HOST", "GHE.Example.com", TRUE);
+  window = FORGE_PREFERENCES_WINDOW (forge_preferences_window_new (settings, NULL));
+  g_unsetenv ("GH_HOST");
+
+  description = adw_preferences_group_get_description (forge_preferences_window_get_github_group (window));
+  g_assert_nonnull (strstr (description, "ghe.example.com"));
+  g_assert_nonnull (strstr (description, "GH_HOST"));
+  host_row = forge_preferences_window_get_github_host_editable (window);
+  g_assert_cmpstr (gtk_editable_get_text (host_row), ==, "ghe.example.com");
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (host_row)));
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* Without it, the setting; applying a host keeps its keyring name. */
+  window = FORGE_PREFERENCES_WINDOW (forge_preferences_window_new (settings, NULL));
+  host_row = forge_preferences_window_get_github_host_editable (window);
+  g_assert_cmpstr (gtk_editable_get_text (host_row), ==, "github.com");
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (host_row)));
+  gtk_editable_set_text (host_row, "https://GHE.Example.com/");
+  g_signal_emit_by_name (host_row, "apply");
+  setting = g_settings_get_string (settings, "github-host");
+  g_assert_cmpstr (setting, ==, "ghe.example.com");
+  g_free (setting);
+  /* Plain http goes nowhere but this computer: refused, not kept. */
+  gtk_editable_set_text (host_row, "http://ghe.example.com");
+  g_signal_emit_by_name (host_row, "apply");
+  g_assert_nonnull (forge_preferences_window_get_github_notice (window));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (host_row), "error"));
+  setting = g_settings_get_string (settings, "github-host");
+  g_assert_cmpstr (setting, ==, "ghe.example.com");
+  g_free (setting);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  g_settings_reset (settings, "github-host");
+}
+
+/* Without a Secret Service the group says so and offers nothing it could
+ * not keep. In a subprocess whose session bus address leads nowhere (see
+ * main()). */
+static void
+test_github_no_keyring (void)
+{
+  g_autoptr(GSettings) settings = NULL;
+  ForgePreferencesWindow *window;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  settings = g_settings_new (APP_ID);
+  window = FORGE_PREFERENCES_WINDOW (forge_preferences_window_new (settings, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+  wait_for_github_notice (window, "No keyring is running: GitHub can’t be connected; public repositories still open.");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (forge_preferences_window_get_github_token_editable (window))));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (forge_preferences_window_get_github_connect_button (window))));
+  g_assert_null (forge_preferences_window_get_github_account_title (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_times_in_minutes (void)
 {
@@ -603,23 +1192,41 @@ main (int   argc,
 {
   int status;
 
+  /* The no-keyring test's subprocess: a session bus that is not there,
+   * set before anything connects to one. */
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--GTestSubprocess"))
+      g_setenv ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/forge-test-no-bus", TRUE);
+
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   /* A key from the environment would stand in for the keyring's. */
   g_unsetenv ("E2B_API_KEY");
   g_unsetenv ("E2B_DEBUG");
+  /* They would win over the GitHub host the tests set. */
+  g_unsetenv ("GH_HOST");
+  g_unsetenv ("GITHUB_API_URL");
 
   g_test_add_func ("/forge/preferences/token-saved-in-keyring", test_token_saved_in_keyring);
   g_test_add_func ("/forge/preferences/token-refuses-empty", test_token_refuses_empty);
   g_test_add_func ("/forge/preferences/e2b-key-saved-in-keyring", test_e2b_key_saved_in_keyring);
   g_test_add_func ("/forge/preferences/e2b-test-connection", test_e2b_test_connection);
   g_test_add_func ("/forge/preferences/e2b-test-cancelled-on-close", test_e2b_test_cancelled_on_close);
+  g_test_add_func ("/forge/preferences/github-device-flow", test_github_device_flow);
+  g_test_add_func ("/forge/preferences/github-device-flow-expired", test_github_device_flow_expired);
+  g_test_add_func ("/forge/preferences/github-device-flow-denied", test_github_device_flow_denied);
+  g_test_add_func ("/forge/preferences/github-device-flow-closed", test_github_device_flow_closed);
+  g_test_add_func ("/forge/preferences/github-no-client-id", test_github_no_client_id);
+  g_test_add_func ("/forge/preferences/github-token", test_github_token);
+  g_test_add_func ("/forge/preferences/github-token-found", test_github_token_found);
+  g_test_add_func ("/forge/preferences/github-host-from-environment", test_github_host_from_environment);
+  g_test_add_func ("/forge/preferences/github-no-keyring", test_github_no_keyring);
   g_test_add_func ("/forge/preferences/times-in-minutes", test_times_in_minutes);
   g_test_add_func ("/forge/preferences/limits", test_limits);
   g_test_add_func ("/forge/preferences/backends-only-available", test_backends_only_available);
   g_test_add_func ("/forge/preferences/accessible", test_accessible);
 
-  skip_reason = forge_test_start_keyring ();
+  skip_reason = g_test_subprocess () ? NULL : forge_test_start_keyring ();
   status = g_test_run ();
   forge_test_stop_keyring ();
   g_free (skip_reason);

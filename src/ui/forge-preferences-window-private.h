@@ -35,4 +35,24 @@ GtkSpinButton *forge_preferences_window_get_timeout_spin        (ForgePreference
 GtkSpinButton *forge_preferences_window_get_start_limit_spin    (ForgePreferencesWindow *self);
 const char    *forge_preferences_window_get_keepalive_subtitle  (ForgePreferencesWindow *self);
 
+/* The GitHub group: its description (it names the host), the notice row's
+ * title (looking, no keyring, an unusable host; NULL when hidden),
+ * Connect and its row's subtitle, the sign-in window while one is open,
+ * the token row (its apply checks the token with GitHub, then keeps it)
+ * and why a token was refused (or NULL), the host row (applied, kept in
+ * the "github-host" setting), the account row's title and subtitle
+ * (NULL while it is hidden), its avatar and Disconnect. */
+AdwPreferencesGroup *forge_preferences_window_get_github_group            (ForgePreferencesWindow *self);
+const char    *forge_preferences_window_get_github_notice           (ForgePreferencesWindow *self);
+GtkButton     *forge_preferences_window_get_github_connect_button   (ForgePreferencesWindow *self);
+const char    *forge_preferences_window_get_github_connect_subtitle (ForgePreferencesWindow *self);
+GtkWindow     *forge_preferences_window_get_github_connect_window   (ForgePreferencesWindow *self);
+GtkEditable   *forge_preferences_window_get_github_token_editable   (ForgePreferencesWindow *self);
+const char    *forge_preferences_window_get_github_token_problem    (ForgePreferencesWindow *self);
+GtkEditable   *forge_preferences_window_get_github_host_editable    (ForgePreferencesWindow *self);
+const char    *forge_preferences_window_get_github_account_title    (ForgePreferencesWindow *self);
+const char    *forge_preferences_window_get_github_account_subtitle (ForgePreferencesWindow *self);
+AdwAvatar     *forge_preferences_window_get_github_avatar           (ForgePreferencesWindow *self);
+GtkButton     *forge_preferences_window_get_github_disconnect_button (ForgePreferencesWindow *self);
+
 G_END_DECLS

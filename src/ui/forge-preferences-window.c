@@ -7,12 +7,19 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
+#include <libsoup/soup.h>
 
 #include "forge-accessible.h"
 #include "forge-backend-choices.h"
 #include "forge-e2b-api.h"
 #include "forge-e2b-provider.h"
+#include "forge-github-client.h"
+#include "forge-github-connect-window.h"
+#include "forge-github-device-flow.h"
+#include "forge-github-host.h"
 #include "forge-preferences-window-private.h"
 #include "forge-sandbox-providers.h"
 #include "forge-secret-rows.h"
@@ -20,6 +27,21 @@
 
 /* Where E2B's dashboard makes API keys. */
 #define E2B_KEYS_URL "https://e2b.dev/dashboard?tab=keys"
+
+/* GitHub's avatars are a few tens of kilobytes, 460 pixels square at
+ * most; anything much larger is not an avatar, and is not decoded. */
+#define AVATAR_MAX_BYTES (1024 * 1024)
+#define AVATAR_MAX_PIXELS 2048
+
+/* What the GitHub group shows. */
+typedef enum
+{
+  GITHUB_CHECKING,       /* asking the keyring, then GitHub */
+  GITHUB_NO_KEYRING,
+  GITHUB_BAD_HOST,       /* the host setting or GH_HOST is unusable */
+  GITHUB_DISCONNECTED,   /* Connect and the token row */
+  GITHUB_CONNECTED,      /* the account row */
+} GithubState;
 
 struct _ForgePreferencesWindow
 {
@@ -54,9 +76,45 @@ struct _ForgePreferencesWindow
   AdwActionRow         *e2b_test_row;
   GtkWidget            *e2b_test_button;
   ForgeSecretRows      *e2b_rows;
-  /* The environment E2B is configured from (E2B_DOMAIN, E2B_API_URL…),
-   * read once when the window opens. */
-  char                **e2b_environ;
+  /* The environment E2B and GitHub are configured from (E2B_DOMAIN,
+   * GH_HOST…), read once when the window opens. */
+  char                **envp;
+
+  AdwPreferencesGroup  *github_group;
+  AdwActionRow         *github_notice_row;
+  GtkWidget            *github_notice_icon;
+  GtkSpinner           *github_notice_spinner;
+  AdwActionRow         *github_account_row;
+  AdwAvatar            *github_avatar;
+  GtkWidget            *github_disconnect_button;
+  AdwActionRow         *github_connect_row;
+  GtkWidget            *github_connect_button;
+  AdwPasswordEntryRow  *github_token_row;
+  AdwActionRow         *github_token_status_row;
+  GtkSpinner           *github_token_spinner;
+  AdwEntryRow          *github_host_row;
+
+  GithubState           github_state;
+  /* NULL when github_host_problem says why. */
+  ForgeGithubHost      *github_host;
+  char                 *github_host_problem;
+  gboolean              github_host_from_environment;
+  /* Why a host typed was not taken; the setting keeps the last good one. */
+  char                 *github_host_input_problem;
+  gboolean              keyring_checked;
+  gboolean              keyring_missing;
+  /* Why the keyring would not say whether a token is kept, or NULL. */
+  char                 *github_keyring_problem;
+  /* The account shown; NULL while connected when GitHub did not say
+   * (github_account_problem says why). */
+  ForgeGithubUser      *github_user;
+  char                 *github_account_problem;
+  gboolean              github_token_checking;
+  char                 *github_token_problem;
+  GtkWindow            *connect_window;       /* weak */
+  SoupSession          *avatar_session;
+  GCancellable         *github_cancellable;   /* the latest keyring or GitHub call */
+  GCancellable         *avatar_cancellable;   /* the latest avatar only */
 
   GCancellable         *cancellable;
   GCancellable         *test_cancellable;     /* the latest test only */
@@ -301,7 +359,7 @@ e2b_test_key_cb (GObject      *object,
 
   /* Without a saved key the config takes E2B_API_KEY, as a run would;
    * with neither, the API call says there is no key. */
-  config = forge_e2b_config_new ((const char * const *) self->e2b_environ, key);
+  config = forge_e2b_config_new ((const char * const *) self->envp, key);
   forge_secrets_free_token (key);
   api = forge_e2b_api_new (config);
   /* Someone waits for the answer: a short retry, not the ten seconds a
@@ -382,12 +440,754 @@ e2b_keys_activated_cb (ForgePreferencesWindow *self)
 #endif
 }
 
+/* GitHub */
+
+/* The setting overrides the build's; "" when neither has one. */
+static char *
+github_client_id_dup (ForgePreferencesWindow *self)
+{
+  g_autofree char *setting = g_settings_get_string (self->settings, "github-client-id");
+
+  if (*g_strstrip (setting) != '\0')
+    return g_steal_pointer (&setting);
+
+  return g_strdup (forge_github_default_client_id ());
+}
+
+static const char *
+github_notice (ForgePreferencesWindow *self)
+{
+  if (self->github_host_input_problem != NULL)
+    return self->github_host_input_problem;
+
+  switch (self->github_state)
+    {
+    case GITHUB_CHECKING:
+      return _("Looking for your GitHub account…");
+    case GITHUB_NO_KEYRING:
+      return _("No keyring is running: GitHub can’t be connected; public repositories still open.");
+    case GITHUB_BAD_HOST:
+      return self->github_host_problem;
+    case GITHUB_DISCONNECTED:
+      return self->github_keyring_problem;
+    case GITHUB_CONNECTED:
+    default:
+      return NULL;
+    }
+}
+
+static void
+show_github (ForgePreferencesWindow *self,
+             GithubState             state)
+{
+  const char *notice;
+  gboolean disconnected = state == GITHUB_DISCONNECTED;
+  g_autofree char *client_id = github_client_id_dup (self);
+  gboolean has_client_id = *client_id != '\0';
+  const char *token_status = self->github_token_checking ? _("Checking the token with GitHub…") : self->github_token_problem;
+
+  self->github_state = state;
+  notice = github_notice (self);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->github_notice_row), notice != NULL);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->github_notice_row), notice != NULL ? notice : "");
+  gtk_widget_set_visible (self->github_notice_icon, state != GITHUB_CHECKING || self->github_host_input_problem != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->github_notice_spinner), state == GITHUB_CHECKING);
+  gtk_spinner_set_spinning (self->github_notice_spinner, state == GITHUB_CHECKING);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->github_account_row), state == GITHUB_CONNECTED);
+  gtk_widget_set_visible (GTK_WIDGET (self->github_connect_row), disconnected);
+  gtk_widget_set_visible (GTK_WIDGET (self->github_token_row), disconnected);
+  gtk_widget_set_visible (GTK_WIDGET (self->github_token_status_row), disconnected && token_status != NULL);
+
+  adw_action_row_set_subtitle (self->github_connect_row,
+                               has_client_id
+                               ? _("Sign in with a code in your web browser")
+                               : _("Sign-in with GitHub is not set up in this build: use a personal access token"));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "github.connect", disconnected && has_client_id);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "github.disconnect", state == GITHUB_CONNECTED);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->github_token_row), !self->github_token_checking);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->github_token_status_row), token_status != NULL ? token_status : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->github_token_spinner), self->github_token_checking);
+  gtk_spinner_set_spinning (self->github_token_spinner, self->github_token_checking);
+  if (self->github_token_problem != NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->github_token_row), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->github_token_status_row), "error");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->github_token_row), "error");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->github_token_status_row), "error");
+    }
+}
+
+static void
+set_string (char       **field,
+            const char  *value)
+{
+  g_free (*field);
+  *field = g_strdup (value);
+}
+
+/* Cancels what the group was waiting for (a lookup, a check, the avatar)
+ * and returns a cancellable for what comes next, cancelled with the
+ * window. */
+static GCancellable *
+restart_github_call (ForgePreferencesWindow *self)
+{
+  if (self->github_cancellable != NULL)
+    g_cancellable_cancel (self->github_cancellable);
+  g_clear_object (&self->github_cancellable);
+  if (self->avatar_cancellable != NULL)
+    g_cancellable_cancel (self->avatar_cancellable);
+  g_clear_object (&self->avatar_cancellable);
+
+  self->github_cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                           self->github_cancellable, G_CONNECT_SWAPPED);
+  return self->github_cancellable;
+}
+
+/* Avatars: http only to this computer (a stand-in), as for the API. */
+static gboolean
+avatar_url_allowed (const char *url)
+{
+  g_autoptr(GUri) uri = url != NULL ? g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL) : NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  g_autofree char *host = NULL;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return FALSE;
+  if (g_strcmp0 (g_uri_get_scheme (uri), "https") == 0)
+    return TRUE;
+  if (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0)
+    return FALSE;
+
+  host = g_strdup (g_uri_get_host (uri));
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  if (host[0] == '[')
+    {
+      host[strlen (host) - 1] = '\0';
+      memmove (host, host + 1, strlen (host));
+    }
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+static guint
+read_be16 (const guint8 *p)
+{
+  return (guint) p[0] << 8 | p[1];
+}
+
+/* The pixel size a PNG or JPEG says it has, read before decoding it: a
+ * small file may unpack to gigabytes. FALSE for anything else. */
+static gboolean
+image_size (GBytes *bytes,
+            guint  *width,
+            guint  *height)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+
+  if (size >= 24 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp (data + 12, "IHDR", 4) == 0)
+    {
+      *width = (guint) data[16] << 24 | (guint) data[17] << 16 | (guint) data[18] << 8 | data[19];
+      *height = (guint) data[20] << 24 | (guint) data[21] << 16 | (guint) data[22] << 8 | data[23];
+      return TRUE;
+    }
+
+  if (size >= 4 && data[0] == 0xff && data[1] == 0xd8)
+    {
+      gsize pos = 2;
+
+      /* Segments up to the frame header, which holds the size. */
+      while (pos + 4 <= size && data[pos] == 0xff)
+        {
+          guint8 marker = data[pos + 1];
+          guint length;
+
+          if (marker == 0xff)
+            {
+              pos++;
+              continue;
+            }
+          if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7))
+            {
+              pos += 2;
+              continue;
+            }
+          length = read_be16 (data + pos + 2);
+          if (length < 2)
+            return FALSE;
+          if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc)
+            {
+              if (pos + 9 > size)
+                return FALSE;
+              *height = read_be16 (data + pos + 5);
+              *width = read_be16 (data + pos + 7);
+              return TRUE;
+            }
+          pos += 2 + length;
+        }
+    }
+
+  return FALSE;
+}
+
+typedef struct
+{
+  ForgePreferencesWindow *self;
+  GCancellable           *cancellable;
+  GInputStream           *stream;
+  guint8                 *buffer;
+} AvatarLoad;
+
+static void
+avatar_load_free (AvatarLoad *load)
+{
+  g_object_unref (load->self);
+  g_object_unref (load->cancellable);
+  g_clear_object (&load->stream);
+  g_free (load->buffer);
+  g_free (load);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AvatarLoad, avatar_load_free)
+
+static void
+avatar_read_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(AvatarLoad) load = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  gsize n_read = 0;
+  guint width = 0, height = 0;
+
+  /* Whatever goes wrong, the initials stay. */
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &n_read, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Could not read the GitHub avatar: %s", error->message);
+      return;
+    }
+  if (g_cancellable_is_cancelled (load->cancellable) || n_read == 0 || n_read > AVATAR_MAX_BYTES)
+    return;
+
+  bytes = g_bytes_new_take (g_steal_pointer (&load->buffer), n_read);
+  if (!image_size (bytes, &width, &height) || width == 0 || height == 0 ||
+      width > AVATAR_MAX_PIXELS || height > AVATAR_MAX_PIXELS)
+    {
+      g_debug ("The GitHub avatar is not a PNG or JPEG of a usable size");
+      return;
+    }
+
+  texture = gdk_texture_new_from_bytes (bytes, &error);
+  if (texture == NULL)
+    {
+      g_debug ("Could not decode the GitHub avatar: %s", error->message);
+      return;
+    }
+
+  adw_avatar_set_custom_image (load->self->github_avatar, GDK_PAINTABLE (texture));
+}
+
+static void
+avatar_sent_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(AvatarLoad) load = user_data;
+  g_autoptr(GError) error = NULL;
+  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  AvatarLoad *next;
+  goffset length;
+
+  load->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (load->stream == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Could not fetch the GitHub avatar: %s", error->message);
+      return;
+    }
+
+  length = soup_message_headers_get_content_length (soup_message_get_response_headers (message));
+  if (soup_message_get_status (message) != SOUP_STATUS_OK || length > AVATAR_MAX_BYTES)
+    {
+      g_debug ("Not using the GitHub avatar: HTTP %u, %" G_GOFFSET_FORMAT " bytes",
+               soup_message_get_status (message), length);
+      return;
+    }
+
+  /* One byte more than allowed: reading it means the answer is too long,
+   * whatever its headers said. */
+  next = g_steal_pointer (&load);
+  next->buffer = g_malloc (AVATAR_MAX_BYTES + 1);
+  g_input_stream_read_all_async (next->stream, next->buffer, AVATAR_MAX_BYTES + 1, G_PRIORITY_LOW,
+                                 next->cancellable, avatar_read_cb, next);
+}
+
+static void
+load_avatar (ForgePreferencesWindow *self,
+             const char             *url)
+{
+  g_autoptr(SoupMessage) message = NULL;
+  AvatarLoad *load;
+
+  if (self->avatar_cancellable != NULL)
+    g_cancellable_cancel (self->avatar_cancellable);
+  g_clear_object (&self->avatar_cancellable);
+
+  if (!avatar_url_allowed (url) || (message = soup_message_new (SOUP_METHOD_GET, url)) == NULL)
+    return;
+
+  self->avatar_cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),
+                           self->avatar_cancellable, G_CONNECT_SWAPPED);
+  if (self->avatar_session == NULL)
+    self->avatar_session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 30, NULL);
+
+  load = g_new0 (AvatarLoad, 1);
+  load->self = g_object_ref (self);
+  load->cancellable = g_object_ref (self->avatar_cancellable);
+  /* A public image: no token goes with it. */
+  soup_session_send_async (self->avatar_session, message, G_PRIORITY_LOW, load->cancellable,
+                           avatar_sent_cb, load);
+}
+
+static void
+show_account (ForgePreferencesWindow *self,
+              ForgeGithubUser        *user,
+              const char             *problem)
+{
+  const char *host = forge_github_host_get_name (self->github_host);
+  const char *login = user != NULL ? forge_github_user_get_login (user) : NULL;
+  const char *name = user != NULL ? forge_github_user_get_name (user) : NULL;
+
+  g_set_object (&self->github_user, user);
+  set_string (&self->github_account_problem, problem);
+
+  adw_avatar_set_custom_image (self->github_avatar, NULL);
+  if (user != NULL)
+    {
+      g_autofree char *subtitle = NULL;
+
+      /* Translators: a GitHub login and host: "octocat on github.com". */
+      subtitle = g_strdup_printf (_("%s on %s"), login, host);
+      adw_avatar_set_text (self->github_avatar, login);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->github_account_row),
+                                     name != NULL && *name != '\0' ? name : login);
+      adw_action_row_set_subtitle (self->github_account_row, subtitle);
+      load_avatar (self, forge_github_user_get_avatar_url (user));
+    }
+  else
+    {
+      g_autofree char *title = g_strdup_printf (_("A token for %s is saved"), host);
+
+      adw_avatar_set_text (self->github_avatar, NULL);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->github_account_row), title);
+      adw_action_row_set_subtitle (self->github_account_row, problem != NULL ? problem : "");
+    }
+
+  show_github (self, GITHUB_CONNECTED);
+}
+
+/* The other group keeps tokens by host too: when it shows the GitHub
+ * host, it must hear what this one did to its token, and the other way
+ * round. */
+static void
+sync_token_rows (ForgePreferencesWindow *self)
+{
+  if (self->github_host != NULL && self->token_rows != NULL &&
+      g_strcmp0 (forge_secret_rows_get_scope (self->token_rows), forge_github_host_get_name (self->github_host)) == 0)
+    host_changed_cb (self);
+}
+
+static void
+github_user_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(ForgePreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeGithubUser) user = forge_github_client_get_user_finish (FORGE_GITHUB_CLIENT (object), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* Connected all the same: a token is kept, which Disconnect removes. */
+  if (g_error_matches (error, FORGE_GITHUB_ERROR, FORGE_GITHUB_ERROR_UNAUTHORIZED))
+    show_account (self, NULL, _("GitHub refused the saved token: disconnect, then connect again"));
+  else
+    show_account (self, user, error != NULL ? error->message : NULL);
+}
+
+static void
+github_looked_up_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(ForgePreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeGithubClient) client = NULL;
+  char *token = forge_secrets_lookup_token_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (token == NULL)
+    {
+      /* A locked keyring the user would not open, say. */
+      set_string (&self->github_keyring_problem, error != NULL ? error->message : NULL);
+      show_github (self, GITHUB_DISCONNECTED);
+      return;
+    }
+
+  client = forge_github_client_new (self->github_host, token);
+  forge_secrets_free_token (token);
+  forge_github_client_get_user_async (client, self->github_cancellable, github_user_cb, g_object_ref (self));
+}
+
+/* Asks the keyring, then GitHub, who is connected to the host. */
+static void
+refresh_github (ForgePreferencesWindow *self)
+{
+  GCancellable *cancellable = restart_github_call (self);
+
+  g_clear_object (&self->github_user);
+  g_clear_pointer (&self->github_account_problem, g_free);
+  g_clear_pointer (&self->github_keyring_problem, g_free);
+
+  if (self->github_host == NULL)
+    show_github (self, GITHUB_BAD_HOST);
+  else if (!self->keyring_checked)
+    show_github (self, GITHUB_CHECKING);   /* keyring_checked_cb() comes back */
+  else if (self->keyring_missing)
+    show_github (self, GITHUB_NO_KEYRING);
+  else
+    {
+      show_github (self, GITHUB_CHECKING);
+      forge_secrets_lookup_token_async (forge_github_host_get_name (self->github_host), cancellable,
+                                        github_looked_up_cb, g_object_ref (self));
+    }
+}
+
+static void
+keyring_checked_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(ForgePreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!forge_secrets_check_keyring_finish (result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->keyring_checked = TRUE;
+  self->keyring_missing = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  refresh_github (self);
+}
+
+/* Which GitHub: GH_HOST or GITHUB_API_URL when set (as gh and the
+ * headless runs read them), else the setting. */
+static void
+update_github_host (ForgePreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *setting = g_settings_get_string (self->settings, "github-host");
+  g_autofree char *description = NULL;
+  const char *gh_host = g_environ_getenv (self->envp, "GH_HOST");
+  const char *api_url = g_environ_getenv (self->envp, "GITHUB_API_URL");
+
+  self->github_host_from_environment = (gh_host != NULL && *gh_host != '\0') ||
+                                       (api_url != NULL && *api_url != '\0');
+  g_clear_object (&self->github_host);
+  if (self->github_host_from_environment)
+    self->github_host = forge_github_host_new_from_environment ((const char * const *) self->envp, &error);
+  else
+    self->github_host = forge_github_host_new (setting, NULL, &error);
+  set_string (&self->github_host_problem, error != NULL ? error->message : NULL);
+
+  if (self->github_host == NULL)
+    description = g_strdup (_("The GitHub host is not usable"));
+  else if (self->github_host_from_environment)
+    description = g_strdup_printf (_("Your account on %s (set by GH_HOST or GITHUB_API_URL) opens its private repositories"),
+                                   forge_github_host_get_name (self->github_host));
+  else
+    description = g_strdup_printf (_("Your account on %s opens its private repositories"),
+                                   forge_github_host_get_name (self->github_host));
+  adw_preferences_group_set_description (self->github_group, description);
+
+  /* The environment wins: the row shows what is used, and cannot be
+   * edited to no effect. */
+  gtk_editable_set_text (GTK_EDITABLE (self->github_host_row),
+                         self->github_host_from_environment && self->github_host != NULL
+                         ? forge_github_host_get_name (self->github_host) : setting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->github_host_row), !self->github_host_from_environment);
+  g_clear_pointer (&self->github_host_input_problem, g_free);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->github_host_row), "error");
+
+  /* A window still signing in to the old host has nothing to do. */
+  if (self->connect_window != NULL)
+    gtk_window_close (self->connect_window);
+
+  refresh_github (self);
+}
+
+static void
+github_host_apply_cb (ForgePreferencesWindow *self)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->github_host_row))));
+  g_autofree char *current = g_settings_get_string (self->settings, "github-host");
+  g_autoptr(ForgeGithubHost) host = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (*text == '\0')
+    {
+      g_settings_reset (self->settings, "github-host");
+      update_github_host (self);
+      return;
+    }
+
+  host = forge_github_host_new (text, NULL, &error);
+  if (host == NULL)
+    {
+      set_string (&self->github_host_input_problem, error->message);
+      gtk_widget_add_css_class (GTK_WIDGET (self->github_host_row), "error");
+      show_github (self, self->github_state);
+      return;
+    }
+
+  /* Kept as the keyring knows it: host[:port], lower case. The changed
+   * signal brings the group up to date. */
+  if (g_strcmp0 (current, forge_github_host_get_name (host)) == 0)
+    update_github_host (self);
+  else
+    g_settings_set_string (self->settings, "github-host", forge_github_host_get_name (host));
+}
+
+typedef struct
+{
+  ForgePreferencesWindow *self;
+  char                   *token;
+  ForgeGithubUser        *user;
+} TokenCheck;
+
+static void
+token_check_free (TokenCheck *check)
+{
+  g_object_unref (check->self);
+  forge_secrets_free_token (check->token);
+  g_clear_object (&check->user);
+  g_free (check);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TokenCheck, token_check_free)
+
+static void
+show_token_problem (ForgePreferencesWindow *self,
+                    const char             *problem)
+{
+  self->github_token_checking = FALSE;
+  set_string (&self->github_token_problem, problem);
+  show_github (self, self->github_state);
+}
+
+static void
+token_stored_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(TokenCheck) check = user_data;
+  g_autoptr(GError) error = NULL;
+  ForgePreferencesWindow *self = check->self;
+
+  if (!forge_secrets_store_token_finish (result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_token_problem (self, error->message);
+      return;
+    }
+
+  self->github_token_checking = FALSE;
+  show_account (self, check->user, NULL);
+  sync_token_rows (self);
+}
+
+static void
+token_checked_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TokenCheck) check = user_data;
+  g_autoptr(GError) error = NULL;
+  ForgePreferencesWindow *self = check->self;
+  TokenCheck *next;
+
+  check->user = forge_github_client_get_user_finish (FORGE_GITHUB_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* Nothing is kept unless GitHub knows the token. */
+  if (g_error_matches (error, FORGE_GITHUB_ERROR, FORGE_GITHUB_ERROR_UNAUTHORIZED))
+    {
+      show_token_problem (self, _("GitHub refused the token: check that it is complete and has not expired"));
+      return;
+    }
+  if (error != NULL)
+    {
+      show_token_problem (self, error->message);
+      return;
+    }
+
+  next = g_steal_pointer (&check);
+  forge_secrets_store_token_async (forge_github_host_get_name (self->github_host), next->token,
+                                   self->github_cancellable, token_stored_cb, next);
+}
+
+static void
+github_token_apply_cb (ForgePreferencesWindow *self)
+{
+  g_autoptr(ForgeGithubClient) client = NULL;
+  TokenCheck *check;
+  char *token;
+
+  /* Strips in place: the only copy is wiped by token_check_free(). */
+  token = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->github_token_row))));
+  /* The entry lets go of the token at once, without the apply button
+   * coming back for the empty text. */
+  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (self->github_token_row), FALSE);
+  gtk_editable_set_text (GTK_EDITABLE (self->github_token_row), "");
+  adw_entry_row_set_show_apply_button (ADW_ENTRY_ROW (self->github_token_row), TRUE);
+
+  if (*token == '\0' || self->github_host == NULL || self->github_state != GITHUB_DISCONNECTED)
+    {
+      forge_secrets_free_token (token);
+      if (self->github_state == GITHUB_DISCONNECTED)
+        show_token_problem (self, _("Paste a personal access token from GitHub, then press Enter"));
+      return;
+    }
+
+  check = g_new0 (TokenCheck, 1);
+  check->self = g_object_ref (self);
+  check->token = token;
+  client = forge_github_client_new (self->github_host, token);
+  g_clear_pointer (&self->github_token_problem, g_free);
+  self->github_token_checking = TRUE;
+  show_github (self, GITHUB_DISCONNECTED);
+  forge_github_client_get_user_async (client, restart_github_call (self), token_checked_cb, check);
+}
+
+static void
+github_token_changed_cb (ForgePreferencesWindow *self)
+{
+  if (self->github_token_problem != NULL &&
+      *gtk_editable_get_text (GTK_EDITABLE (self->github_token_row)) != '\0')
+    show_token_problem (self, NULL);
+}
+
+static void
+github_cleared_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ForgePreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!forge_secrets_clear_token_finish (result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          adw_action_row_set_subtitle (self->github_account_row, error->message);
+          gtk_widget_action_set_enabled (GTK_WIDGET (self), "github.disconnect", TRUE);
+        }
+      return;
+    }
+
+  refresh_github (self);
+  sync_token_rows (self);
+}
+
+static void
+github_disconnect_activated (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  ForgePreferencesWindow *self = FORGE_PREFERENCES_WINDOW (widget);
+
+  if (self->github_host == NULL || g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  gtk_widget_action_set_enabled (widget, "github.disconnect", FALSE);
+  forge_secrets_clear_token_async (forge_github_host_get_name (self->github_host), restart_github_call (self),
+                                   github_cleared_cb, g_object_ref (self));
+}
+
+static void
+github_connected_cb (ForgePreferencesWindow *self)
+{
+  refresh_github (self);
+  sync_token_rows (self);
+}
+
+static void
+github_connect_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  ForgePreferencesWindow *self = FORGE_PREFERENCES_WINDOW (widget);
+  g_autofree char *client_id = github_client_id_dup (self);
+  GtkWindow *window;
+
+  if (self->connect_window != NULL)
+    {
+      gtk_window_present (self->connect_window);
+      return;
+    }
+  if (self->github_host == NULL || *client_id == '\0')
+    return;
+
+  window = forge_github_connect_window_new (GTK_WINDOW (self), self->github_host, client_id);
+  g_signal_connect_object (window, "connected", G_CALLBACK (github_connected_cb), self, G_CONNECT_SWAPPED);
+  g_set_weak_pointer (&self->connect_window, window);
+  gtk_window_present (window);
+}
+
+/* The other group saved or forgot the GitHub host's token. */
+static void
+token_saved_changed_cb (ForgePreferencesWindow *self)
+{
+  if (self->github_host != NULL && self->keyring_checked &&
+      g_strcmp0 (forge_secret_rows_get_scope (self->token_rows), forge_github_host_get_name (self->github_host)) == 0 &&
+      forge_secret_rows_get_saved (self->token_rows) != (self->github_state == GITHUB_CONNECTED))
+    refresh_github (self);
+}
+
+static void
+github_settings_changed_cb (ForgePreferencesWindow *self,
+                            const char             *key)
+{
+  if (g_strcmp0 (key, "github-host") == 0)
+    update_github_host (self);
+  else if (g_strcmp0 (key, "github-client-id") == 0)
+    show_github (self, self->github_state);
+}
+
 static void
 forge_preferences_window_constructed (GObject *object)
 {
   ForgePreferencesWindow *self = FORGE_PREFERENCES_WINDOW (object);
 
   G_OBJECT_CLASS (forge_preferences_window_parent_class)->constructed (object);
+
+  self->envp = g_get_environ ();
 
   if (self->providers == NULL)
     self->providers = forge_sandbox_providers_new ();
@@ -419,8 +1219,7 @@ forge_preferences_window_constructed (GObject *object)
   {
     g_autoptr(ForgeE2bConfig) config = NULL;
 
-    self->e2b_environ = g_get_environ ();
-    config = forge_e2b_config_new ((const char * const *) self->e2b_environ, NULL);
+    config = forge_e2b_config_new ((const char * const *) self->envp, NULL);
     self->e2b_rows = forge_secret_rows_new (&forge_secret_kind_e2b_key,
                                             ADW_ENTRY_ROW (self->e2b_key_row), self->e2b_status_row,
                                             self->e2b_forget_button,
@@ -430,6 +1229,17 @@ forge_preferences_window_constructed (GObject *object)
     g_signal_connect_object (self->e2b_rows, "notify::saved",
                              G_CALLBACK (e2b_key_saved_changed_cb), self, G_CONNECT_SWAPPED);
   }
+
+  /* GitHub: the host first, the keyring's answer next (a lookup alone
+   * cannot tell "no token" from "no keyring"), then the account. */
+  g_signal_connect_object (self->token_rows, "notify::saved",
+                           G_CALLBACK (token_saved_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::github-host",
+                           G_CALLBACK (github_settings_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::github-client-id",
+                           G_CALLBACK (github_settings_changed_cb), self, G_CONNECT_SWAPPED);
+  update_github_host (self);
+  forge_secrets_check_keyring_async (self->cancellable, keyring_checked_cb, g_object_ref (self));
 }
 
 static void
@@ -465,6 +1275,9 @@ forge_preferences_window_dispose (GObject *object)
   if (self->backend_row != NULL)
     g_settings_unbind (self->backend_row, "selected");
   g_cancellable_cancel (self->cancellable);
+  if (self->connect_window != NULL)
+    gtk_window_destroy (self->connect_window);
+  g_clear_weak_pointer (&self->connect_window);
 
   G_OBJECT_CLASS (forge_preferences_window_parent_class)->dispose (object);
 }
@@ -481,7 +1294,17 @@ forge_preferences_window_finalize (GObject *object)
   g_clear_object (&self->test_cancellable);
   g_clear_object (&self->token_rows);
   g_clear_object (&self->e2b_rows);
-  g_clear_pointer (&self->e2b_environ, g_strfreev);
+  g_clear_pointer (&self->envp, g_strfreev);
+  g_clear_object (&self->github_host);
+  g_clear_pointer (&self->github_host_problem, g_free);
+  g_clear_pointer (&self->github_host_input_problem, g_free);
+  g_clear_pointer (&self->github_keyring_problem, g_free);
+  g_clear_object (&self->github_user);
+  g_clear_pointer (&self->github_account_problem, g_free);
+  g_clear_pointer (&self->github_token_problem, g_free);
+  g_clear_object (&self->avatar_session);
+  g_clear_object (&self->github_cancellable);
+  g_clear_object (&self->avatar_cancellable);
 
   G_OBJECT_CLASS (forge_preferences_window_parent_class)->finalize (object);
 }
@@ -547,9 +1370,28 @@ forge_preferences_window_class_init (ForgePreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, e2b_forget_button);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, e2b_test_row);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, e2b_test_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_group);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_notice_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_notice_icon);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_notice_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_account_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_avatar);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_disconnect_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_connect_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_connect_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_token_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_token_status_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_token_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, github_host_row);
+  gtk_widget_class_bind_template_callback (widget_class, github_token_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, github_token_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, github_host_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, host_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, e2b_test_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, e2b_keys_activated_cb);
+
+  gtk_widget_class_install_action (widget_class, "github.connect", NULL, github_connect_activated);
+  gtk_widget_class_install_action (widget_class, "github.disconnect", NULL, github_disconnect_activated);
 }
 
 static void
@@ -686,4 +1528,82 @@ const char *
 forge_preferences_window_get_keepalive_subtitle (ForgePreferencesWindow *self)
 {
   return adw_action_row_get_subtitle (self->keepalive_row);
+}
+
+AdwPreferencesGroup *
+forge_preferences_window_get_github_group (ForgePreferencesWindow *self)
+{
+  return self->github_group;
+}
+
+const char *
+forge_preferences_window_get_github_notice (ForgePreferencesWindow *self)
+{
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->github_notice_row)))
+    return NULL;
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->github_notice_row));
+}
+
+GtkButton *
+forge_preferences_window_get_github_connect_button (ForgePreferencesWindow *self)
+{
+  return GTK_BUTTON (self->github_connect_button);
+}
+
+const char *
+forge_preferences_window_get_github_connect_subtitle (ForgePreferencesWindow *self)
+{
+  return adw_action_row_get_subtitle (self->github_connect_row);
+}
+
+GtkWindow *
+forge_preferences_window_get_github_connect_window (ForgePreferencesWindow *self)
+{
+  return self->connect_window;
+}
+
+GtkEditable *
+forge_preferences_window_get_github_token_editable (ForgePreferencesWindow *self)
+{
+  return GTK_EDITABLE (self->github_token_row);
+}
+
+const char *
+forge_preferences_window_get_github_token_problem (ForgePreferencesWindow *self)
+{
+  return self->github_token_problem;
+}
+
+GtkEditable *
+forge_preferences_window_get_github_host_editable (ForgePreferencesWindow *self)
+{
+  return GTK_EDITABLE (self->github_host_row);
+}
+
+const char *
+forge_preferences_window_get_github_account_title (ForgePreferencesWindow *self)
+{
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->github_account_row)))
+    return NULL;
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->github_account_row));
+}
+
+const char *
+forge_preferences_window_get_github_account_subtitle (ForgePreferencesWindow *self)
+{
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->github_account_row)))
+    return NULL;
+  return adw_action_row_get_subtitle (self->github_account_row);
+}
+
+AdwAvatar *
+forge_preferences_window_get_github_avatar (ForgePreferencesWindow *self)
+{
+  return self->github_avatar;
+}
+
+GtkButton *
+forge_preferences_window_get_github_disconnect_button (ForgePreferencesWindow *self)
+{
+  return GTK_BUTTON (self->github_disconnect_button);
 }

@@ -476,6 +476,50 @@ forge_secrets_clear_token_finish (GAsyncResult  *result,
   return boolean_finish (result, forge_secrets_clear_token_async, error);
 }
 
+static void
+keyring_checked_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(SecretService) service = NULL;
+  GError *local_error = NULL;
+  GError *error = NULL;
+
+  service = secret_service_get_finish (result, &local_error);
+  if (service == NULL)
+    {
+      propagate_keyring_error (&git_token, &error, local_error);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+forge_secrets_check_keyring_async (GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, forge_secrets_check_keyring_async);
+  /* Creating the proxy succeeds with nobody behind the name; opening a
+   * session is the first call the service itself has to answer. */
+  secret_service_get (SECRET_SERVICE_OPEN_SESSION, cancellable, keyring_checked_cb, task);
+}
+
+gboolean
+forge_secrets_check_keyring_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  return boolean_finish (result, forge_secrets_check_keyring_async, error);
+}
+
 void
 forge_secrets_lookup_e2b_key_async (const char          *domain,
                                     GCancellable        *cancellable,

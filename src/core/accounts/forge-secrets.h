@@ -54,6 +54,15 @@ void      forge_secrets_clear_token_async   (const char           *host,
 gboolean  forge_secrets_clear_token_finish  (GAsyncResult         *result,
                                              GError              **error);
 
+/* Whether a Secret Service answers on the session bus: lookups cannot
+ * tell (no keyring reads as "no token"), but a UI that offers to keep a
+ * token must. FALSE with G_IO_ERROR_NOT_SUPPORTED when none does. */
+void      forge_secrets_check_keyring_async  (GCancellable         *cancellable,
+                                              GAsyncReadyCallback   callback,
+                                              gpointer              user_data);
+gboolean  forge_secrets_check_keyring_finish (GAsyncResult         *result,
+                                              GError              **error);
+
 /* The E2B API key, per E2B domain (e2b.app unless E2B_DOMAIN says
  * otherwise), under a schema of its own. Same rules as tokens: NULL
  * without error when there is none or no keyring. */
