@@ -151,6 +151,59 @@ test_open_validates_on_activate (void)
   g_object_unref (dialog);
 }
 
+static void
+test_open_accepts_refs (void)
+{
+  g_autoptr(GSettings) settings = fresh_settings ();
+  ForgeOpenDialog *dialog = FORGE_OPEN_DIALOG (forge_open_dialog_new (NULL, settings));
+  GtkWidget *error_label = GTK_WIDGET (forge_open_dialog_get_error_label (dialog));
+  /* What the project opens takes: a branch, a branch and folder, a pull
+   * request, a tag, owner/repo#branch. */
+  const char *accepted[] = {
+    "https://github.com/octo/site/tree/main",
+    "https://github.com/octo/site/tree/feature/docs/site",
+    "https://github.com/octo/site/pull/7",
+    "https://github.com/octo/site/pull/7/files",
+    "https://github.com/octo/site/releases/tag/v1.0",
+    "octo/site#dev",
+    "https://github.com/octo/site#dev",
+    "https://ghe.example.com/octo/site/tree/main",
+  };
+  const char *refused[] = {
+    "https://x-access-token:ghp_secret@github.com/octo/site/tree/main",
+    "https://ghp_0123456789abcdefghijklmnopqrstuvwxyz@github.com/octo/site",
+    "octo/site#bad..branch",
+    "https://github.com/octo/site/tree/main#dev",
+  };
+
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      forge_open_dialog_set_url (dialog, accepted[i]);
+      g_assert_null (forge_open_dialog_get_error (dialog));
+      g_assert_false (gtk_widget_get_visible (error_label));
+      g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "open"));
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      const char *message;
+
+      forge_open_dialog_set_url (dialog, refused[i]);
+      message = forge_open_dialog_get_error (dialog);
+      g_assert_nonnull (message);
+      /* One line, under the entry, and never the token back. */
+      g_assert_null (strchr (message, '\n'));
+      g_assert_null (strstr (message, "ghp_"));
+      g_assert_true (gtk_widget_get_visible (error_label));
+      g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (forge_open_dialog_get_url_editable (dialog)), "error"));
+      g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "open"));
+    }
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 static int
 natural_width (GtkWidget *widget)
 {
@@ -618,6 +671,7 @@ main (int   argc,
 
   g_test_add_func ("/forge/dialogs/open/validates-after-pause", test_open_validates_after_pause);
   g_test_add_func ("/forge/dialogs/open/validates-on-activate", test_open_validates_on_activate);
+  g_test_add_func ("/forge/dialogs/open/accepts-refs", test_open_accepts_refs);
   g_test_add_func ("/forge/dialogs/open/fixed-width", test_open_fixed_width);
   g_test_add_func ("/forge/dialogs/open/choose-folder", test_open_choose_folder);
   g_test_add_func ("/forge/dialogs/open/recents-by-name", test_open_recents_by_name);

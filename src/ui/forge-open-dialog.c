@@ -55,18 +55,22 @@ dup_text (ForgeOpenDialog *self)
   return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_entry))));
 }
 
-/* Whether @text is a repository address; the reason when it is not. */
+/* Whether @text is a repository address; the reason when it is not.
+ * What the project opens is read by forge_git_parse_repo_spec(), so the
+ * entry takes what it takes: a /tree/BRANCH[/SUBDIR], /pull/N or
+ * /releases/tag/TAG address and OWNER/REPO#BRANCH as well as plain ones,
+ * and refuses the same (credentials, a bad branch name). */
 static gboolean
 check_text (const char  *text,
             char       **message)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *normalized = forge_git_normalize_url (text, &error);
+  g_autoptr(ForgeRepoSpec) spec = forge_git_parse_repo_spec (text, &error);
 
-  if (normalized == NULL && message != NULL)
+  if (spec == NULL && message != NULL)
     *message = g_strdup (error->message);
 
-  return normalized != NULL;
+  return spec != NULL;
 }
 
 static void
@@ -212,8 +216,10 @@ static GtkWidget *
 recent_row (const char *url)
 {
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *normalized = forge_git_normalize_url (url, NULL);
-  const char *address = normalized != NULL ? normalized : url;
+  /* Named by the repository, whichever branch or pull request the
+   * address named. */
+  g_autoptr(ForgeRepoSpec) spec = forge_git_parse_repo_spec (url, NULL);
+  const char *address = spec != NULL ? forge_repo_spec_get_url (spec) : url;
   g_autofree char *name = forge_project_name_for_url (address);
   g_autofree char *shown = forge_display_url (address);
 
