@@ -1,6 +1,8 @@
 /* test-dialogs.c
  *
- * The Open dialog, the Runs view and the app icon, under Xvfb.
+ * The Open dialog, the Runs view and the app icon, under Xvfb. The Open
+ * dialog's repository picker talks to the GitHub stand-in with a token
+ * from a private keyring, so this runs under a session bus of its own.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,7 +20,15 @@
 #include "forge-run-info-private.h"
 #include "forge-runs-view.h"
 #include "forge-fake-provider.h"
+#include "forge-github-host.h"
+#include "forge-github-standin.h"
+#include "forge-repository-row.h"
+#include "forge-secrets.h"
 #include "git-test-util.h"
+#include "keyring-util.h"
+
+/* Why the keyring tests are skipped, or NULL. */
+static char *keyring_skip_reason;
 
 /* Waits for a condition, failing only when it never comes: no test here
  * asserts how long anything takes. */
@@ -149,6 +159,59 @@ test_open_validates_on_activate (void)
   g_assert_cmpstr (recent[0], ==, "octo/site");
 
   g_object_unref (dialog);
+}
+
+static void
+test_open_accepts_refs (void)
+{
+  g_autoptr(GSettings) settings = fresh_settings ();
+  ForgeOpenDialog *dialog = FORGE_OPEN_DIALOG (forge_open_dialog_new (NULL, settings));
+  GtkWidget *error_label = GTK_WIDGET (forge_open_dialog_get_error_label (dialog));
+  /* What the project opens takes: a branch, a branch and folder, a pull
+   * request, a tag, owner/repo#branch. */
+  const char *accepted[] = {
+    "https://github.com/octo/site/tree/main",
+    "https://github.com/octo/site/tree/feature/docs/site",
+    "https://github.com/octo/site/pull/7",
+    "https://github.com/octo/site/pull/7/files",
+    "https://github.com/octo/site/releases/tag/v1.0",
+    "octo/site#dev",
+    "https://github.com/octo/site#dev",
+    "https://ghe.example.com/octo/site/tree/main",
+  };
+  const char *refused[] = {
+    "https://x-access-token:ghp_secret@github.com/octo/site/tree/main",
+    "https://ghp_0123456789abcdefghijklmnopqrstuvwxyz@github.com/octo/site",
+    "octo/site#bad..branch",
+    "https://github.com/octo/site/tree/main#dev",
+  };
+
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      forge_open_dialog_set_url (dialog, accepted[i]);
+      g_assert_null (forge_open_dialog_get_error (dialog));
+      g_assert_false (gtk_widget_get_visible (error_label));
+      g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "open"));
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      const char *message;
+
+      forge_open_dialog_set_url (dialog, refused[i]);
+      message = forge_open_dialog_get_error (dialog);
+      g_assert_nonnull (message);
+      /* One line, under the entry, and never the token back. */
+      g_assert_null (strchr (message, '\n'));
+      g_assert_null (strstr (message, "ghp_"));
+      g_assert_true (gtk_widget_get_visible (error_label));
+      g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (forge_open_dialog_get_url_editable (dialog)), "error"));
+      g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "open"));
+    }
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static int
@@ -566,6 +629,575 @@ test_runs_view (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Your Repositories */
+
+#define OCTO_TOKEN "gho_octo_picker_token"
+#define WRONG_TOKEN "gho_not_a_users_token"
+#define N_REPOSITORIES 45
+#define PER_PAGE 20
+
+typedef struct
+{
+  ForgeGithubStandin *standin;
+  char               *host;      /* the keyring key: 127.0.0.1:PORT */
+  GSettings          *settings;
+  ForgeOpenDialog    *dialog;
+} Picker;
+
+/* octo's repositories, site-00 pushed an hour ago, site-01 a day before
+ * that and so on; every seventh private. The last five (on the third
+ * page at 20 a page) are "needle-NN", for a search to find. */
+static void
+add_repositories (ForgeGithubStandin *standin)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < N_REPOSITORIES; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-%02u", i < N_REPOSITORIES - 5 ? "site" : "needle", i);
+
+      forge_github_standin_add_repository (standin, "octo", name, i % 7 == 3,
+                                           i % 2 == 0 ? "A web project" : NULL,
+                                           now - i * 24 * 3600 - 3600);
+    }
+}
+
+static gboolean
+picker_setup (Picker     *picker,
+              const char *token)
+{
+  g_autoptr(ForgeGithubHost) host = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (keyring_skip_reason != NULL)
+    {
+      g_test_skip (keyring_skip_reason);
+      return FALSE;
+    }
+
+  picker->standin = forge_github_standin_new ();
+  forge_github_standin_add_user (picker->standin, "octo", "Octo Cat", OCTO_TOKEN);
+  add_repositories (picker->standin);
+
+  /* As for gh: the environment says which GitHub, over the setting. */
+  g_setenv ("GITHUB_API_URL", forge_github_standin_get_base (picker->standin), TRUE);
+  host = forge_github_host_new (NULL, forge_github_standin_get_base (picker->standin), &error);
+  g_assert_no_error (error);
+  picker->host = g_strdup (forge_github_host_get_name (host));
+
+  if (token != NULL)
+    forge_secrets_store_token (picker->host, token, NULL, &error);
+  else
+    forge_secrets_clear_token (picker->host, NULL, &error);
+  g_assert_no_error (error);
+
+  picker->settings = fresh_settings ();
+  return TRUE;
+}
+
+static void
+picker_open (Picker *picker)
+{
+  picker->dialog = FORGE_OPEN_DIALOG (forge_open_dialog_new (NULL, picker->settings));
+  g_object_ref (picker->dialog);
+  forge_open_dialog_set_page_size (picker->dialog, PER_PAGE);
+  gtk_window_present (GTK_WINDOW (picker->dialog));
+}
+
+static void
+picker_teardown (Picker *picker)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (picker->dialog != NULL)
+    {
+      gtk_window_destroy (GTK_WINDOW (picker->dialog));
+      g_clear_object (&picker->dialog);
+    }
+  if (picker->host != NULL)
+    forge_secrets_clear_token (picker->host, NULL, &error);
+  g_assert_no_error (error);
+  g_unsetenv ("GITHUB_API_URL");
+  g_clear_pointer (&picker->standin, forge_github_standin_free);
+  g_clear_pointer (&picker->host, g_free);
+  g_clear_object (&picker->settings);
+}
+
+static gboolean
+picker_idle (gpointer data)
+{
+  ForgeOpenDialog *dialog = data;
+
+  return forge_open_dialog_get_repository_section (dialog) != NULL &&
+         !forge_open_dialog_get_repositories_loading (dialog);
+}
+
+static void
+wait_idle (ForgeOpenDialog *dialog)
+{
+  g_assert_true (wait_for (picker_idle, dialog));
+}
+
+static guint
+n_loaded (ForgeOpenDialog *dialog)
+{
+  return g_list_model_get_n_items (forge_open_dialog_get_repositories (dialog));
+}
+
+static GPtrArray *
+shown_rows (ForgeOpenDialog *dialog)
+{
+  GPtrArray *rows = g_ptr_array_new ();
+  GtkWidget *list = GTK_WIDGET (forge_open_dialog_get_repository_list (dialog));
+
+  if (!gtk_widget_get_visible (list))
+    return rows;
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (FORGE_IS_REPOSITORY_ROW (row))
+      g_ptr_array_add (rows, row);
+
+  return rows;
+}
+
+static ForgeRepositoryRow *
+row_named (ForgeOpenDialog *dialog,
+           const char      *full_name)
+{
+  g_autoptr(GPtrArray) rows = shown_rows (dialog);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_str_equal (adw_preferences_row_get_title (rows->pdata[i]), full_name))
+      return rows->pdata[i];
+
+  return NULL;
+}
+
+typedef struct
+{
+  ForgeOpenDialog *dialog;
+  guint            n;
+} CountWait;
+
+static gboolean
+loaded_at_least (gpointer data)
+{
+  CountWait *wait = data;
+
+  return n_loaded (wait->dialog) >= wait->n && !forge_open_dialog_get_repositories_loading (wait->dialog);
+}
+
+/* Once the rows last added are laid out, there is further down to go. */
+static gboolean
+not_at_end (gpointer data)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (data);
+
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) + 1 <
+         gtk_adjustment_get_upper (adjustment);
+}
+
+/* As a person does: drags the scroll bar to the end of the list. */
+static void
+scroll_to_end (ForgeOpenDialog *dialog)
+{
+  GtkScrolledWindow *scroller = forge_open_dialog_get_repository_scroller (dialog);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+
+  g_assert_true (wait_for (not_at_end, scroller));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment));
+}
+
+static void
+test_picker_pages (void)
+{
+  Picker picker = { 0 };
+  g_autoptr(GPtrArray) rows = NULL;
+  CountWait wait;
+  ForgeRepositoryRow *row;
+  g_autofree char *mismatch = NULL;
+
+  if (!picker_setup (&picker, OCTO_TOKEN))
+    return;
+  picker_open (&picker);
+  g_assert_true (wait_for (widget_mapped, picker.dialog));
+  wait_idle (picker.dialog);
+
+  /* The first page, most recently pushed first, and nothing more until
+   * the list is scrolled. */
+  g_assert_cmpstr (forge_open_dialog_get_repository_section (picker.dialog), ==, "list");
+  g_assert_cmpuint (n_loaded (picker.dialog), ==, PER_PAGE);
+  rows = shown_rows (picker.dialog);
+  g_assert_cmpuint (rows->len, ==, PER_PAGE);
+  g_assert_cmpstr (adw_preferences_row_get_title (rows->pdata[0]), ==, "octo/site-00");
+  g_assert_cmpstr (adw_action_row_get_subtitle (rows->pdata[0]), ==, "main · pushed 1 hour ago");
+  g_assert_null (forge_open_dialog_get_repository_status (picker.dialog));
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/user/repos"), ==, 1);
+  /* With the token from the keyring, and only that. */
+  g_assert_cmpuint (forge_github_standin_count_authorization (picker.standin, OCTO_TOKEN), ==, 1);
+  g_assert_cmpuint (forge_github_standin_count_foreign_authorization (picker.standin), ==, 0);
+
+  /* Private ones say so, to the eye and to screen readers; others
+   * don't. */
+  row = row_named (picker.dialog, "octo/site-03");
+  g_assert_nonnull (row);
+  g_assert_true (forge_repository_row_shows_private (row));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "main · pushed 3 days ago");
+  mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, "octo/site-03");
+  g_assert_null (mismatch);
+  mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                 "Private, default branch main, pushed 3 days ago");
+  g_assert_null (mismatch);
+  row = row_named (picker.dialog, "octo/site-04");
+  g_assert_false (forge_repository_row_shows_private (row));
+  mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                 "default branch main, pushed 4 days ago");
+  g_assert_null (mismatch);
+
+  /* Scrolled to the end: the next page, then the last. */
+  scroll_to_end (picker.dialog);
+  wait = (CountWait) { picker.dialog, 2 * PER_PAGE };
+  g_assert_true (wait_for (loaded_at_least, &wait));
+  g_assert_cmpuint (n_loaded (picker.dialog), ==, 2 * PER_PAGE);
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/user/repos"), ==, 2);
+
+  scroll_to_end (picker.dialog);
+  wait = (CountWait) { picker.dialog, N_REPOSITORIES };
+  g_assert_true (wait_for (loaded_at_least, &wait));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = shown_rows (picker.dialog);
+  g_assert_cmpuint (rows->len, ==, N_REPOSITORIES);
+  g_assert_cmpstr (adw_preferences_row_get_title (rows->pdata[N_REPOSITORIES - 1]), ==, "octo/needle-44");
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/user/repos"), ==, 3);
+
+  /* All there: the end asks for nothing more. */
+  g_signal_emit_by_name (forge_open_dialog_get_repository_scroller (picker.dialog), "edge-reached", GTK_POS_BOTTOM);
+  g_assert_false (forge_open_dialog_get_repositories_loading (picker.dialog));
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/user/repos"), ==, 3);
+
+  /* Every control named: the search, the rows. */
+  g_assert_cmpuint (forge_test_assert_controls_named (GTK_WIDGET (picker.dialog)), >=, N_REPOSITORIES + 4);
+
+  picker_teardown (&picker);
+}
+
+typedef struct
+{
+  ForgeOpenDialog *dialog;
+  guint            n_rows;
+} RowsWait;
+
+static gboolean
+rows_shown (gpointer data)
+{
+  RowsWait *wait = data;
+  g_autoptr(GPtrArray) rows = shown_rows (wait->dialog);
+
+  return rows->len == wait->n_rows && !forge_open_dialog_get_repositories_loading (wait->dialog);
+}
+
+static gboolean
+status_shown (gpointer data)
+{
+  return forge_open_dialog_get_repository_status (data) != NULL &&
+         !forge_open_dialog_get_repositories_loading (data);
+}
+
+static void
+test_picker_search (void)
+{
+  Picker picker = { 0 };
+  g_autoptr(GPtrArray) rows = NULL;
+  GtkEditable *search;
+  RowsWait wait;
+
+  if (!picker_setup (&picker, OCTO_TOKEN))
+    return;
+  picker_open (&picker);
+  wait_idle (picker.dialog);
+  g_assert_cmpuint (n_loaded (picker.dialog), ==, PER_PAGE);
+  search = forge_open_dialog_get_search_editable (picker.dialog);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (search)));
+
+  /* A name from the first page: found there, no other page asked for
+   * while enough match. */
+  type_text (search, "site-1");
+  wait = (RowsWait) { picker.dialog, 10 };
+  g_assert_true (wait_for (rows_shown, &wait));
+  g_assert_cmpuint (n_loaded (picker.dialog), ==, PER_PAGE);
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/user/repos"), ==, 1);
+
+  /* What only the last page holds: pages load until it is found. Case
+   * does not matter. */
+  gtk_editable_set_text (search, "");
+  type_text (search, "NEEDLE");
+  wait = (RowsWait) { picker.dialog, 5 };
+  g_assert_true (wait_for (rows_shown, &wait));
+  g_assert_cmpuint (n_loaded (picker.dialog), ==, N_REPOSITORIES);
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/user/repos"), ==, 3);
+  rows = shown_rows (picker.dialog);
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_true (g_str_has_prefix (adw_preferences_row_get_title (rows->pdata[i]), "octo/needle-"));
+  g_assert_null (forge_open_dialog_get_repository_status (picker.dialog));
+
+  /* The description counts too. */
+  gtk_editable_set_text (search, "web project");
+  wait = (RowsWait) { picker.dialog, 23 };
+  g_assert_true (wait_for (rows_shown, &wait));
+
+  /* Nothing anywhere: said so, once all was read. */
+  gtk_editable_set_text (search, "no-such-thing");
+  g_assert_true (wait_for (status_shown, picker.dialog));
+  g_assert_cmpstr (forge_open_dialog_get_repository_status (picker.dialog), ==, "No repositories match “no-such-thing”");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (forge_open_dialog_get_repository_list (picker.dialog))));
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/user/repos"), ==, 3);
+
+  /* Cleared: all of them again. */
+  gtk_editable_set_text (search, "");
+  wait = (RowsWait) { picker.dialog, N_REPOSITORIES };
+  g_assert_true (wait_for (rows_shown, &wait));
+  g_assert_null (forge_open_dialog_get_repository_status (picker.dialog));
+
+  picker_teardown (&picker);
+}
+
+static void
+test_picker_fills_entry (void)
+{
+  Picker picker = { 0 };
+  g_autofree char *expected = NULL;
+  g_autofree char *with_branch = NULL;
+  g_autofree char *opened = NULL;
+  GtkEditable *entry;
+  ForgeRepositoryRow *row;
+
+  if (!picker_setup (&picker, OCTO_TOKEN))
+    return;
+  picker_open (&picker);
+  wait_idle (picker.dialog);
+  g_signal_connect (picker.dialog, "open", G_CALLBACK (open_cb), &opened);
+  entry = forge_open_dialog_get_url_editable (picker.dialog);
+
+  /* The repository's page on the host, in the entry; nothing opened
+   * yet, and the cursor after it for a /tree/BRANCH. */
+  expected = g_strdup_printf ("%s/octo/site-05", forge_github_standin_get_base (picker.standin));
+  row = row_named (picker.dialog, "octo/site-05");
+  g_signal_emit_by_name (forge_open_dialog_get_repository_list (picker.dialog), "row-activated", row);
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, expected);
+  g_assert_null (forge_open_dialog_get_error (picker.dialog));
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (picker.dialog), "open"));
+  g_assert_null (opened);
+  g_assert_cmpint (gtk_editable_get_position (entry), ==, (int) g_utf8_strlen (expected, -1));
+
+  type_text (entry, "/tree/dev");
+  with_branch = g_strconcat (expected, "/tree/dev", NULL);
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpstr (opened, ==, with_branch);
+
+  picker_teardown (&picker);
+}
+
+static void
+test_picker_rate_limited (void)
+{
+  Picker picker = { 0 };
+  gint64 reset = g_get_real_time () / G_USEC_PER_SEC + 20 * 60;
+  g_autoptr(GDateTime) reset_time = g_date_time_new_from_unix_local (reset);
+  g_autofree char *at = g_date_time_format (reset_time, "%H:%M");
+  g_autofree char *expected = g_strdup_printf ("GitHub rate limit reached, resets at %s", at);
+  GtkWidget *try_again;
+
+  if (!picker_setup (&picker, OCTO_TOKEN))
+    return;
+  forge_github_standin_set_rate_limited (picker.standin, reset);
+  picker_open (&picker);
+  g_assert_true (wait_for (widget_mapped, picker.dialog));
+  wait_idle (picker.dialog);
+
+  /* In place of the list, with when it ends and a way to try again. */
+  g_assert_cmpstr (forge_open_dialog_get_repository_status (picker.dialog), ==, expected);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (forge_open_dialog_get_repository_list (picker.dialog))));
+  try_again = forge_open_dialog_get_try_again_button (picker.dialog);
+  g_assert_true (gtk_widget_is_visible (try_again));
+  g_assert_true (gtk_widget_is_sensitive (try_again));
+  forge_test_assert_controls_named (GTK_WIDGET (picker.dialog));
+
+  /* Not by itself: scrolling does not hammer a limited API. */
+  g_signal_emit_by_name (forge_open_dialog_get_repository_scroller (picker.dialog), "edge-reached", GTK_POS_BOTTOM);
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/user/repos"), ==, 1);
+
+  forge_github_standin_set_rate_limited (picker.standin, 0);
+  g_signal_emit_by_name (try_again, "clicked");
+  wait_idle (picker.dialog);
+  g_assert_cmpuint (n_loaded (picker.dialog), ==, PER_PAGE);
+  g_assert_null (forge_open_dialog_get_repository_status (picker.dialog));
+  g_assert_false (gtk_widget_get_visible (try_again));
+
+  picker_teardown (&picker);
+}
+
+static void
+test_picker_refused_token (void)
+{
+  Picker picker = { 0 };
+
+  if (!picker_setup (&picker, WRONG_TOKEN))
+    return;
+  picker_open (&picker);
+  wait_idle (picker.dialog);
+
+  g_assert_cmpstr (forge_open_dialog_get_repository_status (picker.dialog), ==,
+                   "GitHub refused the token: reconnect in Preferences");
+  g_assert_true (gtk_widget_is_visible (forge_open_dialog_get_try_again_button (picker.dialog)));
+
+  /* Reconnected meanwhile: Try Again reads the keyring again. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    forge_secrets_store_token (picker.host, OCTO_TOKEN, NULL, &error);
+    g_assert_no_error (error);
+  }
+  g_signal_emit_by_name (forge_open_dialog_get_try_again_button (picker.dialog), "clicked");
+  wait_idle (picker.dialog);
+  g_assert_cmpuint (n_loaded (picker.dialog), ==, PER_PAGE);
+  g_assert_null (forge_open_dialog_get_repository_status (picker.dialog));
+
+  picker_teardown (&picker);
+}
+
+static void
+test_picker_offline (void)
+{
+  Picker picker = { 0 };
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *api_url = NULL;
+  g_autofree char *host = NULL;
+  const char *status;
+
+  if (!picker_setup (&picker, NULL))
+    return;
+
+  /* A port on this computer that nothing answers on: bound, never
+   * listening. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any_port, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  host = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  api_url = g_strdup_printf ("http://%s", host);
+  g_setenv ("GITHUB_API_URL", api_url, TRUE);
+  forge_secrets_store_token (host, OCTO_TOKEN, NULL, &error);
+  g_assert_no_error (error);
+
+  picker_open (&picker);
+  g_assert_true (wait_for (status_shown, picker.dialog));
+  status = forge_open_dialog_get_repository_status (picker.dialog);
+  g_assert_true (g_str_has_prefix (status, "Could not reach GitHub at "));
+  g_assert_null (strchr (status, '\n'));
+  g_assert_null (strstr (status, OCTO_TOKEN));
+  g_assert_true (gtk_widget_is_visible (forge_open_dialog_get_try_again_button (picker.dialog)));
+
+  forge_secrets_clear_token (host, NULL, &error);
+  g_assert_no_error (error);
+  picker_teardown (&picker);
+}
+
+static void
+test_picker_no_token (void)
+{
+  Picker picker = { 0 };
+  g_autoptr(GPtrArray) expanders = g_ptr_array_new ();
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+  gboolean hint_found = FALSE;
+
+  if (!picker_setup (&picker, NULL))
+    return;
+  picker_open (&picker);
+  wait_idle (picker.dialog);
+
+  /* A hint, not a list, and GitHub is not asked at all. */
+  g_assert_cmpstr (forge_open_dialog_get_repository_section (picker.dialog), ==, "hint");
+  collect_rows (GTK_WIDGET (picker.dialog), expanders, rows, buttons);
+  for (guint i = 0; i < rows->len; i++)
+    if (gtk_widget_is_visible (rows->pdata[i]) &&
+        g_strcmp0 (adw_preferences_row_get_title (rows->pdata[i]),
+                   "Connect GitHub in Preferences to pick from your repositories") == 0)
+      hint_found = TRUE;
+  g_assert_true (hint_found);
+  g_assert_false (gtk_widget_is_visible (GTK_WIDGET (forge_open_dialog_get_search_editable (picker.dialog))));
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, NULL), ==, 0);
+
+  /* The address still works. */
+  forge_open_dialog_set_url (picker.dialog, "octo/site");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (picker.dialog), "open"));
+  forge_test_assert_controls_named (GTK_WIDGET (picker.dialog));
+
+  picker_teardown (&picker);
+}
+
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () > *(gint64 *) data;
+}
+
+/* Lets whatever was under way finish, or not. */
+static void
+settle (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  g_assert_true (wait_for (time_passed, &until));
+}
+
+static void
+test_picker_close_cancels (void)
+{
+  Picker picker = { 0 };
+  ForgeOpenDialog *dialog;
+
+  if (!picker_setup (&picker, OCTO_TOKEN))
+    return;
+
+  /* Closed while the keyring is asked: GitHub never is. */
+  picker_open (&picker);
+  dialog = picker.dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_window_close (GTK_WINDOW (picker.dialog));
+  g_clear_object (&picker.dialog);
+  settle (1000);
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, NULL), ==, 0);
+  /* And the answers that came after let it go. */
+  g_assert_null (dialog);
+
+  /* Closed while a search reads page after page: the one on its way may
+   * arrive, none is asked for after it. */
+  picker_open (&picker);
+  wait_idle (picker.dialog);
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/user/repos"), ==, 1);
+  gtk_editable_set_text (forge_open_dialog_get_search_editable (picker.dialog), "no-such-thing");
+  g_signal_emit_by_name (forge_open_dialog_get_search_editable (picker.dialog), "search-changed");
+  g_assert_true (forge_open_dialog_get_repositories_loading (picker.dialog));
+  /* Under the list meanwhile, as a spinner row. */
+  g_assert_cmpstr (forge_open_dialog_get_repository_status (picker.dialog), ==, "Loading repositories…");
+  dialog = picker.dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (picker.dialog), "cancel");
+  gtk_window_close (GTK_WINDOW (picker.dialog));
+  g_clear_object (&picker.dialog);
+  settle (1000);
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/user/repos"), <=, 2);
+  g_assert_null (dialog);
+
+  picker_teardown (&picker);
+}
+
 /* The app icon */
 
 static void
@@ -618,15 +1250,31 @@ main (int   argc,
 
   g_test_add_func ("/forge/dialogs/open/validates-after-pause", test_open_validates_after_pause);
   g_test_add_func ("/forge/dialogs/open/validates-on-activate", test_open_validates_on_activate);
+  g_test_add_func ("/forge/dialogs/open/accepts-refs", test_open_accepts_refs);
   g_test_add_func ("/forge/dialogs/open/fixed-width", test_open_fixed_width);
   g_test_add_func ("/forge/dialogs/open/choose-folder", test_open_choose_folder);
   g_test_add_func ("/forge/dialogs/open/recents-by-name", test_open_recents_by_name);
   g_test_add_func ("/forge/dialogs/open/backend-choice", test_open_backend_choice);
   g_test_add_func ("/forge/dialogs/open/accessible", test_open_accessible);
+  g_test_add_func ("/forge/dialogs/open/picker/pages", test_picker_pages);
+  g_test_add_func ("/forge/dialogs/open/picker/search", test_picker_search);
+  g_test_add_func ("/forge/dialogs/open/picker/fills-entry", test_picker_fills_entry);
+  g_test_add_func ("/forge/dialogs/open/picker/rate-limited", test_picker_rate_limited);
+  g_test_add_func ("/forge/dialogs/open/picker/refused-token", test_picker_refused_token);
+  g_test_add_func ("/forge/dialogs/open/picker/offline", test_picker_offline);
+  g_test_add_func ("/forge/dialogs/open/picker/no-token", test_picker_no_token);
+  g_test_add_func ("/forge/dialogs/open/picker/close-cancels", test_picker_close_cancels);
   g_test_add_func ("/forge/dialogs/runs/order-titles-dates", test_runs_view);
   g_test_add_func ("/forge/dialogs/icon-in-resources", test_icon_in_resources);
 
+  /* Which GitHub is the test's to say, per test. */
+  g_unsetenv ("GH_HOST");
+  g_unsetenv ("GITHUB_API_URL");
+  keyring_skip_reason = forge_test_start_keyring ();
+
   status = g_test_run ();
+  forge_test_stop_keyring ();
+  g_clear_pointer (&keyring_skip_reason, g_free);
   forge_remove_tree (xdg_root, NULL);
   return status;
 }

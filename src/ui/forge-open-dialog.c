@@ -7,19 +7,31 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "forge-accessible.h"
 #include "forge-backend-choices.h"
 #include "forge-git.h"
+#include "forge-github-client.h"
 #include "forge-open-dialog-private.h"
 #include "forge-project.h"
+#include "forge-repository-row.h"
+#include "forge-secrets.h"
 #include "forge-util.h"
 
 #define MAX_RECENT 8
 /* How long typing must pause before what was typed is checked: an error
  * under a half-typed address only gets in the way. */
 #define VALIDATE_DELAY_MS 500
+/* GitHub's own default: a page is one request, and about six rows show
+ * at a time. */
+#define REPOSITORIES_PER_PAGE 30
+/* While a search shows fewer repositories than this, the next page is
+ * loaded to find more: a few matches are a start, a page of them is
+ * plenty, and an empty list says nothing until all pages were read. */
+#define ENOUGH_MATCHES 10
 
 struct _ForgeOpenDialog
 {
@@ -38,6 +50,36 @@ struct _ForgeOpenDialog
   GtkListBox       *backend_list;
   /* The backend chosen (a ForgeSandboxProviders name), or NULL. */
   char             *backend;
+
+  /* The picker of the GitHub account's repositories. Everything it asks
+   * the keyring and GitHub goes through the dialog's cancellable, which
+   * is cancelled when the dialog closes: no request starts after. */
+  GCancellable       *cancellable;
+  ForgeGithubHost    *github_host;
+  GError             *host_error;       /* the host is not usable */
+  ForgeGithubClient  *github_client;    /* once a token was found */
+  GListStore         *repositories;     /* ForgeGithubRepository, as loaded */
+  GtkFilterListModel *filtered;
+  GtkCustomFilter    *filter;
+  char               *query;            /* what the search holds, or NULL */
+  char               *next_page_url;    /* NULL: the first, or no more */
+  GError             *load_error;       /* why the last page did not load */
+  guint               per_page;
+  guint               looking_up : 1;   /* asking the keyring */
+  guint               loading : 1;      /* a page is on its way */
+  guint               has_more : 1;     /* pages are left to load */
+  guint               preferences_opened : 1;
+
+  GtkWidget          *repositories_group;
+  GtkStack           *repositories_stack;
+  GtkWidget          *preferences_button;
+  GtkSearchEntry     *search_entry;
+  GtkScrolledWindow  *repositories_scroller;
+  GtkListBox         *repositories_list;
+  GtkWidget          *status_list;
+  AdwActionRow       *status_row;
+  GtkSpinner         *status_spinner;
+  GtkWidget          *try_again_button;
 };
 
 enum {
@@ -55,18 +97,22 @@ dup_text (ForgeOpenDialog *self)
   return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_entry))));
 }
 
-/* Whether @text is a repository address; the reason when it is not. */
+/* Whether @text is a repository address; the reason when it is not.
+ * What the project opens is read by forge_git_parse_repo_spec(), so the
+ * entry takes what it takes: a /tree/BRANCH[/SUBDIR], /pull/N or
+ * /releases/tag/TAG address and OWNER/REPO#BRANCH as well as plain ones,
+ * and refuses the same (credentials, a bad branch name). */
 static gboolean
 check_text (const char  *text,
             char       **message)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *normalized = forge_git_normalize_url (text, &error);
+  g_autoptr(ForgeRepoSpec) spec = forge_git_parse_repo_spec (text, &error);
 
-  if (normalized == NULL && message != NULL)
+  if (spec == NULL && message != NULL)
     *message = g_strdup (error->message);
 
-  return normalized != NULL;
+  return spec != NULL;
 }
 
 static void
@@ -212,8 +258,10 @@ static GtkWidget *
 recent_row (const char *url)
 {
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *normalized = forge_git_normalize_url (url, NULL);
-  const char *address = normalized != NULL ? normalized : url;
+  /* Named by the repository, whichever branch or pull request the
+   * address named. */
+  g_autoptr(ForgeRepoSpec) spec = forge_git_parse_repo_spec (url, NULL);
+  const char *address = spec != NULL ? forge_repo_spec_get_url (spec) : url;
   g_autofree char *name = forge_project_name_for_url (address);
   g_autofree char *shown = forge_display_url (address);
 
@@ -341,6 +389,364 @@ fill_backends (ForgeOpenDialog       *self,
   gtk_widget_set_visible (self->backend_group, choices->len > 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Your Repositories                                                  */
+/* ------------------------------------------------------------------ */
+
+static void start_github (ForgeOpenDialog *self);
+
+/* Which GitHub: GH_HOST or GITHUB_API_URL when set (as for gh and the
+ * headless runs), else the "github-host" setting. That key is newer than
+ * some schemas this may run with, hence the check: without it, and when
+ * it is empty, github.com. */
+static ForgeGithubHost *
+dup_github_host (GSettings  *settings,
+                 GError    **error)
+{
+  g_auto(GStrv) envp = g_get_environ ();
+  const char *gh_host = g_environ_getenv (envp, "GH_HOST");
+  const char *api_url = g_environ_getenv (envp, "GITHUB_API_URL");
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autofree char *name = NULL;
+
+  if ((gh_host != NULL && *gh_host != '\0') || (api_url != NULL && *api_url != '\0'))
+    return forge_github_host_new_from_environment ((const char * const *) envp, error);
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  if (schema != NULL && g_settings_schema_has_key (schema, "github-host"))
+    {
+      g_autoptr(GSettingsSchemaKey) key = g_settings_schema_get_key (schema, "github-host");
+
+      if (g_variant_type_equal (g_settings_schema_key_get_value_type (key), G_VARIANT_TYPE_STRING))
+        name = g_settings_get_string (settings, "github-host");
+    }
+
+  return forge_github_host_new (name, NULL, error);
+}
+
+/* Says what the list is doing under it: loading, what went wrong, or
+ * that nothing matches; nothing when the rows say it all. */
+static void
+update_repositories_status (ForgeOpenDialog *self)
+{
+  guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  guint n_all = g_list_model_get_n_items (G_LIST_MODEL (self->repositories));
+  g_autofree char *text = NULL;
+  gboolean can_retry = FALSE;
+
+  if (self->host_error != NULL)
+    text = g_strdup (self->host_error->message);
+  else if (self->loading)
+    text = g_strdup (_("Loading repositories…"));
+  else if (self->load_error != NULL)
+    {
+      text = g_strdup (self->load_error->message);
+      can_retry = TRUE;
+    }
+  else if (!self->has_more && n_shown == 0 && self->query != NULL)
+    text = g_strdup_printf (_("No repositories match “%s”"), self->query);
+  else if (!self->has_more && n_all == 0)
+    text = g_strdup (_("This account has no repositories yet"));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->repositories_list), n_shown > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->search_entry), n_all > 0 || self->query != NULL);
+
+  gtk_widget_set_visible (self->status_list, text != NULL);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->status_row), text ? text : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text ? text : "",
+                                  -1);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_spinner), self->loading);
+  gtk_spinner_set_spinning (self->status_spinner, self->loading);
+  gtk_widget_set_visible (self->try_again_button, can_retry);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "open-dialog.reload-repositories", can_retry);
+}
+
+static void
+show_repositories_page (ForgeOpenDialog *self,
+                        const char      *page)
+{
+  gtk_stack_set_visible_child_name (self->repositories_stack, page);
+  gtk_widget_set_visible (self->repositories_group, TRUE);
+  update_repositories_status (self);
+}
+
+static void load_next_page (ForgeOpenDialog *self);
+
+/* A search that shows few rows reads on while pages are left: what it
+ * looks for may be further down the list. */
+static void
+load_more_if_few (ForgeOpenDialog *self)
+{
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->filtered)) < ENOUGH_MATCHES)
+    load_next_page (self);
+}
+
+static void
+page_loaded_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(ForgeOpenDialog) self = user_data;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *next_page_url = NULL;
+
+  page = forge_github_client_list_repositories_finish (FORGE_GITHUB_CLIENT (object), result,
+                                                       &next_page_url, &error);
+  /* Closed meanwhile: its widgets are gone. */
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  self->loading = FALSE;
+
+  if (page == NULL)
+    {
+      /* Kept with the page it failed on: Try Again asks for that one. */
+      g_clear_error (&self->load_error);
+      self->load_error = g_steal_pointer (&error);
+      update_repositories_status (self);
+      return;
+    }
+
+  g_free (self->next_page_url);
+  self->next_page_url = g_steal_pointer (&next_page_url);
+  self->has_more = self->next_page_url != NULL;
+  g_list_store_splice (self->repositories,
+                       g_list_model_get_n_items (G_LIST_MODEL (self->repositories)), 0,
+                       page->pdata, page->len);
+
+  update_repositories_status (self);
+  load_more_if_few (self);
+}
+
+/* One page at a time, and none while the last one failed: Try Again
+ * says when to ask again. */
+static void
+load_next_page (ForgeOpenDialog *self)
+{
+  if (self->github_client == NULL || self->loading || !self->has_more || self->load_error != NULL)
+    return;
+
+  self->loading = TRUE;
+  update_repositories_status (self);
+  forge_github_client_list_repositories_async (self->github_client,
+                                               self->next_page_url,
+                                               self->per_page,
+                                               self->cancellable,
+                                               page_loaded_cb,
+                                               g_object_ref (self));
+}
+
+static void
+token_looked_up_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(ForgeOpenDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *token = forge_secrets_lookup_token_finish (result, &error);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      forge_secrets_free_token (token);
+      return;
+    }
+
+  self->looking_up = FALSE;
+
+  /* No token, or no keyring to ask: addresses still work, and the hint
+   * says how to get the list. */
+  if (token == NULL)
+    {
+      if (error != NULL)
+        g_debug ("No GitHub token for %s: %s", forge_github_host_get_name (self->github_host), error->message);
+      show_repositories_page (self, "hint");
+      return;
+    }
+
+  /* The client keeps its own copy, and wipes it. */
+  self->github_client = forge_github_client_new (self->github_host, token);
+  forge_secrets_free_token (token);
+
+  show_repositories_page (self, "list");
+  load_next_page (self);
+}
+
+/* From the start: which host, whether a token is stored for it, then the
+ * first page. */
+static void
+start_github (ForgeOpenDialog *self)
+{
+  if (self->looking_up || self->loading)
+    return;
+
+  g_clear_object (&self->github_client);
+  g_clear_object (&self->github_host);
+  g_clear_error (&self->host_error);
+  g_clear_error (&self->load_error);
+  g_clear_pointer (&self->next_page_url, g_free);
+  g_list_store_remove_all (self->repositories);
+  self->has_more = TRUE;
+
+  self->github_host = dup_github_host (self->settings, &self->host_error);
+  if (self->github_host == NULL)
+    {
+      show_repositories_page (self, "list");
+      return;
+    }
+
+  self->looking_up = TRUE;
+  forge_secrets_lookup_token_async (forge_github_host_get_name (self->github_host),
+                                    self->cancellable,
+                                    token_looked_up_cb,
+                                    g_object_ref (self));
+}
+
+static void
+reload_repositories_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  ForgeOpenDialog *self = FORGE_OPEN_DIALOG (widget);
+
+  /* A refused token may have been replaced in Preferences meanwhile:
+   * ask the keyring again, and start over as that account. */
+  if (g_error_matches (self->load_error, FORGE_GITHUB_ERROR, FORGE_GITHUB_ERROR_UNAUTHORIZED))
+    {
+      start_github (self);
+      return;
+    }
+
+  g_clear_error (&self->load_error);
+  load_next_page (self);
+}
+
+static GActionGroup *
+app_actions (void)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (app == NULL || !g_action_group_has_action (G_ACTION_GROUP (app), "preferences"))
+    return NULL;
+
+  return G_ACTION_GROUP (app);
+}
+
+static void
+connect_github_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ForgeOpenDialog *self = FORGE_OPEN_DIALOG (widget);
+  GActionGroup *app = app_actions ();
+
+  if (app == NULL)
+    return;
+
+  /* The dialog stays: once a token was saved there, coming back to it
+   * looks again. */
+  self->preferences_opened = TRUE;
+  g_action_group_activate_action (app, "preferences", NULL);
+}
+
+static void
+is_active_cb (ForgeOpenDialog *self)
+{
+  if (!gtk_window_is_active (GTK_WINDOW (self)) || !self->preferences_opened)
+    return;
+  if (self->github_client != NULL || self->looking_up)
+    return;
+
+  self->preferences_opened = FALSE;
+  start_github (self);
+}
+
+static gboolean
+repository_matches (gpointer item,
+                    gpointer user_data)
+{
+  ForgeOpenDialog *self = user_data;
+
+  return forge_github_repository_matches (item, self->query);
+}
+
+static void
+search_changed_cb (ForgeOpenDialog *self)
+{
+  g_autofree char *query = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->search_entry))));
+  g_autofree char *old = g_steal_pointer (&self->query);
+  GtkFilterChange change = GTK_FILTER_CHANGE_DIFFERENT;
+
+  self->query = *query != '\0' ? g_steal_pointer (&query) : NULL;
+  if (g_strcmp0 (old, self->query) == 0)
+    return;
+
+  /* A longer query only hides rows, a shorter one only adds some: the
+   * filter then looks at fewer rows. */
+  if (old == NULL || (self->query != NULL && strstr (self->query, old) != NULL))
+    change = GTK_FILTER_CHANGE_MORE_STRICT;
+  else if (self->query == NULL || strstr (old, self->query) != NULL)
+    change = GTK_FILTER_CHANGE_LESS_STRICT;
+  gtk_filter_changed (GTK_FILTER (self->filter), change);
+
+  update_repositories_status (self);
+  load_more_if_few (self);
+}
+
+static void
+repository_activated_cb (ForgeOpenDialog *self,
+                         GtkListBoxRow   *row)
+{
+  ForgeGithubRepository *repository = forge_repository_row_get_repository (FORGE_REPOSITORY_ROW (row));
+
+  /* Filled in, not opened: "/tree/BRANCH" may still be typed after it,
+   * and the cursor waits there for it. */
+  forge_open_dialog_set_url (self, forge_github_repository_get_html_url (repository));
+  gtk_widget_grab_focus (GTK_WIDGET (self->url_entry));
+  gtk_editable_set_position (GTK_EDITABLE (self->url_entry), -1);
+}
+
+static void
+search_activate_cb (ForgeOpenDialog *self)
+{
+  GtkListBoxRow *first = gtk_list_box_get_row_at_index (self->repositories_list, 0);
+
+  /* Enter in the search picks the best match, as in other searches. */
+  if (first != NULL)
+    repository_activated_cb (self, first);
+}
+
+static void
+edge_reached_cb (ForgeOpenDialog *self,
+                 GtkPositionType  position)
+{
+  if (position == GTK_POS_BOTTOM)
+    load_next_page (self);
+}
+
+/* "edge-reached" comes from scrolling with a wheel or a finger only; a
+ * dragged scroll bar or rows walked with the keyboard move the
+ * adjustment alone. Within a screenful of the end, the next page is
+ * asked for already, so that it is there by the time the end is. */
+static void
+scrolled_cb (ForgeOpenDialog *self,
+             GtkAdjustment   *adjustment)
+{
+  double value = gtk_adjustment_get_value (adjustment);
+  double page = gtk_adjustment_get_page_size (adjustment);
+
+  if (value > 0 && value + 2 * page >= gtk_adjustment_get_upper (adjustment))
+    load_next_page (self);
+}
+
+static GtkWidget *
+create_repository_row (gpointer item,
+                       gpointer user_data)
+{
+  return forge_repository_row_new (item, NULL);
+}
+
 #if GTK_CHECK_VERSION (4, 10, 0)
 static void
 folder_selected_cb (GObject      *object,
@@ -417,12 +823,20 @@ forge_open_dialog_dispose (GObject *object)
   ForgeOpenDialog *self = FORGE_OPEN_DIALOG (object);
 
   g_clear_handle_id (&self->validate_id, g_source_remove);
+  /* Kept until finalize: the callbacks still to come look at it. */
+  g_cancellable_cancel (self->cancellable);
+  if (self->repositories_list != NULL)
+    gtk_list_box_bind_model (self->repositories_list, NULL, NULL, NULL, NULL);
 #if !GTK_CHECK_VERSION (4, 10, 0)
   if (self->folder_chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->folder_chooser));
 #endif
   g_clear_object (&self->folder_chooser);
   gtk_widget_dispose_template (GTK_WIDGET (object), FORGE_TYPE_OPEN_DIALOG);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->repositories);
+  g_clear_object (&self->github_client);
 
   G_OBJECT_CLASS (forge_open_dialog_parent_class)->dispose (object);
 }
@@ -435,8 +849,26 @@ forge_open_dialog_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->error_message, g_free);
   g_clear_pointer (&self->backend, g_free);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->github_host);
+  g_clear_error (&self->host_error);
+  g_clear_error (&self->load_error);
+  g_clear_pointer (&self->query, g_free);
+  g_clear_pointer (&self->next_page_url, g_free);
 
   G_OBJECT_CLASS (forge_open_dialog_parent_class)->finalize (object);
+}
+
+/* Closing the dialog destroys it, which unrealizes it even while a test
+ * or a caller still holds a reference: nothing is asked after that. */
+static void
+forge_open_dialog_unrealize (GtkWidget *widget)
+{
+  ForgeOpenDialog *self = FORGE_OPEN_DIALOG (widget);
+
+  g_cancellable_cancel (self->cancellable);
+
+  GTK_WIDGET_CLASS (forge_open_dialog_parent_class)->unrealize (widget);
 }
 
 static void
@@ -446,6 +878,7 @@ forge_open_dialog_class_init (ForgeOpenDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = forge_open_dialog_dispose;
+  widget_class->unrealize = forge_open_dialog_unrealize;
   object_class->finalize = forge_open_dialog_finalize;
 
   signals[OPEN] =
@@ -453,6 +886,8 @@ forge_open_dialog_class_init (ForgeOpenDialogClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_install_action (widget_class, "open-dialog.choose-folder", NULL, choose_folder_action);
+  gtk_widget_class_install_action (widget_class, "open-dialog.reload-repositories", NULL, reload_repositories_action);
+  gtk_widget_class_install_action (widget_class, "open-dialog.connect-github", NULL, connect_github_action);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-open-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, url_entry);
@@ -461,18 +896,52 @@ forge_open_dialog_class_init (ForgeOpenDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, recent_list);
   gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, backend_group);
   gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, backend_list);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, repositories_group);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, repositories_stack);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, preferences_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, repositories_scroller);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, repositories_list);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, status_list);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, status_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, status_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ForgeOpenDialog, try_again_button);
   gtk_widget_class_bind_template_callback (widget_class, response_cb);
   gtk_widget_class_bind_template_callback (widget_class, entry_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, entry_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, recent_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, edge_reached_cb);
+  gtk_widget_class_bind_template_callback (widget_class, repository_activated_cb);
 }
 
 static void
 forge_open_dialog_init (ForgeOpenDialog *self)
 {
+  gboolean can_connect = app_actions () != NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
   forge_accessible_fix_mnemonic_names (GTK_WIDGET (self));
   adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self), "open", FALSE);
+
+  self->cancellable = g_cancellable_new ();
+  self->per_page = REPOSITORIES_PER_PAGE;
+  self->has_more = TRUE;
+  self->repositories = g_list_store_new (FORGE_TYPE_GITHUB_REPOSITORY);
+  self->filter = gtk_custom_filter_new (repository_matches, self, NULL);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->repositories)),
+                                              g_object_ref (GTK_FILTER (self->filter)));
+  gtk_list_box_bind_model (self->repositories_list, G_LIST_MODEL (self->filtered),
+                           create_repository_row, self, NULL);
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->repositories_scroller),
+                           "value-changed", G_CALLBACK (scrolled_cb), self, G_CONNECT_SWAPPED);
+
+  /* Preferences is the app's: without the app (or that action) the hint
+   * only says where to go. */
+  gtk_widget_set_visible (self->preferences_button, can_connect);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "open-dialog.connect-github", can_connect);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (is_active_cb), NULL);
 }
 
 GtkWidget *
@@ -489,6 +958,7 @@ forge_open_dialog_new (GtkWindow *parent,
                        NULL);
   self->settings = g_object_ref (settings);
   fill_recent (self);
+  start_github (self);
 
   return GTK_WIDGET (self);
 }
@@ -574,4 +1044,66 @@ forge_open_dialog_get_backend_row (ForgeOpenDialog *self,
     }
 
   return NULL;
+}
+
+void
+forge_open_dialog_set_page_size (ForgeOpenDialog *self,
+                                 guint            per_page)
+{
+  g_return_if_fail (FORGE_IS_OPEN_DIALOG (self));
+  g_return_if_fail (per_page >= 1 && per_page <= 100);
+
+  self->per_page = per_page;
+}
+
+GListModel *
+forge_open_dialog_get_repositories (ForgeOpenDialog *self)
+{
+  return G_LIST_MODEL (self->repositories);
+}
+
+GtkListBox *
+forge_open_dialog_get_repository_list (ForgeOpenDialog *self)
+{
+  return self->repositories_list;
+}
+
+GtkEditable *
+forge_open_dialog_get_search_editable (ForgeOpenDialog *self)
+{
+  return GTK_EDITABLE (self->search_entry);
+}
+
+GtkScrolledWindow *
+forge_open_dialog_get_repository_scroller (ForgeOpenDialog *self)
+{
+  return self->repositories_scroller;
+}
+
+const char *
+forge_open_dialog_get_repository_section (ForgeOpenDialog *self)
+{
+  if (!gtk_widget_get_visible (self->repositories_group))
+    return NULL;
+  return gtk_stack_get_visible_child_name (self->repositories_stack);
+}
+
+const char *
+forge_open_dialog_get_repository_status (ForgeOpenDialog *self)
+{
+  if (!gtk_widget_get_visible (self->status_list))
+    return NULL;
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->status_row));
+}
+
+gboolean
+forge_open_dialog_get_repositories_loading (ForgeOpenDialog *self)
+{
+  return self->looking_up || self->loading;
+}
+
+GtkWidget *
+forge_open_dialog_get_try_again_button (ForgeOpenDialog *self)
+{
+  return self->try_again_button;
 }

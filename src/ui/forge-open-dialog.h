@@ -18,7 +18,14 @@ G_DECLARE_FINAL_TYPE (ForgeOpenDialog, forge_open_dialog, FORGE, OPEN_DIALOG, Ad
 /* Asks for a repository URL, or a folder through Choose Folder…, with the
  * recently opened ones a click away. What is typed is checked when the
  * person pauses or presses Enter, not at each key. Emits "open" (url)
- * with what was entered. */
+ * with what was entered.
+ *
+ * With a token stored for the GitHub host (GH_HOST/GITHUB_API_URL, else
+ * the "github-host" setting, else github.com), "Your Repositories" lists
+ * the account's repositories, most recently pushed first, a page at a
+ * time as the list is scrolled or searched; picking one fills in its
+ * address. Without a token, a hint points to Preferences. Closing the
+ * dialog cancels whatever it was asking. */
 GtkWidget  *forge_open_dialog_new            (GtkWindow       *parent,
                                               GSettings       *settings);
 void        forge_open_dialog_set_url        (ForgeOpenDialog *self,
