@@ -21,6 +21,7 @@
 #include "forge-runs-view.h"
 #include "forge-fake-provider.h"
 #include "forge-github-host.h"
+#include "forge-branch-dialog-private.h"
 #include "forge-github-standin.h"
 #include "forge-repository-row.h"
 #include "forge-secrets.h"
@@ -1233,6 +1234,105 @@ test_icon_in_resources (void)
   g_assert_cmpstr (uri, ==, "resource://" RESOURCE_BASE "/icons/scalable/apps/" APP_ID ".svg");
 }
 
+/* {{{ Switch Branch */
+
+static guint
+count_branch_rows (GtkWidget *widget)
+{
+  guint n = GTK_IS_LIST_BOX_ROW (widget) && g_object_get_data (G_OBJECT (widget), "forge-branch") != NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    n += count_branch_rows (child);
+  return n;
+}
+
+static GtkListBoxRow *
+branch_row (GtkWidget  *widget,
+            const char *branch)
+{
+  if (GTK_IS_LIST_BOX_ROW (widget) && g_strcmp0 (g_object_get_data (G_OBJECT (widget), "forge-branch"), branch) == 0)
+    return GTK_LIST_BOX_ROW (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkListBoxRow *row = branch_row (child, branch);
+
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+static gboolean
+six_branches (gpointer data)
+{
+  return count_branch_rows (data) == 6;
+}
+
+static void
+branch_chosen (ForgeBranchDialog *dialog,
+               const char        *ref,
+               char             **chosen)
+{
+  g_free (*chosen);
+  *chosen = g_strdup (ref);
+}
+
+/* A repository on GitHub: its branches come from the API, page after
+ * page, with the account's token; the current one is selected. */
+static void
+test_branch_dialog_github (void)
+{
+  Picker picker = { 0 };
+  g_autoptr(ForgeGithubHost) host = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *chosen = NULL;
+  GtkWidget *dialog;
+  GtkListBoxRow *current;
+
+  if (!picker_setup (&picker, OCTO_TOKEN))
+    return;
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autofree char *branch = g_strdup_printf ("feature-%u", i);
+
+      forge_github_standin_add_branch (picker.standin, "octo", "site-00", branch);
+    }
+  host = forge_github_host_new (NULL, forge_github_standin_get_base (picker.standin), &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("%s/octo/site-00.git", forge_github_standin_get_base (picker.standin));
+
+  dialog = forge_branch_dialog_new (NULL, url, "refs/heads/feature-3", host);
+  g_object_ref (dialog);
+  _forge_branch_dialog_set_per_page (FORGE_BRANCH_DIALOG (dialog), 2);
+  g_signal_connect (dialog, "switch", G_CALLBACK (branch_chosen), &chosen);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  g_assert_true (wait_for (six_branches, dialog));
+  g_assert_cmpuint (forge_github_standin_count_requests (picker.standin, "/repos/octo/site-00/branches"), >=, 3);
+  g_assert_cmpuint (forge_github_standin_count_foreign_authorization (picker.standin), ==, 0);
+  g_assert_cmpuint (forge_github_standin_count_authorization (picker.standin, OCTO_TOKEN), >=, 4);
+
+  /* The current branch selected; switching to it is nothing to do. */
+  current = branch_row (dialog, "feature-3");
+  g_assert_true (gtk_list_box_row_is_selected (current));
+  g_assert_true (gtk_widget_activate_action (dialog, "branch.switch", NULL));
+  g_assert_null (chosen);
+
+  gtk_list_box_select_row (GTK_LIST_BOX (gtk_widget_get_parent (GTK_WIDGET (branch_row (dialog, "feature-5")))),
+                           branch_row (dialog, "feature-5"));
+  g_assert_true (gtk_widget_activate_action (dialog, "branch.switch", NULL));
+  g_assert_cmpstr (chosen, ==, "refs/heads/feature-5");
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_object_unref (dialog);
+  picker.dialog = NULL;
+  picker_teardown (&picker);
+}
+
+/* }}} */
+
 int
 main (int   argc,
       char *argv[])
@@ -1249,6 +1349,7 @@ main (int   argc,
   forge_test_isolate_xdg (xdg_root);
 
   g_test_add_func ("/forge/dialogs/open/validates-after-pause", test_open_validates_after_pause);
+  g_test_add_func ("/forge/dialogs/branch/github", test_branch_dialog_github);
   g_test_add_func ("/forge/dialogs/open/validates-on-activate", test_open_validates_on_activate);
   g_test_add_func ("/forge/dialogs/open/accepts-refs", test_open_accepts_refs);
   g_test_add_func ("/forge/dialogs/open/fixed-width", test_open_fixed_width);

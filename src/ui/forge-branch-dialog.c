@@ -9,8 +9,11 @@
 
 #include <glib/gi18n.h>
 
-#include "forge-branch-dialog.h"
+#include "forge-branch-dialog-private.h"
 #include "forge-git.h"
+#include "forge-github-branch.h"
+#include "forge-github-client.h"
+#include "forge-github-repository.h"
 #include "forge-repo-spec.h"
 #include "forge-secrets.h"
 
@@ -26,6 +29,10 @@ struct _ForgeBranchDialog
 
   char           *url;
   char           *current_ref;
+  /* Where the repository lives when on GitHub: its branches are asked of
+   * its API. NULL for plain git. */
+  ForgeGithubHost *github;
+  guint           per_page;
   /* Cancelled when the dialog goes: nothing it asked for outlives it. */
   GCancellable   *cancellable;
 };
@@ -147,38 +154,34 @@ list_in_thread (GTask        *task,
 }
 
 static void
-listed_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+show_error (ForgeBranchDialog *self,
+            const GError      *error)
 {
-  ForgeBranchDialog *self = FORGE_BRANCH_DIALOG (object);
-  Listing *listing = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
+  gtk_spinner_stop (self->spinner);
+  adw_status_page_set_description (self->error_page, error->message);
+  gtk_stack_set_visible_child_name (self->stack, "error");
+}
+
+static void
+show_branches (ForgeBranchDialog  *self,
+               const char * const *branches,
+               const char         *default_branch)
+{
   GtkWidget *child;
   g_autofree char *current = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      gtk_spinner_stop (self->spinner);
-      adw_status_page_set_description (self->error_page, error->message);
-      gtk_stack_set_visible_child_name (self->stack, "error");
-      return;
-    }
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
     gtk_list_box_remove (self->list_box, child);
 
   current = self->current_ref != NULL && g_str_has_prefix (self->current_ref, "refs/heads/")
     ? g_strdup (self->current_ref + strlen ("refs/heads/"))
-    : g_strdup (self->current_ref == NULL ? listing->default_branch : NULL);
+    : g_strdup (self->current_ref == NULL ? default_branch : NULL);
 
-  for (guint i = 0; listing->branches[i] != NULL; i++)
+  for (guint i = 0; branches[i] != NULL; i++)
     {
-      const char *branch = listing->branches[i];
+      const char *branch = branches[i];
       GtkWidget *row = make_row (branch, g_strcmp0 (branch, current) == 0,
-                                 g_strcmp0 (branch, listing->default_branch) == 0);
+                                 g_strcmp0 (branch, default_branch) == 0);
 
       gtk_list_box_append (self->list_box, row);
       if (g_strcmp0 (branch, current) == 0)
@@ -192,6 +195,121 @@ listed_cb (GObject      *object,
 }
 
 static void
+listed_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  ForgeBranchDialog *self = FORGE_BRANCH_DIALOG (object);
+  Listing *listing = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (self, error);
+      return;
+    }
+
+  show_branches (self, (const char * const *) listing->branches, listing->default_branch);
+}
+
+/* {{{ On GitHub: its API, page by page */
+
+/* Enough for any repository a person picks a branch of by name. */
+#define MAX_PAGES 20
+
+typedef struct
+{
+  ForgeBranchDialog *self;
+  ForgeGithubClient *client;
+  char              *owner;
+  char              *repo;
+  char              *default_branch;
+  GPtrArray         *names;
+  guint              pages;
+} GithubListing;
+
+static void
+github_listing_free (GithubListing *listing)
+{
+  g_object_unref (listing->self);
+  g_object_unref (listing->client);
+  g_free (listing->owner);
+  g_free (listing->repo);
+  g_free (listing->default_branch);
+  g_ptr_array_unref (listing->names);
+  g_free (listing);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GithubListing, github_listing_free)
+
+static void github_next_page (GithubListing *listing, const char *page_url);
+
+static void
+github_branches_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GithubListing) listing = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) branches = NULL;
+  g_autofree char *next = NULL;
+
+  branches = forge_github_client_list_branches_finish (FORGE_GITHUB_CLIENT (object), result, &next, &error);
+  if (branches == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (listing->self, error);
+      return;
+    }
+
+  for (guint i = 0; i < branches->len; i++)
+    g_ptr_array_add (listing->names, g_strdup (forge_github_branch_get_name (g_ptr_array_index (branches, i))));
+
+  if (next != NULL && ++listing->pages < MAX_PAGES)
+    {
+      github_next_page (g_steal_pointer (&listing), next);
+      return;
+    }
+
+  g_ptr_array_add (listing->names, NULL);
+  show_branches (listing->self, (const char * const *) listing->names->pdata, listing->default_branch);
+}
+
+static void
+github_next_page (GithubListing *listing,
+                  const char    *page_url)
+{
+  forge_github_client_list_branches_async (listing->client, listing->owner, listing->repo, page_url,
+                                           listing->self->per_page, listing->self->cancellable,
+                                           github_branches_cb, listing);
+}
+
+static void
+github_repository_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GithubListing *listing = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeGithubRepository) repository = NULL;
+
+  repository = forge_github_client_get_repository_finish (FORGE_GITHUB_CLIENT (object), result, &error);
+  if (repository == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_error (listing->self, error);
+      github_listing_free (listing);
+      return;
+    }
+
+  listing->default_branch = g_strdup (forge_github_repository_get_default_branch (repository));
+  github_next_page (listing, NULL);
+}
+
+/* }}} */
+
+static void
 token_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
@@ -200,10 +318,30 @@ token_cb (GObject      *object,
   Listing *listing = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
+  ForgeBranchDialog *self = g_task_get_source_object (task);
+  g_autofree char *owner = NULL;
+  g_autofree char *repo = NULL;
+
   /* No token (or no keyring) is fine: public repositories list without. */
   listing->token = forge_secrets_lookup_token_finish (result, &error);
   if (g_task_return_error_if_cancelled (task))
     return;
+
+  if (self->github != NULL && forge_github_host_parse_repository_url (self->github, self->url, &owner, &repo))
+    {
+      GithubListing *github = g_new0 (GithubListing, 1);
+
+      github->self = g_object_ref (self);
+      github->client = forge_github_client_new (self->github, listing->token);
+      github->owner = g_steal_pointer (&owner);
+      github->repo = g_steal_pointer (&repo);
+      github->names = g_ptr_array_new_with_free_func (g_free);
+      forge_github_client_get_repository_async (github->client, github->owner, github->repo,
+                                                self->cancellable, github_repository_cb, github);
+      /* The task ends here unreturned: the API's answers fill the list. */
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
 
   g_task_run_in_thread (task, list_in_thread);
 }
@@ -211,9 +349,19 @@ token_cb (GObject      *object,
 static void
 load (ForgeBranchDialog *self)
 {
-  g_autofree char *host = forge_git_dup_host (self->url);
+  /* On GitHub, its token is the account's, kept under the GitHub's name
+   * (with its port, for one on this computer). */
+  g_autofree char *host = self->github != NULL &&
+                          forge_github_host_parse_repository_url (self->github, self->url, NULL, NULL)
+    ? g_strdup (forge_github_host_get_name (self->github))
+    : forge_git_dup_host (self->url);
   Listing *listing = g_new0 (Listing, 1);
   GTask *task;
+
+  /* A listing under way is for what was asked before. */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
 
   gtk_stack_set_visible_child_name (self->stack, "loading");
   gtk_spinner_start (self->spinner);
@@ -290,6 +438,7 @@ forge_branch_dialog_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->url, g_free);
   g_clear_pointer (&self->current_ref, g_free);
+  g_clear_object (&self->github);
 
   G_OBJECT_CLASS (forge_branch_dialog_parent_class)->finalize (object);
 }
@@ -326,23 +475,36 @@ static void
 forge_branch_dialog_init (ForgeBranchDialog *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->per_page = 100;
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_list_box_set_filter_func (self->list_box, filter_row, self, NULL);
 }
 
 GtkWidget *
-forge_branch_dialog_new (GtkWindow  *parent,
-                         const char *url,
-                         const char *current_ref)
+forge_branch_dialog_new (GtkWindow       *parent,
+                         const char      *url,
+                         const char      *current_ref,
+                         ForgeGithubHost *github)
 {
   ForgeBranchDialog *self;
 
   g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (github == NULL || FORGE_IS_GITHUB_HOST (github), NULL);
 
   self = g_object_new (FORGE_TYPE_BRANCH_DIALOG, "transient-for", parent, NULL);
   self->url = g_strdup (url);
   self->current_ref = g_strdup (current_ref);
+  self->github = github != NULL ? g_object_ref (github) : NULL;
   load (self);
 
   return GTK_WIDGET (self);
+}
+
+void
+_forge_branch_dialog_set_per_page (ForgeBranchDialog *self,
+                                   guint              per_page)
+{
+  g_return_if_fail (FORGE_IS_BRANCH_DIALOG (self));
+  self->per_page = MAX (per_page, 1);
+  load (self);
 }

@@ -396,32 +396,15 @@ fill_backends (ForgeOpenDialog       *self,
 static void start_github (ForgeOpenDialog *self);
 
 /* Which GitHub: GH_HOST or GITHUB_API_URL when set (as for gh and the
- * headless runs), else the "github-host" setting. That key is newer than
- * some schemas this may run with, hence the check: without it, and when
- * it is empty, github.com. */
+ * headless runs), else the "github-host" setting. */
 static ForgeGithubHost *
 dup_github_host (GSettings  *settings,
                  GError    **error)
 {
   g_auto(GStrv) envp = g_get_environ ();
-  const char *gh_host = g_environ_getenv (envp, "GH_HOST");
-  const char *api_url = g_environ_getenv (envp, "GITHUB_API_URL");
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autofree char *name = NULL;
+  g_autofree char *name = g_settings_get_string (settings, "github-host");
 
-  if ((gh_host != NULL && *gh_host != '\0') || (api_url != NULL && *api_url != '\0'))
-    return forge_github_host_new_from_environment ((const char * const *) envp, error);
-
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  if (schema != NULL && g_settings_schema_has_key (schema, "github-host"))
-    {
-      g_autoptr(GSettingsSchemaKey) key = g_settings_schema_get_key (schema, "github-host");
-
-      if (g_variant_type_equal (g_settings_schema_key_get_value_type (key), G_VARIANT_TYPE_STRING))
-        name = g_settings_get_string (settings, "github-host");
-    }
-
-  return forge_github_host_new (name, NULL, error);
+  return forge_github_host_new_configured ((const char * const *) envp, name, error);
 }
 
 /* Says what the list is doing under it: loading, what went wrong, or

@@ -903,16 +903,10 @@ update_github_host (ForgePreferencesWindow *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *setting = g_settings_get_string (self->settings, "github-host");
   g_autofree char *description = NULL;
-  const char *gh_host = g_environ_getenv (self->envp, "GH_HOST");
-  const char *api_url = g_environ_getenv (self->envp, "GITHUB_API_URL");
 
-  self->github_host_from_environment = (gh_host != NULL && *gh_host != '\0') ||
-                                       (api_url != NULL && *api_url != '\0');
+  self->github_host_from_environment = forge_github_host_set_by_environment ((const char * const *) self->envp);
   g_clear_object (&self->github_host);
-  if (self->github_host_from_environment)
-    self->github_host = forge_github_host_new_from_environment ((const char * const *) self->envp, &error);
-  else
-    self->github_host = forge_github_host_new (setting, NULL, &error);
+  self->github_host = forge_github_host_new_configured ((const char * const *) self->envp, setting, &error);
   set_string (&self->github_host_problem, error != NULL ? error->message : NULL);
 
   if (self->github_host == NULL)

@@ -272,8 +272,15 @@ switch_branch_action (GtkWidget  *widget,
   if (project == NULL)
     return;
 
-  dialog = forge_branch_dialog_new (GTK_WINDOW (self), forge_project_get_repo_url (project),
-                                    forge_project_get_git_ref (project));
+  {
+    g_auto(GStrv) envp = g_get_environ ();
+    g_autofree char *configured = g_settings_get_string (self->settings, "github-host");
+    /* Not usable (a bad GH_HOST): the remote itself lists them. */
+    g_autoptr(ForgeGithubHost) github = forge_github_host_new_configured ((const char * const *) envp, configured, NULL);
+
+    dialog = forge_branch_dialog_new (GTK_WINDOW (self), forge_project_get_repo_url (project),
+                                      forge_project_get_git_ref (project), github);
+  }
   g_signal_connect_data (dialog, "switch", G_CALLBACK (branch_chosen_cb),
                          update_new (self, session, NULL), update_free_closure, 0);
   gtk_window_present (GTK_WINDOW (dialog));

@@ -314,6 +314,64 @@ forge_github_host_new_from_environment (const char * const  *envp,
                                 error);
 }
 
+gboolean
+forge_github_host_set_by_environment (const char * const *envp)
+{
+  return environ_value (envp, "GH_HOST") != NULL || environ_value (envp, "GITHUB_API_URL") != NULL;
+}
+
+ForgeGithubHost *
+forge_github_host_new_configured (const char * const  *envp,
+                                  const char          *configured,
+                                  GError             **error)
+{
+  if (forge_github_host_set_by_environment (envp))
+    return forge_github_host_new_from_environment (envp, error);
+
+  return forge_github_host_new (configured != NULL && *configured != '\0' ? configured : NULL, NULL, error);
+}
+
+gboolean
+forge_github_host_parse_repository_url (ForgeGithubHost  *self,
+                                        const char       *url,
+                                        char            **owner,
+                                        char            **repo)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GUri) web = NULL;
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *name = NULL;
+  const char *path;
+
+  g_return_val_if_fail (FORGE_IS_GITHUB_HOST (self), FALSE);
+
+  if (url == NULL ||
+      (uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL)) == NULL ||
+      (web = g_uri_parse (self->web_url, G_URI_FLAGS_NONE, NULL)) == NULL ||
+      g_strcmp0 (g_uri_get_scheme (uri), g_uri_get_scheme (web)) != 0 ||
+      g_ascii_strcasecmp (g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "", g_uri_get_host (web)) != 0 ||
+      g_uri_get_port (uri) != g_uri_get_port (web) ||
+      g_uri_get_user (uri) != NULL)
+    return FALSE;
+
+  /* /OWNER/REPO, with or without ".git" and a trailing slash. */
+  path = g_uri_get_path (uri);
+  parts = g_strsplit (path[0] == '/' ? path + 1 : path, "/", -1);
+  if (g_strv_length (parts) < 2 || parts[0][0] == '\0' || parts[1][0] == '\0' ||
+      (parts[2] != NULL && (parts[2][0] != '\0' || parts[3] != NULL)))
+    return FALSE;
+
+  name = g_str_has_suffix (parts[1], ".git") ? g_strndup (parts[1], strlen (parts[1]) - 4) : g_strdup (parts[1]);
+  if (*name == '\0' || g_str_equal (name, ".") || g_str_equal (name, ".."))
+    return FALSE;
+
+  if (owner != NULL)
+    *owner = g_strdup (parts[0]);
+  if (repo != NULL)
+    *repo = g_steal_pointer (&name);
+  return TRUE;
+}
+
 const char *
 forge_github_host_get_name (ForgeGithubHost *self)
 {

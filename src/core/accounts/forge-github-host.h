@@ -49,6 +49,21 @@ ForgeGithubHost *forge_github_host_new_default          (void);
 ForgeGithubHost *forge_github_host_new_from_environment (const char * const *envp,
                                                          GError             **error);
 
+/* Whether GH_HOST or GITHUB_API_URL in @envp say which GitHub. */
+gboolean         forge_github_host_set_by_environment   (const char * const *envp);
+/* The GitHub to use: the environment's when it says (as gh reads it),
+ * else @configured (a host name, as Preferences keeps it; NULL or empty
+ * for github.com). */
+ForgeGithubHost *forge_github_host_new_configured       (const char * const *envp,
+                                                         const char         *configured,
+                                                         GError            **error);
+/* When @url is a repository's address on this GitHub's web origin
+ * (https://HOST/OWNER/REPO, ".git" or not), its owner and name. */
+gboolean         forge_github_host_parse_repository_url (ForgeGithubHost    *self,
+                                                         const char         *url,
+                                                         char              **owner,
+                                                         char              **repo);
+
 /* host[:port], lower case: the keyring key. */
 const char      *forge_github_host_get_name             (ForgeGithubHost    *self);
 /* The REST API's base, without a trailing slash. */
