@@ -443,6 +443,19 @@ forge_branch_dialog_finalize (GObject *object)
   G_OBJECT_CLASS (forge_branch_dialog_parent_class)->finalize (object);
 }
 
+/* Destroyed, it may still be kept by what it waits for, maybe past its
+ * parent: nothing more is asked, and GTK must not let go of a parent
+ * already gone. */
+static void
+forge_branch_dialog_unrealize (GtkWidget *widget)
+{
+  ForgeBranchDialog *self = FORGE_BRANCH_DIALOG (widget);
+
+  g_cancellable_cancel (self->cancellable);
+  GTK_WIDGET_CLASS (forge_branch_dialog_parent_class)->unrealize (widget);
+  gtk_window_set_transient_for (GTK_WINDOW (widget), NULL);
+}
+
 static void
 forge_branch_dialog_class_init (ForgeBranchDialogClass *klass)
 {
@@ -450,6 +463,7 @@ forge_branch_dialog_class_init (ForgeBranchDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = forge_branch_dialog_dispose;
+  widget_class->unrealize = forge_branch_dialog_unrealize;
   object_class->finalize = forge_branch_dialog_finalize;
 
   signals[SWITCH] =
@@ -491,7 +505,10 @@ forge_branch_dialog_new (GtkWindow       *parent,
   g_return_val_if_fail (url != NULL, NULL);
   g_return_val_if_fail (github == NULL || FORGE_IS_GITHUB_HOST (github), NULL);
 
-  self = g_object_new (FORGE_TYPE_BRANCH_DIALOG, "transient-for", parent, NULL);
+  self = g_object_new (FORGE_TYPE_BRANCH_DIALOG,
+                       "transient-for", parent,
+                       "destroy-with-parent", TRUE,
+                       NULL);
   self->url = g_strdup (url);
   self->current_ref = g_strdup (current_ref);
   self->github = github != NULL ? g_object_ref (github) : NULL;

@@ -304,6 +304,19 @@ forge_github_connect_window_finalize (GObject *object)
   G_OBJECT_CLASS (forge_github_connect_window_parent_class)->finalize (object);
 }
 
+/* Destroyed, it may still be kept by what it waits for, maybe past its
+ * parent: nothing more is asked, and GTK must not let go of a parent
+ * already gone. */
+static void
+forge_github_connect_window_unrealize (GtkWidget *widget)
+{
+  ForgeGithubConnectWindow *self = FORGE_GITHUB_CONNECT_WINDOW (widget);
+
+  g_cancellable_cancel (self->cancellable);
+  GTK_WIDGET_CLASS (forge_github_connect_window_parent_class)->unrealize (widget);
+  gtk_window_set_transient_for (GTK_WINDOW (widget), NULL);
+}
+
 static void
 forge_github_connect_window_class_init (ForgeGithubConnectWindowClass *klass)
 {
@@ -311,6 +324,7 @@ forge_github_connect_window_class_init (ForgeGithubConnectWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = forge_github_connect_window_dispose;
+  widget_class->unrealize = forge_github_connect_window_unrealize;
   object_class->finalize = forge_github_connect_window_finalize;
   GTK_WINDOW_CLASS (klass)->close_request = forge_github_connect_window_close_request;
 
@@ -359,6 +373,7 @@ forge_github_connect_window_new (GtkWindow       *parent,
 
   self = g_object_new (FORGE_TYPE_GITHUB_CONNECT_WINDOW,
                        "transient-for", parent,
+                       "destroy-with-parent", TRUE,
                        NULL);
   self->host = g_object_ref (host);
   self->client_id = g_strdup (client_id);

@@ -852,6 +852,10 @@ forge_open_dialog_unrealize (GtkWidget *widget)
   g_cancellable_cancel (self->cancellable);
 
   GTK_WIDGET_CLASS (forge_open_dialog_parent_class)->unrealize (widget);
+
+  /* What it still waits for keeps it alive, maybe past its parent: GTK
+   * would then let go of a parent already gone. */
+  gtk_window_set_transient_for (GTK_WINDOW (widget), NULL);
 }
 
 static void
@@ -938,6 +942,9 @@ forge_open_dialog_new (GtkWindow *parent,
   self = g_object_new (FORGE_TYPE_OPEN_DIALOG,
                        "transient-for", parent,
                        "modal", TRUE,
+                       /* Its lookups may outlive a parent that goes
+                        * first: never left pointing at it. */
+                       "destroy-with-parent", TRUE,
                        NULL);
   self->settings = g_object_ref (settings);
   fill_recent (self);
