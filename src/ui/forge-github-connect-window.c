@@ -11,6 +11,7 @@
 
 #include "forge-accessible.h"
 #include "forge-github-connect-window-private.h"
+#include "forge-launch-uri.h"
 #include "forge-github-device-flow.h"
 #include "forge-secrets.h"
 
@@ -220,33 +221,6 @@ copy_code_activated (GtkWidget  *widget,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Code copied")));
 }
 
-#if GTK_CHECK_VERSION (4, 10, 0)
-static void
-page_launched_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!gtk_uri_launcher_launch_finish (GTK_URI_LAUNCHER (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED))
-    g_warning ("Could not open GitHub’s sign-in page: %s", error->message);
-}
-#else
-static void
-page_shown_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("Could not open GitHub’s sign-in page: %s", error->message);
-}
-#endif
-
 static void
 open_page_activated (GtkWidget  *widget,
                      const char *action_name,
@@ -259,15 +233,7 @@ open_page_activated (GtkWidget  *widget,
   if (uri == NULL)
     return;
 
-#if GTK_CHECK_VERSION (4, 10, 0)
-  {
-    g_autoptr(GtkUriLauncher) launcher = gtk_uri_launcher_new (uri);
-
-    gtk_uri_launcher_launch (launcher, GTK_WINDOW (self), self->cancellable, page_launched_cb, NULL);
-  }
-#else
-  gtk_show_uri_full (GTK_WINDOW (self), uri, GDK_CURRENT_TIME, self->cancellable, page_shown_cb, NULL);
-#endif
+  _forge_launch_uri (GTK_WINDOW (self), uri, self->cancellable, "GitHub’s sign-in page");
 }
 
 static gboolean

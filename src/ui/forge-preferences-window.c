@@ -20,6 +20,7 @@
 #include "forge-github-connect-window.h"
 #include "forge-github-device-flow.h"
 #include "forge-github-host.h"
+#include "forge-launch-uri.h"
 #include "forge-preferences-window-private.h"
 #include "forge-sandbox-providers.h"
 #include "forge-secret-rows.h"
@@ -389,33 +390,6 @@ e2b_test_clicked_cb (ForgePreferencesWindow *self)
                                       e2b_test_key_cb, g_object_ref (self));
 }
 
-#if GTK_CHECK_VERSION (4, 10, 0)
-static void
-keys_page_launched_cb (GObject      *object,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!gtk_uri_launcher_launch_finish (GTK_URI_LAUNCHER (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED))
-    g_warning ("Could not open E2B’s dashboard: %s", error->message);
-}
-#else
-static void
-keys_page_shown_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("Could not open E2B’s dashboard: %s", error->message);
-}
-#endif
-
 /* The backend lists answer from what the E2B backend last heard from the
  * keyring: tell it the key came or went. */
 static void
@@ -430,14 +404,7 @@ e2b_key_saved_changed_cb (ForgePreferencesWindow *self)
 static void
 e2b_keys_activated_cb (ForgePreferencesWindow *self)
 {
-#if GTK_CHECK_VERSION (4, 10, 0)
-  g_autoptr(GtkUriLauncher) launcher = gtk_uri_launcher_new (E2B_KEYS_URL);
-
-  gtk_uri_launcher_launch (launcher, GTK_WINDOW (self), self->cancellable, keys_page_launched_cb, NULL);
-#else
-  gtk_show_uri_full (GTK_WINDOW (self), E2B_KEYS_URL, GDK_CURRENT_TIME, self->cancellable,
-                     keys_page_shown_cb, NULL);
-#endif
+  _forge_launch_uri (GTK_WINDOW (self), E2B_KEYS_URL, self->cancellable, "E2B’s dashboard");
 }
 
 /* GitHub */

@@ -13,6 +13,7 @@
 
 #include "forge-a11y.h"
 #include "forge-device-frame.h"
+#include "forge-launch-uri.h"
 #include "forge-preview.h"
 #include "forge-preview-private.h"
 
@@ -200,33 +201,6 @@ get_parent_window (ForgePreview *self)
   return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
 }
 
-#if GTK_CHECK_VERSION (4, 10, 0)
-static void
-uri_launched_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!gtk_uri_launcher_launch_finish (GTK_URI_LAUNCHER (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      !g_error_matches (error, GTK_DIALOG_ERROR, GTK_DIALOG_ERROR_DISMISSED))
-    g_warning ("Could not open the address in a web browser: %s", error->message);
-}
-#else
-static void
-uri_shown_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!gtk_show_uri_full_finish (object != NULL ? GTK_WINDOW (object) : NULL, result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("Could not open the address in a web browser: %s", error->message);
-}
-#endif
-
 static void
 open_external (ForgePreview *self,
                const char   *uri)
@@ -237,17 +211,7 @@ open_external (ForgePreview *self,
       return;
     }
 
-#if GTK_CHECK_VERSION (4, 10, 0)
-  {
-    g_autoptr(GtkUriLauncher) launcher = gtk_uri_launcher_new (uri);
-
-    gtk_uri_launcher_launch (launcher, get_parent_window (self), self->cancellable,
-                             uri_launched_cb, NULL);
-  }
-#else
-  gtk_show_uri_full (get_parent_window (self), uri, GDK_CURRENT_TIME, self->cancellable,
-                     uri_shown_cb, NULL);
-#endif
+  _forge_launch_uri (get_parent_window (self), uri, self->cancellable, "the address in a web browser");
 }
 
 static ForgePreviewState

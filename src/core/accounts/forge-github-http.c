@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "forge-github-private.h"
+#include "forge-util.h"
 
 /* GitHub's answers nest four levels (a repository's owner, permissions,
  * license); json-glib's parser recurses, so a body of a million '[' must
@@ -40,45 +41,6 @@ _forge_github_session_new (void)
   return soup_session_new_with_options ("timeout", IO_TIMEOUT_S,
                                         "user-agent", PACKAGE_NAME "/" PACKAGE_VERSION,
                                         NULL);
-}
-
-/* Reads at most FORGE_GITHUB_MAX_BODY_BYTES; *too_large when there was
- * more, which is then left unread (closing the stream gives it up). */
-static GBytes *
-read_bounded (GInputStream  *stream,
-              goffset        content_length,
-              gboolean      *too_large,
-              GCancellable  *cancellable,
-              GError       **error)
-{
-  g_autoptr(GByteArray) buffer = g_byte_array_new ();
-  guint8 chunk[8192];
-
-  *too_large = FALSE;
-
-  if (content_length > FORGE_GITHUB_MAX_BODY_BYTES)
-    {
-      *too_large = TRUE;
-      return g_bytes_new (NULL, 0);
-    }
-
-  for (;;)
-    {
-      gssize n = g_input_stream_read (stream, chunk, sizeof chunk, cancellable, error);
-
-      if (n < 0)
-        return NULL;
-      if (n == 0)
-        break;
-      if (buffer->len + (gsize) n > FORGE_GITHUB_MAX_BODY_BYTES)
-        {
-          *too_large = TRUE;
-          break;
-        }
-      g_byte_array_append (buffer, chunk, (guint) n);
-    }
-
-  return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
 }
 
 static void
@@ -123,10 +85,10 @@ _forge_github_send (SoupSession          *session,
     }
 
   headers = soup_message_get_response_headers (message);
-  response->body = read_bounded (stream,
-                                 soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-                                   ? soup_message_headers_get_content_length (headers) : -1,
-                                 &response->too_large, cancellable, &local_error);
+  response->body = forge_read_bounded (stream, FORGE_GITHUB_MAX_BODY_BYTES,
+                                       soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                                         ? soup_message_headers_get_content_length (headers) : -1,
+                                       &response->too_large, cancellable, &local_error);
   g_input_stream_close (stream, NULL, NULL);
   if (response->body == NULL)
     {
@@ -203,43 +165,6 @@ _forge_github_set_protocol_error (GError     **error,
                _("GitHub sent an answer Forge Preview cannot read (%s)"), detail);
 }
 
-static gboolean
-depth_within_bound (const char *data,
-                    gsize       length)
-{
-  gboolean in_string = FALSE;
-  gboolean escaped = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (escaped)
-            escaped = FALSE;
-          else if (c == '\\')
-            escaped = TRUE;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-
-  return TRUE;
-}
-
 JsonNode *
 _forge_github_parse_json (GBytes  *body,
                           GError **error)
@@ -254,7 +179,7 @@ _forge_github_parse_json (GBytes  *body,
       _forge_github_set_protocol_error (error, _("an empty answer"));
       return NULL;
     }
-  if (!depth_within_bound (data, length))
+  if (!forge_json_depth_within (data, length, MAX_JSON_DEPTH))
     {
       _forge_github_set_protocol_error (error, _("JSON nested too deeply"));
       return NULL;

@@ -195,6 +195,86 @@ forge_pick_free_port (GError **error)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
+GBytes *
+forge_read_bounded (GInputStream  *stream,
+                    gsize          max_bytes,
+                    goffset        content_length,
+                    gboolean      *too_large,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_autoptr(GByteArray) buffer = g_byte_array_new ();
+  guint8 chunk[8192];
+
+  g_return_val_if_fail (G_IS_INPUT_STREAM (stream), NULL);
+  g_return_val_if_fail (too_large != NULL, NULL);
+
+  *too_large = FALSE;
+
+  /* Said up front: not worth reading. */
+  if (content_length > 0 && (guint64) content_length > max_bytes)
+    {
+      *too_large = TRUE;
+      return g_bytes_new (NULL, 0);
+    }
+
+  for (;;)
+    {
+      gssize n = g_input_stream_read (stream, chunk, sizeof chunk, cancellable, error);
+
+      if (n < 0)
+        return NULL;
+      if (n == 0)
+        break;
+      if (buffer->len + (gsize) n > max_bytes)
+        {
+          *too_large = TRUE;
+          break;
+        }
+      g_byte_array_append (buffer, chunk, (guint) n);
+    }
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
+}
+
+gboolean
+forge_json_depth_within (const char *data,
+                         gsize       length,
+                         guint       max_depth)
+{
+  gboolean in_string = FALSE;
+  gboolean escaped = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (escaped)
+            escaped = FALSE;
+          else if (c == '\\')
+            escaped = TRUE;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > max_depth)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+
+  return TRUE;
+}
+
 G_DEFINE_QUARK (forge-repo-file-error-quark, forge_repo_file_error)
 
 static void

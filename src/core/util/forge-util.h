@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -35,6 +35,21 @@ char     *forge_format_duration     (gint64       milliseconds);
 char     *forge_find_local_url      (const char  *line);
 /* A TCP port free on 127.0.0.1 right now. */
 guint     forge_pick_free_port      (GError     **error);
+
+/* Reads @stream to its end, at most @max_bytes; *too_large when there was
+ * more (or when @content_length, unless -1, says so up front), the rest
+ * then left unread: a hostile server cannot make the app hold more. */
+GBytes   *forge_read_bounded        (GInputStream  *stream,
+                                     gsize          max_bytes,
+                                     goffset        content_length,
+                                     gboolean      *too_large,
+                                     GCancellable  *cancellable,
+                                     GError       **error);
+/* Whether the arrays and objects of a JSON text nest at most @max_depth
+ * deep: asked before parsing, as json-glib's parser recurses. */
+gboolean  forge_json_depth_within   (const char    *data,
+                                     gsize          length,
+                                     guint          max_depth);
 /* Reading files of a repository a sandbox can write to.
  *
  * The work tree is hostile input: between a check and a read a dying

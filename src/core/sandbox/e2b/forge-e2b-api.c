@@ -14,6 +14,7 @@
 #include <libsoup/soup.h>
 
 #include "forge-e2b-api.h"
+#include "forge-util.h"
 
 /* The largest answer the API gives is a page of 100 listed sandboxes with
  * their metadata: well under this. Anything larger is not the API. */
@@ -206,85 +207,6 @@ set_protocol_error (GError     **error,
                _("E2B sent an answer Forge Preview cannot read (%s)"), detail);
 }
 
-/* Reads at most MAX_BODY_BYTES; *too_large when there was more, which is
- * then left unread (closing the stream gives it up). */
-static GBytes *
-read_bounded (GInputStream  *stream,
-              goffset        content_length,
-              gboolean      *too_large,
-              GCancellable  *cancellable,
-              GError       **error)
-{
-  g_autoptr(GByteArray) buffer = g_byte_array_new ();
-  guint8 chunk[8192];
-
-  *too_large = FALSE;
-
-  /* Said up front: not worth reading. */
-  if (content_length > MAX_BODY_BYTES)
-    {
-      *too_large = TRUE;
-      return g_bytes_new (NULL, 0);
-    }
-
-  for (;;)
-    {
-      gssize n = g_input_stream_read (stream, chunk, sizeof chunk, cancellable, error);
-
-      if (n < 0)
-        return NULL;
-      if (n == 0)
-        break;
-      if (buffer->len + (gsize) n > MAX_BODY_BYTES)
-        {
-          *too_large = TRUE;
-          break;
-        }
-      g_byte_array_append (buffer, chunk, (guint) n);
-    }
-
-  return g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
-}
-
-/* How deep arrays and objects nest, outside strings; FALSE when deeper
- * than MAX_JSON_DEPTH. */
-static gboolean
-depth_within_bound (const char *data,
-                    gsize       length)
-{
-  gboolean in_string = FALSE;
-  gboolean escaped = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (escaped)
-            escaped = FALSE;
-          else if (c == '\\')
-            escaped = TRUE;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-
-  return TRUE;
-}
-
 static JsonNode *
 parse_json (GBytes  *body,
             GError **error)
@@ -299,7 +221,7 @@ parse_json (GBytes  *body,
       set_protocol_error (error, _("an empty answer"));
       return NULL;
     }
-  if (!depth_within_bound (data, length))
+  if (!forge_json_depth_within (data, length, MAX_JSON_DEPTH))
     {
       set_protocol_error (error, _("JSON nested too deeply"));
       return NULL;
@@ -720,10 +642,10 @@ send_once (ForgeE2bApi    *self,
     }
 
   headers = soup_message_get_response_headers (message);
-  response->body = read_bounded (stream,
-                                 soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-                                   ? soup_message_headers_get_content_length (headers) : -1,
-                                 &response->too_large, cancellable, &local_error);
+  response->body = forge_read_bounded (stream, MAX_BODY_BYTES,
+                                       soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                                         ? soup_message_headers_get_content_length (headers) : -1,
+                                       &response->too_large, cancellable, &local_error);
   /* Closing gives up what is left of a body too large to read. */
   g_input_stream_close (stream, NULL, NULL);
   if (response->body == NULL)
