@@ -442,6 +442,12 @@ first_row_focused (ForgeWindow *window)
 }
 
 /* Every shortcut works with the focus in the sidebar. */
+static gboolean
+inspector_open (gpointer data)
+{
+  return webkit_web_inspector_get_web_view (data) != NULL;
+}
+
 static void
 test_shortcuts_from_sidebar (void)
 {
@@ -502,6 +508,16 @@ test_shortcuts_from_sidebar (void)
   first_row_focused (window);
   g_assert_true (press (window, "<Control>l"));
   g_assert_true (focus_within (window, GTK_WIDGET (forge_preview_get_path_entry (preview))));
+
+  /* The inspector, from the sidebar too. */
+  first_row_focused (window);
+  {
+    WebKitWebInspector *inspector = webkit_web_view_get_inspector (forge_preview_get_web_view (preview));
+
+    g_assert_true (press (window, "<Control><Shift>i"));
+    g_assert_true (wait_for (inspector_open, inspector, 20));
+    webkit_web_inspector_close (inspector);
+  }
 
   /* A project's log: shown, then searched. */
   gtk_list_box_select_row (projects_list (window), gtk_list_box_get_row_at_index (projects_list (window), 0));

@@ -197,6 +197,7 @@ forge_application_startup (GApplication *app)
     { "win.open", { "<Control>o", NULL } },
     { "win.reload", { "F5", "<Control>r", NULL } },
     { "win.focus-address", { "<Control>l", NULL } },
+    { "win.inspect", { "<Control><Shift>i", NULL } },
     { "win.back", { "<Alt>Left", NULL } },
     { "win.forward", { "<Alt>Right", NULL } },
     { "win.search-log", { "<Control>f", NULL } },

@@ -343,6 +343,7 @@ preview_forward_action (GtkWidget  *widget,
   const char *name = g_str_equal (action_name, "win.reload") ? "preview.reload"
                    : g_str_equal (action_name, "win.back") ? "preview.back"
                    : g_str_equal (action_name, "win.forward") ? "preview.forward"
+                   : g_str_equal (action_name, "win.inspect") ? "preview.inspect"
                    : "preview.focus-address";
 
   if (preview != NULL)
@@ -374,6 +375,7 @@ _forge_window_update_actions (ForgeWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", has_preview);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forward", has_preview);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.focus-address", has_preview);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.inspect", has_preview);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search-log", has_project);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-log", has_project);
 
@@ -410,4 +412,5 @@ _forge_window_class_actions_init (ForgeWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.back", NULL, preview_forward_action);
   gtk_widget_class_install_action (widget_class, "win.forward", NULL, preview_forward_action);
   gtk_widget_class_install_action (widget_class, "win.focus-address", NULL, preview_forward_action);
+  gtk_widget_class_install_action (widget_class, "win.inspect", NULL, preview_forward_action);
 }
