@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
+#include "forge-console-entry.h"
 #include "forge-preview.h"
 #include "forge-preview-private.h"
 
@@ -1328,6 +1329,112 @@ test_inspector (Fixture       *fixture,
 
 /* }}} */
 
+/* {{{ The page's console */
+
+static gboolean
+console_has (gpointer data)
+{
+  ForgePreview *preview = ((gpointer *) data)[0];
+  guint wanted = GPOINTER_TO_UINT (((gpointer *) data)[1]);
+
+  return g_list_model_get_n_items (forge_preview_get_console (preview)) == wanted;
+}
+
+static void
+wait_for_console (ForgePreview *preview,
+                  guint         wanted)
+{
+  gpointer data[2] = { preview, GUINT_TO_POINTER (wanted) };
+  g_autofree char *what = g_strdup_printf ("%u console entries", wanted);
+
+  wait_for (console_has, data, what);
+}
+
+static void
+test_console_errors (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  GtkMenuButton *button = forge_preview_get_console_button (fixture->preview);
+  g_autoptr(ForgeConsoleEntry) first = NULL;
+  g_autoptr(ForgeConsoleEntry) second = NULL;
+  g_autofree char *page_uri = g_strconcat (server->base_uri, "errors", NULL);
+
+  g_hash_table_insert (server->pages, g_strdup ("/errors"),
+                       g_strdup ("<html><body><h1>Errors</h1>\n"
+                                 "<script>\n"
+                                 "console.error('x');\n"
+                                 "throw new Error('boom');\n"
+                                 "</script></body></html>\n"));
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (button)));
+
+  /* console.error and an uncaught exception: a badge of 2, both listed
+   * with where they came from. */
+  forge_preview_navigate (fixture->preview, "/errors");
+  wait_for_console (fixture->preview, 2);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (button)));
+  g_assert_cmpstr (gtk_menu_button_get_label (button), ==, "2 errors");
+
+  first = g_list_model_get_item (forge_preview_get_console (fixture->preview), 0);
+  second = g_list_model_get_item (forge_preview_get_console (fixture->preview), 1);
+  g_assert_cmpstr (forge_console_entry_get_message (first), ==, "x");
+  g_assert_cmpstr (forge_console_entry_get_source (first), ==, page_uri);
+  g_assert_cmpuint (forge_console_entry_get_line (first), ==, 3);
+  g_assert_nonnull (strstr (forge_console_entry_get_message (second), "boom"));
+  g_assert_cmpstr (forge_console_entry_get_source (second), ==, page_uri);
+  g_assert_cmpuint (forge_console_entry_get_line (second), ==, 4);
+
+  /* A warning counts as one; the page's own console still works. */
+  run_js (fixture->preview, "console.warn('careful', {a: 1}); 'done'");
+  wait_for_console (fixture->preview, 3);
+  g_assert_cmpstr (gtk_menu_button_get_label (button), ==, "2 errors");
+
+  /* A new page starts clean, unless asked to keep them. */
+  forge_preview_navigate (fixture->preview, "/");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  wait_for_console (fixture->preview, 0);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (button)));
+
+  forge_preview_set_keep_console (fixture->preview, TRUE);
+  forge_preview_navigate (fixture->preview, "/errors");
+  wait_for_console (fixture->preview, 2);
+  forge_preview_navigate (fixture->preview, "/");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  run_js (fixture->preview, "console.warn('still here'); 'done'");
+  wait_for_console (fixture->preview, 3);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->preview), "preview.clear-console", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (forge_preview_get_console (fixture->preview)), ==, 0);
+
+  test_server_free (server);
+}
+
+/* A page that logs without end is kept to the last 500 entries, each cut. */
+static void
+test_console_bounded (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  g_autoptr(ForgeConsoleEntry) last = NULL;
+  GListModel *console = forge_preview_get_console (fixture->preview);
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+
+  run_js (fixture->preview, "for (let i = 0; i < 700; i++) console.error('n' + i + ' ' + 'y'.repeat(10000)); 'done'");
+  wait_for_console (fixture->preview, 500);
+  last = g_list_model_get_item (console, 499);
+  g_assert_true (g_str_has_prefix (forge_console_entry_get_message (last), "n699 "));
+  g_assert_cmpuint (g_utf8_strlen (forge_console_entry_get_message (last), -1), <=, 2001);
+
+  test_server_free (server);
+}
+
+/* }}} */
+
 int
 main (int   argc,
       char *argv[])
@@ -1360,6 +1467,8 @@ main (int   argc,
   g_test_add ("/preview/crash-reload", Fixture, NULL, fixture_set_up, test_crash_reload, fixture_tear_down);
   g_test_add ("/preview/device-sizes", Fixture, NULL, fixture_set_up, test_device_sizes, fixture_tear_down);
   g_test_add ("/preview/inspector", Fixture, NULL, fixture_set_up, test_inspector, fixture_tear_down);
+  g_test_add ("/preview/console-errors", Fixture, NULL, fixture_set_up, test_console_errors, fixture_tear_down);
+  g_test_add ("/preview/console-bounded", Fixture, NULL, fixture_set_up, test_console_bounded, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -42,6 +42,12 @@ GtkEditable   *forge_preview_get_path_entry      (ForgePreview               *se
 GtkWidget     *forge_preview_get_restoring_overlay (ForgePreview             *self);
 ForgeDeviceFrame *forge_preview_get_device_frame  (ForgePreview             *self);
 GtkLabel      *forge_preview_get_size_label       (ForgePreview             *self);
+/* What the page said (ForgeConsoleEntry), and the toolbar button that
+ * counts it. */
+GListModel    *forge_preview_get_console          (ForgePreview             *self);
+GtkMenuButton *forge_preview_get_console_button   (ForgePreview             *self);
+void           forge_preview_set_keep_console     (ForgePreview             *self,
+                                                   gboolean                  keep);
 /* Whether Copy and Open in Browser went into the menu for want of room. */
 gboolean       forge_preview_get_narrow          (ForgePreview               *self);
 /* The toolbar's overflow menu. */

@@ -12,6 +12,7 @@
 #include <webkit/webkit.h>
 
 #include "forge-a11y.h"
+#include "forge-console-entry.h"
 #include "forge-device-frame.h"
 #include "forge-launch-uri.h"
 #include "forge-preview.h"
@@ -32,6 +33,12 @@ struct _ForgePreview
   GtkSpinner                 *restoring_spinner;
   GtkMenuButton              *device_button;
   GtkLabel                   *size_label;
+  GtkMenuButton              *console_button;
+  GtkListBox                 *console_list;
+  GtkCheckButton             *keep_console_check;
+
+  /* What the page said on its console or threw (ForgeConsoleEntry). */
+  GListStore                 *console;
 
   /* Holds the web view at a device's size. */
   ForgeDeviceFrame           *device_frame;
@@ -91,6 +98,8 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void console_page_committed (ForgePreview *self);
 
 G_DEFINE_FINAL_TYPE (ForgePreview, forge_preview, GTK_TYPE_WIDGET)
 
@@ -577,6 +586,8 @@ on_load_changed (WebKitWebView   *web_view,
 
     case WEBKIT_LOAD_COMMITTED:
       if (!self->error_page_expected)
+        console_page_committed (self);
+      if (!self->error_page_expected)
         {
           g_autofree char *requested_uri = g_steal_pointer (&self->requested_uri);
 
@@ -964,6 +975,228 @@ focus_address_action (GtkWidget  *widget,
   gtk_editable_select_region (GTK_EDITABLE (self->path_entry), 0, -1);
 }
 
+/* {{{ The page's console */
+
+/* Keeps the last ones: a page that logs in a loop cannot fill memory. */
+#define MAX_CONSOLE_ENTRIES 500
+
+/* Injected into every frame before the page's own scripts: what the page
+ * logs as an error or a warning, what it throws and what it rejects
+ * unhandled goes to the "forgeConsole" handler, its own console as
+ * before. Anything a page posts there is only shown, bounded. */
+static const char console_script[] =
+  "(() => {\n"
+  "  const handler = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.forgeConsole;\n"
+  "  if (!handler) return;\n"
+  "  const post = (level, message, source, line) => {\n"
+  "    try { handler.postMessage({ level, message: String(message).slice(0, 4000),\n"
+  "                                source: String(source || '').slice(0, 1000), line: Number(line) || 0 }); } catch (e) {}\n"
+  "  };\n"
+  "  const text = (value) => {\n"
+  "    if (typeof value === 'string') return value;\n"
+  "    if (value instanceof Error) return value.name + ': ' + value.message;\n"
+  "    try { return JSON.stringify(value); } catch (e) { return String(value); }\n"
+  "  };\n"
+  "  const caller = () => {\n"
+  "    const frames = String(new Error().stack || '').split('\\n');\n"
+  "    const match = /(?:^|@)([^@]*):(\\d+):\\d+$/.exec(frames[2] || '');\n"
+  "    return match ? [match[1], match[2]] : ['', 0];\n"
+  "  };\n"
+  "  for (const [method, level] of [['error', 'error'], ['warn', 'warning']]) {\n"
+  "    const original = console[method];\n"
+  "    console[method] = function (...args) {\n"
+  "      const [source, line] = caller();\n"
+  "      post(level, args.map(text).join(' '), source, line);\n"
+  "      return original.apply(this, args);\n"
+  "    };\n"
+  "  }\n"
+  "  window.addEventListener('error', (event) => post('error', event.message, event.filename, event.lineno));\n"
+  "  window.addEventListener('unhandledrejection', (event) =>\n"
+  "    post('error', 'Unhandled rejection: ' + text(event.reason), '', 0));\n"
+  "})();\n";
+
+static char *
+object_string (JSCValue   *object,
+               const char *name)
+{
+  g_autoptr(JSCValue) value = jsc_value_object_get_property (object, name);
+
+  return value != NULL && jsc_value_is_string (value) ? jsc_value_to_string (value) : NULL;
+}
+
+static void
+console_message_cb (WebKitUserContentManager *manager,
+                    JSCValue                 *value,
+                    ForgePreview             *self)
+{
+  g_autoptr(ForgeConsoleEntry) entry = NULL;
+  g_autoptr(JSCValue) line_value = NULL;
+  g_autofree char *level = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *source = NULL;
+  double line = 0;
+
+  if (self->console == NULL || !jsc_value_is_object (value))
+    return;
+
+  level = object_string (value, "level");
+  message = object_string (value, "message");
+  source = object_string (value, "source");
+  line_value = jsc_value_object_get_property (value, "line");
+  if (line_value != NULL && jsc_value_is_number (line_value))
+    line = jsc_value_to_double (line_value);
+  if (message == NULL)
+    return;
+
+  entry = forge_console_entry_new (g_strcmp0 (level, "warning") == 0 ? FORGE_CONSOLE_LEVEL_WARNING
+                                                                     : FORGE_CONSOLE_LEVEL_ERROR,
+                                   message, source,
+                                   line >= 1 && line < G_MAXUINT ? (guint) line : 0);
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->console)) >= MAX_CONSOLE_ENTRIES)
+    g_list_store_remove (self->console, 0);
+  g_list_store_append (self->console, entry);
+}
+
+static WebKitUserContentManager *
+console_content_manager (ForgePreview *self)
+{
+  WebKitUserContentManager *manager = webkit_user_content_manager_new ();
+  g_autoptr(WebKitUserScript) script = NULL;
+
+  script = webkit_user_script_new (console_script, WEBKIT_USER_CONTENT_INJECT_ALL_FRAMES,
+                                   WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START, NULL, NULL);
+  webkit_user_content_manager_add_script (manager, script);
+  webkit_user_content_manager_register_script_message_handler (manager, "forgeConsole", NULL);
+  g_signal_connect_object (manager, "script-message-received::forgeConsole",
+                           G_CALLBACK (console_message_cb), self, 0);
+
+  return manager;
+}
+
+static GtkWidget *
+create_console_row (gpointer item,
+                    gpointer user_data)
+{
+  ForgeConsoleEntry *entry = item;
+  gboolean warning = forge_console_entry_get_level (entry) == FORGE_CONSOLE_LEVEL_WARNING;
+  g_autofree char *location = forge_console_entry_dup_location (entry);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon = gtk_image_new_from_icon_name (warning ? "dialog-warning-symbolic" : "dialog-error-symbolic");
+
+  /* The page's words, never markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), forge_console_entry_get_message (entry));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), location);
+  adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 4);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  warning ? _("Warning") : _("Error"), -1);
+  gtk_widget_add_css_class (icon, warning ? "warning" : "error");
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  return row;
+}
+
+static void
+update_console_button (ForgePreview *self)
+{
+  guint n;
+  guint errors = 0;
+  g_autofree char *label = NULL;
+
+  if (self->console == NULL)
+    return;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->console));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ForgeConsoleEntry) entry = g_list_model_get_item (G_LIST_MODEL (self->console), i);
+
+      errors += forge_console_entry_get_level (entry) == FORGE_CONSOLE_LEVEL_ERROR;
+    }
+
+  if (errors > 0)
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u error", "%u errors", errors), errors);
+  else if (n > 0)
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u warning", "%u warnings", n), n);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->console_button), n > 0);
+  gtk_menu_button_set_label (self->console_button, label != NULL ? label : "");
+  if (label != NULL)
+    _forge_menu_button_set_label (self->console_button, label);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.clear-console", n > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "preview.copy-console", n > 0);
+}
+
+/* A new document in the top frame starts with a clean console, unless the
+ * person asked to keep it. */
+static void
+console_page_committed (ForgePreview *self)
+{
+  if (!gtk_check_button_get_active (self->keep_console_check))
+    g_list_store_remove_all (self->console);
+}
+
+static void
+clear_console_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  g_list_store_remove_all (FORGE_PREVIEW (widget)->console);
+}
+
+static void
+copy_console_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  ForgePreview *self = FORGE_PREVIEW (widget);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->console)); i++)
+    {
+      g_autoptr(ForgeConsoleEntry) entry = g_list_model_get_item (G_LIST_MODEL (self->console), i);
+      g_autofree char *location = forge_console_entry_dup_location (entry);
+
+      g_string_append_printf (text, "%s: %s",
+                              forge_console_entry_get_level (entry) == FORGE_CONSOLE_LEVEL_WARNING ? "warning" : "error",
+                              forge_console_entry_get_message (entry));
+      if (*location != '\0')
+        g_string_append_printf (text, " (%s)", location);
+      g_string_append_c (text, '\n');
+    }
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text->str);
+}
+
+GListModel *
+forge_preview_get_console (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return G_LIST_MODEL (self->console);
+}
+
+GtkMenuButton *
+forge_preview_get_console_button (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return self->console_button;
+}
+
+void
+forge_preview_set_keep_console (ForgePreview *self,
+                                gboolean      keep)
+{
+  g_return_if_fail (FORGE_IS_PREVIEW (self));
+
+  gtk_check_button_set_active (self->keep_console_check, keep);
+}
+
+/* }}} */
+
 /* {{{ Devices */
 
 /* Real CSS sizes, portrait; "rotate" swaps them. */
@@ -1223,6 +1456,7 @@ forge_preview_dispose (GObject *object)
   g_clear_handle_id (&self->size_label_source, g_source_remove);
   g_clear_handle_id (&self->size_label_update, g_source_remove);
   g_clear_pointer (&self->device, g_free);
+  g_clear_object (&self->console);
 
   if (self->back_forward_list != NULL)
     {
@@ -1400,6 +1634,9 @@ forge_preview_class_init (ForgePreviewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, restoring_spinner);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, device_button);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, size_label);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, console_button);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, console_list);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, keep_console_check);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_changed);
   gtk_widget_class_bind_template_callback (widget_class, update_menu);
@@ -1415,6 +1652,8 @@ forge_preview_class_init (ForgePreviewClass *klass)
   gtk_widget_class_install_action (widget_class, "preview.copy-url", NULL, copy_url_action);
   gtk_widget_class_install_action (widget_class, "preview.focus-address", NULL, focus_address_action);
   gtk_widget_class_install_action (widget_class, "preview.inspect", NULL, inspect_action);
+  gtk_widget_class_install_action (widget_class, "preview.clear-console", NULL, clear_console_action);
+  gtk_widget_class_install_action (widget_class, "preview.copy-console", NULL, copy_console_action);
   gtk_widget_class_install_property_action (widget_class, "preview.device", "device");
   gtk_widget_class_install_property_action (widget_class, "preview.rotate", "device-landscape");
   gtk_widget_class_install_property_action (widget_class, "preview.fit", "device-fit");
@@ -1430,6 +1669,7 @@ forge_preview_class_init (ForgePreviewClass *klass)
 static void
 forge_preview_init (ForgePreview *self)
 {
+  g_autoptr(WebKitUserContentManager) user_content = NULL;
   GtkEventController *key;
   WebKitSettings *settings;
 
@@ -1445,8 +1685,11 @@ forge_preview_init (ForgePreview *self)
   /* Nothing the previewed app stores (cookies, storage, cache) outlives
    * the preview or leaks into another one. */
   self->network_session = webkit_network_session_new_ephemeral ();
+  self->console = g_list_store_new (FORGE_TYPE_CONSOLE_ENTRY);
+  user_content = console_content_manager (self);
   self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
                                  "network-session", self->network_session,
+                                 "user-content-manager", user_content,
                                  "hexpand", TRUE,
                                  "vexpand", TRUE,
                                  NULL);
@@ -1460,6 +1703,9 @@ forge_preview_init (ForgePreview *self)
   g_signal_connect_object (self->device_frame, "child-resized", G_CALLBACK (on_web_view_resized), self,
                            G_CONNECT_SWAPPED);
   gtk_menu_button_set_menu_model (self->device_button, build_device_menu ());
+  gtk_list_box_bind_model (self->console_list, G_LIST_MODEL (self->console), create_console_row, NULL, NULL);
+  g_signal_connect_object (self->console, "items-changed", G_CALLBACK (update_console_button), self, G_CONNECT_SWAPPED);
+  update_console_button (self);
 
   settings = webkit_web_view_get_settings (self->web_view);
   webkit_settings_set_enable_developer_extras (settings, TRUE);
