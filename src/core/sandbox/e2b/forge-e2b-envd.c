@@ -213,7 +213,8 @@ new_message (ForgeE2bEnvd  *self,
   return msg;
 }
 
-/* Reads at most @max bytes of @stream; more is an error. */
+/* Reads at most @max bytes of @stream; more is an error: NULL, with
+ * *too_large set. */
 static GBytes *
 read_bounded (GInputStream  *stream,
               gsize          max,
@@ -221,27 +222,9 @@ read_bounded (GInputStream  *stream,
               GCancellable  *cancellable,
               GError       **error)
 {
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-  guint8 chunk[READ_CHUNK];
+  g_autoptr(GBytes) bytes = forge_read_bounded (stream, max, -1, too_large, cancellable, error);
 
-  *too_large = FALSE;
-  for (;;)
-    {
-      gssize n = g_input_stream_read (stream, chunk, sizeof chunk, cancellable, error);
-
-      if (n < 0)
-        return NULL;
-      if (n == 0)
-        break;
-      if (data->len + (gsize) n > max)
-        {
-          *too_large = TRUE;
-          return NULL;
-        }
-      g_byte_array_append (data, chunk, n);
-    }
-
-  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+  return *too_large ? NULL : g_steal_pointer (&bytes);
 }
 
 /* Sends @msg; a success answer gives its body stream, anything else an
