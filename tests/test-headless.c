@@ -45,12 +45,18 @@ stop_with_test (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/* @extra_args (NULL-terminated, may be NULL) go before the URL. */
 static GSubprocess *
-spawn_headless (const char  *url,
-                GError     **error)
+spawn_headless_full (const char          *url,
+                     const char * const  *extra_args,
+                     gboolean             without_display,
+                     GError             **error)
 {
   const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
   g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const char *args[] = { binary, "--headless", "--json", "--server-timeout", "120",
+                         "--keepalive-interval", "1", "--sandbox-timeout", "2" };
 
   g_assert_nonnull (binary);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
@@ -59,9 +65,27 @@ spawn_headless (const char  *url,
   /* The bare built binary, as tools/run starts it: it finds its helpers
    * (the static file server, the loopback relay) by itself. */
   g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
-  return g_subprocess_launcher_spawn (launcher, error,
-                                      binary, "--headless", "--json", "--server-timeout", "120",
-                                      "--keepalive-interval", "1", "--sandbox-timeout", "2", url, NULL);
+  if (without_display)
+    {
+      g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+      g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (args); i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra_args[i]);
+  g_ptr_array_add (argv, (gpointer) url);
+  g_ptr_array_add (argv, NULL);
+
+  return g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
+}
+
+static GSubprocess *
+spawn_headless (const char  *url,
+                GError     **error)
+{
+  return spawn_headless_full (url, NULL, FALSE, error);
 }
 
 static JsonObject *
@@ -223,6 +247,99 @@ test_sandbox_events_after_kill (Fixture       *fixture,
   g_subprocess_send_signal (process, SIGINT);
   g_assert_true (g_subprocess_wait (process, NULL, &error));
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
+/* `--load-page`: once the preview is up, the page is loaded offscreen and
+ * what it logs and throws arrives as "console" events, with where. */
+static void
+test_load_page_console (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "console-page");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  const char * const extra[] = { "--load-page", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn_headless_full (url, extra, FALSE, &error);
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(GPtrArray) console = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  const char *preview_url;
+  JsonObject *event;
+
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  preview = read_until (stream, "preview", NULL);
+  g_assert_nonnull (preview);
+  preview_url = json_object_get_string_member (preview, "url");
+
+  /* The page's scripts run as it loads: their events come before it is
+   * loaded. */
+  while (page == NULL && (event = read_event (stream)) != NULL)
+    {
+      const char *type = json_object_get_string_member (event, "type");
+
+      if (g_str_equal (type, "console"))
+        g_ptr_array_add (console, event);
+      else if (g_str_equal (type, "page"))
+        page = event;
+      else
+        json_object_unref (event);
+    }
+
+  g_assert_nonnull (page);
+  g_assert_cmpstr (json_object_get_string_member (page, "state"), ==, "loaded");
+  g_assert_cmpstr (json_object_get_string_member (page, "url"), ==, preview_url);
+
+  g_assert_cmpuint (console->len, ==, 3);
+  {
+    static const struct { const char *level; const char *message; gint64 line; } expected[] = {
+      { "warning", "careful: a fixture warning", 10 },
+      { "error", "x", 11 },
+      { "error", "Error: fixture boom", 12 },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+      {
+        JsonObject *entry = g_ptr_array_index (console, i);
+
+        g_assert_cmpstr (json_object_get_string_member (entry, "level"), ==, expected[i].level);
+        g_assert_cmpstr (json_object_get_string_member (entry, "message"), ==, expected[i].message);
+        g_assert_cmpstr (json_object_get_string_member (entry, "source"), ==, preview_url);
+        g_assert_cmpint (json_object_get_int_member (entry, "line"), ==, expected[i].line);
+      }
+  }
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
+/* Without a display `--load-page` cannot work: it says so in one line
+ * before anything is cloned. */
+static void
+test_load_page_needs_display (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "console-page");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  const char * const extra[] = { "--load-page", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn_headless_full (url, extra, TRUE, &error);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *projects = g_build_filename (fixture->root, "data", "forge-preview", "projects.json", NULL);
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "--load-page needs a display"));
+  g_assert_cmpuint (strlen (err), ==, strcspn (err, "\n") + 1);
+  g_assert_false (g_file_test (projects, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -539,6 +656,8 @@ main (int   argc,
   g_test_add ("/forge/headless/failure-is-one-line", Fixture, NULL, fixture_set_up, test_failure_is_one_line, fixture_tear_down);
   g_test_add ("/forge/headless/bad-url", Fixture, NULL, fixture_set_up, test_bad_url, fixture_tear_down);
   g_test_add ("/forge/headless/unknown-backend", Fixture, NULL, fixture_set_up, test_unknown_backend, fixture_tear_down);
+  g_test_add ("/forge/headless/load-page-console", Fixture, NULL, fixture_set_up, test_load_page_console, fixture_tear_down);
+  g_test_add ("/forge/headless/load-page-needs-display", Fixture, NULL, fixture_set_up, test_load_page_needs_display, fixture_tear_down);
   g_test_add ("/forge/headless/gh-token-and-pull", Fixture, NULL, fixture_set_up, test_gh_token_and_pull, fixture_tear_down);
 
   return g_test_run ();

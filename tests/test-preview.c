@@ -11,6 +11,7 @@
 
 #include "forge-console-entry.h"
 #include "forge-preview.h"
+#include "forge-page-probe.h"
 #include "forge-preview-private.h"
 
 #define WAIT_SECONDS 20
@@ -22,6 +23,7 @@ typedef struct
   GHashTable *hits;       /* "path?query" → count */
   char       *other_uri;  /* written into pages as the external link */
   GHashTable *pages;      /* path → HTML served instead of the default page */
+  guint       delay_ms;   /* how long each page waits before it answers */
 } TestServer;
 
 typedef struct
@@ -30,6 +32,13 @@ typedef struct
   ForgePreview *preview;
   GPtrArray    *opened;   /* addresses sent to the "browser" */
 } Fixture;
+
+static gboolean
+unpause_message (gpointer data)
+{
+  soup_server_message_unpause (data);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 server_callback (SoupServer        *server,
@@ -71,6 +80,12 @@ server_callback (SoupServer        *server,
 
       soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
       soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY, page, strlen (page));
+      if (ts->delay_ms > 0)
+        {
+          soup_server_message_pause (msg);
+          g_timeout_add_full (G_PRIORITY_DEFAULT, ts->delay_ms, unpause_message,
+                              g_object_ref (msg), g_object_unref);
+        }
       return;
     }
 
@@ -924,6 +939,8 @@ test_new_origin_keeps_path (Fixture       *fixture,
   TestServer *server = test_server_new (0);
   TestServer *other = test_server_new (0);
   GtkWidget *web_view = GTK_WIDGET (forge_preview_get_web_view (fixture->preview));
+  WebKitBackForwardList *history = webkit_web_view_get_back_forward_list (WEBKIT_WEB_VIEW (web_view));
+  guint history_length;
 
   forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
   wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
@@ -931,11 +948,16 @@ test_new_origin_keeps_path (Fixture       *fixture,
   wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about?tab=2");
   g_assert_cmpuint (test_server_hits (server, "/about?tab=2"), ==, 1);
 
+  history_length = webkit_back_forward_list_get_length (history);
+
   forge_preview_set_restoring (fixture->preview, TRUE);
   forge_preview_set_base_uri (fixture->preview, other->base_uri, TRUE);
-  g_assert_false (forge_preview_get_restoring (fixture->preview));
+  /* Covered until the page that comes back has painted. */
+  g_assert_true (forge_preview_get_restoring (fixture->preview));
   wait_for_hits (other, "/about?tab=2", 1);
   wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about?tab=2");
+  g_assert_false (forge_preview_get_restoring (fixture->preview));
+  g_assert_cmpuint (webkit_back_forward_list_get_length (history), ==, history_length);
 
   g_assert_cmpstr (forge_preview_get_base_uri (fixture->preview), ==, other->base_uri);
   g_assert_true (g_str_has_prefix (webkit_web_view_get_uri (WEBKIT_WEB_VIEW (web_view)), other->base_uri));
@@ -1073,6 +1095,8 @@ test_same_origin_restore_after_failure (Fixture       *fixture,
   TestServer *server = test_server_new (0);
   g_autoptr(GUri) base = g_uri_parse (server->base_uri, G_URI_FLAGS_NONE, NULL);
   guint port = (guint) g_uri_get_port (base);
+  WebKitBackForwardList *history = webkit_web_view_get_back_forward_list (forge_preview_get_web_view (fixture->preview));
+  guint history_length;
 
   forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
   wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
@@ -1083,13 +1107,284 @@ test_same_origin_restore_after_failure (Fixture       *fixture,
   forge_preview_reload (fixture->preview);
   wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOAD_FAILED, "/about");
 
+  history_length = webkit_back_forward_list_get_length (history);
   server = test_server_new (port);
   forge_preview_set_restoring (fixture->preview, TRUE);
   forge_preview_set_base_uri (fixture->preview, server->base_uri, TRUE);
   wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
   g_assert_cmpuint (test_server_hits (server, "/about"), ==, 1);
   wait_for_js (fixture->preview, "document.getElementById('where').textContent", "/about");
+  g_assert_cmpuint (webkit_back_forward_list_get_length (history), ==, history_length);
 
+  test_server_free (server);
+}
+
+typedef struct
+{
+  ForgePreview *preview;
+  gboolean      committed;
+  gboolean      covered_at_commit;
+  gboolean      finished;
+  gboolean      covered_at_finish;
+  gboolean      finished_before_uncovered;
+  gint64        uncovered_at_ms;
+} RestoreWatch;
+
+static gboolean
+restore_covered (RestoreWatch *watch)
+{
+  GtkWidget *snapshot = forge_preview_get_restoring_snapshot (watch->preview);
+
+  return forge_preview_get_restoring (watch->preview) &&
+         gtk_widget_get_visible (snapshot) &&
+         gtk_picture_get_paintable (GTK_PICTURE (snapshot)) != NULL;
+}
+
+static gboolean
+has_width (gpointer data)
+{
+  return gtk_widget_get_width (data) > 0;
+}
+
+static gboolean
+snapshot_shown (gpointer data)
+{
+  return restore_covered (data);
+}
+
+static void
+watch_load_changed (WebKitWebView   *web_view,
+                    WebKitLoadEvent  load_event,
+                    RestoreWatch    *watch)
+{
+  if (load_event == WEBKIT_LOAD_COMMITTED)
+    {
+      watch->committed = TRUE;
+      watch->covered_at_commit = restore_covered (watch);
+    }
+  else if (load_event == WEBKIT_LOAD_FINISHED)
+    {
+      watch->finished = TRUE;
+      watch->covered_at_finish = restore_covered (watch);
+    }
+}
+
+static void
+watch_restoring (ForgePreview *preview,
+                 GParamSpec   *pspec,
+                 RestoreWatch *watch)
+{
+  if (forge_preview_get_restoring (preview) || watch->uncovered_at_ms != 0)
+    return;
+
+  watch->uncovered_at_ms = g_get_real_time () / 1000;
+  watch->finished_before_uncovered = watch->finished;
+}
+
+static char *
+eval_string (ForgePreview *preview,
+             const char   *script)
+{
+  JsCall call = { 0 };
+  WebKitWebView *web_view = forge_preview_get_web_view (preview);
+
+  webkit_web_view_evaluate_javascript (web_view, script, -1, NULL, NULL, NULL, js_string_done, &call);
+  wait_for (js_finished, &call, script);
+  g_assert_no_error (call.error);
+  return g_strdup (g_object_get_data (G_OBJECT (web_view), "test-js-result"));
+}
+
+/* While the sandbox comes back the user sees the page as it was, and goes
+ * on seeing it while the restored page loads (slowly here): the picture
+ * goes only once that page has drawn a frame, so nothing blank or white
+ * shows in between. The history does not grow. */
+static void
+test_restore_snapshot_until_painted (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  TestServer *other = test_server_new (0);
+  WebKitWebView *web_view = forge_preview_get_web_view (fixture->preview);
+  WebKitBackForwardList *history = webkit_web_view_get_back_forward_list (web_view);
+  GtkWidget *snapshot = forge_preview_get_restoring_snapshot (fixture->preview);
+  RestoreWatch watch = { fixture->preview };
+  g_autofree char *first_frame = NULL;
+  guint history_length;
+  GdkPaintable *picture;
+
+  g_hash_table_insert (other->pages, g_strdup ("/about"),
+                       g_strdup ("<!DOCTYPE html><html><body style='background: #3050a0'><h1 id='where'>/about</h1>"
+                                 "<script>requestAnimationFrame (() => { window.firstFrameAt = performance.timeOrigin + performance.now (); });</script>"
+                                 "</body></html>"));
+  other->delay_ms = 700;
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  forge_preview_navigate (fixture->preview, "/about");
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  history_length = webkit_back_forward_list_get_length (history);
+  g_assert_false (gtk_widget_get_visible (snapshot));
+
+  forge_preview_set_restoring (fixture->preview, TRUE);
+  wait_for (snapshot_shown, &watch, "the snapshot of the page");
+  wait_for (has_width, snapshot, "the snapshot's place");
+  picture = gtk_picture_get_paintable (GTK_PICTURE (snapshot));
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (picture), >, 0);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_height (picture), >, 0);
+  /* Over the page and nowhere else. */
+  g_assert_cmpint (gtk_widget_get_width (snapshot), ==, gtk_widget_get_width (GTK_WIDGET (web_view)));
+  g_assert_cmpint (gtk_widget_get_height (snapshot), ==, gtk_widget_get_height (GTK_WIDGET (web_view)));
+
+  g_signal_connect (web_view, "load-changed", G_CALLBACK (watch_load_changed), &watch);
+  g_signal_connect (fixture->preview, "notify::restoring", G_CALLBACK (watch_restoring), &watch);
+  forge_preview_set_base_uri (fixture->preview, other->base_uri, TRUE);
+  g_assert_true (restore_covered (&watch));
+  g_assert_cmpint (forge_preview_get_state (fixture->preview), ==, FORGE_PREVIEW_STATE_RESTORING);
+
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/about");
+  g_signal_handlers_disconnect_by_data (web_view, &watch);
+  g_signal_handlers_disconnect_by_data (fixture->preview, &watch);
+
+  g_assert_true (watch.committed);
+  g_assert_true (watch.covered_at_commit);
+  g_assert_true (watch.finished);
+  g_assert_true (watch.covered_at_finish);
+  g_assert_true (watch.finished_before_uncovered);
+  g_assert_cmpint (watch.uncovered_at_ms, >, 0);
+  g_assert_false (gtk_widget_get_visible (snapshot));
+  g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (snapshot)));
+
+  /* The restored page had drawn a frame before the picture went. */
+  first_frame = eval_string (fixture->preview, "String (Math.floor (window.firstFrameAt || 0))");
+  g_assert_cmpint (g_ascii_strtoll (first_frame, NULL, 10), >, 0);
+  g_assert_cmpint (g_ascii_strtoll (first_frame, NULL, 10), <=, watch.uncovered_at_ms);
+
+  g_assert_true (g_str_has_prefix (webkit_web_view_get_uri (web_view), other->base_uri));
+  g_assert_cmpuint (webkit_back_forward_list_get_length (history), ==, history_length);
+
+  test_server_free (other);
+  test_server_free (server);
+}
+
+/* A restore that ends without a page (the run failed) takes its picture
+ * away at once. */
+static void
+test_restore_snapshot_dropped (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  GtkWidget *snapshot = forge_preview_get_restoring_snapshot (fixture->preview);
+  RestoreWatch watch = { fixture->preview };
+
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for_state (fixture->preview, FORGE_PREVIEW_STATE_LOADED, "/");
+  forge_preview_set_restoring (fixture->preview, TRUE);
+  wait_for (snapshot_shown, &watch, "the snapshot of the page");
+
+  forge_preview_set_restoring (fixture->preview, FALSE);
+  g_assert_false (gtk_widget_get_visible (snapshot));
+  g_assert_null (gtk_picture_get_paintable (GTK_PICTURE (snapshot)));
+  g_assert_cmpint (forge_preview_get_state (fixture->preview), ==, FORGE_PREVIEW_STATE_LOADED);
+
+  test_server_free (server);
+}
+
+typedef struct
+{
+  GPtrArray *messages;   /* "level: message" */
+  char      *loaded;
+  char      *failed;
+} ProbeRecord;
+
+static void
+probe_console (ForgePageProbe *probe,
+               const char     *level,
+               const char     *message,
+               const char     *source,
+               guint           line,
+               ProbeRecord    *record)
+{
+  g_ptr_array_add (record->messages, g_strdup_printf ("%s: %s", level, message));
+}
+
+static void
+probe_loaded (ForgePageProbe *probe,
+              const char     *uri,
+              ProbeRecord    *record)
+{
+  g_free (record->loaded);
+  record->loaded = g_strdup (uri);
+}
+
+static void
+probe_failed (ForgePageProbe *probe,
+              const char     *uri,
+              const char     *message,
+              ProbeRecord    *record)
+{
+  g_free (record->failed);
+  record->failed = g_strdup (message);
+}
+
+static gboolean
+probe_done (gpointer data)
+{
+  ProbeRecord *record = data;
+
+  return record->loaded != NULL || record->failed != NULL;
+}
+
+/* The headless `--load-page` view: no one watches it, so nothing the page
+ * does may leave its origin or wait for an answer. Dialogs are answered
+ * (the script goes on), new windows and navigations elsewhere go nowhere,
+ * and what it logs is reported. */
+static void
+test_page_probe_hostile (void)
+{
+  TestServer *server = test_server_new (0);
+  TestServer *other = test_server_new (0);
+  g_autoptr(ForgePageProbe) probe = forge_page_probe_new ();
+  ProbeRecord record = { g_ptr_array_new_with_free_func (g_free) };
+  g_autofree char *page = NULL;
+
+  page = g_strdup_printf ("<!DOCTYPE html><html><body><h1>Hostile</h1><script>"
+                          "alert ('hello');"
+                          "console.error ('confirm said ' + confirm ('sure?'));"
+                          "console.error ('prompt said ' + prompt ('name?'));"
+                          "window.open ('%sopened');"
+                          "console.warn ('still here');"
+                          "setTimeout (() => { location.href = '%sleft'; }, 10);"
+                          "</script></body></html>", other->base_uri, other->base_uri);
+  g_hash_table_insert (server->pages, g_strdup ("/"), g_steal_pointer (&page));
+
+  g_signal_connect (probe, "console-message", G_CALLBACK (probe_console), &record);
+  g_signal_connect (probe, "page-loaded", G_CALLBACK (probe_loaded), &record);
+  g_signal_connect (probe, "page-failed", G_CALLBACK (probe_failed), &record);
+  forge_page_probe_load (probe, server->base_uri);
+  wait_for (probe_done, &record, "the page to load");
+
+  g_assert_null (record.failed);
+  g_assert_cmpstr (record.loaded, ==, server->base_uri);
+  g_assert_cmpstr (forge_page_probe_get_uri (probe), ==, server->base_uri);
+  /* The navigation away is refused when it comes. */
+  wait_at_most (never, NULL, 1);
+  g_assert_cmpuint (g_hash_table_size (other->hits), ==, 0);
+
+  g_assert_cmpuint (record.messages->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (record.messages, 0), ==, "error: confirm said false");
+  g_assert_cmpstr (g_ptr_array_index (record.messages, 1), ==, "error: prompt said null");
+  g_assert_cmpstr (g_ptr_array_index (record.messages, 2), ==, "warning: still here");
+
+  /* Not a web address: refused before WebKit sees it. */
+  g_clear_pointer (&record.loaded, g_free);
+  forge_page_probe_load (probe, "file:///etc/passwd");
+  g_assert_nonnull (record.failed);
+  g_assert_null (record.loaded);
+
+  g_signal_handlers_disconnect_by_data (probe, &record);
+  g_ptr_array_unref (record.messages);
+  g_free (record.failed);
+  test_server_free (other);
   test_server_free (server);
 }
 
@@ -1464,6 +1759,9 @@ main (int   argc,
   g_test_add ("/preview/same-origin-restore-keeps-page", Fixture, NULL, fixture_set_up, test_same_origin_restore_keeps_page, fixture_tear_down);
   g_test_add ("/preview/same-origin-restore-after-failure", Fixture, NULL, fixture_set_up, test_same_origin_restore_after_failure, fixture_tear_down);
   g_test_add ("/preview/restoring-overlay", Fixture, NULL, fixture_set_up, test_restoring_overlay, fixture_tear_down);
+  g_test_add ("/preview/restore-snapshot-until-painted", Fixture, NULL, fixture_set_up, test_restore_snapshot_until_painted, fixture_tear_down);
+  g_test_add ("/preview/restore-snapshot-dropped", Fixture, NULL, fixture_set_up, test_restore_snapshot_dropped, fixture_tear_down);
+  g_test_add_func ("/preview/page-probe-hostile", test_page_probe_hostile);
   g_test_add ("/preview/crash-reload", Fixture, NULL, fixture_set_up, test_crash_reload, fixture_tear_down);
   g_test_add ("/preview/device-sizes", Fixture, NULL, fixture_set_up, test_device_sizes, fixture_tear_down);
   g_test_add ("/preview/inspector", Fixture, NULL, fixture_set_up, test_inspector, fixture_tear_down);

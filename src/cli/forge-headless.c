@@ -21,6 +21,10 @@
 #include "forge-secrets.h"
 #include "forge-headless.h"
 
+/* A page that logs in a loop cannot flood the reader: past this many
+ * messages since it loaded, one note says the rest were left out. */
+#define MAX_CONSOLE_EVENTS 1000
+
 /* Wiped, not only freed, on every way out. */
 typedef char *HeadlessToken;
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (HeadlessToken, forge_secrets_free_token, NULL)
@@ -37,6 +41,9 @@ typedef struct
   /* --pull on a project cloned before: the run is the pull's. */
   gboolean             pulling;
   int                  exit_status;
+  /* --load-page: the preview, loaded offscreen (a ForgePageProbe). */
+  GObject             *page_probe;
+  guint                n_console_events;
 } Headless;
 
 gboolean
@@ -204,6 +211,100 @@ server_log_cb (ForgePreviewSession *session,
 }
 
 static void
+load_page (Headless   *headless,
+           const char *url)
+{
+  g_autofree char *current = NULL;
+
+  if (headless->page_probe == NULL || url == NULL)
+    return;
+
+  /* Back on the same address, the page's own live-reload client finds
+   * the server again, as in the window. */
+  g_object_get (headless->page_probe, "uri", &current, NULL);
+  if (g_strcmp0 (current, url) == 0)
+    return;
+
+  headless->n_console_events = 0;
+  g_object_set (headless->page_probe, "uri", url, NULL);
+}
+
+static void
+page_loaded_cb (GObject    *probe,
+                const char *url,
+                Headless   *headless)
+{
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("page");
+
+      add_string (builder, "state", "loaded");
+      add_string (builder, "url", url);
+      end_event (builder);
+    }
+  else
+    g_printerr (_("Page loaded: %s\n"), url);
+}
+
+static void
+page_failed_cb (GObject    *probe,
+                const char *url,
+                const char *message,
+                Headless   *headless)
+{
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("page");
+
+      add_string (builder, "state", "failed");
+      add_string (builder, "url", url);
+      add_string (builder, "error", message);
+      end_event (builder);
+    }
+  else
+    g_printerr (_("The page did not load (%s): %s\n"), url, message);
+}
+
+static void
+console_message_cb (GObject    *probe,
+                    const char *level,
+                    const char *message,
+                    const char *source,
+                    guint       line,
+                    Headless   *headless)
+{
+  if (headless->n_console_events > MAX_CONSOLE_EVENTS)
+    return;
+
+  if (++headless->n_console_events > MAX_CONSOLE_EVENTS)
+    {
+      level = "warning";
+      message = _("The page logs too much: its further messages are left out until it loads again.");
+      source = NULL;
+      line = 0;
+    }
+
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("console");
+
+      add_string (builder, "level", level);
+      add_string (builder, "message", message);
+      add_string (builder, "source", source != NULL && *source != '\0' ? source : NULL);
+      json_builder_set_member_name (builder, "line");
+      if (line > 0)
+        json_builder_add_int_value (builder, line);
+      else
+        json_builder_add_null_value (builder);
+      end_event (builder);
+    }
+  else if (source != NULL && *source != '\0')
+    g_printerr ("console %s: %s (%s:%u)\n", level, message, source, line);
+  else
+    g_printerr ("console %s: %s\n", level, message);
+}
+
+static void
 run_finished_cb (ForgePreviewSession *session,
                  const char          *run_id,
                  ForgeRunStatus       status,
@@ -245,6 +346,8 @@ run_finished_cb (ForgePreviewSession *session,
       g_print ("%s\n", forge_preview_session_get_preview_url (session));
       g_printerr (_("Preview running; press Ctrl+C to stop it.\n"));
     }
+
+  load_page (headless, forge_preview_session_get_preview_url (session));
 }
 
 static void
@@ -271,6 +374,9 @@ sandbox_state_cb (ForgePreviewSession *session,
     g_printerr (_("Sandbox restored in %" G_GINT64_FORMAT " ms: %s\n"), restart_ms, url);
   else if (state != FORGE_SANDBOX_STATE_ALIVE)
     g_printerr (_("Sandbox %s\n"), forge_sandbox_state_to_string (state));
+
+  if (state == FORGE_SANDBOX_STATE_RESTORED)
+    load_page (headless, url);
 
   if (state == FORGE_SANDBOX_STATE_GAVE_UP)
     {
@@ -424,8 +530,9 @@ pull_done_cb (GObject      *object,
 }
 
 int
-forge_headless_main (int    argc,
-                     char **argv)
+forge_headless_main (int                            argc,
+                     char                         **argv,
+                     ForgeHeadlessPageProbeFactory  page_probe_factory)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -438,6 +545,7 @@ forge_headless_main (int    argc,
   gboolean headless_flag = FALSE;
   gboolean json = FALSE;
   gboolean pull = FALSE;
+  gboolean load_page_flag = FALSE;
   g_autofree char *env_token_origin = NULL;
   g_auto(HeadlessToken) env_token = NULL;
   int keepalive_interval = -1;
@@ -450,6 +558,7 @@ forge_headless_main (int    argc,
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless_flag, N_("Run without a window"), NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print events as JSON lines"), NULL },
     { "pull", 0, 0, G_OPTION_ARG_NONE, &pull, N_("Pull the latest changes of a project opened before (fast-forward only; fails on local changes or a rewritten history), then preview it"), NULL },
+    { "load-page", 0, 0, G_OPTION_ARG_NONE, &load_page_flag, N_("Once the preview is up, load it in an offscreen web view and report what the page logs as errors and warnings, throws and rejects (needs a display)"), NULL },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, N_("Sandbox backend for the project (default: its own, or the default-backend setting for a new one)"), N_("NAME") },
     { "keepalive-interval", 0, 0, G_OPTION_ARG_INT, &keepalive_interval, N_("Seconds between sandbox health checks"), N_("SECONDS") },
     { "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_limit, N_("Megabytes of memory a sandbox on this computer may use"), N_("MB") },
@@ -492,6 +601,20 @@ forge_headless_main (int    argc,
           g_printerr ("forge-preview: %s\n", error->message);
           return 1;
         }
+    }
+
+  /* Before the clone: without a display there is nothing to wait for. */
+  if (load_page_flag)
+    {
+      headless.page_probe = page_probe_factory != NULL ? page_probe_factory (&error) : NULL;
+      if (headless.page_probe == NULL)
+        {
+          g_printerr ("forge-preview: %s\n", error != NULL ? error->message : _("--load-page is not available in this build."));
+          return 1;
+        }
+      g_signal_connect (headless.page_probe, "page-loaded", G_CALLBACK (page_loaded_cb), &headless);
+      g_signal_connect (headless.page_probe, "page-failed", G_CALLBACK (page_failed_cb), &headless);
+      g_signal_connect (headless.page_probe, "console-message", G_CALLBACK (console_message_cb), &headless);
     }
 
   headless.json = json;
@@ -595,6 +718,12 @@ forge_headless_main (int    argc,
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+
+  if (headless.page_probe != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (headless.page_probe, &headless);
+      g_clear_object (&headless.page_probe);
+    }
 
   /* Stopped by a signal: the project is stopped, not failed. */
   if (headless.previewing && headless.exit_status == 0)

@@ -32,6 +32,9 @@ typedef enum {
   FORGE_PREVIEW_POLICY_IGNORE,         /* refused, and nothing opens */
 } ForgePreviewPolicy;
 
+/* "http://host:port" of an http(s) @uri, as the policy compares them;
+ * NULL for anything else. */
+char              *forge_preview_dup_origin        (const char           *uri);
 ForgePreviewPolicy forge_preview_navigation_policy (const char           *origin,
                                                     const char           *uri,
                                                     WebKitNavigationType  type,
@@ -40,6 +43,8 @@ ForgePreviewPolicy forge_preview_navigation_policy (const char           *origin
 WebKitWebView *forge_preview_get_web_view        (ForgePreview               *self);
 GtkEditable   *forge_preview_get_path_entry      (ForgePreview               *self);
 GtkWidget     *forge_preview_get_restoring_overlay (ForgePreview             *self);
+/* The picture of the page shown while restoring, until the restored page painted. */
+GtkWidget     *forge_preview_get_restoring_snapshot (ForgePreview            *self);
 ForgeDeviceFrame *forge_preview_get_device_frame  (ForgePreview             *self);
 GtkLabel      *forge_preview_get_size_label       (ForgePreview             *self);
 /* What the page said (ForgeConsoleEntry), and the toolbar button that

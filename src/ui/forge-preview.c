@@ -9,9 +9,11 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <math.h>
 #include <webkit/webkit.h>
 
 #include "forge-a11y.h"
+#include "forge-console-collector.h"
 #include "forge-console-entry.h"
 #include "forge-device-frame.h"
 #include "forge-launch-uri.h"
@@ -31,6 +33,7 @@ struct _ForgePreview
   GtkProgressBar             *progress_bar;
   GtkWidget                  *restoring_overlay;
   GtkSpinner                 *restoring_spinner;
+  GtkPicture                 *restoring_snapshot;
   GtkMenuButton              *device_button;
   GtkLabel                   *size_label;
   GtkMenuButton              *console_button;
@@ -38,6 +41,7 @@ struct _ForgePreview
   GtkCheckButton             *keep_console_check;
 
   /* What the page said on its console or threw (ForgeConsoleEntry). */
+  ForgeConsoleCollector      *console_collector;
   GListStore                 *console;
 
   /* Holds the web view at a device's size. */
@@ -60,6 +64,13 @@ struct _ForgePreview
   /* Cancels browser launches still pending when the widget goes away. */
   GCancellable               *cancellable;
 
+  /* A restore: the snapshot taken when it began, and the wait for the
+   * restored page's first frame (both cancelled when it ends). */
+  GCancellable               *restore_cancellable;
+  guint                       paint_tick_id;
+  guint                       paint_timeout_id;
+  guint                       paint_ticks;
+
   char                       *base_uri;
   char                       *origin;
   char                       *path;
@@ -80,6 +91,8 @@ struct _ForgePreview
   guint                       error_page_expected : 1;
   guint                       error_page_started : 1;
   guint                       restoring : 1;
+  /* The restored page is loading: the snapshot stays until it painted. */
+  guint                       awaiting_paint : 1;
   guint                       updating_entry : 1;
   guint                       entry_dirty : 1;
   guint                       device_landscape : 1;
@@ -100,6 +113,7 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void console_page_committed (ForgePreview *self);
+static void painted (ForgePreview *self);
 
 G_DEFINE_FINAL_TYPE (ForgePreview, forge_preview, GTK_TYPE_WIDGET)
 
@@ -348,13 +362,19 @@ set_load_state (ForgePreview      *self,
   self->load_state = state;
   update_actions (self);
 
+  /* A restored page that fails shows its error page at once. */
+  if (self->awaiting_paint &&
+      (state == FORGE_PREVIEW_STATE_LOAD_FAILED || state == FORGE_PREVIEW_STATE_CRASHED))
+    painted (self);
+
   if (effective_state (self) != old_state)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
-static void
-load_uri (ForgePreview *self,
-          const char   *uri)
+/* FALSE when the load has to wait for the error page on its way. */
+static gboolean
+begin_load (ForgePreview *self,
+            const char   *uri)
 {
   g_autofree char *path = NULL;
 
@@ -371,13 +391,256 @@ load_uri (ForgePreview *self,
   if (self->error_page_expected)
     {
       set_str (&self->pending_uri, uri);
-      return;
+      return FALSE;
     }
 
   g_clear_pointer (&self->pending_uri, g_free);
   set_str (&self->requested_uri, uri);
-  webkit_web_view_load_uri (self->web_view, uri);
+  return TRUE;
 }
+
+static void
+load_uri (ForgePreview *self,
+          const char   *uri)
+{
+  if (begin_load (self, uri))
+    webkit_web_view_load_uri (self->web_view, uri);
+}
+
+/* What a call into the web view needs when it comes back: the widget
+ * only if it is still there (WebKit may drop a call of a view going
+ * away without answering, so it holds no reference). */
+typedef struct
+{
+  GWeakRef  self;
+  char     *uri;
+} PendingCall;
+
+static PendingCall *
+pending_call_new (ForgePreview *self,
+                  const char   *uri)
+{
+  PendingCall *call = g_new0 (PendingCall, 1);
+
+  g_weak_ref_init (&call->self, self);
+  call->uri = g_strdup (uri);
+  return call;
+}
+
+static void
+pending_call_free (PendingCall *call)
+{
+  g_weak_ref_clear (&call->self);
+  g_free (call->uri);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PendingCall, pending_call_free)
+
+static void
+on_replace_done (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(PendingCall) call = user_data;
+  g_autoptr(ForgePreview) self = g_weak_ref_get (&call->self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JSCValue) value = NULL;
+
+  value = webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (object), result, &error);
+  if (value != NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      self == NULL || self->web_view == NULL)
+    return;
+
+  /* No document to run it in (its process is gone): a plain load. */
+  g_debug ("Could not replace the page with %s (%s): loading it", call->uri, error->message);
+  webkit_web_view_load_uri (self->web_view, call->uri);
+}
+
+/* Loads @uri in place of the current history item: WebKit has no API to
+ * drop an item, but a document's location.replace() does exactly that.
+ * It runs in a world of its own, out of the page's reach. */
+static void
+replace_uri (ForgePreview *self,
+             const char   *uri)
+{
+  if (webkit_web_view_get_uri (self->web_view) == NULL)
+    {
+      load_uri (self, uri);
+      return;
+    }
+
+  if (!begin_load (self, uri))
+    return;
+
+  webkit_web_view_call_async_javascript_function (self->web_view,
+                                                  "location.replace(uri);", -1,
+                                                  g_variant_new_parsed ("{'uri': <%s>}", uri),
+                                                  "forge-preview", NULL,
+                                                  self->cancellable, on_replace_done,
+                                                  pending_call_new (self, uri));
+}
+
+/* {{{ Calm restores */
+
+/* The restored page painted (or will not): the snapshot and the overlay
+ * go, and what shows is the page itself. */
+static void
+painted (ForgePreview *self)
+{
+  self->awaiting_paint = FALSE;
+  forge_preview_set_restoring (self, FALSE);
+}
+
+static gboolean
+paint_timed_out (gpointer user_data)
+{
+  ForgePreview *self = user_data;
+
+  self->paint_timeout_id = 0;
+  g_debug ("The restored page showed no frame in time: uncovering it anyway");
+  painted (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The web process has sent its frame; the next frame of ours shows it. */
+static gboolean
+paint_tick (GtkWidget     *widget,
+            GdkFrameClock *frame_clock,
+            gpointer       user_data)
+{
+  ForgePreview *self = user_data;
+
+  if (++self->paint_ticks < 2)
+    return G_SOURCE_CONTINUE;
+
+  self->paint_tick_id = 0;
+  painted (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_paint_probe_done (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(PendingCall) call = user_data;
+  g_autoptr(ForgePreview) self = g_weak_ref_get (&call->self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JSCValue) value = NULL;
+
+  value = webkit_web_view_call_async_javascript_function_finish (WEBKIT_WEB_VIEW (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self == NULL || !self->awaiting_paint ||
+      self->web_view == NULL || self->paint_tick_id != 0)
+    return;
+
+  if (error != NULL)
+    g_debug ("No word of the restored page's first frame: %s", error->message);
+
+  self->paint_ticks = 0;
+  self->paint_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->web_view), paint_tick, self, NULL);
+}
+
+/* Two animation frames of the page's own mean one was composited: it is
+ * what the user would see if the snapshot went now. A page that never
+ * draws (hidden, or its script stuck) is uncovered after a while. */
+static void
+wait_for_paint (ForgePreview *self)
+{
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self->web_view)))
+    {
+      painted (self);
+      return;
+    }
+
+  g_clear_handle_id (&self->paint_timeout_id, g_source_remove);
+  self->paint_timeout_id = g_timeout_add_seconds (3, paint_timed_out, self);
+  webkit_web_view_call_async_javascript_function (self->web_view,
+                                                  "return new Promise (resolve => requestAnimationFrame (() => requestAnimationFrame (() => resolve (true))));",
+                                                  -1, NULL, "forge-preview", NULL,
+                                                  self->restore_cancellable, on_paint_probe_done,
+                                                  pending_call_new (self, NULL));
+}
+
+static void
+on_snapshot_ready (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(PendingCall) call = user_data;
+  g_autoptr(ForgePreview) self = g_weak_ref_get (&call->self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+
+  texture = webkit_web_view_get_snapshot_finish (WEBKIT_WEB_VIEW (object), result, &error);
+  if (texture == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No snapshot of the page to show while restoring: %s", error->message);
+      return;
+    }
+  if (self == NULL)
+    return;
+
+  /* Taken for a restore that has already ended. */
+  if (!self->restoring || self->restore_cancellable == NULL ||
+      g_cancellable_is_cancelled (self->restore_cancellable))
+    return;
+
+  gtk_picture_set_paintable (self->restoring_snapshot, GDK_PAINTABLE (texture));
+  gtk_widget_set_visible (GTK_WIDGET (self->restoring_snapshot), TRUE);
+}
+
+static void
+begin_restore (ForgePreview *self)
+{
+  self->restore_cancellable = g_cancellable_new ();
+
+  /* Whatever the page does while its server is away (its live-reload
+   * client reloading into an error, a blank document) stays hidden. */
+  if (webkit_web_view_get_uri (self->web_view) != NULL &&
+      gtk_widget_get_mapped (GTK_WIDGET (self->web_view)))
+    webkit_web_view_get_snapshot (self->web_view, WEBKIT_SNAPSHOT_REGION_VISIBLE,
+                                  WEBKIT_SNAPSHOT_OPTIONS_NONE, self->restore_cancellable,
+                                  on_snapshot_ready, pending_call_new (self, NULL));
+}
+
+static void
+end_restore (ForgePreview *self)
+{
+  g_cancellable_cancel (self->restore_cancellable);
+  g_clear_object (&self->restore_cancellable);
+  g_clear_handle_id (&self->paint_timeout_id, g_source_remove);
+  if (self->paint_tick_id != 0 && self->web_view != NULL)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->web_view), self->paint_tick_id);
+  self->paint_tick_id = 0;
+  self->awaiting_paint = FALSE;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->restoring_snapshot), FALSE);
+  gtk_picture_set_paintable (self->restoring_snapshot, NULL);
+}
+
+/* The snapshot covers the web view, wherever the device frame put it. */
+static gboolean
+on_overlay_get_child_position (GtkOverlay    *overlay,
+                               GtkWidget     *child,
+                               GdkRectangle  *allocation,
+                               ForgePreview  *self)
+{
+  graphene_rect_t bounds;
+
+  if (child != GTK_WIDGET (self->restoring_snapshot) || self->web_view == NULL ||
+      !gtk_widget_compute_bounds (GTK_WIDGET (self->web_view), GTK_WIDGET (overlay), &bounds))
+    return FALSE;
+
+  allocation->x = (int) floorf (bounds.origin.x);
+  allocation->y = (int) floorf (bounds.origin.y);
+  allocation->width = MAX (1, (int) ceilf (bounds.size.width));
+  allocation->height = MAX (1, (int) ceilf (bounds.size.height));
+  return TRUE;
+}
+
+/* }}} */
 
 static void
 error_page_done (ForgePreview *self)
@@ -581,6 +844,8 @@ on_load_changed (WebKitWebView   *web_view,
                self->load_state == FORGE_PREVIEW_STATE_LOADING)
         {
           set_load_state (self, FORGE_PREVIEW_STATE_LOADED);
+          if (self->awaiting_paint)
+            wait_for_paint (self);
         }
       break;
 
@@ -642,6 +907,12 @@ on_back_forward_changed (WebKitBackForwardList     *list,
                          ForgePreview              *self)
 {
   update_actions (self);
+}
+
+char *
+forge_preview_dup_origin (const char *uri)
+{
+  return uri_get_origin (uri);
 }
 
 /**
@@ -980,78 +1251,13 @@ focus_address_action (GtkWidget  *widget,
 /* Keeps the last ones: a page that logs in a loop cannot fill memory. */
 #define MAX_CONSOLE_ENTRIES 500
 
-/* Injected into every frame before the page's own scripts: what the page
- * logs as an error or a warning, what it throws and what it rejects
- * unhandled goes to the "forgeConsole" handler, its own console as
- * before. Anything a page posts there is only shown, bounded. */
-static const char console_script[] =
-  "(() => {\n"
-  "  const handler = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.forgeConsole;\n"
-  "  if (!handler) return;\n"
-  "  const post = (level, message, source, line) => {\n"
-  "    try { handler.postMessage({ level, message: String(message).slice(0, 4000),\n"
-  "                                source: String(source || '').slice(0, 1000), line: Number(line) || 0 }); } catch (e) {}\n"
-  "  };\n"
-  "  const text = (value) => {\n"
-  "    if (typeof value === 'string') return value;\n"
-  "    if (value instanceof Error) return value.name + ': ' + value.message;\n"
-  "    try { return JSON.stringify(value); } catch (e) { return String(value); }\n"
-  "  };\n"
-  "  const caller = () => {\n"
-  "    const frames = String(new Error().stack || '').split('\\n');\n"
-  "    const match = /(?:^|@)([^@]*):(\\d+):\\d+$/.exec(frames[2] || '');\n"
-  "    return match ? [match[1], match[2]] : ['', 0];\n"
-  "  };\n"
-  "  for (const [method, level] of [['error', 'error'], ['warn', 'warning']]) {\n"
-  "    const original = console[method];\n"
-  "    console[method] = function (...args) {\n"
-  "      const [source, line] = caller();\n"
-  "      post(level, args.map(text).join(' '), source, line);\n"
-  "      return original.apply(this, args);\n"
-  "    };\n"
-  "  }\n"
-  "  window.addEventListener('error', (event) => post('error', event.message, event.filename, event.lineno));\n"
-  "  window.addEventListener('unhandledrejection', (event) =>\n"
-  "    post('error', 'Unhandled rejection: ' + text(event.reason), '', 0));\n"
-  "})();\n";
-
-static char *
-object_string (JSCValue   *object,
-               const char *name)
-{
-  g_autoptr(JSCValue) value = jsc_value_object_get_property (object, name);
-
-  return value != NULL && jsc_value_is_string (value) ? jsc_value_to_string (value) : NULL;
-}
-
 static void
-console_message_cb (WebKitUserContentManager *manager,
-                    JSCValue                 *value,
-                    ForgePreview             *self)
+on_console_entry (ForgeConsoleCollector *collector,
+                  ForgeConsoleEntry     *entry,
+                  ForgePreview          *self)
 {
-  g_autoptr(ForgeConsoleEntry) entry = NULL;
-  g_autoptr(JSCValue) line_value = NULL;
-  g_autofree char *level = NULL;
-  g_autofree char *message = NULL;
-  g_autofree char *source = NULL;
-  double line = 0;
-
-  if (self->console == NULL || !jsc_value_is_object (value))
+  if (self->console == NULL)
     return;
-
-  level = object_string (value, "level");
-  message = object_string (value, "message");
-  source = object_string (value, "source");
-  line_value = jsc_value_object_get_property (value, "line");
-  if (line_value != NULL && jsc_value_is_number (line_value))
-    line = jsc_value_to_double (line_value);
-  if (message == NULL)
-    return;
-
-  entry = forge_console_entry_new (g_strcmp0 (level, "warning") == 0 ? FORGE_CONSOLE_LEVEL_WARNING
-                                                                     : FORGE_CONSOLE_LEVEL_ERROR,
-                                   message, source,
-                                   line >= 1 && line < G_MAXUINT ? (guint) line : 0);
 
   if (g_list_model_get_n_items (G_LIST_MODEL (self->console)) >= MAX_CONSOLE_ENTRIES)
     g_list_store_remove (self->console, 0);
@@ -1062,14 +1268,9 @@ static WebKitUserContentManager *
 console_content_manager (ForgePreview *self)
 {
   WebKitUserContentManager *manager = webkit_user_content_manager_new ();
-  g_autoptr(WebKitUserScript) script = NULL;
 
-  script = webkit_user_script_new (console_script, WEBKIT_USER_CONTENT_INJECT_ALL_FRAMES,
-                                   WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START, NULL, NULL);
-  webkit_user_content_manager_add_script (manager, script);
-  webkit_user_content_manager_register_script_message_handler (manager, "forgeConsole", NULL);
-  g_signal_connect_object (manager, "script-message-received::forgeConsole",
-                           G_CALLBACK (console_message_cb), self, 0);
+  self->console_collector = forge_console_collector_new (manager);
+  g_signal_connect_object (self->console_collector, "entry", G_CALLBACK (on_console_entry), self, 0);
 
   return manager;
 }
@@ -1453,9 +1654,13 @@ forge_preview_dispose (GObject *object)
   GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->restore_cancellable);
+  g_clear_object (&self->restore_cancellable);
+  g_clear_handle_id (&self->paint_timeout_id, g_source_remove);
   g_clear_handle_id (&self->size_label_source, g_source_remove);
   g_clear_handle_id (&self->size_label_update, g_source_remove);
   g_clear_pointer (&self->device, g_free);
+  g_clear_object (&self->console_collector);
   g_clear_object (&self->console);
 
   if (self->back_forward_list != NULL)
@@ -1632,6 +1837,8 @@ forge_preview_class_init (ForgePreviewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, restoring_overlay);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, restoring_spinner);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreview, restoring_snapshot);
+  gtk_widget_class_bind_template_callback (widget_class, on_overlay_get_child_position);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, device_button);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, size_label);
   gtk_widget_class_bind_template_child (widget_class, ForgePreview, console_button);
@@ -1807,8 +2014,18 @@ forge_preview_set_base_uri (ForgePreview *self,
   set_str (&self->origin, origin);
   g_clear_pointer (&self->failing_uri, g_free);
 
-  forge_preview_set_restoring (self, FALSE);
-  load_uri (self, target);
+  /* A restore: the page that comes back takes the place of the one that
+   * went, in the history too, and is uncovered once it has painted. */
+  if (keep_path)
+    {
+      self->awaiting_paint = self->restoring;
+      replace_uri (self, target);
+    }
+  else
+    {
+      forge_preview_set_restoring (self, FALSE);
+      load_uri (self, target);
+    }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BASE_URI]);
 }
@@ -1908,6 +2125,10 @@ forge_preview_set_restoring (ForgePreview *self,
 
   old_state = effective_state (self);
   self->restoring = restoring;
+  if (restoring)
+    begin_restore (self);
+  else
+    end_restore (self);
 
   gtk_widget_set_visible (self->restoring_overlay, restoring);
   gtk_spinner_set_spinning (self->restoring_spinner, restoring);
@@ -1950,6 +2171,14 @@ forge_preview_get_path_entry (ForgePreview *self)
   g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
 
   return GTK_EDITABLE (self->path_entry);
+}
+
+GtkWidget *
+forge_preview_get_restoring_snapshot (ForgePreview *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW (self), NULL);
+
+  return GTK_WIDGET (self->restoring_snapshot);
 }
 
 GtkWidget *
