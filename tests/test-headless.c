@@ -62,6 +62,7 @@ spawn_headless_full (const char          *url,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   /* A failed assertion aborts the test: the app must not outlive it. */
   g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
+  forge_test_preload_crash_report (launcher);
   /* The bare built binary, as tools/run starts it: it finds its helpers
    * (the static file server, the loopback relay) by itself. */
   g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
@@ -342,6 +343,54 @@ test_load_page_needs_display (Fixture       *fixture,
   g_assert_false (g_file_test (projects, G_FILE_TEST_EXISTS));
 }
 
+/* The app crashing where a test started it leaves its threads' stacks in
+ * the test's log, as a crashing test program does, and nothing of its
+ * preview running. */
+static void
+test_crash_leaves_stack (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(GBytes) err_bytes = NULL;
+  g_autoptr(GOutputStream) err = g_memory_output_stream_new_resizable ();
+  const char *text;
+
+  if (g_getenv ("FORGE_TEST_CRASH_REPORT_LIB") == NULL)
+    {
+      g_test_skip ("Run through meson test, which builds the crash report module");
+      return;
+    }
+
+  process = spawn_headless (url, &error);
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  preview = read_until (stream, "preview", NULL);
+  g_assert_nonnull (preview);
+
+  g_subprocess_send_signal (process, SIGSEGV);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_true (g_subprocess_get_if_signaled (process));
+  g_assert_cmpint (g_subprocess_get_term_sig (process), ==, SIGSEGV);
+
+  g_output_stream_splice (err, g_subprocess_get_stderr_pipe (process),
+                          G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error);
+  g_assert_no_error (error);
+  err_bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (err));
+  text = g_bytes_get_size (err_bytes) > 0 ? g_bytes_get_data (err_bytes, NULL) : "";
+  g_test_message ("stderr of the crashed app:\n%.*s", (int) g_bytes_get_size (err_bytes), text);
+  g_assert_nonnull (g_strstr_len (text, g_bytes_get_size (err_bytes), "crashed with signal 11"));
+  g_assert_nonnull (g_strstr_len (text, g_bytes_get_size (err_bytes), "*** End of the stack ***"));
+
+  /* The sandbox dies with it (bubblewrap's --die-with-parent). */
+  g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
+  g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), NULL), ==, 0);
+}
+
 static void
 test_resume_after_kill (Fixture       *fixture,
                         gconstpointer  data)
@@ -493,6 +542,7 @@ test_unknown_backend (Fixture       *fixture,
   g_autofree char *stderr_text = NULL;
 
   g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
+  forge_test_preload_crash_report (launcher);
   g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
   process = g_subprocess_launcher_spawn (launcher, &error, binary, "--headless", "--json",
                                          "--backend", "nosuch", url, NULL);
@@ -528,6 +578,7 @@ spawn_headless_with_token (const char  *url,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
+  forge_test_preload_crash_report (launcher);
   g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
   g_subprocess_launcher_setenv (launcher, "GH_TOKEN", HEADLESS_TOKEN, TRUE);
   g_subprocess_launcher_setenv (launcher, "GITHUB_TOKEN", "not-this-one", TRUE);
@@ -658,6 +709,7 @@ main (int   argc,
   g_test_add ("/forge/headless/unknown-backend", Fixture, NULL, fixture_set_up, test_unknown_backend, fixture_tear_down);
   g_test_add ("/forge/headless/load-page-console", Fixture, NULL, fixture_set_up, test_load_page_console, fixture_tear_down);
   g_test_add ("/forge/headless/load-page-needs-display", Fixture, NULL, fixture_set_up, test_load_page_needs_display, fixture_tear_down);
+  g_test_add ("/forge/headless/crash-leaves-stack", Fixture, NULL, fixture_set_up, test_crash_leaves_stack, fixture_tear_down);
   g_test_add ("/forge/headless/gh-token-and-pull", Fixture, NULL, fixture_set_up, test_gh_token_and_pull, fixture_tear_down);
 
   return g_test_run ();

@@ -31,6 +31,15 @@ forge_test_isolate_xdg (const char *root)
     }
 }
 
+void
+forge_test_preload_crash_report (GSubprocessLauncher *launcher)
+{
+  const char *module = g_getenv ("FORGE_TEST_CRASH_REPORT_LIB");
+
+  if (module != NULL && g_file_test (module, G_FILE_TEST_EXISTS))
+    g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", module, TRUE);
+}
+
 static void
 copy_tree (GFile *source,
            GFile *destination)

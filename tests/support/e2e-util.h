@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 
 /* Points XDG_DATA_HOME, XDG_STATE_HOME and XDG_CACHE_HOME under root. */
 void      forge_test_isolate_xdg                (const char  *root);
+/* The app started by @launcher prints its threads' stacks if it crashes
+ * (tests/support/crash-report.c), as the test programs do. */
+void      forge_test_preload_crash_report       (GSubprocessLauncher *launcher);
 /* Copies tests/fixtures/repos/<fixture> to parent/<fixture> and commits
  * it as a git repository on branch main. Returns its path. */
 char     *forge_test_repo_from_fixture          (const char  *parent,
