@@ -319,6 +319,7 @@ typedef struct
   GArray              *run_statuses; /* ForgeRunStatus of every run-status, in order */
   guint                expected;
   guint                journal_errors;
+  char                *last_journal_error;
 } Fixture;
 
 static void
@@ -368,6 +369,8 @@ fixture_on_journal_error (ForgeWorkflowEngine *engine,
   g_assert_nonnull (path);
   g_assert_nonnull (message);
   fixture->journal_errors++;
+  g_free (fixture->last_journal_error);
+  fixture->last_journal_error = g_strdup (message);
 }
 
 static void
@@ -410,6 +413,7 @@ fixture_tear_down (Fixture       *fixture,
   g_hash_table_unref (fixture->statuses);
   g_ptr_array_unref (fixture->finished);
   g_array_unref (fixture->run_statuses);
+  g_free (fixture->last_journal_error);
 }
 
 static void
@@ -1111,6 +1115,37 @@ test_cancel_on_event (Fixture       *fixture,
 
 /* Unreadable journals */
 
+/* @path was renamed to "@path.corrupt-…" with its bytes unchanged. */
+static void
+assert_kept_aside (const char *path,
+                   const char *contents,
+                   gssize      length)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *prefix = g_strconcat (base, ".corrupt-", NULL);
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint found = 0;
+
+  g_assert_nonnull (listing);
+  while ((name = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *aside = NULL;
+      g_autofree char *kept = NULL;
+      gsize kept_length = 0;
+
+      if (!g_str_has_prefix (name, prefix))
+        continue;
+      found++;
+      aside = g_build_filename (dir, name, NULL);
+      g_assert_true (g_file_get_contents (aside, &kept, &kept_length, NULL));
+      g_assert_cmpmem (kept, kept_length, contents, length >= 0 ? (gsize) length : strlen (contents));
+    }
+
+  g_assert_cmpuint (found, ==, 1);
+}
+
 static void
 test_corrupt_journals_skipped (Fixture       *fixture,
                                gconstpointer  data)
@@ -1163,7 +1198,23 @@ test_corrupt_journals_skipped (Fixture       *fixture,
   listed = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
   g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 1);
   g_assert_cmpuint (fixture->journal_errors, ==, 3);
-  g_assert_true (g_file_test (truncated, G_FILE_TEST_EXISTS));
+
+  /* Each is kept aside as it was, where nothing reads it again. */
+  g_assert_false (g_file_test (truncated, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (garbage, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (not_a_journal, G_FILE_TEST_EXISTS));
+  assert_kept_aside (truncated, "{\"version\": 1, \"run_id\": \"0b4e7c1a-3a5e-4d7f-9a62-2f1c3d4e5f60\", \"function_id\": \"memo\", \"status\": \"runn",
+                     -1);
+  assert_kept_aside (garbage, garbage_bytes, sizeof garbage_bytes);
+  assert_kept_aside (not_a_journal, "[1, 2, 3]", -1);
+  g_assert_nonnull (strstr (fixture->last_journal_error, "kept as "));
+
+  /* A new engine on the same folder finds nothing more to complain of. */
+  g_clear_object (&listed);
+  fixture_connect (fixture, forge_workflow_engine_new_for_directory (fixture->dir));
+  listed = forge_workflow_engine_list_runs (fixture->engine, NULL, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, 1);
+  g_assert_cmpuint (fixture->journal_errors, ==, 3);
 }
 
 /* Retrying a failed run */

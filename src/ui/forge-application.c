@@ -23,6 +23,9 @@ struct _ForgeApplication
   char                 *preview_uri;
   gboolean              resumed;
   char                 *load_error;
+  /* Damaged run journals set aside since the last word about them. */
+  guint                 n_damaged_journals;
+  guint                 damaged_journals_idle;
   char          **repository_urls;
 };
 
@@ -123,6 +126,43 @@ get_or_create_window (ForgeApplication *self)
   return FORGE_WINDOW (window);
 }
 
+static gboolean
+report_damaged_journals (gpointer user_data)
+{
+  ForgeApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autofree char *message = NULL;
+
+  self->damaged_journals_idle = 0;
+  message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "%u damaged run record was set aside: that run’s history is gone, nothing else.",
+                                          "%u damaged run records were set aside: those runs’ history is gone, nothing else.",
+                                          self->n_damaged_journals),
+                             self->n_damaged_journals);
+  self->n_damaged_journals = 0;
+
+  if (FORGE_IS_WINDOW (window))
+    forge_window_show_message (FORGE_WINDOW (window), message);
+  else
+    {
+      g_free (self->load_error);
+      self->load_error = g_steal_pointer (&message);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Found while runs are listed, possibly several at once: said once. */
+static void
+on_journal_error (ForgeApplication *self,
+                  const char       *path,
+                  const char       *message)
+{
+  self->n_damaged_journals++;
+  if (self->damaged_journals_idle == 0)
+    self->damaged_journals_idle = g_idle_add (report_damaged_journals, self);
+}
+
 static void
 forge_application_activate (GApplication *app)
 {
@@ -208,6 +248,8 @@ forge_application_startup (GApplication *app)
 
   self->settings = g_settings_new (APP_ID);
   self->context = forge_context_new (NULL, NULL);
+  g_signal_connect_object (forge_context_get_engine (self->context), "journal-error",
+                           G_CALLBACK (on_journal_error), self, G_CONNECT_SWAPPED);
   if (!forge_context_load (self->context, &error))
     {
       g_warning ("%s", error->message);
@@ -253,6 +295,7 @@ forge_application_shutdown (GApplication *app)
     g_source_remove (deadline);
   forge_sandbox_manager_stop_all (manager);
   forge_project_store_save (forge_context_get_store (self->context), NULL);
+  g_clear_handle_id (&self->damaged_journals_idle, g_source_remove);
 
   G_APPLICATION_CLASS (forge_application_parent_class)->shutdown (app);
 }

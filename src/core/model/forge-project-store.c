@@ -13,6 +13,9 @@
 #include "forge-project-store.h"
 #include "forge-util.h"
 
+/* Older than any save takes, even on a slow disk. */
+#define STALE_TEMP_AGE_S 60
+
 struct _ForgeProjectStore
 {
   GObject       parent_instance;
@@ -234,24 +237,6 @@ forge_project_store_get_path (ForgeProjectStore *self)
   return self->path;
 }
 
-static char *
-aside_path (ForgeProjectStore *self)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
-
-  return g_strdup_printf ("%s.corrupt-%s", self->path, stamp);
-}
-
-static void
-move_aside (ForgeProjectStore *self)
-{
-  g_autofree char *aside = aside_path (self);
-
-  if (g_rename (self->path, aside) != 0)
-    g_warning ("Could not move %s aside", self->path);
-}
-
 gboolean
 forge_project_store_load (ForgeProjectStore  *self,
                           GError            **error)
@@ -272,6 +257,14 @@ forge_project_store_load (ForgeProjectStore  *self,
   g_ptr_array_set_size (self->projects, 0);
   if (removed > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
+
+  /* A save killed half-way leaves its temp file (never the list itself). */
+  {
+    g_autofree char *dir = g_path_get_dirname (self->path);
+    g_autofree char *name = g_path_get_basename (self->path);
+
+    forge_remove_stale_temp_files (dir, name, STALE_TEMP_AGE_S);
+  }
 
   if (!g_file_get_contents (self->path, &contents, &length, &local_error))
     {
@@ -322,7 +315,7 @@ forge_project_store_load (ForgeProjectStore  *self,
 
   if (n_skipped > 0)
     {
-      g_autofree char *aside = aside_path (self);
+      g_autofree char *aside = forge_dup_corrupt_path (self->path);
       g_autoptr(GError) copy_error = NULL;
 
       /* The next save drops the skipped entries: keep the file as it was,
@@ -342,10 +335,16 @@ forge_project_store_load (ForgeProjectStore  *self,
   return TRUE;
 
 corrupt:
-  move_aside (self);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-               "The project list %s was damaged (%s); it was set aside and a new one started.",
-               self->path, local_error->message);
+  {
+    g_autoptr(GError) aside_error = NULL;
+    g_autofree char *aside = forge_move_aside (self->path, &aside_error);
+
+    if (aside == NULL)
+      g_warning ("%s", aside_error->message);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "The project list %s was damaged (%s); it was kept as %s and a new one started.",
+                 self->path, local_error->message, aside != NULL ? aside : self->path);
+  }
   return FALSE;
 }
 

@@ -133,6 +133,106 @@ forge_write_file_atomic (const char  *path,
                                    0600, error);
 }
 
+/* g_file_set_contents()'s temp files: the name, a dot, six characters
+ * of mkstemp()'s alphabet. */
+static gboolean
+is_temp_of (const char *entry,
+            const char *name)
+{
+  size_t name_length;
+  const char *suffix;
+
+  if (name != NULL)
+    {
+      name_length = strlen (name);
+      if (strncmp (entry, name, name_length) != 0)
+        return FALSE;
+    }
+  else
+    {
+      const char *json = strstr (entry, ".json.");
+
+      if (json == NULL)
+        return FALSE;
+      name_length = (size_t) (json - entry) + strlen (".json");
+    }
+
+  suffix = entry + name_length;
+  if (suffix[0] != '.' || strlen (suffix + 1) != 6)
+    return FALSE;
+  for (const char *c = suffix + 1; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c))
+      return FALSE;
+
+  return TRUE;
+}
+
+guint
+forge_remove_stale_temp_files (const char *dir,
+                               const char *name,
+                               guint       min_age_s)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
+  const char *entry;
+  guint removed = 0;
+
+  if (listing == NULL)
+    return 0;
+
+  while ((entry = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf st;
+
+      if (!is_temp_of (entry, name))
+        continue;
+
+      path = g_build_filename (dir, entry, NULL);
+      if (g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode) || now_s - (gint64) st.st_mtime < (gint64) min_age_s)
+        continue;
+
+      if (g_unlink (path) == 0)
+        removed++;
+    }
+
+  return removed;
+}
+
+char *
+forge_dup_corrupt_path (const char *path)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
+  char *aside = g_strdup_printf ("%s.corrupt-%s", path, stamp);
+
+  for (guint n = 2; g_file_test (aside, G_FILE_TEST_EXISTS) && n < 1000; n++)
+    {
+      g_free (aside);
+      aside = g_strdup_printf ("%s.corrupt-%s-%u", path, stamp, n);
+    }
+
+  return aside;
+}
+
+char *
+forge_move_aside (const char  *path,
+                  GError     **error)
+{
+  g_autofree char *aside = forge_dup_corrupt_path (path);
+
+  if (g_rename (path, aside) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Could not move %s aside: %s", path, g_strerror (saved));
+      return NULL;
+    }
+
+  return g_steal_pointer (&aside);
+}
+
 static gboolean
 host_is_local (const char *host)
 {

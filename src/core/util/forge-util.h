@@ -15,6 +15,20 @@ char     *forge_strip_ansi          (const char *text);
 char     *forge_data_dir            (void);
 char     *forge_state_dir           (void);
 char     *forge_cache_dir           (void);
+/* Where a damaged @path is kept: "PATH.corrupt-YYYYMMDDTHHMMSS" (UTC),
+ * with "-N" added when that exists already. */
+char     *forge_dup_corrupt_path    (const char  *path);
+/* Renames a damaged @path to forge_dup_corrupt_path(): nothing reads it
+ * again, nothing of it is lost. Returns where it went. */
+char     *forge_move_aside          (const char  *path,
+                                     GError     **error);
+/* Removes what forge_write_file_atomic() leaves when killed mid-write
+ * ("NAME.XXXXXX" beside NAME) in @dir: for @name only, or for every
+ * "*.json" when @name is NULL; only files older than @min_age_s, so that
+ * another process's write under way is left alone. Returns how many. */
+guint     forge_remove_stale_temp_files (const char *dir,
+                                         const char *name,
+                                         guint       min_age_s);
 /* Temp file, fsync, rename: a crash leaves the old or the new file. 0600. */
 gboolean  forge_write_file_atomic   (const char  *path,
                                      const char  *contents,

@@ -404,9 +404,29 @@ load_journal (ForgeWorkflowEngine *self,
 
   if (!g_hash_table_contains (self->reported, path))
     {
+      g_autofree char *aside = NULL;
+      g_autofree char *message = NULL;
+
+      /* Damage (a half-written file from a crash of an old version, a
+       * disk error) is kept aside, where nothing reads it again. A file
+       * that could not be read at all stays, and is reported once. */
+      if (error->domain == JSON_PARSER_ERROR ||
+          g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+        {
+          g_autoptr(GError) aside_error = NULL;
+
+          aside = forge_move_aside (path, &aside_error);
+          if (aside == NULL)
+            g_message ("%s", aside_error->message);
+        }
+
       g_hash_table_add (self->reported, g_strdup (path));
-      g_message ("Skipping the unreadable run journal %s: %s", path, error->message);
-      g_signal_emit (self, signals[JOURNAL_ERROR], 0, path, error->message);
+      if (aside != NULL)
+        message = g_strdup_printf ("%s; kept as %s", error->message, aside);
+      else
+        message = g_strdup (error->message);
+      g_message ("Skipping the unreadable run journal %s: %s", path, message);
+      g_signal_emit (self, signals[JOURNAL_ERROR], 0, path, message);
     }
 
   return NULL;
@@ -432,11 +452,37 @@ list_journal_paths (ForgeWorkflowEngine *self)
   return paths;
 }
 
+/* Damaged journals set aside go the way of old ones. */
+static void
+prune_corrupt_journals (ForgeWorkflowEngine *self,
+                        gint64               now_ms)
+{
+  g_autoptr(GDir) dir = g_dir_open (self->directory, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf st;
+
+      if (strstr (name, ".json.corrupt-") == NULL)
+        continue;
+      path = g_build_filename (self->directory, name, NULL);
+      if (g_lstat (path, &st) == 0 && S_ISREG (st.st_mode) &&
+          now_ms - (gint64) st.st_mtime * 1000 > PRUNE_AGE_MS)
+        g_unlink (path);
+    }
+}
+
 static void
 prune_journals (ForgeWorkflowEngine *self)
 {
   g_autoptr(GPtrArray) paths = list_journal_paths (self);
   gint64 now = g_get_real_time () / 1000;
+
+  /* A save killed half-way leaves its temp file, never a half journal. */
+  forge_remove_stale_temp_files (self->directory, NULL, 60);
+  prune_corrupt_journals (self, now);
 
   for (guint i = 0; i < paths->len; i++)
     {
