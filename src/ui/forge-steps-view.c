@@ -253,7 +253,7 @@ add_row (ForgeStepsView *self,
   row->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
   gtk_progress_bar_set_pulse_step (row->progress, 0.1);
   /* Translators: the accessible name of a step's progress bar, e.g.
-   * "Installing dependencies: progress". */
+   * "Install dependencies: progress". */
   bar_label = g_strdup_printf (_("%s: progress"), step_title);
   gtk_accessible_update_property (GTK_ACCESSIBLE (row->progress),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, bar_label,
