@@ -165,6 +165,8 @@ test_json_events_in_order (Fixture       *fixture,
         preview = json_object_ref (event);
       else if (g_str_equal (type, "log"))
         g_assert_nonnull (json_object_get_string_member (event, "line"));
+      else if (g_str_equal (type, "progress"))
+        g_assert_nonnull (json_object_get_string_member (event, "step"));
       else
         g_error ("Unexpected event type %s", type);
     }
@@ -189,6 +191,90 @@ test_json_events_in_order (Fixture       *fixture,
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
   g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
   g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), NULL), ==, 0);
+}
+
+/* A real install (npm, from the registry, in bubblewrap) reports its
+ * progress: events of the running step, with what npm printed. */
+static void
+test_progress_events (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "left-pad-site",
+                                                      "package.json",
+                                                      "{ \"name\": \"left-pad-site\", \"version\": \"1.0.0\",\n"
+                                                      "  \"scripts\": { \"dev\": \"node server.js\" },\n"
+                                                      "  \"dependencies\": { \"left-pad\": \"1.3.0\" } }\n",
+                                                      "server.js",
+                                                      "const pad = require('left-pad');\n"
+                                                      "require('http').createServer((q, s) => s.end(pad('padded', 10)))"
+                                                      ".listen(+process.env.PORT, process.env.HOST);\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn_headless (url, &error);
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(JsonObject) preview = NULL;
+  g_autofree char *running = NULL;
+  g_autofree char *last_install_text = NULL;
+  guint n_install = 0;
+  JsonObject *event;
+
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+
+  while (preview == NULL && (event = read_event (stream)) != NULL)
+    {
+      g_autoptr(JsonObject) owned = event;
+      const char *type = json_object_get_string_member (event, "type");
+
+      if (g_str_equal (type, "step"))
+        {
+          const char *state = json_object_get_string_member (event, "state");
+
+          g_clear_pointer (&running, g_free);
+          if (g_str_equal (state, "start"))
+            running = g_strdup (json_object_get_string_member (event, "name"));
+        }
+      else if (g_str_equal (type, "progress"))
+        {
+          JsonNode *fraction = json_object_get_member (event, "fraction");
+          const char *text = json_object_get_string_member (event, "text");
+
+          /* Only ever of the step that runs. */
+          g_assert_cmpstr (json_object_get_string_member (event, "step"), ==, running);
+          g_assert_nonnull (fraction);
+          if (!JSON_NODE_HOLDS_NULL (fraction))
+            {
+              g_assert_cmpfloat (json_node_get_double (fraction), >=, 0.0);
+              g_assert_cmpfloat (json_node_get_double (fraction), <=, 1.0);
+            }
+          g_assert_nonnull (text);
+          g_assert_true (strchr (text, '\n') == NULL);
+
+          if (g_str_equal (running, "install-dependencies"))
+            {
+              n_install++;
+              g_free (last_install_text);
+              last_install_text = g_strdup (text);
+            }
+        }
+      else if (g_str_equal (type, "preview"))
+        preview = json_object_ref (event);
+      else if (g_str_equal (type, "error"))
+        g_error ("The run failed: %s", json_object_get_string_member (event, "message"));
+    }
+
+  g_assert_nonnull (preview);
+  /* The command first, then npm's own summary, the last one before the
+   * step ended. */
+  g_assert_cmpuint (n_install, >=, 1);
+  g_test_message ("install's last progress: %s", last_install_text);
+  g_assert_true (g_regex_match_simple ("^added 1 package\\b", last_install_text, 0, 0));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
 }
 
 static JsonObject *
@@ -702,6 +788,7 @@ main (int   argc,
   forge_test_git_isolate ();
 
   g_test_add ("/forge/headless/json-events-in-order", Fixture, NULL, fixture_set_up, test_json_events_in_order, fixture_tear_down);
+  g_test_add ("/forge/headless/progress-events", Fixture, NULL, fixture_set_up, test_progress_events, fixture_tear_down);
   g_test_add ("/forge/headless/sandbox-events-after-kill", Fixture, NULL, fixture_set_up, test_sandbox_events_after_kill, fixture_tear_down);
   g_test_add ("/forge/headless/resume-after-kill", Fixture, NULL, fixture_set_up, test_resume_after_kill, fixture_tear_down);
   g_test_add ("/forge/headless/failure-is-one-line", Fixture, NULL, fixture_set_up, test_failure_is_one_line, fixture_tear_down);

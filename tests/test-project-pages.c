@@ -16,6 +16,7 @@
 #include "forge-fake-sandbox.h"
 #include "forge-preview-private.h"
 #include "forge-project-view-private.h"
+#include "forge-steps-view-private.h"
 #include "forge-test-harness.h"
 #include "forge-util.h"
 #include "git-test-util.h"
@@ -269,6 +270,113 @@ test_preparing_cancel_start (Fixture       *fixture,
   g_assert_true (on_page (fixture, "preparing"));
   g_assert_true (forge_preview_session_has_active_run (fixture->session));
   WAIT_FOR (step_reached (fixture, FORGE_STEP_START_PREVIEW_SERVER, FORGE_STEP_STATE_START), 120);
+}
+
+/* Waits until the step's clock has moved on twice: at least a second
+ * has passed, whatever the machine's load. */
+static void
+wait_two_ticks (ForgeStepsView *steps,
+                const char     *step_id)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *before = g_strdup (forge_steps_view_get_elapsed (steps, step_id));
+
+      WAIT_FOR (g_strcmp0 (forge_steps_view_get_elapsed (steps, step_id), before) != 0, 30);
+    }
+}
+
+/* A long install as the steps list shows it: the latest line the tool
+ * printed, the time so far ticking, and a bar that pulses until the tool
+ * states how far it got, then shows that; once done, its duration. The
+ * install is real (npm ci, running the project's preinstall script); the
+ * script waits for the test's go-ahead between its lines. */
+static void
+test_preparing_install_progress (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *go_fetch = g_build_filename (fixture->harness.root, "go-fetch", NULL);
+  g_autofree char *go_done = g_build_filename (fixture->harness.root, "go-done", NULL);
+  g_autofree char *script = g_strdup_printf ("const fs = require('fs');\n"
+                                             "const until = (f) => new Promise((done) => {\n"
+                                             "  const t = setInterval(() => { if (fs.existsSync(f)) { clearInterval(t); done(); } }, 50);\n"
+                                             "});\n"
+                                             /* Outlives no failed test for long. */
+                                             "setTimeout(() => process.exit(3), 300000).unref();\n"
+                                             "(async () => {\n"
+                                             "  console.log('\\x1b[2K\\x1b[1G⠋ Resolving dependencies');\n"
+                                             "  await until('%s');\n"
+                                             "  console.log('[2/4] Fetching packages...');\n"
+                                             "  await until('%s');\n"
+                                             "})();\n",
+                                             go_fetch, go_done);
+  g_autofree char *repo = forge_test_repo_with_files (fixture->harness.root, "slow-install",
+                                                      "package.json",
+                                                      "{ \"name\": \"slow-install\", \"version\": \"1.0.0\",\n"
+                                                      "  \"scripts\": { \"preinstall\": \"node progress.js\", \"dev\": \"node server.js\" } }\n",
+                                                      "package-lock.json",
+                                                      "{ \"name\": \"slow-install\", \"version\": \"1.0.0\", \"lockfileVersion\": 3, \"requires\": true,\n"
+                                                      "  \"packages\": { \"\": { \"name\": \"slow-install\", \"version\": \"1.0.0\" } } }\n",
+                                                      "progress.js", script,
+                                                      "server.js", "console.log('thinking forever');\nsetInterval(() => {}, 1000);\n",
+                                                      NULL);
+  const char *step = FORGE_STEP_INSTALL_DEPENDENCIES;
+  ForgeStepsView *steps;
+  GtkProgressBar *bar;
+  GtkWidget *focus;
+  g_autofree char *mismatch = NULL;
+  const char *elapsed;
+  const char *detail;
+  guint pulses;
+
+  open_project (fixture, repo);
+  click (fixture, "stopped", "project.start");
+  steps = forge_project_view_get_steps_view (fixture->view);
+  WAIT_FOR (step_reached (fixture, step, FORGE_STEP_STATE_START), 120);
+  focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+
+  /* The tool's line without its spinner, and the time so far. */
+  WAIT_FOR (g_strcmp0 (forge_steps_view_get_progress_line (steps, step), "Resolving dependencies") == 0, 60);
+  elapsed = forge_steps_view_get_elapsed (steps, step);
+  g_assert_nonnull (elapsed);
+  g_assert_true (g_regex_match_simple ("^[0-9]+:[0-5][0-9]$", elapsed, 0, 0));
+  wait_two_ticks (steps, step);
+
+  /* No fraction: a bar on screen that keeps pulsing. */
+  bar = forge_steps_view_get_progress_bar (steps, step);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (bar)));
+  mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (bar), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                 "Install dependencies: progress");
+  g_assert_null (mismatch);
+  pulses = forge_steps_view_get_n_pulses (steps, step);
+  WAIT_FOR (forge_steps_view_get_n_pulses (steps, step) >= pulses + 3, 30);
+
+  /* yarn's "[2/4]": a quarter done, and the bar stays there. */
+  g_assert_true (g_file_set_contents (go_fetch, "", 0, NULL));
+  WAIT_FOR (g_strcmp0 (forge_steps_view_get_progress_line (steps, step), "Fetching packages (step 2 of 4)") == 0, 60);
+  g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (bar), 0.25, 1e-9);
+  pulses = forge_steps_view_get_n_pulses (steps, step);
+  wait_two_ticks (steps, step);
+  g_assert_cmpuint (forge_steps_view_get_n_pulses (steps, step), ==, pulses);
+  g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (bar), 0.25, 1e-9);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (bar)));
+
+  /* Progress moves no one's focus. */
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (fixture->window)) == focus);
+
+  /* Done: the row says how long it took, as before. */
+  g_assert_true (g_file_set_contents (go_done, "", 0, NULL));
+  WAIT_FOR (step_reached (fixture, step, FORGE_STEP_STATE_COMPLETE), 60);
+  g_assert_null (forge_steps_view_get_progress_line (steps, step));
+  g_assert_null (forge_steps_view_get_elapsed (steps, step));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (bar)));
+  detail = forge_steps_view_get_detail (steps, step);
+  g_assert_nonnull (detail);
+  g_assert_true (g_regex_match_simple ("^([0-9]+ s|less than a second|[0-9]+ min [0-9]+ s)$", detail, 0, 0));
+
+  /* The next long step has its own clock. */
+  WAIT_FOR (step_reached (fixture, FORGE_STEP_START_PREVIEW_SERVER, FORGE_STEP_STATE_START), 60);
+  WAIT_FOR (forge_steps_view_get_elapsed (steps, FORGE_STEP_START_PREVIEW_SERVER) != NULL, 30);
 }
 
 /* Failed: the one-line cause, the output behind it in the log tail,
@@ -719,6 +827,7 @@ main (int   argc,
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/forge/project-pages/preparing/cancel-start", test_preparing_cancel_start);
+  ADD ("/forge/project-pages/preparing/install-progress", test_preparing_install_progress);
   ADD ("/forge/project-pages/failed/try-again", test_failed_try_again);
   ADD ("/forge/project-pages/failed/plain-words", test_failed_in_plain_words);
   ADD ("/forge/project-pages/running/rerun-keeps-path", test_running_rerun_keeps_path_then_stop_start);

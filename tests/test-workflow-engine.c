@@ -1741,6 +1741,143 @@ test_log_flood_is_batched (void)
   recorder_clear (&recorder);
 }
 
+/* Progress reports from a command's output: a flood reaches the main
+ * loop thinned out, the latest one always, and a report the step makes
+ * just after another arrives while the step still runs. */
+#define PROGRESS_FLOOD 1000
+
+typedef struct
+{
+  GMutex     mutex;
+  GCond      cond;
+  gboolean   second_seen;
+  GPtrArray *events;
+} ProgressFlood;
+
+static void
+on_progress (ForgeWorkflowEngine *engine,
+             const char          *run_id,
+             const char          *step_id,
+             double               fraction,
+             const char          *text,
+             ProgressFlood       *flood)
+{
+  g_ptr_array_add (flood->events, g_strdup_printf ("progress:%s:%s:%.2f", step_id, text, fraction));
+
+  g_mutex_lock (&flood->mutex);
+  if (g_str_equal (text, "second"))
+    flood->second_seen = TRUE;
+  g_cond_broadcast (&flood->cond);
+  g_mutex_unlock (&flood->mutex);
+}
+
+static void
+on_progress_step (ForgeWorkflowEngine *engine,
+                  const char          *run_id,
+                  const char          *step_id,
+                  ForgeStepState       state,
+                  guint                attempt,
+                  gint64               duration_ms,
+                  const char          *error_message,
+                  ProgressFlood       *flood)
+{
+  g_ptr_array_add (flood->events, g_strdup_printf ("%s:%s", step_id, forge_step_state_to_string (state)));
+}
+
+static JsonNode *
+step_progress_flood (ForgeStepContext  *ctx,
+                     gpointer           user_data,
+                     GError           **error)
+{
+  ProgressFlood *flood = user_data;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  gboolean seen;
+
+  forge_step_context_progress_latest (ctx, -1, "first");
+  forge_step_context_progress_latest (ctx, 0.5, "second");
+
+  /* Nothing more comes: only the timer can deliver "second" now. */
+  g_mutex_lock (&flood->mutex);
+  while (!flood->second_seen)
+    if (!g_cond_wait_until (&flood->cond, &flood->mutex, deadline))
+      break;
+  seen = flood->second_seen;
+  g_mutex_unlock (&flood->mutex);
+  if (!seen)
+    {
+      g_set_error_literal (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                           "the pending report never arrived while the step ran");
+      return NULL;
+    }
+
+  for (guint i = 0; i < PROGRESS_FLOOD; i++)
+    {
+      char text[32];
+
+      g_snprintf (text, sizeof text, "n %u", i);
+      forge_step_context_progress_latest (ctx, (double) i / PROGRESS_FLOOD, text);
+    }
+
+  return json_node_new (JSON_NODE_NULL);
+}
+
+static JsonNode *
+progress_flood_body (ForgeStepContext  *ctx,
+                     JsonNode          *event_data,
+                     gpointer           user_data,
+                     GError           **error)
+{
+  g_autoptr(JsonNode) output = forge_step_run (ctx, "install", step_progress_flood, user_data, error);
+
+  /* After its step: dropped, it would be shown under no step. */
+  forge_step_context_progress_latest (ctx, -1, "late");
+  return output != NULL ? json_node_new (JSON_NODE_NULL) : NULL;
+}
+
+static void
+test_progress_flood_is_thinned (void)
+{
+  g_autoptr(ForgeWorkflowEngine) engine = forge_workflow_engine_new ();
+  g_autoptr(JsonNode) event = make_event (FALSE);
+  g_autofree char *run_id = NULL;
+  ProgressFlood flood = { 0 };
+  Recorder recorder;
+  guint n_progress;
+  g_autofree char *last_expected = g_strdup_printf ("progress:install:n %u:%.2f",
+                                                    PROGRESS_FLOOD - 1, (double) (PROGRESS_FLOOD - 1) / PROGRESS_FLOOD);
+
+  g_mutex_init (&flood.mutex);
+  g_cond_init (&flood.cond);
+  flood.events = g_ptr_array_new_with_free_func (g_free);
+  recorder_init (&recorder, 1);
+  forge_workflow_engine_register (engine, "progress", "test/progress", progress_flood_body, &flood, NULL);
+  g_signal_connect (engine, "progress", G_CALLBACK (on_progress), &flood);
+  g_signal_connect (engine, "step", G_CALLBACK (on_progress_step), &flood);
+  g_signal_connect (engine, "run-finished", G_CALLBACK (on_finished), &recorder);
+
+  run_id = forge_workflow_engine_send (engine, "test/progress", event);
+  g_assert_nonnull (run_id);
+  run_until_finished (&recorder);
+  g_assert_cmpstr (recorder.error, ==, NULL);
+  g_assert_cmpint (recorder.status, ==, FORGE_RUN_STATUS_COMPLETED);
+
+  g_assert_cmpstr (g_ptr_array_index (flood.events, 0), ==, "install:start");
+  g_assert_cmpstr (g_ptr_array_index (flood.events, 1), ==, "progress:install:first:-1.00");
+  g_assert_cmpstr (g_ptr_array_index (flood.events, 2), ==, "progress:install:second:0.50");
+  /* The latest report, just before the step's end; nothing after it. */
+  g_assert_cmpstr (g_ptr_array_index (flood.events, flood.events->len - 2), ==, last_expected);
+  g_assert_cmpstr (g_ptr_array_index (flood.events, flood.events->len - 1), ==, "install:complete");
+
+  n_progress = flood.events->len - 2;
+  g_test_message ("%u reports reached the main loop as %u", PROGRESS_FLOOD + 2, n_progress);
+  g_assert_cmpuint (n_progress, <, PROGRESS_FLOOD / 2);
+
+  g_ptr_array_unref (flood.events);
+  g_cond_clear (&flood.cond);
+  g_mutex_clear (&flood.mutex);
+  recorder_clear (&recorder);
+}
+
 static gpointer
 manager_flood_thread (gpointer data)
 {
@@ -1814,6 +1951,7 @@ main (int   argc,
   g_test_add_func ("/forge/workflow/steps-in-order", test_steps_in_order);
   g_test_add_func ("/forge/workflow/log-flood-is-batched", test_log_flood_is_batched);
   g_test_add_func ("/forge/workflow/server-log-flood", test_server_log_flood);
+  g_test_add_func ("/forge/workflow/progress-flood-is-thinned", test_progress_flood_is_thinned);
   g_test_add_func ("/forge/workflow/failing-step-stops-run", test_failing_step_stops_run);
   g_test_add_func ("/forge/workflow/cancel", test_cancel);
 #define ADD(path, func) g_test_add ("/forge/workflow/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -172,6 +172,32 @@ step_cb (ForgePreviewSession *session,
                 state == FORGE_STEP_STATE_MEMOIZED ? ", memoized" : "");
 }
 
+/* Thinned out by the core (about ten a second at most, the latest one
+ * always), so a script may print each. */
+static void
+progress_cb (ForgePreviewSession *session,
+             const char          *run_id,
+             const char          *step_id,
+             double               fraction,
+             const char          *text,
+             Headless            *headless)
+{
+  JsonBuilder *builder;
+
+  if (!headless->json || g_strcmp0 (run_id, headless->run_id) != 0)
+    return;
+
+  builder = begin_event ("progress");
+  add_string (builder, "step", step_id);
+  json_builder_set_member_name (builder, "fraction");
+  if (fraction >= 0)
+    json_builder_add_double_value (builder, CLAMP (fraction, 0.0, 1.0));
+  else
+    json_builder_add_null_value (builder);
+  add_string (builder, "text", text);
+  end_event (builder);
+}
+
 static void
 print_log (Headless   *headless,
            const char *stream,
@@ -668,6 +694,7 @@ forge_headless_main (int                            argc,
       g_object_ref (headless.session);
       g_signal_connect (headless.session, "step", G_CALLBACK (step_cb), &headless);
       g_signal_connect (headless.session, "log", G_CALLBACK (log_cb), &headless);
+      g_signal_connect (headless.session, "progress", G_CALLBACK (progress_cb), &headless);
       g_signal_connect (headless.session, "run-finished", G_CALLBACK (run_finished_cb), &headless);
       g_signal_connect (headless.session, "sandbox-state", G_CALLBACK (sandbox_state_cb), &headless);
       g_signal_connect (headless.session, "server-log", G_CALLBACK (server_log_cb), &headless);

@@ -10,8 +10,14 @@
 #include <glib/gi18n.h>
 
 #include "forge-clone-and-preview.h"
-#include "forge-steps-view.h"
+#include "forge-steps-view-private.h"
 #include "forge-util.h"
+
+/* A running step shows its progress once it reports some or has run
+ * this long: quick steps never change the list's height. */
+#define REVEAL_AFTER_US   G_USEC_PER_SEC
+/* How often a bar without a fraction moves. */
+#define PULSE_INTERVAL_MS 150
 
 typedef struct
 {
@@ -19,9 +25,15 @@ typedef struct
   gboolean        reached;
   gboolean        skipped;
   ForgeStepState  state;
+  gint64          started_at;     /* monotonic µs, while it runs */
+  gboolean        has_fraction;   /* the tool stated how far it got */
+  guint           n_pulses;
   GtkWidget      *row;
   GtkStack       *status_stack;   /* "pending", "running", "done", "error", "skipped" */
-  GtkLabel       *detail;
+  GtkLabel       *elapsed;        /* "0:42", while it runs */
+  GtkLabel       *detail;         /* its duration, error, attempt or "Skipped" */
+  GtkWidget      *progress_box;   /* the latest line and the bar, while it runs */
+  GtkLabel       *line;
   GtkProgressBar *progress;
 } StepRow;
 
@@ -31,6 +43,8 @@ struct _ForgeStepsView
 
   GtkListBox *list_box;
   GPtrArray  *rows;
+  guint       tick_source;       /* the elapsed times, each second */
+  guint       pulse_source;      /* the bars without a fraction */
 };
 
 G_DEFINE_FINAL_TYPE (ForgeStepsView, forge_steps_view, GTK_TYPE_WIDGET)
@@ -57,12 +71,120 @@ find_row (ForgeStepsView *self,
   return NULL;
 }
 
+static gboolean
+row_is_running (StepRow *row)
+{
+  return row->reached && row->state == FORGE_STEP_STATE_START;
+}
+
+/* "0:42", "12:05", "1:02:03": a clock, its digits of one width. */
+static char *
+format_clock (gint64 microseconds)
+{
+  gint64 seconds = MAX (microseconds, 0) / G_USEC_PER_SEC;
+
+  if (seconds >= 3600)
+    return g_strdup_printf ("%d:%02d:%02d", (int) (seconds / 3600), (int) (seconds / 60 % 60), (int) (seconds % 60));
+  return g_strdup_printf ("%d:%02d", (int) (seconds / 60), (int) (seconds % 60));
+}
+
+static void
+update_elapsed (StepRow *row,
+                gint64   now)
+{
+  g_autofree char *clock = format_clock (now - row->started_at);
+
+  gtk_label_set_text (row->elapsed, clock);
+  if (now - row->started_at >= REVEAL_AFTER_US)
+    gtk_widget_set_visible (row->progress_box, TRUE);
+}
+
+static void update_timers (ForgeStepsView *self);
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  ForgeStepsView *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      StepRow *row = g_ptr_array_index (self->rows, i);
+
+      if (row_is_running (row))
+        update_elapsed (row, now);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+pulse_cb (gpointer user_data)
+{
+  ForgeStepsView *self = user_data;
+
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      StepRow *row = g_ptr_array_index (self->rows, i);
+
+      if (row_is_running (row) && !row->has_fraction && gtk_widget_get_visible (row->progress_box))
+        {
+          gtk_progress_bar_pulse (row->progress);
+          row->n_pulses++;
+        }
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Timers run only while the list is on screen and a step runs; the
+ * bars pulse only while one of them has no fraction. */
+static void
+update_timers (ForgeStepsView *self)
+{
+  gboolean mapped = gtk_widget_get_mapped (GTK_WIDGET (self));
+  gboolean running = FALSE;
+  gboolean pulsing = FALSE;
+
+  for (guint i = 0; self->rows != NULL && i < self->rows->len; i++)
+    {
+      StepRow *row = g_ptr_array_index (self->rows, i);
+
+      if (row_is_running (row))
+        {
+          running = TRUE;
+          pulsing |= !row->has_fraction;
+        }
+    }
+
+  if (mapped && running)
+    {
+      if (self->tick_source == 0)
+        {
+          tick_cb (self);
+          self->tick_source = g_timeout_add_seconds (1, tick_cb, self);
+        }
+    }
+  else
+    g_clear_handle_id (&self->tick_source, g_source_remove);
+
+  if (mapped && pulsing)
+    {
+      if (self->pulse_source == 0)
+        self->pulse_source = g_timeout_add (PULSE_INTERVAL_MS, pulse_cb, self);
+    }
+  else
+    g_clear_handle_id (&self->pulse_source, g_source_remove);
+}
+
 static StepRow *
 add_row (ForgeStepsView *self,
          const char     *step_id)
 {
   StepRow *row = g_new0 (StepRow, 1);
-  GtkWidget *box, *text_box, *title, *spinner, *stack;
+  GtkWidget *box, *text_box, *title_box, *title, *spinner, *stack;
+  const char *step_title = forge_clone_and_preview_step_title (step_id);
+  g_autofree char *bar_label = NULL;
 
   row->id = g_strdup (step_id);
 
@@ -90,9 +212,21 @@ add_row (ForgeStepsView *self,
 
   text_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   gtk_widget_set_hexpand (text_box, TRUE);
-  title = gtk_label_new (forge_clone_and_preview_step_title (step_id));
+  title_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  title = gtk_label_new (step_title);
   gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_box_append (GTK_BOX (text_box), title);
+  gtk_widget_set_hexpand (title, TRUE);
+  gtk_box_append (GTK_BOX (title_box), title);
+
+  /* On the title's line: ticking, it moves nothing else. */
+  row->elapsed = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_add_css_class (GTK_WIDGET (row->elapsed), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (row->elapsed), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (row->elapsed), "duration");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->elapsed), _("Time so far"));
+  gtk_widget_set_visible (GTK_WIDGET (row->elapsed), FALSE);
+  gtk_box_append (GTK_BOX (title_box), GTK_WIDGET (row->elapsed));
+  gtk_box_append (GTK_BOX (text_box), title_box);
 
   /* Not selectable: that would make every row a stop for Tab. The
    * failed page shows the error and its output, selectable. */
@@ -105,9 +239,28 @@ add_row (ForgeStepsView *self,
   gtk_widget_set_visible (GTK_WIDGET (row->detail), FALSE);
   gtk_box_append (GTK_BOX (text_box), GTK_WIDGET (row->detail));
 
+  /* The latest line holds one line even while empty, so that lines
+   * coming and going do not move the rows below. */
+  row->progress_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  row->line = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (row->line, 0);
+  gtk_label_set_single_line_mode (row->line, TRUE);
+  gtk_label_set_ellipsize (row->line, PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (GTK_WIDGET (row->line), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (row->line), "dim-label");
+  gtk_box_append (GTK_BOX (row->progress_box), GTK_WIDGET (row->line));
+
   row->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
-  gtk_widget_set_visible (GTK_WIDGET (row->progress), FALSE);
-  gtk_box_append (GTK_BOX (text_box), GTK_WIDGET (row->progress));
+  gtk_progress_bar_set_pulse_step (row->progress, 0.1);
+  /* Translators: the accessible name of a step's progress bar, e.g.
+   * "Install dependencies: progress". */
+  bar_label = g_strdup_printf (_("%s: progress"), step_title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row->progress),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, bar_label,
+                                  -1);
+  gtk_box_append (GTK_BOX (row->progress_box), GTK_WIDGET (row->progress));
+  gtk_widget_set_visible (row->progress_box, FALSE);
+  gtk_box_append (GTK_BOX (text_box), row->progress_box);
   gtk_box_append (GTK_BOX (box), text_box);
 
   row->status_stack = GTK_STACK (stack);
@@ -123,11 +276,39 @@ add_row (ForgeStepsView *self,
   return row;
 }
 
+/* Back to how a step that does not run looks. */
+static void
+hide_progress (StepRow *row)
+{
+  gtk_widget_set_visible (GTK_WIDGET (row->elapsed), FALSE);
+  gtk_widget_set_visible (row->progress_box, FALSE);
+  gtk_label_set_text (row->line, "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->line), NULL);
+  gtk_progress_bar_set_fraction (row->progress, 0);
+  row->has_fraction = FALSE;
+}
+
+static void
+forge_steps_view_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (forge_steps_view_parent_class)->map (widget);
+  update_timers (FORGE_STEPS_VIEW (widget));
+}
+
+static void
+forge_steps_view_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (forge_steps_view_parent_class)->unmap (widget);
+  update_timers (FORGE_STEPS_VIEW (widget));
+}
+
 static void
 forge_steps_view_dispose (GObject *object)
 {
   ForgeStepsView *self = FORGE_STEPS_VIEW (object);
 
+  g_clear_handle_id (&self->tick_source, g_source_remove);
+  g_clear_handle_id (&self->pulse_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), FORGE_TYPE_STEPS_VIEW);
   /* The template's root has no id, so dispose_template leaves it. */
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL; )
@@ -144,6 +325,8 @@ forge_steps_view_class_init (ForgeStepsViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = forge_steps_view_dispose;
+  widget_class->map = forge_steps_view_map;
+  widget_class->unmap = forge_steps_view_unmap;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/forge-steps-view.ui");
@@ -175,6 +358,7 @@ forge_steps_view_reset (ForgeStepsView     *self,
 
   for (guint i = 0; step_ids != NULL && step_ids[i] != NULL; i++)
     add_row (self, step_ids[i]);
+  update_timers (self);
 }
 
 void
@@ -198,13 +382,17 @@ forge_steps_view_update (ForgeStepsView *self,
   row->reached = TRUE;
   row->skipped = FALSE;
   row->state = state;
-  gtk_widget_set_visible (GTK_WIDGET (row->progress), FALSE);
+  hide_progress (row);
   gtk_widget_remove_css_class (GTK_WIDGET (row->detail), "error");
 
   switch (state)
     {
     case FORGE_STEP_STATE_START:
       gtk_stack_set_visible_child_name (row->status_stack, "running");
+      row->started_at = g_get_monotonic_time ();
+      row->n_pulses = 0;
+      update_elapsed (row, row->started_at);
+      gtk_widget_set_visible (GTK_WIDGET (row->elapsed), TRUE);
       if (attempt > 1)
         detail = g_strdup_printf (_("Attempt %u"), attempt);
       break;
@@ -228,6 +416,7 @@ forge_steps_view_update (ForgeStepsView *self,
 
   gtk_label_set_text (row->detail, detail ? detail : "");
   gtk_widget_set_visible (GTK_WIDGET (row->detail), detail != NULL);
+  update_timers (self);
 }
 
 void
@@ -240,17 +429,22 @@ forge_steps_view_set_progress (ForgeStepsView *self,
 
   g_return_if_fail (FORGE_IS_STEPS_VIEW (self));
 
-  if (step_id == NULL || (row = find_row (self, step_id)) == NULL)
+  /* Late news of a step that ended: its row shows the result now. */
+  if (step_id == NULL || (row = find_row (self, step_id)) == NULL || !row_is_running (row))
     return;
 
-  if (fraction >= 0)
+  row->has_fraction = fraction >= 0;
+  if (row->has_fraction)
     gtk_progress_bar_set_fraction (row->progress, CLAMP (fraction, 0.0, 1.0));
-  else
-    gtk_progress_bar_pulse (row->progress);
-  gtk_widget_set_visible (GTK_WIDGET (row->progress), TRUE);
 
-  gtk_label_set_text (row->detail, text ? text : "");
-  gtk_widget_set_visible (GTK_WIDGET (row->detail), text != NULL);
+  /* Labels take no focus: updating them moves nobody's. */
+  if (text != NULL)
+    {
+      gtk_label_set_text (row->line, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (row->line), text);
+    }
+  gtk_widget_set_visible (row->progress_box, TRUE);
+  update_timers (self);
 }
 
 gboolean
@@ -285,7 +479,7 @@ forge_steps_view_skip_unreached (ForgeStepsView *self)
 
       row->skipped = TRUE;
       gtk_stack_set_visible_child_name (row->status_stack, "skipped");
-      gtk_widget_set_visible (GTK_WIDGET (row->progress), FALSE);
+      hide_progress (row);
       gtk_label_set_text (row->detail, _("Skipped"));
       gtk_widget_set_visible (GTK_WIDGET (row->detail), TRUE);
     }
@@ -330,4 +524,57 @@ forge_steps_view_get_any_reached (ForgeStepsView *self)
       return TRUE;
 
   return FALSE;
+}
+
+static StepRow *
+find_reached_row (ForgeStepsView *self,
+                  const char     *step_id)
+{
+  StepRow *row;
+
+  g_return_val_if_fail (FORGE_IS_STEPS_VIEW (self), NULL);
+  g_return_val_if_fail (step_id != NULL, NULL);
+
+  row = find_row (self, step_id);
+  return row != NULL && row->reached ? row : NULL;
+}
+
+const char *
+forge_steps_view_get_progress_line (ForgeStepsView *self,
+                                    const char     *step_id)
+{
+  StepRow *row = find_reached_row (self, step_id);
+
+  if (row == NULL || !gtk_widget_get_visible (row->progress_box))
+    return NULL;
+  return gtk_label_get_text (row->line);
+}
+
+const char *
+forge_steps_view_get_elapsed (ForgeStepsView *self,
+                              const char     *step_id)
+{
+  StepRow *row = find_reached_row (self, step_id);
+
+  if (row == NULL || !gtk_widget_get_visible (GTK_WIDGET (row->elapsed)))
+    return NULL;
+  return gtk_label_get_text (row->elapsed);
+}
+
+GtkProgressBar *
+forge_steps_view_get_progress_bar (ForgeStepsView *self,
+                                   const char     *step_id)
+{
+  StepRow *row = find_reached_row (self, step_id);
+
+  return row != NULL ? row->progress : NULL;
+}
+
+guint
+forge_steps_view_get_n_pulses (ForgeStepsView *self,
+                               const char     *step_id)
+{
+  StepRow *row = find_reached_row (self, step_id);
+
+  return row != NULL ? row->n_pulses : 0;
 }

@@ -17,7 +17,13 @@ G_DECLARE_FINAL_TYPE (ForgeStepsView, forge_steps_view, FORGE, STEPS_VIEW, GtkWi
 
 /* One row per workflow step: a spinner while it runs, then its duration
  * (or "memoized") or its error; "Skipped" for steps a failed run never
- * reached. Rows take no focus: they only show progress. */
+ * reached. Rows take no focus: they only show progress.
+ *
+ * A running step shows the time so far ("0:42") beside its title, and,
+ * once it reported progress or ran a second, its latest line (one line,
+ * ellipsized, the whole of it in the tooltip) over a bar: determinate
+ * when the last report had a fraction, else pulsing. The clock and the
+ * pulse run only while the list is mapped. */
 GtkWidget  *forge_steps_view_new          (void);
 void        forge_steps_view_reset        (ForgeStepsView     *self,
                                            const char * const *step_ids);
@@ -27,6 +33,8 @@ void        forge_steps_view_update       (ForgeStepsView     *self,
                                            guint               attempt,
                                            gint64              duration_ms,
                                            const char         *error_message);
+/* @fraction in [0,1], or < 0 when unknown; @text NULL keeps the line.
+ * Ignored unless the step runs. */
 void        forge_steps_view_set_progress (ForgeStepsView     *self,
                                            const char         *step_id,
                                            double              fraction,

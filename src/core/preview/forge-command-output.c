@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "forge-command-output.h"
+#include "forge-progress-line.h"
 #include "forge-util.h"
 
 #define LOG_TAIL_LINES 20
@@ -23,6 +24,10 @@ struct _ForgeCommandOutput
   const char       *stream;        /* "install" or "server" */
   GQueue            tail;
   char             *printed_url;
+  /* What the step shows of it: how much the shown line said, and the
+   * fraction the tool last stated. */
+  ForgeProgressLineKind shown_kind;
+  double            fraction;
   ForgeStepContext *ctx;           /* while the run lasts */
   GWeakRef          manager;       /* after the hand-over */
   char             *project_id;
@@ -41,6 +46,7 @@ forge_command_output_new (ForgeStepContext *ctx,
   g_weak_ref_init (&output->manager, NULL);
   output->stream = stream;
   output->ctx = g_object_ref (ctx);
+  output->fraction = -1.0;
 
   return output;
 }
@@ -79,6 +85,10 @@ forge_command_output_line_cb (ForgeSandboxStream  stream,
   g_autoptr(ForgeStepContext) ctx = NULL;
   g_autoptr(ForgeSandboxManager) manager = NULL;
   g_autofree char *project_id = NULL;
+  ForgeProgressLineKind kind = FORGE_PROGRESS_LINE_NOISE;
+  double fraction = -1.0;
+  /* From the line as printed: its "\r" redraws matter there. */
+  g_autofree char *summary = forge_progress_line_summarize (line, &kind, &fraction);
 
   if (g_str_equal (output->stream, "server"))
     url = forge_find_local_url (plain);
@@ -92,7 +102,21 @@ forge_command_output_line_cb (ForgeSandboxStream  stream,
   output->n_lines++;
   g_cond_broadcast (&output->changed);
   if (output->ctx != NULL)
-    ctx = g_object_ref (output->ctx);
+    {
+      ctx = g_object_ref (output->ctx);
+      /* A warning flood must not hide "added 1234 packages": chatter
+       * shows only until something better did. A fraction holds until
+       * another status says otherwise. */
+      if (summary != NULL && (kind > FORGE_PROGRESS_LINE_CHATTER || output->shown_kind <= FORGE_PROGRESS_LINE_CHATTER))
+        {
+          output->shown_kind = kind;
+          if (fraction >= 0 || kind == FORGE_PROGRESS_LINE_STATUS)
+            output->fraction = fraction;
+          fraction = output->fraction;
+        }
+      else
+        g_clear_pointer (&summary, g_free);
+    }
   else
     {
       manager = g_weak_ref_get (&output->manager);
@@ -101,7 +125,11 @@ forge_command_output_line_cb (ForgeSandboxStream  stream,
   g_mutex_unlock (&output->mutex);
 
   if (ctx != NULL)
-    forge_step_context_log (ctx, output->stream, plain);
+    {
+      forge_step_context_log (ctx, output->stream, plain);
+      if (summary != NULL)
+        forge_step_context_progress_latest (ctx, fraction, summary);
+    }
   else if (manager != NULL)
     forge_sandbox_manager_log (manager, project_id, output->stream, plain);
 }

@@ -24,7 +24,9 @@ ForgeCommandOutput *forge_command_output_new             (ForgeStepContext    *c
 ForgeCommandOutput *forge_command_output_ref             (ForgeCommandOutput  *self);
 void                forge_command_output_unref           (ForgeCommandOutput  *self);
 /* A ForgeSandboxLineFunc: @user_data is the ForgeCommandOutput. Called
- * from the sandbox's reader threads. */
+ * from the sandbox's reader threads. Until the hand-over, a line that
+ * says something (see forge_progress_line_summarize()) also becomes the
+ * running step's progress. */
 void                forge_command_output_line_cb         (ForgeSandboxStream   stream,
                                                           const char          *line,
                                                           gpointer             user_data);

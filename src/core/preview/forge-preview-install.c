@@ -130,6 +130,8 @@ _forge_preview_install_dependencies (ForgeStepContext  *ctx,
   argv = forge_framework_dup_install_argv (run->framework);
   command = g_strjoinv (" ", argv);
   forge_step_context_log (ctx, "install", command);
+  /* What the step shows until the command prints something better. */
+  forge_step_context_progress_latest (ctx, -1, command);
 
   output = forge_command_output_new (ctx, "install");
   if (!forge_sandbox_run_sync (sandbox, (const char * const *) argv, sandbox_env, FORGE_SANDBOX_REPO_DIR,

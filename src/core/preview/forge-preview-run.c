@@ -133,7 +133,8 @@ sync_progress_cb (guint64  done,
     text = g_strdup_printf (_("Uploading files: %s of %s"), done_text, total_text);
   else
     text = g_strdup_printf (_("Uploading files: %s"), done_text);
-  forge_step_context_progress (run->ctx, total > 0 ? (double) done / (double) total : -1.0, text);
+  /* One report per chunk written: thinned out. */
+  forge_step_context_progress_latest (run->ctx, total > 0 ? (double) done / (double) total : -1.0, text);
 }
 
 /* A sandbox made for this run gets the work tree before anything runs in

@@ -368,6 +368,8 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
       }
       command = g_strjoinv (" ", argv);
       forge_step_context_log (ctx, "server", command);
+      /* What the step shows until the command prints something better. */
+      forge_step_context_progress_latest (ctx, -1, command);
 
       output = forge_command_output_new (ctx, "server");
       process = forge_sandbox_spawn (sandbox, (const char * const *) argv, (const char * const *) env,

@@ -37,6 +37,7 @@ gboolean _forge_step_context_step_failed  (ForgeStepContext    *ctx);
 char    *_forge_step_context_dup_error_log_tail (ForgeStepContext *ctx);
 
 /* Implemented by the engine: events leave the worker thread here. */
+GMainContext *_forge_workflow_engine_get_context (ForgeWorkflowEngine *engine);
 void _forge_workflow_engine_emit_step     (ForgeWorkflowEngine *engine,
                                            const char          *run_id,
                                            const char          *step_id,

@@ -20,6 +20,7 @@ struct _ForgeStepContext
    * closed it, log lines and progress go nowhere. */
   GMutex               emit_mutex;
   gboolean             closed;
+  GMainContext        *main_context; /* the engine's: events arrive there */
   char                *run_id;
   char                *function_id;
   JsonNode            *event_data;
@@ -33,6 +34,17 @@ struct _ForgeStepContext
   GHashTable          *step_counts;  /* step id → times used in this run */
   char                *pending_log_tail; /* from fail_with_log(), for the running step */
 
+  /* forge_step_context_progress_latest(): the latest report not yet
+   * emitted and the timer that emits it. Taken before emit_mutex and
+   * mutex. */
+  GMutex               progress_mutex;
+  gint64               progress_last;     /* monotonic µs of the last one emitted */
+  gboolean             progress_pending;
+  char                *pending_step;
+  double               pending_fraction;
+  char                *pending_text;
+  GSource             *progress_source;
+
   /* Set when a step ends the invocation: either it will be retried or it
    * failed for good. Later steps of the invocation then do not run. */
   GError              *stop_error;
@@ -43,6 +55,8 @@ struct _ForgeStepContext
 };
 
 G_DEFINE_FINAL_TYPE (ForgeStepContext, forge_step_context, G_TYPE_OBJECT)
+
+static void finish_step_progress (ForgeStepContext *ctx);
 
 static void
 forge_step_context_finalize (GObject *object)
@@ -59,8 +73,12 @@ forge_step_context_finalize (GObject *object)
   g_clear_pointer (&self->pending_log_tail, g_free);
   g_clear_pointer (&self->current_step, g_free);
   g_clear_pointer (&self->step_counts, g_hash_table_unref);
+  g_clear_pointer (&self->pending_step, g_free);
+  g_clear_pointer (&self->pending_text, g_free);
+  g_clear_pointer (&self->main_context, g_main_context_unref);
   g_mutex_clear (&self->mutex);
   g_mutex_clear (&self->emit_mutex);
+  g_mutex_clear (&self->progress_mutex);
 
   G_OBJECT_CLASS (forge_step_context_parent_class)->finalize (object);
 }
@@ -76,6 +94,7 @@ forge_step_context_init (ForgeStepContext *self)
 {
   g_mutex_init (&self->mutex);
   g_mutex_init (&self->emit_mutex);
+  g_mutex_init (&self->progress_mutex);
   self->step_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
@@ -91,6 +110,7 @@ _forge_step_context_new (ForgeWorkflowEngine *engine,
   ForgeStepContext *self = g_object_new (FORGE_TYPE_STEP_CONTEXT, NULL);
 
   self->engine = engine;
+  self->main_context = g_main_context_ref (_forge_workflow_engine_get_context (engine));
   self->run_id = g_strdup (run_id);
   self->function_id = g_strdup (function_id);
   self->event_data = event_data ? json_node_ref (event_data) : json_node_new (JSON_NODE_NULL);
@@ -109,6 +129,16 @@ _forge_step_context_close (ForgeStepContext *ctx)
   g_mutex_lock (&ctx->emit_mutex);
   ctx->closed = TRUE;
   g_mutex_unlock (&ctx->emit_mutex);
+
+  /* Its timer holds it: the pending report goes nowhere now. */
+  g_mutex_lock (&ctx->progress_mutex);
+  if (ctx->progress_source != NULL)
+    {
+      g_source_destroy (ctx->progress_source);
+      g_clear_pointer (&ctx->progress_source, g_source_unref);
+    }
+  ctx->progress_pending = FALSE;
+  g_mutex_unlock (&ctx->progress_mutex);
 }
 
 gboolean
@@ -284,6 +314,7 @@ forge_step_run (ForgeStepContext  *ctx,
   output = func (ctx, user_data, &local_error);
 
   duration_ms = (g_get_monotonic_time () - started) / 1000;
+  finish_step_progress (ctx);
   set_current_step (ctx, NULL);
   log_tail = steal_pending_log_tail (ctx);
 
@@ -403,6 +434,138 @@ forge_step_context_fail_with_log (ForgeStepContext  *ctx,
   g_free (ctx->pending_log_tail);
   ctx->pending_log_tail = g_strdup (log_tail);
   g_mutex_unlock (&ctx->mutex);
+}
+
+/* A flood of reports (every line a command prints) would cost the main
+ * loop a redraw each: at most this often, the latest one always. */
+#define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 10)
+
+static gboolean
+step_is_current (ForgeStepContext *ctx,
+                 const char       *step_id)
+{
+  gboolean current;
+
+  g_mutex_lock (&ctx->mutex);
+  current = step_id != NULL && g_strcmp0 (ctx->current_step, step_id) == 0;
+  g_mutex_unlock (&ctx->mutex);
+
+  return current;
+}
+
+/* With progress_mutex held, so that a report the timer takes is queued
+ * before the step's end, never after it. */
+static void
+emit_progress_locked (ForgeStepContext *ctx,
+                      const char       *step_id,
+                      double            fraction,
+                      const char       *text)
+{
+  ctx->progress_last = g_get_monotonic_time ();
+
+  g_mutex_lock (&ctx->emit_mutex);
+  if (!ctx->closed)
+    _forge_workflow_engine_emit_progress (ctx->engine, ctx->run_id, step_id, fraction, text);
+  g_mutex_unlock (&ctx->emit_mutex);
+}
+
+/* The pending report, if its step still runs: a step that ended shows
+ * its result, not what it was doing. */
+static void
+flush_progress_locked (ForgeStepContext *ctx)
+{
+  g_autofree char *step_id = g_steal_pointer (&ctx->pending_step);
+  g_autofree char *text = g_steal_pointer (&ctx->pending_text);
+
+  if (!ctx->progress_pending)
+    return;
+
+  ctx->progress_pending = FALSE;
+  if (step_is_current (ctx, step_id))
+    emit_progress_locked (ctx, step_id, ctx->pending_fraction, text);
+}
+
+static gboolean
+progress_timeout_cb (gpointer user_data)
+{
+  ForgeStepContext *ctx = user_data;
+
+  g_mutex_lock (&ctx->progress_mutex);
+  /* Unless the step ended or the run closed meanwhile. */
+  if (ctx->progress_source != NULL && ctx->progress_source == g_main_current_source ())
+    {
+      g_clear_pointer (&ctx->progress_source, g_source_unref);
+      flush_progress_locked (ctx);
+    }
+  g_mutex_unlock (&ctx->progress_mutex);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* At the end of a step, before its step event: what it last reported
+ * leaves first. */
+static void
+finish_step_progress (ForgeStepContext *ctx)
+{
+  g_mutex_lock (&ctx->progress_mutex);
+  if (ctx->progress_source != NULL)
+    {
+      g_source_destroy (ctx->progress_source);
+      g_clear_pointer (&ctx->progress_source, g_source_unref);
+    }
+  flush_progress_locked (ctx);
+  g_mutex_unlock (&ctx->progress_mutex);
+}
+
+void
+forge_step_context_progress_latest (ForgeStepContext *ctx,
+                                    double            fraction,
+                                    const char       *text)
+{
+  g_autofree char *step = NULL;
+  gint64 now;
+  gint64 wait_us;
+
+  g_return_if_fail (FORGE_IS_STEP_CONTEXT (ctx));
+
+  g_mutex_lock (&ctx->mutex);
+  step = g_strdup (ctx->current_step);
+  g_mutex_unlock (&ctx->mutex);
+
+  /* A command's last lines can come after its step returned. */
+  if (step == NULL)
+    return;
+
+  g_mutex_lock (&ctx->progress_mutex);
+  now = g_get_monotonic_time ();
+  wait_us = ctx->progress_last + PROGRESS_INTERVAL_US - now;
+
+  if (!ctx->progress_pending && wait_us <= 0)
+    {
+      emit_progress_locked (ctx, step, fraction, text);
+      g_mutex_unlock (&ctx->progress_mutex);
+      return;
+    }
+
+  g_free (ctx->pending_step);
+  ctx->pending_step = g_steal_pointer (&step);
+  g_free (ctx->pending_text);
+  ctx->pending_text = g_strdup (text);
+  ctx->pending_fraction = fraction;
+  ctx->progress_pending = TRUE;
+
+  g_mutex_lock (&ctx->emit_mutex);
+  /* The timer delivers it even when the command says nothing more for a
+   * while (npm, between its last warning and its summary). */
+  if (ctx->progress_source == NULL && !ctx->closed)
+    {
+      ctx->progress_source = g_timeout_source_new ((guint) MAX (wait_us, 0) / 1000 + 1);
+      g_source_set_static_name (ctx->progress_source, "[forge] step progress");
+      g_source_set_callback (ctx->progress_source, progress_timeout_cb, g_object_ref (ctx), g_object_unref);
+      g_source_attach (ctx->progress_source, ctx->main_context);
+    }
+  g_mutex_unlock (&ctx->emit_mutex);
+  g_mutex_unlock (&ctx->progress_mutex);
 }
 
 void

@@ -69,5 +69,13 @@ void          forge_step_context_fail_with_log    (ForgeStepContext  *ctx,
 void          forge_step_context_progress         (ForgeStepContext  *ctx,
                                                    double             fraction,
                                                    const char        *text);
+/* The same for reports that can come in a flood (a line of a command's
+ * output each): at most ~10 a second reach the main context, and the
+ * latest one always does, by a timer or at the latest just before the
+ * step's own end event. Reports after the step returned are dropped. Any
+ * thread. */
+void          forge_step_context_progress_latest  (ForgeStepContext  *ctx,
+                                                   double             fraction,
+                                                   const char        *text);
 
 G_END_DECLS

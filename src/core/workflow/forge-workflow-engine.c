@@ -302,6 +302,12 @@ queue_emission (ForgeWorkflowEngine *self,
   forge_batcher_push (self->events, emission, emission->signal_id == signals[STEP]);
 }
 
+GMainContext *
+_forge_workflow_engine_get_context (ForgeWorkflowEngine *engine)
+{
+  return engine->context;
+}
+
 guint
 _forge_workflow_engine_get_n_event_batches (ForgeWorkflowEngine *self)
 {
