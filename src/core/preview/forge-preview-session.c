@@ -38,6 +38,7 @@ struct _ForgePreviewSession
   char                     *preview_url;
   char                     *framework;
   char                     *package_manager;
+  char                     *package_dir;
   char                     *sandbox_id;
   char                     *network;
   gboolean                  visible;
@@ -197,6 +198,8 @@ take_output (ForgePreviewSession *self,
   self->framework = g_strdup (json_object_get_string_member_with_default (output, "framework", NULL));
   g_free (self->package_manager);
   self->package_manager = g_strdup (json_object_get_string_member_with_default (output, "package_manager", NULL));
+  g_free (self->package_dir);
+  self->package_dir = g_strdup (json_object_get_string_member_with_default (output, "package_dir", NULL));
   g_free (self->sandbox_id);
   self->sandbox_id = g_strdup (json_object_get_string_member_with_default (output, "sandbox_id", NULL));
   g_free (self->network);
@@ -404,6 +407,7 @@ forge_preview_session_finalize (GObject *object)
   g_clear_pointer (&self->preview_url, g_free);
   g_clear_pointer (&self->framework, g_free);
   g_clear_pointer (&self->package_manager, g_free);
+  g_clear_pointer (&self->package_dir, g_free);
   g_clear_pointer (&self->sandbox_id, g_free);
   g_clear_pointer (&self->network, g_free);
 
@@ -597,6 +601,13 @@ forge_preview_session_get_framework (ForgePreviewSession *self)
 {
   g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
   return self->framework;
+}
+
+const char *
+forge_preview_session_get_package_dir (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return self->package_dir;
 }
 
 const char *

@@ -88,6 +88,9 @@ const char               *forge_preview_session_get_error_message   (ForgePrevie
  * "isolated" or "shared" (the host's network). */
 const char               *forge_preview_session_get_framework       (ForgePreviewSession  *self);
 const char               *forge_preview_session_get_package_manager (ForgePreviewSession  *self);
+/* The folder of the app it runs (a monorepo's package), or NULL for the
+ * repository's root. */
+const char               *forge_preview_session_get_package_dir     (ForgePreviewSession  *self);
 const char               *forge_preview_session_get_sandbox_id      (ForgePreviewSession  *self);
 const char               *forge_preview_session_get_network         (ForgePreviewSession  *self);
 /* Whether a run of the project (its own or a restart) is under way; the
