@@ -1050,7 +1050,8 @@ detect (ForgeWorkspace  *workspace,
       /* pnpm-workspace.yaml needs no package.json beside it. */
       if (look_for_apps && ((app = detect_monorepo_app (workspace, &local_error)) != NULL || local_error != NULL))
         {
-          g_propagate_error (error, g_steal_pointer (&local_error));
+          if (local_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&local_error));
           return app;
         }
 
@@ -1085,7 +1086,8 @@ detect (ForgeWorkspace  *workspace,
 
       if ((app = detect_monorepo_app (workspace, &local_error)) != NULL || local_error != NULL)
         {
-          g_propagate_error (error, g_steal_pointer (&local_error));
+          if (local_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&local_error));
           return app;
         }
     }
