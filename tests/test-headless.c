@@ -45,9 +45,11 @@ stop_with_test (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/* @subdir: --subdir's folder, or NULL. */
 static GSubprocess *
-spawn_headless (const char  *url,
-                GError     **error)
+spawn_headless_in (const char  *url,
+                   const char  *subdir,
+                   GError     **error)
 {
   const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -61,7 +63,15 @@ spawn_headless (const char  *url,
   g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
   return g_subprocess_launcher_spawn (launcher, error,
                                       binary, "--headless", "--json", "--server-timeout", "120",
-                                      "--keepalive-interval", "1", "--sandbox-timeout", "2", url, NULL);
+                                      "--keepalive-interval", "1", "--sandbox-timeout", "2",
+                                      subdir != NULL ? "--subdir" : url, subdir, url, NULL);
+}
+
+static GSubprocess *
+spawn_headless (const char  *url,
+                GError     **error)
+{
+  return spawn_headless_in (url, NULL, error);
 }
 
 static JsonObject *
@@ -360,6 +370,89 @@ test_bad_url (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (stderr_text, "forge-preview: "));
 }
 
+/* Runs headless to its end: exit status 1 and one line on stderr,
+ * which is returned. */
+static char *
+headless_failure (const char *url,
+                  const char *subdir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn_headless_in (url, subdir, &error);
+  g_autofree char *stdout_text = NULL;
+  char *stderr_text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_true (g_str_has_prefix (stderr_text, "forge-preview: "));
+  g_assert_true (strchr (stderr_text, '\n') == stderr_text + strlen (stderr_text) - 1);
+  return stderr_text;
+}
+
+#define WORKSPACE_APP(name, title) \
+  "apps/" name "/package.json", \
+  "{ \"name\": \"" name "\", \"private\": true, \"scripts\": { \"dev\": \"vite\", \"build\": \"vite build\" },\n" \
+  "  \"dependencies\": { \"@acme/theme\": \"*\" }, \"devDependencies\": { \"vite\": \"6.3.5\" } }\n", \
+  "apps/" name "/index.html", "<!doctype html><title>" title "</title><p>" title "</p>\n"
+
+/* npm workspaces with two apps: without a choice headless fails, naming
+ * both and --subdir; with --subdir the one chosen is installed (once,
+ * at the root) and previewed; a folder that is not there is named. */
+static void
+test_monorepo_subdir (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "npm-monorepo",
+                                                      "package.json",
+                                                      "{ \"name\": \"acme\", \"private\": true, \"workspaces\": [\"apps/*\", \"packages/*\"],\n"
+                                                      "  \"scripts\": { \"build\": \"npm run build --workspaces\" } }\n",
+                                                      "packages/theme/package.json",
+                                                      "{ \"name\": \"@acme/theme\", \"version\": \"1.0.0\", \"main\": \"index.js\" }\n",
+                                                      "packages/theme/index.js", "module.exports = 'dark'\n",
+                                                      WORKSPACE_APP ("admin", "Acme Admin"),
+                                                      WORKSPACE_APP ("site", "Acme Site"),
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(JsonObject) preview = NULL;
+  g_autofree char *body = NULL;
+
+  message = headless_failure (url, NULL);
+  g_assert_nonnull (strstr (message, "2 apps"));
+  g_assert_nonnull (strstr (message, "apps/admin (Vite)"));
+  g_assert_nonnull (strstr (message, "apps/site (Vite)"));
+  g_assert_nonnull (strstr (message, "--subdir"));
+
+  process = spawn_headless_in (url, "./apps/site/", &error);
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  preview = read_until (stream, "preview", NULL);
+  g_assert_nonnull (preview);
+  g_assert_cmpstr (json_object_get_string_member (preview, "package_dir"), ==, "apps/site");
+  g_assert_cmpstr (json_object_get_string_member (preview, "framework"), ==, "vite");
+  g_assert_cmpstr (json_object_get_string_member (preview, "package_manager"), ==, "npm");
+  g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), &body), ==, 200);
+  g_assert_nonnull (strstr (body, "Acme Site"));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
+
+  g_clear_pointer (&message, g_free);
+  message = headless_failure (url, "apps/shop");
+  g_assert_nonnull (strstr (message, "“apps/shop”"));
+
+  g_clear_pointer (&message, g_free);
+  message = headless_failure (url, "../elsewhere");
+  g_assert_nonnull (strstr (message, "--subdir"));
+}
+
 /* A backend name that is not registered is refused before anything
  * starts, naming the ones that are. */
 static void
@@ -539,6 +632,7 @@ main (int   argc,
   g_test_add ("/forge/headless/failure-is-one-line", Fixture, NULL, fixture_set_up, test_failure_is_one_line, fixture_tear_down);
   g_test_add ("/forge/headless/bad-url", Fixture, NULL, fixture_set_up, test_bad_url, fixture_tear_down);
   g_test_add ("/forge/headless/unknown-backend", Fixture, NULL, fixture_set_up, test_unknown_backend, fixture_tear_down);
+  g_test_add ("/forge/headless/monorepo-subdir", Fixture, NULL, fixture_set_up, test_monorepo_subdir, fixture_tear_down);
   g_test_add ("/forge/headless/gh-token-and-pull", Fixture, NULL, fixture_set_up, test_gh_token_and_pull, fixture_tear_down);
 
   return g_test_run ();
