@@ -182,6 +182,24 @@ gboolean                  forge_preview_session_switch_ref_finish   (ForgePrevie
                                                                      GAsyncResult         *result,
                                                                      GError              **error);
 
+/* A monorepo's apps (ForgeMonorepoPackage items, see forge-monorepo.h),
+ * as the project's clone holds them now, read on a worker thread: an
+ * empty list before a clone, or for a repository without workspaces. */
+void                      forge_preview_session_list_apps_async     (ForgePreviewSession  *self,
+                                                                     GCancellable         *cancellable,
+                                                                     GAsyncReadyCallback   callback,
+                                                                     gpointer              user_data);
+GListModel               *forge_preview_session_list_apps_finish    (ForgePreviewSession  *self,
+                                                                     GAsyncResult         *result,
+                                                                     GError              **error);
+/* Makes @package_dir (relative to the repository's root) the project's
+ * app ("package_dir" in projects.json) and starts a run of it, which
+ * replaces a live preview. With a run under way only the choice is
+ * made: the next run uses it. */
+gboolean                  forge_preview_session_choose_app          (ForgePreviewSession  *self,
+                                                                     const char           *package_dir,
+                                                                     GError              **error);
+
 /* Cancels its runs, stops its sandbox and forgets the project (REMOVED
  * at once), then deletes its workspace on a worker thread, never
  * following a symlink. @cancellable only stops waiting for the
