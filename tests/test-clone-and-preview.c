@@ -328,6 +328,71 @@ test_pnpm_pinned_version (Fixture       *fixture,
   g_assert_true (g_file_test (modules, G_FILE_TEST_IS_DIR));
 }
 
+/* A pnpm workspace: a library package and a Vite app that uses it. The
+ * app is picked, pnpm installs the workspace once at the root (linking
+ * the library into the app) and runs the app's dev script with
+ * --filter; the app's page and the library, through Vite, are served. */
+static void
+test_monorepo_pnpm (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "pnpm-monorepo",
+                                                      "package.json",
+                                                      "{ \"name\": \"acme\", \"private\": true, \"packageManager\": \"pnpm@9.15.9\",\n"
+                                                      "  \"scripts\": { \"build\": \"pnpm -r build\" } }\n",
+                                                      "pnpm-workspace.yaml", "packages:\n  - 'apps/*'\n  - 'packages/*'\n",
+                                                      "packages/greeting/package.json",
+                                                      "{ \"name\": \"@acme/greeting\", \"version\": \"1.0.0\", \"type\": \"module\",\n"
+                                                      "  \"main\": \"index.js\", \"scripts\": { \"build\": \"echo nothing to build\" } }\n",
+                                                      "packages/greeting/index.js", "export const greeting = 'Hello from the workspace library'\n",
+                                                      "apps/web/package.json",
+                                                      "{ \"name\": \"@acme/web\", \"private\": true, \"type\": \"module\",\n"
+                                                      "  \"scripts\": { \"dev\": \"vite\", \"build\": \"vite build\" },\n"
+                                                      "  \"dependencies\": { \"@acme/greeting\": \"workspace:*\" },\n"
+                                                      "  \"devDependencies\": { \"vite\": \"6.3.5\" } }\n",
+                                                      "apps/web/index.html",
+                                                      "<!doctype html><title>Forge Monorepo App</title>\n"
+                                                      "<div id=\"app\"></div><script type=\"module\" src=\"/main.js\"></script>\n",
+                                                      "apps/web/main.js",
+                                                      "import { greeting } from '@acme/greeting'\n"
+                                                      "document.querySelector('#app').textContent = greeting\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *project_id = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *preview_url = NULL;
+  g_autofree char *script_url = NULL;
+  ForgeProject *project;
+
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
+  g_assert_cmpstr (fixture->error, ==, NULL);
+  assert_all_steps_completed (fixture);
+  g_assert_cmpstr (forge_test_harness_output_string (fixture, "framework"), ==, "vite");
+  g_assert_cmpstr (forge_test_harness_output_string (fixture, "package_manager"), ==, "pnpm");
+  g_assert_cmpstr (forge_test_harness_output_string (fixture, "package_dir"), ==, "apps/web");
+  g_assert_true (forge_test_harness_logs_contain (fixture, "install: npx -y pnpm@9.15.9 install"));
+  g_assert_true (forge_test_harness_logs_contain (fixture, "pnpm@9.15.9 --filter @acme/web run dev --host"));
+
+  /* One install, at the root: the library is linked into the app. */
+  link = g_build_filename (g_getenv ("XDG_CACHE_HOME"), "forge-preview", "projects", project_id,
+                           "repo", "apps", "web", "node_modules", "@acme", "greeting", NULL);
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+
+  preview_url = g_strdup (forge_test_harness_output_string (fixture, "preview_url"));
+  g_assert_cmpuint (forge_test_http_get (preview_url, &page), ==, 200);
+  g_assert_nonnull (strstr (page, "Forge Monorepo App"));
+  /* Vite resolved the bare import to the library's own file. */
+  script_url = g_uri_resolve_relative (preview_url, "/main.js", G_URI_FLAGS_NONE, NULL);
+  g_assert_cmpuint (forge_test_http_get (script_url, &script), ==, 200);
+  g_assert_nonnull (strstr (script, "packages/greeting/index.js"));
+
+  /* The app picked is the project's from now on. */
+  project = forge_project_store_lookup (fixture->store, project_id);
+  g_assert_cmpstr (forge_project_get_package_dir (project), ==, "apps/web");
+}
+
 static void
 assert_failed_with (Fixture    *fixture,
                     const char *project_id,
@@ -949,6 +1014,7 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/install-exit-codes", test_install_exit_codes);
   ADD ("/forge/clone-and-preview/no-dependencies-installed-once", test_no_dependencies_installed_once);
   ADD ("/forge/clone-and-preview/pnpm-pinned-version", test_pnpm_pinned_version);
+  ADD ("/forge/clone-and-preview/monorepo-pnpm", test_monorepo_pnpm);
   ADD ("/forge/clone-and-preview/missing-repository", test_missing_repository);
   ADD ("/forge/clone-and-preview/malformed-package-json", test_malformed_package_json);
   ADD ("/forge/clone-and-preview/nothing-runnable", test_nothing_runnable);

@@ -14,6 +14,7 @@
 
 #include "forge-framework.h"
 #include "forge-local-workspace.h"
+#include "forge-monorepo.h"
 #include "forge-util.h"
 #include "watchdog.h"
 
@@ -437,16 +438,506 @@ test_empty_repository (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* Folders are made on the way. */
+static void
+write_repo_file (const char *dir,
+                 const char *name,
+                 const char *contents)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *parent = g_path_get_dirname (path);
+
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+}
+
+/* A root that is no app ("build": "turbo build") with one app package:
+ * that package is the app, installed at the root, run with npm -w. */
 static void
 test_monorepo (void)
 {
   g_autofree char *dir = fixture_path ("monorepo");
   g_autoptr(GError) error = NULL;
   g_autoptr(ForgeFramework) framework = detect_in (dir, &error);
+  g_auto(GStrv) install = NULL;
+  g_auto(GStrv) dev = NULL;
+  g_autofree char *install_line = NULL;
+  g_autofree char *dev_line = NULL;
+  g_autofree char *install_cwd = NULL;
+  g_autofree char *dev_cwd = NULL;
 
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_id (framework), ==, "nextjs");
+  g_assert_cmpstr (forge_framework_get_package_dir (framework), ==, "apps/web");
+  g_assert_cmpstr (forge_framework_get_package_name (framework), ==, "web");
+  g_assert_null (forge_framework_get_install_dir (framework));
+  g_assert_cmpstr (forge_framework_get_package_manager (framework), ==, "npm");
+
+  install = forge_framework_dup_install_argv (framework);
+  dev = forge_framework_dup_dev_argv (framework, HOST, PORT);
+  install_line = join_argv (install);
+  dev_line = join_argv (dev);
+  install_cwd = forge_framework_dup_install_cwd (framework);
+  dev_cwd = forge_framework_dup_dev_cwd (framework);
+  g_assert_cmpstr (install_line, ==, "npm install --no-audit --no-fund");
+  g_assert_cmpstr (dev_line, ==, "npm run dev -w web -- -H 127.0.0.1 -p 4000");
+  g_assert_cmpstr (install_cwd, ==, "/home/user/repo");
+  g_assert_cmpstr (dev_cwd, ==, "/home/user/repo");
+}
+
+/* A repository tree in a new temporary folder: (path, contents) pairs,
+ * NULL-terminated. */
+static char *
+make_tree (const char *first_path,
+           ...)
+{
+  char *dir = g_dir_make_tmp ("forge-monorepo-XXXXXX", NULL);
+  const char *path = first_path;
+  va_list args;
+
+  g_assert_nonnull (dir);
+  va_start (args, first_path);
+  while (path != NULL)
+    {
+      const char *contents = va_arg (args, const char *);
+      write_repo_file (dir, path, contents);
+      path = va_arg (args, const char *);
+    }
+  va_end (args);
+
+  return dir;
+}
+
+static ForgeMonorepo *
+monorepo_in (const char *dir)
+{
+  g_autoptr(ForgeLocalWorkspace) workspace = forge_local_workspace_new (dir);
+
+  return forge_monorepo_detect (FORGE_WORKSPACE (workspace));
+}
+
+static ForgeFramework *
+detect_package (const char  *dir,
+                const char  *package_dir,
+                GError     **error)
+{
+  g_autoptr(ForgeLocalWorkspace) workspace = forge_local_workspace_new (dir);
+
+  return forge_framework_detect_in (FORGE_WORKSPACE (workspace), package_dir, error);
+}
+
+/* The folders of a model of ForgeMonorepoPackage, joined by spaces. */
+static char *
+join_folders (GListModel *packages)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (packages); i++)
+    {
+      g_autoptr(ForgeMonorepoPackage) package = g_list_model_get_item (packages, i);
+
+      if (i > 0)
+        g_string_append_c (text, ' ');
+      g_string_append (text, forge_monorepo_package_get_folder (package));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static char *
+dev_line_of (ForgeFramework *framework)
+{
+  g_auto(GStrv) dev = forge_framework_dup_dev_argv (framework, HOST, PORT);
+
+  return join_argv (dev);
+}
+
+#define VITE_APP(name) \
+  "{ \"name\": \"" name "\", \"scripts\": { \"dev\": \"vite\", \"build\": \"vite build\" }," \
+  "  \"devDependencies\": { \"vite\": \"^5\" } }"
+/* Built with Vite too, but only ever as a build. */
+#define VITE_LIBRARY(name) \
+  "{ \"name\": \"" name "\", \"scripts\": { \"dev\": \"vite build --watch\", \"build\": \"vite build\" }," \
+  "  \"devDependencies\": { \"vite\": \"^5\" } }"
+#define TSC_LIBRARY(name) \
+  "{ \"name\": \"" name "\", \"scripts\": { \"dev\": \"tsc -w\" } }"
+#define NEXT_APP(name) \
+  "{ \"name\": \"" name "\", \"scripts\": { \"dev\": \"next dev\" }, \"dependencies\": { \"next\": \"^14\" } }"
+#define ROOT_PACKAGE \
+  "{ \"name\": \"root\", \"private\": true, \"scripts\": { \"dev\": \"turbo run dev\" } }"
+
+/* pnpm: libraries beside one Vite app; the app is picked, installed by
+ * pnpm at the root and run with --filter, and its folder survives the
+ * journal. */
+static void
+test_monorepo_pnpm_one_app (void)
+{
+  g_autofree char *dir = make_tree ("package.json", ROOT_PACKAGE,
+                                    "pnpm-workspace.yaml",
+                                    "# the workspace\n"
+                                    "packages:\n"
+                                    "  - 'apps/*'   # apps\n"
+                                    "  - \"packages/*\"\n"
+                                    "catalog:\n"
+                                    "  - not-a-folder/*\n",
+                                    "packages/ui/package.json", VITE_LIBRARY ("@acme/ui"),
+                                    "packages/utils/package.json", TSC_LIBRARY ("@acme/utils"),
+                                    "apps/web/package.json", VITE_APP ("@acme/web"),
+                                    "not-a-folder/x/package.json", VITE_APP ("x"),
+                                    NULL);
+  g_autoptr(ForgeMonorepo) monorepo = monorepo_in (dir);
+  g_autoptr(GListModel) apps = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+  g_autoptr(ForgeFramework) restored = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folders = NULL;
+  g_autofree char *app_folders = NULL;
+  g_autofree char *dev = NULL;
+  g_autofree char *restored_dev = NULL;
+  g_auto(GStrv) install = NULL;
+  g_autofree char *install_line = NULL;
+
+  g_assert_nonnull (monorepo);
+  g_assert_cmpstr (forge_monorepo_get_kind (monorepo), ==, "pnpm");
+  folders = join_folders (forge_monorepo_get_packages (monorepo));
+  g_assert_cmpstr (folders, ==, "apps/web packages/ui packages/utils");
+  apps = forge_monorepo_dup_apps (monorepo);
+  app_folders = join_folders (apps);
+  g_assert_cmpstr (app_folders, ==, "apps/web");
+  g_assert_false (forge_monorepo_is_truncated (monorepo));
+
+  framework = detect_in (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_id (framework), ==, "vite");
+  g_assert_cmpstr (forge_framework_get_package_dir (framework), ==, "apps/web");
+  g_assert_cmpstr (forge_framework_get_package_manager (framework), ==, "pnpm");
+  install = forge_framework_dup_install_argv (framework);
+  install_line = join_argv (install);
+  g_assert_cmpstr (install_line, ==, "npx -y pnpm@9 install");
+  dev = dev_line_of (framework);
+  g_assert_cmpstr (dev, ==, "npx -y pnpm@9 --filter @acme/web run dev --host 127.0.0.1 --port 4000 --strictPort");
+
+  node = forge_framework_to_json (framework);
+  restored = forge_framework_new_from_json (node, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_package_dir (restored), ==, "apps/web");
+  restored_dev = dev_line_of (restored);
+  g_assert_cmpstr (restored_dev, ==, dev);
+
+  /* A journal with a folder out of the repository is refused. */
+  json_object_set_string_member (json_node_get_object (node), "package-dir", "../elsewhere");
+  g_clear_object (&restored);
+  restored = forge_framework_new_from_json (node, &error);
+  g_assert_null (restored);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED);
+
+  forge_remove_tree (dir, NULL);
+}
+
+/* Two apps: nothing is picked, the error lists both in one line, and
+ * either can be chosen. */
+static void
+test_monorepo_two_apps (void)
+{
+  g_autofree char *dir = make_tree ("package.json", ROOT_PACKAGE,
+                                    "pnpm-workspace.yaml", "packages: ['apps/*', \"packages/*\"]\n",
+                                    "pnpm-lock.yaml", "lockfileVersion: '9.0'\n",
+                                    "apps/docs/package.json", NEXT_APP ("docs"),
+                                    "apps/web/package.json", VITE_APP ("web"),
+                                    "packages/ui/package.json", TSC_LIBRARY ("ui"),
+                                    NULL);
+  g_autoptr(ForgeMonorepo) monorepo = monorepo_in (dir);
+  g_autoptr(GListModel) apps = forge_monorepo_dup_apps (monorepo);
+  g_autoptr(ForgeFramework) framework = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *app_folders = join_folders (apps);
+  g_autofree char *dev = NULL;
+
+  g_assert_cmpstr (app_folders, ==, "apps/docs apps/web");
+
+  framework = detect_in (dir, &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_CHOOSE_APP);
+  g_assert_nonnull (strstr (error->message, "2 apps"));
+  g_assert_nonnull (strstr (error->message, "apps/docs (Next.js)"));
+  g_assert_nonnull (strstr (error->message, "apps/web (Vite)"));
+  g_assert_nonnull (strstr (error->message, "--subdir"));
+  g_assert_null (strchr (error->message, '\n'));
+  g_clear_error (&error);
+
+  framework = detect_package (dir, "apps/docs", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_id (framework), ==, "nextjs");
+  g_assert_cmpstr (forge_framework_get_lockfile (framework), ==, "pnpm-lock.yaml");
+  dev = dev_line_of (framework);
+  g_assert_cmpstr (dev, ==, "npx -y pnpm@9 --filter docs run dev -H 127.0.0.1 -p 4000");
+
+  forge_remove_tree (dir, NULL);
+}
+
+/* npm's and yarn's workspaces, as a list and as yarn's object; each
+ * runs the app the way its package manager does. */
+static void
+test_monorepo_npm_and_yarn (void)
+{
+  g_autofree char *npm = make_tree ("package.json",
+                                    "{ \"name\": \"root\", \"private\": true, \"workspaces\": [\"apps/*\", \"packages/*\"] }",
+                                    "package-lock.json", "{ \"lockfileVersion\": 3 }",
+                                    "apps/site/package.json", VITE_APP ("site"),
+                                    "packages/lib/package.json", TSC_LIBRARY ("lib"),
+                                    NULL);
+  g_autofree char *yarn = make_tree ("package.json",
+                                     "{ \"private\": true, \"workspaces\": { \"packages\": [\"apps/*\"], \"nohoist\": [] } }",
+                                     "yarn.lock", "# yarn lockfile v1\n",
+                                     "apps/site/package.json", VITE_APP ("site"),
+                                     NULL);
+  g_autoptr(ForgeFramework) framework = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) install = NULL;
+  g_autofree char *install_line = NULL;
+  g_autofree char *dev = NULL;
+
+  framework = detect_in (npm, &error);
+  g_assert_no_error (error);
+  install = forge_framework_dup_install_argv (framework);
+  install_line = join_argv (install);
+  dev = dev_line_of (framework);
+  g_assert_cmpstr (install_line, ==, "npm ci --no-audit --no-fund");
+  g_assert_cmpstr (dev, ==, "npm run dev -w site -- --host 127.0.0.1 --port 4000 --strictPort");
+  g_clear_object (&framework);
+  g_clear_pointer (&install, g_strfreev);
+  g_clear_pointer (&install_line, g_free);
+  g_clear_pointer (&dev, g_free);
+
+  framework = detect_in (yarn, &error);
+  g_assert_no_error (error);
+  install = forge_framework_dup_install_argv (framework);
+  install_line = join_argv (install);
+  dev = dev_line_of (framework);
+  g_assert_cmpstr (forge_framework_get_package_manager (framework), ==, "yarn");
+  g_assert_cmpstr (install_line, ==, "npx -y yarn@1.22.22 install --frozen-lockfile");
+  g_assert_cmpstr (dev, ==, "npx -y yarn@1.22.22 workspace site run dev --host 127.0.0.1 --port 4000 --strictPort");
+
+  forge_remove_tree (npm, NULL);
+  forge_remove_tree (yarn, NULL);
+}
+
+/* Globs in their common forms, and the tools that declare none. */
+static void
+test_monorepo_globs (void)
+{
+  g_autofree char *dir = make_tree ("package.json",
+                                    "{ \"workspaces\": [\"./apps/*/\", \"packages/**\", \"tools/site\", \"app-*\","
+                                    "  \"!apps/legacy\", \"../outside/*\", \"/etc\", \"services/*/package.json\" ] }",
+                                    "apps/web/package.json", VITE_APP ("web"),
+                                    "apps/legacy/package.json", VITE_APP ("legacy"),
+                                    "apps/notes.txt", "not a folder",
+                                    "packages/a/package.json", TSC_LIBRARY ("a"),
+                                    "packages/group/b/package.json", TSC_LIBRARY ("b"),
+                                    "packages/group/deep/c/package.json", TSC_LIBRARY ("c"),
+                                    "packages/1/2/3/4/too-deep/package.json", TSC_LIBRARY ("d"),
+                                    "packages/node_modules/dep/package.json", TSC_LIBRARY ("dep"),
+                                    "tools/site/package.json", TSC_LIBRARY ("site"),
+                                    "tools/other/package.json", TSC_LIBRARY ("other"),
+                                    "app-admin/package.json", NEXT_APP ("admin"),
+                                    "services/api/package.json", TSC_LIBRARY ("api"),
+                                    "services/empty/README", "no package.json",
+                                    NULL);
+  g_autofree char *turbo = make_tree ("turbo.json", "{ \"tasks\": {} }",
+                                      "apps/web/package.json", VITE_APP ("web"),
+                                      NULL);
+  g_autofree char *lerna = make_tree ("lerna.json", "{ \"packages\": [\"modules/*\"] }",
+                                      "package.json", "{ \"private\": true }",
+                                      "modules/ui/package.json", NEXT_APP ("ui"),
+                                      NULL);
+  g_autofree char *plain = make_tree ("package.json", VITE_APP ("plain"),
+                                      "apps/web/package.json", VITE_APP ("web"),
+                                      NULL);
+  g_autoptr(ForgeMonorepo) monorepo = monorepo_in (dir);
+  g_autoptr(ForgeMonorepo) turbo_monorepo = monorepo_in (turbo);
+  g_autoptr(ForgeMonorepo) lerna_monorepo = monorepo_in (lerna);
+  g_autoptr(ForgeMonorepo) plain_monorepo = monorepo_in (plain);
+  g_autoptr(ForgeFramework) framework = NULL;
+  g_autofree char *folders = join_folders (forge_monorepo_get_packages (monorepo));
+
+  g_assert_cmpstr (folders, ==,
+                   "app-admin apps/web packages/a packages/group/b packages/group/deep/c services/api tools/site");
+
+  g_assert_cmpstr (forge_monorepo_get_kind (turbo_monorepo), ==, "turbo");
+  g_clear_pointer (&folders, g_free);
+  folders = join_folders (forge_monorepo_get_packages (turbo_monorepo));
+  g_assert_cmpstr (folders, ==, "apps/web");
+
+  g_assert_cmpstr (forge_monorepo_get_kind (lerna_monorepo), ==, "lerna");
+  framework = detect_in (lerna, NULL);
+  g_assert_cmpstr (forge_framework_get_package_dir (framework), ==, "modules/ui");
+
+  /* A root that is an app itself, workspaces or not, stays the app. */
+  g_assert_null (plain_monorepo);
+  g_clear_object (&framework);
+  framework = detect_in (plain, NULL);
+  g_assert_null (forge_framework_get_package_dir (framework));
+
+  forge_remove_tree (dir, NULL);
+  forge_remove_tree (turbo, NULL);
+  forge_remove_tree (lerna, NULL);
+  forge_remove_tree (plain, NULL);
+}
+
+/* A package folder that is a symlink (here to an app outside the work
+ * tree) is never looked into, nor can it be chosen. */
+static void
+test_monorepo_symlinked_package (void)
+{
+  g_autofree char *outside = make_tree ("package.json", VITE_APP ("outside"), NULL);
+  g_autofree char *dir = make_tree ("package.json", "{ \"workspaces\": [\"apps/*\", \"linked\"] }",
+                                    "apps/web/package.json", VITE_APP ("web"),
+                                    NULL);
+  g_autofree char *link = g_build_filename (dir, "apps", "evil", NULL);
+  g_autofree char *link2 = g_build_filename (dir, "linked", NULL);
+  g_autoptr(ForgeMonorepo) monorepo = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folders = NULL;
+
+  g_assert_cmpint (symlink (outside, link), ==, 0);
+  g_assert_cmpint (symlink (outside, link2), ==, 0);
+  monorepo = monorepo_in (dir);
+  folders = join_folders (forge_monorepo_get_packages (monorepo));
+  g_assert_cmpstr (folders, ==, "apps/web");
+
+  framework = detect_in (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_package_dir (framework), ==, "apps/web");
+  g_clear_object (&framework);
+
+  framework = detect_package (dir, "apps/evil", &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NO_SUCH_FOLDER);
+  g_assert_nonnull (strstr (error->message, "“apps/evil”"));
+
+  forge_remove_tree (dir, NULL);
+  forge_remove_tree (outside, NULL);
+}
+
+/* However long or deep the repository makes the list, detection looks at
+ * a bounded part of it. */
+static void
+test_monorepo_bounded (void)
+{
+  g_autoptr(GString) workspaces = g_string_new ("{ \"workspaces\": [");
+  g_autofree char *dir = NULL;
+  g_autofree char *deep = NULL;
+  g_autofree char *many = NULL;
+  g_autoptr(ForgeMonorepo) monorepo = NULL;
+  g_autoptr(ForgeMonorepo) deep_monorepo = NULL;
+  g_autoptr(ForgeMonorepo) many_monorepo = NULL;
+  g_autofree char *deep_folders = NULL;
+
+  /* 150 explicit folders: only the first 100 patterns are taken. */
+  for (guint i = 0; i < 150; i++)
+    g_string_append_printf (workspaces, "%s\"p%03u\"", i > 0 ? ", " : "", i);
+  g_string_append (workspaces, "] }");
+  dir = make_tree ("package.json", workspaces->str, NULL);
+  for (guint i = 0; i < 150; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("p%03u/package.json", i);
+
+      write_repo_file (dir, path, TSC_LIBRARY ("p"));
+    }
+  monorepo = monorepo_in (dir);
+  g_assert_cmpuint (g_list_model_get_n_items (forge_monorepo_get_packages (monorepo)), ==, 100);
+
+  /* 300 packages under one glob: FORGE_MONOREPO_MAX_PACKAGES of them. */
+  many = make_tree ("package.json", "{ \"workspaces\": [\"packages/*\"] }", NULL);
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("packages/p%03u/package.json", i);
+
+      write_repo_file (many, path, TSC_LIBRARY ("p"));
+    }
+  many_monorepo = monorepo_in (many);
+  g_assert_cmpuint (g_list_model_get_n_items (forge_monorepo_get_packages (many_monorepo)), ==,
+                    FORGE_MONOREPO_MAX_PACKAGES);
+  g_assert_true (forge_monorepo_is_truncated (many_monorepo));
+
+  /* Nine levels of pattern are not meant; "**" goes three levels down. */
+  deep = make_tree ("package.json", "{ \"workspaces\": [\"a/b/c/d/e/f/g/h/i\", \"x/**\"] }",
+                    "a/b/c/d/e/f/g/h/i/package.json", VITE_APP ("nine"),
+                    "x/1/2/3/package.json", TSC_LIBRARY ("three"),
+                    "x/1/2/3/4/package.json", TSC_LIBRARY ("four"),
+                    NULL);
+  deep_monorepo = monorepo_in (deep);
+  deep_folders = join_folders (forge_monorepo_get_packages (deep_monorepo));
+  g_assert_cmpstr (deep_folders, ==, "x/1/2/3");
+
+  forge_remove_tree (dir, NULL);
+  forge_remove_tree (many, NULL);
+  forge_remove_tree (deep, NULL);
+}
+
+/* A folder asked for by name: a project of its own (installed and run
+ * there), missing, or with nothing to run; each error names it. */
+static void
+test_package_dir (void)
+{
+  g_autofree char *dir = make_tree ("README.md", "docs and a site\n",
+                                    "site/package.json", VITE_APP ("site"),
+                                    "site/package-lock.json", "{ \"lockfileVersion\": 3 }",
+                                    "notes/README.md", "nothing to run\n",
+                                    NULL);
+  g_autoptr(ForgeFramework) framework = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *install_cwd = NULL;
+  g_autofree char *dev_cwd = NULL;
+  g_autofree char *dev = NULL;
+
+  framework = detect_package (dir, "site", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_framework_get_install_dir (framework), ==, "site");
+  g_assert_cmpstr (forge_framework_get_lockfile (framework), ==, "package-lock.json");
+  install_cwd = forge_framework_dup_install_cwd (framework);
+  dev_cwd = forge_framework_dup_dev_cwd (framework);
+  dev = dev_line_of (framework);
+  g_assert_cmpstr (install_cwd, ==, "/home/user/repo/site");
+  g_assert_cmpstr (dev_cwd, ==, "/home/user/repo/site");
+  g_assert_cmpstr (dev, ==, "npm run dev -- --host 127.0.0.1 --port 4000 --strictPort");
+  g_clear_object (&framework);
+
+  framework = detect_package (dir, "apps/web", &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NO_SUCH_FOLDER);
+  g_assert_nonnull (strstr (error->message, "“apps/web”"));
+  g_assert_null (strchr (error->message, '\n'));
+  g_clear_error (&error);
+
+  framework = detect_package (dir, "notes", &error);
   g_assert_null (framework);
   g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE);
-  g_assert_nonnull (strstr (error->message, "monorepo"));
+  g_assert_nonnull (strstr (error->message, "“notes”"));
+  g_clear_error (&error);
+
+  framework = detect_package (dir, "../etc", &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NO_SUCH_FOLDER);
+
+  forge_remove_tree (dir, NULL);
+}
+
+/* json-glib recurses: nesting is refused before it parses. */
+static void
+test_deeply_nested_package_json (void)
+{
+  g_autofree char *brackets = g_strnfill (100000, '[');
+  g_autofree char *dir = make_tree ("package.json", brackets, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = detect_in (dir, &error);
+
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+  g_assert_nonnull (strstr (error->message, "nests"));
+
+  forge_remove_tree (dir, NULL);
 }
 
 /* A cloned repository must not make us read files elsewhere on the host. */
@@ -499,16 +990,6 @@ test_flags_come_last (void)
   g_assert_cmpuint (n, >=, 2);
   g_assert_cmpstr (dev[n - 2], ==, "-p");
   g_assert_cmpstr (dev[n - 1], ==, "51234");
-}
-
-static void
-write_repo_file (const char *dir,
-                 const char *name,
-                 const char *contents)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-
-  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
 }
 
 /* package.json -> a host file holding valid JSON: never read, so the host
@@ -734,6 +1215,14 @@ main (int   argc,
   g_test_add_func ("/forge/framework/nothing-runnable", test_nothing_runnable);
   g_test_add_func ("/forge/framework/empty-repository", test_empty_repository);
   g_test_add_func ("/forge/framework/monorepo", test_monorepo);
+  g_test_add_func ("/forge/framework/monorepo/pnpm-one-app", test_monorepo_pnpm_one_app);
+  g_test_add_func ("/forge/framework/monorepo/two-apps", test_monorepo_two_apps);
+  g_test_add_func ("/forge/framework/monorepo/npm-and-yarn", test_monorepo_npm_and_yarn);
+  g_test_add_func ("/forge/framework/monorepo/globs", test_monorepo_globs);
+  g_test_add_func ("/forge/framework/monorepo/symlinked-package", test_monorepo_symlinked_package);
+  g_test_add_func ("/forge/framework/monorepo/bounded", test_monorepo_bounded);
+  g_test_add_func ("/forge/framework/package-dir", test_package_dir);
+  g_test_add_func ("/forge/framework/hostile/deeply-nested-package-json", test_deeply_nested_package_json);
   g_test_add_func ("/forge/framework/flags-come-last", test_flags_come_last);
   g_test_add_func ("/forge/framework/symlink-outside-repository", test_symlink_outside_repository);
   g_test_add_func ("/forge/framework/hostile/symlinked-package-json", test_hostile_symlinked_package_json);

@@ -225,14 +225,16 @@ test_branch_pull_switch (Fixture       *fixture,
   forge_clone_and_preview_set_host_token (fixture->workflow, "127.0.0.1", TOKEN, "GH_TOKEN");
 
   /* A branch with '/' from a /tree/ address: resolved against the
-   * remote, the folder after it remembered. */
-  tree_url = g_strconcat (app.url, "/tree/feature/x/docs", NULL);
+   * remote (a folder after it is the app to run: see
+   * test_tree_folder_selects_app()). */
+  tree_url = g_strconcat (app.url, "/tree/feature/x", NULL);
   project_id = forge_test_harness_run (fixture, tree_url, NULL, 300);
   assert_page (fixture, "feature\n");
   project = forge_project_store_lookup (fixture->store, project_id);
   g_assert_cmpstr (forge_project_get_repo_url (project), ==, app.url);
   g_assert_cmpstr (forge_project_get_git_ref (project), ==, "refs/heads/feature/x");
-  g_assert_cmpstr (forge_project_get_subdir (project), ==, "docs");
+  g_assert_null (forge_project_get_subdir (project));
+  g_assert_null (forge_project_get_package_dir (project));
   g_assert_nonnull (forge_project_get_head_commit (project));
   g_assert_true (forge_test_harness_logs_contain (fixture, "install: npm ci"));
   /* The server printed its environment: there, and everywhere else, no
@@ -383,6 +385,50 @@ test_process_token (Fixture       *fixture,
   app_tear_down (&app);
 }
 
+#define NODE_APP(name) \
+  "apps/" name "/package.json", "{ \"name\": \"" name "\", \"scripts\": { \"dev\": \"node server.js\" } }\n", \
+  "apps/" name "/server.js", \
+  "require('http').createServer((q, s) => s.end(require('fs').readFileSync('page.txt'))).listen(+process.env.PORT, process.env.HOST);\n", \
+  "apps/" name "/page.txt", name "\n"
+
+/* …/tree/main/apps/two: branch main, and the workspace's package in
+ * apps/two is the app, installed at the root and run in its folder; a
+ * folder that is not there fails in one line naming it. */
+static void
+test_tree_folder_selects_app (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *srv = g_build_filename (fixture->root, "srv", NULL);
+  g_autofree char *upstream = forge_test_repo_with_files (fixture->root, "mono",
+                                                          "package.json",
+                                                          "{ \"name\": \"mono\", \"private\": true, \"workspaces\": [\"apps/*\"] }\n",
+                                                          NODE_APP ("one"),
+                                                          NODE_APP ("two"),
+                                                          NULL);
+  g_autofree char *bare = forge_test_make_bare (upstream, srv, "owner/mono.git");
+  g_autoptr(ForgeTestGitServer) server = forge_test_git_server_new (srv, NULL);
+  g_autofree char *url = forge_test_git_server_dup_url (server, "owner/mono.git");
+  g_autofree char *tree_url = g_strconcat (url, "/tree/main/apps/two", NULL);
+  g_autofree char *missing_url = g_strconcat (url, "/tree/main/apps/three", NULL);
+  g_autofree char *project_id = NULL;
+  ForgeProject *project;
+
+  project_id = forge_test_harness_run (fixture, tree_url, NULL, 300);
+  assert_page (fixture, "two\n");
+  g_assert_true (forge_test_harness_logs_contain (fixture, "npm run dev -w two"));
+  project = forge_project_store_lookup (fixture->store, project_id);
+  g_assert_cmpstr (forge_project_get_git_ref (project), ==, "refs/heads/main");
+  g_assert_cmpstr (forge_project_get_subdir (project), ==, "apps/two");
+  g_assert_cmpstr (forge_project_get_package_dir (project), ==, "apps/two");
+
+  g_free (forge_test_harness_run (fixture, missing_url, NULL, 300));
+  g_assert_nonnull (fixture->error);
+  g_assert_nonnull (strstr (fixture->error, "“apps/three”"));
+  g_assert_null (strchr (fixture->error, '\n'));
+
+  forge_sandbox_manager_stop_all (fixture->manager);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -393,6 +439,7 @@ main (int   argc,
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, forge_test_harness_tear_down)
   ADD ("/forge/git-workflow/branch-pull-switch", test_branch_pull_switch);
   ADD ("/forge/git-workflow/process-token", test_process_token);
+  ADD ("/forge/git-workflow/tree-folder-selects-app", test_tree_folder_selects_app);
 #undef ADD
 
   return g_test_run ();

@@ -82,6 +82,17 @@ spawn_headless_full (const char          *url,
   return g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
 }
 
+/* @subdir: --subdir's folder, or NULL. */
+static GSubprocess *
+spawn_headless_in (const char  *url,
+                   const char  *subdir,
+                   GError     **error)
+{
+  const char * const extra[] = { "--subdir", subdir, NULL };
+
+  return spawn_headless_full (url, subdir != NULL ? extra : NULL, FALSE, error);
+}
+
 static GSubprocess *
 spawn_headless (const char  *url,
                 GError     **error)
@@ -612,6 +623,89 @@ test_bad_url (Fixture       *fixture,
   g_assert_true (g_str_has_prefix (stderr_text, "forge-preview: "));
 }
 
+/* Runs headless to its end: exit status 1 and one line on stderr,
+ * which is returned. */
+static char *
+headless_failure (const char *url,
+                  const char *subdir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = spawn_headless_in (url, subdir, &error);
+  g_autofree char *stdout_text = NULL;
+  char *stderr_text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+  g_assert_true (g_str_has_prefix (stderr_text, "forge-preview: "));
+  g_assert_true (strchr (stderr_text, '\n') == stderr_text + strlen (stderr_text) - 1);
+  return stderr_text;
+}
+
+#define WORKSPACE_APP(name, title) \
+  "apps/" name "/package.json", \
+  "{ \"name\": \"" name "\", \"private\": true, \"scripts\": { \"dev\": \"vite\", \"build\": \"vite build\" },\n" \
+  "  \"dependencies\": { \"@acme/theme\": \"*\" }, \"devDependencies\": { \"vite\": \"6.3.5\" } }\n", \
+  "apps/" name "/index.html", "<!doctype html><title>" title "</title><p>" title "</p>\n"
+
+/* npm workspaces with two apps: without a choice headless fails, naming
+ * both and --subdir; with --subdir the one chosen is installed (once,
+ * at the root) and previewed; a folder that is not there is named. */
+static void
+test_monorepo_subdir (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "npm-monorepo",
+                                                      "package.json",
+                                                      "{ \"name\": \"acme\", \"private\": true, \"workspaces\": [\"apps/*\", \"packages/*\"],\n"
+                                                      "  \"scripts\": { \"build\": \"npm run build --workspaces\" } }\n",
+                                                      "packages/theme/package.json",
+                                                      "{ \"name\": \"@acme/theme\", \"version\": \"1.0.0\", \"main\": \"index.js\" }\n",
+                                                      "packages/theme/index.js", "module.exports = 'dark'\n",
+                                                      WORKSPACE_APP ("admin", "Acme Admin"),
+                                                      WORKSPACE_APP ("site", "Acme Site"),
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(JsonObject) preview = NULL;
+  g_autofree char *body = NULL;
+
+  message = headless_failure (url, NULL);
+  g_assert_nonnull (strstr (message, "2 apps"));
+  g_assert_nonnull (strstr (message, "apps/admin (Vite)"));
+  g_assert_nonnull (strstr (message, "apps/site (Vite)"));
+  g_assert_nonnull (strstr (message, "--subdir"));
+
+  process = spawn_headless_in (url, "./apps/site/", &error);
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  preview = read_until (stream, "preview", NULL);
+  g_assert_nonnull (preview);
+  g_assert_cmpstr (json_object_get_string_member (preview, "package_dir"), ==, "apps/site");
+  g_assert_cmpstr (json_object_get_string_member (preview, "framework"), ==, "vite");
+  g_assert_cmpstr (json_object_get_string_member (preview, "package_manager"), ==, "npm");
+  g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), &body), ==, 200);
+  g_assert_nonnull (strstr (body, "Acme Site"));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
+
+  g_clear_pointer (&message, g_free);
+  message = headless_failure (url, "apps/shop");
+  g_assert_nonnull (strstr (message, "“apps/shop”"));
+
+  g_clear_pointer (&message, g_free);
+  message = headless_failure (url, "../elsewhere");
+  g_assert_nonnull (strstr (message, "--subdir"));
+}
+
 /* A backend name that is not registered is refused before anything
  * starts, naming the ones that are. */
 static void
@@ -797,6 +891,7 @@ main (int   argc,
   g_test_add ("/forge/headless/load-page-console", Fixture, NULL, fixture_set_up, test_load_page_console, fixture_tear_down);
   g_test_add ("/forge/headless/load-page-needs-display", Fixture, NULL, fixture_set_up, test_load_page_needs_display, fixture_tear_down);
   g_test_add ("/forge/headless/crash-leaves-stack", Fixture, NULL, fixture_set_up, test_crash_leaves_stack, fixture_tear_down);
+  g_test_add ("/forge/headless/monorepo-subdir", Fixture, NULL, fixture_set_up, test_monorepo_subdir, fixture_tear_down);
   g_test_add ("/forge/headless/gh-token-and-pull", Fixture, NULL, fixture_set_up, test_gh_token_and_pull, fixture_tear_down);
 
   return g_test_run ();

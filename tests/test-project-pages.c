@@ -455,6 +455,109 @@ test_failed_try_again (Fixture       *fixture,
   }
 }
 
+static void
+collect_rows (GtkWidget *root,
+              GPtrArray *rows)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      if (ADW_IS_ACTION_ROW (child))
+        g_ptr_array_add (rows, child);
+      else
+        collect_rows (child, rows);
+    }
+}
+
+static gboolean
+shows_icon (GtkWidget  *root,
+            const char *icon_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_IMAGE (child) && gtk_widget_get_visible (child) &&
+          g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (child)), icon_name) == 0)
+        return TRUE;
+      if (shows_icon (child, icon_name))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+#define CHOOSER_APP(folder, name, title) \
+  folder "/package.json", \
+  "{ \"name\": \"" name "\", \"scripts\": { \"dev\": \"vite\" }, \"devDependencies\": { \"vite\": \"6.3.5\" } }\n", \
+  folder "/index.html", "<title>" title "</title>\n"
+
+/* Two apps and no choice: the run ends on the chooser, one row per app
+ * (name, folder and framework); choosing one keeps it in projects.json
+ * and starts a run of it; the project menu's chooser marks it. */
+static void
+test_choose_app (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->harness.root, "two-apps",
+                                                      "package.json",
+                                                      "{ \"name\": \"acme\", \"private\": true, \"workspaces\": [\"apps/*\"] }\n",
+                                                      CHOOSER_APP ("apps/docs", "acme-docs", "Docs"),
+                                                      CHOOSER_APP ("apps/web", "acme-web", "Web"),
+                                                      NULL);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeProjectStore) reloaded = NULL;
+  g_autofree char *store_path = NULL;
+  g_autofree char *first_run = NULL;
+  AdwStatusPage *page;
+  ForgeProject *project;
+
+  open_project (fixture, repo);
+  click (fixture, "stopped", "project.start");
+  WAIT_FOR (on_page (fixture, "choose-app"), 180);
+
+  page = forge_project_view_get_status_page (fixture->view, "choose-app");
+  g_assert_cmpstr (adw_status_page_get_title (page), ==, "Choose an App");
+  g_assert_nonnull (strstr (adw_status_page_get_description (page), "2 apps"));
+  collect_rows (GTK_WIDGET (page), rows);
+  g_assert_cmpuint (rows->len, ==, 2);
+  g_assert_cmpstr (adw_preferences_row_get_title (g_ptr_array_index (rows, 0)), ==, "acme-docs");
+  g_assert_cmpstr (adw_action_row_get_subtitle (g_ptr_array_index (rows, 0)), ==, "apps/docs · Vite");
+  g_assert_cmpstr (adw_preferences_row_get_title (g_ptr_array_index (rows, 1)), ==, "acme-web");
+  g_assert_cmpstr (adw_action_row_get_subtitle (g_ptr_array_index (rows, 1)), ==, "apps/web · Vite");
+  g_assert_true (gtk_widget_get_mapped (g_ptr_array_index (rows, 1)));
+
+  /* Choosing the second: kept, and run. */
+  first_run = g_strdup (forge_preview_session_get_run_id (fixture->session));
+  WAIT_FOR (gtk_widget_is_sensitive (g_ptr_array_index (rows, 1)), 60);
+  g_signal_emit_by_name (g_ptr_array_index (rows, 1), "activate");
+  project = forge_preview_session_get_project (fixture->session);
+  g_assert_cmpstr (forge_project_get_package_dir (project), ==, "apps/web");
+  g_assert_cmpstr (forge_preview_session_get_run_id (fixture->session), !=, first_run);
+  g_assert_true (on_page (fixture, "preparing"));
+  forge_preview_session_stop (fixture->session);
+  WAIT_FOR (!forge_preview_session_has_active_run (fixture->session), 60);
+
+  /* In projects.json, for the next start of the app. */
+  g_assert_true (forge_project_store_save (fixture->harness.store, &error));
+  g_assert_no_error (error);
+  store_path = g_build_filename (g_getenv ("XDG_DATA_HOME"), "forge-preview", "projects.json", NULL);
+  reloaded = forge_project_store_new (store_path);
+  g_assert_true (forge_project_store_load (reloaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (forge_project_get_package_dir (forge_project_store_lookup (reloaded, forge_project_get_id (project))),
+                   ==, "apps/web");
+
+  /* Choosing again lists them with the project's own checked. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->view), "project.choose-app", NULL);
+  WAIT_FOR (on_page (fixture, "choose-app"), 60);
+  g_ptr_array_set_size (rows, 0);
+  collect_rows (GTK_WIDGET (page), rows);
+  g_assert_cmpuint (rows->len, ==, 2);
+  g_assert_true (shows_icon (g_ptr_array_index (rows, 1), "object-select-symbolic"));
+  g_assert_false (shows_icon (g_ptr_array_index (rows, 0), "object-select-symbolic"));
+  g_assert_true (gtk_widget_get_mapped (page_button (fixture, "choose-app", "project.leave-apps")));
+  click (fixture, "choose-app", "project.leave-apps");
+  g_assert_true (on_page (fixture, "stopped"));
+}
+
 /* A broken package.json: where, in words, and nothing after it ran. */
 static void
 test_failed_in_plain_words (Fixture       *fixture,
@@ -826,6 +929,7 @@ main (int   argc,
   forge_test_git_isolate ();
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/forge/project-pages/choose-app", test_choose_app);
   ADD ("/forge/project-pages/preparing/cancel-start", test_preparing_cancel_start);
   ADD ("/forge/project-pages/preparing/install-progress", test_preparing_install_progress);
   ADD ("/forge/project-pages/failed/try-again", test_failed_try_again);

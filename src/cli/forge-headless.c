@@ -1,6 +1,6 @@
 /* forge-headless.c
  *
- * `forge-preview --headless [--json] [--backend NAME] REPO_URL`: the clone-and-preview
+ * `forge-preview --headless [--json] [--backend NAME] [--subdir FOLDER] REPO_URL`: the clone-and-preview
  * workflow without a window. Its JSON lines are a contract for scripts,
  * benchmarks and end-to-end tests: add members, never rename or remove.
  *
@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "forge-context.h"
 #include "forge-git.h"
@@ -362,6 +363,7 @@ run_finished_cb (ForgePreviewSession *session,
       add_string (builder, "url", forge_preview_session_get_preview_url (session));
       add_string (builder, "framework", forge_preview_session_get_framework (session));
       add_string (builder, "package_manager", forge_preview_session_get_package_manager (session));
+      add_string (builder, "package_dir", forge_preview_session_get_package_dir (session));
       add_string (builder, "project_id", forge_preview_session_get_project_id (session));
       add_string (builder, "sandbox_id", forge_preview_session_get_sandbox_id (session));
       add_string (builder, "network", forge_preview_session_get_network (session));
@@ -566,6 +568,7 @@ forge_headless_main (int                            argc,
   ForgeCloneAndPreview *workflow;
   ForgeSandboxManager *manager;
   g_autofree char *backend = NULL;
+  g_autofree char *subdir = NULL;
   g_autofree char *default_backend = NULL;
   g_auto(GStrv) remaining = NULL;
   gboolean headless_flag = FALSE;
@@ -586,6 +589,7 @@ forge_headless_main (int                            argc,
     { "pull", 0, 0, G_OPTION_ARG_NONE, &pull, N_("Pull the latest changes of a project opened before (fast-forward only; fails on local changes or a rewritten history), then preview it"), NULL },
     { "load-page", 0, 0, G_OPTION_ARG_NONE, &load_page_flag, N_("Once the preview is up, load it in an offscreen web view and report what the page logs as errors and warnings, throws and rejects (needs a display)"), NULL },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend, N_("Sandbox backend for the project (default: its own, or the default-backend setting for a new one)"), N_("NAME") },
+    { "subdir", 0, 0, G_OPTION_ARG_STRING, &subdir, N_("The repository’s folder to preview, such as a monorepo’s app (apps/web); kept for the project"), N_("FOLDER") },
     { "keepalive-interval", 0, 0, G_OPTION_ARG_INT, &keepalive_interval, N_("Seconds between sandbox health checks"), N_("SECONDS") },
     { "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_limit, N_("Megabytes of memory a sandbox on this computer may use"), N_("MB") },
     { "sandbox-timeout", 0, 0, G_OPTION_ARG_INT, &sandbox_timeout, N_("Seconds a sandbox lives without a keepalive"), N_("SECONDS") },
@@ -611,6 +615,23 @@ forge_headless_main (int                            argc,
     {
       g_printerr ("forge-preview: %s\n", _("give exactly one repository URL, e.g. forge-preview --headless --json owner/repo"));
       return 2;
+    }
+
+  /* "./apps/web/" is how a shell completes it. */
+  if (subdir != NULL)
+    {
+      char *folder = subdir;
+
+      while (g_str_has_prefix (folder, "./"))
+        folder += 2;
+      while (*folder != '\0' && g_str_has_suffix (folder, "/"))
+        folder[strlen (folder) - 1] = '\0';
+      memmove (subdir, folder, strlen (folder) + 1);
+      if (!forge_git_subdir_is_valid (subdir))
+        {
+          g_printerr ("forge-preview: %s\n", _("--subdir takes a folder inside the repository, relative to its root, such as apps/web."));
+          return 1;
+        }
     }
 
   /* Checked before anything starts, so a typo costs no clone. "e2b" is
@@ -692,6 +713,14 @@ forge_headless_main (int                            argc,
       g_autofree char *git_dir = workspace ? g_build_filename (workspace, "git", NULL) : NULL;
 
       g_object_ref (headless.session);
+      /* As choosing the app in the window: restarts use it too. */
+      if (subdir != NULL)
+        {
+          g_autoptr(JsonObject) changes = json_object_new ();
+
+          json_object_set_string_member (changes, "package_dir", subdir);
+          forge_project_store_update (headless.store, forge_project_get_id (project), changes);
+        }
       g_signal_connect (headless.session, "step", G_CALLBACK (step_cb), &headless);
       g_signal_connect (headless.session, "log", G_CALLBACK (log_cb), &headless);
       g_signal_connect (headless.session, "progress", G_CALLBACK (progress_cb), &headless);

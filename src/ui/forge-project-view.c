@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "forge-clone-and-preview.h"
+#include "forge-monorepo.h"
 #include "forge-project-view-private.h"
 #include "forge-util.h"
 
@@ -34,6 +35,11 @@ struct _ForgeProjectView
   GtkWidget      *log_tail_clamp;
   GtkLabel       *log_tail_label;
   GtkBox         *failed_steps_box;
+  AdwStatusPage  *choose_app_page;
+  AdwPreferencesGroup *apps_group;
+  GPtrArray      *app_rows;
+  /* The listing of apps under way, if any. */
+  GCancellable   *apps_cancellable;
   AdwStatusPage  *stopped_page;
   AdwStatusPage  *gave_up_page;
   ForgePreview   *preview;
@@ -115,6 +121,137 @@ update_actions (ForgeProjectView *self)
   gtk_widget_action_set_enabled (widget, "project.restart", usable && !busy);
   gtk_widget_action_set_enabled (widget, "sandbox.restart", usable && !busy);
   gtk_widget_action_set_enabled (widget, "sandbox.stop", usable);
+  gtk_widget_action_set_enabled (widget, "project.choose-app", usable && !busy);
+  gtk_widget_action_set_enabled (widget, "project.use-app", usable && !busy);
+}
+
+static GtkWidget *
+make_app_row (ForgeMonorepoPackage *app,
+              gboolean              current)
+{
+  GtkWidget *row = adw_action_row_new ();
+  const char *folder = forge_monorepo_package_get_folder (app);
+  /* Translators: an app's folder and its framework, "apps/web · Vite". */
+  g_autofree char *subtitle = g_strdup_printf (_("%s · %s"), folder,
+                                               forge_framework_get_display_name (forge_monorepo_package_get_framework (app)));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), forge_monorepo_package_get_title (app));
+  /* Names and folders are the repository's, not markup. */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  if (current)
+    {
+      GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Current app"), -1);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), check);
+    }
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "project.use-app");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (row), g_variant_new_string (folder));
+  return row;
+}
+
+static void
+clear_app_rows (ForgeProjectView *self)
+{
+  for (guint i = 0; i < self->app_rows->len; i++)
+    adw_preferences_group_remove (self->apps_group, g_ptr_array_index (self->app_rows, i));
+  g_ptr_array_set_size (self->app_rows, 0);
+}
+
+typedef struct
+{
+  ForgeProjectView *self;    /* weak */
+  gboolean          only_to_choose;
+} AppsListing;
+
+static void
+apps_listed_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autofree AppsListing *listing = user_data;
+  ForgeProjectView *self = listing->self;
+  g_autoptr(GListModel) apps = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *description = NULL;
+  guint n;
+
+  apps = forge_preview_session_list_apps_finish (FORGE_PREVIEW_SESSION (object), result, &error);
+  if (self == NULL)
+    return;
+  g_object_remove_weak_pointer (G_OBJECT (self), (gpointer *) &listing->self);
+  if (apps == NULL)
+    return;
+  g_clear_object (&self->apps_cancellable);
+
+  n = g_list_model_get_n_items (apps);
+  /* After a failed run, only a choice to make is worth the page. */
+  if (listing->only_to_choose && n < 2)
+    return;
+
+  clear_app_rows (self);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ForgeMonorepoPackage) app = g_list_model_get_item (apps, i);
+      GtkWidget *row = make_app_row (app, g_strcmp0 (forge_monorepo_package_get_folder (app),
+                                                     forge_project_get_package_dir (self->project)) == 0);
+
+      adw_preferences_group_add (self->apps_group, row);
+      g_ptr_array_add (self->app_rows, row);
+    }
+
+  if (n == 0)
+    description = g_strdup (_("No folder of this repository’s workspaces has a dev script and a known web framework."));
+  else if (listing->only_to_choose)
+    description = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                "This repository has %u apps. Choose the one to preview; the project keeps it, and the project menu can change it.",
+                                                "This repository has %u apps. Choose the one to preview; the project keeps it, and the project menu can change it.",
+                                                n), n);
+  else
+    description = g_strdup (_("The project previews the app chosen here from now on."));
+  adw_status_page_set_description (self->choose_app_page, description);
+
+  /* A failed run has nothing to go back to but its error. */
+  gtk_widget_set_visible (gtk_widget_get_next_sibling (GTK_WIDGET (self->apps_group)), !listing->only_to_choose);
+  forge_preview_set_restoring (self->preview, FALSE);
+  set_page (self, "choose-app");
+}
+
+/* Lists the clone's apps, then shows them; @only_to_choose: only when
+ * there is a choice to make (two apps or more). */
+static void
+show_apps (ForgeProjectView *self,
+           gboolean          only_to_choose)
+{
+  AppsListing *listing;
+
+  if (self->session == NULL)
+    return;
+
+  g_cancellable_cancel (self->apps_cancellable);
+  g_clear_object (&self->apps_cancellable);
+  self->apps_cancellable = g_cancellable_new ();
+
+  listing = g_new0 (AppsListing, 1);
+  listing->self = self;
+  listing->only_to_choose = only_to_choose;
+  g_object_add_weak_pointer (G_OBJECT (self), (gpointer *) &listing->self);
+  forge_preview_session_list_apps_async (self->session, self->apps_cancellable, apps_listed_cb, listing);
+}
+
+/* Whether the session's last run failed for want of a choice of app:
+ * detection is where it says so. */
+static gboolean
+failed_at_detection (ForgeProjectView *self)
+{
+  const char *run_id = forge_preview_session_get_run_id (self->session);
+  g_autoptr(ForgeRunInfo) info = run_id != NULL ? forge_preview_session_dup_run_info (self->session, run_id) : NULL;
+  ForgeStepInfo *step = info != NULL ? forge_run_info_lookup_step (info, FORGE_STEP_DETECT_FRAMEWORK) : NULL;
+
+  return step != NULL && forge_step_info_get_state (step) == FORGE_STEP_STATE_ERROR &&
+         forge_project_get_package_dir (self->project) == NULL;
 }
 
 static void
@@ -326,6 +463,8 @@ session_state_cb (ForgeProjectView *self)
         g_autofree char *log_tail = dup_error_log_tail (self);
 
         forge_project_view_show_failed (self, message, log_tail);
+        if (failed_at_detection (self))
+          show_apps (self, TRUE);
       }
       break;
 
@@ -341,6 +480,45 @@ session_state_cb (ForgeProjectView *self)
     }
 
   update_actions (self);
+}
+
+static void
+choose_app_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  show_apps (FORGE_PROJECT_VIEW (widget), FALSE);
+}
+
+static void
+use_app_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  ForgeProjectView *self = FORGE_PROJECT_VIEW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (self->session != NULL &&
+      !forge_preview_session_choose_app (self->session, g_variant_get_string (parameter, NULL), &error))
+    forge_project_view_show_failed (self, error->message, NULL);
+}
+
+/* Back to what the session shows: the preview, or its state's page. */
+static void
+leave_apps_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ForgeProjectView *self = FORGE_PROJECT_VIEW (widget);
+  ForgePreviewSessionState state = self->session != NULL
+    ? forge_preview_session_get_state (self->session) : FORGE_PREVIEW_SESSION_STATE_IDLE;
+
+  if (state == FORGE_PREVIEW_SESSION_STATE_RUNNING || state == FORGE_PREVIEW_SESSION_STATE_RESTORING)
+    set_page (self, "preview");
+  else if (self->session != NULL)
+    session_state_cb (self);
+  else
+    show_idle (self);
 }
 
 /* Try Again, Start: a new run of the workflow; its state shows it. */
@@ -509,6 +687,10 @@ forge_project_view_dispose (GObject *object)
   ForgeProjectView *self = FORGE_PROJECT_VIEW (object);
 
   g_clear_handle_id (&self->elapsed_source, g_source_remove);
+  g_cancellable_cancel (self->apps_cancellable);
+  g_clear_object (&self->apps_cancellable);
+  /* The rows are the group's, which the template disposes. */
+  g_clear_pointer (&self->app_rows, g_ptr_array_unref);
   if (self->session_signals != NULL)
     g_signal_group_set_target (self->session_signals, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), FORGE_TYPE_PROJECT_VIEW);
@@ -567,6 +749,8 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_tail_clamp);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_tail_label);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, failed_steps_box);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, choose_app_page);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, apps_group);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, stopped_page);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, gave_up_page);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, preview);
@@ -583,6 +767,10 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
   gtk_widget_class_install_action (widget_class, "project.restart", NULL, restart_action);
   gtk_widget_class_install_action (widget_class, "sandbox.restart", NULL, restart_action);
   gtk_widget_class_install_action (widget_class, "sandbox.stop", NULL, cancel_action);
+  /* A monorepo's app: the chooser, a choice, and back. */
+  gtk_widget_class_install_action (widget_class, "project.choose-app", NULL, choose_app_action);
+  gtk_widget_class_install_action (widget_class, "project.use-app", "s", use_app_action);
+  gtk_widget_class_install_action (widget_class, "project.leave-apps", NULL, leave_apps_action);
   /* Stateful: a menu shows them checked, toggle buttons pressed. */
   gtk_widget_class_install_property_action (widget_class, "project.show-log", "show-log");
   gtk_widget_class_install_property_action (widget_class, "project.show-runs", "show-runs");
@@ -594,6 +782,7 @@ static void
 forge_project_view_init (ForgeProjectView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->app_rows = g_ptr_array_new ();
 
   /* Its session's news, for as long as the view shows it. */
   self->session_signals = g_signal_group_new (FORGE_TYPE_PREVIEW_SESSION);

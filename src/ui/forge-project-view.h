@@ -26,6 +26,10 @@ G_DECLARE_FINAL_TYPE (ForgeProjectView, forge_project_view, FORGE, PROJECT_VIEW,
  *                the time so far and the steps; Cancel
  *   "failed"     the cause in one line and the output behind it; Try
  *                Again (and Show Log)
+ *   "choose-app" a monorepo's apps, one row each (name, folder,
+ *                framework), the project's own checked: after a run
+ *                that failed for want of a choice, or project.choose-app;
+ *                a row's project.use-app keeps it and runs it
  *   "stopped"    stopped by hand, or never started in this session of
  *                the app; Start
  *   "gave-up"    the sandbox manager stopped restarting it; Restart
@@ -33,7 +37,8 @@ G_DECLARE_FINAL_TYPE (ForgeProjectView, forge_project_view, FORGE, PROJECT_VIEW,
  *   "runs"       the project's runs, while show-runs is set
  * The log sits below, in a pane of its own, while show-log is set.
  * Actions: project.cancel, project.retry, project.start,
- * project.restart, sandbox.restart, sandbox.stop, and the stateful
+ * project.restart, sandbox.restart, sandbox.stop, project.choose-app,
+ * project.use-app (a folder), project.leave-apps, and the stateful
  * project.show-log and project.show-runs. */
 GtkWidget      *forge_project_view_new            (ForgeProject     *project);
 GtkWidget      *forge_project_view_new_for_session (ForgePreviewSession *session);

@@ -300,6 +300,18 @@ toggle_log_action (GtkWidget  *widget,
     forge_project_view_set_show_log (view, !forge_project_view_get_show_log (view));
 }
 
+/* The visible project's app chooser (a monorepo's apps). */
+static void
+choose_app_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  ForgeProjectView *view = forge_window_get_visible_project_view (FORGE_WINDOW (widget));
+
+  if (view != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (view), "project.choose-app", NULL);
+}
+
 static void
 start_project_action (GtkWidget  *widget,
                       const char *action_name,
@@ -388,6 +400,7 @@ _forge_window_update_actions (ForgeWindow *self)
 
     gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pull-project", can_update);
     gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.switch-branch", can_update);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.choose-app", can_update);
   }
 }
 
@@ -405,6 +418,7 @@ _forge_window_class_actions_init (ForgeWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.remove-project", "s", remove_project_action);
   gtk_widget_class_install_action (widget_class, "win.pull-project", "s", pull_project_action);
   gtk_widget_class_install_action (widget_class, "win.switch-branch", "s", switch_branch_action);
+  gtk_widget_class_install_action (widget_class, "win.choose-app", NULL, choose_app_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-log", NULL, toggle_log_action);
   gtk_widget_class_install_action (widget_class, "win.search-log", NULL, search_log_action);

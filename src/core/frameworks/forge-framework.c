@@ -14,7 +14,10 @@
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
-#include "forge-framework.h"
+#include "forge-folder-workspace.h"
+#include "forge-framework-private.h"
+#include "forge-monorepo.h"
+#include "forge-repo-spec.h"
 #include "forge-sandbox.h"
 #include "forge-util.h"
 #include "forge-workspace.h"
@@ -134,6 +137,9 @@ static const struct { const char *dependency; const char *display_name; } vite_v
 };
 
 /* Scripts tried for the dev server, in order. */
+/* Named in the error that asks for a choice; the window lists them all. */
+#define MAX_APPS_NAMED 5
+
 static const char * const dev_script_names[] = { "dev", "start", "serve", "develop" };
 
 /* A script running one of these serves a production build, which a fresh
@@ -216,6 +222,16 @@ struct _ForgeFramework
   char      *lockfile;
   char      *dev_script;
   char     **bin_argv;
+  /* A monorepo's package (or a folder the address named), relative to
+   * the root; NULL for the root itself. */
+  char      *package_dir;
+  /* Its package.json "name", when usable on a command line. */
+  char      *package_name;
+  /* Where the install runs, relative: NULL (the root) for a workspace's
+   * package, which the workspace's package manager installs from there;
+   * package_dir for a folder that is a project of its own. The lockfile
+   * and yarn_path are relative to it. */
+  char      *install_dir;
   guint      default_port;
   FlagStyle  flag_style;
   guint      needs_install : 1;
@@ -241,6 +257,9 @@ forge_framework_finalize (GObject *object)
   g_clear_pointer (&self->lockfile, g_free);
   g_clear_pointer (&self->dev_script, g_free);
   g_clear_pointer (&self->bin_argv, g_strfreev);
+  g_clear_pointer (&self->package_dir, g_free);
+  g_clear_pointer (&self->package_name, g_free);
+  g_clear_pointer (&self->install_dir, g_free);
 
   G_OBJECT_CLASS (forge_framework_parent_class)->finalize (object);
 }
@@ -853,6 +872,8 @@ plain_parse_error (const GError *error)
     }
 }
 
+#define MAX_PACKAGE_JSON_DEPTH 64
+
 static gboolean
 parse_package_json (ForgeWorkspace  *workspace,
                     JsonParser      *parser,
@@ -892,6 +913,16 @@ parse_package_json (ForgeWorkspace  *workspace,
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
                    _("package.json is not valid JSON (line %u, column %u): it is not UTF-8 text. Fix it in the repository and open it again."),
                    line, character_column (text, invalid - text));
+      return FALSE;
+    }
+
+  /* json-glib's parser recurses: a package.json of nothing but
+   * brackets must not run it out of stack. */
+  if (!forge_json_depth_within (text, length, MAX_PACKAGE_JSON_DEPTH))
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                   _("package.json nests more than %u levels deep. Fix it in the repository and open it again."),
+                   MAX_PACKAGE_JSON_DEPTH);
       return FALSE;
     }
 
@@ -946,9 +977,61 @@ parse_package_json (ForgeWorkspace  *workspace,
   return TRUE;
 }
 
-ForgeFramework *
-forge_framework_detect (ForgeWorkspace  *workspace,
-                        GError         **error)
+/* A monorepo's apps: one is the project's app, more need a choice. NULL
+ * and no error when the repository has none. */
+static ForgeFramework *
+detect_monorepo_app (ForgeWorkspace  *workspace,
+                     GError         **error)
+{
+  g_autoptr(ForgeMonorepo) monorepo = forge_monorepo_detect (workspace);
+  g_autoptr(GListModel) apps = NULL;
+  g_autoptr(GString) list = NULL;
+  guint n;
+
+  if (monorepo == NULL)
+    return NULL;
+
+  apps = forge_monorepo_dup_apps (monorepo);
+  n = g_list_model_get_n_items (apps);
+  if (n == 0)
+    return NULL;
+
+  if (n == 1)
+    {
+      g_autoptr(ForgeMonorepoPackage) app = g_list_model_get_item (apps, 0);
+
+      return forge_framework_detect_in (workspace, forge_monorepo_package_get_folder (app), error);
+    }
+
+  list = g_string_new (NULL);
+  for (guint i = 0; i < n && i < MAX_APPS_NAMED; i++)
+    {
+      g_autoptr(ForgeMonorepoPackage) app = g_list_model_get_item (apps, i);
+
+      if (i > 0)
+        g_string_append (list, ", ");
+      /* Translators: a monorepo's app: its folder and its framework,
+       * "apps/web (Vite)". */
+      g_string_append_printf (list, _("%s (%s)"), forge_monorepo_package_get_folder (app),
+                              forge_framework_get_display_name (forge_monorepo_package_get_framework (app)));
+    }
+  if (n > MAX_APPS_NAMED)
+    g_string_append_printf (list, _(" and %u more"), n - MAX_APPS_NAMED);
+
+  g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_CHOOSE_APP,
+               /* Translators: %u is at least 2; %s lists the apps. */
+               g_dngettext (GETTEXT_PACKAGE,
+                            "This repository has %u apps: %s. Choose the one to preview (without a window: --subdir FOLDER).",
+                            "This repository has %u apps: %s. Choose the one to preview (without a window: --subdir FOLDER).",
+                            n),
+               n, list->str);
+  return NULL;
+}
+
+static ForgeFramework *
+detect (ForgeWorkspace  *workspace,
+        gboolean         look_for_apps,
+        GError         **error)
 {
   g_autoptr(ForgeFramework) self = NULL;
   g_autoptr(JsonParser) parser = NULL;
@@ -957,13 +1040,21 @@ forge_framework_detect (ForgeWorkspace  *workspace,
   JsonObject *scripts;
   gboolean has_index_html;
 
-  g_return_val_if_fail (FORGE_IS_WORKSPACE (workspace), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
   has_index_html = repo_has_file (workspace, "index.html");
 
   if (!repo_has_file (workspace, "package.json"))
     {
+      ForgeFramework *app;
+      g_autoptr(GError) local_error = NULL;
+
+      /* pnpm-workspace.yaml needs no package.json beside it. */
+      if (look_for_apps && ((app = detect_monorepo_app (workspace, &local_error)) != NULL || local_error != NULL))
+        {
+          if (local_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          return app;
+        }
+
       if (has_index_html)
         return new_static_site ();
 
@@ -986,6 +1077,21 @@ forge_framework_detect (ForgeWorkspace  *workspace,
         break;
       }
 
+  /* A root that is no app itself ("dev": "turbo run dev" at most) leaves
+   * the choice to its workspaces' apps. */
+  if (info == NULL && look_for_apps)
+    {
+      ForgeFramework *app;
+      g_autoptr(GError) local_error = NULL;
+
+      if ((app = detect_monorepo_app (workspace, &local_error)) != NULL || local_error != NULL)
+        {
+          if (local_error != NULL)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          return app;
+        }
+    }
+
   if (info == NULL && has_any_script (scripts))
     info = lookup_framework ("node");
 
@@ -996,10 +1102,11 @@ forge_framework_detect (ForgeWorkspace  *workspace,
       if (has_index_html)
         return new_static_site ();
 
-      if (json_object_has_member (package, "workspaces") ||
-          repo_has_file (workspace, "pnpm-workspace.yaml"))
+      if (look_for_apps &&
+          (json_object_has_member (package, "workspaces") ||
+           repo_has_file (workspace, "pnpm-workspace.yaml")))
         g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE,
-                     _("This repository is a monorepo whose root has no dev or start script and no web framework; apps inside workspace packages are not supported yet. Open a repository with the app in its root."));
+                     _("This repository is a monorepo with no app: no workspace package has a dev script and a known web framework, and its root has neither. Open a repository that holds a web app."));
       else
         g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE,
                      _("No package.json with a dev or start script or a known web framework, and no index.html, in the repository root. Open a repository that holds a web app."));
@@ -1042,6 +1149,143 @@ forge_framework_detect (ForgeWorkspace  *workspace,
     }
 
   detect_package_manager (self, package, workspace);
+  if (_forge_framework_package_name_is_usable (member_string (package, "name")))
+    self->package_name = g_strdup (member_string (package, "name"));
+
+  return g_steal_pointer (&self);
+}
+
+ForgeFramework *
+_forge_framework_detect_single (ForgeWorkspace  *workspace,
+                                GError         **error)
+{
+  g_return_val_if_fail (FORGE_IS_WORKSPACE (workspace), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return detect (workspace, FALSE, error);
+}
+
+ForgeFramework *
+forge_framework_detect (ForgeWorkspace  *workspace,
+                        GError         **error)
+{
+  g_return_val_if_fail (FORGE_IS_WORKSPACE (workspace), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return detect (workspace, TRUE, error);
+}
+
+gboolean
+_forge_framework_package_name_is_usable (const char *name)
+{
+  const char *p;
+
+  if (name == NULL || *name == '\0' || strlen (name) > 214)
+    return FALSE;
+
+  p = name;
+  if (*p == '@')
+    {
+      const char *slash = strchr (p, '/');
+
+      if (slash == NULL || slash == p + 1)
+        return FALSE;
+      for (p++; p < slash; p++)
+        if (!g_ascii_isalnum (*p) && strchr ("-._~", *p) == NULL)
+          return FALSE;
+      p = slash + 1;
+    }
+
+  /* Never "-x": it would be read as an option. */
+  if (!g_ascii_isalnum (*p))
+    return FALSE;
+  for (; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("-._~", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* The package manager of the workspace a package belongs to: the root's
+ * packageManager and lockfile, else pnpm for pnpm-workspace.yaml. */
+static void
+use_root_package_manager (ForgeFramework *self,
+                          ForgeWorkspace *workspace)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root_package = NULL;
+
+  g_clear_pointer (&self->package_manager, g_free);
+  g_clear_pointer (&self->package_manager_version, g_free);
+  g_clear_pointer (&self->tool_version, g_free);
+  g_clear_pointer (&self->yarn_path, g_free);
+  g_clear_pointer (&self->lockfile, g_free);
+
+  /* Its errors were the root's to report: an unreadable one names no
+   * package manager. */
+  if (repo_has_file (workspace, "package.json") && parse_package_json (workspace, parser, NULL))
+    root_package = json_node_get_object (json_parser_get_root (parser));
+
+  detect_package_manager (self, root_package, workspace);
+
+  if (strcmp (self->package_manager, "npm") == 0 && self->lockfile == NULL &&
+      member_string (root_package, "packageManager") == NULL &&
+      repo_has_file (workspace, "pnpm-workspace.yaml"))
+    {
+      g_free (self->package_manager);
+      self->package_manager = g_strdup ("pnpm");
+      self->tool_version = g_strdup (DEFAULT_PNPM_VERSION);
+    }
+}
+
+ForgeFramework *
+forge_framework_detect_in (ForgeWorkspace  *workspace,
+                           const char      *package_dir,
+                           GError         **error)
+{
+  g_autoptr(ForgeFramework) self = NULL;
+  g_autoptr(ForgeWorkspace) folder_workspace = NULL;
+  g_autoptr(ForgeMonorepo) monorepo = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean member;
+
+  g_return_val_if_fail (FORGE_IS_WORKSPACE (workspace), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (package_dir == NULL)
+    return forge_framework_detect (workspace, error);
+
+  if (!forge_git_subdir_is_valid (package_dir) ||
+      !forge_workspace_test (workspace, package_dir, FORGE_REPO_TEST_IS_DIR))
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NO_SUCH_FOLDER,
+                   _("The repository has no folder “%s” (a link to one does not count). Check the folder’s name, or choose another app."),
+                   package_dir);
+      return NULL;
+    }
+
+  folder_workspace = forge_folder_workspace_new (workspace, package_dir);
+  self = _forge_framework_detect_single (folder_workspace, &local_error);
+  if (self == NULL)
+    {
+      if (g_error_matches (local_error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE))
+        g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE,
+                     _("Nothing to preview in “%s”: no package.json with a dev or start script or a known web framework, and no index.html. Choose another folder or app."),
+                     package_dir);
+      else
+        g_set_error (error, FORGE_FRAMEWORK_ERROR, local_error->code, "%s: %s", package_dir, local_error->message);
+      return NULL;
+    }
+
+  self->package_dir = g_strdup (package_dir);
+
+  monorepo = forge_monorepo_detect (workspace);
+  member = monorepo != NULL && forge_monorepo_lookup (monorepo, package_dir) != NULL;
+  /* A workspace's package is installed once, at the root, as its
+   * package manager links the workspace's packages together. */
+  if (self->needs_install && member)
+    use_root_package_manager (self, workspace);
+  else if (self->needs_install)
+    self->install_dir = g_strdup (package_dir);
 
   return g_steal_pointer (&self);
 }
@@ -1070,6 +1314,39 @@ forge_framework_dup_install_argv (ForgeFramework *self)
   return finish_argv (argv);
 }
 
+/* A workspace's package with a script and a name is run by the
+ * workspace's package manager from the root; anything else from its
+ * folder. bun's --filter runs scripts side by side behind a display of
+ * its own, so bun runs the script in the folder too. */
+static gboolean
+runs_through_workspace (ForgeFramework *self)
+{
+  return self->package_dir != NULL && self->install_dir == NULL && self->needs_install &&
+         self->package_name != NULL && self->dev_script != NULL && get_tool (self) != TOOL_BUN;
+}
+
+static char *
+sandbox_dir (const char *relative)
+{
+  if (relative == NULL)
+    return g_strdup (FORGE_SANDBOX_REPO_DIR);
+  return g_build_filename (FORGE_SANDBOX_REPO_DIR, relative, NULL);
+}
+
+char *
+forge_framework_dup_install_cwd (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return sandbox_dir (self->install_dir);
+}
+
+char *
+forge_framework_dup_dev_cwd (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return sandbox_dir (runs_through_workspace (self) ? NULL : self->package_dir);
+}
+
 char **
 forge_framework_dup_dev_argv (ForgeFramework *self,
                               const char     *host,
@@ -1087,11 +1364,40 @@ forge_framework_dup_dev_argv (ForgeFramework *self,
     {
       g_ptr_array_add (argv, g_strdup ("forge-static-server"));
       add_host_port_flags (self, argv, host, port);
-      g_ptr_array_add (argv, g_strdup (FORGE_SANDBOX_REPO_DIR));
+      g_ptr_array_add (argv, forge_framework_dup_dev_cwd (self));
       return finish_argv (argv);
     }
 
-  if (self->dev_script != NULL)
+  if (runs_through_workspace (self))
+    {
+      const ToolInfo *tool = &tools[get_tool (self)];
+
+      /* From the root, as the workspace's own tooling would: the package
+       * manager finds the package and its binaries. */
+      add_runner (self, argv);
+      switch (get_tool (self))
+        {
+        case TOOL_PNPM:
+          add_words (argv, (const char * const[]) { "--filter", self->package_name, "run", self->dev_script, NULL });
+          break;
+
+        case TOOL_YARN_CLASSIC:
+        case TOOL_YARN_BERRY:
+          add_words (argv, (const char * const[]) { "workspace", self->package_name, "run", self->dev_script, NULL });
+          break;
+
+        case TOOL_NPM:
+          add_words (argv, (const char * const[]) { "run", self->dev_script, "-w", self->package_name, NULL });
+          break;
+
+        case TOOL_BUN:
+        default:
+          g_assert_not_reached ();
+        }
+      if (tool->run_needs_dashdash && self->flag_style != FLAG_STYLE_ENV)
+        g_ptr_array_add (argv, g_strdup ("--"));
+    }
+  else if (self->dev_script != NULL)
     {
       const ToolInfo *tool = &tools[get_tool (self)];
 
@@ -1215,6 +1521,27 @@ forge_framework_get_default_port (ForgeFramework *self)
   return self->default_port;
 }
 
+const char *
+forge_framework_get_package_dir (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return self->package_dir;
+}
+
+const char *
+forge_framework_get_package_name (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return self->package_name;
+}
+
+const char *
+forge_framework_get_install_dir (ForgeFramework *self)
+{
+  g_return_val_if_fail (FORGE_IS_FRAMEWORK (self), NULL);
+  return self->install_dir;
+}
+
 gboolean
 forge_framework_needs_install (ForgeFramework *self)
 {
@@ -1264,6 +1591,9 @@ forge_framework_to_json (ForgeFramework *self)
   set_string_or_null (builder, "yarn-path", self->yarn_path);
   set_string_or_null (builder, "lockfile", self->lockfile);
   set_string_or_null (builder, "dev-script", self->dev_script);
+  set_string_or_null (builder, "package-dir", self->package_dir);
+  set_string_or_null (builder, "package-name", self->package_name);
+  set_string_or_null (builder, "install-dir", self->install_dir);
   json_builder_set_member_name (builder, "bin-argv");
   json_builder_begin_array (builder);
   for (guint i = 0; self->bin_argv != NULL && self->bin_argv[i] != NULL; i++)
@@ -1367,6 +1697,9 @@ forge_framework_new_from_json (JsonNode  *node,
       !read_optional_string (object, "yarn-path", &self->yarn_path, error) ||
       !read_optional_string (object, "lockfile", &self->lockfile, error) ||
       !read_optional_string (object, "dev-script", &self->dev_script, error) ||
+      !read_optional_string (object, "package-dir", &self->package_dir, error) ||
+      !read_optional_string (object, "package-name", &self->package_name, error) ||
+      !read_optional_string (object, "install-dir", &self->install_dir, error) ||
       !read_optional_string (object, "flag-style", &flag_style, error) ||
       !read_boolean (object, "strict-port", &strict_port, error) ||
       !read_boolean (object, "needs-install", &needs_install, error) ||
@@ -1384,6 +1717,16 @@ forge_framework_new_from_json (JsonNode  *node,
     {
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
                    "Saved framework has an unknown package manager");
+      return NULL;
+    }
+
+  /* Folders become sandbox paths, names command-line words. */
+  if ((self->package_dir != NULL && !forge_git_subdir_is_valid (self->package_dir)) ||
+      (self->install_dir != NULL && g_strcmp0 (self->install_dir, self->package_dir) != 0) ||
+      (self->package_name != NULL && !_forge_framework_package_name_is_usable (self->package_name)))
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                   "Saved framework has an invalid package folder or name");
       return NULL;
     }
 

@@ -30,6 +30,7 @@ enum {
   PROP_GIT_REF,
   PROP_SUBDIR,
   PROP_HEAD_COMMIT,
+  PROP_PACKAGE_DIR,
   N_STRING_PROPS,
   PROP_STATUS = N_STRING_PROPS,
   PROP_CREATED,
@@ -53,6 +54,7 @@ static const char *json_names[N_PROPS] = {
   [PROP_GIT_REF] = "git_ref",
   [PROP_SUBDIR] = "subdir",
   [PROP_HEAD_COMMIT] = "head_commit",
+  [PROP_PACKAGE_DIR] = "package_dir",
   [PROP_STATUS] = "status",
   [PROP_CREATED] = "created",
   [PROP_UPDATED] = "updated",
@@ -318,7 +320,7 @@ forge_project_apply_json (ForgeProject *self,
       /* A damaged or hand-edited file must not name a ref or a folder
        * that git or a path would take otherwise. */
       if ((i == PROP_GIT_REF && !forge_git_ref_is_valid (value)) ||
-          (i == PROP_SUBDIR && value != NULL && !forge_git_subdir_is_valid (value)))
+          ((i == PROP_SUBDIR || i == PROP_PACKAGE_DIR) && value != NULL && !forge_git_subdir_is_valid (value)))
         {
           g_warning ("Ignoring the invalid %s of project %s", json_names[i], self->strings[PROP_ID]);
           continue;
@@ -428,6 +430,7 @@ STRING_GETTER (last_error, PROP_LAST_ERROR)
 STRING_GETTER (git_ref, PROP_GIT_REF)
 STRING_GETTER (subdir, PROP_SUBDIR)
 STRING_GETTER (head_commit, PROP_HEAD_COMMIT)
+STRING_GETTER (package_dir, PROP_PACKAGE_DIR)
 
 #undef STRING_GETTER
 

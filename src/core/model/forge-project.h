@@ -80,8 +80,13 @@ void                forge_project_set_preview_device   (ForgeProject      *self,
  * forge_preview_session_switch_ref_async(). */
 const char         *forge_project_get_git_ref          (ForgeProject      *self);
 /* The folder of the repository the address named (…/tree/BRANCH/SUBDIR),
- * or NULL. Stored only: previews still run from the repository's root. */
+ * or NULL. The clone makes it the package_dir too. */
 const char         *forge_project_get_subdir           (ForgeProject      *self);
+/* The folder its preview runs from (a monorepo's app), relative to the
+ * repository's root, or NULL to let detection find it. Set by the
+ * address's folder, the window's app chooser or --subdir, through the
+ * store ("package_dir" changes); a switch of ref keeps it. */
+const char         *forge_project_get_package_dir      (ForgeProject      *self);
 /* The commit the work tree holds (hex), once cloned. */
 const char         *forge_project_get_head_commit      (ForgeProject      *self);
 gint64              forge_project_get_created          (ForgeProject      *self);

@@ -300,6 +300,22 @@ forge_clone_and_preview_step_progress_title (const char *step_id)
   return i >= 0 ? _(step_titles[i].doing) : step_id;
 }
 
+/* A folder the address named (…/tree/main/apps/web) is known once the
+ * clone resolved it; it chooses the app over the project's choice.
+ * Always TRUE: it sits in the chain of steps. */
+static gboolean
+use_cloned_folder (ForgePreviewRun *run)
+{
+  const char *subdir = event_string (json_node_get_object (run->clone), "subdir");
+
+  if (subdir != NULL && forge_git_subdir_is_valid (subdir))
+    {
+      g_free (run->package_dir);
+      run->package_dir = g_strdup (subdir);
+    }
+  return TRUE;
+}
+
 static JsonNode *
 clone_and_preview (ForgeStepContext  *ctx,
                    JsonNode          *event_data,
@@ -355,6 +371,13 @@ clone_and_preview (ForgeStepContext  *ctx,
                    "The clone-and-preview event's git_ref “%s” is not a ref", run->git_ref);
       return NULL;
     }
+  run->package_dir = g_strdup (event_string (data, "package_dir"));
+  if (run->package_dir != NULL && !forge_git_subdir_is_valid (run->package_dir))
+    {
+      g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                   "The clone-and-preview event's package_dir “%s” is not a folder", run->package_dir);
+      return NULL;
+    }
   forge_clone_and_preview_get_sandbox_limits (self, &run->limits);
   /* Events journaled before backends existed name none. */
   run->backend = g_strdup (event_string (data, "backend"));
@@ -377,6 +400,7 @@ clone_and_preview (ForgeStepContext  *ctx,
 
   if (!(run->integration = forge_step_run (ctx, FORGE_STEP_GET_GITHUB_INTEGRATION, _forge_preview_get_github_integration, run, &local_error)) ||
       !(run->clone = forge_step_run (ctx, FORGE_STEP_CLONE_REPOSITORY, _forge_preview_clone_repository, run, &local_error)) ||
+      !use_cloned_folder (run) ||
       !(framework_node = forge_step_run (ctx, FORGE_STEP_DETECT_FRAMEWORK, _forge_preview_detect_framework, run, &local_error)) ||
       !(run->framework = forge_framework_new_from_json (framework_node, &local_error)) ||
       !(sandbox_node = forge_step_run (ctx, FORGE_STEP_START_SANDBOX, _forge_preview_start_sandbox, run, &local_error)) ||
@@ -410,6 +434,8 @@ clone_and_preview (ForgeStepContext  *ctx,
                                  json_object_get_string_member_with_default (json_node_get_object (server), "network", "shared"));
   json_object_set_string_member (output, "framework", forge_framework_get_id (run->framework));
   json_object_set_string_member (output, "package_manager", forge_framework_get_package_manager (run->framework));
+  if (forge_framework_get_package_dir (run->framework) != NULL)
+    json_object_set_string_member (output, "package_dir", forge_framework_get_package_dir (run->framework));
   return _forge_preview_object_node (output);
 
 failed:
@@ -478,6 +504,8 @@ restart_cb (ForgeSandboxManager *manager,
   json_object_set_string_member (object, "backend", forge_project_get_backend (project));
   if (forge_project_get_git_ref (project) != NULL)
     json_object_set_string_member (object, "git_ref", forge_project_get_git_ref (project));
+  if (forge_project_get_package_dir (project) != NULL)
+    json_object_set_string_member (object, "package_dir", forge_project_get_package_dir (project));
   json_object_set_boolean_member (object, "restart", TRUE);
   data = _forge_preview_object_node (object);
 
@@ -603,6 +631,8 @@ forge_clone_and_preview_start_full (ForgeWorkflowEngine            *engine,
   json_object_set_string_member (object, "backend", forge_project_get_backend (project));
   if (forge_project_get_git_ref (project) != NULL)
     json_object_set_string_member (object, "git_ref", forge_project_get_git_ref (project));
+  if (forge_project_get_package_dir (project) != NULL)
+    json_object_set_string_member (object, "package_dir", forge_project_get_package_dir (project));
   if (flags & FORGE_CLONE_AND_PREVIEW_START_REUSE_CLONE)
     json_object_set_boolean_member (object, "reuse_clone", TRUE);
   data = _forge_preview_object_node (object);

@@ -275,6 +275,9 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
       {
         json_object_set_string_member (changes, "git_ref", ref);
         json_object_set_string_member (changes, "subdir", subdir);
+        /* The address's folder is the app to preview, from now on. */
+        if (subdir != NULL)
+          json_object_set_string_member (changes, "package_dir", subdir);
       }
     forge_project_store_update_from_thread (run->self->store, run->project_id, changes);
   }

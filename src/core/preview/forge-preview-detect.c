@@ -26,7 +26,7 @@ _forge_preview_detect_framework (ForgeStepContext  *ctx,
   if (workspace == NULL)
     return NULL;
 
-  framework = forge_framework_detect (workspace, error);
+  framework = forge_framework_detect_in (workspace, run->package_dir, error);
   if (framework == NULL)
     {
       if (error != NULL && *error != NULL && (*error)->domain == FORGE_FRAMEWORK_ERROR)

@@ -25,12 +25,23 @@ static const char * const sandbox_env[] = { "NPM_CONFIG_USERCONFIG=/dev/null", N
 
 /* What makes an install reusable: the lockfile (or package.json when there
  * is none) and the command that installed it. */
+/* @name (NULL: the root) in the folder the install runs in. */
+static char *
+in_install_dir (ForgePreviewRun *run,
+                const char      *name)
+{
+  const char *dir = forge_framework_get_install_dir (run->framework);
+
+  if (dir == NULL)
+    return g_strdup (name);
+  return g_build_filename (dir, name != NULL ? name : "package.json", NULL);
+}
+
 static char *
 install_fingerprint (ForgePreviewRun *run)
 {
-  g_autofree char *sum = forge_workspace_dup_install_fingerprint (run->workspace,
-                                                                  forge_framework_get_lockfile (run->framework),
-                                                                  NULL);
+  g_autofree char *lockfile = in_install_dir (run, forge_framework_get_lockfile (run->framework));
+  g_autofree char *sum = forge_workspace_dup_install_fingerprint (run->workspace, lockfile, NULL);
   g_auto(GStrv) argv = forge_framework_dup_install_argv (run->framework);
   g_autofree char *command = argv ? g_strjoinv (" ", argv) : g_strdup ("");
 
@@ -54,11 +65,13 @@ static char *
 stamp_for (ForgePreviewRun *run,
            const char      *fingerprint)
 {
+  g_autofree char *node_modules = in_install_dir (run, "node_modules");
+
   if (fingerprint == NULL)
     return NULL;
 
   /* Asked of the workspace: node_modules is where the sandbox wrote it. */
-  if (forge_workspace_test (run->workspace, "node_modules", FORGE_REPO_TEST_IS_DIR))
+  if (forge_workspace_test (run->workspace, node_modules, FORGE_REPO_TEST_IS_DIR))
     return g_strdup (fingerprint);
 
   return g_strconcat (fingerprint, " no-node-modules", NULL);
@@ -76,6 +89,7 @@ _forge_preview_install_dependencies (ForgeStepContext  *ctx,
   g_autofree char *expected_stamp = NULL;
   g_auto(GStrv) argv = NULL;
   g_autofree char *command = NULL;
+  g_autofree char *cwd = NULL;
   g_autoptr(ForgeCommandOutput) output = NULL;
   JsonObject *object = json_object_new ();
   ForgeSandbox *sandbox;
@@ -134,7 +148,8 @@ _forge_preview_install_dependencies (ForgeStepContext  *ctx,
   forge_step_context_progress_latest (ctx, -1, command);
 
   output = forge_command_output_new (ctx, "install");
-  if (!forge_sandbox_run_sync (sandbox, (const char * const *) argv, sandbox_env, FORGE_SANDBOX_REPO_DIR,
+  cwd = forge_framework_dup_install_cwd (run->framework);
+  if (!forge_sandbox_run_sync (sandbox, (const char * const *) argv, sandbox_env, cwd,
                                forge_command_output_line_cb, output, &status,
                                forge_step_context_get_cancellable (ctx), error))
     {

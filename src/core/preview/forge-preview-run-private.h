@@ -75,6 +75,10 @@ typedef struct
   gboolean              reuse_clone;
   /* The event's ref (NULL: the default branch). */
   char                 *git_ref;
+  /* The folder to preview (the project's package_dir, or the one the
+   * address named once the clone resolved it), NULL for detection to
+   * find it. */
+  char                 *package_dir;
   /* A restart that resumed the project's last sandbox (paused at its
    * timeout) with its dev server still running: nothing to upload,
    * install or start; the server is handed back to the manager as it

@@ -18,6 +18,7 @@ _forge_preview_run_free (ForgePreviewRun *run)
   g_free (run->project_id);
   g_free (run->repo_url);
   g_free (run->git_ref);
+  g_free (run->package_dir);
   g_free (run->workspace_dir);
   g_free (run->repo_dir);
   g_free (run->git_dir);

@@ -11,6 +11,8 @@
 
 #include "forge-clone-and-preview.h"
 #include "forge-git.h"
+#include "forge-local-workspace.h"
+#include "forge-monorepo.h"
 #include "forge-preview-run-private.h"
 #include "forge-secrets.h"
 #include "forge-preview-session-private.h"
@@ -38,6 +40,7 @@ struct _ForgePreviewSession
   char                     *preview_url;
   char                     *framework;
   char                     *package_manager;
+  char                     *package_dir;
   char                     *sandbox_id;
   char                     *network;
   gboolean                  visible;
@@ -197,6 +200,8 @@ take_output (ForgePreviewSession *self,
   self->framework = g_strdup (json_object_get_string_member_with_default (output, "framework", NULL));
   g_free (self->package_manager);
   self->package_manager = g_strdup (json_object_get_string_member_with_default (output, "package_manager", NULL));
+  g_free (self->package_dir);
+  self->package_dir = g_strdup (json_object_get_string_member_with_default (output, "package_dir", NULL));
   g_free (self->sandbox_id);
   self->sandbox_id = g_strdup (json_object_get_string_member_with_default (output, "sandbox_id", NULL));
   g_free (self->network);
@@ -404,6 +409,7 @@ forge_preview_session_finalize (GObject *object)
   g_clear_pointer (&self->preview_url, g_free);
   g_clear_pointer (&self->framework, g_free);
   g_clear_pointer (&self->package_manager, g_free);
+  g_clear_pointer (&self->package_dir, g_free);
   g_clear_pointer (&self->sandbox_id, g_free);
   g_clear_pointer (&self->network, g_free);
 
@@ -597,6 +603,13 @@ forge_preview_session_get_framework (ForgePreviewSession *self)
 {
   g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
   return self->framework;
+}
+
+const char *
+forge_preview_session_get_package_dir (ForgePreviewSession *self)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  return self->package_dir;
 }
 
 const char *
@@ -1255,4 +1268,84 @@ forge_preview_session_remove_finish (ForgePreviewSession  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_preview_session_remove_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+list_apps_in_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  const char *repo_dir = task_data;
+  g_autoptr(ForgeLocalWorkspace) workspace = NULL;
+  g_autoptr(ForgeMonorepo) monorepo = NULL;
+
+  /* The clone on this computer is what every backend's sandbox got. */
+  if (forge_repo_test (repo_dir, "", FORGE_REPO_TEST_IS_DIR))
+    {
+      workspace = forge_local_workspace_new (repo_dir);
+      monorepo = forge_monorepo_detect (FORGE_WORKSPACE (workspace));
+    }
+
+  if (monorepo != NULL)
+    g_task_return_pointer (task, forge_monorepo_dup_apps (monorepo), g_object_unref);
+  else
+    g_task_return_pointer (task, g_list_store_new (FORGE_TYPE_MONOREPO_PACKAGE), g_object_unref);
+}
+
+void
+forge_preview_session_list_apps_async (ForgePreviewSession *self,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *workspace_dir = NULL;
+
+  g_return_if_fail (FORGE_IS_PREVIEW_SESSION (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, forge_preview_session_list_apps_async);
+  workspace_dir = forge_project_dup_workspace_dir (self->project);
+  g_task_set_task_data (task, g_build_filename (workspace_dir, "repo", NULL), g_free);
+  g_task_run_in_thread (task, list_apps_in_thread);
+}
+
+GListModel *
+forge_preview_session_list_apps_finish (ForgePreviewSession  *self,
+                                        GAsyncResult         *result,
+                                        GError              **error)
+{
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == forge_preview_session_list_apps_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+forge_preview_session_choose_app (ForgePreviewSession  *self,
+                                  const char           *package_dir,
+                                  GError              **error)
+{
+  g_autoptr(JsonObject) changes = NULL;
+
+  g_return_val_if_fail (FORGE_IS_PREVIEW_SESSION (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (package_dir == NULL || !forge_git_subdir_is_valid (package_dir))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a folder of the repository."), package_dir ? package_dir : "");
+      return FALSE;
+    }
+
+  changes = json_object_new ();
+  json_object_set_string_member (changes, "package_dir", package_dir);
+  forge_project_store_update (self->store, forge_project_get_id (self->project), changes);
+
+  /* A live preview of another app makes way: the new run's server takes
+   * over the project's port. */
+  return forge_preview_session_run (self, NULL, error);
 }

@@ -88,6 +88,9 @@ const char               *forge_preview_session_get_error_message   (ForgePrevie
  * "isolated" or "shared" (the host's network). */
 const char               *forge_preview_session_get_framework       (ForgePreviewSession  *self);
 const char               *forge_preview_session_get_package_manager (ForgePreviewSession  *self);
+/* The folder of the app it runs (a monorepo's package), or NULL for the
+ * repository's root. */
+const char               *forge_preview_session_get_package_dir     (ForgePreviewSession  *self);
 const char               *forge_preview_session_get_sandbox_id      (ForgePreviewSession  *self);
 const char               *forge_preview_session_get_network         (ForgePreviewSession  *self);
 /* Whether a run of the project (its own or a restart) is under way; the
@@ -177,6 +180,24 @@ void                      forge_preview_session_switch_ref_async    (ForgePrevie
                                                                      gpointer              user_data);
 gboolean                  forge_preview_session_switch_ref_finish   (ForgePreviewSession  *self,
                                                                      GAsyncResult         *result,
+                                                                     GError              **error);
+
+/* A monorepo's apps (ForgeMonorepoPackage items, see forge-monorepo.h),
+ * as the project's clone holds them now, read on a worker thread: an
+ * empty list before a clone, or for a repository without workspaces. */
+void                      forge_preview_session_list_apps_async     (ForgePreviewSession  *self,
+                                                                     GCancellable         *cancellable,
+                                                                     GAsyncReadyCallback   callback,
+                                                                     gpointer              user_data);
+GListModel               *forge_preview_session_list_apps_finish    (ForgePreviewSession  *self,
+                                                                     GAsyncResult         *result,
+                                                                     GError              **error);
+/* Makes @package_dir (relative to the repository's root) the project's
+ * app ("package_dir" in projects.json) and starts a run of it, which
+ * replaces a live preview. With a run under way only the choice is
+ * made: the next run uses it. */
+gboolean                  forge_preview_session_choose_app          (ForgePreviewSession  *self,
+                                                                     const char           *package_dir,
                                                                      GError              **error);
 
 /* Cancels its runs, stops its sandbox and forgets the project (REMOVED

@@ -170,8 +170,10 @@ direct_dev_argv (ForgePreviewRun  *run,
   const char *body;
   guint first_flag;
 
+  /* A workspace's package: its script and binaries are not the root's. */
   if (g_strv_length ((char **) argv) < 3 ||
-      !g_str_equal (argv[0], "npm") || !g_str_equal (argv[1], "run"))
+      !g_str_equal (argv[0], "npm") || !g_str_equal (argv[1], "run") ||
+      forge_framework_get_package_dir (run->framework) != NULL)
     return NULL;
 
   /* The install ran repository code that could have swapped package.json
@@ -334,6 +336,7 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
       g_autofree char *tail = NULL;
       g_autofree char *listen_address = NULL;
       g_autofree char *authority = NULL;
+      g_autofree char *cwd = forge_framework_dup_dev_cwd (run->framework);
       g_autoptr(ForgeCommandOutput) output = NULL;
       ServerOutcome outcome;
       guint port;
@@ -373,7 +376,7 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
 
       output = forge_command_output_new (ctx, "server");
       process = forge_sandbox_spawn (sandbox, (const char * const *) argv, (const char * const *) env,
-                                     FORGE_SANDBOX_REPO_DIR, forge_command_output_line_cb,
+                                     cwd, forge_command_output_line_cb,
                                      forge_command_output_ref (output), (GDestroyNotify) forge_command_output_unref,
                                      error);
       if (process == NULL)

@@ -31,6 +31,10 @@ _forge_preview_update_project (ForgeStepContext  *ctx,
   json_object_set_string_member (changes, "framework", forge_framework_get_id (run->framework));
   json_object_set_string_member (changes, "package_manager", forge_framework_get_package_manager (run->framework));
   json_object_set_null_member (changes, "last_error");
+  /* The app detection picked (a monorepo's only one) is kept, so that a
+   * second app added later does not make the project ask. */
+  if (forge_framework_get_package_dir (run->framework) != NULL)
+    json_object_set_string_member (changes, "package_dir", forge_framework_get_package_dir (run->framework));
   if (forge_git_parse_owner_repo (run->repo_url, &owner, &repo))
     {
       g_autofree char *owner_repo = g_strdup_printf ("%s/%s", owner, repo);
