@@ -313,7 +313,10 @@ forge_node_range_check (const char *range,
       strlen (range) > 256)
     return FORGE_NODE_RANGE_UNKNOWN;
 
+  /* "" is "*" to npm (and g_strsplit() gives no alternative for it). */
   alternatives = g_strsplit (range, "||", -1);
+  if (alternatives[0] == NULL)
+    return FORGE_NODE_RANGE_SATISFIED;
   for (guint i = 0; alternatives[i] != NULL; i++)
     {
       g_autoptr(GArray) set = g_array_new (FALSE, FALSE, sizeof (Comparator));
