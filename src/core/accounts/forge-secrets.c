@@ -88,11 +88,13 @@ make_attributes (const SecretKind *kind,
                  const char       *scope,
                  const char       *scope2)
 {
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  /* Copies: the asynchronous calls keep the table past the caller's
+   * strings. */
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
-  g_hash_table_insert (attributes, (char *) kind->attribute, (char *) scope);
+  g_hash_table_insert (attributes, (char *) kind->attribute, g_strdup (scope));
   if (kind->attribute2 != NULL && scope2 != NULL)
-    g_hash_table_insert (attributes, (char *) kind->attribute2, (char *) scope2);
+    g_hash_table_insert (attributes, (char *) kind->attribute2, g_strdup (scope2));
   return attributes;
 }
 
