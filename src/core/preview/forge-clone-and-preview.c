@@ -56,6 +56,7 @@ forge_clone_and_preview_dispose (GObject *object)
   g_mutex_lock (&self->tokens_mutex);
   g_hash_table_remove_all (self->tokens);
   g_hash_table_remove_all (self->overrides);
+  g_hash_table_remove_all (self->signatures);
   g_mutex_unlock (&self->tokens_mutex);
 
   G_OBJECT_CLASS (forge_clone_and_preview_parent_class)->dispose (object);
@@ -70,6 +71,7 @@ forge_clone_and_preview_finalize (GObject *object)
   g_mutex_clear (&self->tokens_mutex);
   g_clear_pointer (&self->tokens, g_hash_table_unref);
   g_clear_pointer (&self->overrides, g_hash_table_unref);
+  g_clear_pointer (&self->signatures, g_hash_table_unref);
 
   G_OBJECT_CLASS (forge_clone_and_preview_parent_class)->finalize (object);
 }
@@ -93,6 +95,36 @@ forge_clone_and_preview_init (ForgeCloneAndPreview *self)
   self->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, run_token_free);
   self->overrides = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) forge_run_env_unref);
+  self->signatures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+void
+_forge_clone_and_preview_set_server_signature (ForgeCloneAndPreview *self,
+                                               const char           *project_id,
+                                               const char           *signature)
+{
+  g_mutex_lock (&self->tokens_mutex);
+  if (self->signatures != NULL)
+    {
+      if (signature == NULL)
+        g_hash_table_remove (self->signatures, project_id);
+      else
+        g_hash_table_replace (self->signatures, g_strdup (project_id), g_strdup (signature));
+    }
+  g_mutex_unlock (&self->tokens_mutex);
+}
+
+char *
+_forge_clone_and_preview_dup_server_signature (ForgeCloneAndPreview *self,
+                                               const char           *project_id)
+{
+  char *signature;
+
+  g_mutex_lock (&self->tokens_mutex);
+  signature = self->signatures != NULL ? g_strdup (g_hash_table_lookup (self->signatures, project_id)) : NULL;
+  g_mutex_unlock (&self->tokens_mutex);
+
+  return signature;
 }
 
 void

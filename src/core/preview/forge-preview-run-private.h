@@ -38,6 +38,10 @@ struct _ForgeCloneAndPreview
   /* project id → ForgeRunEnv, see
    * forge_clone_and_preview_set_run_overrides() */
   GHashTable          *overrides;    /* under tokens_mutex */
+  /* project id → forge_run_env_dup_signature() of the run that started
+   * its server: a resume must not hand back a server started with what
+   * the user has changed since. In memory only. */
+  GHashTable          *signatures;   /* under tokens_mutex */
 };
 
 /* A copy of the host's token for this process, or NULL; *origin (may
@@ -49,6 +53,14 @@ char           *_forge_clone_and_preview_dup_host_token (ForgeCloneAndPreview *s
 /* A reference to the project's overrides for this process, or NULL. */
 ForgeRunEnv    *_forge_clone_and_preview_dup_run_overrides (ForgeCloneAndPreview *self,
                                                             const char           *project_id);
+
+/* What the run that started the project's server ran it with: set when
+ * a server is handed to the manager; NULL when unknown. */
+void            _forge_clone_and_preview_set_server_signature (ForgeCloneAndPreview *self,
+                                                               const char           *project_id,
+                                                               const char           *signature);
+char           *_forge_clone_and_preview_dup_server_signature (ForgeCloneAndPreview *self,
+                                                               const char           *project_id);
 
 /* What one run carries between its steps, beside the journaled outputs.
  * Live objects (the sandbox, the workspace) are never step outputs: they

@@ -304,6 +304,20 @@ _forge_preview_run_try_resume (ForgePreviewRun *run)
     return FALSE;
 
   sandbox_id = forge_sandbox_get_id (old_sandbox);
+
+  /* Restarted to apply a change of variables or commands: the server
+   * that kept running has the old ones. */
+  {
+    g_autofree char *started_with = _forge_clone_and_preview_dup_server_signature (run->self, run->project_id);
+    g_autofree char *now = forge_run_env_dup_signature (run->env);
+
+    if (started_with != NULL && !g_str_equal (started_with, now))
+      {
+        log_not_resumed (run, sandbox_id, _("its variables or commands changed"));
+        return FALSE;
+      }
+  }
+
   was_running = forge_sandbox_is_running (old_sandbox);
   provider = forge_sandbox_providers_lookup (run->self->providers, run->backend, &error);
   if (provider != NULL)

@@ -454,6 +454,11 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
             log_moved_origin (run, ready_url, authority);
           forge_sandbox_manager_adopt (run->self->manager, run->project_id, sandbox, process, ready_url);
           forge_command_output_hand_over (output, run->self->manager, run->project_id);
+          {
+            g_autofree char *signature = forge_run_env_dup_signature (run->env);
+
+            _forge_clone_and_preview_set_server_signature (run->self, run->project_id, signature);
+          }
 
           json_object_set_string_member (object, "url", ready_url);
           json_object_set_int_member (object, "port", port);

@@ -269,3 +269,27 @@ forge_run_env_dup_digest (ForgeRunEnv *self)
 
   return g_strdup (g_checksum_get_string (checksum));
 }
+
+char *
+forge_run_env_dup_signature (ForgeRunEnv *self)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *port = g_strdup_printf ("%u", forge_run_env_get_dev_port (self));
+  const char *commands[] = { forge_run_env_get_install_command (self), forge_run_env_get_dev_command (self), port };
+
+  for (guint i = 0; self != NULL && i < self->variables->len; i++)
+    {
+      Variable *variable = &g_array_index (self->variables, Variable, i);
+
+      g_checksum_update (checksum, (const guchar *) variable->name, strlen (variable->name) + 1);
+      g_checksum_update (checksum, (const guchar *) variable->value, strlen (variable->value) + 1);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_checksum_update (checksum, (const guchar *) "\1", 1);
+      if (commands[i] != NULL)
+        g_checksum_update (checksum, (const guchar *) commands[i], strlen (commands[i]) + 1);
+    }
+
+  return g_strdup (g_checksum_get_string (checksum));
+}

@@ -65,6 +65,11 @@ char         *forge_run_env_mask                (ForgeRunEnv        *self,
  * must not be a way to guess them. */
 char         *forge_run_env_dup_digest          (ForgeRunEnv        *self);
 
+/* Hex SHA-256 of everything, secret values and commands included: to
+ * compare in memory (has anything changed since a server started?),
+ * never to be written anywhere. */
+char         *forge_run_env_dup_signature       (ForgeRunEnv        *self);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ForgeRunEnv, forge_run_env_unref)
 
 G_END_DECLS
