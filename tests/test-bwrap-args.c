@@ -102,7 +102,7 @@ option_arity (const char *name)
     { "--tmpfs", 1 }, { "--dir", 1 }, { "--chdir", 1 }, { "--info-fd", 1 },
     { "--seccomp", 1 }, { "--size", 1 }, { "--remount-ro", 1 },
     { "--ro-bind", 2 }, { "--ro-bind-try", 2 }, { "--bind", 2 }, { "--symlink", 2 },
-    { "--ro-bind-data", 2 }, { "--setenv", 2 },
+    { "--ro-bind-data", 2 }, { "--setenv", 2 }, { "--args", 1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (options); i++)
@@ -465,14 +465,24 @@ test_relay (void)
 }
 
 /* The environment is cleared; only the command's own entries and CA
- * bundles visible inside come in. */
+ * bundles visible inside come in, the command's own through a file
+ * descriptor: values may be secrets, and a command line is in /proc. */
 static void
 test_environment (void)
 {
-  const char *env[] = { "PORT=3000", "A=b=c", "=nokey", "noequals", "BROWSER=none", NULL };
+  const char *env[] = { "PORT=3000", "A=b=c", "=nokey", "noequals", "BROWSER=none", "SECRET=hunter2 x", NULL };
+  static const char expected[] =
+    "--setenv\0PORT\0" "3000\0"
+    "--setenv\0A\0b=c\0"
+    "--setenv\0BROWSER\0none\0"
+    "--setenv\0SECRET\0hunter2 x\0";
   ForgeBwrapConfig config;
   g_auto(GStrv) args = NULL;
+  g_auto(GStrv) no_env_args = NULL;
   g_auto(Line) line = { 0 };
+  g_auto(Line) no_env_line = { 0 };
+  g_autoptr(GBytes) env_args = NULL;
+  g_autoptr(GBytes) expected_bytes = g_bytes_new_static (expected, sizeof expected - 1);
   gint clearenv;
 
   config_init (&config);
@@ -482,16 +492,34 @@ test_environment (void)
   clearenv = find_option (&line, "--clearenv");
   g_assert_cmpint (clearenv, >=, 0);
   for (guint i = 0; i < line.options->len; i++)
-    if (g_str_equal (g_array_index (line.options, Option, i).name, "--setenv"))
+    if (g_str_equal (g_array_index (line.options, Option, i).name, "--setenv") ||
+        g_str_equal (g_array_index (line.options, Option, i).name, "--args"))
       g_assert_cmpint ((gint) i, >, clearenv);
 
   g_assert_cmpstr (get_setenv (&line, "HOME"), ==, FORGE_SANDBOX_HOME_DIR);
   g_assert_cmpstr (get_setenv (&line, "USER"), ==, "user");
-  g_assert_cmpstr (get_setenv (&line, "PORT"), ==, "3000");
-  g_assert_cmpstr (get_setenv (&line, "A"), ==, "b=c");
-  g_assert_cmpstr (get_setenv (&line, "BROWSER"), ==, "none");
-  g_assert_null (get_setenv (&line, ""));
-  g_assert_null (get_setenv (&line, "noequals"));
+
+  /* Not a word of them on the command line. */
+  g_assert_true (has_option (&line, "--args", G_STRINGIFY (FORGE_BWRAP_ENV_FD), NULL));
+  g_assert_null (get_setenv (&line, "PORT"));
+  g_assert_null (get_setenv (&line, "SECRET"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_assert_null (strstr (args[i], "hunter2"));
+
+  env_args = forge_bwrap_env_args (env);
+  g_assert_nonnull (env_args);
+  g_assert_true (g_bytes_equal (env_args, expected_bytes));
+
+  /* Nothing to read: no --args. */
+  g_assert_null (forge_bwrap_env_args (NULL));
+  {
+    const char *malformed[] = { "=x", "y", NULL };
+
+    g_assert_null (forge_bwrap_env_args (malformed));
+  }
+  no_env_args = build (&config, NULL, NULL, FALSE);
+  parse_line (&no_env_line, no_env_args, config.bwrap);
+  g_assert_cmpint (find_option (&no_env_line, "--args"), <, 0);
 
   g_assert_null (get_setenv (&line, "GITHUB_TOKEN"));
   g_assert_null (get_setenv (&line, "DBUS_SESSION_BUS_ADDRESS"));
@@ -611,7 +639,8 @@ test_flatpak (void)
 {
   for (guint own = 0; own < 2; own++)
     {
-      static const char * const fd_options[] = { "--seccomp", "--info-fd", "--block-fd", "--ro-bind-data" };
+      static const char * const fd_options[] = { "--seccomp", "--info-fd", "--block-fd", "--ro-bind-data", "--args" };
+      static const char * const env[] = { "FOO=bar", NULL };
       ForgeBwrapConfig config;
       g_auto(GStrv) args = NULL;
       g_auto(Line) line = { 0 };
@@ -620,7 +649,7 @@ test_flatpak (void)
       config_init (&config);
       config.in_flatpak = TRUE;
       config.own_network = own;
-      args = build (&config, NULL, NULL, FALSE);
+      args = build (&config, env, NULL, FALSE);
       parse_line (&line, args, config.bwrap);
 
       g_assert_cmpstr (args[0], ==, "flatpak-spawn");
@@ -639,7 +668,7 @@ test_flatpak (void)
               g_error ("%s %s is not forwarded", option->name, option->arg[0]);
         }
 
-      g_assert_cmpuint (g_hash_table_size (forwarded), ==, own ? 6 : 4);
+      g_assert_cmpuint (g_hash_table_size (forwarded), ==, own ? 7 : 5);
     }
 }
 

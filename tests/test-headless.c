@@ -874,6 +874,97 @@ test_gh_token_and_pull (Fixture       *fixture,
   g_clear_pointer (&server, forge_test_git_server_free);
 }
 
+/* --env, --env-file and --dev-command reach the dev server of that run;
+ * none of it is stored. */
+static void
+test_env_and_commands (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "env-app",
+                                                      "package.json",
+                                                      "{ \"name\": \"env-app\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      "server.js",
+                                                      "const page = [process.env.FOO, process.env.FROM_FILE, process.env.BOTH, process.argv[2]].join(' ');\n"
+                                                      "require('http').createServer((q, s) => s.end(page)).listen(+process.env.PORT, process.env.HOST);\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *env_file = g_build_filename (fixture->root, "run.env", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) stream = NULL;
+  g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *projects = NULL;
+  g_autofree char *projects_path = NULL;
+
+  g_assert_true (g_file_set_contents (env_file, "# for this run\nFROM_FILE=file-value-77\nBOTH=from-file\n", -1, NULL));
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
+  g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
+  process = g_subprocess_launcher_spawn (launcher, &error, binary, "--headless", "--json", "--server-timeout", "120",
+                                         "--env", "FOO=cli-value-55", "--env-file", env_file, "--env", "BOTH=from-cli",
+                                         "--dev-command", "node server.js headless-command",
+                                         url, NULL);
+  g_assert_no_error (error);
+  stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+
+  preview = read_until (stream, "preview", NULL);
+  g_assert_nonnull (preview);
+  g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), &body), ==, 200);
+  g_assert_cmpstr (body, ==, "cli-value-55 file-value-77 from-cli headless-command");
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+
+  /* For that run only: the project keeps none of it. */
+  projects_path = g_build_filename (fixture->root, "data", "forge-preview", "projects.json", NULL);
+  g_assert_true (g_file_get_contents (projects_path, &projects, NULL, NULL));
+  g_assert_null (strstr (projects, "cli-value-55"));
+  g_assert_null (strstr (projects, "file-value-77"));
+  g_assert_null (strstr (projects, "headless-command"));
+  g_assert_false (forge_test_tree_contains (fixture->root, "cli-value-55"));
+}
+
+/* A malformed --env or an unreadable --env-file is one line, before
+ * anything starts. */
+static void
+test_bad_env (Fixture       *fixture,
+              gconstpointer  data)
+{
+  const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
+  g_autofree char *missing = g_build_filename (fixture->root, "no-such.env", NULL);
+  const char *cases[][3] = {
+    { "--env", "NOEQUALS", "NOEQUALS" },
+    { "--env", "1BAD=x", "1BAD" },
+    { "--env-file", missing, "no-such.env" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_autoptr(GSubprocess) process = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *stdout_text = NULL;
+      g_autofree char *stderr_text = NULL;
+
+      g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
+      process = g_subprocess_launcher_spawn (launcher, &error, binary, "--headless", "--json",
+                                             cases[i][0], cases[i][1], "owner/repo", NULL);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+      g_assert_true (g_str_has_prefix (stderr_text, "forge-preview: "));
+      g_assert_true (strchr (stderr_text, '\n') == stderr_text + strlen (stderr_text) - 1);
+      g_assert_nonnull (strstr (stderr_text, cases[i][2]));
+      g_assert_cmpstr (stdout_text, ==, "");
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -893,6 +984,8 @@ main (int   argc,
   g_test_add ("/forge/headless/crash-leaves-stack", Fixture, NULL, fixture_set_up, test_crash_leaves_stack, fixture_tear_down);
   g_test_add ("/forge/headless/monorepo-subdir", Fixture, NULL, fixture_set_up, test_monorepo_subdir, fixture_tear_down);
   g_test_add ("/forge/headless/gh-token-and-pull", Fixture, NULL, fixture_set_up, test_gh_token_and_pull, fixture_tear_down);
+  g_test_add ("/forge/headless/env-and-commands", Fixture, NULL, fixture_set_up, test_env_and_commands, fixture_tear_down);
+  g_test_add ("/forge/headless/bad-env", Fixture, NULL, fixture_set_up, test_bad_env, fixture_tear_down);
 
   return g_test_run ();
 }

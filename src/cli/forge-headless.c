@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "forge-context.h"
+#include "forge-env-file.h"
 #include "forge-git.h"
 #include "forge-secrets.h"
 #include "forge-headless.h"
@@ -557,6 +558,55 @@ pull_done_cb (GObject      *object,
     }
 }
 
+/* --env-file's entries, then --env's over them, then the commands:
+ * for this process only, never stored. NULL (and one line) on a
+ * malformed entry or an unreadable file. */
+static ForgeRunEnv *
+make_run_overrides (const char * const  *entries,
+                    const char          *env_file,
+                    const char          *install_command,
+                    const char          *dev_command,
+                    GError             **error)
+{
+  g_autoptr(ForgeRunEnv) overrides = forge_run_env_new ();
+
+  if (env_file != NULL)
+    {
+      g_auto(GStrv) from_file = forge_env_file_load (env_file, error);
+
+      if (from_file == NULL)
+        return NULL;
+      for (guint i = 0; from_file[i] != NULL; i++)
+        {
+          g_autofree char *name = NULL;
+          g_autofree char *value = NULL;
+
+          if (forge_env_entry_split (from_file[i], &name, &value, NULL))
+            forge_run_env_set (overrides, name, value, FALSE);
+        }
+    }
+
+  for (guint i = 0; entries != NULL && entries[i] != NULL; i++)
+    {
+      g_autofree char *name = NULL;
+      g_autofree char *value = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!forge_env_entry_split (entries[i], &name, &value, &local_error))
+        {
+          g_set_error (error, FORGE_ENV_FILE_ERROR, FORGE_ENV_FILE_ERROR_INVALID,
+                       _("--env takes KEY=VALUE: %s"), local_error->message);
+          return NULL;
+        }
+      forge_run_env_set (overrides, name, value, FALSE);
+    }
+
+  forge_run_env_set_install_command (overrides, install_command);
+  forge_run_env_set_dev_command (overrides, dev_command);
+
+  return g_steal_pointer (&overrides);
+}
+
 int
 forge_headless_main (int                            argc,
                      char                         **argv,
@@ -571,6 +621,11 @@ forge_headless_main (int                            argc,
   g_autofree char *subdir = NULL;
   g_autofree char *default_backend = NULL;
   g_auto(GStrv) remaining = NULL;
+  g_auto(GStrv) env_entries = NULL;
+  g_autofree char *env_file = NULL;
+  g_autofree char *install_command = NULL;
+  g_autofree char *dev_command = NULL;
+  g_autoptr(ForgeRunEnv) overrides = NULL;
   gboolean headless_flag = FALSE;
   gboolean json = FALSE;
   gboolean pull = FALSE;
@@ -594,6 +649,10 @@ forge_headless_main (int                            argc,
     { "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_limit, N_("Megabytes of memory a sandbox on this computer may use"), N_("MB") },
     { "sandbox-timeout", 0, 0, G_OPTION_ARG_INT, &sandbox_timeout, N_("Seconds a sandbox lives without a keepalive"), N_("SECONDS") },
     { "server-timeout", 0, 0, G_OPTION_ARG_INT, &server_timeout, N_("Seconds to wait for the dev server to answer"), N_("SECONDS") },
+    { "env", 0, 0, G_OPTION_ARG_STRING_ARRAY, &env_entries, N_("Set a variable for the install and the dev server, for this run only (repeatable)"), N_("KEY=VALUE") },
+    { "env-file", 0, 0, G_OPTION_ARG_FILENAME, &env_file, N_("Set the variables of a dotenv file, for this run only (--env wins)"), N_("FILE") },
+    { "install-command", 0, 0, G_OPTION_ARG_STRING, &install_command, N_("Install with this shell command inside the sandbox, for this run only"), N_("COMMAND") },
+    { "dev-command", 0, 0, G_OPTION_ARG_STRING, &dev_command, N_("Start the dev server with this shell command inside the sandbox (PORT and HOST say where to listen), for this run only"), N_("COMMAND") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &remaining, NULL, N_("REPOSITORY-URL") },
     { NULL }
   };
@@ -632,6 +691,15 @@ forge_headless_main (int                            argc,
           g_printerr ("forge-preview: %s\n", _("--subdir takes a folder inside the repository, relative to its root, such as apps/web."));
           return 1;
         }
+    }
+
+  /* Checked before anything starts, as the backend is. */
+  overrides = make_run_overrides ((const char * const *) env_entries, env_file,
+                                  install_command, dev_command, &error);
+  if (overrides == NULL)
+    {
+      g_printerr ("forge-preview: %s\n", error->message);
+      return 2;
     }
 
   /* Checked before anything starts, so a typo costs no clone. "e2b" is
@@ -738,6 +806,11 @@ forge_headless_main (int                            argc,
           if (host != NULL)
             forge_clone_and_preview_set_host_token (workflow, host, env_token, env_token_origin);
         }
+
+      /* Every run of the project in this process, the manager's
+       * restarts included. */
+      if (!forge_run_env_is_empty (overrides))
+        forge_clone_and_preview_set_run_overrides (workflow, forge_project_get_id (project), overrides);
 
       /* A project without a clone yet has nothing to pull: its run
        * clones it. */

@@ -45,6 +45,7 @@ struct _ForgeProjectView
   ForgePreview   *preview;
   ForgeLogView   *log_view;
   ForgeRunsView  *runs_view;
+  ForgeEnvironmentPage *environment_page;
   char           *page_before_runs;
 
   /* The preparing page's clock: when the run began (monotonic µs), and
@@ -61,6 +62,7 @@ enum {
   PROP_SESSION,
   PROP_SHOW_LOG,
   PROP_SHOW_RUNS,
+  PROP_SHOW_ENVIRONMENT,
   N_PROPS
 };
 
@@ -93,16 +95,20 @@ refresh_runs (ForgeProjectView *self)
 
 static void place_log_divider (ForgeProjectView *self);
 
-/* Session events change the page, leaving the runs if they were shown. */
+/* Session events change the page, leaving the runs or the environment
+ * if they were shown. */
 static void
 set_page (ForgeProjectView *self,
           const char       *name)
 {
   gboolean showed_runs = forge_project_view_get_show_runs (self);
+  gboolean showed_environment = forge_project_view_get_show_environment (self);
 
   gtk_stack_set_visible_child_name (self->stack, name);
   if (showed_runs && !g_str_equal (name, "runs"))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_RUNS]);
+  if (showed_environment && !g_str_equal (name, "environment"))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_ENVIRONMENT]);
 }
 
 /* What can be asked of the session right now. Starting again waits until
@@ -123,6 +129,12 @@ update_actions (ForgeProjectView *self)
   gtk_widget_action_set_enabled (widget, "sandbox.stop", usable);
   gtk_widget_action_set_enabled (widget, "project.choose-app", usable && !busy);
   gtk_widget_action_set_enabled (widget, "project.use-app", usable && !busy);
+
+  /* A change to a running preview waits for a restart: say so. */
+  forge_environment_page_set_offer_restart (self->environment_page,
+                                            self->session != NULL &&
+                                            (forge_preview_session_get_state (self->session) == FORGE_PREVIEW_SESSION_STATE_RUNNING ||
+                                             forge_preview_session_get_state (self->session) == FORGE_PREVIEW_SESSION_STATE_RESTORING));
 }
 
 static GtkWidget *
@@ -594,6 +606,7 @@ forge_project_view_constructed (GObject *object)
   g_return_if_fail (FORGE_IS_PROJECT (self->project));
 
   forge_steps_view_reset (self->steps_view, forge_clone_and_preview_get_step_ids ());
+  forge_environment_page_set_project (self->environment_page, self->project);
   forge_preview_set_menu_model (self->preview, self->sandbox_menu);
 
   restore_device (self);
@@ -645,6 +658,10 @@ forge_project_view_get_property (GObject    *object,
       g_value_set_boolean (value, forge_project_view_get_show_runs (self));
       break;
 
+    case PROP_SHOW_ENVIRONMENT:
+      g_value_set_boolean (value, forge_project_view_get_show_environment (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -674,6 +691,10 @@ forge_project_view_set_property (GObject      *object,
 
     case PROP_SHOW_RUNS:
       forge_project_view_set_show_runs (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_SHOW_ENVIRONMENT:
+      forge_project_view_set_show_environment (self, g_value_get_boolean (value));
       break;
 
     default:
@@ -728,8 +749,12 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
   properties[PROP_SHOW_RUNS] =
     g_param_spec_boolean ("show-runs", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_ENVIRONMENT] =
+    g_param_spec_boolean ("show-environment", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (FORGE_TYPE_ENVIRONMENT_PAGE);
   g_type_ensure (FORGE_TYPE_LOG_VIEW);
   g_type_ensure (FORGE_TYPE_RUNS_VIEW);
   g_type_ensure (FORGE_TYPE_PREVIEW);
@@ -756,6 +781,7 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, preview);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, log_view);
   gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, runs_view);
+  gtk_widget_class_bind_template_child (widget_class, ForgeProjectView, environment_page);
   gtk_widget_class_bind_template_callback (widget_class, preview_path_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, visible_page_cb);
   gtk_widget_class_bind_template_callback (widget_class, place_log_divider);
@@ -774,6 +800,7 @@ forge_project_view_class_init (ForgeProjectViewClass *klass)
   /* Stateful: a menu shows them checked, toggle buttons pressed. */
   gtk_widget_class_install_property_action (widget_class, "project.show-log", "show-log");
   gtk_widget_class_install_property_action (widget_class, "project.show-runs", "show-runs");
+  gtk_widget_class_install_property_action (widget_class, "project.show-environment", "show-environment");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "project.show-log", NULL);
 }
@@ -862,6 +889,7 @@ forge_project_view_begin_run (ForgeProjectView *self)
   g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
 
   forge_steps_view_reset (self->steps_view, forge_clone_and_preview_get_step_ids ());
+  forge_environment_page_set_project (self->environment_page, self->project);
   place_steps_view (self, self->preparing_steps_box);
   forge_log_view_clear (self->log_view);
   adw_status_page_set_title (self->preparing_page, _("Preparing Preview…"));
@@ -1041,9 +1069,17 @@ forge_project_view_set_show_runs (ForgeProjectView *self,
 
   if (show_runs)
     {
-      g_free (self->page_before_runs);
-      self->page_before_runs = g_strdup (gtk_stack_get_visible_child_name (self->stack));
+      gboolean showed_environment = forge_project_view_get_show_environment (self);
+
+      /* One page under both: the environment does not come back. */
+      if (!showed_environment)
+        {
+          g_free (self->page_before_runs);
+          self->page_before_runs = g_strdup (gtk_stack_get_visible_child_name (self->stack));
+        }
       gtk_stack_set_visible_child_name (self->stack, "runs");
+      if (showed_environment)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_ENVIRONMENT]);
     }
   else
     gtk_stack_set_visible_child_name (self->stack, self->page_before_runs ? self->page_before_runs : "stopped");
@@ -1084,4 +1120,48 @@ forge_project_view_get_log_tail_label (ForgeProjectView *self)
 {
   g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
   return self->log_tail_label;
+}
+
+gboolean
+forge_project_view_get_show_environment (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), FALSE);
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "environment") == 0;
+}
+
+/* Shown over whatever page was there, which comes back when it goes. */
+void
+forge_project_view_set_show_environment (ForgeProjectView *self,
+                                         gboolean          show_environment)
+{
+  gboolean showed_runs;
+
+  g_return_if_fail (FORGE_IS_PROJECT_VIEW (self));
+
+  if (!!show_environment == forge_project_view_get_show_environment (self))
+    return;
+
+  showed_runs = forge_project_view_get_show_runs (self);
+  if (show_environment)
+    {
+      if (!showed_runs)
+        {
+          g_free (self->page_before_runs);
+          self->page_before_runs = g_strdup (gtk_stack_get_visible_child_name (self->stack));
+        }
+      gtk_stack_set_visible_child_name (self->stack, "environment");
+      if (showed_runs)
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_RUNS]);
+    }
+  else
+    gtk_stack_set_visible_child_name (self->stack, self->page_before_runs ? self->page_before_runs : "stopped");
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_ENVIRONMENT]);
+}
+
+ForgeEnvironmentPage *
+forge_project_view_get_environment_page (ForgeProjectView *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT_VIEW (self), NULL);
+  return self->environment_page;
 }

@@ -7,6 +7,7 @@
 
 #include <gtk/gtk.h>
 
+#include "forge-environment-page.h"
 #include "forge-log-view.h"
 #include "forge-preview-session.h"
 #include "forge-preview.h"
@@ -35,11 +36,13 @@ G_DECLARE_FINAL_TYPE (ForgeProjectView, forge_project_view, FORGE, PROJECT_VIEW,
  *   "gave-up"    the sandbox manager stopped restarting it; Restart
  *   "preview"    the live preview (also while it is being restored)
  *   "runs"       the project's runs, while show-runs is set
+ *   "environment" its variables and command overrides, while
+ *                show-environment is set
  * The log sits below, in a pane of its own, while show-log is set.
  * Actions: project.cancel, project.retry, project.start,
  * project.restart, sandbox.restart, sandbox.stop, project.choose-app,
  * project.use-app (a folder), project.leave-apps, and the stateful
- * project.show-log and project.show-runs. */
+ * project.show-log, project.show-runs and project.show-environment. */
 GtkWidget      *forge_project_view_new            (ForgeProject     *project);
 GtkWidget      *forge_project_view_new_for_session (ForgePreviewSession *session);
 ForgeProject   *forge_project_view_get_project    (ForgeProjectView *self);
@@ -69,6 +72,10 @@ ForgeRunsView  *forge_project_view_get_runs_view  (ForgeProjectView *self);
 gboolean        forge_project_view_get_show_runs  (ForgeProjectView *self);
 void            forge_project_view_set_show_runs  (ForgeProjectView *self,
                                                    gboolean          show_runs);
+gboolean        forge_project_view_get_show_environment (ForgeProjectView *self);
+void            forge_project_view_set_show_environment (ForgeProjectView *self,
+                                                         gboolean          show_environment);
+ForgeEnvironmentPage *forge_project_view_get_environment_page (ForgeProjectView *self);
 gboolean        forge_project_view_get_show_log   (ForgeProjectView *self);
 /* Showing the log scrolls it to its newest line. */
 void            forge_project_view_set_show_log   (ForgeProjectView *self,

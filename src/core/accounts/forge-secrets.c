@@ -44,25 +44,76 @@ forge_secrets_get_e2b_schema (void)
   return &schema;
 }
 
+/* A project's secret environment variables: by project and name, in a
+ * schema of their own, so that no token lookup can ever match one. */
+static const SecretSchema *
+forge_secrets_get_env_schema (void)
+{
+  static const SecretSchema schema = {
+    "io.github.forgepreview.ForgePreview.EnvValue",
+    SECRET_SCHEMA_NONE,
+    {
+      { "project", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "name", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    },
+  };
+
+  return &schema;
+}
+
+typedef enum
+{
+  KIND_TOKEN,
+  KIND_API_KEY,
+  KIND_ENV_VALUE,
+} SecretKindId;
+
 /* What differs between the kinds of secret kept here. */
 typedef struct
 {
   const SecretSchema *(*schema)    (void);
   const char          *attribute;
-  gboolean             is_api_key;
+  const char          *attribute2;   /* NULL when one says which */
+  SecretKindId         id;
 } SecretKind;
 
-static const SecretKind git_token = { forge_secrets_get_schema, "host", FALSE };
-static const SecretKind e2b_key = { forge_secrets_get_e2b_schema, "domain", TRUE };
+static const SecretKind git_token = { forge_secrets_get_schema, "host", NULL, KIND_TOKEN };
+static const SecretKind e2b_key = { forge_secrets_get_e2b_schema, "domain", NULL, KIND_API_KEY };
+static const SecretKind env_value = { forge_secrets_get_env_schema, "project", "name", KIND_ENV_VALUE };
+
+/* @scope2 NULL: every item of @scope (clearing a project's variables). */
+static GHashTable *
+make_attributes (const SecretKind *kind,
+                 const char       *scope,
+                 const char       *scope2)
+{
+  /* Copies: the asynchronous calls keep the table past the caller's
+   * strings. */
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  g_hash_table_insert (attributes, (char *) kind->attribute, g_strdup (scope));
+  if (kind->attribute2 != NULL && scope2 != NULL)
+    g_hash_table_insert (attributes, (char *) kind->attribute2, g_strdup (scope2));
+  return attributes;
+}
 
 /* Translated: the label is what people see in Seahorse. */
 static char *
 make_label (const SecretKind *kind,
-            const char       *scope)
+            const char       *scope,
+            const char       *scope2)
 {
-  if (kind->is_api_key)
-    return g_strdup_printf (_("Forge Preview E2B API key for %s"), scope);
-  return g_strdup_printf (_("Forge Preview token for %s"), scope);
+  switch (kind->id)
+    {
+    case KIND_API_KEY:
+      return g_strdup_printf (_("Forge Preview E2B API key for %s"), scope);
+    case KIND_ENV_VALUE:
+      return g_strdup_printf (_("Forge Preview variable %s of project %s"), scope2, scope);
+    case KIND_TOKEN:
+    default:
+      return g_strdup_printf (_("Forge Preview token for %s"), scope);
+    }
 }
 
 /* No Secret Service on the bus (no keyring daemon, no session bus). */
@@ -95,12 +146,18 @@ propagate_keyring_error (const SecretKind  *kind,
 
   if (is_no_service_error (local_error))
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                         kind->is_api_key
+                         kind->id == KIND_API_KEY
                          ? _("No keyring is available to keep the API key: start your desktop’s keyring (e.g. GNOME Keyring), then try again.")
+                         : kind->id == KIND_ENV_VALUE
+                         ? _("No keyring is available to keep the secret value: start your desktop’s keyring (e.g. GNOME Keyring), then try again.")
                          : _("No keyring is available to keep the token: start your desktop’s keyring (e.g. GNOME Keyring), then try again."));
-  else if (kind->is_api_key)
+  else if (kind->id == KIND_API_KEY)
     g_set_error (error, local_error->domain, local_error->code,
                  _("The keyring refused to keep the API key: %s. Unlock your keyring, then try again."),
+                 local_error->message);
+  else if (kind->id == KIND_ENV_VALUE)
+    g_set_error (error, local_error->domain, local_error->code,
+                 _("The keyring refused to keep the secret value: %s. Unlock your keyring, then try again."),
                  local_error->message);
   else
     g_set_error (error, local_error->domain, local_error->code,
@@ -135,15 +192,15 @@ propagate_lookup_error (const SecretKind  *kind,
 static char *
 lookup_sync (const SecretKind  *kind,
              const char        *scope,
+             const char        *scope2,
              GCancellable      *cancellable,
              GError           **error)
 {
+  g_autoptr(GHashTable) attributes = make_attributes (kind, scope, scope2);
   GError *local_error = NULL;
   char *secret;
 
-  secret = secret_password_lookup_nonpageable_sync (kind->schema (), cancellable, &local_error,
-                                                    kind->attribute, scope,
-                                                    NULL);
+  secret = secret_password_lookupv_nonpageable_sync (kind->schema (), attributes, cancellable, &local_error);
   if (local_error != NULL)
     {
       propagate_lookup_error (kind, scope, error, local_error);
@@ -156,18 +213,18 @@ lookup_sync (const SecretKind  *kind,
 static gboolean
 store_sync (const SecretKind  *kind,
             const char        *scope,
+            const char        *scope2,
             const char        *secret,
             GCancellable      *cancellable,
             GError           **error)
 {
-  g_autofree char *label = make_label (kind, scope);
+  g_autofree char *label = make_label (kind, scope, scope2);
+  g_autoptr(GHashTable) attributes = make_attributes (kind, scope, scope2);
   GError *local_error = NULL;
 
-  if (!secret_password_store_sync (kind->schema (), SECRET_COLLECTION_DEFAULT,
-                                   label, secret,
-                                   cancellable, &local_error,
-                                   kind->attribute, scope,
-                                   NULL))
+  if (!secret_password_storev_sync (kind->schema (), attributes, SECRET_COLLECTION_DEFAULT,
+                                    label, secret,
+                                    cancellable, &local_error))
     return propagate_keyring_error (kind, error, local_error);
 
   return TRUE;
@@ -176,15 +233,15 @@ store_sync (const SecretKind  *kind,
 static gboolean
 clear_sync (const SecretKind  *kind,
             const char        *scope,
+            const char        *scope2,
             GCancellable      *cancellable,
             GError           **error)
 {
+  g_autoptr(GHashTable) attributes = make_attributes (kind, scope, scope2);
   GError *local_error = NULL;
 
   /* FALSE without error just means there was nothing to clear. */
-  if (!secret_password_clear_sync (kind->schema (), cancellable, &local_error,
-                                   kind->attribute, scope,
-                                   NULL) &&
+  if (!secret_password_clearv_sync (kind->schema (), attributes, cancellable, &local_error) &&
       local_error != NULL)
     return propagate_keyring_error (kind, error, local_error);
 
@@ -199,7 +256,7 @@ forge_secrets_lookup_token (const char    *host,
   g_return_val_if_fail (host != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return lookup_sync (&git_token, host, cancellable, error);
+  return lookup_sync (&git_token, host, NULL, cancellable, error);
 }
 
 gboolean
@@ -212,7 +269,7 @@ forge_secrets_store_token (const char    *host,
   g_return_val_if_fail (token != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return store_sync (&git_token, host, token, cancellable, error);
+  return store_sync (&git_token, host, NULL, token, cancellable, error);
 }
 
 gboolean
@@ -223,7 +280,7 @@ forge_secrets_clear_token (const char    *host,
   g_return_val_if_fail (host != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return clear_sync (&git_token, host, cancellable, error);
+  return clear_sync (&git_token, host, NULL, cancellable, error);
 }
 
 char *
@@ -234,7 +291,7 @@ forge_secrets_lookup_e2b_key (const char    *domain,
   g_return_val_if_fail (domain != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return lookup_sync (&e2b_key, domain, cancellable, error);
+  return lookup_sync (&e2b_key, domain, NULL, cancellable, error);
 }
 
 void
@@ -250,6 +307,7 @@ typedef struct
 {
   const SecretKind *kind;
   char             *scope;
+  char             *scope2;
 } Request;
 
 static void
@@ -258,12 +316,14 @@ request_free (gpointer data)
   Request *request = data;
 
   g_free (request->scope);
+  g_free (request->scope2);
   g_free (request);
 }
 
 static GTask *
 request_task_new (const SecretKind    *kind,
                   const char          *scope,
+                  const char          *scope2,
                   gpointer             source_tag,
                   GCancellable        *cancellable,
                   GAsyncReadyCallback  callback,
@@ -274,6 +334,7 @@ request_task_new (const SecretKind    *kind,
 
   request->kind = kind;
   request->scope = g_strdup (scope);
+  request->scope2 = g_strdup (scope2);
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, request, request_free);
   return task;
@@ -308,16 +369,16 @@ lookup_cb (GObject      *object,
 static void
 lookup_async (const SecretKind    *kind,
               const char          *scope,
+              const char          *scope2,
               gpointer             source_tag,
               GCancellable        *cancellable,
               GAsyncReadyCallback  callback,
               gpointer             user_data)
 {
-  GTask *task = request_task_new (kind, scope, source_tag, cancellable, callback, user_data);
+  GTask *task = request_task_new (kind, scope, scope2, source_tag, cancellable, callback, user_data);
+  g_autoptr(GHashTable) attributes = make_attributes (kind, scope, scope2);
 
-  secret_password_lookup (kind->schema (), cancellable, lookup_cb, task,
-                          kind->attribute, scope,
-                          NULL);
+  secret_password_lookupv (kind->schema (), attributes, cancellable, lookup_cb, task);
 }
 
 static char *
@@ -354,20 +415,20 @@ store_cb (GObject      *object,
 static void
 store_async (const SecretKind    *kind,
              const char          *scope,
+             const char          *scope2,
              const char          *secret,
              gpointer             source_tag,
              GCancellable        *cancellable,
              GAsyncReadyCallback  callback,
              gpointer             user_data)
 {
-  GTask *task = request_task_new (kind, scope, source_tag, cancellable, callback, user_data);
-  g_autofree char *label = make_label (kind, scope);
+  GTask *task = request_task_new (kind, scope, scope2, source_tag, cancellable, callback, user_data);
+  g_autofree char *label = make_label (kind, scope, scope2);
+  g_autoptr(GHashTable) attributes = make_attributes (kind, scope, scope2);
 
-  secret_password_store (kind->schema (), SECRET_COLLECTION_DEFAULT,
-                         label, secret, cancellable,
-                         store_cb, task,
-                         kind->attribute, scope,
-                         NULL);
+  secret_password_storev (kind->schema (), attributes, SECRET_COLLECTION_DEFAULT,
+                          label, secret, cancellable,
+                          store_cb, task);
 }
 
 static void
@@ -394,16 +455,16 @@ clear_cb (GObject      *object,
 static void
 clear_async (const SecretKind    *kind,
              const char          *scope,
+             const char          *scope2,
              gpointer             source_tag,
              GCancellable        *cancellable,
              GAsyncReadyCallback  callback,
              gpointer             user_data)
 {
-  GTask *task = request_task_new (kind, scope, source_tag, cancellable, callback, user_data);
+  GTask *task = request_task_new (kind, scope, scope2, source_tag, cancellable, callback, user_data);
+  g_autoptr(GHashTable) attributes = make_attributes (kind, scope, scope2);
 
-  secret_password_clear (kind->schema (), cancellable, clear_cb, task,
-                         kind->attribute, scope,
-                         NULL);
+  secret_password_clearv (kind->schema (), attributes, cancellable, clear_cb, task);
 }
 
 static gboolean
@@ -426,7 +487,7 @@ forge_secrets_lookup_token_async (const char          *host,
   g_return_if_fail (host != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  lookup_async (&git_token, host, forge_secrets_lookup_token_async, cancellable, callback, user_data);
+  lookup_async (&git_token, host, NULL, forge_secrets_lookup_token_async, cancellable, callback, user_data);
 }
 
 char *
@@ -447,7 +508,7 @@ forge_secrets_store_token_async (const char          *host,
   g_return_if_fail (token != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  store_async (&git_token, host, token, forge_secrets_store_token_async, cancellable, callback, user_data);
+  store_async (&git_token, host, NULL, token, forge_secrets_store_token_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -466,7 +527,7 @@ forge_secrets_clear_token_async (const char          *host,
   g_return_if_fail (host != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  clear_async (&git_token, host, forge_secrets_clear_token_async, cancellable, callback, user_data);
+  clear_async (&git_token, host, NULL, forge_secrets_clear_token_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -529,7 +590,7 @@ forge_secrets_lookup_e2b_key_async (const char          *domain,
   g_return_if_fail (domain != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  lookup_async (&e2b_key, domain, forge_secrets_lookup_e2b_key_async, cancellable, callback, user_data);
+  lookup_async (&e2b_key, domain, NULL, forge_secrets_lookup_e2b_key_async, cancellable, callback, user_data);
 }
 
 char *
@@ -550,7 +611,7 @@ forge_secrets_store_e2b_key_async (const char          *domain,
   g_return_if_fail (key != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  store_async (&e2b_key, domain, key, forge_secrets_store_e2b_key_async, cancellable, callback, user_data);
+  store_async (&e2b_key, domain, NULL, key, forge_secrets_store_e2b_key_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -569,7 +630,7 @@ forge_secrets_clear_e2b_key_async (const char          *domain,
   g_return_if_fail (domain != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  clear_async (&e2b_key, domain, forge_secrets_clear_e2b_key_async, cancellable, callback, user_data);
+  clear_async (&e2b_key, domain, NULL, forge_secrets_clear_e2b_key_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -577,6 +638,103 @@ forge_secrets_clear_e2b_key_finish (GAsyncResult  *result,
                                     GError       **error)
 {
   return boolean_finish (result, forge_secrets_clear_e2b_key_async, error);
+}
+
+/* {{{ Project variables */
+
+char *
+forge_secrets_lookup_env_value (const char    *project_id,
+                                const char    *name,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  g_return_val_if_fail (project_id != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return lookup_sync (&env_value, project_id, name, cancellable, error);
+}
+
+gboolean
+forge_secrets_store_env_value (const char    *project_id,
+                               const char    *name,
+                               const char    *value,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_return_val_if_fail (project_id != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return store_sync (&env_value, project_id, name, value, cancellable, error);
+}
+
+void
+forge_secrets_lookup_env_value_async (const char          *project_id,
+                                      const char          *name,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (project_id != NULL);
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  lookup_async (&env_value, project_id, name, forge_secrets_lookup_env_value_async,
+                cancellable, callback, user_data);
+}
+
+char *
+forge_secrets_lookup_env_value_finish (GAsyncResult  *result,
+                                       GError       **error)
+{
+  return lookup_finish (result, forge_secrets_lookup_env_value_async, error);
+}
+
+void
+forge_secrets_store_env_value_async (const char          *project_id,
+                                     const char          *name,
+                                     const char          *value,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (project_id != NULL);
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (value != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  store_async (&env_value, project_id, name, value, forge_secrets_store_env_value_async,
+               cancellable, callback, user_data);
+}
+
+gboolean
+forge_secrets_store_env_value_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  return boolean_finish (result, forge_secrets_store_env_value_async, error);
+}
+
+void
+forge_secrets_clear_env_value_async (const char          *project_id,
+                                     const char          *name,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (project_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  clear_async (&env_value, project_id, name, forge_secrets_clear_env_value_async,
+               cancellable, callback, user_data);
+}
+
+gboolean
+forge_secrets_clear_env_value_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  return boolean_finish (result, forge_secrets_clear_env_value_async, error);
 }
 
 /* }}} */

@@ -90,4 +90,41 @@ void      forge_secrets_clear_e2b_key_async   (const char           *domain,
 gboolean  forge_secrets_clear_e2b_key_finish  (GAsyncResult         *result,
                                                GError              **error);
 
+/* A project's secret environment variables, by project id and name,
+ * under a schema of their own. Same rules as tokens: NULL without error
+ * when there is none or no keyring. Free values with
+ * forge_secrets_free_token(). */
+char     *forge_secrets_lookup_env_value        (const char           *project_id,
+                                                 const char           *name,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+gboolean  forge_secrets_store_env_value         (const char           *project_id,
+                                                 const char           *name,
+                                                 const char           *value,
+                                                 GCancellable         *cancellable,
+                                                 GError              **error);
+void      forge_secrets_lookup_env_value_async  (const char           *project_id,
+                                                 const char           *name,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+char     *forge_secrets_lookup_env_value_finish (GAsyncResult         *result,
+                                                 GError              **error);
+void      forge_secrets_store_env_value_async   (const char           *project_id,
+                                                 const char           *name,
+                                                 const char           *value,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean  forge_secrets_store_env_value_finish  (GAsyncResult         *result,
+                                                 GError              **error);
+/* @name NULL clears every variable of the project (when it is removed). */
+void      forge_secrets_clear_env_value_async   (const char           *project_id,
+                                                 const char           *name,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean  forge_secrets_clear_env_value_finish  (GAsyncResult         *result,
+                                                 GError              **error);
+
 G_END_DECLS

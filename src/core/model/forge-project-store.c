@@ -563,3 +563,62 @@ forge_project_store_update_from_thread (ForgeProjectStore *self,
   g_mutex_clear (&request.mutex);
   g_cond_clear (&request.cond);
 }
+
+typedef struct
+{
+  ForgeProjectStore *store;
+  const char        *project_id;
+  JsonObject        *snapshot;
+  GMutex             mutex;
+  GCond              cond;
+  gboolean           done;
+} SnapshotRequest;
+
+static gboolean
+snapshot_on_main_context (gpointer user_data)
+{
+  SnapshotRequest *request = user_data;
+  ForgeProject *project = forge_project_store_lookup (request->store, request->project_id);
+  JsonObject *snapshot = project != NULL ? forge_project_to_json (project) : NULL;
+
+  g_mutex_lock (&request->mutex);
+  request->snapshot = snapshot;
+  request->done = TRUE;
+  g_cond_signal (&request->cond);
+  g_mutex_unlock (&request->mutex);
+
+  return G_SOURCE_REMOVE;
+}
+
+JsonObject *
+forge_project_store_dup_json_from_thread (ForgeProjectStore *self,
+                                          const char        *project_id)
+{
+  SnapshotRequest request = { 0 };
+
+  g_return_val_if_fail (FORGE_IS_PROJECT_STORE (self), NULL);
+
+  if (g_main_context_is_owner (self->context))
+    {
+      ForgeProject *project = forge_project_store_lookup (self, project_id);
+
+      return project != NULL ? forge_project_to_json (project) : NULL;
+    }
+
+  request.store = self;
+  request.project_id = project_id;
+  g_mutex_init (&request.mutex);
+  g_cond_init (&request.cond);
+
+  forge_dispatch_on_context (self->context, G_PRIORITY_DEFAULT, snapshot_on_main_context, &request, NULL);
+
+  g_mutex_lock (&request.mutex);
+  while (!request.done)
+    g_cond_wait (&request.cond, &request.mutex);
+  g_mutex_unlock (&request.mutex);
+
+  g_mutex_clear (&request.mutex);
+  g_cond_clear (&request.cond);
+
+  return request.snapshot;
+}

@@ -50,4 +50,9 @@ void               forge_project_store_update_from_thread (ForgeProjectStore  *s
                                                            const char         *project_id,
                                                            JsonObject         *changes);
 
+/* For worker threads: the project as forge_project_to_json() gives it,
+ * taken on the store's main context; NULL when there is no such project. */
+JsonObject        *forge_project_store_dup_json_from_thread (ForgeProjectStore *self,
+                                                             const char        *project_id);
+
 G_END_DECLS

@@ -31,10 +31,14 @@ enum {
   PROP_SUBDIR,
   PROP_HEAD_COMMIT,
   PROP_PACKAGE_DIR,
+  PROP_INSTALL_COMMAND,
+  PROP_DEV_COMMAND,
   N_STRING_PROPS,
   PROP_STATUS = N_STRING_PROPS,
   PROP_CREATED,
   PROP_UPDATED,
+  PROP_DEV_PORT,
+  PROP_ENV,
   N_PROPS
 };
 
@@ -55,10 +59,21 @@ static const char *json_names[N_PROPS] = {
   [PROP_SUBDIR] = "subdir",
   [PROP_HEAD_COMMIT] = "head_commit",
   [PROP_PACKAGE_DIR] = "package_dir",
+  [PROP_INSTALL_COMMAND] = "install_command",
+  [PROP_DEV_COMMAND] = "dev_command",
   [PROP_STATUS] = "status",
   [PROP_CREATED] = "created",
   [PROP_UPDATED] = "updated",
+  [PROP_DEV_PORT] = "dev_port",
+  [PROP_ENV] = "env",
 };
+
+typedef struct
+{
+  char     *name;
+  char     *value;    /* NULL for a secret: its value is in the keyring */
+  gboolean  secret;
+} EnvVar;
 
 struct _ForgeProject
 {
@@ -67,6 +82,8 @@ struct _ForgeProject
   ForgeProjectStatus  status;
   gint64              created;
   gint64              updated;
+  guint               dev_port;
+  GArray             *env;        /* EnvVar, in order */
 };
 
 static GParamSpec *properties[N_PROPS];
@@ -166,6 +183,14 @@ forge_project_get_property (GObject    *object,
       g_value_set_int64 (value, self->updated);
       break;
 
+    case PROP_DEV_PORT:
+      g_value_set_uint (value, self->dev_port);
+      break;
+
+    case PROP_ENV:
+      g_value_take_boxed (value, forge_project_dup_env_names (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -199,6 +224,10 @@ forge_project_set_property (GObject      *object,
       self->updated = g_value_get_int64 (value);
       break;
 
+    case PROP_DEV_PORT:
+      forge_project_set_dev_port (self, g_value_get_uint (value));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -211,6 +240,7 @@ forge_project_finalize (GObject *object)
 
   for (guint i = 0; i < N_STRING_PROPS; i++)
     g_free (self->strings[i]);
+  g_clear_pointer (&self->env, g_array_unref);
 
   G_OBJECT_CLASS (forge_project_parent_class)->finalize (object);
 }
@@ -246,14 +276,35 @@ forge_project_class_init (ForgeProjectClass *klass)
   properties[PROP_UPDATED] =
     g_param_spec_int64 ("updated", NULL, NULL, 0, G_MAXINT64, 0,
                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /* The port its dev server listens on inside the sandbox; 0 for the
+   * one the sandbox gives. */
+  properties[PROP_DEV_PORT] =
+    g_param_spec_uint ("dev-port", NULL, NULL, 0, 65535, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The names of its variables, notified when any of them (or a value)
+   * changes. */
+  properties[PROP_ENV] =
+    g_param_spec_boxed ("env", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+env_var_clear (gpointer data)
+{
+  EnvVar *var = data;
+
+  g_free (var->name);
+  g_free (var->value);
 }
 
 static void
 forge_project_init (ForgeProject *self)
 {
   self->status = FORGE_PROJECT_STATUS_GENERATING;
+  self->env = g_array_new (FALSE, TRUE, sizeof (EnvVar));
+  g_array_set_clear_func (self->env, env_var_clear);
 }
 
 char *
@@ -300,6 +351,9 @@ forge_project_new (const char *id,
   return self;
 }
 
+static void apply_env_json (ForgeProject *self,
+                            JsonNode     *node);
+
 void
 forge_project_apply_json (ForgeProject *self,
                           JsonObject   *object)
@@ -338,6 +392,18 @@ forge_project_apply_json (ForgeProject *self,
 
   if (json_object_has_member (object, "created"))
     self->created = json_object_get_int_member (object, "created");
+
+  if (json_object_has_member (object, "dev_port"))
+    {
+      JsonNode *node = json_object_get_member (object, "dev_port");
+      gint64 port = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
+        ? json_node_get_int (node) : 0;
+
+      forge_project_set_dev_port (self, port > 0 && port < 65536 ? (guint) port : 0);
+    }
+
+  if (json_object_has_member (object, "env"))
+    apply_env_json (self, json_object_get_member (object, "env"));
 
   touch (self);
   if (json_object_has_member (object, "updated"))
@@ -387,6 +453,29 @@ forge_project_new_from_json (JsonObject  *object,
   return g_steal_pointer (&self);
 }
 
+/* Secret variables are kept by name only: their values are in the
+ * keyring, never in projects.json. */
+static JsonArray *
+env_to_json (ForgeProject *self)
+{
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; i < self->env->len; i++)
+    {
+      EnvVar *var = &g_array_index (self->env, EnvVar, i);
+      JsonObject *entry = json_object_new ();
+
+      json_object_set_string_member (entry, "name", var->name);
+      if (var->secret)
+        json_object_set_boolean_member (entry, "secret", TRUE);
+      else
+        json_object_set_string_member (entry, "value", var->value);
+      json_array_add_object_element (array, entry);
+    }
+
+  return array;
+}
+
 JsonObject *
 forge_project_to_json (ForgeProject *self)
 {
@@ -405,6 +494,8 @@ forge_project_to_json (ForgeProject *self)
   json_object_set_string_member (object, "status", forge_project_status_to_string (self->status));
   json_object_set_int_member (object, "created", self->created);
   json_object_set_int_member (object, "updated", self->updated);
+  json_object_set_int_member (object, "dev_port", self->dev_port);
+  json_object_set_array_member (object, "env", env_to_json (self));
 
   return object;
 }
@@ -431,6 +522,8 @@ STRING_GETTER (git_ref, PROP_GIT_REF)
 STRING_GETTER (subdir, PROP_SUBDIR)
 STRING_GETTER (head_commit, PROP_HEAD_COMMIT)
 STRING_GETTER (package_dir, PROP_PACKAGE_DIR)
+STRING_GETTER (install_command, PROP_INSTALL_COMMAND)
+STRING_GETTER (dev_command, PROP_DEV_COMMAND)
 
 #undef STRING_GETTER
 
@@ -541,4 +634,223 @@ forge_project_dup_workspace_dir (ForgeProject *self)
 {
   g_return_val_if_fail (FORGE_IS_PROJECT (self), NULL);
   return forge_project_workspace_dir_for_id (self->strings[PROP_ID]);
+}
+
+/* An empty command is the detected one. */
+static void
+set_command (ForgeProject *self,
+             guint         prop_id,
+             const char   *command)
+{
+  g_autofree char *stripped = command != NULL ? g_strstrip (g_strdup (command)) : NULL;
+
+  set_string (self, prop_id, stripped != NULL && *stripped != '\0' ? stripped : NULL);
+}
+
+void
+forge_project_set_install_command (ForgeProject *self,
+                                   const char   *command)
+{
+  g_return_if_fail (FORGE_IS_PROJECT (self));
+  set_command (self, PROP_INSTALL_COMMAND, command);
+}
+
+void
+forge_project_set_dev_command (ForgeProject *self,
+                               const char   *command)
+{
+  g_return_if_fail (FORGE_IS_PROJECT (self));
+  set_command (self, PROP_DEV_COMMAND, command);
+}
+
+guint
+forge_project_get_dev_port (ForgeProject *self)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), 0);
+  return self->dev_port;
+}
+
+void
+forge_project_set_dev_port (ForgeProject *self,
+                            guint         port)
+{
+  g_return_if_fail (FORGE_IS_PROJECT (self));
+  g_return_if_fail (port < 65536);
+
+  if (self->dev_port == port)
+    return;
+
+  self->dev_port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEV_PORT]);
+}
+
+static EnvVar *
+find_env (ForgeProject *self,
+          const char   *name,
+          guint        *index)
+{
+  for (guint i = 0; name != NULL && i < self->env->len; i++)
+    {
+      EnvVar *var = &g_array_index (self->env, EnvVar, i);
+
+      if (g_str_equal (var->name, name))
+        {
+          if (index != NULL)
+            *index = i;
+          return var;
+        }
+    }
+
+  return NULL;
+}
+
+char **
+forge_project_dup_env_names (ForgeProject *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), NULL);
+
+  for (guint i = 0; i < self->env->len; i++)
+    g_strv_builder_add (builder, g_array_index (self->env, EnvVar, i).name);
+
+  return g_strv_builder_end (builder);
+}
+
+gboolean
+forge_project_has_env (ForgeProject *self,
+                       const char   *name)
+{
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), FALSE);
+  return find_env (self, name, NULL) != NULL;
+}
+
+const char *
+forge_project_get_env_value (ForgeProject *self,
+                             const char   *name)
+{
+  EnvVar *var;
+
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), NULL);
+
+  var = find_env (self, name, NULL);
+  return var != NULL ? var->value : NULL;
+}
+
+gboolean
+forge_project_get_env_is_secret (ForgeProject *self,
+                                 const char   *name)
+{
+  EnvVar *var;
+
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), FALSE);
+
+  var = find_env (self, name, NULL);
+  return var != NULL && var->secret;
+}
+
+static gboolean
+set_env (ForgeProject *self,
+         const char   *name,
+         const char   *value,
+         gboolean      secret)
+{
+  EnvVar *var = find_env (self, name, NULL);
+
+  if (secret)
+    value = NULL;
+  else if (value == NULL)
+    value = "";
+
+  if (var != NULL)
+    {
+      if (var->secret == secret && g_strcmp0 (var->value, value) == 0)
+        return FALSE;
+      g_free (var->value);
+      var->value = g_strdup (value);
+      var->secret = secret;
+      return TRUE;
+    }
+
+  if (self->env->len >= FORGE_PROJECT_MAX_ENV)
+    return FALSE;
+
+  {
+    EnvVar added = { g_strdup (name), g_strdup (value), secret };
+
+    g_array_append_val (self->env, added);
+  }
+  return TRUE;
+}
+
+void
+forge_project_set_env (ForgeProject *self,
+                       const char   *name,
+                       const char   *value,
+                       gboolean      secret)
+{
+  g_return_if_fail (FORGE_IS_PROJECT (self));
+  g_return_if_fail (forge_env_name_is_valid (name));
+
+  if (set_env (self, name, value, secret))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENV]);
+}
+
+gboolean
+forge_project_remove_env (ForgeProject *self,
+                          const char   *name)
+{
+  guint index;
+
+  g_return_val_if_fail (FORGE_IS_PROJECT (self), FALSE);
+
+  if (find_env (self, name, &index) == NULL)
+    return FALSE;
+
+  g_array_remove_index (self->env, index);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENV]);
+  return TRUE;
+}
+
+/* projects.json is the user's file, but a damaged or hand-edited one
+ * must not give a variable a name a shell would misread, nor hold a
+ * secret's value: a "value" beside "secret" is dropped. */
+static void
+apply_env_json (ForgeProject *self,
+                JsonNode     *node)
+{
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return;
+
+  g_array_set_size (self->env, 0);
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *entry;
+      const char *name;
+      const char *value;
+      gboolean secret;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      entry = json_node_get_object (element);
+      name = string_member (entry, "name");
+      value = string_member (entry, "value");
+      secret = json_object_has_member (entry, "secret") &&
+               JSON_NODE_HOLDS_VALUE (json_object_get_member (entry, "secret")) &&
+               json_node_get_value_type (json_object_get_member (entry, "secret")) == G_TYPE_BOOLEAN &&
+               json_object_get_boolean_member (entry, "secret");
+
+      if (!forge_env_name_is_valid (name))
+        {
+          g_warning ("Ignoring an invalid variable name of project %s", self->strings[PROP_ID]);
+          continue;
+        }
+      set_env (self, name, value, secret);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENV]);
 }

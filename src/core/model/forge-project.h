@@ -89,6 +89,43 @@ const char         *forge_project_get_subdir           (ForgeProject      *self)
 const char         *forge_project_get_package_dir      (ForgeProject      *self);
 /* The commit the work tree holds (hex), once cloned. */
 const char         *forge_project_get_head_commit      (ForgeProject      *self);
+/* Overrides of what detection chose, run inside the sandbox through
+ * `sh -c` (the user's own command): NULL for the detected one. Setting
+ * "" or blanks is setting NULL. */
+const char         *forge_project_get_install_command  (ForgeProject      *self);
+void                forge_project_set_install_command  (ForgeProject      *self,
+                                                        const char        *command);
+const char         *forge_project_get_dev_command      (ForgeProject      *self);
+void                forge_project_set_dev_command      (ForgeProject      *self,
+                                                        const char        *command);
+/* The port the dev server listens on inside the sandbox; 0 for the one
+ * the sandbox gives. */
+guint               forge_project_get_dev_port         (ForgeProject      *self);
+void                forge_project_set_dev_port         (ForgeProject      *self,
+                                                        guint              port);
+
+/* Its environment variables, given to its install and dev server
+ * commands, in order. A secret one is kept here by name only: its value
+ * lives in the keyring (forge_secrets_store_env_value()). "env" is
+ * notified when any changes. At most FORGE_PROJECT_MAX_ENV. */
+#define FORGE_PROJECT_MAX_ENV 1024
+char              **forge_project_dup_env_names        (ForgeProject      *self);
+gboolean            forge_project_has_env              (ForgeProject      *self,
+                                                        const char        *name);
+/* NULL for a secret or a missing one. */
+const char         *forge_project_get_env_value        (ForgeProject      *self,
+                                                        const char        *name);
+gboolean            forge_project_get_env_is_secret    (ForgeProject      *self,
+                                                        const char        *name);
+/* Adds @name (forge_env_name_is_valid()) or changes it in place; @value
+ * is ignored for a secret one. */
+void                forge_project_set_env              (ForgeProject      *self,
+                                                        const char        *name,
+                                                        const char        *value,
+                                                        gboolean           secret);
+gboolean            forge_project_remove_env           (ForgeProject      *self,
+                                                        const char        *name);
+
 gint64              forge_project_get_created          (ForgeProject      *self);
 gint64              forge_project_get_updated          (ForgeProject      *self);
 

@@ -55,6 +55,8 @@ forge_clone_and_preview_dispose (GObject *object)
   /* Tokens live no longer than the object that was given them. */
   g_mutex_lock (&self->tokens_mutex);
   g_hash_table_remove_all (self->tokens);
+  g_hash_table_remove_all (self->overrides);
+  g_hash_table_remove_all (self->signatures);
   g_mutex_unlock (&self->tokens_mutex);
 
   G_OBJECT_CLASS (forge_clone_and_preview_parent_class)->dispose (object);
@@ -68,6 +70,8 @@ forge_clone_and_preview_finalize (GObject *object)
   g_mutex_clear (&self->limits_mutex);
   g_mutex_clear (&self->tokens_mutex);
   g_clear_pointer (&self->tokens, g_hash_table_unref);
+  g_clear_pointer (&self->overrides, g_hash_table_unref);
+  g_clear_pointer (&self->signatures, g_hash_table_unref);
 
   G_OBJECT_CLASS (forge_clone_and_preview_parent_class)->finalize (object);
 }
@@ -89,6 +93,69 @@ forge_clone_and_preview_init (ForgeCloneAndPreview *self)
   self->restarts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_mutex_init (&self->tokens_mutex);
   self->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, run_token_free);
+  self->overrides = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) forge_run_env_unref);
+  self->signatures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+void
+_forge_clone_and_preview_set_server_signature (ForgeCloneAndPreview *self,
+                                               const char           *project_id,
+                                               const char           *signature)
+{
+  g_mutex_lock (&self->tokens_mutex);
+  if (self->signatures != NULL)
+    {
+      if (signature == NULL)
+        g_hash_table_remove (self->signatures, project_id);
+      else
+        g_hash_table_replace (self->signatures, g_strdup (project_id), g_strdup (signature));
+    }
+  g_mutex_unlock (&self->tokens_mutex);
+}
+
+char *
+_forge_clone_and_preview_dup_server_signature (ForgeCloneAndPreview *self,
+                                               const char           *project_id)
+{
+  char *signature;
+
+  g_mutex_lock (&self->tokens_mutex);
+  signature = self->signatures != NULL ? g_strdup (g_hash_table_lookup (self->signatures, project_id)) : NULL;
+  g_mutex_unlock (&self->tokens_mutex);
+
+  return signature;
+}
+
+void
+forge_clone_and_preview_set_run_overrides (ForgeCloneAndPreview *self,
+                                           const char           *project_id,
+                                           ForgeRunEnv          *overrides)
+{
+  g_return_if_fail (FORGE_IS_CLONE_AND_PREVIEW (self));
+  g_return_if_fail (project_id != NULL);
+
+  g_mutex_lock (&self->tokens_mutex);
+  if (overrides == NULL)
+    g_hash_table_remove (self->overrides, project_id);
+  else
+    g_hash_table_replace (self->overrides, g_strdup (project_id), forge_run_env_ref (overrides));
+  g_mutex_unlock (&self->tokens_mutex);
+}
+
+ForgeRunEnv *
+_forge_clone_and_preview_dup_run_overrides (ForgeCloneAndPreview *self,
+                                            const char           *project_id)
+{
+  ForgeRunEnv *overrides;
+
+  g_mutex_lock (&self->tokens_mutex);
+  overrides = self->overrides != NULL ? g_hash_table_lookup (self->overrides, project_id) : NULL;
+  if (overrides != NULL)
+    forge_run_env_ref (overrides);
+  g_mutex_unlock (&self->tokens_mutex);
+
+  return overrides;
 }
 
 void
@@ -393,6 +460,7 @@ clone_and_preview (ForgeStepContext  *ctx,
     }
   run->workspace_dir = forge_project_workspace_dir_for_id (run->project_id);
   g_assert (run->workspace_dir != NULL);
+  _forge_preview_run_load_env (run);
   /* Only "repo" is bound into the sandbox; the git directory stays out
    * of its reach (see forge_git_clone_or_update()). */
   run->repo_dir = g_build_filename (run->workspace_dir, "repo", NULL);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "forge-project-store.h"
+#include "forge-run-env.h"
 #include "forge-sandbox-manager.h"
 #include "forge-sandbox-providers.h"
 #include "forge-workflow-engine.h"
@@ -82,6 +83,14 @@ void                  forge_clone_and_preview_set_host_token         (ForgeClone
                                                                       const char           *host,
                                                                       const char           *token,
                                                                       const char           *origin);
+
+/* Variables and command overrides for this process only (headless
+ * --env, --install-command …), over the project's own, for every run of
+ * @project_id from now on, restarts included. Kept in memory only,
+ * never stored, journaled or sent in an event. NULL forgets them. */
+void                  forge_clone_and_preview_set_run_overrides      (ForgeCloneAndPreview *self,
+                                                                      const char           *project_id,
+                                                                      ForgeRunEnv          *overrides);
 
 typedef enum
 {

@@ -31,6 +31,7 @@ struct _ForgeCommandOutput
   ForgeStepContext *ctx;           /* while the run lasts */
   GWeakRef          manager;       /* after the hand-over */
   char             *project_id;
+  ForgeRunEnv      *env;           /* set before lines come, then read only */
 };
 
 ForgeCommandOutput *
@@ -51,6 +52,16 @@ forge_command_output_new (ForgeStepContext *ctx,
   return output;
 }
 
+void
+forge_command_output_set_env (ForgeCommandOutput *output,
+                              ForgeRunEnv        *env)
+{
+  g_mutex_lock (&output->mutex);
+  g_clear_pointer (&output->env, forge_run_env_unref);
+  output->env = env != NULL ? forge_run_env_ref (env) : NULL;
+  g_mutex_unlock (&output->mutex);
+}
+
 ForgeCommandOutput *
 forge_command_output_ref (ForgeCommandOutput *output)
 {
@@ -69,6 +80,7 @@ forge_command_output_unref (ForgeCommandOutput *output)
   g_clear_object (&output->ctx);
   g_weak_ref_clear (&output->manager);
   g_free (output->project_id);
+  g_clear_pointer (&output->env, forge_run_env_unref);
   g_cond_clear (&output->changed);
   g_mutex_clear (&output->mutex);
   g_free (output);
@@ -80,7 +92,8 @@ forge_command_output_line_cb (ForgeSandboxStream  stream,
                               gpointer            user_data)
 {
   ForgeCommandOutput *output = user_data;
-  g_autofree char *plain = forge_strip_ansi (line);
+  g_autofree char *stripped = forge_strip_ansi (line);
+  g_autofree char *plain = NULL;
   g_autofree char *url = NULL;
   g_autoptr(ForgeStepContext) ctx = NULL;
   g_autoptr(ForgeSandboxManager) manager = NULL;
@@ -89,6 +102,12 @@ forge_command_output_line_cb (ForgeSandboxStream  stream,
   double fraction = -1.0;
   /* From the line as printed: its "\r" redraws matter there. */
   g_autofree char *summary = forge_progress_line_summarize (line, &kind, &fraction);
+
+  /* Before anything else sees it: a secret must not reach the tail (and
+   * so an error's log tail) nor a printed URL either. */
+  g_mutex_lock (&output->mutex);
+  plain = forge_run_env_mask (output->env, stripped);
+  g_mutex_unlock (&output->mutex);
 
   if (g_str_equal (output->stream, "server"))
     url = forge_find_local_url (plain);

@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "forge-run-env.h"
 #include "forge-sandbox-manager.h"
 #include "forge-step-context.h"
 
@@ -21,6 +22,12 @@ typedef struct _ForgeCommandOutput ForgeCommandOutput;
  * to; a "server" stream also looks for the URL the server prints. */
 ForgeCommandOutput *forge_command_output_new             (ForgeStepContext    *ctx,
                                                           const char          *stream);
+/* Masks @env's secret values (forge_run_env_mask()) in every line from
+ * now on, before it is kept, looked at or passed on: a tool that prints
+ * one shows "••••" in the log, the events, the journal's error tails and
+ * headless output. Call it before the command starts. */
+void                forge_command_output_set_env         (ForgeCommandOutput  *self,
+                                                          ForgeRunEnv         *env);
 ForgeCommandOutput *forge_command_output_ref             (ForgeCommandOutput  *self);
 void                forge_command_output_unref           (ForgeCommandOutput  *self);
 /* A ForgeSandboxLineFunc: @user_data is the ForgeCommandOutput. Called

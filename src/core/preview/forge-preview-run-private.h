@@ -13,6 +13,7 @@
 #include "forge-clone-and-preview.h"
 #include "forge-command-output.h"
 #include "forge-framework.h"
+#include "forge-run-env.h"
 #include "forge-workspace.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,13 @@ struct _ForgeCloneAndPreview
   GMutex               tokens_mutex;
   /* host → RunToken, see forge_clone_and_preview_set_host_token() */
   GHashTable          *tokens;       /* under tokens_mutex */
+  /* project id → ForgeRunEnv, see
+   * forge_clone_and_preview_set_run_overrides() */
+  GHashTable          *overrides;    /* under tokens_mutex */
+  /* project id → forge_run_env_dup_signature() of the run that started
+   * its server: a resume must not hand back a server started with what
+   * the user has changed since. In memory only. */
+  GHashTable          *signatures;   /* under tokens_mutex */
 };
 
 /* A copy of the host's token for this process, or NULL; *origin (may
@@ -41,6 +49,18 @@ struct _ForgeCloneAndPreview
 char           *_forge_clone_and_preview_dup_host_token (ForgeCloneAndPreview *self,
                                                          const char           *host,
                                                          char                **origin);
+
+/* A reference to the project's overrides for this process, or NULL. */
+ForgeRunEnv    *_forge_clone_and_preview_dup_run_overrides (ForgeCloneAndPreview *self,
+                                                            const char           *project_id);
+
+/* What the run that started the project's server ran it with: set when
+ * a server is handed to the manager; NULL when unknown. */
+void            _forge_clone_and_preview_set_server_signature (ForgeCloneAndPreview *self,
+                                                               const char           *project_id,
+                                                               const char           *signature);
+char           *_forge_clone_and_preview_dup_server_signature (ForgeCloneAndPreview *self,
+                                                               const char           *project_id);
 
 /* What one run carries between its steps, beside the journaled outputs.
  * Live objects (the sandbox, the workspace) are never step outputs: they
@@ -89,6 +109,9 @@ typedef struct
    * server is handed back. */
   ForgeCommandOutput   *resumed_output;
   char                 *resumed_url;
+  /* The project's variables and overrides (and this process's), loaded
+   * when the run starts: in memory only, never a step output. */
+  ForgeRunEnv          *env;
 } ForgePreviewRun;
 
 void            _forge_preview_run_free             (ForgePreviewRun  *run);
@@ -113,6 +136,14 @@ gboolean        _forge_preview_run_try_resume       (ForgePreviewRun  *run);
  * out of memory (limit 4 GB)"); NULL when no limit is to blame. */
 char           *_forge_preview_run_dup_limit_cause  (ForgePreviewRun    *run,
                                                      ForgeCommandOutput *output);
+/* Loads run->env: the project's variables (secret values from the
+ * keyring; one missing there is left out, and the log says so), its
+ * overrides, and this process's over them. */
+void            _forge_preview_run_load_env         (ForgePreviewRun  *run);
+/* The command output of the run's @stream, with its secret values
+ * masked. */
+ForgeCommandOutput *_forge_preview_run_new_output   (ForgePreviewRun  *run,
+                                                     const char       *stream);
 /* The run's workspace, opened by the project's provider on demand. */
 ForgeWorkspace *_forge_preview_run_ensure_workspace (ForgePreviewRun  *run,
                                                      GError          **error);

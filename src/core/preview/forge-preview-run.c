@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "forge-preview-run-private.h"
+#include "forge-secrets.h"
 #include "forge-server-probe.h"
 
 void
@@ -31,6 +32,7 @@ _forge_preview_run_free (ForgePreviewRun *run)
   g_clear_object (&run->resumed_server);
   g_clear_pointer (&run->resumed_output, forge_command_output_unref);
   g_free (run->resumed_url);
+  g_clear_pointer (&run->env, forge_run_env_unref);
   g_free (run);
 }
 
@@ -304,6 +306,20 @@ _forge_preview_run_try_resume (ForgePreviewRun *run)
     return FALSE;
 
   sandbox_id = forge_sandbox_get_id (old_sandbox);
+
+  /* Restarted to apply a change of variables or commands: the server
+   * that kept running has the old ones. */
+  {
+    g_autofree char *started_with = _forge_clone_and_preview_dup_server_signature (run->self, run->project_id);
+    g_autofree char *now = forge_run_env_dup_signature (run->env);
+
+    if (started_with != NULL && !g_str_equal (started_with, now))
+      {
+        log_not_resumed (run, sandbox_id, _("its variables or commands changed"));
+        return FALSE;
+      }
+  }
+
   was_running = forge_sandbox_is_running (old_sandbox);
   provider = forge_sandbox_providers_lookup (run->self->providers, run->backend, &error);
   if (provider != NULL)
@@ -324,7 +340,7 @@ _forge_preview_run_try_resume (ForgePreviewRun *run)
 
   /* Followed again from here: what it prints from now on reaches the
    * server log as a started server's does. */
-  output = forge_command_output_new (run->ctx, "server");
+  output = _forge_preview_run_new_output (run, "server");
   server = forge_sandbox_attach_process (sandbox, forge_sandbox_process_get_inner_pid (old_server),
                                          forge_command_output_line_cb, forge_command_output_ref (output),
                                          (GDestroyNotify) forge_command_output_unref, &error);
@@ -347,4 +363,94 @@ _forge_preview_run_try_resume (ForgePreviewRun *run)
   g_message ("%s: %s", run->project_id, text);
   forge_step_context_log (run->ctx, "sandbox", text);
   return TRUE;
+}
+
+static const char *
+json_string (JsonObject *object,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static void
+load_project_variables (ForgePreviewRun *run,
+                        JsonObject      *project)
+{
+  JsonNode *env = json_object_get_member (project, "env");
+  JsonArray *array;
+
+  if (env == NULL || !JSON_NODE_HOLDS_ARRAY (env))
+    return;
+
+  array = json_node_get_array (env);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+      const char *name = entry != NULL ? json_string (entry, "name") : NULL;
+      g_autoptr(GError) error = NULL;
+      char *secret;
+
+      if (!forge_env_name_is_valid (name))
+        continue;
+
+      if (!json_object_get_boolean_member_with_default (entry, "secret", FALSE))
+        {
+          const char *value = json_string (entry, "value");
+
+          forge_run_env_set (run->env, name, value != NULL ? value : "", FALSE);
+          continue;
+        }
+
+      secret = forge_secrets_lookup_env_value (run->project_id, name,
+                                               forge_step_context_get_cancellable (run->ctx), &error);
+      if (secret == NULL)
+        {
+          g_autofree char *text =
+            g_strdup_printf (_("The secret variable %s has no value in the keyring (or the keyring is locked), so it is not set. Unlock the keyring or set it again on the project’s Environment page."),
+                             name);
+
+          if (error != NULL)
+            g_debug ("%s: looking up %s: %s", run->project_id, name, error->message);
+          forge_step_context_log (run->ctx, "install", text);
+          continue;
+        }
+
+      forge_run_env_set (run->env, name, secret, TRUE);
+      forge_secrets_free_token (secret);
+    }
+}
+
+void
+_forge_preview_run_load_env (ForgePreviewRun *run)
+{
+  g_autoptr(JsonObject) project = forge_project_store_dup_json_from_thread (run->self->store, run->project_id);
+  g_autoptr(ForgeRunEnv) overrides = _forge_clone_and_preview_dup_run_overrides (run->self, run->project_id);
+
+  g_clear_pointer (&run->env, forge_run_env_unref);
+  run->env = forge_run_env_new ();
+
+  if (project != NULL)
+    {
+      load_project_variables (run, project);
+      forge_run_env_set_install_command (run->env, json_string (project, "install_command"));
+      forge_run_env_set_dev_command (run->env, json_string (project, "dev_command"));
+      forge_run_env_set_dev_port (run->env, (guint) CLAMP (json_object_get_int_member_with_default (project, "dev_port", 0), 0, 65535));
+    }
+
+  forge_run_env_merge (run->env, overrides);
+}
+
+ForgeCommandOutput *
+_forge_preview_run_new_output (ForgePreviewRun *run,
+                               const char      *stream)
+{
+  ForgeCommandOutput *output = forge_command_output_new (run->ctx, stream);
+
+  forge_command_output_set_env (output, run->env);
+  return output;
 }

@@ -14,8 +14,8 @@
 #include "forge-local-workspace.h"
 #include "forge-monorepo.h"
 #include "forge-preview-run-private.h"
-#include "forge-secrets.h"
 #include "forge-preview-session-private.h"
+#include "forge-secrets.h"
 #include "forge-util.h"
 
 struct _ForgePreviewSession
@@ -1242,6 +1242,18 @@ forge_preview_session_remove_async (ForgePreviewSession *self,
   /* Only a valid id names a folder under the workspaces dir: anything
    * else ("../..") would delete elsewhere. The store never holds one. */
   workspace = forge_project_workspace_dir_for_id (project_id);
+
+  /* Its secret values go with it; asked of the keyring only when it has
+   * some, as the keyring may well not run at all. */
+  {
+    g_auto(GStrv) names = forge_project_dup_env_names (self->project);
+    gboolean has_secret = FALSE;
+
+    for (guint i = 0; names[i] != NULL; i++)
+      has_secret |= forge_project_get_env_is_secret (self->project, names[i]);
+    if (has_secret)
+      forge_secrets_clear_env_value_async (project_id, NULL, NULL, NULL, NULL);
+  }
 
   forge_project_store_remove (self->store, project_id);
   set_preview_url (self, NULL);

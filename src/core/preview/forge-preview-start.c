@@ -211,6 +211,65 @@ direct_dev_argv (ForgePreviewRun  *run,
   return (char **) g_ptr_array_free (g_steal_pointer (&direct), FALSE);
 }
 
+/* The project's own dev command runs through the shell (it is the
+ * user's, inside the sandbox); else the framework's, straight from
+ * node_modules/.bin when it can. */
+static char **
+dev_argv (ForgePreviewRun *run,
+          const char      *listen_address,
+          guint            port)
+{
+  const char *custom = forge_run_env_get_dev_command (run->env);
+  char **argv;
+  char **direct;
+
+  if (custom != NULL)
+    {
+      const char * const shell[] = { "sh", "-c", custom, NULL };
+
+      return g_strdupv ((char **) shell);
+    }
+
+  argv = forge_framework_dup_dev_argv (run->framework, listen_address, port);
+  direct = direct_dev_argv (run, argv);
+  if (direct == NULL)
+    return argv;
+
+  g_strfreev (argv);
+  return direct;
+}
+
+/* The framework's variables, the project's over them, and what the
+ * sandbox decides over both: where to listen (the port has a field of
+ * its own), and that npm reads no user configuration a repository could
+ * have planted in the home. */
+static char **
+dev_env (ForgePreviewRun *run,
+         const char      *listen_address,
+         guint            port,
+         char * const    *argv)
+{
+  g_auto(GStrv) framework_env = forge_framework_dup_dev_env (run->framework, listen_address, port);
+  char **env = forge_run_env_apply (run->env, g_strdupv (framework_env));
+
+  env = g_environ_setenv (env, "PORT", g_environ_getenv (framework_env, "PORT"), TRUE);
+  env = g_environ_setenv (env, "HOST", g_environ_getenv (framework_env, "HOST"), TRUE);
+  env = g_environ_setenv (env, "NPM_CONFIG_USERCONFIG", "/dev/null", TRUE);
+
+  /* Run without npm (see direct_dev_argv()): what npm run would add,
+   * the package's binaries on PATH. */
+  if (forge_run_env_get_dev_command (run->env) == NULL && argv[0] != NULL &&
+      g_str_has_prefix (argv[0], FORGE_SANDBOX_REPO_DIR "/node_modules/.bin/"))
+    {
+      env = g_environ_setenv (env, "PATH",
+                              FORGE_SANDBOX_REPO_DIR "/node_modules/.bin:/opt/forge/bin:/usr/local/bin:/usr/bin:/bin",
+                              TRUE);
+      env = g_environ_setenv (env, "npm_lifecycle_event", forge_framework_get_dev_script (run->framework), TRUE);
+    }
+
+  return env;
+}
+
 static guint
 authority_get_port (const char *authority)
 {
@@ -318,6 +377,7 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
   ForgePreviewRun *run = user_data;
   ForgeSandbox *sandbox;
   gboolean kept_port_offered = FALSE;
+  guint fixed_port = forge_run_env_get_dev_port (run->env);
 
   if (run->resumed && run->resumed_server != NULL)
     return hand_back_resumed (run);
@@ -343,38 +403,34 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
 
       if (!forge_sandbox_get_listen_address (sandbox, attempt, &listen_address, &port, error))
         return NULL;
+      /* The project's own port inside: forwarded wherever the host has
+       * room, so not the kept one. */
+      if (fixed_port != 0)
+        port = fixed_port;
       /* A backend that serves previews through host ports offers the
        * kept one first. */
       if (attempt == 1)
         {
-          kept_port_offered = run->preview_port != 0 && port == run->preview_port;
+          kept_port_offered = fixed_port == 0 && run->preview_port != 0 && port == run->preview_port;
           if (kept_port_offered)
             stop_previous_server (run, sandbox);
         }
 
-      argv = forge_framework_dup_dev_argv (run->framework, listen_address, port);
-      env = forge_framework_dup_dev_env (run->framework, listen_address, port);
-      env = g_environ_setenv (env, "NPM_CONFIG_USERCONFIG", "/dev/null", TRUE);
+      argv = dev_argv (run, listen_address, port);
+      env = dev_env (run, listen_address, port, argv);
       {
-        char **direct = direct_dev_argv (run, argv);
+        g_autofree char *joined = forge_run_env_get_dev_command (run->env) != NULL
+          ? g_strdup (forge_run_env_get_dev_command (run->env))
+          : g_strjoinv (" ", argv);
 
-        if (direct != NULL)
-          {
-            g_strfreev (argv);
-            argv = direct;
-            /* What npm run would add: the package's binaries on PATH. */
-            env = g_environ_setenv (env, "PATH",
-                                    FORGE_SANDBOX_REPO_DIR "/node_modules/.bin:/opt/forge/bin:/usr/local/bin:/usr/bin:/bin",
-                                    TRUE);
-            env = g_environ_setenv (env, "npm_lifecycle_event", forge_framework_get_dev_script (run->framework), TRUE);
-          }
+        /* A command typed with a secret in it shows masked too. */
+        command = forge_run_env_mask (run->env, joined);
       }
-      command = g_strjoinv (" ", argv);
       forge_step_context_log (ctx, "server", command);
       /* What the step shows until the command prints something better. */
       forge_step_context_progress_latest (ctx, -1, command);
 
-      output = forge_command_output_new (ctx, "server");
+      output = _forge_preview_run_new_output (run, "server");
       process = forge_sandbox_spawn (sandbox, (const char * const *) argv, (const char * const *) env,
                                      cwd, forge_command_output_line_cb,
                                      forge_command_output_ref (output), (GDestroyNotify) forge_command_output_unref,
@@ -403,6 +459,11 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
             log_moved_origin (run, ready_url, authority);
           forge_sandbox_manager_adopt (run->self->manager, run->project_id, sandbox, process, ready_url);
           forge_command_output_hand_over (output, run->self->manager, run->project_id);
+          {
+            g_autofree char *signature = forge_run_env_dup_signature (run->env);
+
+            _forge_clone_and_preview_set_server_signature (run->self, run->project_id, signature);
+          }
 
           json_object_set_string_member (object, "url", ready_url);
           json_object_set_int_member (object, "port", port);
@@ -440,7 +501,8 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
           return NULL;
         }
 
-      if (exited_for_busy_port (output) && attempt < PORT_ATTEMPTS)
+      /* Another attempt would ask for the project's port again. */
+      if (exited_for_busy_port (output) && attempt < PORT_ATTEMPTS && fixed_port == 0)
         {
           forge_step_context_log (ctx, "server", _("The port was taken; trying another one."));
           continue;

@@ -1151,3 +1151,18 @@ forge_exit_code_from_wait_status (int wait_status)
     return 128 + WTERMSIG (wait_status);
   return wait_status;
 }
+
+gboolean
+forge_env_name_is_valid (const char *name)
+{
+  gsize length;
+
+  if (name == NULL || *name == '\0' || g_ascii_isdigit (*name))
+    return FALSE;
+
+  for (length = 0; name[length] != '\0'; length++)
+    if (length >= FORGE_ENV_NAME_MAX || (!g_ascii_isalnum (name[length]) && name[length] != '_'))
+      return FALSE;
+
+  return TRUE;
+}

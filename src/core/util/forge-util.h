@@ -191,6 +191,13 @@ guint         forge_batcher_get_n_dispatches (ForgeBatcher *self);
 /* Drops undelivered items. */
 void          forge_batcher_free    (ForgeBatcher   *self);
 
+/* How long an environment variable's name may be. */
+#define FORGE_ENV_NAME_MAX 256
+
+/* A variable name a shell would take: a letter or "_", then letters,
+ * digits and "_", at most FORGE_ENV_NAME_MAX bytes. */
+gboolean      forge_env_name_is_valid (const char *name);
+
 /* The one exit-status convention of sandbox commands: a wait status as
  * from waitpid() becomes the exit code, or 128+N for signal N. */
 int           forge_exit_code_from_wait_status (int wait_status);

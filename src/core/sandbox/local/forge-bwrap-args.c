@@ -134,6 +134,7 @@ forge_bwrap_args_build (const ForgeBwrapConfig  *config,
     "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR",
   };
   g_autoptr(GPtrArray) args = NULL;
+  g_autoptr(GBytes) env_args = NULL;
 
   g_return_val_if_fail (config != NULL, NULL);
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
@@ -144,6 +145,7 @@ forge_bwrap_args_build (const ForgeBwrapConfig  *config,
     return NULL;
 
   args = g_ptr_array_new_with_free_func (g_free);
+  env_args = forge_bwrap_env_args (env);
 
   /* Every fd bwrap reads must reach it through flatpak-spawn, the
    * seccomp filter's above all: without it bwrap would fail, not run the
@@ -161,6 +163,8 @@ forge_bwrap_args_build (const ForgeBwrapConfig  *config,
                   "--forward-fd=" G_STRINGIFY (FORGE_BWRAP_BLOCK_FD),
                   "--forward-fd=" G_STRINGIFY (FORGE_BWRAP_RESOLV_FD),
                   NULL);
+      if (env_args != NULL)
+        add_args (args, "--forward-fd=" G_STRINGIFY (FORGE_BWRAP_ENV_FD), NULL);
     }
 
   /* A user namespace of its own, in which no further one can be made
@@ -261,20 +265,11 @@ forge_bwrap_args_build (const ForgeBwrapConfig  *config,
       add_args (args, "--setenv", ca_variables[i], value, NULL);
     }
 
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      const char *eq = strchr (env[i], '=');
-      g_autofree char *key = NULL;
-
-      if (eq == NULL || eq == env[i])
-        {
-          g_debug ("Ignoring malformed environment entry for the sandbox");
-          continue;
-        }
-
-      key = g_strndup (env[i], eq - env[i]);
-      add_args (args, "--setenv", key, eq + 1, NULL);
-    }
+  /* The command's own variables come through a file descriptor: a
+   * value may be a secret, and bwrap's command line is in /proc for
+   * every process of the user to read. */
+  if (env_args != NULL)
+    add_args (args, "--args", G_STRINGIFY (FORGE_BWRAP_ENV_FD), NULL);
 
   /* The filter is not optional: a sandbox without it cannot be made (see
    * forge_seccomp_is_supported()). */
@@ -294,6 +289,33 @@ forge_bwrap_args_build (const ForgeBwrapConfig  *config,
   g_ptr_array_add (args, NULL);
 
   return (char **) g_ptr_array_free (g_steal_pointer (&args), FALSE);
+}
+
+GBytes *
+forge_bwrap_env_args (const char * const *env)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+
+      if (eq == NULL || eq == env[i])
+        {
+          g_debug ("Ignoring malformed environment entry for the sandbox");
+          continue;
+        }
+
+      g_byte_array_append (data, (const guint8 *) "--setenv", sizeof "--setenv");
+      g_byte_array_append (data, (const guint8 *) env[i], eq - env[i]);
+      g_byte_array_append (data, (const guint8 *) "", 1);
+      g_byte_array_append (data, (const guint8 *) eq + 1, strlen (eq + 1) + 1);
+    }
+
+  if (data->len == 0)
+    return NULL;
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
 }
 
 void

@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 #define FORGE_BWRAP_SECCOMP_FD 6   /* the seccomp program */
 #define FORGE_BWRAP_BLOCK_FD   7   /* own network: the command waits for a byte */
 #define FORGE_BWRAP_RESOLV_FD  8   /* own network: /etc/resolv.conf inside */
+#define FORGE_BWRAP_ENV_FD     9   /* the command's own variables (--args) */
 
 /* Where things are inside. */
 #define FORGE_BWRAP_HELPER_DIR_INSIDE   "/opt/forge/bin"
@@ -51,7 +52,10 @@ typedef struct
 } ForgeBwrapConfig;
 
 /* The command line that runs @argv in a sandbox of @config: with @env
- * ("KEY=value", malformed entries skipped) on a cleared environment, in
+ * ("KEY=value", malformed entries skipped) on a cleared environment (read
+ * from FORGE_BWRAP_ENV_FD, see forge_bwrap_env_args(), when there are
+ * any: values can be secrets, and a command line is anyone's to read in
+ * /proc), in
  * @cwd inside (NULL for the repository), through the loopback relay when
  * @relay (which needs a helper_dir). No I/O: the same input gives the
  * same line. Fails (FORGE_SANDBOX_ERROR_SPAWN_FAILED) when a host path of
@@ -62,6 +66,10 @@ char   **forge_bwrap_args_build (const ForgeBwrapConfig  *config,
                                  const char              *cwd,
                                  gboolean                 relay,
                                  GError                 **error);
+
+/* What bwrap reads at FORGE_BWRAP_ENV_FD for @env: NUL-separated
+ * --setenv arguments, malformed entries skipped; NULL when none is left. */
+GBytes  *forge_bwrap_env_args   (const char * const      *env);
 
 /* Reads, with lstat(), what stands at /bin, /sbin, /lib, /lib32, /lib64
  * and /libx32 on this host, for ForgeBwrapConfig's root_dirs and

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -310,6 +311,51 @@ pass_bytes_fd (GSubprocessLauncher  *launcher,
   return TRUE;
 }
 
+/* For data that may pass a pipe's buffer (nobody reads before bwrap
+ * starts): an anonymous memory file, read from its start: bwrap closes it once read. */
+static gboolean
+pass_memory_fd (GSubprocessLauncher  *launcher,
+                GBytes               *bytes,
+                int                   target_fd,
+                GError              **error)
+{
+  gsize len = 0;
+  const char *contents = g_bytes_get_data (bytes, &len);
+  int fd = memfd_create ("forge-sandbox-env", MFD_CLOEXEC);
+  gsize done = 0;
+
+  if (fd < 0)
+    goto failed;
+
+  while (done < len)
+    {
+      gssize written = write (fd, contents + done, len - done);
+
+      if (written < 0 && errno == EINTR)
+        continue;
+      if (written <= 0)
+        goto failed;
+      done += written;
+    }
+
+  if (lseek (fd, 0, SEEK_SET) != 0)
+    goto failed;
+
+  g_subprocess_launcher_take_fd (launcher, fd, target_fd);
+  return TRUE;
+
+failed:
+  {
+    int saved = errno;
+
+    if (fd >= 0)
+      close (fd);
+    g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
+                 _("Could not prepare the sandbox: %s"), g_strerror (saved));
+    return FALSE;
+  }
+}
+
 static gboolean
 pass_data_fd (GSubprocessLauncher  *launcher,
               const char           *contents,
@@ -464,6 +510,7 @@ try_start_command (ForgeLocalSandbox   *self,
   g_autofree char *group = NULL;
   g_autoptr(LocalCommand) cmd = NULL;
   g_auto(GStrv) bwrap_env = NULL;
+  g_autoptr(GBytes) env_args = NULL;
   const char * const *wrapper = NULL;
   int info_fds[2];
   int block_fds[2] = { -1, -1 };
@@ -530,7 +577,9 @@ try_start_command (ForgeLocalSandbox   *self,
                            "nogroup:x:65534:\n",
                            (guint) getgid ());
 
-  if (!pass_data_fd (launcher, passwd, FORGE_BWRAP_PASSWD_FD, error) ||
+  env_args = forge_bwrap_env_args (env);
+  if ((env_args != NULL && !pass_memory_fd (launcher, env_args, FORGE_BWRAP_ENV_FD, error)) ||
+      !pass_data_fd (launcher, passwd, FORGE_BWRAP_PASSWD_FD, error) ||
       !pass_data_fd (launcher, group, FORGE_BWRAP_GROUP_FD, error) ||
       !pass_bytes_fd (launcher, g_bytes_get_data (filter, NULL), g_bytes_get_size (filter),
                       FORGE_BWRAP_SECCOMP_FD, error))
