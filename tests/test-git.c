@@ -64,6 +64,11 @@ test_normalize_url (void)
     { "git@github.com:owner/repo.git", "git@github.com:owner/repo.git", -1 },
     { "https://alice@bitbucket.org/alice/repo.git", "https://bitbucket.org/alice/repo.git", -1 },
     { "file:///srv/git/repo", "file:///srv/git/repo", -1 },
+    { "file:///srv/git/repo/", "file:///srv/git/repo", -1 },
+    /* The root folder, not "file:" (found by fuzzing). */
+    { "/", "file:///", -1 },
+    { "//", "file:///", -1 },
+    { "file:///", "file:///", -1 },
     { tmp, tmp_uri, -1 },
     { ".", cwd_uri, -1 },
     { "~", home_uri, -1 },
@@ -83,6 +88,7 @@ test_normalize_url (void)
     { "https://", NULL, FORGE_GIT_ERROR_INVALID_URL },
     { "https:///path", NULL, FORGE_GIT_ERROR_INVALID_URL },
     { "file://otherhost/srv", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "http://[::1]:3000/o/r", "http://[::1]:3000/o/r", -1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -98,8 +104,15 @@ test_normalize_url (void)
 
       if (cases[i].code == -1)
         {
+          g_autofree char *again = NULL;
+
           g_assert_no_error (error);
           g_assert_cmpstr (url, ==, cases[i].out);
+          /* Sessions normalise once and find projects by the result:
+           * normalising it again must not make another project. */
+          again = forge_git_normalize_url (url, &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (again, ==, url);
         }
       else
         {
@@ -117,6 +130,32 @@ test_normalize_url (void)
     }
 
   g_rmdir (tmp);
+}
+
+/* GUri takes whatever lies between "@" and the path for the host:
+ * "https://gith@@/" normalised to "https://@", which is no address at all
+ * and which the next normalisation refused (found by fuzzing). */
+static void
+test_normalize_url_bad_host (void)
+{
+  const char *inputs[] = {
+    "https://gith@@/",
+    "https://user@@github.com/o/r",
+    "https://git hub.com/o/r",
+    "https://exa<mple>.com/o/r",
+    "git://ex\\ample.org/r.git",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *url = forge_git_normalize_url (inputs[i], &error);
+
+      g_test_message ("normalize “%s” → %s", inputs[i], url);
+      g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL);
+      g_assert_null (url);
+      g_assert_null (strchr (error->message, '\n'));
+    }
 }
 
 static void
@@ -991,6 +1030,7 @@ main (int   argc,
   forge_test_git_isolate ();
 
   g_test_add_func ("/git/normalize-url", test_normalize_url);
+  g_test_add_func ("/git/normalize-url/bad-host", test_normalize_url_bad_host);
   g_test_add_func ("/git/host-owner-repo", test_host_owner_repo);
   g_test_add_func ("/git/error-mapping", test_error_mapping);
   g_test_add_func ("/git/clone-file-and-update", test_clone_file_and_update);

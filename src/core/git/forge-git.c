@@ -124,6 +124,21 @@ is_scp_like (const char *input)
   return colon[1] != '\0';
 }
 
+/* A DNS name or an IP address (GUri takes the brackets off IPv6 ones);
+ * GUri itself lets anything between "@" and the path through. */
+static gboolean
+is_valid_host (const char *host)
+{
+  if (host == NULL || *host == '\0')
+    return FALSE;
+
+  for (const char *p = host; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("-._~%:", *p) == NULL)
+      return FALSE;
+
+  return TRUE;
+}
+
 static char *
 normalize_local_path (const char  *input,
                       GError     **error)
@@ -138,6 +153,11 @@ normalize_local_path (const char  *input,
     expanded = g_strdup (input);
 
   canonical = g_canonicalize_filename (expanded, NULL);
+  /* POSIX lets a leading "//" mean something else than "/", so GLib
+   * keeps it; on Linux it is "/", and "file:////" would normalise again
+   * to another address. */
+  if (g_str_has_prefix (canonical, "//"))
+    memmove (canonical, canonical + 1, strlen (canonical));
 
   if (!g_file_test (canonical, G_FILE_TEST_IS_DIR))
     {
@@ -178,8 +198,15 @@ forge_git_normalize_url (const char  *input,
       g_str_has_prefix (text, "../") || g_str_equal (text, "."))
     return normalize_local_path (text, error);
 
-  while (len > 1 && text[len - 1] == '/')
-    text[--len] = '\0';
+  /* Never into "scheme://": "file:///" is the root folder, "file:" is
+   * nothing (a local "/" normalises to the former). */
+  {
+    const char *authority = strstr (text, "://");
+    gsize keep = authority != NULL ? (gsize) (authority - text) + strlen (":///") : 1;
+
+    while (len > keep && text[len - 1] == '/')
+      text[--len] = '\0';
+  }
 
   if (has_scheme (text, "https") || has_scheme (text, "http") ||
       has_scheme (text, "git") || has_scheme (text, "ssh") ||
@@ -208,6 +235,9 @@ forge_git_normalize_url (const char  *input,
 
       if (password != NULL && *password != '\0')
         goto credentials;
+
+      if (!is_valid_host (host))
+        goto invalid;
 
       /* https://TOKEN@github.com/… is the other common way to paste a
        * token; a plain user name (Bitbucket puts one there) is dropped
