@@ -63,6 +63,9 @@ test_normalize_url (void)
     { "ssh://git@example.org/owner/repo.git", "ssh://git@example.org/owner/repo.git", -1 },
     { "git@github.com:owner/repo.git", "git@github.com:owner/repo.git", -1 },
     { "https://alice@bitbucket.org/alice/repo.git", "https://bitbucket.org/alice/repo.git", -1 },
+    /* Rebuilt without the user, the path loses its dot segments, and then
+     * its trailing slash, as any other (found by fuzzing). */
+    { "https://alice@example.com/o/r/.", "https://example.com/o/r", -1 },
     { "file:///srv/git/repo", "file:///srv/git/repo", -1 },
     { "file:///srv/git/repo/", "file:///srv/git/repo", -1 },
     /* The root folder, not "file:" (found by fuzzing). */
@@ -132,11 +135,12 @@ test_normalize_url (void)
   g_rmdir (tmp);
 }
 
-/* GUri takes whatever lies between "@" and the path for the host:
- * "https://gith@@/" normalised to "https://@", which is no address at all
- * and which the next normalisation refused (found by fuzzing). */
+/* Addresses that were taken and normalised to something the next
+ * normalisation refused or changed (found by fuzzing). GUri takes
+ * whatever lies between "@" and the path for the host: "https://gith@@/"
+ * became "https://@", no address at all. */
 static void
-test_normalize_url_bad_host (void)
+test_normalize_url_malformed (void)
 {
   const char *inputs[] = {
     "https://gith@@/",
@@ -144,6 +148,10 @@ test_normalize_url_bad_host (void)
     "https://git hub.com/o/r",
     "https://exa<mple>.com/o/r",
     "git://ex\\ample.org/r.git",
+    /* A form feed was kept, as part of an SSH address, until the next
+     * normalisation stripped it. */
+    "htrt:htr//\f/",
+    "git@github.com:o/\vr",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
@@ -1030,7 +1038,7 @@ main (int   argc,
   forge_test_git_isolate ();
 
   g_test_add_func ("/git/normalize-url", test_normalize_url);
-  g_test_add_func ("/git/normalize-url/bad-host", test_normalize_url_bad_host);
+  g_test_add_func ("/git/normalize-url/malformed", test_normalize_url_malformed);
   g_test_add_func ("/git/host-owner-repo", test_host_owner_repo);
   g_test_add_func ("/git/error-mapping", test_error_mapping);
   g_test_add_func ("/git/clone-file-and-update", test_clone_file_and_update);
