@@ -267,6 +267,9 @@ test_json_rejects_garbage (void)
     "[]",
     "{}",
     "{\"format\": 1, \"id\": \"not-a-framework\"}",
+    /* json-glib's getters were critical about these (found by fuzzing). */
+    "{\"format\": {}}",
+    "{\"format\": [1]}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -288,6 +291,20 @@ test_json_rejects_garbage (void)
     g_autoptr(ForgeFramework) restored = NULL;
 
     json_object_set_string_member (json_node_get_object (node), "id", "rails");
+    restored = forge_framework_new_from_json (node, &error);
+    g_assert_null (restored);
+    g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED);
+  }
+
+  /* So is a port of the wrong type. */
+  {
+    g_autofree char *dir = fixture_path ("nextjs");
+    g_autoptr(ForgeFramework) framework = detect_in (dir, NULL);
+    g_autoptr(JsonNode) node = forge_framework_to_json (framework);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ForgeFramework) restored = NULL;
+
+    json_object_set_object_member (json_node_get_object (node), "default-port", json_object_new ());
     restored = forge_framework_new_from_json (node, &error);
     g_assert_null (restored);
     g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED);

@@ -40,6 +40,9 @@ check_payload (guint8  flags,
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
 
+  if (!fuzz_json_single_value (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload)))
+    return;
+
   object = forge_connect_parse_object (payload, &error);
   if (object == NULL)
     g_assert (g_error_matches (error, FORGE_CONNECT_ERROR, FORGE_CONNECT_ERROR_INVALID));

@@ -82,6 +82,10 @@ parse_input (const uint8_t *data,
   g_autoptr(GPtrArray) parts = fuzz_split_parts (data, size, N_PARTS);
   guint flags = 0;
 
+  if (!fuzz_json_single_value (g_bytes_get_data (parts->pdata[PART_PACKAGE_JSON], NULL),
+                               g_bytes_get_size (parts->pdata[PART_PACKAGE_JSON])))
+    return G_MAXUINT;
+
   if (parts->len > PART_FLAGS && g_bytes_get_size (parts->pdata[PART_FLAGS]) > 0)
     flags = ((const guint8 *) g_bytes_get_data (parts->pdata[PART_FLAGS], NULL))[0];
 
@@ -200,6 +204,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_unlink (outside_path);
 
   flags = parse_input (data, size);
+  if (flags == G_MAXUINT)
+    return 0;
 
   workspace = forge_local_workspace_new (repo_dir);
   framework = forge_framework_detect (FORGE_WORKSPACE (workspace), &error);

@@ -67,6 +67,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       store_dir = g_build_filename (scratch, "data", NULL);
       store_path = g_build_filename (store_dir, "projects.json", NULL);
     }
+  if (!fuzz_json_single_value ((const char *) data, size))
+    return 0;
+
   fuzz_empty_dir (store_dir);
   fuzz_write_file (store_path, data, size);
 

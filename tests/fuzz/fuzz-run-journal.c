@@ -115,6 +115,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       runs_dir = g_build_filename (scratch, "runs", NULL);
       journal_path = g_build_filename (runs_dir, "3f2b8c1e-8d7a-4c53-9e0f-1a2b3c4d5e6f.json", NULL);
     }
+  if (!fuzz_json_single_value ((const char *) data, size))
+    return 0;
+
   fuzz_empty_dir (runs_dir);
   fuzz_write_file (journal_path, data, size);
 

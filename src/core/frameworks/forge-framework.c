@@ -1350,7 +1350,9 @@ forge_framework_new_from_json (JsonNode  *node,
     }
   object = json_node_get_object (node);
 
-  if (json_object_get_int_member_with_default (object, "format", 0) != JSON_FORMAT)
+  member = json_object_get_member (object, "format");
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
+      json_node_get_value_type (member) != G_TYPE_INT64 || json_node_get_int (member) != JSON_FORMAT)
     {
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
                    "Saved framework has an unknown format");
@@ -1400,7 +1402,10 @@ forge_framework_new_from_json (JsonNode  *node,
       return NULL;
     }
 
-  port = json_object_get_int_member_with_default (object, "default-port", 0);
+  /* json-glib's getters are critical about an object or an array. */
+  member = json_object_get_member (object, "default-port");
+  port = member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
+         json_node_get_value_type (member) == G_TYPE_INT64 ? json_node_get_int (member) : 0;
   if (port <= 0 || port > 65535)
     {
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
