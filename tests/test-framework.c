@@ -651,6 +651,30 @@ test_hostile_oversized_package_json (void)
   forge_remove_tree (dir, NULL);
 }
 
+/* json-glib's parser recurses per bracket: 1 MiB of them (within the
+ * size bound) overflowed the stack (found while writing the fuzz target;
+ * its inputs are too short to reach it). */
+static void
+test_hostile_deep_package_json (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  g_autoptr(GString) json = g_string_new ("{\"scripts\": {\"dev\": \"vite\"}, \"pad\": ");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+
+  for (guint i = 0; i < 1024 * 1024; i++)
+    g_string_append_c (json, '[');
+  write_repo_file (dir, "package.json", json->str);
+
+  framework = detect_in (dir, &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+  g_assert_nonnull (strstr (error->message, "deep"));
+  g_assert_null (strchr (error->message, '\n'));
+
+  forge_remove_tree (dir, NULL);
+}
+
 /* The sandbox swaps package.json while detection runs: between the check
  * and the read it can become a FIFO or a link to a host file. */
 typedef struct
@@ -757,6 +781,7 @@ main (int   argc,
   g_test_add_func ("/forge/framework/hostile/fifo", test_hostile_fifo);
   g_test_add_func ("/forge/framework/hostile/symlinked-dir", test_hostile_symlinked_dir);
   g_test_add_func ("/forge/framework/hostile/oversized-package-json", test_hostile_oversized_package_json);
+  g_test_add_func ("/forge/framework/hostile/deep-package-json", test_hostile_deep_package_json);
   g_test_add_func ("/forge/framework/hostile/swap-race", test_hostile_swap_race);
 
   return g_test_run ();

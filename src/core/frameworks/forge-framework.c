@@ -853,6 +853,8 @@ plain_parse_error (const GError *error)
     }
 }
 
+#define PACKAGE_JSON_MAX_DEPTH 64
+
 static gboolean
 parse_package_json (ForgeWorkspace  *workspace,
                     JsonParser      *parser,
@@ -892,6 +894,16 @@ parse_package_json (ForgeWorkspace  *workspace,
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
                    _("package.json is not valid JSON (line %u, column %u): it is not UTF-8 text. Fix it in the repository and open it again."),
                    line, character_column (text, invalid - text));
+      return FALSE;
+    }
+
+  /* json-glib's parser recurses once per bracket: a few MiB of "[" would
+   * overflow the worker's stack. No package.json nests anywhere near. */
+  if (!forge_json_depth_within (text, length, PACKAGE_JSON_MAX_DEPTH))
+    {
+      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                   _("package.json nests objects and arrays more than %u deep. Fix it in the repository and open it again."),
+                   PACKAGE_JSON_MAX_DEPTH);
       return FALSE;
     }
 
