@@ -329,6 +329,38 @@ test_garbage (void)
     }
 }
 
+/* A message within the size limit that is only brackets: json-glib's
+ * parser recursed once per bracket and overflowed the stack (found while
+ * writing the fuzz target, whose inputs are too short to reach it). */
+static void
+test_deep_nesting (void)
+{
+  gsize depth = FORGE_CONNECT_MAX_MESSAGE_SIZE / 4;
+  g_autofree char *brackets = g_malloc (depth);
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(JsonObject) shallow = NULL;
+  g_autoptr(GError) error = NULL;
+
+  memset (brackets, '[', depth);
+  payload = g_bytes_new (brackets, depth);
+  object = forge_connect_parse_object (payload, &error);
+  g_assert_null (object);
+  g_assert_error (error, FORGE_CONNECT_ERROR, FORGE_CONNECT_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_assert_false (forge_connect_parse_end_stream (payload, NULL, &error));
+  g_assert_error (error, FORGE_CONNECT_ERROR, FORGE_CONNECT_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* What envd sends still parses. */
+  g_clear_pointer (&payload, g_bytes_unref);
+  payload = g_bytes_new_static ("{\"event\":{\"data\":{\"stdout\":\"aGkK\"}}}", 36);
+  shallow = forge_connect_parse_object (payload, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (forge_connect_json_get_object (shallow, "event"));
+}
+
 static void
 test_one_line (void)
 {
@@ -358,6 +390,7 @@ main (int   argc,
   g_test_add_func ("/connect-framing/end-stream", test_end_stream);
   g_test_add_func ("/connect-framing/json-members", test_json_members);
   g_test_add_func ("/connect-framing/garbage", test_garbage);
+  g_test_add_func ("/connect-framing/deep-nesting", test_deep_nesting);
   g_test_add_func ("/connect-framing/one-line", test_one_line);
 
   return g_test_run ();

@@ -268,6 +268,9 @@ test_json_rejects_garbage (void)
     "[]",
     "{}",
     "{\"format\": 1, \"id\": \"not-a-framework\"}",
+    /* json-glib's getters were critical about these (found by fuzzing). */
+    "{\"format\": {}}",
+    "{\"format\": [1]}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -289,6 +292,20 @@ test_json_rejects_garbage (void)
     g_autoptr(ForgeFramework) restored = NULL;
 
     json_object_set_string_member (json_node_get_object (node), "id", "rails");
+    restored = forge_framework_new_from_json (node, &error);
+    g_assert_null (restored);
+    g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED);
+  }
+
+  /* So is a port of the wrong type. */
+  {
+    g_autofree char *dir = fixture_path ("nextjs");
+    g_autoptr(ForgeFramework) framework = detect_in (dir, NULL);
+    g_autoptr(JsonNode) node = forge_framework_to_json (framework);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ForgeFramework) restored = NULL;
+
+    json_object_set_object_member (json_node_get_object (node), "default-port", json_object_new ());
     restored = forge_framework_new_from_json (node, &error);
     g_assert_null (restored);
     g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED);
@@ -1115,6 +1132,30 @@ test_hostile_oversized_package_json (void)
   forge_remove_tree (dir, NULL);
 }
 
+/* json-glib's parser recurses per bracket: 1 MiB of them (within the
+ * size bound) overflowed the stack (found while writing the fuzz target;
+ * its inputs are too short to reach it). */
+static void
+test_hostile_deep_package_json (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-framework-XXXXXX", NULL);
+  g_autoptr(GString) json = g_string_new ("{\"scripts\": {\"dev\": \"vite\"}, \"pad\": ");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = NULL;
+
+  for (guint i = 0; i < 1024 * 1024; i++)
+    g_string_append_c (json, '[');
+  write_repo_file (dir, "package.json", json->str);
+
+  framework = detect_in (dir, &error);
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+  g_assert_nonnull (strstr (error->message, "deep"));
+  g_assert_null (strchr (error->message, '\n'));
+
+  forge_remove_tree (dir, NULL);
+}
+
 /* The sandbox swaps package.json while detection runs: between the check
  * and the read it can become a FIFO or a link to a host file. */
 typedef struct
@@ -1229,6 +1270,7 @@ main (int   argc,
   g_test_add_func ("/forge/framework/hostile/fifo", test_hostile_fifo);
   g_test_add_func ("/forge/framework/hostile/symlinked-dir", test_hostile_symlinked_dir);
   g_test_add_func ("/forge/framework/hostile/oversized-package-json", test_hostile_oversized_package_json);
+  g_test_add_func ("/forge/framework/hostile/deep-package-json", test_hostile_deep_package_json);
   g_test_add_func ("/forge/framework/hostile/swap-race", test_hostile_swap_race);
 
   return g_test_run ();

@@ -127,6 +127,11 @@ test_parse_repo_spec (void)
   g_assert_false (forge_git_ref_is_valid ("refs/pull/7/merge"));
   g_assert_false (forge_git_ref_is_valid ("tree:a/../b"));
   g_assert_false (forge_git_ref_is_valid ("main"));
+  /* Prefix and suffix overlap: the number's length came out as -1, and
+   * copying it crashed (found by fuzzing; a projects.json or a journal
+   * holding this crashed the app as it loaded them). */
+  g_assert_false (forge_git_ref_is_valid ("refs/pull/head"));
+  g_assert_false (forge_git_ref_is_valid ("refs/pull//head"));
   {
     g_autofree char *display = forge_git_ref_dup_display_name ("refs/pull/7/head");
     g_assert_cmpstr (display, ==, "#7");

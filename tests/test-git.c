@@ -63,7 +63,15 @@ test_normalize_url (void)
     { "ssh://git@example.org/owner/repo.git", "ssh://git@example.org/owner/repo.git", -1 },
     { "git@github.com:owner/repo.git", "git@github.com:owner/repo.git", -1 },
     { "https://alice@bitbucket.org/alice/repo.git", "https://bitbucket.org/alice/repo.git", -1 },
+    /* Rebuilt without the user, the path loses its dot segments, and then
+     * its trailing slash, as any other (found by fuzzing). */
+    { "https://alice@example.com/o/r/.", "https://example.com/o/r", -1 },
     { "file:///srv/git/repo", "file:///srv/git/repo", -1 },
+    { "file:///srv/git/repo/", "file:///srv/git/repo", -1 },
+    /* The root folder, not "file:" (found by fuzzing). */
+    { "/", "file:///", -1 },
+    { "//", "file:///", -1 },
+    { "file:///", "file:///", -1 },
     { tmp, tmp_uri, -1 },
     { ".", cwd_uri, -1 },
     { "~", home_uri, -1 },
@@ -83,6 +91,7 @@ test_normalize_url (void)
     { "https://", NULL, FORGE_GIT_ERROR_INVALID_URL },
     { "https:///path", NULL, FORGE_GIT_ERROR_INVALID_URL },
     { "file://otherhost/srv", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "http://[::1]:3000/o/r", "http://[::1]:3000/o/r", -1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -98,8 +107,15 @@ test_normalize_url (void)
 
       if (cases[i].code == -1)
         {
+          g_autofree char *again = NULL;
+
           g_assert_no_error (error);
           g_assert_cmpstr (url, ==, cases[i].out);
+          /* Sessions normalise once and find projects by the result:
+           * normalising it again must not make another project. */
+          again = forge_git_normalize_url (url, &error);
+          g_assert_no_error (error);
+          g_assert_cmpstr (again, ==, url);
         }
       else
         {
@@ -117,6 +133,37 @@ test_normalize_url (void)
     }
 
   g_rmdir (tmp);
+}
+
+/* Addresses that were taken and normalised to something the next
+ * normalisation refused or changed (found by fuzzing). GUri takes
+ * whatever lies between "@" and the path for the host: "https://gith@@/"
+ * became "https://@", no address at all. */
+static void
+test_normalize_url_malformed (void)
+{
+  const char *inputs[] = {
+    "https://gith@@/",
+    "https://user@@github.com/o/r",
+    "https://git hub.com/o/r",
+    "https://exa<mple>.com/o/r",
+    "git://ex\\ample.org/r.git",
+    /* A form feed was kept, as part of an SSH address, until the next
+     * normalisation stripped it. */
+    "htrt:htr//\f/",
+    "git@github.com:o/\vr",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *url = forge_git_normalize_url (inputs[i], &error);
+
+      g_test_message ("normalize “%s” → %s", inputs[i], url);
+      g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_INVALID_URL);
+      g_assert_null (url);
+      g_assert_null (strchr (error->message, '\n'));
+    }
 }
 
 static void
@@ -991,6 +1038,7 @@ main (int   argc,
   forge_test_git_isolate ();
 
   g_test_add_func ("/git/normalize-url", test_normalize_url);
+  g_test_add_func ("/git/normalize-url/malformed", test_normalize_url_malformed);
   g_test_add_func ("/git/host-owner-repo", test_host_owner_repo);
   g_test_add_func ("/git/error-mapping", test_error_mapping);
   g_test_add_func ("/git/clone-file-and-update", test_clone_file_and_update);

@@ -382,6 +382,17 @@ test_host_http_refused (void)
   host = forge_github_host_new ("not a host!", NULL, &error);
   assert_refused (host, error);
   g_clear_error (&error);
+
+  /* An API address's host is checked as a name is: this one was taken,
+   * and its refusal (over http) quoted it on two lines (found by
+   * fuzzing). */
+  host = host_from (NULL, "http://127.0\n0.1:8080/api/v3", &error);
+  assert_refused (host, error);
+  g_clear_error (&error);
+
+  host = host_from (NULL, "https://ghe example.com/api/v3", &error);
+  assert_refused (host, error);
+  g_clear_error (&error);
 }
 
 static void

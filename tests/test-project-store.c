@@ -189,6 +189,8 @@ test_update_from_thread (Fixture       *fixture,
  * does not see structured logging, and a warning is fatal in tests: this
  * writer keeps those warnings for the test to check instead. */
 static GPtrArray *skipped_warnings;
+/* And about each member it ignores. */
+static GPtrArray *ignored_warnings;
 
 static GLogWriterOutput
 log_writer (GLogLevelFlags   log_level,
@@ -201,6 +203,12 @@ log_writer (GLogLevelFlags   log_level,
         (log_level & G_LOG_LEVEL_WARNING) && g_str_has_prefix (fields[i].value, "Skipping an entry"))
       {
         g_ptr_array_add (skipped_warnings, g_strdup (fields[i].value));
+        return G_LOG_WRITER_HANDLED;
+      }
+    else if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
+             (log_level & G_LOG_LEVEL_WARNING) && g_str_has_prefix (fields[i].value, "Ignoring the invalid"))
+      {
+        g_ptr_array_add (ignored_warnings, g_strdup (fields[i].value));
         return G_LOG_WRITER_HANDLED;
       }
 
@@ -271,6 +279,40 @@ test_invalid_ids_not_loaded (Fixture       *fixture,
   g_assert_true (forge_project_store_load (reloaded, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reloaded)), ==, 1);
+}
+
+/* Members of the wrong type, and a ref that crashed the check of refs:
+ * json-glib's getters were critical about the former, and the project is
+ * kept with what could be read (found by fuzzing). */
+static const char damaged_members_json[] =
+  "{\"version\": 1, \"projects\": ["
+  "  {\"id\": \"0b5c1e1a-2f7e-4b7c-9a3e-5d6f7a8b9c0d\", \"repo_url\": \"https://example.com/o/r.git\","
+  "   \"status\": {\"not\": \"a string\"}, \"created\": [1], \"updated\": {},"
+  "   \"git_ref\": \"refs/pull/head\", \"name\": \"kept\"}"
+  "]}";
+
+static void
+test_damaged_members (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(ForgeProjectStore) store = forge_project_store_new (fixture->path);
+  g_autoptr(GError) error = NULL;
+  ForgeProject *project;
+
+  g_assert_true (g_file_set_contents (fixture->path, damaged_members_json, -1, NULL));
+
+  g_ptr_array_set_size (ignored_warnings, 0);
+  g_assert_true (forge_project_store_load (store, &error));
+  g_assert_no_error (error);
+
+  project = forge_project_store_lookup (store, "0b5c1e1a-2f7e-4b7c-9a3e-5d6f7a8b9c0d");
+  g_assert_nonnull (project);
+  g_assert_cmpstr (forge_project_get_name (project), ==, "kept");
+  g_assert_null (forge_project_get_git_ref (project));
+  g_assert_cmpint (forge_project_get_status (project), ==, FORGE_PROJECT_STATUS_GENERATING);
+  g_assert_cmpint (forge_project_get_created (project), >, 0);
+  g_assert_cmpuint (ignored_warnings->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (ignored_warnings, 0), "git_ref"));
 }
 
 static void
@@ -429,6 +471,7 @@ main (int   argc,
       char *argv[])
 {
   skipped_warnings = g_ptr_array_new_with_free_func (g_free);
+  ignored_warnings = g_ptr_array_new_with_free_func (g_free);
   g_log_set_writer_func (log_writer, NULL, NULL);
   g_test_init (&argc, &argv, NULL);
 
@@ -437,6 +480,7 @@ main (int   argc,
   g_test_add ("/forge/project-store/corrupt-file-kept", Fixture, NULL, fixture_set_up, test_corrupt_file_is_kept, fixture_tear_down);
   g_test_add ("/forge/project-store/update-from-thread", Fixture, NULL, fixture_set_up, test_update_from_thread, fixture_tear_down);
   g_test_add ("/forge/project-store/invalid-ids-not-loaded", Fixture, NULL, fixture_set_up, test_invalid_ids_not_loaded, fixture_tear_down);
+  g_test_add ("/forge/project-store/damaged-members", Fixture, NULL, fixture_set_up, test_damaged_members, fixture_tear_down);
   g_test_add ("/forge/project-store/workspace-dir-refuses-invalid-ids", Fixture, NULL, fixture_set_up, test_workspace_dir_refuses_invalid_ids, fixture_tear_down);
   g_test_add ("/forge/project-store/invalid-id-event-refused", Fixture, NULL, fixture_set_up, test_invalid_id_event_refused, fixture_tear_down);
 

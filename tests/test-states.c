@@ -221,6 +221,92 @@ test_journal_keeps_strings (void)
   g_assert_true (forge_remove_tree (dir, NULL));
 }
 
+/* A stacked step whose status this version does not know (another
+ * version's, or a damaged one) is forgotten by a retry as a failed one
+ * is; the journal saved after that must load again (found by fuzzing:
+ * the stack still named the step, and the run was lost). */
+static void
+test_journal_retry_of_unknown_status (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-states-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "0b6e8f4c-61a2-4b83-9a5e-2f1d7c3e9a10.json", NULL);
+  const char *old =
+    "{\"version\":1,\"run_id\":\"0b6e8f4c-61a2-4b83-9a5e-2f1d7c3e9a10\","
+    "\"function_id\":\"clone-and-preview-repository\","
+    "\"event\":{\"name\":\"github/clone-and-preview\",\"id\":\"e\",\"ts\":1,\"data\":null},"
+    "\"status\":\"failed\",\"attempts\":1,\"stack\":[\"clone-repository\",\"detect-framework\"],"
+    "\"steps\":{\"clone-repository\":{\"status\":\"completed\",\"attempt\":1,\"output\":null},"
+    "\"detect-framework\":{\"status\":\"skipped\",\"attempt\":1,\"output\":null}},"
+    "\"created_at\":1,\"updated_at\":1}";
+  g_autoptr(ForgeRunJournal) journal = NULL;
+  g_autoptr(ForgeRunJournal) reloaded = NULL;
+  g_autoptr(JsonNode) output = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, old, -1, &error));
+  journal = forge_run_journal_load (path, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (forge_run_journal_clear_failures (journal), ==, 1);
+  g_assert_true (forge_run_journal_save (journal, &error));
+  g_assert_no_error (error);
+
+  reloaded = forge_run_journal_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reloaded);
+  g_assert_true (forge_run_journal_lookup_step (reloaded, "clone-repository", &output, NULL, NULL, NULL, NULL));
+  g_clear_pointer (&output, json_node_unref);
+  g_assert_false (forge_run_journal_lookup_step (reloaded, "detect-framework", &output, NULL, NULL, NULL, NULL));
+
+  g_assert_true (forge_remove_tree (dir, NULL));
+}
+
+/* Members of the wrong type where a string or a number belongs:
+ * json-glib's getters were critical about them as the journal was loaded
+ * and read (found by fuzzing). They read as missing. */
+static void
+test_journal_damaged_members (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("forge-states-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "0b6e8f4c-61a2-4b83-9a5e-2f1d7c3e9a10.json", NULL);
+  const char *damaged =
+    "{\"version\":1,\"run_id\":\"0b6e8f4c-61a2-4b83-9a5e-2f1d7c3e9a10\","
+    "\"function_id\":\"clone-and-preview-repository\","
+    "\"event\":{\"name\":\"github/clone-and-preview\",\"id\":\"e\",\"ts\":1,\"data\":null},"
+    "\"status\":\"failed\",\"attempts\":1,\"stack\":[],"
+    "\"error\":\"summary\\ntail\",\"error_log_tail\":{},"
+    "\"steps\":{\"install-dependencies\":{\"status\":\"failed\",\"attempt\":2,\"duration_ms\":[],"
+    "\"error\":{\"domain\":[],\"code\":{},\"message\":{},\"log_tail\":[\"x\"]}}},"
+    "\"created_at\":1,\"updated_at\":1}";
+  g_autoptr(ForgeRunJournal) journal = NULL;
+  g_autoptr(ForgeRunInfo) info = NULL;
+  g_autoptr(JsonNode) output = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) step_error = NULL;
+  g_autofree char *log_tail = NULL;
+  gint64 duration_ms = -1;
+  guint attempt = 0;
+
+  g_assert_true (g_file_set_contents (path, damaged, -1, &error));
+  journal = forge_run_journal_load (path, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (forge_run_journal_lookup_step (journal, "install-dependencies", &output, &step_error,
+                                                &log_tail, &attempt, &duration_ms));
+  g_assert_null (output);
+  g_assert_error (step_error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpstr (step_error->message, ==, "The step failed");
+  g_assert_null (log_tail);
+  g_assert_cmpuint (attempt, ==, 2);
+  g_assert_cmpint (duration_ms, ==, 0);
+
+  info = forge_run_journal_dup_info (journal);
+  g_assert_cmpstr (forge_run_info_get_error_message (info), ==, "summary");
+  g_assert_cmpstr (forge_run_info_get_error_log_tail (info), ==, "tail");
+
+  g_assert_true (forge_remove_tree (dir, NULL));
+}
+
 static void
 test_step_ids_and_titles (void)
 {
@@ -265,6 +351,8 @@ main (int   argc,
   g_test_add_func ("/forge/states/sandbox-state", test_sandbox_state);
   g_test_add_func ("/forge/states/signal-types", test_signal_types);
   g_test_add_func ("/forge/states/journal-keeps-strings", test_journal_keeps_strings);
+  g_test_add_func ("/forge/states/journal-retry-of-unknown-status", test_journal_retry_of_unknown_status);
+  g_test_add_func ("/forge/states/journal-damaged-members", test_journal_damaged_members);
   g_test_add_func ("/forge/states/step-ids-and-titles", test_step_ids_and_titles);
 
   return g_test_run ();

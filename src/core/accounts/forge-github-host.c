@@ -167,6 +167,14 @@ normalize_api_url (const char  *text,
                            _("The GitHub API address is not an https address: check GITHUB_API_URL"));
       return NULL;
     }
+  /* GUri lets anything through as a host, a line break included; it
+   * would become the keyring's key and be echoed in messages. */
+  if (!is_valid_host (g_uri_get_host (uri)))
+    {
+      g_set_error_literal (error, FORGE_GITHUB_ERROR, FORGE_GITHUB_ERROR_INVALID_HOST,
+                           _("The GitHub API address does not name a host: check GITHUB_API_URL"));
+      return NULL;
+    }
   /* Credentials in a URL end up in logs and histories; they go in a
    * header here, and the address is not echoed. */
   if (g_uri_get_userinfo (uri) != NULL)

@@ -872,7 +872,6 @@ plain_parse_error (const GError *error)
     }
 }
 
-#define MAX_PACKAGE_JSON_DEPTH 64
 
 static gboolean
 parse_package_json (ForgeWorkspace  *workspace,
@@ -916,13 +915,13 @@ parse_package_json (ForgeWorkspace  *workspace,
       return FALSE;
     }
 
-  /* json-glib's parser recurses: a package.json of nothing but
-   * brackets must not run it out of stack. */
-  if (!forge_json_depth_within (text, length, MAX_PACKAGE_JSON_DEPTH))
+  /* json-glib's parser recurses once per bracket: a few MiB of "[" would
+   * overflow the worker's stack. No package.json nests anywhere near. */
+  if (!forge_json_depth_within (text, length, FORGE_PACKAGE_JSON_MAX_DEPTH))
     {
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
-                   _("package.json nests more than %u levels deep. Fix it in the repository and open it again."),
-                   MAX_PACKAGE_JSON_DEPTH);
+                   _("package.json nests objects and arrays more than %u deep. Fix it in the repository and open it again."),
+                   FORGE_PACKAGE_JSON_MAX_DEPTH);
       return FALSE;
     }
 
@@ -1680,7 +1679,9 @@ forge_framework_new_from_json (JsonNode  *node,
     }
   object = json_node_get_object (node);
 
-  if (json_object_get_int_member_with_default (object, "format", 0) != JSON_FORMAT)
+  member = json_object_get_member (object, "format");
+  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) ||
+      json_node_get_value_type (member) != G_TYPE_INT64 || json_node_get_int (member) != JSON_FORMAT)
     {
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
                    "Saved framework has an unknown format");
@@ -1743,7 +1744,10 @@ forge_framework_new_from_json (JsonNode  *node,
       return NULL;
     }
 
-  port = json_object_get_int_member_with_default (object, "default-port", 0);
+  /* json-glib's getters are critical about an object or an array. */
+  member = json_object_get_member (object, "default-port");
+  port = member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
+         json_node_get_value_type (member) == G_TYPE_INT64 ? json_node_get_int (member) : 0;
   if (port <= 0 || port > 65535)
     {
       g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,

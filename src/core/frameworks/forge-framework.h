@@ -25,6 +25,11 @@ typedef enum
   FORGE_FRAMEWORK_ERROR_NO_SUCH_FOLDER,
 } ForgeFrameworkError;
 
+/* json-glib's parser recurses once per bracket: no real package.json
+ * nests anywhere near this, and a hostile one must not exhaust a
+ * worker's stack. */
+#define FORGE_PACKAGE_JSON_MAX_DEPTH 64
+
 #define FORGE_TYPE_FRAMEWORK (forge_framework_get_type ())
 
 G_DECLARE_FINAL_TYPE (ForgeFramework, forge_framework, FORGE, FRAMEWORK, GObject)

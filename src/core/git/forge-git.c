@@ -124,6 +124,35 @@ is_scp_like (const char *input)
   return colon[1] != '\0';
 }
 
+/* A DNS name or an IP address (GUri takes the brackets off IPv6 ones);
+ * GUri itself lets anything between "@" and the path through. */
+static gboolean
+is_valid_host (const char *host)
+{
+  if (host == NULL || *host == '\0')
+    return FALSE;
+
+  for (const char *p = host; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("-._~%:", *p) == NULL)
+      return FALSE;
+
+  return TRUE;
+}
+
+/* In place; never into "scheme://": "file:///" is the root folder,
+ * "file:" is nothing (a local "/" normalises to the former). */
+static char *
+strip_trailing_slashes (char *text)
+{
+  const char *authority = strstr (text, "://");
+  gsize keep = authority != NULL ? (gsize) (authority - text) + strlen (":///") : 1;
+  gsize len = strlen (text);
+
+  while (len > keep && text[len - 1] == '/')
+    text[--len] = '\0';
+  return text;
+}
+
 static char *
 normalize_local_path (const char  *input,
                       GError     **error)
@@ -138,6 +167,11 @@ normalize_local_path (const char  *input,
     expanded = g_strdup (input);
 
   canonical = g_canonicalize_filename (expanded, NULL);
+  /* POSIX lets a leading "//" mean something else than "/", so GLib
+   * keeps it; on Linux it is "/", and "file:////" would normalise again
+   * to another address. */
+  if (g_str_has_prefix (canonical, "//"))
+    memmove (canonical, canonical + 1, strlen (canonical));
 
   if (!g_file_test (canonical, G_FILE_TEST_IS_DIR))
     {
@@ -170,16 +204,18 @@ forge_git_normalize_url (const char  *input,
       return NULL;
     }
 
-  if (strpbrk (text, " \t\n\r") != NULL)
-    goto invalid;
+  /* Spaces and control characters, \f and \v as much as \n: what
+   * g_strstrip() would take off the next time must not be kept now. */
+  for (const char *p = text; *p; p++)
+    if (*p == ' ' || g_ascii_iscntrl (*p))
+      goto invalid;
 
   if (text[0] == '/' || g_str_equal (text, "~") || g_str_has_prefix (text, "~/") ||
       g_str_has_prefix (text, "./") ||
       g_str_has_prefix (text, "../") || g_str_equal (text, "."))
     return normalize_local_path (text, error);
 
-  while (len > 1 && text[len - 1] == '/')
-    text[--len] = '\0';
+  strip_trailing_slashes (text);
 
   if (has_scheme (text, "https") || has_scheme (text, "http") ||
       has_scheme (text, "git") || has_scheme (text, "ssh") ||
@@ -209,6 +245,9 @@ forge_git_normalize_url (const char  *input,
       if (password != NULL && *password != '\0')
         goto credentials;
 
+      if (!is_valid_host (host))
+        goto invalid;
+
       /* https://TOKEN@github.com/… is the other common way to paste a
        * token; a plain user name (Bitbucket puts one there) is dropped
        * since the credentials callback supplies its own. */
@@ -218,12 +257,14 @@ forge_git_normalize_url (const char  *input,
           if (looks_like_token (g_uri_get_user (uri)))
             goto credentials;
 
-          return g_uri_join (G_URI_FLAGS_ENCODED,
-                             g_uri_get_scheme (uri), NULL,
-                             host, g_uri_get_port (uri),
-                             g_uri_get_path (uri),
-                             g_uri_get_query (uri),
-                             g_uri_get_fragment (uri));
+          /* GUri took the dot segments out of the path: "/a/." is
+           * "/a/" now, and its slash goes as any other. */
+          return strip_trailing_slashes (g_uri_join (G_URI_FLAGS_ENCODED,
+                                                     g_uri_get_scheme (uri), NULL,
+                                                     host, g_uri_get_port (uri),
+                                                     g_uri_get_path (uri),
+                                                     g_uri_get_query (uri),
+                                                     g_uri_get_fragment (uri)));
         }
 
       return g_steal_pointer (&text);

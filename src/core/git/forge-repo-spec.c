@@ -127,7 +127,9 @@ forge_git_ref_is_valid (const char *ref)
     return is_valid_short_name ("refs/heads/", ref + strlen ("refs/heads/"));
   if (g_str_has_prefix (ref, "refs/tags/"))
     return is_valid_short_name ("refs/tags/", ref + strlen ("refs/tags/"));
-  if (g_str_has_prefix (ref, "refs/pull/") && g_str_has_suffix (ref, "/head"))
+  /* "refs/pull/head" has both, overlapping: no number at all. */
+  if (g_str_has_prefix (ref, "refs/pull/") && g_str_has_suffix (ref, "/head") &&
+      strlen (ref) > strlen ("refs/pull/") + strlen ("/head"))
     {
       g_autofree char *number = g_strndup (ref + strlen ("refs/pull/"),
                                            strlen (ref) - strlen ("refs/pull/") - strlen ("/head"));

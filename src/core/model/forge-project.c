@@ -353,6 +353,33 @@ forge_project_new (const char *id,
 
 static void apply_env_json (ForgeProject *self,
                             JsonNode     *node);
+/* NULL unless the member is a string: json-glib's getters warn about
+ * other types, and a damaged file can hold anything. */
+static const char *
+string_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* FALSE unless the member is an integer (json-glib's getter is critical
+ * about arrays and objects). */
+static gboolean
+int_member (JsonObject *object,
+            const char *name,
+            gint64     *value)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  *value = json_node_get_int (node);
+  return TRUE;
+}
 
 void
 forge_project_apply_json (ForgeProject *self,
@@ -382,16 +409,14 @@ forge_project_apply_json (ForgeProject *self,
       set_string (self, i, value);
     }
 
-  if (json_object_has_member (object, "status"))
-    {
-      ForgeProjectStatus status;
+  {
+    ForgeProjectStatus status;
 
-      if (forge_project_status_from_string (json_object_get_string_member (object, "status"), &status))
-        forge_project_set_status (self, status);
-    }
+    if (forge_project_status_from_string (string_member (object, "status"), &status))
+      forge_project_set_status (self, status);
+  }
 
-  if (json_object_has_member (object, "created"))
-    self->created = json_object_get_int_member (object, "created");
+  int_member (object, "created", &self->created);
 
   if (json_object_has_member (object, "dev_port"))
     {
@@ -406,23 +431,9 @@ forge_project_apply_json (ForgeProject *self,
     apply_env_json (self, json_object_get_member (object, "env"));
 
   touch (self);
-  if (json_object_has_member (object, "updated"))
-    self->updated = json_object_get_int_member (object, "updated");
+  int_member (object, "updated", &self->updated);
 
   g_object_thaw_notify (G_OBJECT (self));
-}
-
-/* NULL unless the member is a string: json-glib's getters warn about
- * other types, and a damaged file can hold anything. */
-static const char *
-string_member (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
 }
 
 ForgeProject *

@@ -20,7 +20,6 @@
 #include "forge-util.h"
 
 /* package.json nests a few levels; json-glib's parser recurses. */
-#define PACKAGE_JSON_MAX_DEPTH 64
 
 /* The project's variables, and what no variable may change: each
  * project has a home of its own, but a repository's own code could
@@ -101,7 +100,7 @@ find_node_requirement (ForgePreviewRun  *run,
 
   if (forge_workspace_read_file (run->workspace, "package.json", FORGE_REPO_MANIFEST_MAX_SIZE,
                                  &contents, &length, NULL) &&
-      forge_json_depth_within (contents, length, PACKAGE_JSON_MAX_DEPTH))
+      forge_json_depth_within (contents, length, FORGE_PACKAGE_JSON_MAX_DEPTH))
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
       JsonNode *root;

@@ -208,6 +208,31 @@ has_int_member (JsonObject *object,
   return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
 }
 
+/* Other versions may add members or leave some out: only what validate()
+ * checked is taken for granted. json-glib's own getters are critical
+ * about a member of another type, which a damaged file can hold. */
+static const char *
+optional_string (JsonObject *object,
+                 const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+optional_int (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (node);
+}
+
 /* A journal is read back after crashes and by other versions; anything the
  * engine relies on is checked here so the rest of the code can trust it. */
 static gboolean
@@ -295,7 +320,7 @@ split_old_messages (JsonObject *root)
       g_autofree char *tail = NULL;
 
       forge_workflow_split_message (json_node_get_string (run_error),
-                                    json_object_get_string_member_with_default (root, "error_log_tail", NULL),
+                                    optional_string (root, "error_log_tail"),
                                     &summary, &tail);
       json_object_set_string_member (root, "error", summary);
       if (tail != NULL)
@@ -315,12 +340,12 @@ split_old_messages (JsonObject *root)
         continue;
 
       error_object = json_node_get_object (error_node);
-      message = json_object_get_string_member_with_default (error_object, "message", NULL);
+      message = optional_string (error_object, "message");
       if (message == NULL || strchr (message, '\n') == NULL)
         continue;
 
       forge_workflow_split_message (message,
-                                    json_object_get_string_member_with_default (error_object, "log_tail", NULL),
+                                    optional_string (error_object, "log_tail"),
                                     &summary, &tail);
       json_object_set_string_member (error_object, "message", summary);
       if (tail != NULL)
@@ -522,9 +547,9 @@ error_from_json (JsonObject *object)
 
   if (object != NULL)
     {
-      domain = json_object_get_string_member_with_default (object, "domain", NULL);
-      message = json_object_get_string_member_with_default (object, "message", NULL);
-      code = json_object_get_int_member_with_default (object, "code", 0);
+      domain = optional_string (object, "domain");
+      message = optional_string (object, "message");
+      code = optional_int (object, "code");
     }
 
   return g_error_new_literal (domain ? g_quark_from_string (domain) : G_IO_ERROR,
@@ -569,7 +594,7 @@ forge_run_journal_lookup_step (ForgeRunJournal  *self,
 
       g_propagate_error (error, error_from_json (stored_object));
       if (log_tail != NULL && stored_object != NULL)
-        *log_tail = g_strdup (json_object_get_string_member_with_default (stored_object, "log_tail", NULL));
+        *log_tail = g_strdup (optional_string (stored_object, "log_tail"));
       finished = TRUE;
     }
 
@@ -578,7 +603,7 @@ forge_run_journal_lookup_step (ForgeRunJournal  *self,
       if (attempt != NULL)
         *attempt = (guint) json_object_get_int_member (step, "attempt");
       if (duration_ms != NULL)
-        *duration_ms = json_object_get_int_member_with_default (step, "duration_ms", 0);
+        *duration_ms = optional_int (step, "duration_ms");
     }
   g_mutex_unlock (&self->mutex);
 
@@ -697,6 +722,25 @@ forge_run_journal_clear_failures (ForgeRunJournal *self)
         }
     }
   g_list_free (names);
+
+  /* The stack names only steps the journal holds (validate() refuses
+   * it otherwise): a step of another version's status, stacked there,
+   * was just forgotten, and the saved journal would no longer load. */
+  if (cleared > 0)
+    {
+      JsonArray *stack = json_object_get_array_member (self->root, "stack");
+      JsonArray *kept = json_array_new ();
+
+      for (guint i = 0; i < json_array_get_length (stack); i++)
+        {
+          const char *id = json_array_get_string_element (stack, i);
+
+          if (json_object_has_member (steps, id))
+            json_array_add_string_element (kept, id);
+        }
+      json_object_set_array_member (self->root, "stack", kept);
+    }
+
   json_object_remove_member (self->root, "output");
   json_object_remove_member (self->root, "error");
   json_object_remove_member (self->root, "error_log_tail");
@@ -726,30 +770,6 @@ forge_run_journal_set_result (ForgeRunJournal *self,
     json_object_set_string_member (self->root, "error_log_tail", error_log_tail);
   touch_locked (self);
   g_mutex_unlock (&self->mutex);
-}
-
-/* Other versions may add members or leave some out: only what validate()
- * checked is taken for granted. */
-static const char *
-optional_string (JsonObject *object,
-                 const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-optional_int (JsonObject *object,
-              const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
 }
 
 static ForgeStepInfo *

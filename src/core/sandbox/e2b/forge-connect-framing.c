@@ -11,12 +11,18 @@
 #include <glib/gi18n.h>
 
 #include "forge-connect-framing.h"
+#include "forge-util.h"
 
 G_DEFINE_QUARK (forge-connect-error-quark, forge_connect_error)
 
 /* Error texts from the other side end up in the log and in one-line
  * error messages: a hostile or broken server could send megabytes. */
 #define ONE_LINE_MAX 300
+
+/* envd's messages nest a few levels; json-glib's parser recurses once
+ * per level, and a message of a few MiB of "[" would overflow the
+ * reader's stack. */
+#define MAX_JSON_DEPTH 32
 
 GBytes *
 forge_connect_envelope_encode (guint8      flags,
@@ -278,6 +284,7 @@ forge_connect_parse_object (GBytes  *payload,
 
   /* json-glib reads up to a NUL: one inside would hide the rest. */
   if (memchr (data, '\0', length) != NULL ||
+      !forge_json_depth_within (data, length, MAX_JSON_DEPTH) ||
       !json_parser_load_from_data (parser, data, length, &local_error))
     {
       g_set_error_literal (error, FORGE_CONNECT_ERROR, FORGE_CONNECT_ERROR_INVALID,
