@@ -506,10 +506,11 @@ test_server_never_answers (Fixture       *fixture,
   g_autofree char *url = g_strconcat ("file://", repo, NULL);
   g_autofree char *project_id = NULL;
 
-  forge_clone_and_preview_set_server_timeout (fixture->workflow, 2);
+  /* Long enough for node to start and print on a loaded machine. */
+  forge_clone_and_preview_set_server_timeout (fixture->workflow, 8);
   project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
-  assert_failed_with (fixture, project_id, "did not answer within 2 seconds");
+  assert_failed_with (fixture, project_id, "did not answer within 8 seconds");
   assert_log_tail_has (fixture, "thinking forever");
   g_assert_cmpuint (forge_sandbox_manager_get_n_sandboxes (fixture->manager), ==, 0);
 }
