@@ -29,6 +29,7 @@ forge_flatpak_detect (char **app_path_out)
   g_autoptr(GFileInputStream) stream = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GKeyFile) info = NULL;
+  gboolean too_large = FALSE;
 
   if (app_path_out != NULL)
     *app_path_out = NULL;
@@ -42,7 +43,7 @@ forge_flatpak_detect (char **app_path_out)
   file = g_file_new_for_path (path);
   info = g_key_file_new ();
   if ((stream = g_file_read (file, NULL, NULL)) != NULL &&
-      (bytes = forge_read_bounded (G_INPUT_STREAM (stream), FLATPAK_INFO_MAX, -1, NULL, NULL, NULL)) != NULL &&
+      (bytes = forge_read_bounded (G_INPUT_STREAM (stream), FLATPAK_INFO_MAX, -1, &too_large, NULL, NULL)) != NULL &&
       g_key_file_load_from_bytes (info, bytes, G_KEY_FILE_NONE, NULL))
     {
       g_autofree char *app_path = g_key_file_get_string (info, "Instance", "app-path", NULL);
@@ -77,7 +78,7 @@ usable_path (const char *path)
   return path != NULL && g_path_is_absolute (path) && strchr (path, '\n') == NULL;
 }
 
-/* Whether @value has @prefix as whole path components at @offset. */
+/* Whether @value starts with @prefix as whole path components. */
 static gboolean
 has_path_prefix (const char *value,
                  const char *prefix)

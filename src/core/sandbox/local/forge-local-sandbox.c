@@ -1741,7 +1741,7 @@ static gboolean
 check_subsandbox (GError **error)
 {
   const char *spawn = forge_flatpak_spawn_program ();
-  const char *argv[] = { spawn, "--sandbox", "--watch-bus", "--clear-env", "true", NULL };
+  const char *argv[] = { spawn, "--sandbox", "--watch-bus", "--clear-env", "--directory=/", "true", NULL };
   g_autofree char *problem = NULL;
 
   if (spawn_probe_passed ("sandbox", spawn, FALSE))
