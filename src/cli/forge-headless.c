@@ -440,6 +440,9 @@ setting_or_default (const char *key,
     return fallback;
 
   settings = g_settings_new (APP_ID);
+  if (g_variant_type_equal (g_settings_schema_key_get_value_type (g_settings_schema_get_key (schema, key)),
+                            G_VARIANT_TYPE_BOOLEAN))
+    return g_settings_get_boolean (settings, key);
   return g_settings_get_uint (settings, key);
 }
 
@@ -745,6 +748,7 @@ forge_headless_main (int                            argc,
     }
 
   default_backend = string_setting_or_default ("default-backend", FORGE_PROJECT_DEFAULT_BACKEND);
+  forge_context_set_flatpak_host (forge, setting_or_default ("flatpak-host-sandbox", FALSE));
   forge_project_store_set_default_backend (headless.store, default_backend);
 
   workflow = forge_context_get_workflow (forge);

@@ -10,6 +10,7 @@
 #include "forge-context.h"
 #include "forge-e2b-provider.h"
 #include "forge-git.h"
+#include "forge-local-provider.h"
 #include "forge-preview-session-private.h"
 
 struct _ForgeContext
@@ -212,6 +213,19 @@ forge_context_get_manager (ForgeContext *self)
 {
   g_return_val_if_fail (FORGE_IS_CONTEXT (self), NULL);
   return self->manager;
+}
+
+void
+forge_context_set_flatpak_host (ForgeContext *self,
+                                gboolean      host)
+{
+  g_autoptr(ForgeSandboxProvider) local = NULL;
+
+  g_return_if_fail (FORGE_IS_CONTEXT (self));
+
+  local = forge_sandbox_providers_lookup (self->providers, FORGE_LOCAL_PROVIDER_NAME, NULL);
+  if (local != NULL && FORGE_IS_LOCAL_PROVIDER (local))
+    forge_local_provider_set_flatpak_host (FORGE_LOCAL_PROVIDER (local), host);
 }
 
 ForgeSandboxProviders *

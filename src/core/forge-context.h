@@ -51,6 +51,11 @@ ForgeWorkflowEngine   *forge_context_get_engine    (ForgeContext  *self);
 ForgeSandboxManager   *forge_context_get_manager   (ForgeContext  *self);
 ForgeSandboxProviders *forge_context_get_providers (ForgeContext  *self);
 ForgeCloneAndPreview  *forge_context_get_workflow  (ForgeContext  *self);
+/* Inside Flatpak, whether new local sandboxes run on the host (the
+ * "flatpak-host-sandbox" setting) rather than in the portal's
+ * sub-sandbox. */
+void                   forge_context_set_flatpak_host (ForgeContext *self,
+                                                       gboolean      host);
 
 /* The session of the repository at @url (anything
  * forge_git_normalize_url() takes; this is where it is normalized), its

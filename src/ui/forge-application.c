@@ -101,6 +101,8 @@ sync_workflow_settings (ForgeApplication *self)
                                                 g_settings_get_uint (self->settings, "keepalive-interval"));
   forge_sandbox_manager_set_sandbox_timeout (manager,
                                              g_settings_get_uint (self->settings, "sandbox-timeout"));
+  forge_context_set_flatpak_host (self->context,
+                                  g_settings_get_boolean (self->settings, "flatpak-host-sandbox"));
 
   {
     ForgeSandboxLimits limits = {

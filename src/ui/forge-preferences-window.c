@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "forge-flatpak.h"
 #include "forge-accessible.h"
 #include "forge-backend-choices.h"
 #include "forge-e2b-api.h"
@@ -64,6 +65,8 @@ struct _ForgePreferencesWindow
   GtkSpinButton        *tmp_size_spin;
   GtkSpinButton        *disk_limit_spin;
   AdwComboRow          *backend_row;
+  AdwActionRow         *flatpak_host_row;
+  GtkSwitch            *flatpak_host_switch;
 
   AdwEntryRow          *host_row;
   AdwPasswordEntryRow  *token_row;
@@ -1158,6 +1161,11 @@ forge_preferences_window_constructed (GObject *object)
                                 G_SETTINGS_BIND_DEFAULT,
                                 backend_to_row, row_to_backend, self, NULL);
 
+  /* Where a project's code runs matters only inside Flatpak. */
+  gtk_widget_set_visible (GTK_WIDGET (self->flatpak_host_row), forge_flatpak_detect (NULL));
+  g_settings_bind (self->settings, "flatpak-host-sandbox",
+                   self->flatpak_host_switch, "active", G_SETTINGS_BIND_DEFAULT);
+
   bind_minutes (self, "keepalive-interval", self->keepalive_spin);
   bind_minutes (self, "sandbox-timeout", self->timeout_spin);
   bind_minutes (self, "server-start-timeout", self->start_limit_spin);
@@ -1317,6 +1325,8 @@ forge_preferences_window_class_init (ForgePreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, start_limit_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, backend_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, flatpak_host_row);
+  gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, flatpak_host_switch);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, memory_limit_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, process_limit_spin);
   gtk_widget_class_bind_template_child (widget_class, ForgePreferencesWindow, open_files_limit_spin);

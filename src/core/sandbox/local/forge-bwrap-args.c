@@ -152,7 +152,8 @@ forge_bwrap_args_build (const ForgeBwrapConfig  *config,
    * command unfiltered, but the filter is not optional. */
   if (config->in_flatpak)
     {
-      add_args (args, "flatpak-spawn", "--host", "--watch-bus",
+      add_args (args, config->flatpak_spawn != NULL ? config->flatpak_spawn : "flatpak-spawn",
+                "--host", "--watch-bus",
                 "--forward-fd=" G_STRINGIFY (FORGE_BWRAP_INFO_FD),
                 "--forward-fd=" G_STRINGIFY (FORGE_BWRAP_PASSWD_FD),
                 "--forward-fd=" G_STRINGIFY (FORGE_BWRAP_GROUP_FD),

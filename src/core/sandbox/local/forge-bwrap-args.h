@@ -30,6 +30,7 @@ typedef struct
 {
   const char         *bwrap;             /* the program */
   gboolean            in_flatpak;        /* run on the host through flatpak-spawn */
+  const char         *flatpak_spawn;     /* that program; NULL for "flatpak-spawn" */
   const char         *repo_dir;          /* read-write at FORGE_SANDBOX_REPO_DIR */
   const char         *home_dir;          /* read-write at FORGE_SANDBOX_HOME_DIR */
   /* npm's cache (both or neither): see forge_local_sandbox_set_package_cache(). */

@@ -18,6 +18,7 @@ struct _ForgeLocalProvider
 {
   GObject parent_instance;
   int     shared_network;   /* atomic: set on the main thread, read by workers */
+  int     flatpak_host;     /* atomic, likewise */
 };
 
 static void forge_local_provider_iface_init (ForgeSandboxProviderInterface *iface);
@@ -51,6 +52,15 @@ forge_local_provider_set_shared_network (ForgeLocalProvider *self,
   g_atomic_int_set (&self->shared_network, !!shared);
 }
 
+void
+forge_local_provider_set_flatpak_host (ForgeLocalProvider *self,
+                                       gboolean            host)
+{
+  g_return_if_fail (FORGE_IS_LOCAL_PROVIDER (self));
+
+  g_atomic_int_set (&self->flatpak_host, !!host);
+}
+
 static const char *
 forge_local_provider_get_name (ForgeSandboxProvider *provider)
 {
@@ -61,7 +71,9 @@ static gboolean
 forge_local_provider_is_available (ForgeSandboxProvider  *provider,
                                    GError               **error)
 {
-  return forge_local_sandbox_check_available (error);
+  ForgeLocalProvider *self = FORGE_LOCAL_PROVIDER (provider);
+
+  return forge_local_sandbox_check_available_full (g_atomic_int_get (&self->flatpak_host), error);
 }
 
 /* The one thing projects share: npm's content-addressed store, whose
@@ -96,7 +108,8 @@ forge_local_provider_create_sandbox (ForgeSandboxProvider       *provider,
   ForgeLocalSandbox *sandbox;
 
   /* It makes the home, and its mount point, without following symlinks. */
-  sandbox = forge_local_sandbox_new (request->repo_dir, home, request->timeout_seconds, error);
+  sandbox = forge_local_sandbox_new_full (request->repo_dir, home, request->timeout_seconds,
+                                          g_atomic_int_get (&self->flatpak_host), error);
   if (sandbox == NULL)
     return NULL;
 

@@ -24,5 +24,10 @@ ForgeLocalProvider *forge_local_provider_new                (void);
  * its own (for benchmarks that compare the two). Any thread. */
 void                forge_local_provider_set_shared_network (ForgeLocalProvider *self,
                                                              gboolean            shared);
+/* Inside Flatpak, runs new sandboxes in bubblewrap on the host rather
+ * than in the portal's sub-sandbox (the "flatpak-host-sandbox" setting).
+ * Any thread. */
+void                forge_local_provider_set_flatpak_host   (ForgeLocalProvider *self,
+                                                             gboolean            host);
 
 G_END_DECLS

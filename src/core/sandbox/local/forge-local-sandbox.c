@@ -24,6 +24,7 @@
 #include <json-glib/json-glib.h>
 
 #include "forge-bwrap-args.h"
+#include "forge-flatpak.h"
 #include "forge-local-preview-urls.h"
 #include "forge-local-sandbox-private.h"
 #include "forge-process-tree.h"
@@ -53,6 +54,9 @@ typedef struct
   int          status;
   guint        exited : 1;
   guint        terminating : 1;
+  /* Its processes are not ours to see (the portal's sub-sandbox): a
+   * stop is SIGTERM to flatpak-spawn, which passes it on. */
+  guint        signal_spawner : 1;
 
   /* Its own network; NULL when the host's is shared. Set before the
    * command is shared with other threads, and never again. */
@@ -83,8 +87,9 @@ struct _ForgeLocalSandbox
   /* Its limits, once set; never changed after the first command. */
   ForgeResourceGuard *guard;
   guint         preview_port;      /* held on the host by the manager; 0 for none */
+  ForgeFlatpakMode flatpak_mode;
+  char         *flatpak_app_path;  /* the host's path of /app, when known */
   guint         running : 1;       /* under mutex */
-  guint         in_flatpak : 1;
   guint         own_network : 1;
 };
 
@@ -192,6 +197,8 @@ local_command_terminate (LocalCommand *cmd)
   g_mutex_unlock (&cmd->mutex);
 
   forge_process_tree_signal (&cmd->tree, SIGTERM);
+  if (cmd->signal_spawner)
+    g_subprocess_send_signal (cmd->subprocess, SIGTERM);
 
   thread = g_thread_try_new ("forge-sandbox-kill", grace_period_thread,
                              local_command_ref (cmd), &error);
@@ -394,6 +401,20 @@ get_helper_dir (void)
 
 /* The command line of @argv in this sandbox, with what the host has now
  * at /bin, /lib … and in its environment. */
+/* The helpers as the host sees them: inside Flatpak, /app is somewhere
+ * else there. */
+static char *
+dup_host_helper_dir (ForgeLocalSandbox *self,
+                     gboolean           in_flatpak)
+{
+  const char *helper_dir = get_helper_dir ();
+
+  if (in_flatpak && self->flatpak_app_path != NULL && g_str_has_prefix (helper_dir, "/app/"))
+    return g_build_filename (self->flatpak_app_path, helper_dir + strlen ("/app/"), NULL);
+
+  return g_strdup (helper_dir);
+}
+
 static char **
 build_command_line (ForgeLocalSandbox   *self,
                     gboolean             in_flatpak,
@@ -406,17 +427,19 @@ build_command_line (ForgeLocalSandbox   *self,
   g_auto(GStrv) root_dirs = NULL;
   g_auto(GStrv) root_symlinks = NULL;
   g_auto(GStrv) host_env = g_get_environ ();
-  const char *helper_dir = get_helper_dir ();
+  g_autofree char *helper_dir = dup_host_helper_dir (self, in_flatpak);
   ForgeBwrapConfig config = {
     .bwrap = self->bwrap,
     .in_flatpak = in_flatpak,
+    .flatpak_spawn = in_flatpak ? forge_flatpak_spawn_program () : NULL,
     .repo_dir = self->repo_dir,
     .home_dir = self->home_dir,
     .npm_cache_dir = self->npm_cache_dir,
     .shared_cache_dir = self->shared_cache_dir,
     .own_network = self->own_network,
     .tmp_bytes = self->guard != NULL ? forge_resource_guard_get_limits (self->guard)->tmp_bytes : 0,
-    .helper_dir = g_file_test (helper_dir, G_FILE_TEST_IS_DIR) ? helper_dir : NULL,
+    /* Inside Flatpak the app cannot look at the host's folders. */
+    .helper_dir = in_flatpak || g_file_test (helper_dir, G_FILE_TEST_IS_DIR) ? helper_dir : NULL,
     .host_env = (const char * const *) host_env,
   };
 
@@ -490,6 +513,111 @@ set_unsupported_error (GError **error)
                        _("Previews cannot run on this computer: the sandbox's system call filter supports only x86-64 and ARM64."));
 }
 
+/* What flatpak-spawn (and systemd-run) need of our environment: the
+ * session bus, to reach the portal or the user's service manager. */
+static char **
+dup_spawner_environ (gboolean needs_bus)
+{
+  char **env = g_environ_setenv (NULL, "PATH", "/usr/bin:/bin", TRUE);
+
+  env = g_environ_setenv (env, "LANG", "C.UTF-8", TRUE);
+  if (needs_bus)
+    {
+      if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") != NULL)
+        env = g_environ_setenv (env, "DBUS_SESSION_BUS_ADDRESS", g_getenv ("DBUS_SESSION_BUS_ADDRESS"), TRUE);
+      env = g_environ_setenv (env, "XDG_RUNTIME_DIR", g_get_user_runtime_dir (), TRUE);
+    }
+
+  return env;
+}
+
+static void
+subsandbox_config_init (ForgeLocalSandbox          *self,
+                        ForgeFlatpakSandboxConfig  *config)
+{
+  const char *helper_dir = get_helper_dir ();
+
+  config->spawn = forge_flatpak_spawn_program ();
+  config->repo_dir = self->repo_dir;
+  config->home_dir = self->home_dir;
+  config->helper_dir = g_file_test (helper_dir, G_FILE_TEST_IS_DIR) ? helper_dir : NULL;
+  config->max_open_files = self->guard != NULL ? forge_resource_guard_get_limits (self->guard)->max_open_files : 0;
+}
+
+/* A command in the portal's sub-sandbox: flatpak-spawn --sandbox is our
+ * child, the command the portal's. Its pid is not ours to see, so no
+ * process tree is watched: flatpak-spawn passes SIGTERM on, and when it
+ * dies (SIGKILL included) the portal kills the command (--watch-bus). */
+static LocalCommand *
+try_start_subsandbox_command (ForgeLocalSandbox   *self,
+                              const char * const  *argv,
+                              const char * const  *env,
+                              const char          *cwd,
+                              GError             **error)
+{
+  ForgeFlatpakSandboxConfig config;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) subprocess = NULL;
+  g_autoptr(LocalCommand) cmd = NULL;
+  g_autoptr(GBytes) env_data = NULL;
+  g_auto(GStrv) args = NULL;
+  g_auto(GStrv) spawner_env = NULL;
+  gboolean running;
+
+  subsandbox_config_init (self, &config);
+  if (!(args = forge_flatpak_sandbox_args_build (&config, argv, cwd, error)))
+    return NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  spawner_env = dup_spawner_environ (TRUE);
+  g_subprocess_launcher_set_environ (launcher, spawner_env);
+
+  env_data = forge_flatpak_env_data (&config, env);
+  if (!pass_memory_fd (launcher, env_data, FORGE_FLATPAK_ENV_FD, error))
+    return NULL;
+
+  subprocess = spawn_from_spawner_thread (launcher, (const char * const *) args, error);
+  g_clear_object (&launcher);
+  if (subprocess == NULL)
+    {
+      g_prefix_error (error, _("Could not start the sandbox: "));
+      if (error != NULL && *error != NULL)
+        {
+          (*error)->domain = FORGE_SANDBOX_ERROR;
+          (*error)->code = FORGE_SANDBOX_ERROR_SPAWN_FAILED;
+        }
+      return NULL;
+    }
+
+  cmd = g_atomic_rc_box_new0 (LocalCommand);
+  g_mutex_init (&cmd->mutex);
+  g_cond_init (&cmd->cond);
+  cmd->subprocess = g_steal_pointer (&subprocess);
+  cmd->signal_spawner = TRUE;
+  cmd->guard = self->guard != NULL ? g_object_ref (self->guard) : NULL;
+  /* No pid: a tree that signals nobody. */
+  forge_process_tree_init (&cmd->tree, 0);
+  cmd->bwrap_pidfd = forge_process_open_pidfd (cmd->subprocess);
+  if (cmd->bwrap_pidfd == -2)
+    cmd->bwrap_pidfd = -1;
+
+  g_mutex_lock (&self->mutex);
+  running = self->running;
+  if (running)
+    g_ptr_array_add (self->commands, local_command_ref (cmd));
+  g_mutex_unlock (&self->mutex);
+
+  if (!running)
+    {
+      local_command_terminate (cmd);
+      set_not_running_error (error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&cmd);
+}
+
 /* @server: a command whose ports the host may want: in a network of its
  * own, ports it takes on the loopback only are relayed to its interface. */
 static LocalCommand *
@@ -505,6 +633,7 @@ try_start_command (ForgeLocalSandbox   *self,
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) subprocess = NULL;
   g_auto(GStrv) args = NULL;
+  g_auto(GStrv) host_argv = NULL;
   g_autoptr(GBytes) filter = NULL;
   g_autofree char *passwd = NULL;
   g_autofree char *group = NULL;
@@ -528,7 +657,15 @@ try_start_command (ForgeLocalSandbox   *self,
     }
 
   relay_path = g_build_filename (get_helper_dir (), FORGE_BWRAP_LOOPBACK_RELAY, NULL);
-  args = build_command_line (self, self->in_flatpak, argv, env, cwd,
+  if (self->flatpak_mode == FORGE_FLATPAK_SUBSANDBOX)
+    return try_start_subsandbox_command (self, argv, env, cwd, error);
+
+  /* On the host, bwrap is the session helper's child, not ours. */
+  if (self->flatpak_mode == FORGE_FLATPAK_HOST && self->guard != NULL &&
+      forge_resource_guard_get_limits (self->guard)->max_open_files > 0)
+    argv = (const char * const *) (host_argv = forge_flatpak_wrap_open_files (argv, forge_resource_guard_get_limits (self->guard)->max_open_files));
+
+  args = build_command_line (self, self->flatpak_mode == FORGE_FLATPAK_HOST, argv, env, cwd,
                              server && self->own_network &&
                              g_file_test (relay_path, G_FILE_TEST_IS_EXECUTABLE),
                              error);
@@ -559,14 +696,7 @@ try_start_command (ForgeLocalSandbox   *self,
   /* bwrap itself gets no more of our environment than it needs either;
    * flatpak-spawn and systemd-run need the session bus (and the runtime
    * folder) to reach the host, or the user's service manager. */
-  bwrap_env = g_environ_setenv (NULL, "PATH", "/usr/bin:/bin", TRUE);
-  bwrap_env = g_environ_setenv (bwrap_env, "LANG", "C.UTF-8", TRUE);
-  if (self->in_flatpak || wrapper != NULL)
-    {
-      if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") != NULL)
-        bwrap_env = g_environ_setenv (bwrap_env, "DBUS_SESSION_BUS_ADDRESS", g_getenv ("DBUS_SESSION_BUS_ADDRESS"), TRUE);
-      bwrap_env = g_environ_setenv (bwrap_env, "XDG_RUNTIME_DIR", g_get_user_runtime_dir (), TRUE);
-    }
+  bwrap_env = dup_spawner_environ (self->flatpak_mode != FORGE_FLATPAK_NONE || wrapper != NULL);
   g_subprocess_launcher_set_environ (launcher, bwrap_env);
 
   /* A synthesized account, so that the host's user list stays private. */
@@ -652,9 +782,21 @@ try_start_command (ForgeLocalSandbox   *self,
   g_mutex_init (&cmd->mutex);
   g_cond_init (&cmd->cond);
   cmd->subprocess = g_steal_pointer (&subprocess);
-  cmd->init_pid = child_pid;
   cmd->guard = self->guard != NULL ? g_object_ref (self->guard) : NULL;
-  forge_process_tree_init (&cmd->tree, child_pid);
+  /* On the host (Flatpak), bwrap's pids are the host's, which mean other
+   * processes, or none, in the app's PID namespace: never signalled.
+   * flatpak-spawn passes SIGTERM on to bwrap, and the session helper
+   * kills bwrap when flatpak-spawn goes (--watch-bus). */
+  if (self->flatpak_mode == FORGE_FLATPAK_HOST)
+    {
+      cmd->signal_spawner = TRUE;
+      forge_process_tree_init (&cmd->tree, 0);
+    }
+  else
+    {
+      cmd->init_pid = child_pid;
+      forge_process_tree_init (&cmd->tree, child_pid);
+    }
   cmd->bwrap_pidfd = forge_process_open_pidfd (cmd->subprocess);
 
   /* bwrap is already gone: see pump_output(). */
@@ -1286,8 +1428,18 @@ static char *
 forge_local_sandbox_dup_limits_note (ForgeSandbox *sandbox)
 {
   ForgeLocalSandbox *self = FORGE_LOCAL_SANDBOX (sandbox);
+  g_autofree char *note = NULL;
 
-  return self->guard != NULL ? forge_resource_guard_describe (self->guard) : NULL;
+  if (self->guard == NULL)
+    return NULL;
+
+  note = forge_resource_guard_describe (self->guard);
+  if (self->flatpak_mode == FORGE_FLATPAK_SUBSANDBOX)
+    return g_strconcat (note, " ", _("Memory, processes and /tmp are not limited in Flatpak’s sub-sandbox."), NULL);
+  if (self->flatpak_mode == FORGE_FLATPAK_HOST)
+    return g_strconcat (note, " ", _("Memory and processes are not limited on the host from inside Flatpak."), NULL);
+
+  return g_steal_pointer (&note);
 }
 
 static char *
@@ -1353,6 +1505,7 @@ forge_local_sandbox_finalize (GObject *object)
   g_clear_pointer (&self->shared_cache_dir, g_free);
   g_clear_pointer (&self->npm_cache_dir, g_free);
   g_clear_pointer (&self->bwrap, g_free);
+  g_clear_pointer (&self->flatpak_app_path, g_free);
   g_clear_pointer (&self->slirp4netns, g_free);
   g_clear_pointer (&self->network_problem, g_free);
   g_clear_pointer (&self->offered_ports, g_hash_table_unref);
@@ -1459,7 +1612,7 @@ check_bwrap (const char  *bwrap,
 
   if (in_flatpak)
     {
-      g_ptr_array_add (args, (gpointer) "flatpak-spawn");
+      g_ptr_array_add (args, (gpointer) forge_flatpak_spawn_program ());
       g_ptr_array_add (args, (gpointer) "--host");
     }
   g_ptr_array_add (args, (gpointer) bwrap);
@@ -1532,78 +1685,221 @@ check_own_network (ForgeLocalSandbox  *self,
   return TRUE;
 }
 
-/* The bwrap to run, when sandboxes can run here at all: one check for
- * forge_local_sandbox_new() and forge_local_sandbox_check_available(),
- * so both give the same reason. */
+/* Runs @argv (through flatpak-spawn) and gives its output; FALSE with
+ * the first line of what it printed when it failed. */
 static gboolean
-find_usable_bwrap (char     **bwrap_out,
-                   gboolean  *in_flatpak_out,
-                   GError   **error)
+run_spawn_probe (const char * const  *argv,
+                 char               **out_text,
+                 char               **problem)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_auto(GStrv) env = dup_spawner_environ (TRUE);
+  g_autoptr(GSubprocess) probe = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err_text = NULL;
+
+  g_subprocess_launcher_set_environ (launcher, env);
+  probe = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  if (probe != NULL &&
+      g_subprocess_communicate_utf8 (probe, NULL, NULL, out_text, &err_text, &error) &&
+      g_subprocess_get_if_exited (probe) && g_subprocess_get_exit_status (probe) == 0)
+    return TRUE;
+
+  *problem = g_strdup (err_text != NULL && err_text[0] != '\0' ? err_text
+                       : error != NULL ? error->message : _("it failed"));
+  g_strdelimit (*problem, "\n", '\0');
+  return FALSE;
+}
+
+/* Whether @spawn is known to work (for @what); remembered per program,
+ * as the tests change it. */
+static gboolean
+spawn_probe_passed (const char *what,
+                    const char *spawn,
+                    gboolean    set)
+{
+  static GMutex mutex;
+  static GHashTable *passed;
+  g_autofree char *key = g_strconcat (what, ":", spawn, NULL);
+  gboolean result;
+
+  g_mutex_lock (&mutex);
+  if (passed == NULL)
+    passed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (set)
+    g_hash_table_add (passed, g_steal_pointer (&key));
+  result = set || g_hash_table_contains (passed, key);
+  g_mutex_unlock (&mutex);
+
+  return result;
+}
+
+/* The portal's sub-sandbox needs Flatpak 1.6 or newer and its portal
+ * running: tried once with a command that does nothing. */
+static gboolean
+check_subsandbox (GError **error)
+{
+  const char *spawn = forge_flatpak_spawn_program ();
+  const char *argv[] = { spawn, "--sandbox", "--watch-bus", "--clear-env", "--directory=/", "true", NULL };
+  g_autofree char *problem = NULL;
+
+  if (spawn_probe_passed ("sandbox", spawn, FALSE))
+    return TRUE;
+
+  if (!run_spawn_probe (argv, NULL, &problem))
+    {
+      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                   _("Could not start Flatpak’s sub-sandbox (%s): update Flatpak to 1.6 or newer, or turn on “Run Projects on the Host” in Preferences."),
+                   problem);
+      return FALSE;
+    }
+
+  spawn_probe_passed ("sandbox", spawn, TRUE);
+  return TRUE;
+}
+
+/* What running on the host takes there: bwrap for the sandbox, Node for
+ * the projects (the host's /usr is the sandbox's). Named all at once. */
+static gboolean
+check_host_tools (GError **error)
+{
+  static const char *script = "for t; do command -v \"$t\" >/dev/null 2>&1 || echo \"$t\"; done";
+  const char *spawn = forge_flatpak_spawn_program ();
+  const char *argv[] = { spawn, "--host", "--watch-bus", "/bin/sh", "-c", script, "sh", "bwrap", "node", NULL };
+  g_autofree char *missing = NULL;
+  g_autofree char *problem = NULL;
+
+  if (spawn_probe_passed ("host", spawn, FALSE))
+    return TRUE;
+
+  if (!run_spawn_probe (argv, &missing, &problem))
+    {
+      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                   _("Could not run a command on the host (%s): turn off “Run Projects on the Host” in Preferences."),
+                   problem);
+      return FALSE;
+    }
+
+  if (missing != NULL && g_strstrip (missing)[0] != '\0')
+    {
+      g_debug ("Missing on the host: %s", missing);
+      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                           _("Running projects on the host needs bubblewrap and Node.js installed on the host (packages bubblewrap, nodejs)."));
+      return FALSE;
+    }
+
+  spawn_probe_passed ("host", spawn, TRUE);
+  return TRUE;
+}
+
+/* How sandboxes run here, when they can run at all: one check for
+ * forge_local_sandbox_new_full() and
+ * forge_local_sandbox_check_available_full(), so both give the same
+ * reason. Inside Flatpak, the portal's sub-sandbox unless @flatpak_host. */
+static gboolean
+find_usable_sandbox (gboolean           flatpak_host,
+                     char             **bwrap_out,
+                     ForgeFlatpakMode  *mode_out,
+                     char             **app_path_out,
+                     GError           **error)
 {
   g_autofree char *bwrap = NULL;
-  gboolean in_flatpak = g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
+  g_autofree char *app_path = NULL;
+  ForgeFlatpakMode mode = FORGE_FLATPAK_NONE;
 
-  if (in_flatpak)
-    bwrap = g_strdup ("bwrap");
-  else if (!(bwrap = g_find_program_in_path ("bwrap")))
+  if (forge_flatpak_detect (&app_path))
+    mode = flatpak_host ? FORGE_FLATPAK_HOST : FORGE_FLATPAK_SUBSANDBOX;
+
+  if (mode == FORGE_FLATPAK_SUBSANDBOX)
     {
-      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
-                           _("Bubblewrap is not installed: install the “bubblewrap” package to run previews on this computer."));
-      return FALSE;
+      if (!check_subsandbox (error))
+        return FALSE;
     }
-
-  if (!forge_seccomp_is_supported ())
+  else
     {
-      set_unsupported_error (error);
-      return FALSE;
-    }
+      if (mode == FORGE_FLATPAK_HOST)
+        {
+          if (!check_host_tools (error))
+            return FALSE;
+          bwrap = g_strdup ("bwrap");
+        }
+      else if (!(bwrap = g_find_program_in_path ("bwrap")))
+        {
+          g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                               _("Bubblewrap is not installed: install the “bubblewrap” package to run previews on this computer."));
+          return FALSE;
+        }
 
-  if (!check_bwrap (bwrap, in_flatpak, error))
-    return FALSE;
+      if (!forge_seccomp_is_supported ())
+        {
+          set_unsupported_error (error);
+          return FALSE;
+        }
+
+      if (!check_bwrap (bwrap, mode == FORGE_FLATPAK_HOST, error))
+        return FALSE;
+    }
 
   if (bwrap_out != NULL)
     *bwrap_out = g_steal_pointer (&bwrap);
-  if (in_flatpak_out != NULL)
-    *in_flatpak_out = in_flatpak;
+  if (mode_out != NULL)
+    *mode_out = mode;
+  if (app_path_out != NULL)
+    *app_path_out = g_steal_pointer (&app_path);
   return TRUE;
 }
 
 gboolean
 forge_local_sandbox_check_available (GError **error)
 {
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  return find_usable_bwrap (NULL, NULL, error);
+  return forge_local_sandbox_check_available_full (FALSE, error);
 }
 
-/* Inside Flatpak, bwrap is run on the host through "flatpak-spawn --host"
- * (needs --talk-name=org.freedesktop.Flatpak). Untested: the pids bwrap
- * reports are the host's, which the app cannot see from its own PID
- * namespace, so stopping relies on killing flatpak-spawn (and
- * --watch-bus / --die-with-parent) rather than on the namespace scan. */
+gboolean
+forge_local_sandbox_check_available_full (gboolean   flatpak_host,
+                                          GError   **error)
+{
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return find_usable_sandbox (flatpak_host, NULL, NULL, NULL, error);
+}
+
 ForgeLocalSandbox *
 forge_local_sandbox_new (const char  *repo_dir,
                          const char  *home_dir,
                          guint        timeout_seconds,
                          GError     **error)
 {
+  return forge_local_sandbox_new_full (repo_dir, home_dir, timeout_seconds, FALSE, error);
+}
+
+ForgeLocalSandbox *
+forge_local_sandbox_new_full (const char  *repo_dir,
+                              const char  *home_dir,
+                              guint        timeout_seconds,
+                              gboolean     flatpak_host,
+                              GError     **error)
+{
   g_autoptr(ForgeLocalSandbox) self = NULL;
   g_autofree char *bwrap = NULL;
+  g_autofree char *app_path = NULL;
   int home_fd = -1;
   int repo_mount_fd = -1;
   g_autofree char *slirp4netns = NULL;
-  gboolean in_flatpak;
+  ForgeFlatpakMode mode;
 
   g_return_val_if_fail (repo_dir != NULL, NULL);
   g_return_val_if_fail (home_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!find_usable_bwrap (&bwrap, &in_flatpak, error))
+  if (!find_usable_sandbox (flatpak_host, &bwrap, &mode, &app_path, error))
     return NULL;
 
   /* Inside Flatpak the helper would have to run on the host as well,
-   * joining namespaces the app cannot see. */
-  if (!in_flatpak)
+   * joining namespaces the app cannot see; the portal's sub-sandbox
+   * cannot have a network namespace of its own at all. */
+  if (mode == FORGE_FLATPAK_NONE)
     slirp4netns = g_find_program_in_path ("slirp4netns");
 
   if (!g_file_test (repo_dir, G_FILE_TEST_IS_DIR))
@@ -1637,7 +1933,8 @@ forge_local_sandbox_new (const char  *repo_dir,
   self->repo_dir = g_canonicalize_filename (repo_dir, NULL);
   self->home_dir = g_canonicalize_filename (home_dir, NULL);
   self->bwrap = g_steal_pointer (&bwrap);
-  self->in_flatpak = in_flatpak;
+  self->flatpak_mode = mode;
+  self->flatpak_app_path = g_steal_pointer (&app_path);
 
   if (slirp4netns != NULL)
     {
@@ -1653,7 +1950,7 @@ forge_local_sandbox_new (const char  *repo_dir,
     }
   else
     {
-      self->network_problem = g_strdup (in_flatpak
+      self->network_problem = g_strdup (mode != FORGE_FLATPAK_NONE
                                         ? _("Network not isolated: inside Flatpak, previews share this computer’s network.")
                                         : _("Network not isolated: install slirp4netns to give each preview a network of its own."));
     }
@@ -1695,10 +1992,27 @@ _forge_local_sandbox_set_limits_in_cgroup (ForgeLocalSandbox        *self,
 {
   GWeakRef *ref;
   const char *watched[3];
+  ForgeSandboxLimits held;
 
   g_return_if_fail (FORGE_IS_LOCAL_SANDBOX (self));
   g_return_if_fail (limits != NULL);
   g_return_if_fail (self->guard == NULL);
+
+  /* Inside Flatpak the commands are the portal's or the host's children,
+   * never ours: no cgroup or rlimit of ours reaches them, nor can the
+   * memory of processes we cannot see be watched. What holds: open
+   * files (set inside, see forge_flatpak_wrap_open_files()), the disk
+   * watch, and on the host bwrap's /tmp. */
+  held = *limits;
+  if (self->flatpak_mode != FORGE_FLATPAK_NONE)
+    {
+      held.memory_bytes = 0;
+      held.max_tasks = 0;
+      cgroup = NULL;
+    }
+  if (self->flatpak_mode == FORGE_FLATPAK_SUBSANDBOX)
+    held.tmp_bytes = 0;
+  limits = &held;
 
   watched[0] = self->repo_dir;
   watched[1] = self->home_dir;
@@ -1789,7 +2103,10 @@ forge_local_sandbox_set_package_cache (ForgeLocalSandbox *self,
 
   g_clear_pointer (&self->shared_cache_dir, g_free);
   g_clear_pointer (&self->npm_cache_dir, g_free);
-  if (shared_dir == NULL)
+  /* The sub-sandbox sees folders at their own paths, not at the mount
+   * points the store's symlinks lead to: npm keeps its cache in the
+   * project's home there. */
+  if (shared_dir == NULL || self->flatpak_mode == FORGE_FLATPAK_SUBSANDBOX)
     return;
 
   /* npm writes an entry to _cacache/tmp and renames it into
@@ -1822,6 +2139,14 @@ forge_local_sandbox_set_package_cache (ForgeLocalSandbox *self,
 
   self->shared_cache_dir = g_canonicalize_filename (shared_dir, NULL);
   self->npm_cache_dir = g_canonicalize_filename (project_dir, NULL);
+}
+
+ForgeFlatpakMode
+_forge_local_sandbox_get_flatpak_mode (ForgeLocalSandbox *self)
+{
+  g_return_val_if_fail (FORGE_IS_LOCAL_SANDBOX (self), FORGE_FLATPAK_NONE);
+
+  return self->flatpak_mode;
 }
 
 char **

@@ -32,6 +32,16 @@ ForgeLocalSandbox *forge_local_sandbox_new                (const char         *r
                                                            const char         *home_dir,
                                                            guint               timeout_seconds,
                                                            GError            **error);
+/* Inside Flatpak, commands run in the portal's sub-sandbox, or with
+ * @flatpak_host in bubblewrap on the host (flatpak-spawn --host, with
+ * the host's bwrap and Node); outside, @flatpak_host changes nothing. */
+gboolean           forge_local_sandbox_check_available_full (gboolean         flatpak_host,
+                                                             GError         **error);
+ForgeLocalSandbox *forge_local_sandbox_new_full           (const char         *repo_dir,
+                                                           const char         *home_dir,
+                                                           guint               timeout_seconds,
+                                                           gboolean            flatpak_host,
+                                                           GError            **error);
 /* Shares the host's network instead of giving each command its own; for
  * the fallback and its tests. Call before the first command. */
 /* Holds the sandbox to @limits from its next command on; set once,
