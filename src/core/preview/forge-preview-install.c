@@ -346,6 +346,15 @@ _forge_preview_install_dependencies (ForgeStepContext  *ctx,
       g_autofree char *cause = _forge_preview_run_dup_limit_cause (run, output);
       const char *code;
 
+      if (_forge_preview_run_disk_is_full (run, output))
+        {
+          g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                       _("“%s” ran out of disk space: the disk is full. Free some space, then try again."),
+                       command);
+          json_object_unref (object);
+          return NULL;
+        }
+
       /* Another try would hit the same wall. */
       if (cause != NULL)
         {
