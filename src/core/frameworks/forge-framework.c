@@ -920,7 +920,7 @@ parse_package_json (ForgeWorkspace  *workspace,
         {
           g_autofree char *limit = g_format_size (FORGE_REPO_MANIFEST_MAX_SIZE);
 
-          g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+          g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
                        _("package.json is larger than %s, too big to be a project’s manifest. Fix it in the repository and open it again."),
                        limit);
         }
