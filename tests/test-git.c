@@ -86,6 +86,12 @@ test_normalize_url (void)
     { "a/b/c", NULL, FORGE_GIT_ERROR_INVALID_URL },
     { "own_er/repo", NULL, FORGE_GIT_ERROR_INVALID_URL },
     { "~nobody/x", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    /* Links a page offers, in scp form but no SSH address; a host alias
+     * with no dot still is one. */
+    { "javascript:alert(1)", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "JavaScript:void(0)", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "data:text/html,<p>", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "myserver:repos/site.git", "myserver:repos/site.git", -1 },
     { "../..", NULL, -2 },   /* depends on cwd: just must not crash */
     { "ftp://example.org/repo", NULL, FORGE_GIT_ERROR_INVALID_URL },
     { "https://", NULL, FORGE_GIT_ERROR_INVALID_URL },

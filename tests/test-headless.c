@@ -10,12 +10,12 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
-#include <sys/prctl.h>
 
 #include "e2e-util.h"
 #include "forge-util.h"
 #include "git-http-server.h"
 #include "git-test-util.h"
+#include "headless-util.h"
 
 typedef struct
 {
@@ -39,12 +39,6 @@ fixture_tear_down (Fixture       *fixture,
   g_free (fixture->root);
 }
 
-static void
-stop_with_test (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
 /* @extra_args (NULL-terminated, may be NULL) go before the URL. */
 static GSubprocess *
 spawn_headless_full (const char          *url,
@@ -52,34 +46,16 @@ spawn_headless_full (const char          *url,
                      gboolean             without_display,
                      GError             **error)
 {
-  const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  const char *args[] = { binary, "--headless", "--json", "--server-timeout", "120",
-                         "--keepalive-interval", "1", "--sandbox-timeout", "2" };
+  g_autoptr(GSubprocessLauncher) launcher =
+    forge_test_headless_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
 
-  g_assert_nonnull (binary);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  /* A failed assertion aborts the test: the app must not outlive it. */
-  g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
-  forge_test_preload_crash_report (launcher);
-  /* The bare built binary, as tools/run starts it: it finds its helpers
-   * (the static file server, the loopback relay) by itself. */
-  g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
   if (without_display)
     {
       g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
       g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (args); i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) extra_args[i]);
-  g_ptr_array_add (argv, (gpointer) url);
-  g_ptr_array_add (argv, NULL);
-
-  return g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
+  return forge_test_headless_spawn (launcher, url, extra_args, error);
 }
 
 /* @subdir: --subdir's folder, or NULL. */
@@ -100,27 +76,8 @@ spawn_headless (const char  *url,
   return spawn_headless_full (url, NULL, FALSE, error);
 }
 
-static JsonObject *
-read_event (GDataInputStream *stream)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *line = g_data_input_stream_read_line_utf8 (stream, NULL, NULL, &error);
-  JsonNode *root;
-
-  g_assert_no_error (error);
-  if (line == NULL)
-    return NULL;
-
-  /* Every line is one JSON object: nothing else may reach stdout. */
-  if (!json_parser_load_from_data (parser, line, -1, &error))
-    g_error ("Not a JSON line on stdout: %s (%s)", line, error->message);
-  root = json_parser_get_root (parser);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
-  g_assert_true (json_object_has_member (json_node_get_object (root), "type"));
-
-  return json_object_ref (json_node_get_object (root));
-}
+#define read_event forge_test_headless_read_event
+#define read_until forge_test_headless_read_until
 
 static void
 test_json_events_in_order (Fixture       *fixture,
@@ -286,24 +243,6 @@ test_progress_events (Fixture       *fixture,
   g_assert_true (g_subprocess_wait (process, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
-}
-
-static JsonObject *
-read_until (GDataInputStream *stream,
-            const char       *type,
-            const char       *state)
-{
-  JsonObject *event;
-
-  while ((event = read_event (stream)) != NULL)
-    {
-      if (g_str_equal (json_object_get_string_member (event, "type"), type) &&
-          (state == NULL || g_strcmp0 (json_object_get_string_member_with_default (event, "state", NULL), state) == 0))
-        return event;
-      json_object_unref (event);
-    }
-
-  return NULL;
 }
 
 static void
@@ -631,17 +570,9 @@ headless_failure (const char *url,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process = spawn_headless_in (url, subdir, &error);
-  g_autofree char *stdout_text = NULL;
-  char *stderr_text = NULL;
 
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
-  g_assert_true (g_str_has_prefix (stderr_text, "forge-preview: "));
-  g_assert_true (strchr (stderr_text, '\n') == stderr_text + strlen (stderr_text) - 1);
-  return stderr_text;
+  return forge_test_headless_expect_failure (process);
 }
 
 #define WORKSPACE_APP(name, title) \
@@ -715,15 +646,12 @@ test_unknown_backend (Fixture       *fixture,
   const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
   g_autofree char *missing = g_build_filename (fixture->root, "never-cloned", NULL);
   g_autofree char *url = g_strconcat ("file://", missing, NULL);
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocessLauncher) launcher = forge_test_headless_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *stdout_text = NULL;
   g_autofree char *stderr_text = NULL;
 
-  g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
-  forge_test_preload_crash_report (launcher);
-  g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
   process = g_subprocess_launcher_spawn (launcher, &error, binary, "--headless", "--json",
                                          "--backend", "nosuch", url, NULL);
   g_assert_no_error (error);
@@ -756,10 +684,7 @@ spawn_headless_with_token (const char  *url,
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
-  forge_test_preload_crash_report (launcher);
-  g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
+  launcher = forge_test_headless_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_setenv (launcher, "GH_TOKEN", HEADLESS_TOKEN, TRUE);
   g_subprocess_launcher_setenv (launcher, "GITHUB_TOKEN", "not-this-one", TRUE);
 
@@ -901,9 +826,7 @@ test_env_and_commands (Fixture       *fixture,
 
   g_assert_true (g_file_set_contents (env_file, "# for this run\nFROM_FILE=file-value-77\nBOTH=from-file\n", -1, NULL));
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
-  g_subprocess_launcher_unsetenv (launcher, "FORGE_HELPER_DIR");
+  launcher = forge_test_headless_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   process = g_subprocess_launcher_spawn (launcher, &error, binary, "--headless", "--json", "--server-timeout", "120",
                                          "--env", "FOO=cli-value-55", "--env-file", env_file, "--env", "BOTH=from-cli",
                                          "--dev-command", "node server.js headless-command",
@@ -945,13 +868,12 @@ test_bad_env (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_autoptr(GSubprocessLauncher) launcher = forge_test_headless_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
       g_autoptr(GSubprocess) process = NULL;
       g_autoptr(GError) error = NULL;
       g_autofree char *stdout_text = NULL;
       g_autofree char *stderr_text = NULL;
 
-      g_subprocess_launcher_set_child_setup (launcher, stop_with_test, NULL, NULL);
       process = g_subprocess_launcher_spawn (launcher, &error, binary, "--headless", "--json",
                                              cases[i][0], cases[i][1], "owner/repo", NULL);
       g_assert_no_error (error);

@@ -368,6 +368,33 @@ member_string (JsonObject *object,
   return NULL;
 }
 
+/* A script that would run nothing ("dev": "" or "   ") is no script: npm
+ * runs it, exits 0 and no server ever answers. */
+static const char *
+script_body (JsonObject *scripts,
+             const char *name)
+{
+  const char *body = member_string (scripts, name);
+
+  if (body == NULL)
+    return NULL;
+  for (const char *p = body; *p != '\0'; p++)
+    if (!g_ascii_isspace (*p))
+      return body;
+  return NULL;
+}
+
+/* The first conventional script that is there but blank, or NULL. */
+static const char *
+blank_script_name (JsonObject *scripts)
+{
+  for (guint i = 0; scripts != NULL && i < G_N_ELEMENTS (dev_script_names); i++)
+    if (member_string (scripts, dev_script_names[i]) != NULL &&
+        script_body (scripts, dev_script_names[i]) == NULL)
+      return dev_script_names[i];
+  return NULL;
+}
+
 static gboolean
 has_dependency (JsonObject *package,
                 const char *name)
@@ -430,7 +457,7 @@ choose_dev_script (const FrameworkInfo *info,
 
   for (guint i = 0; i < G_N_ELEMENTS (dev_script_names); i++)
     {
-      const char *body = member_string (scripts, dev_script_names[i]);
+      const char *body = script_body (scripts, dev_script_names[i]);
 
       if (body == NULL || is_production_script (body))
         continue;
@@ -441,7 +468,7 @@ choose_dev_script (const FrameworkInfo *info,
 
   for (guint i = 0; i < G_N_ELEMENTS (dev_script_names); i++)
     {
-      const char *body = member_string (scripts, dev_script_names[i]);
+      const char *body = script_body (scripts, dev_script_names[i]);
 
       if (body != NULL && !is_production_script (body))
         return g_strdup (dev_script_names[i]);
@@ -454,7 +481,7 @@ static gboolean
 has_any_script (JsonObject *scripts)
 {
   for (guint i = 0; scripts != NULL && i < G_N_ELEMENTS (dev_script_names); i++)
-    if (member_string (scripts, dev_script_names[i]) != NULL)
+    if (script_body (scripts, dev_script_names[i]) != NULL)
       return TRUE;
   return FALSE;
 }
@@ -888,8 +915,17 @@ parse_package_json (ForgeWorkspace  *workspace,
   if (!forge_workspace_read_file (workspace, "package.json", FORGE_REPO_MANIFEST_MAX_SIZE,
                                   &contents, &length, &local_error))
     {
-      g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
-                   _("Could not read package.json: %s"), local_error->message);
+      if (g_error_matches (local_error, FORGE_REPO_FILE_ERROR, FORGE_REPO_FILE_ERROR_TOO_LARGE))
+        {
+          g_autofree char *limit = g_format_size (FORGE_REPO_MANIFEST_MAX_SIZE);
+
+          g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                       _("package.json is larger than %s, too big to be a project’s manifest. Fix it in the repository and open it again."),
+                       limit);
+        }
+      else
+        g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_FAILED,
+                     _("Could not read package.json: %s"), local_error->message);
       return FALSE;
     }
 
@@ -1101,9 +1137,14 @@ detect (ForgeWorkspace  *workspace,
       if (has_index_html)
         return new_static_site ();
 
-      if (look_for_apps &&
-          (json_object_has_member (package, "workspaces") ||
-           repo_has_file (workspace, "pnpm-workspace.yaml")))
+      if (blank_script_name (scripts) != NULL)
+        g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE,
+                     /* Translators: %s is a script's name in package.json ("dev") */
+                     _("The “%s” script in package.json is empty. Put the command that starts the dev server there, then open it again."),
+                     blank_script_name (scripts));
+      else if (look_for_apps &&
+               (json_object_has_member (package, "workspaces") ||
+                repo_has_file (workspace, "pnpm-workspace.yaml")))
         g_set_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_NOTHING_RUNNABLE,
                      _("This repository is a monorepo with no app: no workspace package has a dev script and a known web framework, and its root has neither. Open a repository that holds a web app."));
       else
@@ -1122,7 +1163,7 @@ detect (ForgeWorkspace  *workspace,
     {
       /* Only the repository's own scripts can start it, whatever they do. */
       for (guint i = 0; i < G_N_ELEMENTS (dev_script_names) && self->dev_script == NULL; i++)
-        if (member_string (scripts, dev_script_names[i]) != NULL)
+        if (script_body (scripts, dev_script_names[i]) != NULL)
           self->dev_script = g_strdup (dev_script_names[i]);
     }
 

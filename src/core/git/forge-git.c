@@ -277,10 +277,20 @@ forge_git_normalize_url (const char  *input,
     {
       const char *at = strchr (text, '@');
       const char *colon = strchr (text, ':');
+      /* URIs a browser or a mail client takes: "javascript:alert(1)" has
+       * the scp form, host "javascript", but a link copied from a page is
+       * not an SSH address, and no host of that name is looked up. */
+      static const char * const web_schemes[] = {
+        "about", "blob", "data", "javascript", "mailto", "tel", "vbscript", "view-source",
+      };
 
       /* "user:token@host:…" would be a password in scp form */
       if (at != NULL && at > colon)
         goto invalid;
+      for (guint i = 0; at == NULL && i < G_N_ELEMENTS (web_schemes); i++)
+        if ((gsize) (colon - text) == strlen (web_schemes[i]) &&
+            g_ascii_strncasecmp (text, web_schemes[i], colon - text) == 0)
+          goto invalid;
       return g_steal_pointer (&text);
     }
 

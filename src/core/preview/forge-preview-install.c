@@ -215,6 +215,34 @@ stamp_for (ForgePreviewRun *run,
   return g_strconcat (fingerprint, " no-node-modules", NULL);
 }
 
+/* The network error a package manager gave up on while it fetched from
+ * its registry ("npm error code ECONNREFUSED", pnpm's and yarn's
+ * "request to https://… failed, reason: getaddrinfo ENOTFOUND …"), or
+ * NULL. A code alone is not enough: the project's own install scripts
+ * may fail to reach a service of theirs. */
+static const char *
+registry_unreachable_code (ForgeCommandOutput *output)
+{
+  static const char * const codes[] = {
+    "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "ENETUNREACH", "EHOSTUNREACH",
+  };
+  g_autofree char *tail = forge_command_output_dup_tail (output);
+  g_auto(GStrv) lines = g_strsplit (tail != NULL ? tail : "", "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      gboolean from_registry = strstr (lines[i], "npm error code ") != NULL ||
+                               strstr (lines[i], "npm ERR! code ") != NULL ||
+                               (strstr (lines[i], "request to ") != NULL && strstr (lines[i], " failed") != NULL);
+
+      for (guint j = 0; from_registry && j < G_N_ELEMENTS (codes); j++)
+        if (strstr (lines[i], codes[j]) != NULL)
+          return codes[j];
+    }
+
+  return NULL;
+}
+
 JsonNode *
 _forge_preview_install_dependencies (ForgeStepContext  *ctx,
                                      gpointer           user_data,
@@ -315,6 +343,16 @@ _forge_preview_install_dependencies (ForgeStepContext  *ctx,
     {
       g_autofree char *last = forge_command_output_dup_last_line (output);
       g_autofree char *cause = _forge_preview_run_dup_limit_cause (run, output);
+      const char *code;
+
+      if (_forge_preview_run_disk_is_full (run, output))
+        {
+          g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                       _("“%s” ran out of disk space: the disk is full. Free some space, then try again."),
+                       command);
+          json_object_unref (object);
+          return NULL;
+        }
 
       /* Another try would hit the same wall. */
       if (cause != NULL)
@@ -323,6 +361,17 @@ _forge_preview_install_dependencies (ForgeStepContext  *ctx,
                        /* Translators: “npm install” ran out of memory (limit 4 GB). … */
                        _("“%s” %s. Raise the limit in Preferences → Sandbox Limits, then try again."),
                        command, cause);
+          json_object_unref (object);
+          return NULL;
+        }
+
+      /* Retried as any failure: the network may come back. */
+      if ((code = registry_unreachable_code (output)) != NULL)
+        {
+          g_set_error (error, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_FAILED,
+                       /* Translators: %s is an error code such as ECONNREFUSED */
+                       _("Could not reach the npm registry (%s): check the network, then try again."),
+                       code);
           json_object_unref (object);
           return NULL;
         }

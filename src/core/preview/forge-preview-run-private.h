@@ -136,6 +136,11 @@ gboolean        _forge_preview_run_try_resume       (ForgePreviewRun  *run);
  * out of memory (limit 4 GB)"); NULL when no limit is to blame. */
 char           *_forge_preview_run_dup_limit_cause  (ForgePreviewRun    *run,
                                                      ForgeCommandOutput *output);
+/* Whether @output failed for lack of disk space (ENOSPC) on the disk that
+ * holds the work tree, which is then (nearly) full: not a sandbox limit,
+ * and /tmp's cap is not the cause. */
+gboolean        _forge_preview_run_disk_is_full     (ForgePreviewRun    *run,
+                                                     ForgeCommandOutput *output);
 /* Loads run->env: the project's variables (secret values from the
  * keyring; one missing there is left out, and the log says so), its
  * overrides, and this process's over them. */

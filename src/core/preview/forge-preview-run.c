@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <sys/statvfs.h>
 
 #include "forge-preview-run-private.h"
 #include "forge-secrets.h"
@@ -195,6 +196,34 @@ _forge_preview_run_ensure_sandbox (ForgePreviewRun  *run,
   return run->sandbox;
 }
 
+static gboolean
+says_no_space (ForgeCommandOutput *output)
+{
+  return forge_command_output_contains (output, "ENOSPC") ||
+         forge_command_output_contains (output, "No space left on device") ||
+         forge_command_output_contains (output, "Disk quota exceeded");
+}
+
+gboolean
+_forge_preview_run_disk_is_full (ForgePreviewRun    *run,
+                                 ForgeCommandOutput *output)
+{
+  struct statvfs st;
+  guint64 available;
+  guint64 size;
+
+  if (output == NULL || run->repo_dir == NULL || !says_no_space (output))
+    return FALSE;
+  if (statvfs (run->repo_dir, &st) != 0)
+    return FALSE;
+
+  /* What a failed write leaves: next to nothing, whatever the size of
+   * the disk (a 1 % margin for small ones). */
+  available = (guint64) st.f_bavail * st.f_frsize;
+  size = (guint64) st.f_blocks * st.f_frsize;
+  return available < MIN (G_GUINT64_CONSTANT (64) * 1024 * 1024, size / 100 + 1);
+}
+
 char *
 _forge_preview_run_dup_limit_cause (ForgePreviewRun    *run,
                                     ForgeCommandOutput *output)
@@ -206,9 +235,8 @@ _forge_preview_run_dup_limit_cause (ForgePreviewRun    *run,
 
   /* Nothing counted, but the command says so itself: /tmp is the one
    * small place. */
-  if (output != NULL && run->limits.tmp_bytes > 0 &&
-      (forge_command_output_contains (output, "ENOSPC") ||
-       forge_command_output_contains (output, "No space left on device")))
+  if (output != NULL && run->limits.tmp_bytes > 0 && says_no_space (output) &&
+      !_forge_preview_run_disk_is_full (run, output))
     {
       g_autofree char *tmp = forge_format_limit_size (run->limits.tmp_bytes);
 

@@ -512,6 +512,14 @@ _forge_preview_start_preview_server (ForgeStepContext  *ctx,
         int code = forge_sandbox_process_get_exit_code (process);
         g_autofree char *cause = _forge_preview_run_dup_limit_cause (run, output);
 
+        if (_forge_preview_run_disk_is_full (run, output))
+          {
+            forge_step_context_fail_with_log (ctx, error, tail, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
+                                              _("The dev server (“%s”) ran out of disk space: the disk is full. Free some space, then try again."),
+                                              command);
+            return NULL;
+          }
+
         if (cause != NULL)
           {
             forge_step_context_fail_with_log (ctx, error, tail, FORGE_WORKFLOW_ERROR, FORGE_WORKFLOW_ERROR_NON_RETRIABLE,
