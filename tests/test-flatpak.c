@@ -546,6 +546,49 @@ test_host_network (Fixture       *fixture,
   g_assert_cmpuint (forge_test_http_get (url, &body), !=, 200);
 }
 
+/* A host with bwrap and Node but no slirp4netns: previews still run,
+ * sharing the host's network, with the note the local backend gives
+ * when slirp4netns is missing. */
+static void
+test_host_without_slirp4netns (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeLocalSandbox) sandbox = NULL;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *host_bin = g_build_filename (fixture->root, "host-bin", NULL);
+  g_autofree char *spawn = NULL;
+  g_autofree char *joined = NULL;
+  g_auto(GStrv) block = NULL;
+  const char *tools[] = { "bwrap", "node", NULL };
+  const char *argv[] = { "/bin/sh", "-c", "echo marker-no-slirp", NULL };
+
+  g_assert_cmpint (g_mkdir (host_bin, 0700), ==, 0);
+  for (guint i = 0; tools[i] != NULL; i++)
+    {
+      g_autofree char *target = g_find_program_in_path (tools[i]);
+      g_autofree char *link = g_build_filename (host_bin, tools[i], NULL);
+
+      g_assert_nonnull (target);
+      g_assert_cmpint (symlink (target, link), ==, 0);
+    }
+  spawn = write_spawn_wrapper (fixture, "flatpak-spawn-no-slirp", host_bin);
+  g_setenv ("FORGE_TEST_FLATPAK_SPAWN", spawn, TRUE);
+
+  sandbox = forge_local_sandbox_new_full (fixture->repo_dir, fixture->home_dir, 0, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_false (forge_local_sandbox_has_own_network (sandbox));
+  g_assert_cmpstr (forge_local_sandbox_get_network_problem (sandbox), ==,
+                   "Network not isolated: install slirp4netns to give each preview a network of its own.");
+
+  g_assert_cmpint (run_collecting (sandbox, argv, NULL, lines), ==, 0);
+  g_assert_true (lines_contain (lines, "marker-no-slirp"));
+  block = read_record_block (fixture, "marker-no-slirp");
+  joined = g_strjoinv ("\n", block);
+  g_assert_null (strstr (joined, "--unshare-net"));
+  g_assert_null (strstr (joined, "slirp4netns"));
+}
+
 static void
 stop_with_test (gpointer data)
 {
@@ -670,6 +713,7 @@ main (int   argc,
   ADD ("/flatpak/host/run", test_host_run);
   ADD ("/flatpak/host/missing-tools", test_host_missing_tools);
   ADD ("/flatpak/host/network", test_host_network);
+  ADD ("/flatpak/host/without-slirp4netns", test_host_without_slirp4netns);
   ADD ("/flatpak/preview/subsandbox", test_preview_subsandbox);
   ADD ("/flatpak/preview/host", test_preview_host);
 
