@@ -102,8 +102,8 @@ make_api_dir (const char  *parent,
       return NULL;
     }
 
-  /* Once per process, for the folder of this computer's own (the
-   * shared one of Flatpak's host mode holds only sockets of this app). */
+  /* Once per process: a process uses one folder (this computer's, or
+   * in Flatpak's host mode the one shared with the host). */
   if (g_once_init_enter (&cleaned))
     {
       g_autoptr(GDir) entries = g_dir_open (parent, 0, NULL);
