@@ -1826,7 +1826,8 @@ check_subsandbox (GError **error)
 }
 
 /* What running on the host takes there: bwrap for the sandbox, Node for
- * the projects (the host's /usr is the sandbox's). Named all at once. */
+ * the projects (the host's /usr is the sandbox's), slirp4netns for a
+ * network of its own (@has_slirp4netns). Named all at once. */
 static gboolean
 check_host_tools (gboolean  *has_slirp4netns,
                   GError   **error)
@@ -1884,6 +1885,8 @@ host_helpers_write (char   **shared_dir_out,
   const char *script = forge_e2b_sandbox_get_static_server_script ();
   g_autoptr(GError) local_error = NULL;
 
+  /* Flatpak always names the app; without a name, a folder of ours is
+   * the best left (the host may not see it: bwrap then says so). */
   if (shared_dir == NULL)
     shared_dir = g_build_filename (g_get_user_runtime_dir (), "forge-preview", NULL);
   helper_dir = g_build_filename (shared_dir, "host-helpers", NULL);
