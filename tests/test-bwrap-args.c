@@ -124,6 +124,16 @@ parse_line (Line        *line,
   while (argv[i] != NULL && !g_str_equal (argv[i], bwrap))
     i++;
   g_assert_nonnull (argv[i]);
+
+  /* Own network on the host: an outer bwrap runs the sandbox's. */
+  for (guint j = i + 1; argv[j] != NULL; j++)
+    if (g_str_equal (argv[j], "--"))
+      {
+        if (argv[j + 1] != NULL && g_str_equal (argv[j + 1], bwrap))
+          i = j + 1;
+        break;
+      }
+
   line->prefix = i++;
 
   for (; argv[i] != NULL && !g_str_equal (argv[i], "--"); i++)
@@ -668,7 +678,30 @@ test_flatpak (void)
               g_error ("%s %s is not forwarded", option->name, option->arg[0]);
         }
 
-      g_assert_cmpuint (g_hash_table_size (forwarded), ==, own ? 7 : 5);
+      g_assert_cmpuint (g_hash_table_size (forwarded), ==, own ? 8 : 5);
+
+      /* The network namespace is the outer bwrap's, whose child's pid
+       * comes back on a forwarded fd; the sandbox's own bwrap keeps it. */
+      g_assert_cmpint (find_option (&line, "--unshare-net"), <, 0);
+      if (own)
+        {
+          g_auto(GStrv) outer = g_strdupv (args);
+          guint dash = 0;
+          gboolean outer_unshares = FALSE;
+          gboolean outer_reports = FALSE;
+
+          while (!g_str_equal (outer[dash], "--"))
+            {
+              outer_unshares |= g_str_equal (outer[dash], "--unshare-net");
+              outer_reports |= g_str_equal (outer[dash], "--info-fd") &&
+                               g_str_equal (outer[dash + 1], G_STRINGIFY (FORGE_BWRAP_NET_INFO_FD));
+              dash++;
+            }
+          g_assert_true (outer_unshares);
+          g_assert_true (outer_reports);
+          g_assert_true (g_hash_table_contains (forwarded, G_STRINGIFY (FORGE_BWRAP_NET_INFO_FD)));
+          g_assert_cmpstr (outer[dash + 1], ==, config.bwrap);
+        }
     }
 }
 

@@ -347,7 +347,8 @@ test_host_run (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(ForgeLocalSandbox) sandbox = NULL;
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GBytes) filter = forge_seccomp_build_filter (TRUE);
+  /* Its own network: the filter that allows what slirp4netns needs not. */
+  g_autoptr(GBytes) filter = forge_seccomp_build_filter (FALSE);
   g_auto(GStrv) block = NULL;
   g_autofree char *seccomp_line = NULL;
   g_autofree char *passwd_prefix = NULL;
@@ -369,6 +370,12 @@ test_host_run (Fixture       *fixture,
   g_assert_true (block_has (block, "mode host"));
   g_assert_true (block_has (block, "arg --watch-bus"));
   g_assert_cmpstr (block_value (block, "command "), ==, "bwrap");
+  /* A network of its own, held by the outer bwrap, whose pid comes back
+   * on fd 10; the command waits on 7 until slirp4netns is attached. */
+  g_assert_true (forge_local_sandbox_has_own_network (sandbox));
+  g_assert_true (block_has (block, "command --unshare-net"));
+  g_assert_true (block_has (block, "fd 10 writable"));
+  g_assert_true (block_has (block, "fd 7 waiting"));
   /* bwrap writes the pid to 3; reads passwd, group, the seccomp program
    * and the variables from 4, 5, 6 and 9. */
   g_assert_true (block_has (block, "fd 3 writable"));
@@ -411,12 +418,175 @@ test_host_missing_tools (Fixture       *fixture,
   g_assert_false (forge_local_sandbox_check_available_full (TRUE, &error));
   g_assert_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE);
   g_assert_cmpstr (error->message, ==,
-                   "Running projects on the host needs bubblewrap and Node.js installed on the host (packages bubblewrap, nodejs).");
+                   "Running projects on the host needs bubblewrap, slirp4netns and Node.js installed on the host (packages bubblewrap, slirp4netns, nodejs).");
   g_clear_error (&error);
 
   /* The sub-sandbox needs nothing of the host. */
   g_assert_true (forge_local_sandbox_check_available_full (FALSE, &error));
   g_assert_no_error (error);
+}
+
+static gboolean
+first_line_arrived (gpointer data)
+{
+  return ((GPtrArray *) data)->len > 0;
+}
+
+/* Its own network on the host: slirp4netns started there through
+ * flatpak-spawn, attached by the host pid the outer bwrap reported, its
+ * port forwarding reached from here, and the host's loopback out of
+ * reach from inside. Stopped, nothing of it is left. */
+static void
+test_host_network (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeLocalSandbox) sandbox = NULL;
+  g_autoptr(ForgeSandboxProcess) server = NULL;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) probe_lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GSocket) arrived = NULL;
+  g_auto(GStrv) slirp = NULL;
+  g_autofree char *authority = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *probe = NULL;
+  g_autofree char *shared = forge_flatpak_dup_shared_runtime_dir ();
+  const char *server_argv[] = { "node", "-e",
+    "require('http').createServer((q, s) => s.end('from the host sandbox'))"
+    ".listen(3000, '0.0.0.0', () => console.log('listening'))", NULL };
+  const char *api_socket;
+  const char *pid_word = NULL;
+  guint port;
+  gint64 deadline;
+
+  sandbox = forge_local_sandbox_new_full (fixture->repo_dir, fixture->home_dir, 0, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (forge_local_sandbox_has_own_network (sandbox));
+  g_assert_false (forge_sandbox_shares_host_network (FORGE_SANDBOX (sandbox)));
+
+  server = forge_sandbox_spawn (FORGE_SANDBOX (sandbox), server_argv, NULL, NULL,
+                                collect_line, lines, NULL, &error);
+  g_assert_no_error (error);
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!first_line_arrived (lines) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE), g_usleep (20 * 1000);
+  g_assert_cmpuint (lines->len, >, 0);
+  g_assert_cmpstr (g_ptr_array_index (lines, 0), ==, "listening");
+
+  /* slirp4netns ran on the host, with the fds it needs forwarded and its
+   * API socket where the app and the host see it alike. */
+  slirp = read_record_block (fixture, "slirp4netns");
+  g_assert_true (block_has (slirp, "mode host"));
+  g_assert_true (block_has (slirp, "arg --watch-bus"));
+  g_assert_true (block_has (slirp, "arg --forward-fd=3"));
+  g_assert_true (block_has (slirp, "arg --forward-fd=4"));
+  g_assert_true (block_has (slirp, "fd 3 waiting"));
+  g_assert_true (block_has (slirp, "fd 4 writable"));
+  g_assert_true (block_has (slirp, "command --disable-host-loopback"));
+  g_assert_true (block_has (slirp, "command tap0"));
+  for (guint i = 0; slirp[i] != NULL; i++)
+    {
+      if (g_str_equal (slirp[i], "command --api-socket"))
+        {
+          api_socket = slirp[i + 1] + strlen ("command ");
+          g_assert_true (g_str_has_prefix (api_socket, shared));
+        }
+      if (g_str_equal (slirp[i], "command tap0"))
+        pid_word = slirp[i - 1] + strlen ("command ");
+    }
+  g_assert_nonnull (pid_word);
+  g_assert_cmpint (atoi (pid_word), >, 1);
+
+  /* Port forwarding through that socket reaches the server inside. */
+  authority = forge_sandbox_expose_port (FORGE_SANDBOX (sandbox), server, 3000, &error);
+  g_assert_no_error (error);
+  url = g_strdup_printf ("http://%s/", authority);
+  g_assert_cmpuint (forge_test_http_get (url, &body), ==, 200);
+  g_assert_cmpstr (body, ==, "from the host sandbox");
+
+  /* A service on this computer's loopback is out of reach from inside. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, TRUE, &error));
+  g_assert_true (g_socket_listen (socket, &error));
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, FALSE);
+  effective = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  probe = g_strdup_printf ("const net = require('net');"
+                           "const hosts = ['127.0.0.1', '10.0.2.2'];"
+                           "(function next () {"
+                           "  const host = hosts.shift(); if (!host) return;"
+                           "  const c = net.connect (%u, host);"
+                           "  c.setTimeout (3000, () => { console.log (host + ' refused'); c.destroy (); next (); });"
+                           "  c.on ('connect', () => { console.log (host + ' reached'); c.destroy (); next (); });"
+                           "  c.on ('error', () => { console.log (host + ' refused'); next (); });"
+                           "}) ();", port);
+  {
+    const char *probe_argv[] = { "node", "-e", probe, NULL };
+
+    g_assert_cmpint (run_collecting (sandbox, probe_argv, NULL, probe_lines), ==, 0);
+  }
+  g_assert_cmpuint (probe_lines->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (probe_lines, 0), ==, "127.0.0.1 refused");
+  g_assert_cmpstr (g_ptr_array_index (probe_lines, 1), ==, "10.0.2.2 refused");
+  arrived = g_socket_accept (socket, NULL, NULL);
+  g_assert_null (arrived);
+
+  /* Stopped: no slirp4netns of its left, its port closed. */
+  forge_sandbox_kill (FORGE_SANDBOX (sandbox));
+  g_assert_true (forge_test_wait_no_processes (shared, 5000));
+  g_clear_pointer (&body, g_free);
+  g_assert_cmpuint (forge_test_http_get (url, &body), !=, 200);
+}
+
+/* A host with bwrap and Node but no slirp4netns: previews still run,
+ * sharing the host's network, with the note the local backend gives
+ * when slirp4netns is missing. */
+static void
+test_host_without_slirp4netns (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeLocalSandbox) sandbox = NULL;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *host_bin = g_build_filename (fixture->root, "host-bin", NULL);
+  g_autofree char *spawn = NULL;
+  g_autofree char *joined = NULL;
+  g_auto(GStrv) block = NULL;
+  const char *tools[] = { "bwrap", "node", NULL };
+  const char *argv[] = { "/bin/sh", "-c", "echo marker-no-slirp", NULL };
+
+  g_assert_cmpint (g_mkdir (host_bin, 0700), ==, 0);
+  for (guint i = 0; tools[i] != NULL; i++)
+    {
+      g_autofree char *target = g_find_program_in_path (tools[i]);
+      g_autofree char *link = g_build_filename (host_bin, tools[i], NULL);
+
+      g_assert_nonnull (target);
+      g_assert_cmpint (symlink (target, link), ==, 0);
+    }
+  spawn = write_spawn_wrapper (fixture, "flatpak-spawn-no-slirp", host_bin);
+  g_setenv ("FORGE_TEST_FLATPAK_SPAWN", spawn, TRUE);
+
+  sandbox = forge_local_sandbox_new_full (fixture->repo_dir, fixture->home_dir, 0, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_false (forge_local_sandbox_has_own_network (sandbox));
+  g_assert_cmpstr (forge_local_sandbox_get_network_problem (sandbox), ==,
+                   "Network not isolated: install slirp4netns to give each preview a network of its own.");
+
+  g_assert_cmpint (run_collecting (sandbox, argv, NULL, lines), ==, 0);
+  g_assert_true (lines_contain (lines, "marker-no-slirp"));
+  block = read_record_block (fixture, "marker-no-slirp");
+  joined = g_strjoinv ("\n", block);
+  g_assert_null (strstr (joined, "--unshare-net"));
+  g_assert_null (strstr (joined, "slirp4netns"));
 }
 
 static void
@@ -479,13 +649,27 @@ run_headless_preview (Fixture  *fixture,
   g_assert_nonnull (preview);
 
   g_assert_cmpstr (json_object_get_string_member (preview, "framework"), ==, "static");
-  g_assert_cmpstr (json_object_get_string_member (preview, "network"), ==, "shared");
+  g_assert_cmpstr (json_object_get_string_member (preview, "network"), ==, host ? "isolated" : "shared");
   g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), &body), ==, 200);
   g_assert_nonnull (strstr (body, "Hello from a static site"));
 
-  /* The server went through the stub, as the mode says. */
+  /* The server went through the stub, as the mode says; on the host,
+   * the Node copy (the app's own is built against its runtime). */
   block = read_record_block (fixture, "forge-static-server");
   g_assert_true (block_has (block, host ? "mode host" : "mode sandbox"));
+  if (host)
+    {
+      g_autofree char *script_line = g_strconcat ("command " FORGE_BWRAP_HELPER_DIR_INSIDE "/forge-static-server.js", NULL);
+      g_autofree char *joined = g_strjoinv (" ", block);
+      gboolean node_runs_script = FALSE;
+
+      for (guint i = 1; block[i] != NULL; i++)
+        if (g_str_equal (block[i], script_line) && g_str_equal (block[i - 1], "command node"))
+          node_runs_script = TRUE;
+      g_assert_true (node_runs_script);
+      g_assert_true (block_has (block, "command --unshare-net"));
+      g_assert_null (strstr (joined, FORGE_BWRAP_LOOPBACK_RELAY));
+    }
 
   g_subprocess_send_signal (process, SIGTERM);
   g_assert_true (g_subprocess_wait (process, NULL, &error));
@@ -512,6 +696,12 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *runtime_dir = g_dir_make_tmp ("forge-flatpak-run-XXXXXX", NULL);
+  int status;
+
+  /* Before GLib reads it: the folder shared with the host is in here. */
+  g_assert_nonnull (runtime_dir);
+  g_setenv ("XDG_RUNTIME_DIR", runtime_dir, TRUE);
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
@@ -522,8 +712,12 @@ main (int   argc,
   ADD ("/flatpak/subsandbox/run", test_subsandbox_run);
   ADD ("/flatpak/host/run", test_host_run);
   ADD ("/flatpak/host/missing-tools", test_host_missing_tools);
+  ADD ("/flatpak/host/network", test_host_network);
+  ADD ("/flatpak/host/without-slirp4netns", test_host_without_slirp4netns);
   ADD ("/flatpak/preview/subsandbox", test_preview_subsandbox);
   ADD ("/flatpak/preview/host", test_preview_host);
 
-  return g_test_run ();
+  status = g_test_run ();
+  forge_remove_tree (runtime_dir, NULL);
+  return status;
 }

@@ -26,7 +26,9 @@ ForgeE2bSandbox *forge_e2b_sandbox_new              (ForgeE2bApi                
                                                      const ForgeE2bSandboxInfo  *info);
 /* The SHA-256 of the work tree last unpacked inside, or NULL. */
 char            *forge_e2b_sandbox_dup_synced_hash  (ForgeE2bSandbox            *self);
-/* The Node script uploaded as forge-static-server (for tests). */
+/* The Node script uploaded as forge-static-server; also the static
+ * server of the local backend's Flatpak host mode, whose host cannot run
+ * the app's own (built against its runtime). */
 const char      *forge_e2b_sandbox_get_static_server_script (void);
 
 G_END_DECLS

@@ -163,9 +163,28 @@ forge_bwrap_args_build (const ForgeBwrapConfig  *config,
         add_args (args,
                   "--forward-fd=" G_STRINGIFY (FORGE_BWRAP_BLOCK_FD),
                   "--forward-fd=" G_STRINGIFY (FORGE_BWRAP_RESOLV_FD),
+                  "--forward-fd=" G_STRINGIFY (FORGE_BWRAP_NET_INFO_FD),
                   NULL);
       if (env_args != NULL)
         add_args (args, "--forward-fd=" G_STRINGIFY (FORGE_BWRAP_ENV_FD), NULL);
+
+      /* slirp4netns must join the user namespace that owns the network
+       * namespace, and --disable-userns leaves the command's process in a
+       * nested one: outside Flatpak the owner is found with an ioctl on
+       * the namespace (forge-sandbox-network.c), which needs a program of
+       * ours on the host. There, an outer bwrap that runs nothing but the
+       * real one holds the network namespace instead: its child is in the
+       * owning user namespace, and slirp4netns attaches to it by pid, as
+       * it is meant to be used. It sees the host's root as is; the inner
+       * bwrap makes the sandbox. */
+      if (config->own_network)
+        add_args (args, config->bwrap,
+                  "--unshare-user", "--unshare-net",
+                  "--die-with-parent",
+                  "--dev-bind", "/", "/",
+                  "--info-fd", G_STRINGIFY (FORGE_BWRAP_NET_INFO_FD),
+                  "--",
+                  NULL);
     }
 
   /* A user namespace of its own, in which no further one can be made
@@ -180,11 +199,10 @@ forge_bwrap_args_build (const ForgeBwrapConfig  *config,
 
   /* A network of its own, connected once slirp4netns is attached: the
    * command waits on the block fd until then. */
+  if (config->own_network && !config->in_flatpak)
+    add_args (args, "--unshare-net", NULL);
   if (config->own_network)
-    add_args (args,
-              "--unshare-net",
-              "--block-fd", G_STRINGIFY (FORGE_BWRAP_BLOCK_FD),
-              NULL);
+    add_args (args, "--block-fd", G_STRINGIFY (FORGE_BWRAP_BLOCK_FD), NULL);
 
   for (guint i = 0; config->root_symlinks != NULL && config->root_symlinks[i] != NULL; i += 2)
     add_args (args, "--symlink", config->root_symlinks[i + 1], config->root_symlinks[i], NULL);

@@ -18,6 +18,9 @@ G_BEGIN_DECLS
 #define FORGE_BWRAP_BLOCK_FD   7   /* own network: the command waits for a byte */
 #define FORGE_BWRAP_RESOLV_FD  8   /* own network: /etc/resolv.conf inside */
 #define FORGE_BWRAP_ENV_FD     9   /* the command's own variables (--args) */
+/* Own network on the host (Flatpak): the outer bwrap that holds the
+ * network namespace writes its child's pid here. */
+#define FORGE_BWRAP_NET_INFO_FD 10
 
 /* Where things are inside. */
 #define FORGE_BWRAP_HELPER_DIR_INSIDE   "/opt/forge/bin"

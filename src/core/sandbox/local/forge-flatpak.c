@@ -20,31 +20,47 @@
 /* Flatpak writes a few hundred bytes there. */
 #define FLATPAK_INFO_MAX (64 * 1024)
 
+static const char *
+info_path (void)
+{
+  const char *test_path = g_getenv ("FORGE_TEST_FLATPAK_INFO");
+
+  return test_path != NULL && test_path[0] != '\0' ? test_path : "/.flatpak-info";
+}
+
+/* What Flatpak wrote about this instance; NULL when unreadable. */
+static GKeyFile *
+load_info (void)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (info_path ());
+  g_autoptr(GFileInputStream) stream = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GKeyFile) info = g_key_file_new ();
+  gboolean too_large = FALSE;
+
+  if ((stream = g_file_read (file, NULL, NULL)) != NULL &&
+      (bytes = forge_read_bounded (G_INPUT_STREAM (stream), FLATPAK_INFO_MAX, -1, &too_large, NULL, NULL)) != NULL &&
+      g_key_file_load_from_bytes (info, bytes, G_KEY_FILE_NONE, NULL))
+    return g_steal_pointer (&info);
+
+  return NULL;
+}
+
 gboolean
 forge_flatpak_detect (char **app_path_out)
 {
-  const char *test_path = g_getenv ("FORGE_TEST_FLATPAK_INFO");
-  const char *path = test_path != NULL && test_path[0] != '\0' ? test_path : "/.flatpak-info";
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileInputStream) stream = NULL;
-  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GKeyFile) info = NULL;
-  gboolean too_large = FALSE;
 
   if (app_path_out != NULL)
     *app_path_out = NULL;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+  if (!g_file_test (info_path (), G_FILE_TEST_EXISTS))
     return FALSE;
 
   if (app_path_out == NULL)
     return TRUE;
 
-  file = g_file_new_for_path (path);
-  info = g_key_file_new ();
-  if ((stream = g_file_read (file, NULL, NULL)) != NULL &&
-      (bytes = forge_read_bounded (G_INPUT_STREAM (stream), FLATPAK_INFO_MAX, -1, &too_large, NULL, NULL)) != NULL &&
-      g_key_file_load_from_bytes (info, bytes, G_KEY_FILE_NONE, NULL))
+  if ((info = load_info ()) != NULL)
     {
       g_autofree char *app_path = g_key_file_get_string (info, "Instance", "app-path", NULL);
 
@@ -53,6 +69,20 @@ forge_flatpak_detect (char **app_path_out)
     }
 
   return TRUE;
+}
+
+char *
+forge_flatpak_dup_shared_runtime_dir (void)
+{
+  g_autoptr(GKeyFile) info = load_info ();
+  g_autofree char *app_id = info != NULL ? g_key_file_get_string (info, "Application", "name", NULL) : NULL;
+
+  /* An application ID is a D-Bus name: no '/', and never "." or "..". */
+  if (app_id == NULL || app_id[0] == '\0' || app_id[0] == '.' ||
+      strchr (app_id, '/') != NULL || strchr (app_id, '\n') != NULL)
+    return NULL;
+
+  return g_build_filename (g_get_user_runtime_dir (), "app", app_id, NULL);
 }
 
 const char *

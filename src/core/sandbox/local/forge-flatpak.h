@@ -27,6 +27,12 @@ typedef enum
  * ([Instance] app-path), or NULL when the file does not say. */
 gboolean     forge_flatpak_detect        (char       **app_path_out);
 
+/* $XDG_RUNTIME_DIR/app/$FLATPAK_ID: Flatpak bind-mounts the host's
+ * folder of that path into the app's sandbox at the same path, so a
+ * socket there is reachable from both sides by one name. NULL when
+ * the app ID is not known. Not created here. */
+char        *forge_flatpak_dup_shared_runtime_dir (void);
+
 /* The flatpak-spawn to run: FORGE_TEST_FLATPAK_SPAWN (a test's stand-in)
  * when set, else "flatpak-spawn" from the runtime. */
 const char  *forge_flatpak_spawn_program (void);

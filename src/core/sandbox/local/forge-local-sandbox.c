@@ -24,6 +24,7 @@
 #include <json-glib/json-glib.h>
 
 #include "forge-bwrap-args.h"
+#include "forge-e2b-sandbox.h"
 #include "forge-flatpak.h"
 #include "forge-local-preview-urls.h"
 #include "forge-local-sandbox-private.h"
@@ -89,11 +90,18 @@ struct _ForgeLocalSandbox
   guint         preview_port;      /* held on the host by the manager; 0 for none */
   ForgeFlatpakMode flatpak_mode;
   char         *flatpak_app_path;  /* the host's path of /app, when known */
+  /* Host mode: a folder the app and the host see at one path (sockets),
+   * and the helpers the host can run, written there by us. */
+  char         *host_shared_dir;
+  char         *host_helper_dir;
   guint         running : 1;       /* under mutex */
   guint         own_network : 1;
 };
 
 static void forge_local_sandbox_iface_init (ForgeSandboxInterface *iface);
+
+/* The Node static server's name in host mode's helper folder. */
+#define HOST_STATIC_SERVER "forge-static-server.js"
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (ForgeLocalSandbox, forge_local_sandbox, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (FORGE_TYPE_SANDBOX,
@@ -409,6 +417,10 @@ dup_host_helper_dir (ForgeLocalSandbox *self,
 {
   const char *helper_dir = get_helper_dir ();
 
+  /* The app's helpers are built against its runtime, not the host. */
+  if (in_flatpak && self->host_helper_dir != NULL)
+    return g_strdup (self->host_helper_dir);
+
   if (in_flatpak && self->flatpak_app_path != NULL && g_str_has_prefix (helper_dir, "/app/"))
     return g_build_filename (self->flatpak_app_path, helper_dir + strlen ("/app/"), NULL);
 
@@ -641,9 +653,12 @@ try_start_command (ForgeLocalSandbox   *self,
   g_auto(GStrv) bwrap_env = NULL;
   g_autoptr(GBytes) env_args = NULL;
   const char * const *wrapper = NULL;
+  g_auto(GStrv) static_argv = NULL;
   int info_fds[2];
   int block_fds[2] = { -1, -1 };
+  int net_info_fds[2] = { -1, -1 };
   GPid child_pid;
+  GPid net_pid = 0;
   gboolean running;
 
   g_mutex_lock (&self->mutex);
@@ -660,13 +675,29 @@ try_start_command (ForgeLocalSandbox   *self,
   if (self->flatpak_mode == FORGE_FLATPAK_SUBSANDBOX)
     return try_start_subsandbox_command (self, argv, env, cwd, error);
 
+  /* On the host the static server is the Node copy E2B uploads (see
+   * host_helpers_write()): ours is built against the app's runtime. */
+  if (self->flatpak_mode == FORGE_FLATPAK_HOST && self->host_helper_dir != NULL &&
+      g_strcmp0 (argv[0], "forge-static-server") == 0)
+    {
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+      g_strv_builder_add_many (builder, "node", FORGE_BWRAP_HELPER_DIR_INSIDE "/" HOST_STATIC_SERVER, NULL);
+      g_strv_builder_addv (builder, (const char **) argv + 1);
+      argv = (const char * const *) (static_argv = g_strv_builder_end (builder));
+    }
+
   /* On the host, bwrap is the session helper's child, not ours. */
   if (self->flatpak_mode == FORGE_FLATPAK_HOST && self->guard != NULL &&
       forge_resource_guard_get_limits (self->guard)->max_open_files > 0)
     argv = (const char * const *) (host_argv = forge_flatpak_wrap_open_files (argv, forge_resource_guard_get_limits (self->guard)->max_open_files));
 
+  /* Not on the host: the relay is built against the app's runtime. A
+   * server there is reached only on the sandbox's interface (the static
+   * server listens on it; see forge_sandbox_get_listen_address()). */
   args = build_command_line (self, self->flatpak_mode == FORGE_FLATPAK_HOST, argv, env, cwd,
                              server && self->own_network &&
+                             self->flatpak_mode == FORGE_FLATPAK_NONE &&
                              g_file_test (relay_path, G_FILE_TEST_IS_EXECUTABLE),
                              error);
   if (args == NULL)
@@ -721,6 +752,17 @@ try_start_command (ForgeLocalSandbox   *self,
           !g_unix_open_pipe (block_fds, FD_CLOEXEC, error))
         return NULL;
       g_subprocess_launcher_take_fd (launcher, block_fds[0], FORGE_BWRAP_BLOCK_FD);
+
+      /* The outer bwrap's pid, on the host: see forge_bwrap_args_build(). */
+      if (self->flatpak_mode == FORGE_FLATPAK_HOST)
+        {
+          if (!g_unix_open_pipe (net_info_fds, FD_CLOEXEC, error))
+            {
+              close (block_fds[1]);
+              return NULL;
+            }
+          g_subprocess_launcher_take_fd (launcher, net_info_fds[1], FORGE_BWRAP_NET_INFO_FD);
+        }
     }
 
   if (!g_unix_open_pipe (info_fds, FD_CLOEXEC, error))
@@ -748,6 +790,8 @@ try_start_command (ForgeLocalSandbox   *self,
       close (info_fds[0]);
       if (block_fds[1] >= 0)
         close (block_fds[1]);
+      if (net_info_fds[0] >= 0)
+        close (net_info_fds[0]);
       g_prefix_error (error, _("Could not start the sandbox: "));
       if (error != NULL && *error != NULL)
         {
@@ -759,6 +803,17 @@ try_start_command (ForgeLocalSandbox   *self,
 
   child_pid = read_child_pid (info_fds[0]);
   close (info_fds[0]);
+
+  /* The outer bwrap wrote its child's pid before that child ran the
+   * inner one, which wrote its own only once running: no waiting. */
+  if (net_info_fds[0] >= 0)
+    {
+      if (child_pid != 0)
+        net_pid = read_child_pid (net_info_fds[0]);
+      close (net_info_fds[0]);
+      if (net_pid == 0)
+        child_pid = 0;
+    }
 
   if (child_pid == 0)
     {
@@ -810,7 +865,16 @@ try_start_command (ForgeLocalSandbox   *self,
     {
       gboolean connected;
 
-      cmd->network = forge_sandbox_network_attach (self->slirp4netns, child_pid, error);
+      if (self->flatpak_mode == FORGE_FLATPAK_HOST)
+        {
+          const char *prefix[] = { forge_flatpak_spawn_program (), "--host", "--watch-bus", NULL };
+
+          cmd->network = forge_sandbox_network_attach_on_host (prefix, (const char * const *) bwrap_env,
+                                                               self->slirp4netns, net_pid,
+                                                               self->host_shared_dir, error);
+        }
+      else
+        cmd->network = forge_sandbox_network_attach (self->slirp4netns, child_pid, error);
       connected = cmd->network != NULL;
 
       /* Without a network the command must not run at all: killed before
@@ -1506,6 +1570,8 @@ forge_local_sandbox_finalize (GObject *object)
   g_clear_pointer (&self->npm_cache_dir, g_free);
   g_clear_pointer (&self->bwrap, g_free);
   g_clear_pointer (&self->flatpak_app_path, g_free);
+  g_clear_pointer (&self->host_shared_dir, g_free);
+  g_clear_pointer (&self->host_helper_dir, g_free);
   g_clear_pointer (&self->slirp4netns, g_free);
   g_clear_pointer (&self->network_problem, g_free);
   g_clear_pointer (&self->offered_ports, g_hash_table_unref);
@@ -1760,16 +1826,20 @@ check_subsandbox (GError **error)
 }
 
 /* What running on the host takes there: bwrap for the sandbox, Node for
- * the projects (the host's /usr is the sandbox's). Named all at once. */
+ * the projects (the host's /usr is the sandbox's), slirp4netns for a
+ * network of its own (@has_slirp4netns). Named all at once. */
 static gboolean
-check_host_tools (GError **error)
+check_host_tools (gboolean  *has_slirp4netns,
+                  GError   **error)
 {
   static const char *script = "for t; do command -v \"$t\" >/dev/null 2>&1 || echo \"$t\"; done";
   const char *spawn = forge_flatpak_spawn_program ();
-  const char *argv[] = { spawn, "--host", "--watch-bus", "/bin/sh", "-c", script, "sh", "bwrap", "node", NULL };
+  const char *argv[] = { spawn, "--host", "--watch-bus", "/bin/sh", "-c", script, "sh", "bwrap", "node", "slirp4netns", NULL };
   g_autofree char *missing = NULL;
   g_autofree char *problem = NULL;
+  g_auto(GStrv) names = NULL;
 
+  *has_slirp4netns = spawn_probe_passed ("host-slirp4netns", spawn, FALSE);
   if (spawn_probe_passed ("host", spawn, FALSE))
     return TRUE;
 
@@ -1781,15 +1851,58 @@ check_host_tools (GError **error)
       return FALSE;
     }
 
-  if (missing != NULL && g_strstrip (missing)[0] != '\0')
+  /* Without slirp4netns, previews share the host's network, as outside
+   * Flatpak (and said so): the rest cannot be done without. */
+  names = g_strsplit (missing != NULL ? g_strstrip (missing) : "", "\n", -1);
+  for (guint i = 0; names[i] != NULL; i++)
+    if (names[i][0] != '\0' && !g_str_equal (names[i], "slirp4netns"))
+      {
+        g_debug ("Missing on the host: %s", missing);
+        g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
+                             _("Running projects on the host needs bubblewrap, slirp4netns and Node.js installed on the host (packages bubblewrap, slirp4netns, nodejs)."));
+        return FALSE;
+      }
+
+  *has_slirp4netns = !g_strv_contains ((const char * const *) names, "slirp4netns");
+  if (*has_slirp4netns)
+    spawn_probe_passed ("host-slirp4netns", spawn, TRUE);
+  spawn_probe_passed ("host", spawn, TRUE);
+  return TRUE;
+}
+
+/* Host mode's folder shared with the host ($XDG_RUNTIME_DIR/app/$FLATPAK_ID,
+ * see forge_flatpak_dup_shared_runtime_dir()) and in it the helpers the
+ * host can run: the Node static server. Only the app writes there; the
+ * sandbox gets it read-only. */
+static gboolean
+host_helpers_write (char   **shared_dir_out,
+                    char   **helper_dir_out,
+                    GError **error)
+{
+  g_autofree char *shared_dir = forge_flatpak_dup_shared_runtime_dir ();
+  g_autofree char *helper_dir = NULL;
+  g_autofree char *script_path = NULL;
+  const char *script = forge_e2b_sandbox_get_static_server_script ();
+  g_autoptr(GError) local_error = NULL;
+
+  /* Flatpak always names the app; without a name, a folder of ours is
+   * the best left (the host may not see it: bwrap then says so). */
+  if (shared_dir == NULL)
+    shared_dir = g_build_filename (g_get_user_runtime_dir (), "forge-preview", NULL);
+  helper_dir = g_build_filename (shared_dir, "host-helpers", NULL);
+  script_path = g_build_filename (helper_dir, HOST_STATIC_SERVER, NULL);
+
+  if (g_mkdir_with_parents (helper_dir, 0700) != 0 ||
+      !g_file_set_contents_full (script_path, script, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local_error))
     {
-      g_debug ("Missing on the host: %s", missing);
-      g_set_error_literal (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_UNAVAILABLE,
-                           _("Running projects on the host needs bubblewrap and Node.js installed on the host (packages bubblewrap, nodejs)."));
+      g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_FAILED,
+                   _("Could not prepare the host’s helpers in “%s”: %s. Check the free space of your runtime folder."),
+                   helper_dir, local_error != NULL ? local_error->message : g_strerror (errno));
       return FALSE;
     }
 
-  spawn_probe_passed ("host", spawn, TRUE);
+  *shared_dir_out = g_steal_pointer (&shared_dir);
+  *helper_dir_out = g_steal_pointer (&helper_dir);
   return TRUE;
 }
 
@@ -1802,8 +1915,10 @@ find_usable_sandbox (gboolean           flatpak_host,
                      char             **bwrap_out,
                      ForgeFlatpakMode  *mode_out,
                      char             **app_path_out,
+                     gboolean          *host_slirp4netns_out,
                      GError           **error)
 {
+  gboolean host_slirp4netns = FALSE;
   g_autofree char *bwrap = NULL;
   g_autofree char *app_path = NULL;
   ForgeFlatpakMode mode = FORGE_FLATPAK_NONE;
@@ -1820,7 +1935,7 @@ find_usable_sandbox (gboolean           flatpak_host,
     {
       if (mode == FORGE_FLATPAK_HOST)
         {
-          if (!check_host_tools (error))
+          if (!check_host_tools (&host_slirp4netns, error))
             return FALSE;
           bwrap = g_strdup ("bwrap");
         }
@@ -1847,6 +1962,8 @@ find_usable_sandbox (gboolean           flatpak_host,
     *mode_out = mode;
   if (app_path_out != NULL)
     *app_path_out = g_steal_pointer (&app_path);
+  if (host_slirp4netns_out != NULL)
+    *host_slirp4netns_out = host_slirp4netns;
   return TRUE;
 }
 
@@ -1862,7 +1979,7 @@ forge_local_sandbox_check_available_full (gboolean   flatpak_host,
 {
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return find_usable_sandbox (flatpak_host, NULL, NULL, NULL, error);
+  return find_usable_sandbox (flatpak_host, NULL, NULL, NULL, NULL, error);
 }
 
 ForgeLocalSandbox *
@@ -1887,20 +2004,30 @@ forge_local_sandbox_new_full (const char  *repo_dir,
   int home_fd = -1;
   int repo_mount_fd = -1;
   g_autofree char *slirp4netns = NULL;
+  g_autofree char *host_shared_dir = NULL;
+  g_autofree char *host_helper_dir = NULL;
+  gboolean host_slirp4netns = FALSE;
   ForgeFlatpakMode mode;
 
   g_return_val_if_fail (repo_dir != NULL, NULL);
   g_return_val_if_fail (home_dir != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!find_usable_sandbox (flatpak_host, &bwrap, &mode, &app_path, error))
+  if (!find_usable_sandbox (flatpak_host, &bwrap, &mode, &app_path, &host_slirp4netns, error))
     return NULL;
 
-  /* Inside Flatpak the helper would have to run on the host as well,
-   * joining namespaces the app cannot see; the portal's sub-sandbox
-   * cannot have a network namespace of its own at all. */
+  /* The portal's sub-sandbox cannot have a network namespace of its own
+   * at all; on the host, slirp4netns runs there too, its API socket in a
+   * folder the app sees at the same path. */
   if (mode == FORGE_FLATPAK_NONE)
     slirp4netns = g_find_program_in_path ("slirp4netns");
+  else if (mode == FORGE_FLATPAK_HOST)
+    {
+      if (!host_helpers_write (&host_shared_dir, &host_helper_dir, error))
+        return NULL;
+      if (host_slirp4netns)
+        slirp4netns = g_strdup ("slirp4netns");
+    }
 
   if (!g_file_test (repo_dir, G_FILE_TEST_IS_DIR))
     {
@@ -1935,6 +2062,8 @@ forge_local_sandbox_new_full (const char  *repo_dir,
   self->bwrap = g_steal_pointer (&bwrap);
   self->flatpak_mode = mode;
   self->flatpak_app_path = g_steal_pointer (&app_path);
+  self->host_shared_dir = g_steal_pointer (&host_shared_dir);
+  self->host_helper_dir = g_steal_pointer (&host_helper_dir);
 
   if (slirp4netns != NULL)
     {
@@ -1950,7 +2079,8 @@ forge_local_sandbox_new_full (const char  *repo_dir,
     }
   else
     {
-      self->network_problem = g_strdup (mode != FORGE_FLATPAK_NONE
+      /* On the host, what is missing is the host's, as outside Flatpak. */
+      self->network_problem = g_strdup (mode == FORGE_FLATPAK_SUBSANDBOX
                                         ? _("Network not isolated: inside Flatpak, previews share this computer’s network.")
                                         : _("Network not isolated: install slirp4netns to give each preview a network of its own."));
     }

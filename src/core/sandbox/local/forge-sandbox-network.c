@@ -86,10 +86,10 @@ open_network_owner (GPid     child_pid,
  * Folders that crashed processes left are removed on the way, once: a
  * live slirp4netns answers on its socket, a stale one does not. */
 static char *
-make_api_dir (GError **error)
+make_api_dir (const char  *parent,
+              GError     **error)
 {
   static gsize cleaned;
-  g_autofree char *parent = g_build_filename (g_get_user_runtime_dir (), "forge-preview", NULL);
   g_autofree char *template = NULL;
   char *dir;
 
@@ -102,6 +102,8 @@ make_api_dir (GError **error)
       return NULL;
     }
 
+  /* Once per process: a process uses one folder (this computer's, or
+   * in Flatpak's host mode the one shared with the host). */
   if (g_once_init_enter (&cleaned))
     {
       g_autoptr(GDir) entries = g_dir_open (parent, 0, NULL);
@@ -270,10 +272,19 @@ network_api_call (const char  *api_socket,
  * (--disable-host-loopback), and an API socket for forwarding ports. It
  * lives as long as @self (or this process): it exits when its exit fd
  * closes. */
+/* @host_prefix: NULL to run slirp4netns here, joining the user namespace
+ * @userns_fd owns; else the command that runs it on the host (Flatpak's
+ * flatpak-spawn --host), with @spawner_env, and @child_pid a host pid
+ * whose own user namespace owns its network namespace (@userns_fd -1).
+ * Its API socket goes in a new folder in @api_parent. */
 static gboolean
 start_network (ForgeSandboxNetwork  *self,
+               const char * const   *host_prefix,
+               const char * const   *spawner_env,
                const char           *slirp4netns,
                GPid                  child_pid,
+               int                   userns_fd,
+               const char           *api_parent,
                GError              **error)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -283,20 +294,19 @@ start_network (ForgeSandboxNetwork  *self,
   g_autofree char *api_socket = NULL;
   g_autofree char *pid_arg = g_strdup_printf ("%d", (int) child_pid);
   const char *environ_[] = { "PATH=/usr/bin:/bin", "LANG=C.UTF-8", NULL };
+  g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
+  g_auto(GStrv) args = NULL;
   struct pollfd ready = { -1, POLLIN, 0 };
   int exit_fds[2];
   int ready_fds[2];
-  int userns_fd;
   char byte = 0;
   int n;
 
-  if ((userns_fd = open_network_owner (child_pid, error)) < 0)
-    return FALSE;
-
-  api_dir = make_api_dir (&local_error);
+  api_dir = make_api_dir (api_parent, &local_error);
   if (api_dir == NULL)
     {
-      close (userns_fd);
+      if (userns_fd >= 0)
+        close (userns_fd);
       g_set_error (error, FORGE_SANDBOX_ERROR, FORGE_SANDBOX_ERROR_SPAWN_FAILED,
                    _("Could not give the sandbox its own network: %s"), local_error->message);
       return FALSE;
@@ -305,13 +315,15 @@ start_network (ForgeSandboxNetwork  *self,
 
   if (!g_unix_open_pipe (exit_fds, FD_CLOEXEC, error))
     {
-      close (userns_fd);
+      if (userns_fd >= 0)
+        close (userns_fd);
       forge_remove_tree (api_dir, NULL);
       return FALSE;
     }
   if (!g_unix_open_pipe (ready_fds, FD_CLOEXEC, error))
     {
-      close (userns_fd);
+      if (userns_fd >= 0)
+        close (userns_fd);
       close (exit_fds[0]);
       close (exit_fds[1]);
       forge_remove_tree (api_dir, NULL);
@@ -320,22 +332,32 @@ start_network (ForgeSandboxNetwork  *self,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
                                         G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_environ (launcher, (char **) environ_);
+  g_subprocess_launcher_set_environ (launcher, (char **) (host_prefix != NULL ? spawner_env : environ_));
   g_subprocess_launcher_take_fd (launcher, exit_fds[0], 3);
   g_subprocess_launcher_take_fd (launcher, ready_fds[1], 4);
-  g_subprocess_launcher_take_fd (launcher, userns_fd, 5);
 
-  slirp = g_subprocess_launcher_spawn (launcher, &local_error,
-                                       slirp4netns,
-                                       "--configure", "--mtu=65520",
-                                       "--disable-host-loopback",
-                                       /* It parses the sandbox's traffic. */
-                                       "--enable-seccomp",
-                                       "--exit-fd=3", "--ready-fd=4",
-                                       "--userns-path=/proc/self/fd/5",
-                                       "--api-socket", api_socket,
-                                       pid_arg, "tap0",
-                                       NULL);
+  /* On the host the fds reach it through flatpak-spawn, at the same
+   * numbers; the socket's folder is one both sides see at one path. */
+  if (host_prefix != NULL)
+    g_strv_builder_addv (argv, (const char **) host_prefix);
+  if (host_prefix != NULL)
+    g_strv_builder_add_many (argv, "--forward-fd=3", "--forward-fd=4", NULL);
+  g_strv_builder_add_many (argv, slirp4netns,
+                           "--configure", "--mtu=65520",
+                           "--disable-host-loopback",
+                           /* It parses the sandbox's traffic. */
+                           "--enable-seccomp",
+                           "--exit-fd=3", "--ready-fd=4",
+                           NULL);
+  if (userns_fd >= 0)
+    {
+      g_subprocess_launcher_take_fd (launcher, userns_fd, 5);
+      g_strv_builder_add (argv, "--userns-path=/proc/self/fd/5");
+    }
+  g_strv_builder_add_many (argv, "--api-socket", api_socket, pid_arg, "tap0", NULL);
+  args = g_strv_builder_end (argv);
+
+  slirp = g_subprocess_launcher_spawnv (launcher, (const char * const *) args, &local_error);
   /* Closes our copies of its ends: EOF on "ready" if it dies. */
   g_clear_object (&launcher);
 
@@ -412,6 +434,8 @@ forge_sandbox_network_attach (const char  *slirp4netns,
                               GError     **error)
 {
   g_autoptr(ForgeSandboxNetwork) self = NULL;
+  g_autofree char *api_parent = NULL;
+  int userns_fd;
 
   g_return_val_if_fail (slirp4netns != NULL, NULL);
   g_return_val_if_fail (child_pid > 0, NULL);
@@ -419,7 +443,34 @@ forge_sandbox_network_attach (const char  *slirp4netns,
 
   self = g_object_new (FORGE_TYPE_SANDBOX_NETWORK, NULL);
   if (!wait_for_loopback (child_pid, error) ||
-      !start_network (self, slirp4netns, child_pid, error))
+      (userns_fd = open_network_owner (child_pid, error)) < 0)
+    return NULL;
+
+  api_parent = g_build_filename (g_get_user_runtime_dir (), "forge-preview", NULL);
+  if (!start_network (self, NULL, NULL, slirp4netns, child_pid, userns_fd, api_parent, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+ForgeSandboxNetwork *
+forge_sandbox_network_attach_on_host (const char * const  *host_prefix,
+                                      const char * const  *spawner_env,
+                                      const char          *slirp4netns,
+                                      GPid                 host_pid,
+                                      const char          *api_parent,
+                                      GError             **error)
+{
+  g_autoptr(ForgeSandboxNetwork) self = NULL;
+
+  g_return_val_if_fail (host_prefix != NULL && host_prefix[0] != NULL, NULL);
+  g_return_val_if_fail (slirp4netns != NULL, NULL);
+  g_return_val_if_fail (host_pid > 0, NULL);
+  g_return_val_if_fail (api_parent != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (FORGE_TYPE_SANDBOX_NETWORK, NULL);
+  if (!start_network (self, host_prefix, spawner_env, slirp4netns, host_pid, -1, api_parent, error))
     return NULL;
 
   return g_steal_pointer (&self);

@@ -29,6 +29,19 @@ G_DECLARE_FINAL_TYPE (ForgeSandboxNetwork, forge_sandbox_network, FORGE, SANDBOX
 ForgeSandboxNetwork *forge_sandbox_network_attach      (const char           *slirp4netns,
                                                         GPid                  child_pid,
                                                         GError              **error);
+/* The same on the host, from inside Flatpak: slirp4netns run through
+ * @host_prefix (flatpak-spawn --host …, to which the fds it needs are
+ * added), with @spawner_env, attached to the network namespace of
+ * @host_pid, a host pid whose own user namespace owns that network
+ * namespace and whose loopback interface is up already. Its API socket
+ * goes in a new folder in @api_parent, which must be at the same path on
+ * both sides. Blocking; FORGE_SANDBOX_ERROR_SPAWN_FAILED when it could not. */
+ForgeSandboxNetwork *forge_sandbox_network_attach_on_host (const char * const  *host_prefix,
+                                                           const char * const  *spawner_env,
+                                                           const char          *slirp4netns,
+                                                           GPid                 host_pid,
+                                                           const char          *api_parent,
+                                                           GError             **error);
 /* Stops slirp4netns at once and removes its control socket; ports stop
  * answering. Idempotent. */
 void                 forge_sandbox_network_stop        (ForgeSandboxNetwork  *self);
