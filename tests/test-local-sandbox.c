@@ -1644,7 +1644,9 @@ assert_fds_forwarded (ForgeLocalSandbox *sandbox)
     if (g_str_has_prefix (line[i], "--forward-fd="))
       g_hash_table_add (forwarded, g_strdup (line[i] + strlen ("--forward-fd=")));
 
-  for (guint i = 0; line[i] != NULL && !g_str_equal (line[i], "--"); i++)
+  /* Through every bwrap on the line: with a network of its own, an outer
+   * one holds the namespace and runs the real one. The command is "true". */
+  for (guint i = 0; line[i] != NULL; i++)
     {
       static const char * const fd_options[] = { "--seccomp", "--info-fd", "--block-fd", "--ro-bind-data" };
 
