@@ -17,6 +17,7 @@
 #include <json-glib/json-glib.h>
 
 #include "e2e-util.h"
+#include "headless-util.h"
 #include "forge-flatpak.h"
 #include "forge-local-sandbox-private.h"
 #include "forge-bwrap-args.h"
@@ -671,11 +672,7 @@ run_headless_preview (Fixture  *fixture,
       g_assert_null (strstr (joined, FORGE_BWRAP_LOOPBACK_RELAY));
     }
 
-  g_subprocess_send_signal (process, SIGTERM);
-  g_assert_true (g_subprocess_wait (process, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  forge_test_headless_stop (process, SIGTERM);
 }
 
 static void

@@ -152,11 +152,7 @@ test_json_events_in_order (Fixture       *fixture,
   g_assert_nonnull (strstr (body, "Hello from a static site"));
 
   /* The sandbox lives until told to stop, then nothing is left behind. */
-  g_subprocess_send_signal (process, SIGTERM);
-  g_assert_true (g_subprocess_wait (process, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  forge_test_headless_stop (process, SIGTERM);
   g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
   g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), NULL), ==, 0);
 }
@@ -239,10 +235,7 @@ test_progress_events (Fixture       *fixture,
   g_test_message ("install's last progress: %s", last_install_text);
   g_assert_true (g_regex_match_simple ("^added 1 package\\b", last_install_text, 0, 0));
 
-  g_subprocess_send_signal (process, SIGTERM);
-  g_assert_true (g_subprocess_wait (process, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  forge_test_headless_stop (process, SIGTERM);
 }
 
 static void
@@ -281,9 +274,7 @@ test_sandbox_events_after_kill (Fixture       *fixture,
   g_assert_cmpint (json_object_get_int_member (restored, "restart_ms"), >, 0);
   g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (restored, "url"), NULL), ==, 200);
 
-  g_subprocess_send_signal (process, SIGINT);
-  g_assert_true (g_subprocess_wait (process, NULL, &error));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  forge_test_headless_stop (process, SIGINT);
 }
 
 /* `--load-page`: once the preview is up, the page is loaded offscreen and
@@ -347,11 +338,7 @@ test_load_page_console (Fixture       *fixture,
       }
   }
 
-  g_subprocess_send_signal (process, SIGTERM);
-  g_assert_true (g_subprocess_wait (process, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  forge_test_headless_stop (process, SIGTERM);
 }
 
 /* Without a display `--load-page` cannot work: it says so in one line
@@ -623,9 +610,7 @@ test_monorepo_subdir (Fixture       *fixture,
   g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), &body), ==, 200);
   g_assert_nonnull (strstr (body, "Acme Site"));
 
-  g_subprocess_send_signal (process, SIGTERM);
-  g_assert_true (g_subprocess_wait (process, NULL, &error));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  forge_test_headless_stop (process, SIGTERM);
   g_assert_true (forge_test_wait_no_processes (fixture->root, 5000));
 
   g_clear_pointer (&message, g_free);
@@ -784,9 +769,7 @@ test_gh_token_and_pull (Fixture       *fixture,
 
       assert_no_token_in_processes (process);
 
-      g_subprocess_send_signal (process, SIGTERM);
-      g_assert_true (g_subprocess_wait (process, NULL, &error));
-      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+      forge_test_headless_stop (process, SIGTERM);
       g_assert_false (forge_test_tree_contains (fixture->root, HEADLESS_TOKEN));
 
       if (round == 0)
@@ -839,9 +822,7 @@ test_env_and_commands (Fixture       *fixture,
   g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), &body), ==, 200);
   g_assert_cmpstr (body, ==, "cli-value-55 file-value-77 from-cli headless-command");
 
-  g_subprocess_send_signal (process, SIGTERM);
-  g_assert_true (g_subprocess_wait (process, NULL, &error));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  forge_test_headless_stop (process, SIGTERM);
 
   /* For that run only: the project keeps none of it. */
   projects_path = g_build_filename (fixture->root, "data", "forge-preview", "projects.json", NULL);

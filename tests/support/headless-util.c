@@ -114,3 +114,16 @@ forge_test_headless_expect_failure (GSubprocess *process)
   g_assert_true (strchr (stderr_text, '\n') == stderr_text + strlen (stderr_text) - 1);
   return stderr_text;
 }
+
+void
+forge_test_headless_stop (GSubprocess *process,
+                          int          signal_number)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (process, signal_number);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}

@@ -31,6 +31,10 @@ JsonObject          *forge_test_headless_read_event     (GDataInputStream     *s
 JsonObject          *forge_test_headless_read_until     (GDataInputStream     *stream,
                                                          const char           *type,
                                                          const char           *state);
+/* Stops a running app with @signal_number (SIGINT or SIGTERM) and
+ * asserts that it ended cleanly: exited, status 0. */
+void                 forge_test_headless_stop           (GSubprocess          *process,
+                                                         int                   signal_number);
 /* Waits for @process to end and asserts a failure: exit status 1 and one
  * line on stderr, "forge-preview: …", which is returned. */
 char                *forge_test_headless_expect_failure (GSubprocess          *process);
