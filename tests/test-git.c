@@ -1036,6 +1036,248 @@ test_foreign_config_is_ignored (void)
   forge_test_rm_rf (tmp);
 }
 
+/* ------------------------------------------------------------------ */
+/* Submodules                                                         */
+/* ------------------------------------------------------------------ */
+
+/* git refuses file:// submodules unless told (CVE-2022-39253). */
+static void
+add_submodule (const char *repo,
+               const char *url,
+               const char *path)
+{
+  forge_test_git (repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", url, path, NULL);
+  forge_test_git (repo, "commit", "-q", "-m", "add submodule", NULL);
+}
+
+/* A .gitmodules entry and a gitlink to commit, without cloning url. */
+static void
+add_gitlink (const char *repo,
+             const char *name,
+             const char *path,
+             const char *url,
+             const char *commit)
+{
+  g_autofree char *path_key = g_strdup_printf ("submodule.%s.path", name);
+  g_autofree char *url_key = g_strdup_printf ("submodule.%s.url", name);
+  g_autofree char *cacheinfo = g_strdup_printf ("160000,%s,%s", commit, path);
+
+  forge_test_git (repo, "config", "-f", ".gitmodules", path_key, path, NULL);
+  forge_test_git (repo, "config", "-f", ".gitmodules", url_key, url, NULL);
+  forge_test_git (repo, "update-index", "--add", "--cacheinfo", cacheinfo, NULL);
+  forge_test_git (repo, "add", ".gitmodules", NULL);
+  forge_test_git (repo, "commit", "-q", "-m", "gitlink", NULL);
+}
+
+static gboolean
+clone_with_notes (const char  *url,
+                  const char  *ws,
+                  char      ***notes,
+                  GError     **error)
+{
+  g_autofree char *git_dir = g_build_filename (ws, "git", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_autofree char *oid = NULL;
+
+  return forge_git_clone_or_update_ref_with_notes (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
+                                                   &oid, notes, NULL, error);
+}
+
+static void
+assert_no_dotgit_below (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_assert_cmpstr (name, !=, ".git");
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        assert_no_dotgit_below (path);
+    }
+}
+
+static void
+test_submodules_local (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *nested = forge_test_make_upstream (tmp, "nested");
+  g_autofree char *sub = forge_test_make_upstream (tmp, "sub");
+  g_autofree char *parent = forge_test_make_upstream (tmp, "parent");
+  g_autofree char *sub_url = g_filename_to_uri (sub, NULL, NULL);
+  g_autofree char *parent_url = g_filename_to_uri (parent, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *git_dir = g_build_filename (ws, "git", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_autofree char *sub_dir = g_build_filename (work_tree, "vendor", "sub", NULL);
+  g_autofree char *deep_dir = g_build_filename (sub_dir, "deep", NULL);
+  g_autofree char *parent_sub = g_build_filename (parent, "vendor", "sub", NULL);
+  g_autofree char *oid = NULL;
+  g_auto(GStrv) notes = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean updated = FALSE;
+
+  /* sub holds nested at deep/, by a relative address (resolved against
+   * sub's own); parent holds sub at vendor/sub: two levels. */
+  forge_test_git_commit_file (nested, "deep.txt", "nested v1\n");
+  forge_test_git_commit_file (sub, "lib.txt", "sub v1\n");
+  add_submodule (sub, "../nested", "deep");
+  add_submodule (parent, sub_url, "vendor/sub");
+  forge_test_git (parent, "branch", "first", NULL);
+
+  g_assert_true (clone_with_notes (parent_url, ws, &notes, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (notes), ==, 0);
+  g_assert_true (forge_test_file_has_content (sub_dir, "lib.txt", "sub v1\n"));
+  g_assert_true (forge_test_file_has_content (deep_dir, "deep.txt", "nested v1\n"));
+  /* Their git directories are the host's, beside the parent's. */
+  assert_no_dotgit_below (work_tree);
+
+  /* The parent moves its submodule on: a pull follows. */
+  forge_test_git_commit_file (sub, "lib.txt", "sub v2\n");
+  forge_test_git (parent_sub, "-c", "protocol.file.allow=always", "pull", "-q", "origin", "main", NULL);
+  forge_test_git (parent, "commit", "-q", "-a", "-m", "sub v2", NULL);
+  g_assert_true (forge_git_pull (parent_url, NULL, git_dir, work_tree, NULL, NULL, NULL,
+                                 &oid, &updated, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (updated);
+  g_assert_true (forge_test_file_has_content (sub_dir, "lib.txt", "sub v2\n"));
+  g_assert_true (forge_test_file_has_content (deep_dir, "deep.txt", "nested v1\n"));
+  assert_no_dotgit_below (work_tree);
+
+  /* Switching to a branch where it is older takes it back. */
+  g_clear_pointer (&oid, g_free);
+  g_assert_true (forge_git_clone_or_update_ref (parent_url, "refs/heads/first", git_dir, work_tree, NULL,
+                                                NULL, NULL, &oid, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (forge_test_file_has_content (sub_dir, "lib.txt", "sub v1\n"));
+  g_assert_true (forge_test_file_has_content (deep_dir, "deep.txt", "nested v1\n"));
+
+  forge_test_rm_rf (tmp);
+}
+
+static void
+test_submodules_unreachable (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *parent = forge_test_make_upstream (tmp, "parent");
+  g_autofree char *parent_url = g_filename_to_uri (parent, NULL, NULL);
+  g_autofree char *head = forge_test_git_rev_parse (parent, "HEAD");
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_auto(GStrv) notes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Port 1: nothing listens there. */
+  add_gitlink (parent, "gone", "vendor/gone", "http://127.0.0.1:1/gone.git", head);
+
+  g_assert_true (clone_with_notes (parent_url, ws, &notes, &error));
+  g_assert_no_error (error);
+  g_assert_true (forge_test_file_has_content (work_tree, "README.md", "# Test\n"));
+  g_assert_cmpuint (g_strv_length (notes), ==, 1);
+  g_test_message ("%s", notes[0]);
+  g_assert_nonnull (strstr (notes[0], "Submodule “vendor/gone” (http://127.0.0.1:1/gone.git) was not fetched"));
+  g_assert_nonnull (strstr (notes[0], "its folder stays empty"));
+
+  forge_test_rm_rf (tmp);
+}
+
+/* A repository from the network may use submodules from the network
+ * (here by a relative address), never from this computer. */
+static void
+test_submodules_remote_parent (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *root = g_build_filename (tmp, "srv", NULL);
+  g_autofree char *secret = forge_test_make_upstream (tmp, "secret");
+  g_autofree char *secret_url = g_filename_to_uri (secret, NULL, NULL);
+  g_autofree char *secret_head = NULL;
+  g_autofree char *sub = forge_test_make_upstream (tmp, "sub");
+  g_autofree char *sub_head = NULL;
+  g_autofree char *parent = forge_test_make_upstream (tmp, "parent");
+  g_autofree char *bare_sub = NULL;
+  g_autofree char *bare_parent = NULL;
+  g_autoptr(ForgeTestGitServer) server = forge_test_git_server_new (root, NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_autofree char *sub_dir = g_build_filename (work_tree, "vendor", "sub", NULL);
+  g_autofree char *expected = NULL;
+  g_auto(GStrv) notes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  forge_test_git_commit_file (secret, "secret.txt", "LOCAL-SECRET-CONTENT\n");
+  forge_test_git_commit_file (sub, "lib.txt", "served sub\n");
+  secret_head = forge_test_git_rev_parse (secret, "HEAD");
+  sub_head = forge_test_git_rev_parse (sub, "HEAD");
+  bare_sub = forge_test_make_bare (sub, root, "sub.git");
+  add_gitlink (parent, "sub", "vendor/sub", "../sub.git", sub_head);
+  add_gitlink (parent, "secret", "vendor/secret", secret_url, secret_head);
+  bare_parent = forge_test_make_bare (parent, root, "parent.git");
+  url = forge_test_git_server_dup_url (server, "parent.git");
+
+  g_assert_true (clone_with_notes (url, ws, &notes, &error));
+  g_assert_no_error (error);
+  g_assert_true (forge_test_file_has_content (sub_dir, "lib.txt", "served sub\n"));
+  g_assert_cmpuint (g_strv_length (notes), ==, 1);
+  g_test_message ("%s", notes[0]);
+  expected = g_strdup_printf ("Submodule “vendor/secret” (%s) was refused: a repository from the network cannot use a submodule on this computer",
+                              secret_url);
+  g_assert_nonnull (strstr (notes[0], expected));
+  /* Neither its files nor its objects. */
+  g_assert_false (forge_test_tree_contains (ws, "LOCAL-SECRET-CONTENT"));
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (work_tree, "secret.txt"), ==, 0);
+
+  g_clear_pointer (&server, forge_test_git_server_free);
+  forge_test_rm_rf (tmp);
+}
+
+static void
+test_submodules_path_escapes (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *sub = forge_test_make_upstream (tmp, "sub");
+  g_autofree char *sub_url = g_filename_to_uri (sub, NULL, NULL);
+  g_autofree char *sub_head = forge_test_git_rev_parse (sub, "HEAD");
+  g_autofree char *parent = forge_test_make_upstream (tmp, "parent");
+  g_autofree char *parent_url = g_filename_to_uri (parent, NULL, NULL);
+  g_autofree char *outside = g_build_filename (tmp, "outside", NULL);
+  g_autofree char *link = g_build_filename (parent, "link", NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_auto(GStrv) notes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* "../outside" next to the work tree; "link/sub" through a symlink the
+   * checkout puts in the work tree, pointing out of it. */
+  g_assert_cmpint (g_mkdir (outside, 0755), ==, 0);
+  g_assert_cmpint (symlink (outside, link), ==, 0);
+  forge_test_git (parent, "add", "link", NULL);
+  forge_test_git (parent, "config", "-f", ".gitmodules", "submodule.up.path", "../outside", NULL);
+  forge_test_git (parent, "config", "-f", ".gitmodules", "submodule.up.url", sub_url, NULL);
+  forge_test_git (parent, "config", "-f", ".gitmodules", "submodule.via.path", "link/sub", NULL);
+  forge_test_git (parent, "config", "-f", ".gitmodules", "submodule.via.url", sub_url, NULL);
+  forge_test_git (parent, "add", ".gitmodules", NULL);
+  forge_test_git (parent, "commit", "-q", "-m", "escaping submodules", NULL);
+  g_test_message ("sub at %s", sub_head);
+
+  g_assert_true (clone_with_notes (parent_url, ws, &notes, &error));
+  g_assert_no_error (error);
+  g_assert_true (forge_test_file_has_content (work_tree, "README.md", "# Test\n"));
+  for (guint i = 0; notes[i] != NULL; i++)
+    {
+      g_test_message ("%s", notes[i]);
+      g_assert_nonnull (strstr (notes[i], "was refused: its path leaves the project’s folder"));
+    }
+  g_assert_cmpuint (count_entries (outside), ==, 0);
+  g_assert_false (forge_test_tree_contains (outside, "# Test"));
+
+  forge_test_rm_rf (tmp);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1060,6 +1302,10 @@ main (int   argc,
   g_test_add_func ("/git/update-ignores-planted-dotgit", test_update_ignores_planted_dotgit);
   g_test_add_func ("/git/old-layout-is-recloned", test_old_layout_is_recloned);
   g_test_add_func ("/git/foreign-config-is-ignored", test_foreign_config_is_ignored);
+  g_test_add_func ("/git/submodules/local", test_submodules_local);
+  g_test_add_func ("/git/submodules/unreachable", test_submodules_unreachable);
+  g_test_add_func ("/git/submodules/remote-parent", test_submodules_remote_parent);
+  g_test_add_func ("/git/submodules/path-escapes", test_submodules_path_escapes);
 
   return g_test_run ();
 }

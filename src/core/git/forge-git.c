@@ -28,6 +28,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_config_iterator, git_config_iterator_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_status_list, git_status_list_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_tree, git_tree_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_index, git_index_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_tree_entry, git_tree_entry_free)
 
 /* At most ~10 progress reports per second: the UI redraws on each one. */
 #define PROGRESS_INTERVAL_USEC (G_USEC_PER_SEC / 10)
@@ -838,6 +839,10 @@ typedef struct
   guint64               last_total;
   guint                 credential_calls;
   guint                 auth_asked : 1;
+  /* What the last transfer report said was received. */
+  guint64               bytes;
+  /* One line each about submodules not fetched; NULL: g_message(). */
+  GPtrArray            *notes;
 } Operation;
 
 static gboolean
@@ -854,6 +859,9 @@ operation_report (Operation     *op,
                   guint64        bytes)
 {
   gint64 now;
+
+  if (phase != FORGE_GIT_PHASE_CHECKOUT)
+    op->bytes = bytes;
 
   if (op->progress == NULL)
     return;
@@ -1656,6 +1664,557 @@ set_dirty_error (GError     **error,
 }
 
 /* ------------------------------------------------------------------ */
+/* Submodules                                                         */
+/* ------------------------------------------------------------------ */
+
+/* .gitmodules is repository content: these bound what it can ask for. */
+#define MAX_SUBMODULES 50
+#define MAX_SUBMODULE_DEPTH 3
+
+/* Not git_submodule_update(): it would write a "gitdir:" link file into
+ * the work tree (which sandboxes write, and which must never hold a .git)
+ * and the absolute path of the staging folder as core.worktree into the
+ * submodule's config, and name the git directory after .gitmodules'
+ * name. Each submodule here is what the main clone is: a bare git
+ * directory only this process reaches (<git dir>/modules/<hash of its
+ * path>), its files checked out with the work tree set in memory. */
+typedef struct
+{
+  Operation            *op;
+  guint                 count;
+  guint                 over_limit : 1;
+  /* Received by the main fetch and by the submodules done so far: the
+   * progress callback's byte count stays a total, so a size cap still
+   * sees everything received. */
+  guint64               bytes_base;
+  ForgeGitProgressFunc  progress;
+  gpointer              user_data;
+} Submodules;
+
+typedef struct
+{
+  char *name;
+  char *path;
+  char *url;
+} SubmoduleEntry;
+
+static void
+submodule_entry_free (gpointer data)
+{
+  SubmoduleEntry *entry = data;
+
+  g_free (entry->name);
+  g_free (entry->path);
+  g_free (entry->url);
+  g_free (entry);
+}
+
+static void
+submodules_note (Submodules *subs,
+                 char       *line)
+{
+  if (subs->op->notes != NULL)
+    g_ptr_array_add (subs->op->notes, line);
+  else
+    {
+      g_message ("%s", line);
+      g_free (line);
+    }
+}
+
+static void
+submodule_progress_cb (ForgeGitPhase  phase,
+                       guint64        current,
+                       guint64        total,
+                       guint64        bytes,
+                       gpointer       user_data)
+{
+  Submodules *subs = user_data;
+
+  subs->progress (phase, current, total, subs->bytes_base + bytes, subs->user_data);
+}
+
+static int
+collect_submodule_cb (git_submodule *sm,
+                      const char    *name,
+                      void          *payload)
+{
+  GPtrArray *entries = payload;
+  SubmoduleEntry *entry;
+
+  /* "update = none": git itself leaves these alone. */
+  if (git_submodule_update_strategy (sm) == GIT_SUBMODULE_UPDATE_NONE)
+    return 0;
+
+  entry = g_new0 (SubmoduleEntry, 1);
+  entry->name = g_strdup (name);
+  entry->path = g_strdup (git_submodule_path (sm));
+  entry->url = g_strdup (git_submodule_url (sm));
+  g_ptr_array_add (entries, entry);
+  return 0;
+}
+
+/* A relative path below the work tree, through real folders only: no
+ * "..", ".", ".git" or empty segment, not absolute, no symlink on the
+ * way (the checkout may have put one where .gitmodules points). */
+static gboolean
+submodule_path_is_safe (const char *work_tree,
+                        const char *path)
+{
+  g_auto(GStrv) segments = NULL;
+  g_autofree char *walked = NULL;
+
+  if (path == NULL || *path == '\0' || g_path_is_absolute (path) || strchr (path, '\\') != NULL)
+    return FALSE;
+
+  segments = g_strsplit (path, "/", -1);
+  for (guint i = 0; segments[i] != NULL; i++)
+    if (*segments[i] == '\0' || g_str_equal (segments[i], ".") || g_str_equal (segments[i], "..") ||
+        g_ascii_strcasecmp (segments[i], ".git") == 0)
+      return FALSE;
+
+  walked = g_strdup (work_tree);
+  for (guint i = 0; segments[i] != NULL; i++)
+    {
+      GStatBuf st;
+      char *next = g_build_filename (walked, segments[i], NULL);
+
+      g_free (walked);
+      walked = next;
+      /* Nothing there: nothing below it can be a symlink either. */
+      if (g_lstat (walked, &st) != 0)
+        return errno == ENOENT;
+      if (!S_ISDIR (st.st_mode))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* git's rule: "./x" and "../x" are relative to the parent's remote URL,
+ * each "../" taking off one of its last path segments. NULL when that
+ * would climb above the host (or the root, for file:// and paths). */
+static char *
+resolve_submodule_url (const char *parent_url,
+                       const char *url)
+{
+  g_autofree char *base = g_strdup (parent_url);
+  const char *rest = url;
+  gsize floor = 0;
+  gsize len;
+  const char *scheme_end = strstr (base, "://");
+
+  if (scheme_end != NULL)
+    {
+      const char *host_end = strchr (scheme_end + 3, '/');
+
+      floor = host_end != NULL ? (gsize) (host_end - base) : strlen (base);
+    }
+  else if (is_scp_like (base))
+    floor = (gsize) (strchr (base, ':') - base);
+
+  len = strlen (base);
+  while (len > floor + 1 && base[len - 1] == '/')
+    base[--len] = '\0';
+
+  for (;;)
+    {
+      if (g_str_has_prefix (rest, "./"))
+        rest += 2;
+      else if (g_str_has_prefix (rest, "../"))
+        {
+          char *cut = NULL;
+
+          for (char *p = base + len; p > base + floor; p--)
+            if (p[-1] == '/' || (scheme_end == NULL && p[-1] == ':'))
+              {
+                cut = p - 1;
+                break;
+              }
+          if (cut == NULL)
+            return NULL;
+          /* "git@host:repo" keeps its colon. */
+          if (*cut == ':')
+            cut++;
+          *cut = '\0';
+          len = cut - base;
+          rest += 3;
+        }
+      else
+        break;
+    }
+
+  if (*rest == '\0')
+    return NULL;
+  if (len > 0 && (base[len - 1] == ':' || base[len - 1] == '/'))
+    return g_strconcat (base, rest, NULL);
+  return g_strconcat (base, "/", rest, NULL);
+}
+
+/* The address with no password in it, for a log line. */
+static char *
+dup_url_for_note (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+
+  if (uri != NULL)
+    return g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD);
+  return g_strdup (url);
+}
+
+typedef enum
+{
+  SUBMODULE_URL_OK,
+  SUBMODULE_URL_LOCAL_REFUSED,
+  SUBMODULE_URL_INVALID,
+} SubmoduleUrlCheck;
+
+/* *resolved: the address to fetch. Local addresses only under a local
+ * parent: a repository from the network would otherwise pull the user's
+ * own repositories into the sandbox. */
+static SubmoduleUrlCheck
+check_submodule_url (const char  *parent_url,
+                     const char  *url,
+                     char       **resolved)
+{
+  g_autofree char *absolute = NULL;
+  gboolean parent_local = has_scheme (parent_url, "file");
+
+  if (url == NULL || *url == '\0')
+    return SUBMODULE_URL_INVALID;
+
+  if (g_str_has_prefix (url, "./") || g_str_has_prefix (url, "../"))
+    absolute = resolve_submodule_url (parent_url, url);
+  else
+    absolute = g_strdup (url);
+  if (absolute == NULL)
+    return SUBMODULE_URL_INVALID;
+
+  if (absolute[0] == '/' || has_scheme (absolute, "file"))
+    {
+      if (!parent_local)
+        return SUBMODULE_URL_LOCAL_REFUSED;
+      *resolved = forge_git_normalize_url (absolute, NULL);
+      return *resolved != NULL ? SUBMODULE_URL_OK : SUBMODULE_URL_INVALID;
+    }
+
+  /* Only what the main clone takes; no "owner/repo" shorthand, which git
+   * would read as a local path. */
+  if (!has_scheme (absolute, "https") && !has_scheme (absolute, "http") &&
+      !has_scheme (absolute, "ssh") && !has_scheme (absolute, "git") && !is_scp_like (absolute))
+    return SUBMODULE_URL_INVALID;
+
+  *resolved = forge_git_normalize_url (absolute, NULL);
+  return *resolved != NULL ? SUBMODULE_URL_OK : SUBMODULE_URL_INVALID;
+}
+
+static char *
+dup_fetch_failure_note (const char    *path,
+                        const char    *url,
+                        ForgeGitError  code,
+                        const char    *detail)
+{
+  g_autofree char *shown = dup_url_for_note (url);
+  g_autofree char *host = forge_git_dup_host (url);
+
+  switch (code)
+    {
+    case FORGE_GIT_ERROR_AUTH_REQUIRED:
+    case FORGE_GIT_ERROR_NOT_FOUND:
+      if (g_strcmp0 (host, "github.com") == 0)
+        return g_strdup_printf (_("Submodule “%s” (%s) was not fetched: it needs access you have not given (connect GitHub in Preferences → Accounts, or use a token); its folder stays empty."),
+                                path, shown);
+      return g_strdup_printf (_("Submodule “%s” (%s) was not fetched: it was not found or needs access you have not given (add a token for %s in Preferences → Accounts); its folder stays empty."),
+                              path, shown, host != NULL ? host : shown);
+
+    case FORGE_GIT_ERROR_HOST_NOT_FOUND:
+    case FORGE_GIT_ERROR_NETWORK:
+      return g_strdup_printf (_("Submodule “%s” (%s) was not fetched: its host could not be reached; its folder stays empty."),
+                              path, shown);
+
+    case FORGE_GIT_ERROR_DISK_FULL:
+      return g_strdup_printf (_("Submodule “%s” (%s) was not fetched: the disk is full; its folder stays empty."),
+                              path, shown);
+
+    case FORGE_GIT_ERROR_FAILED:
+    case FORGE_GIT_ERROR_INVALID_URL:
+    case FORGE_GIT_ERROR_CANCELLED:
+    case FORGE_GIT_ERROR_REF_NOT_FOUND:
+    case FORGE_GIT_ERROR_DIRTY:
+    case FORGE_GIT_ERROR_DIVERGED:
+    default:
+      return g_strdup_printf (_("Submodule “%s” (%s) was not fetched (%s); its folder stays empty."),
+                              path, shown, detail != NULL ? detail : _("unknown error"));
+    }
+}
+
+/* The submodule's own git directory, reused across updates when it is
+ * still a clone of url with a config only we wrote. */
+static int
+open_submodule_git_dir (git_repository **repo,
+                        const char      *git_dir,
+                        const char      *url)
+{
+  git_repository_init_options init_opts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+  g_autoptr(git_remote) remote = NULL;
+  int rc;
+
+  if (g_file_test (git_dir, G_FILE_TEST_EXISTS))
+    {
+      if (open_git_dir (repo, git_dir) == 0)
+        {
+          if (config_is_ours (*repo) &&
+              git_remote_lookup (&remote, *repo, "origin") == 0 &&
+              urls_match (git_remote_url (remote), url))
+            return 0;
+          g_clear_pointer (repo, git_repository_free);
+        }
+      if (!forge_remove_tree (git_dir, NULL))
+        {
+          git_error_set_str (GIT_ERROR_OS, "could not remove an old submodule");
+          return -1;
+        }
+    }
+
+  init_opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+  if ((rc = git_repository_init_ext (repo, git_dir, &init_opts)) != 0)
+    return rc;
+  if ((rc = git_remote_create (&remote, *repo, "origin", url)) != 0)
+    g_clear_pointer (repo, git_repository_free);
+  return rc;
+}
+
+static gboolean update_submodules (Submodules     *subs,
+                                   git_repository *repo,
+                                   git_tree       *tree,
+                                   const char     *parent_url,
+                                   const char     *git_dir,
+                                   const char     *work_tree,
+                                   guint           depth);
+
+/* FALSE only when cancelled; anything else is a note. */
+static gboolean
+update_one_submodule (Submodules     *subs,
+                      SubmoduleEntry *entry,
+                      const git_oid  *commit_id,
+                      const char     *url,
+                      const char     *parent_git_dir,
+                      const char     *work_tree,
+                      guint           depth)
+{
+  g_autoptr(git_repository) repo = NULL;
+  g_autoptr(git_remote) remote = NULL;
+  g_autoptr(git_object) commit = NULL;
+  g_autoptr(git_tree) tree = NULL;
+  g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, entry->path, -1);
+  g_autofree char *git_dir = g_build_filename (parent_git_dir, "modules", key, NULL);
+  g_autofree char *sub_work = g_build_filename (work_tree, entry->path, NULL);
+  git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
+  git_checkout_options checkout_opts = GIT_CHECKOUT_OPTIONS_INIT;
+  g_autofree char *token_host = g_strdup (subs->op->token_host);
+  Operation op = {
+    .notes = subs->op->notes,
+    .token = subs->op->token,
+    .token_host = token_host,
+    .progress = subs->progress != NULL ? submodule_progress_cb : NULL,
+    .user_data = subs,
+    .cancellable = subs->op->cancellable,
+    .last_phase = -1,
+  };
+  int rc;
+
+  if (g_mkdir_with_parents (sub_work, 0755) != 0)
+    {
+      submodules_note (subs, g_strdup_printf (_("Submodule “%s” was not fetched: its folder could not be created (%s)."),
+                                              entry->path, g_strerror (errno)));
+      return TRUE;
+    }
+
+  rc = open_submodule_git_dir (&repo, git_dir, url);
+  if (rc == 0 && git_object_lookup (&commit, repo, commit_id, GIT_OBJECT_COMMIT) != 0)
+    {
+      git_error_clear ();
+      operation_setup_fetch (&op, &fetch_opts);
+      fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+      rc = git_remote_lookup (&remote, repo, "origin");
+      if (rc == 0)
+        rc = git_remote_fetch (remote, NULL, &fetch_opts, NULL);
+      subs->bytes_base += op.bytes;
+      if (rc == 0 && git_object_lookup (&commit, repo, commit_id, GIT_OBJECT_COMMIT) != 0)
+        {
+          char oid[GIT_OID_HEXSZ + 1];
+
+          git_error_clear ();
+          git_oid_tostr (oid, sizeof oid, commit_id);
+          submodules_note (subs, g_strdup_printf (_("Submodule “%s” was not fetched: commit %s is on none of its branches; its folder stays empty."),
+                                                  entry->path, oid));
+          return TRUE;
+        }
+    }
+
+  if (rc != 0)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (operation_cancelled (&op))
+        return FALSE;
+      set_error_from_libgit2 (&local_error, &op, rc, url);
+      {
+        const git_error *last = git_error_last ();
+
+        submodules_note (subs, dup_fetch_failure_note (entry->path, url, local_error->code,
+                                                       last != NULL ? last->message : NULL));
+      }
+      git_error_clear ();
+      return TRUE;
+    }
+
+  /* Into the staged work tree, which no sandbox reaches; the work tree is
+   * set in memory only, as for the main clone. */
+  operation_setup_checkout (&op, &checkout_opts);
+  checkout_opts.checkout_strategy = GIT_CHECKOUT_FORCE;
+  if ((rc = git_repository_set_workdir (repo, sub_work, 0)) != 0 ||
+      (rc = git_commit_tree (&tree, (git_commit *) commit)) != 0 ||
+      (rc = git_checkout_tree (repo, commit, &checkout_opts)) != 0 ||
+      (rc = git_repository_set_head_detached (repo, commit_id)) != 0)
+    {
+      const git_error *last = git_error_last ();
+
+      if (operation_cancelled (&op))
+        return FALSE;
+      submodules_note (subs, g_strdup_printf (_("Submodule “%s” could not be checked out (%s); its folder may be incomplete."),
+                                              entry->path, last != NULL ? last->message : _("unknown error")));
+      git_error_clear ();
+      return TRUE;
+    }
+
+  return update_submodules (subs, repo, tree, url, git_dir, sub_work, depth + 1);
+}
+
+/* Checks out the submodules tree (the commit just checked out into
+ * work_tree, which must be a folder no sandbox can reach) records, as far
+ * as the policy lets them. FALSE only when cancelled (error unset: the
+ * caller reports it as for the main clone). */
+static gboolean
+update_submodules (Submodules     *subs,
+                   git_repository *repo,
+                   git_tree       *tree,
+                   const char     *parent_url,
+                   const char     *git_dir,
+                   const char     *work_tree,
+                   guint           depth)
+{
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (submodule_entry_free);
+
+  if (git_submodule_foreach (repo, collect_submodule_cb, entries) != 0)
+    {
+      const git_error *last = git_error_last ();
+
+      submodules_note (subs, g_strdup_printf (_("The submodules of “%s” were not fetched: .gitmodules could not be read (%s)."),
+                                              parent_url, last != NULL ? last->message : _("unknown error")));
+      git_error_clear ();
+      return TRUE;
+    }
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      SubmoduleEntry *entry = g_ptr_array_index (entries, i);
+      g_autoptr(git_tree_entry) tree_entry = NULL;
+      g_autofree char *url = NULL;
+      g_autofree char *shown = NULL;
+
+      if (operation_cancelled (subs->op))
+        return FALSE;
+
+      if (!submodule_path_is_safe (work_tree, entry->path))
+        {
+          submodules_note (subs, g_strdup_printf (_("Submodule “%s” was refused: its path leaves the project’s folder."),
+                                                  entry->path));
+          continue;
+        }
+
+      /* Listed in .gitmodules but not recorded in this commit: nothing
+       * to check out. */
+      if (git_tree_entry_bypath (&tree_entry, tree, entry->path) != 0 ||
+          git_tree_entry_filemode (tree_entry) != GIT_FILEMODE_COMMIT)
+        {
+          git_error_clear ();
+          continue;
+        }
+
+      if (depth > MAX_SUBMODULE_DEPTH)
+        {
+          submodules_note (subs, g_strdup_printf (_("Submodule “%s” was not fetched: submodules are fetched %d levels deep at most; its folder stays empty."),
+                                                  entry->path, MAX_SUBMODULE_DEPTH));
+          continue;
+        }
+
+      if (subs->count >= MAX_SUBMODULES)
+        {
+          if (!subs->over_limit)
+            submodules_note (subs, g_strdup_printf (_("Submodule “%s” and those after it were not fetched: a project fetches %d submodules at most; their folders stay empty."),
+                                                    entry->path, MAX_SUBMODULES));
+          subs->over_limit = TRUE;
+          continue;
+        }
+      subs->count++;
+
+      shown = dup_url_for_note (entry->url != NULL ? entry->url : "");
+      switch (check_submodule_url (parent_url, entry->url, &url))
+        {
+        case SUBMODULE_URL_LOCAL_REFUSED:
+          submodules_note (subs, g_strdup_printf (_("Submodule “%s” (%s) was refused: a repository from the network cannot use a submodule on this computer; its folder stays empty."),
+                                                  entry->path, shown));
+          continue;
+
+        case SUBMODULE_URL_INVALID:
+          submodules_note (subs, g_strdup_printf (_("Submodule “%s” (%s) was refused: only https, http, ssh and git addresses (and local ones, for a repository on this computer) are fetched; its folder stays empty."),
+                                                  entry->path, shown));
+          continue;
+
+        case SUBMODULE_URL_OK:
+        default:
+          break;
+        }
+
+      if (!update_one_submodule (subs, entry, git_tree_entry_id (tree_entry), url, git_dir, work_tree, depth))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The submodules of commit_id, just checked out at staged_work (a
+ * folder no sandbox reaches); git_dir is the parent's. FALSE only when
+ * cancelled. */
+static gboolean
+checkout_submodules (git_repository *repo,
+                     const git_oid  *commit_id,
+                     const char     *url,
+                     const char     *git_dir,
+                     const char     *staged_work,
+                     Operation      *op)
+{
+  g_autoptr(git_object) commit = NULL;
+  g_autoptr(git_tree) tree = NULL;
+  Submodules subs = {
+    .op = op,
+    .bytes_base = op->bytes,
+    .progress = op->progress,
+    .user_data = op->user_data,
+  };
+
+  if (git_object_lookup (&commit, repo, commit_id, GIT_OBJECT_COMMIT) != 0 ||
+      git_commit_tree (&tree, (git_commit *) commit) != 0)
+    {
+      git_error_clear ();
+      return !operation_cancelled (op);
+    }
+
+  return update_submodules (&subs, repo, tree, url, git_dir, staged_work, 1);
+}
+
+/* ------------------------------------------------------------------ */
 /* Update an existing clone                                           */
 /* ------------------------------------------------------------------ */
 
@@ -1761,6 +2320,8 @@ update_existing (git_repository  *repo,
   rc = git_repository_set_workdir (repo, staged_work, 0);
   if (rc == 0)
     rc = git_checkout_tree (repo, target, &checkout_opts);
+  if (rc == 0 && !checkout_submodules (repo, git_object_id (target), url, git_dir, staged_work, op))
+    rc = GIT_EUSER;
   if (rc == 0 && operation_cancelled (op))
     rc = GIT_EUSER;
   if (rc != 0)
@@ -1892,6 +2453,15 @@ clone_fresh (const char  *url,
   rc = git_clone (&repo, url, staged_work, &clone_opts);
   if (rc == 0 && detached)
     rc = checkout_detached (repo, ref, op);
+  if (rc == 0 && git_repository_head_unborn (repo) != 1)
+    {
+      git_oid head;
+
+      if (git_reference_name_to_id (&head, repo, "HEAD") == 0 &&
+          !checkout_submodules (repo, &head, url, staged_git, staged_work, op))
+        rc = GIT_EUSER;
+      git_error_clear ();
+    }
   if (rc == 0 && operation_cancelled (op))
     rc = GIT_EUSER;
 
@@ -1977,6 +2547,7 @@ clone_or_update (const char            *url,
                  gpointer               user_data,
                  char                 **head_oid,
                  gboolean              *updated,
+                 GPtrArray             *notes,
                  GCancellable          *cancellable,
                  GError               **error)
 {
@@ -1991,6 +2562,7 @@ clone_or_update (const char            *url,
     .user_data = user_data,
     .cancellable = cancellable,
     .last_phase = -1,
+    .notes = notes,
   };
 
   g_return_val_if_fail (url != NULL, FALSE);
@@ -2061,7 +2633,7 @@ forge_git_clone_or_update (const char            *url,
                            GError               **error)
 {
   return clone_or_update (url, NULL, git_dir, work_tree, token, UPDATE_RESET,
-                          progress, user_data, head_oid, NULL, cancellable, error);
+                          progress, user_data, head_oid, NULL, NULL, cancellable, error);
 }
 
 gboolean
@@ -2077,7 +2649,33 @@ forge_git_clone_or_update_ref (const char            *url,
                                GError               **error)
 {
   return clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_RESET,
-                          progress, user_data, head_oid, NULL, cancellable, error);
+                          progress, user_data, head_oid, NULL, NULL, cancellable, error);
+}
+
+gboolean
+forge_git_clone_or_update_ref_with_notes (const char            *url,
+                                          const char            *ref,
+                                          const char            *git_dir,
+                                          const char            *work_tree,
+                                          const char            *token,
+                                          ForgeGitProgressFunc   progress,
+                                          gpointer               user_data,
+                                          char                 **head_oid,
+                                          char                ***notes,
+                                          GCancellable          *cancellable,
+                                          GError               **error)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (notes != NULL && *notes == NULL, FALSE);
+
+  if (!clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_RESET,
+                        progress, user_data, head_oid, NULL, lines, cancellable, error))
+    return FALSE;
+
+  g_ptr_array_add (lines, NULL);
+  *notes = (char **) g_ptr_array_steal (lines, NULL);
+  return TRUE;
 }
 
 gboolean
@@ -2093,7 +2691,7 @@ forge_git_reset_to_remote (const char            *url,
                            GError               **error)
 {
   return clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_RESET,
-                          progress, user_data, head_oid, NULL, cancellable, error);
+                          progress, user_data, head_oid, NULL, NULL, cancellable, error);
 }
 
 gboolean
@@ -2110,7 +2708,7 @@ forge_git_pull (const char            *url,
                 GError               **error)
 {
   return clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_PULL,
-                          progress, user_data, head_oid, updated, cancellable, error);
+                          progress, user_data, head_oid, updated, NULL, cancellable, error);
 }
 
 gboolean

@@ -119,6 +119,28 @@ gboolean  forge_git_clone_or_update_ref (const char          *url,
                                          char               **head_oid,
                                          GCancellable        *cancellable,
                                          GError             **error);
+/* forge_git_clone_or_update_ref() that also gives, on success, one line
+ * each about the submodules that were not fetched (refused by the
+ * policy below, unreachable, needing access): *notes, NULL-terminated,
+ * empty when all were. Every clone and update checks out the submodules
+ * the commit records, recursively (3 levels, 50 in all), each into a
+ * bare git directory under git_dir/modules/ and its files into
+ * work_tree, which still gets no .git. Their addresses may be https,
+ * http, ssh or git, or relative to the parent's address; a local path
+ * or file:// only when the parent is local itself; a path that leaves
+ * work_tree is refused. The token goes only to the parent's host. The
+ * other functions here log those lines with g_message(). */
+gboolean  forge_git_clone_or_update_ref_with_notes (const char          *url,
+                                                    const char          *ref,
+                                                    const char          *git_dir,
+                                                    const char          *work_tree,
+                                                    const char          *token,
+                                                    ForgeGitProgressFunc progress,
+                                                    gpointer             user_data,
+                                                    char               **head_oid,
+                                                    char              ***notes,
+                                                    GCancellable        *cancellable,
+                                                    GError             **error);
 /* Fetches ref and fast-forwards to it. Fails with FORGE_GIT_ERROR_DIRTY
  * (before any network access) when the work tree differs from the
  * checked-out commit outside node_modules, ignored paths and an install's

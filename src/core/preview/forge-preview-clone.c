@@ -167,6 +167,7 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
   g_autofree char *token_origin = NULL;
   g_autofree char *ref = NULL;
   g_autofree char *subdir = NULL;
+  g_auto(GStrv) notes = NULL;
   gboolean resolved_tree = FALSE;
   gboolean token_had_been_used = FALSE;
   char *token = NULL;
@@ -228,9 +229,9 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
   if (step_cancellable != NULL)
     handler = g_cancellable_connect (step_cancellable, G_CALLBACK (step_cancelled_cb),
                                      g_object_ref (clone.cancellable), g_object_unref);
-  ok = forge_git_clone_or_update_ref (run->repo_url, ref, run->git_dir, run->repo_dir, token,
-                                      clone_progress_cb, &clone, &head,
-                                      clone.cancellable, error);
+  ok = forge_git_clone_or_update_ref_with_notes (run->repo_url, ref, run->git_dir, run->repo_dir, token,
+                                                 clone_progress_cb, &clone, &head, &notes,
+                                                 clone.cancellable, error);
   g_cancellable_disconnect (step_cancellable, handler);
   g_clear_object (&clone.cancellable);
   token_had_been_used = token != NULL;
@@ -265,6 +266,11 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
       make_git_error_non_retriable (error);
       return NULL;
     }
+
+  /* A submodule that could not be fetched leaves its folder empty; the
+   * preview goes on, and the log says which and why. */
+  for (guint i = 0; notes != NULL && notes[i] != NULL; i++)
+    forge_step_context_log (ctx, "git", notes[i]);
 
   /* What the project shows from now on: the UI displays it. */
   {
