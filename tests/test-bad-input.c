@@ -313,9 +313,18 @@ check_submodules (JsonObject *preview,
                   const char *repo_dir)
 {
   g_autofree char *sub_file = g_build_filename (repo_dir, "vendor", "sub", "sub.html", NULL);
+  g_autofree char *sub_git = g_build_filename (repo_dir, "vendor", "sub", ".git", NULL);
+  g_autofree char *gone = g_build_filename (repo_dir, "vendor", "gone", NULL);
+  g_autoptr(GDir) gone_dir = NULL;
 
   g_assert_cmpuint (forge_test_http_get (json_object_get_string_member (preview, "url"), NULL), ==, 200);
-  /* Not cloned (see the README): the preview runs without them. */
+  /* The local one is checked out (the parent is local too), with no .git
+   * link in the work tree; the unreachable one stays an empty folder and
+   * the preview runs without it. */
+  g_assert_true (forge_test_file_has_content (repo_dir, "vendor/sub/sub.html", "<p>sub</p>\n"));
+  g_assert_false (g_file_test (sub_git, G_FILE_TEST_EXISTS));
+  gone_dir = g_dir_open (gone, 0, NULL);
+  g_assert_true (gone_dir == NULL || g_dir_read_name (gone_dir) == NULL);
   g_test_message ("submodule vendor/sub %s", g_file_test (sub_file, G_FILE_TEST_EXISTS) ? "initialised" : "not initialised");
 }
 

@@ -1267,11 +1267,11 @@ test_submodules_path_escapes (void)
   g_assert_true (clone_with_notes (parent_url, ws, &notes, &error));
   g_assert_no_error (error);
   g_assert_true (forge_test_file_has_content (work_tree, "README.md", "# Test\n"));
-  for (guint i = 0; notes[i] != NULL; i++)
-    {
-      g_test_message ("%s", notes[i]);
-      g_assert_nonnull (strstr (notes[i], "was refused: its path leaves the project’s folder"));
-    }
+  /* libgit2 itself drops "../outside" from .gitmodules (git does too);
+   * the symlinked one gets its line. */
+  g_assert_cmpuint (g_strv_length (notes), ==, 1);
+  g_test_message ("%s", notes[0]);
+  g_assert_cmpstr (notes[0], ==, "Submodule “link/sub” was refused: its path leaves the project’s folder.");
   g_assert_cmpuint (count_entries (outside), ==, 0);
   g_assert_false (forge_test_tree_contains (outside, "# Test"));
 
