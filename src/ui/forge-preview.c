@@ -1916,7 +1916,13 @@ forge_preview_init (ForgePreview *self)
 
   settings = webkit_web_view_get_settings (self->web_view);
   webkit_settings_set_enable_developer_extras (settings, TRUE);
-  webkit_settings_set_enable_back_forward_navigation_gestures (settings, TRUE);
+  /* No swipe back and forward: for it WebKit keeps a snapshot of every
+   * page left, as large as the view (2–3 MB each), for as long as the
+   * history holds the page, and each run of a project adds pages at a
+   * new address. 50 starts and stops of one project grew the app by
+   * 160 MB (the soak, tests/soak). Back and Forward stay on the buttons
+   * and Alt+←/→. */
+  webkit_settings_set_enable_back_forward_navigation_gestures (settings, FALSE);
 
   g_signal_connect (self->web_view, "load-changed", G_CALLBACK (on_load_changed), self);
   g_signal_connect (self->web_view, "load-failed", G_CALLBACK (on_load_failed), self);
