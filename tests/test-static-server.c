@@ -446,8 +446,13 @@ test_large_file_streamed (void)
   g_assert_cmpmem (data + LARGE_FILE_SIZE / 2, 4, "\0\0\0\0", 4);
   g_assert_cmpmem (data + LARGE_FILE_SIZE - 3, 3, "END", 3);
 
-  /* The peak, so it does not matter when it is read. */
-  g_assert_cmpuint (server_memory_kib (server, "VmHWM:"), <, LARGE_FILE_SIZE / 1024 / 2);
+  /* The peak, so it does not matter when it is read. Under the sanitizers
+   * (tools/test --sanitize) the peak holds ASan's shadow memory and the
+   * quarantine of freed buffers, which say nothing of streaming. */
+  if (g_getenv ("FORGE_TEST_SANITIZED") != NULL)
+    g_test_message ("Server memory not measured under AddressSanitizer");
+  else
+    g_assert_cmpuint (server_memory_kib (server, "VmHWM:"), <, LARGE_FILE_SIZE / 1024 / 2);
 
   g_assert_cmpuint (server_request (server, SOUP_METHOD_HEAD, "/big.bin", &head_body, &length, &content_type), ==, SOUP_STATUS_OK);
   g_assert_cmpint (length, ==, LARGE_FILE_SIZE);
