@@ -317,7 +317,11 @@ test_switch_ref (void)
   g_assert_no_error (error);
 
   nm_file = g_build_filename (served.work_tree, "node_modules", "pkg", "index.js", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (g_path_get_dirname (nm_file), 0755), ==, 0);
+  {
+    g_autofree char *dir = g_path_get_dirname (nm_file);
+
+    g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  }
   g_assert_true (g_file_set_contents (nm_file, "module.exports = 1;\n", -1, NULL));
 
   /* To a branch, a pull request, a tag and back to the default one:
@@ -507,7 +511,11 @@ test_pull (void)
 
   /* A FIFO for a .gitignore would block whoever opens it. */
   fifo = g_build_filename (served.work_tree, "docs", ".gitignore", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (g_path_get_dirname (fifo), 0755), ==, 0);
+  {
+    g_autofree char *dir = g_path_get_dirname (fifo);
+
+    g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  }
   g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
   assert_pull_refused (&served, FORGE_GIT_ERROR_DIRTY);
   g_assert_true (forge_git_reset_to_remote (served.url, NULL, served.git_dir, served.work_tree, NULL,

@@ -316,6 +316,8 @@ test_load_page_console (Fixture       *fixture,
     }
 
   g_assert_nonnull (page);
+  if (json_object_has_member (page, "error"))
+    g_test_message ("The page did not load: %s", json_object_get_string_member (page, "error"));
   g_assert_cmpstr (json_object_get_string_member (page, "state"), ==, "loaded");
   g_assert_cmpstr (json_object_get_string_member (page, "url"), ==, preview_url);
 

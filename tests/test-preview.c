@@ -191,14 +191,17 @@ wait_for (Condition   condition,
           gpointer    data,
           const char *what)
 {
+  /* Four times as long under the sanitizers (tools/test --sanitize), as
+   * meson's timeouts there: a flood of console messages took longer. */
+  guint seconds = WAIT_SECONDS * (g_getenv ("FORGE_TEST_SANITIZED") != NULL ? 4 : 1);
   gboolean timed_out = FALSE;
-  guint timeout_id = g_timeout_add_seconds (WAIT_SECONDS, deadline_reached, &timed_out);
+  guint timeout_id = g_timeout_add_seconds (seconds, deadline_reached, &timed_out);
 
   while (!condition (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
 
   if (timed_out)
-    g_error ("Timed out after %d s waiting for %s", WAIT_SECONDS, what);
+    g_error ("Timed out after %u s waiting for %s", seconds, what);
 
   g_source_remove (timeout_id);
 }

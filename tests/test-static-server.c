@@ -201,6 +201,15 @@ server_memory_kib (Server     *server,
   return g_ascii_strtoull (line + strlen (field), NULL, 10);
 }
 
+/* Under the sanitizers (tools/test --sanitize) the server's memory holds
+ * ASan's shadow and the quarantine of every freed buffer (256 MB): its
+ * size says nothing of how the server reads. */
+static gboolean
+memory_measured (void)
+{
+  return g_getenv ("FORGE_TEST_SANITIZED") == NULL;
+}
+
 static gboolean
 watch_fetch (gpointer user_data)
 {
@@ -209,7 +218,7 @@ watch_fetch (gpointer user_data)
 
   /* Stop a server that reads without bound now, not once the machine
    * runs out of memory. */
-  if (!server->killed_for_memory && server_memory_kib (server, "VmRSS:") > RSS_LIMIT_KIB * 4)
+  if (memory_measured () && !server->killed_for_memory && server_memory_kib (server, "VmRSS:") > RSS_LIMIT_KIB * 4)
     {
       server->killed_for_memory = TRUE;
       kill (server->pid, SIGKILL);
@@ -351,8 +360,13 @@ test_symlink_to_device (void)
 
   g_assert_cmpuint (server_get (server, "/zero.html", NULL), ==, SOUP_STATUS_NOT_FOUND);
   g_assert_false (server->killed_for_memory);
-  g_assert_cmpuint (server_memory_kib (server, "VmRSS:"), <, RSS_LIMIT_KIB);
-  g_assert_cmpuint (server_memory_kib (server, "VmHWM:"), <, RSS_LIMIT_KIB);
+  if (memory_measured ())
+    {
+      g_assert_cmpuint (server_memory_kib (server, "VmRSS:"), <, RSS_LIMIT_KIB);
+      g_assert_cmpuint (server_memory_kib (server, "VmHWM:"), <, RSS_LIMIT_KIB);
+    }
+  else
+    g_test_message ("Server memory not measured under AddressSanitizer");
 
   server_free (server);
 }
@@ -447,7 +461,10 @@ test_large_file_streamed (void)
   g_assert_cmpmem (data + LARGE_FILE_SIZE - 3, 3, "END", 3);
 
   /* The peak, so it does not matter when it is read. */
-  g_assert_cmpuint (server_memory_kib (server, "VmHWM:"), <, LARGE_FILE_SIZE / 1024 / 2);
+  if (memory_measured ())
+    g_assert_cmpuint (server_memory_kib (server, "VmHWM:"), <, LARGE_FILE_SIZE / 1024 / 2);
+  else
+    g_test_message ("Server memory not measured under AddressSanitizer");
 
   g_assert_cmpuint (server_request (server, SOUP_METHOD_HEAD, "/big.bin", &head_body, &length, &content_type), ==, SOUP_STATUS_OK);
   g_assert_cmpint (length, ==, LARGE_FILE_SIZE);

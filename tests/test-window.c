@@ -573,7 +573,11 @@ test_switch_branch_and_pull (void)
   g_assert_true (wait_for (greeting_is, &greeting, 120));
 
   /* Changed here and upstream: the pull offers Reset to Remote. */
-  work_file = g_build_filename (forge_project_workspace_dir_for_id (forge_project_get_id (project)), "repo", "index.html", NULL);
+  {
+    g_autofree char *workspace = forge_project_workspace_dir_for_id (forge_project_get_id (project));
+
+    work_file = g_build_filename (workspace, "repo", "index.html", NULL);
+  }
   g_assert_true (g_file_set_contents (work_file, "<h1 id=\"greeting\">Edited here</h1>\n", -1, NULL));
   forge_test_git_commit_file (repo, "index.html",
                               "<html><body><h1 id=\"greeting\">Upstream again</h1></body></html>\n");

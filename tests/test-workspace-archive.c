@@ -120,11 +120,22 @@ make_fixture (void)
   write_file (root, "packages/a/node_modules/b/c.js", "x", 0644);
   write_file (root, "packages/a/.git", "gitdir: ../../.git/modules/a\n", 0644);
   write_file (root, "packages/a/index.js", "a\n", 0644);
-  g_assert_cmpint (g_mkdir_with_parents (g_build_filename (root, "empty-dir", NULL), 0755), ==, 0);
+  {
+    g_autofree char *empty_dir = g_build_filename (root, "empty-dir", NULL);
+
+    g_assert_cmpint (g_mkdir_with_parents (empty_dir, 0755), ==, 0);
+  }
 
   /* Past ustar's 100 + 155 bytes: a pax header. */
-  deep = g_strdup_printf ("%s/%s/%s", g_strnfill (90, 'd'), g_strnfill (90, 'e'), g_strnfill (90, 'f'));
-  long_name = g_strdup_printf ("%s/%s.txt", deep, g_strnfill (120, 'n'));
+  {
+    g_autofree char *d = g_strnfill (90, 'd');
+    g_autofree char *e = g_strnfill (90, 'e');
+    g_autofree char *f = g_strnfill (90, 'f');
+    g_autofree char *n = g_strnfill (120, 'n');
+
+    deep = g_strdup_printf ("%s/%s/%s", d, e, f);
+    long_name = g_strdup_printf ("%s/%s.txt", deep, n);
+  }
   write_file (root, long_name, "long\n", 0644);
 
   /* Links: kept when they stay inside, through real folders. */

@@ -536,9 +536,10 @@ restart_run_finished_cb (ForgeWorkflowEngine  *engine,
                          const char           *error_message,
                          ForgeCloneAndPreview *self)
 {
+  g_autofree char *stolen_run_id = NULL;
   g_autofree char *project_id = NULL;
 
-  if (!g_hash_table_steal_extended (self->restarts, run_id, NULL, (gpointer *) &project_id))
+  if (!g_hash_table_steal_extended (self->restarts, run_id, (gpointer *) &stolen_run_id, (gpointer *) &project_id))
     return;
 
   if (status == FORGE_RUN_STATUS_CANCELLED)
