@@ -376,6 +376,35 @@ test_one_line (void)
   g_assert_true (g_str_has_suffix (cut, "…"));
 }
 
+/* json-glib keeps the last of several values and leaks the others: a
+ * server sending "{}{}…" must not leak a little with every message. */
+static void
+test_several_values (void)
+{
+  static const char * const refused[] = { "{}{}", "{\"a\":1} {\"b\":2}", "{} 1", "\"x\" {}", "[][]" };
+  static const char * const accepted[] = { "{}", " {\"a\": \"}{\"} ", "{\"a\":[{},{}]}" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GBytes) payload = g_bytes_new_static (refused[i], strlen (refused[i]));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) object = forge_connect_parse_object (payload, &error);
+
+      g_assert_null (object);
+      g_assert_error (error, FORGE_CONNECT_ERROR, FORGE_CONNECT_ERROR_INVALID);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr(GBytes) payload = g_bytes_new_static (accepted[i], strlen (accepted[i]));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) object = forge_connect_parse_object (payload, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (object);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -391,6 +420,7 @@ main (int   argc,
   g_test_add_func ("/connect-framing/json-members", test_json_members);
   g_test_add_func ("/connect-framing/garbage", test_garbage);
   g_test_add_func ("/connect-framing/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/connect-framing/several-values", test_several_values);
   g_test_add_func ("/connect-framing/one-line", test_one_line);
 
   return g_test_run ();

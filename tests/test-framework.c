@@ -941,6 +941,25 @@ test_package_dir (void)
   forge_remove_tree (dir, NULL);
 }
 
+/* Two objects one after the other: json-glib would take the last and
+ * leak the first, and the project would run from half a file. */
+static void
+test_malformed_two_values (void)
+{
+  g_autofree char *dir = make_tree ("package.json",
+                                    "{\"scripts\": {\"dev\": \"vite\"}}\n{\"devDependencies\": {\"vite\": \"5\"}}\n",
+                                    NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ForgeFramework) framework = detect_in (dir, &error);
+
+  g_assert_null (framework);
+  g_assert_error (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON);
+  g_assert_nonnull (strstr (error->message, "more than one value"));
+  g_assert_null (strchr (error->message, '\n'));
+
+  forge_remove_tree (dir, NULL);
+}
+
 /* A cloned repository must not make us read files elsewhere on the host. */
 static void
 test_symlink_outside_repository (void)
@@ -1233,6 +1252,7 @@ main (int   argc,
 
   g_test_add_func ("/forge/framework/json/rejects-garbage", test_json_rejects_garbage);
   g_test_add_func ("/forge/framework/malformed-package-json", test_malformed_package_json);
+  g_test_add_func ("/forge/framework/malformed-two-values", test_malformed_two_values);
   g_test_add_func ("/forge/framework/malformed-encoding", test_malformed_encoding);
   g_test_add_func ("/forge/framework/malformed-unicode", test_malformed_column_counts_characters);
   g_test_add_func ("/forge/framework/malformed-in-plain-words", test_malformed_in_plain_words);

@@ -400,6 +400,28 @@ test_format_duration (void)
     }
 }
 
+static void
+test_json_single_value (void)
+{
+  static const struct { const char *text; gboolean single; } cases[] = {
+    { "", TRUE },
+    { "{}", TRUE },
+    { "\xEF\xBB\xBF{\"a\": [1, 2, {\"b\": \"}{\"}]}\n", TRUE },
+    { "  42  ", TRUE },
+    { "\"a \\\" {} b\"", TRUE },
+    { "{}{}", FALSE },
+    { "{} {}", FALSE },
+    { "[1] [2]", FALSE },
+    { "1 2", FALSE },
+    { "{}\"x\"", FALSE },
+    { "true false", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    if (forge_json_single_value (cases[i].text, strlen (cases[i].text)) != cases[i].single)
+      g_error ("forge_json_single_value (%s) should be %s", cases[i].text, cases[i].single ? "TRUE" : "FALSE");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -414,6 +436,7 @@ main (int   argc,
   g_test_add_func ("/forge/util/find-local-url", test_find_local_url);
   g_test_add_func ("/forge/util/free-port", test_free_port);
   g_test_add_func ("/forge/util/remove-tree", test_remove_tree);
+  g_test_add_func ("/forge/util/json-single-value", test_json_single_value);
   g_test_add ("/forge/util/repo-file/regular", Hostile, NULL,
               hostile_set_up, test_read_repo_file_regular, hostile_tear_down);
   g_test_add ("/forge/util/repo-file/symlink", Hostile, NULL,

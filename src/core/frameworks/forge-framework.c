@@ -961,6 +961,14 @@ parse_package_json (ForgeWorkspace  *workspace,
       return FALSE;
     }
 
+  /* json-glib would keep the last of several and leak the others. */
+  if (!forge_json_single_value (text, length))
+    {
+      g_set_error_literal (error, FORGE_FRAMEWORK_ERROR, FORGE_FRAMEWORK_ERROR_MALFORMED_PACKAGE_JSON,
+                           _("package.json is not valid JSON: it holds more than one value where it must hold one object. Fix it in the repository and open it again."));
+      return FALSE;
+    }
+
   if (!json_parser_load_from_data (parser, text, length, &local_error))
     {
       /* json-glib reports "<data>:LINE:COLUMN: Parse error: REASON", and

@@ -338,6 +338,63 @@ forge_read_bounded (GInputStream  *stream,
 }
 
 gboolean
+forge_json_single_value (const char *data,
+                         gsize       length)
+{
+  gboolean in_string = FALSE;
+  gboolean escaped = FALSE;
+  gboolean in_scalar = FALSE;
+  guint depth = 0;
+  guint values = 0;
+  gsize i = 0;
+
+  if (length >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
+    i = 3;
+
+  for (; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (escaped)
+            escaped = FALSE;
+          else if (c == '\\')
+            escaped = TRUE;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      if (c == '"')
+        {
+          if (depth == 0)
+            values++;
+          in_string = TRUE;
+        }
+      else if (c == '{' || c == '[')
+        {
+          if (depth == 0)
+            values++;
+          depth++;
+        }
+      else if ((c == '}' || c == ']') && depth > 0)
+        depth--;
+      else if (depth == 0 && !g_ascii_isspace (c) && !in_scalar)
+        {
+          values++;
+          in_scalar = TRUE;
+          continue;
+        }
+
+      if (depth == 0 && (g_ascii_isspace (c) || c == '"' || c == '}' || c == ']'))
+        in_scalar = FALSE;
+    }
+
+  return values <= 1;
+}
+
+gboolean
 forge_json_depth_within (const char *data,
                          gsize       length,
                          guint       max_depth)

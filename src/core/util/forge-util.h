@@ -59,6 +59,12 @@ GBytes   *forge_read_bounded        (GInputStream  *stream,
                                      gboolean      *too_large,
                                      GCancellable  *cancellable,
                                      GError       **error);
+/* Whether @data holds at most one JSON value at its top level (a UTF-8
+ * BOM allowed before it). json-glib 1.6 accepts "{}{}", keeps the last
+ * value and leaks the others: text from a sandbox or a server could
+ * leak memory a message at a time. */
+gboolean  forge_json_single_value       (const char  *data,
+                                         gsize        length);
 /* Whether the arrays and objects of a JSON text nest at most @max_depth
  * deep: asked before parsing, as json-glib's parser recurses. */
 gboolean  forge_json_depth_within   (const char    *data,

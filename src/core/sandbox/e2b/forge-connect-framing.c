@@ -285,6 +285,7 @@ forge_connect_parse_object (GBytes  *payload,
   /* json-glib reads up to a NUL: one inside would hide the rest. */
   if (memchr (data, '\0', length) != NULL ||
       !forge_json_depth_within (data, length, MAX_JSON_DEPTH) ||
+      !forge_json_single_value (data, length) ||
       !json_parser_load_from_data (parser, data, length, &local_error))
     {
       g_set_error_literal (error, FORGE_CONNECT_ERROR, FORGE_CONNECT_ERROR_INVALID,
