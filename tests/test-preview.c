@@ -74,6 +74,19 @@ server_callback (SoupServer        *server,
       return;
     }
 
+  /* /download?name=FILE answers with a file to save, as FILE. */
+  if (g_str_equal (path, "/download") && query != NULL && g_hash_table_lookup (query, "name") != NULL)
+    {
+      g_autofree char *disposition = g_strdup_printf ("attachment; filename=\"%s\"",
+                                                      (const char *) g_hash_table_lookup (query, "name"));
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Content-Disposition", disposition);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_STATIC, "planted", 7);
+      return;
+    }
+
   if (g_hash_table_lookup (ts->pages, path) != NULL)
     {
       const char *page = g_hash_table_lookup (ts->pages, path);
@@ -1337,6 +1350,72 @@ probe_done (gpointer data)
   return record->loaded != NULL || record->failed != NULL;
 }
 
+static gboolean
+download_requested (gpointer data)
+{
+  TestServer *server = data;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, server->hits);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (g_str_has_prefix (key, "/download?"))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* A page that sends a file by itself gets nothing saved: without a
+ * handler WebKit would put it in the Downloads folder. */
+static void
+test_page_probe_no_download (void)
+{
+  TestServer *server = test_server_new (0);
+  g_autoptr(ForgePageProbe) probe = forge_page_probe_new ();
+  g_autofree char *name = g_strdup_printf ("forge-probe-planted-%d.bin", (int) getpid ());
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  g_autofree char *planted = g_build_filename (downloads != NULL ? downloads : g_get_home_dir (), name, NULL);
+  g_autofree char *planted_home = g_build_filename (g_get_home_dir (), name, NULL);
+
+  g_hash_table_insert (server->pages, g_strdup ("/"),
+                       g_strdup_printf ("<!DOCTYPE html><html><body><script>location.href = '/download?name=%s';</script></body></html>",
+                                        name));
+  forge_page_probe_load (probe, server->base_uri);
+  wait_for (download_requested, server, "the page to ask for the file");
+  /* Time for a download to be written, had it been let through. */
+  wait_at_most (never, NULL, 2);
+
+  g_assert_false (g_file_test (planted, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (planted_home, G_FILE_TEST_EXISTS));
+
+  test_server_free (server);
+}
+
+/* The same in the window's preview: a page cannot drop a file on the
+ * disk by itself. */
+static void
+test_page_cannot_download (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  TestServer *server = test_server_new (0);
+  g_autofree char *name = g_strdup_printf ("forge-preview-planted-%d.bin", (int) getpid ());
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  g_autofree char *planted = g_build_filename (downloads != NULL ? downloads : g_get_home_dir (), name, NULL);
+  g_autofree char *planted_home = g_build_filename (g_get_home_dir (), name, NULL);
+
+  g_hash_table_insert (server->pages, g_strdup ("/"),
+                       g_strdup_printf ("<!DOCTYPE html><html><body><script>location.href = '/download?name=%s';</script></body></html>",
+                                        name));
+  forge_preview_set_base_uri (fixture->preview, server->base_uri, FALSE);
+  wait_for (download_requested, server, "the page to ask for the file");
+  wait_at_most (never, NULL, 2);
+
+  g_assert_false (g_file_test (planted, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (planted_home, G_FILE_TEST_EXISTS));
+
+  test_server_free (server);
+}
+
 /* The headless `--load-page` view: no one watches it, so nothing the page
  * does may leave its origin or wait for an answer. Dialogs are answered
  * (the script goes on), new windows and navigations elsewhere go nowhere,
@@ -1765,6 +1844,8 @@ main (int   argc,
   g_test_add ("/preview/restore-snapshot-until-painted", Fixture, NULL, fixture_set_up, test_restore_snapshot_until_painted, fixture_tear_down);
   g_test_add ("/preview/restore-snapshot-dropped", Fixture, NULL, fixture_set_up, test_restore_snapshot_dropped, fixture_tear_down);
   g_test_add_func ("/preview/page-probe-hostile", test_page_probe_hostile);
+  g_test_add_func ("/preview/page-probe-no-download", test_page_probe_no_download);
+  g_test_add ("/preview/hostile/download", Fixture, NULL, fixture_set_up, test_page_cannot_download, fixture_tear_down);
   g_test_add ("/preview/crash-reload", Fixture, NULL, fixture_set_up, test_crash_reload, fixture_tear_down);
   g_test_add ("/preview/device-sizes", Fixture, NULL, fixture_set_up, test_device_sizes, fixture_tear_down);
   g_test_add ("/preview/inspector", Fixture, NULL, fixture_set_up, test_inspector, fixture_tear_down);

@@ -281,6 +281,7 @@ forge_page_probe_init (ForgePageProbe *self)
 
   /* Nothing the page stores outlives the run. */
   self->network_session = webkit_network_session_new_ephemeral ();
+  forge_preview_refuse_downloads (self->network_session);
   self->console = forge_console_collector_new (user_content);
   g_signal_connect_object (self->console, "entry", G_CALLBACK (on_console_entry), self, 0);
 

@@ -32,6 +32,10 @@ typedef enum {
   FORGE_PREVIEW_POLICY_IGNORE,         /* refused, and nothing opens */
 } ForgePreviewPolicy;
 
+/* Cancels every download @session starts: a page (hostile, as anything a
+ * sandbox serves) could otherwise have WebKit save files in the Downloads
+ * folder without the user. */
+void               forge_preview_refuse_downloads  (WebKitNetworkSession *session);
 /* "http://host:port" of an http(s) @uri, as the policy compares them;
  * NULL for anything else. */
 char              *forge_preview_dup_origin        (const char           *uri);

@@ -914,6 +914,23 @@ on_back_forward_changed (WebKitBackForwardList     *list,
   update_actions (self);
 }
 
+static void
+on_download_started (WebKitNetworkSession *session,
+                     WebKitDownload       *download,
+                     gpointer              user_data)
+{
+  WebKitURIRequest *request = webkit_download_get_request (download);
+
+  g_info ("Preview: refused a download of %s", request != NULL ? webkit_uri_request_get_uri (request) : "?");
+  webkit_download_cancel (download);
+}
+
+void
+forge_preview_refuse_downloads (WebKitNetworkSession *session)
+{
+  g_signal_connect (session, "download-started", G_CALLBACK (on_download_started), NULL);
+}
+
 char *
 forge_preview_dup_origin (const char *uri)
 {
@@ -1897,6 +1914,7 @@ forge_preview_init (ForgePreview *self)
   /* Nothing the previewed app stores (cookies, storage, cache) outlives
    * the preview or leaks into another one. */
   self->network_session = webkit_network_session_new_ephemeral ();
+  forge_preview_refuse_downloads (self->network_session);
   self->console = g_list_store_new (FORGE_TYPE_CONSOLE_ENTRY);
   user_content = console_content_manager (self);
   self->web_view = g_object_new (WEBKIT_TYPE_WEB_VIEW,
