@@ -835,6 +835,79 @@ test_env_and_commands (Fixture       *fixture,
   g_assert_false (forge_test_tree_contains (fixture->root, "cli-value-55"));
 }
 
+/* Stopped before the preview is up: the run is interrupted, not failed.
+ * A "stopped" event and no "error", the shell's status for death by that
+ * signal, and nothing the run started is left running. */
+static void
+test_stopped_mid_install (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  const char *binary = g_getenv ("FORGE_PREVIEW_BINARY");
+  const int signals[] = { SIGINT, SIGTERM };
+
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("slow-install-%u", i);
+      g_autofree char *marker = g_strdup_printf ("forge-install-marker-%u-%d", i, (int) getpid ());
+      g_autofree char *install = g_strdup_printf ("sleep 600; : %s", marker);
+      g_autofree char *repo = forge_test_repo_with_files (fixture->root, name,
+                                                          "package.json",
+                                                          "{ \"name\": \"slow\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                          "server.js", "\n",
+                                                          NULL);
+      g_autofree char *url = g_strconcat ("file://", repo, NULL);
+      g_autoptr(GSubprocessLauncher) launcher = NULL;
+      g_autoptr(GSubprocess) process = NULL;
+      g_autoptr(GDataInputStream) stream = NULL;
+      g_autoptr(JsonObject) started = NULL;
+      g_autoptr(JsonObject) stopped = NULL;
+      g_autoptr(GError) error = NULL;
+      JsonObject *event;
+
+      launcher = forge_test_headless_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+      process = g_subprocess_launcher_spawn (launcher, &error, binary, "--headless", "--json",
+                                             "--install-command", install, url, NULL);
+      g_assert_no_error (error);
+      stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+
+      started = read_until (stream, "step", "start");
+      while (started != NULL && !g_str_equal (json_object_get_string_member (started, "name"), "install-dependencies"))
+        {
+          g_clear_pointer (&started, json_object_unref);
+          started = read_until (stream, "step", "start");
+        }
+      g_assert_nonnull (started);
+      /* The install command itself is running, not only its step. */
+      for (guint tries = 0; forge_test_count_processes_mentioning (marker) == 0; tries++)
+        {
+          g_assert_cmpuint (tries, <, 600);
+          g_usleep (100 * 1000);
+        }
+
+      g_subprocess_send_signal (process, signals[i]);
+
+      while ((event = read_event (stream)) != NULL)
+        {
+          g_autoptr(JsonObject) owned = event;
+          const char *type = json_object_get_string_member (event, "type");
+
+          g_assert_cmpstr (type, !=, "error");
+          g_assert_cmpstr (type, !=, "preview");
+          if (g_str_equal (type, "stopped"))
+            stopped = json_object_ref (event);
+        }
+      g_assert_nonnull (stopped);
+      g_assert_cmpstr (json_object_get_string_member (stopped, "signal"), ==, signals[i] == SIGINT ? "SIGINT" : "SIGTERM");
+      g_assert_false (json_object_get_boolean_member (stopped, "previewing"));
+
+      g_assert_true (g_subprocess_wait (process, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_get_if_exited (process));
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 128 + signals[i]);
+      g_assert_cmpuint (forge_test_count_processes_mentioning (marker), ==, 0);
+    }
+}
+
 /* A malformed --env or an unreadable --env-file is one line, before
  * anything starts. */
 static void
@@ -890,6 +963,7 @@ main (int   argc,
   g_test_add ("/forge/headless/monorepo-subdir", Fixture, NULL, fixture_set_up, test_monorepo_subdir, fixture_tear_down);
   g_test_add ("/forge/headless/gh-token-and-pull", Fixture, NULL, fixture_set_up, test_gh_token_and_pull, fixture_tear_down);
   g_test_add ("/forge/headless/env-and-commands", Fixture, NULL, fixture_set_up, test_env_and_commands, fixture_tear_down);
+  g_test_add ("/forge/headless/stopped-mid-install", Fixture, NULL, fixture_set_up, test_stopped_mid_install, fixture_tear_down);
   g_test_add ("/forge/headless/bad-env", Fixture, NULL, fixture_set_up, test_bad_env, fixture_tear_down);
 
   return g_test_run ();

@@ -43,6 +43,8 @@ typedef struct
   /* --pull on a project cloned before: the run is the pull's. */
   gboolean             pulling;
   int                  exit_status;
+  /* SIGINT or SIGTERM, once one asked us to stop. */
+  int                  stop_signal;
   /* --load-page: the preview, loaded offscreen (a ForgePageProbe). */
   GObject             *page_probe;
   guint                n_console_events;
@@ -342,6 +344,11 @@ run_finished_cb (ForgePreviewSession *session,
   if (g_strcmp0 (run_id, headless->run_id) != 0)
     return;
 
+  /* Asked to stop before the preview was up: the run was interrupted,
+   * it did not fail (see on_stop_signal()). */
+  if (headless->stop_signal != 0 && status == FORGE_RUN_STATUS_CANCELLED)
+    return;
+
   if (status != FORGE_RUN_STATUS_COMPLETED || forge_preview_session_get_preview_url (session) == NULL)
     {
       g_autoptr(ForgeRunInfo) info = forge_preview_session_dup_run_info (session, run_id);
@@ -415,15 +422,50 @@ sandbox_state_cb (ForgePreviewSession *session,
     }
 }
 
-static gboolean
-on_stop_signal (gpointer user_data)
+/* A stop once the preview is up is the normal end of a headless session
+ * (exit status 0). One before that interrupts the run: a "stopped" event,
+ * no error, and the shell's status for death by that signal (128+N), so
+ * that a script tells an interrupted run from a failed one. */
+static void
+stop_for_signal (Headless *headless,
+                 int       signal_number)
 {
-  Headless *headless = user_data;
+  if (headless->stop_signal != 0)
+    return;
+  headless->stop_signal = signal_number;
+
+  if (headless->json)
+    {
+      JsonBuilder *builder = begin_event ("stopped");
+
+      add_string (builder, "signal", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+      json_builder_set_member_name (builder, "previewing");
+      json_builder_add_boolean_value (builder, headless->previewing);
+      end_event (builder);
+    }
+  else if (!headless->previewing)
+    g_printerr (_("Stopped before the preview was ready.\n"));
+
+  if (!headless->previewing && headless->exit_status == 0)
+    headless->exit_status = 128 + signal_number;
 
   forge_workflow_engine_cancel_all (headless->engine);
   if (headless->session != NULL && forge_preview_session_is_updating (headless->session))
     forge_preview_session_stop (headless->session);
   g_main_loop_quit (headless->loop);
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  stop_for_signal (user_data, SIGINT);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigterm (gpointer user_data)
+{
+  stop_for_signal (user_data, SIGTERM);
   return G_SOURCE_CONTINUE;
 }
 
@@ -526,6 +568,8 @@ pull_done_cb (GObject      *object,
   headless->pulling = FALSE;
   if (!forge_preview_session_pull_finish (session, result, &updated, &error))
     {
+      if (headless->stop_signal != 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
       report_error (headless, error->message, NULL);
       headless->exit_status = 1;
       g_main_loop_quit (headless->loop);
@@ -774,8 +818,8 @@ forge_headless_main (int                            argc,
     forge_clone_and_preview_set_sandbox_limits (workflow, &limits);
   }
 
-  sigint_id = g_unix_signal_add (SIGINT, on_stop_signal, &headless);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_stop_signal, &headless);
+  sigint_id = g_unix_signal_add (SIGINT, on_sigint, &headless);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_sigterm, &headless);
 
   headless.session = forge_context_open_session (forge, remaining[0], &error);
   if (headless.session != NULL)
