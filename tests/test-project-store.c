@@ -223,7 +223,8 @@ static const char invalid_ids_json[] =
   "  {\"id\": \"0b5c1e1a-2f7e-4b7c-9a3e-5d6f7a8b9c0d\", \"repo_url\": \"https://example.com/o/good.git\"},"
   "  {\"id\": \"../../x\", \"repo_url\": \"https://example.com/o/climb.git\"},"
   "  {\"id\": \"/tmp/x\", \"repo_url\": \"https://example.com/o/absolute.git\"},"
-  "  {\"id\": {\"not\": \"a string\"}, \"repo_url\": \"https://example.com/o/object.git\"}"
+  "  {\"id\": {\"not\": \"a string\"}, \"repo_url\": \"https://example.com/o/object.git\"},"
+  "  {\"id\": \"0b5c1e1a-2f7e-4b7c-9a3e-5d6f7a8b9c0d\", \"repo_url\": \"https://example.com/o/twin.git\"}"
   "]}";
 
 static void
@@ -244,10 +245,12 @@ test_invalid_ids_not_loaded (Fixture       *fixture,
    * each with a warning. */
   g_ptr_array_set_size (skipped_warnings, 0);
   g_assert_false (forge_project_store_load (store, &error));
-  g_assert_cmpuint (skipped_warnings->len, ==, 3);
+  g_assert_cmpuint (skipped_warnings->len, ==, 4);
   g_assert_nonnull (strstr (g_ptr_array_index (skipped_warnings, 0), "../../x"));
   g_assert_nonnull (strstr (g_ptr_array_index (skipped_warnings, 1), "/tmp/x"));
   g_assert_nonnull (strstr (g_ptr_array_index (skipped_warnings, 2), "no id"));
+  /* A second entry with the first one's id: it would share its workspace. */
+  g_assert_nonnull (strstr (g_ptr_array_index (skipped_warnings, 3), "second project with the id"));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "damaged"));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
@@ -255,6 +258,8 @@ test_invalid_ids_not_loaded (Fixture       *fixture,
   g_assert_null (forge_project_store_lookup (store, "../../x"));
   g_assert_null (forge_project_store_lookup (store, "/tmp/x"));
   g_assert_null (forge_project_store_find_by_url (store, "https://example.com/o/climb.git"));
+  g_assert_null (forge_project_store_find_by_url (store, "https://example.com/o/twin.git"));
+  g_assert_nonnull (forge_project_store_find_by_url (store, "https://example.com/o/good.git"));
 
   /* The original is kept aside, as a corrupt file is. */
   dir = g_dir_open (fixture->dir, 0, NULL);

@@ -300,6 +300,15 @@ forge_project_store_load (ForgeProjectStore  *self,
       else
         project = forge_project_new_from_json (json_node_get_object (node), &entry_error);
 
+      /* Two entries with one id would share a workspace, and removing
+       * either would delete the other's: the first one stays. */
+      if (project != NULL && forge_project_store_lookup (self, forge_project_get_id (project)) != NULL)
+        {
+          g_set_error (&entry_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "A second project with the id %s", forge_project_get_id (project));
+          g_clear_object (&project);
+        }
+
       /* Ids become folder names (workspaces, whose removal deletes them):
        * an entry with an id like "../../x" must never get that far. */
       if (project == NULL)
