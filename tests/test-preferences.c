@@ -1161,7 +1161,11 @@ test_backends_only_available (void)
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
   g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
   adw_combo_row_set_selected (row, 1);
-  g_assert_cmpstr (g_settings_get_string (settings, "default-backend"), ==, "e2b");
+  {
+    g_autofree char *backend = g_settings_get_string (settings, "default-backend");
+
+    g_assert_cmpstr (backend, ==, "e2b");
+  }
   gtk_window_destroy (GTK_WINDOW (window));
 
   g_settings_reset (settings, "default-backend");
