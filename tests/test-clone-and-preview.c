@@ -950,6 +950,30 @@ test_limits_server_fills_tmp (Fixture       *fixture,
   assert_log_tail_has (fixture, "ENOSPC");
 }
 
+/* Failed at clone-repository on the disk cap, and nothing half-written
+ * stays: no work tree, no git directory, no partial clone. */
+static void
+assert_clone_refused_by_cap (Fixture    *fixture,
+                             const char *project_id)
+{
+  ForgeProject *project;
+
+  assert_failed_with (fixture, project_id, "bigger than a project’s disk limit (16 MB)");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "clone-repository:error");
+
+  project = forge_project_store_lookup (fixture->store, project_id);
+  g_assert_nonnull (project);
+  {
+    g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
+    g_autofree char *work_tree = g_build_filename (workspace, "repo", NULL);
+    g_autofree char *git_dir = g_build_filename (workspace, "git", NULL);
+
+    g_assert_false (g_file_test (work_tree, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (git_dir, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint (forge_test_count_entries_with_prefix (workspace, "git.partial-"), ==, 0);
+  }
+}
+
 static void
 test_limits_clone_too_big (Fixture       *fixture,
                            gconstpointer  data)
@@ -963,7 +987,6 @@ test_limits_clone_too_big (Fixture       *fixture,
   g_autofree char *project_id = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree guint8 *blob = g_malloc (40 * MB);
-  ForgeProject *project;
 
   /* Random, so that the pack does not shrink it. */
   for (gsize i = 0; i < 40 * MB / sizeof (guint32); i++)
@@ -976,21 +999,35 @@ test_limits_clone_too_big (Fixture       *fixture,
   set_limits (fixture, 0, 0, 0, 16 * MB);
   project_id = forge_test_harness_run (fixture, url, NULL, 300);
 
-  assert_failed_with (fixture, project_id, "bigger than a project’s disk limit (16 MB)");
-  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "clone-repository:error");
+  assert_clone_refused_by_cap (fixture, project_id);
+}
 
-  /* Nothing half-written stays: no work tree, no partial clone. */
-  project = forge_project_store_lookup (fixture->store, project_id);
-  g_assert_nonnull (project);
-  {
-    g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
-    g_autofree char *work_tree = g_build_filename (workspace, "repo", NULL);
-    g_autofree char *git_dir = g_build_filename (workspace, "git", NULL);
+/* A zip bomb: 64 MB of zeros, a pack of some 64 KB. What was received
+ * is far below the cap; what the checkout would write is not, and is
+ * known before it writes a byte. */
+static void
+test_limits_clone_zip_bomb (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_with_files (fixture->root, "zip-bomb",
+                                                      "package.json",
+                                                      "{ \"name\": \"bomb\", \"scripts\": { \"dev\": \"node server.js\" } }\n",
+                                                      NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *zeros_path = g_build_filename (repo, "zeros.bin", NULL);
+  g_autofree char *project_id = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *zeros = g_malloc0 (64 * MB);
 
-    g_assert_false (g_file_test (work_tree, G_FILE_TEST_EXISTS));
-    g_assert_false (g_file_test (git_dir, G_FILE_TEST_EXISTS));
-    g_assert_cmpuint (forge_test_count_entries_with_prefix (workspace, "git.partial-"), ==, 0);
-  }
+  g_assert_true (g_file_set_contents (zeros_path, zeros, 64 * MB, &error));
+  g_assert_no_error (error);
+  forge_test_git (repo, "add", "zeros.bin", NULL);
+  forge_test_git (repo, "commit", "-q", "-m", "64 MB of zeros", NULL);
+
+  set_limits (fixture, 0, 0, 0, 16 * MB);
+  project_id = forge_test_harness_run (fixture, url, NULL, 300);
+
+  assert_clone_refused_by_cap (fixture, project_id);
 }
 
 /* }}} */
@@ -1031,6 +1068,7 @@ main (int   argc,
   ADD ("/forge/clone-and-preview/limits/install-fills-workspace", test_limits_install_fills_workspace);
   ADD ("/forge/clone-and-preview/limits/server-fills-tmp", test_limits_server_fills_tmp);
   ADD ("/forge/clone-and-preview/limits/clone-too-big", test_limits_clone_too_big);
+  ADD ("/forge/clone-and-preview/limits/clone-zip-bomb", test_limits_clone_zip_bomb);
 #undef ADD
 
   return g_test_run ();

@@ -233,6 +233,44 @@ test_disk_full_during_clone (Fixture       *fixture,
   g_assert_cmpuint (forge_test_http_get (forge_test_harness_output_string (fixture, "preview_url"), NULL), ==, 200);
 }
 
+/* 40 MB of zeros, a pack of some 40 KB: the checkout streams the file
+ * itself (it is past the stream threshold) and meets the full disk in
+ * its own writes. */
+static void
+test_disk_full_during_streamed_checkout (Fixture       *fixture,
+                                         gconstpointer  data)
+{
+  g_autofree char *repo = forge_test_repo_from_fixture (fixture->root, "static-site");
+  g_autofree char *zeros_path = g_build_filename (repo, "zeros.bin", NULL);
+  g_autofree char *url = g_strconcat ("file://", repo, NULL);
+  g_autofree char *projects = NULL;
+  g_autofree char *project_id = NULL;
+  g_autofree char *zeros = g_malloc0 (40 * MB);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (zeros_path, zeros, 40 * MB, &error));
+  g_assert_no_error (error);
+  forge_test_git (repo, "add", "zeros.bin", NULL);
+  forge_test_git (repo, "commit", "-q", "-m", "40 MB of zeros", NULL);
+
+  if ((projects = projects_on_small_disk (fixture, 16 * MB)) == NULL)
+    return;
+
+  project_id = forge_test_harness_run (fixture, url, NULL, 120);
+  g_test_message ("streamed checkout on a full disk: %s", fixture->error);
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
+  g_assert_cmpstr (fixture->error, ==, "The disk is full. Free some space, then try again.");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "clone-repository:error");
+  {
+    g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
+    g_autofree char *work_tree = g_build_filename (workspace, "repo", NULL);
+
+    g_assert_false (g_file_test (work_tree, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint (forge_test_count_entries_with_prefix (workspace, "git.partial-"), ==, 0);
+  }
+  unmount_small_disk (projects);
+}
+
 static void
 test_disk_full_during_install (Fixture       *fixture,
                                gconstpointer  data)
@@ -487,6 +525,7 @@ main (int   argc,
   ADD ("/forge/faults/hung-server-restarted", test_hung_server_restarted);
   ADD ("/forge/faults/sandbox-killed-from-outside", test_sandbox_killed_from_outside);
   ADD ("/forge/faults/disk-full-during-clone", test_disk_full_during_clone);
+  ADD ("/forge/faults/disk-full-during-streamed-checkout", test_disk_full_during_streamed_checkout);
   ADD ("/forge/faults/disk-full-during-install", test_disk_full_during_install);
   ADD ("/forge/faults/registry-unreachable", test_registry_unreachable);
 #undef ADD

@@ -5,7 +5,10 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -15,8 +18,12 @@
 #include <libsoup/soup.h>
 
 #include "forge-git.h"
+#include "forge-git-checkout-private.h"
 #include "git-http-server.h"
 #include "git-test-util.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_index, git_index_free)
 
 /* ------------------------------------------------------------------ */
 
@@ -1278,6 +1285,854 @@ test_submodules_path_escapes (void)
   forge_test_rm_rf (tmp);
 }
 
+/* ------------------------------------------------------------------ */
+/* Big files                                                          */
+/* ------------------------------------------------------------------ */
+
+#define KB (G_GUINT64_CONSTANT (1024))
+#define MB (KB * 1024)
+
+/* Thresholds small enough for small files: from 64 KiB up a file is
+ * streamed, and what cannot be must fit in memory_bound. */
+static void
+set_small_limits (guint64 memory_bound)
+{
+  _forge_git_checkout_set_limits (64 * KB, memory_bound);
+}
+
+/* Bytes no delta or zlib shrinks, different for each seed. */
+static void
+write_random_file (const char *path,
+                   gsize       size,
+                   guint32     seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autofree guint32 *data = g_new (guint32, size / 4 + 1);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  for (gsize i = 0; i < size / 4 + 1; i++)
+    data[i] = g_rand_int (rand);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, (const char *) data, size, NULL));
+}
+
+static void
+assert_same_file (const char *expected,
+                  const char *actual)
+{
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  gsize a_len = 0;
+  gsize b_len = 0;
+
+  g_assert_true (g_file_get_contents (expected, &a, &a_len, NULL));
+  g_assert_false (g_file_test (actual, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_get_contents (actual, &b, &b_len, NULL));
+  g_assert_cmpmem (a, a_len, b, b_len);
+}
+
+static void
+assert_executable (const char *path,
+                   gboolean    executable)
+{
+  struct stat st;
+
+  g_assert_cmpint (lstat (path, &st), ==, 0);
+  g_assert_true (S_ISREG (st.st_mode));
+  g_assert_cmpint ((st.st_mode & S_IXUSR) != 0, ==, executable);
+}
+
+static void
+assert_work_tree_clean (const char *ws)
+{
+  g_autofree char *git_dir = g_build_filename (ws, "git", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_autofree char *changed = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean dirty;
+
+  dirty = forge_git_work_tree_is_dirty (git_dir, work_tree, &changed, &error);
+  g_assert_no_error (error);
+  if (dirty)
+    g_test_message ("changed: %s", changed);
+  g_assert_false (dirty);
+}
+
+/* The only pack of a git directory: its path without ".pack"/".idx". */
+static char *
+dup_only_pack (const char *git_dir)
+{
+  g_autofree char *pack_dir = g_build_filename (git_dir, "objects", "pack", NULL);
+  g_autoptr(GDir) dir = g_dir_open (pack_dir, 0, NULL);
+  char *found = NULL;
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".pack"))
+      {
+        g_assert_null (found);
+        found = g_build_filename (pack_dir, name, NULL);
+        found[strlen (found) - strlen (".pack")] = '\0';
+      }
+  g_assert_nonnull (found);
+  return found;
+}
+
+/* The line `git verify-pack -v` prints for oid: "oid type size
+ * size-in-pack offset [depth base]". */
+static char **
+dup_verify_pack_line (const char *pack,
+                      const char *oid)
+{
+  g_autofree char *idx = g_strconcat (pack, ".idx", NULL);
+  g_autofree char *out = forge_test_git_output (g_get_tmp_dir (), "verify-pack", "-v", idx, NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], oid))
+      {
+        g_auto(GStrv) fields = g_strsplit_set (lines[i], " ", -1);
+        g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+
+        for (guint j = 0; fields[j] != NULL; j++)
+          if (*fields[j] != '\0')
+            g_ptr_array_add (kept, g_strdup (fields[j]));
+        g_ptr_array_add (kept, NULL);
+        return (char **) g_ptr_array_free (g_steal_pointer (&kept), FALSE);
+      }
+  g_error ("%s is not in %s", oid, idx);
+  return NULL;
+}
+
+/* Names a pathspec would read as patterns, or trim, or split: each file
+ * is bigger than what may be held in memory, so a name the checkout
+ * could not leave out of libgit2's fails the clone. Small files whose
+ * names those patterns would match, unescaped, stand next to them. */
+static void
+test_big_file_names (void)
+{
+  static const char * const big[] = {
+    "with space.bin", "ünïcødé.bin", "!leading.bin", "trailing.bin ", "new\nline.bin",
+    "d/we*ird[1].bin", "back\\slash.bin", "d/sub dir/#hash?.bin", "x.bin",
+  };
+  static const char * const small[] = {
+    "leading.bin", "d/weXird1.bin", "d/weird1.bin", "with", "newline.bin", "trailing.bin",
+  };
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_autoptr(GError) error = NULL;
+
+  set_small_limits (128 * KB);
+  for (guint i = 0; i < G_N_ELEMENTS (big); i++)
+    {
+      g_autofree char *path = g_build_filename (upstream, big[i], NULL);
+
+      write_random_file (path, 200 * KB, i + 1);
+    }
+  {
+    g_autofree char *exec = g_build_filename (upstream, "x.bin", NULL);
+    g_assert_cmpint (chmod (exec, 0755), ==, 0);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (small); i++)
+    {
+      g_autofree char *path = g_build_filename (upstream, small[i], NULL);
+
+      g_assert_true (g_file_set_contents (path, small[i], -1, NULL));
+    }
+  forge_test_git (upstream, "add", "-A", NULL);
+  forge_test_git (upstream, "commit", "-q", "-m", "odd names", NULL);
+
+  g_assert_true (update_workspace (url, ws, NULL, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (big); i++)
+    {
+      g_autofree char *expected = g_build_filename (upstream, big[i], NULL);
+      g_autofree char *actual = g_build_filename (work_tree, big[i], NULL);
+
+      assert_same_file (expected, actual);
+      assert_executable (actual, g_str_equal (big[i], "x.bin"));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (small); i++)
+    g_assert_true (forge_test_file_has_content (work_tree, small[i], small[i]));
+  assert_work_tree_clean (ws);
+
+  _forge_git_checkout_set_limits (0, 0);
+  forge_test_rm_rf (tmp);
+}
+
+/* What libgit2 reads whole whatever the checkout does (a symbolic
+ * link's target, .gitignore and its kin) is refused past what a real one
+ * holds, before anything is written. */
+static void
+test_big_file_read_whole (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *ws2 = g_build_filename (tmp, "ws2", NULL);
+  g_autofree char *target = g_build_filename (tmp, "target", NULL);
+  g_autofree char *sub = g_build_filename (upstream, "sub", NULL);
+  g_autofree char *ignore = g_build_filename (sub, ".gitignore", NULL);
+  g_autofree char *oid = NULL;
+  g_autofree char *cacheinfo = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A "link" whose target is 100 KiB long. */
+  write_random_file (target, 100 * KB, 41);
+  oid = forge_test_git_output (upstream, "hash-object", "-w", target, NULL);
+  g_strstrip (oid);
+  cacheinfo = g_strdup_printf ("120000,%s,link", oid);
+  forge_test_git (upstream, "update-index", "--add", "--cacheinfo", cacheinfo, NULL);
+  forge_test_git (upstream, "commit", "-q", "-m", "a long link", NULL);
+
+  g_assert_false (update_workspace (url, ws, NULL, &error));
+  g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_TOO_BIG);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "“link” could not be checked out: it is a symbolic link of 100.0\u00a0KiB"));
+  g_assert_cmpuint (count_entries (ws), ==, 0);
+  g_clear_error (&error);
+
+  /* A .gitignore of 17 MiB, in a folder. */
+  forge_test_git (upstream, "rm", "-q", "--cached", "link", NULL);
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  {
+    g_autofree char *zeros = g_malloc0 (17 * MB);
+
+    g_assert_true (g_file_set_contents (ignore, zeros, 17 * MB, NULL));
+  }
+  forge_test_git (upstream, "add", "sub/.gitignore", NULL);
+  forge_test_git (upstream, "commit", "-q", "-m", "a huge .gitignore", NULL);
+
+  g_assert_false (update_workspace (url, ws2, NULL, &error));
+  g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_TOO_BIG);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "“sub/.gitignore” (17.0\u00a0MiB) could not be checked out: Git reads it whole"));
+  g_assert_cmpuint (count_entries (ws2), ==, 0);
+
+  forge_test_rm_rf (tmp);
+}
+
+/* A loose object (objects/xx/…), not a pack: streamed all the same. */
+static void
+test_big_file_loose (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *git_dir = g_build_filename (ws, "git", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_autofree char *expected = g_build_filename (upstream, "big.bin", NULL);
+  g_autofree char *actual = g_build_filename (work_tree, "big.bin", NULL);
+  g_autofree char *pack_dir = g_build_filename (git_dir, "objects", "pack", NULL);
+  g_autofree char *oid = NULL;
+  g_autofree char *loose = NULL;
+  g_autofree char *pack = NULL;
+  g_autofree char *moved = g_build_filename (tmp, "moved.pack", NULL);
+  g_autoptr(GError) error = NULL;
+
+  set_small_limits (128 * KB);
+  write_random_file (expected, 300 * KB, 7);
+  forge_test_git (upstream, "add", "big.bin", NULL);
+  forge_test_git (upstream, "commit", "-q", "-m", "big", NULL);
+  oid = forge_test_git_rev_parse (upstream, "HEAD:big.bin");
+  loose = g_strdup_printf ("%s/objects/%.2s/%s", git_dir, oid, oid + 2);
+
+  g_assert_true (update_workspace (url, ws, NULL, &error));
+  g_assert_no_error (error);
+
+  /* The clone's pack, taken out and unpacked into loose objects. */
+  pack = dup_only_pack (git_dir);
+  {
+    g_autofree char *pack_file = g_strconcat (pack, ".pack", NULL);
+    g_autofree char *idx_file = g_strconcat (pack, ".idx", NULL);
+    const char *argv[] = { "sh", "-c", "git unpack-objects -q < \"$0\"", moved, NULL };
+    int status = 0;
+
+    g_assert_cmpint (g_rename (pack_file, moved), ==, 0);
+    g_assert_cmpint (g_unlink (idx_file), ==, 0);
+    g_assert_true (g_spawn_sync (git_dir, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  g_assert_true (g_file_test (loose, G_FILE_TEST_IS_REGULAR));
+
+  g_assert_true (forge_git_reset_to_remote (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
+                                            NULL, NULL, &error));
+  g_assert_no_error (error);
+  /* It was read loose: nothing fetched it into a pack again. */
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (pack_dir, "pack-"), ==, 0);
+  assert_same_file (expected, actual);
+  assert_work_tree_clean (ws);
+
+  _forge_git_checkout_set_limits (0, 0);
+  forge_test_rm_rf (tmp);
+}
+
+/* A blob stored as a delta cannot be inflated alone: libgit2 puts it
+ * together in memory, up to the memory bound, and past it the clone
+ * fails with one line naming the file. */
+static void
+test_big_file_delta (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *root = g_build_filename (tmp, "srv", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *a = g_build_filename (upstream, "a.bin", NULL);
+  g_autofree char *b = g_build_filename (upstream, "b.bin", NULL);
+  g_autofree char *bare = NULL;
+  g_autoptr(ForgeTestGitServer) server = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *ws2 = g_build_filename (tmp, "ws2", NULL);
+  g_autofree char *git_dir = g_build_filename (ws, "git", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_autofree char *pack = NULL;
+  g_autofree char *delta_name = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Two files alike but for their first bytes, packed with deltas. */
+  write_random_file (a, 200 * KB, 11);
+  {
+    g_autofree char *contents = NULL;
+    gsize len = 0;
+
+    g_assert_true (g_file_get_contents (a, &contents, &len, NULL));
+    memcpy (contents, "not quite the same", strlen ("not quite the same"));
+    g_assert_true (g_file_set_contents (b, contents, len, NULL));
+  }
+  forge_test_git (upstream, "add", "a.bin", "b.bin", NULL);
+  forge_test_git (upstream, "commit", "-q", "-m", "alike", NULL);
+  forge_test_git (upstream, "repack", "-q", "-adf", "--window=10", NULL);
+  bare = forge_test_make_bare (upstream, root, "delta.git");
+  server = forge_test_git_server_new (root, NULL);
+  url = forge_test_git_server_dup_url (server, "delta.git");
+
+  set_small_limits (1 * MB);
+  g_assert_true (update_workspace (url, ws, NULL, &error));
+  g_assert_no_error (error);
+
+  /* One of them reached the clone as a delta of the other. */
+  pack = dup_only_pack (git_dir);
+  for (guint i = 0; i < 2 && delta_name == NULL; i++)
+    {
+      const char *name = i == 0 ? "a.bin" : "b.bin";
+      g_autofree char *rev = g_strconcat ("HEAD:", name, NULL);
+      g_autofree char *oid = forge_test_git_rev_parse (upstream, rev);
+      g_auto(GStrv) fields = dup_verify_pack_line (pack, oid);
+
+      g_assert_cmpstr (fields[1], ==, "blob");
+      if (g_strv_length (fields) >= 7)
+        delta_name = g_strdup (name);
+    }
+  g_assert_nonnull (delta_name);
+  g_test_message ("%s is a delta", delta_name);
+
+  {
+    g_autofree char *a_out = g_build_filename (work_tree, "a.bin", NULL);
+    g_autofree char *b_out = g_build_filename (work_tree, "b.bin", NULL);
+
+    assert_same_file (a, a_out);
+    assert_same_file (b, b_out);
+  }
+  assert_work_tree_clean (ws);
+
+  /* Below its size, the delta is refused. */
+  set_small_limits (100 * KB);
+  g_assert_false (update_workspace (url, ws2, NULL, &error));
+  g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_TOO_BIG);
+  g_test_message ("%s", error->message);
+  /* g_format_size() puts a no-break space before the unit. */
+  expected = g_strdup_printf ("“%s” (200.0\u00a0KiB) could not be checked out: Git stores it as a delta, which needs it whole in memory, and only files up to 100.0\u00a0KiB are checked out that way.",
+                              delta_name);
+  g_assert_true (g_str_has_prefix (error->message, expected));
+  g_assert_null (strchr (error->message, '\n'));
+  /* Nothing half-written: no work tree, no git directory, no staging. */
+  g_assert_cmpuint (count_entries (ws2), ==, 0);
+
+  _forge_git_checkout_set_limits (0, 0);
+  g_clear_pointer (&server, forge_test_git_server_free);
+  forge_test_rm_rf (tmp);
+}
+
+/* A file .gitattributes converts is converted whole in memory, as
+ * libgit2 would, up to the bound. */
+static void
+test_big_file_filtered (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *ws2 = g_build_filename (tmp, "ws2", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_autoptr(GString) lf = g_string_new (NULL);
+  g_autoptr(GString) crlf = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; lf->len < 200 * KB; i++)
+    {
+      g_string_append_printf (lf, "line %u\n", i);
+      g_string_append_printf (crlf, "line %u\r\n", i);
+    }
+  forge_test_git_commit_file (upstream, ".gitattributes", "*.txt text eol=crlf\n");
+  forge_test_git_commit_file (upstream, "notes.txt", lf->str);
+
+  set_small_limits (1 * MB);
+  g_assert_true (update_workspace (url, ws, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (forge_test_file_has_content (work_tree, "notes.txt", crlf->str));
+  assert_work_tree_clean (ws);
+
+  set_small_limits (100 * KB);
+  g_assert_false (update_workspace (url, ws2, NULL, &error));
+  g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_TOO_BIG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "“notes.txt”"));
+  g_assert_nonnull (strstr (error->message, "its .gitattributes convert it"));
+
+  _forge_git_checkout_set_limits (0, 0);
+  forge_test_rm_rf (tmp);
+}
+
+static void
+flip_byte (const char *path,
+           goffset     offset)
+{
+  guint8 byte = 0;
+  int fd;
+
+  g_assert_cmpint (chmod (path, 0644), ==, 0);
+  fd = open (path, O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pread (fd, &byte, 1, offset), ==, 1);
+  byte ^= 0x5a;
+  g_assert_cmpint (pwrite (fd, &byte, 1, offset), ==, 1);
+  close (fd);
+}
+
+/* Where the .idx keeps oid's 4-byte offset (version 2, small packs). */
+static goffset
+idx_offset_position (const char *idx,
+                     const char *oid)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  git_oid id;
+  guint32 n;
+
+  g_assert_cmpint (git_oid_fromstr (&id, oid), ==, 0);
+  g_assert_true (g_file_get_contents (idx, &data, &len, NULL));
+  n = GUINT32_FROM_BE (*(guint32 *) (data + 8 + 255 * 4));
+  for (guint32 i = 0; i < n; i++)
+    if (memcmp (data + 8 + 1024 + i * 20, id.id, 20) == 0)
+      return 8 + 1024 + (goffset) n * 24 + i * 4;
+  g_error ("%s is not in %s", oid, idx);
+  return -1;
+}
+
+/* The clone's own pack, damaged: the update fails in one line and the
+ * work tree stays as it was. */
+static void
+test_big_file_damaged (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *upstream = forge_test_make_upstream (tmp, "upstream");
+  g_autofree char *url = g_filename_to_uri (upstream, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *git_dir = g_build_filename (ws, "git", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_autofree char *expected = g_build_filename (upstream, "big.bin", NULL);
+  g_autofree char *actual = g_build_filename (work_tree, "big.bin", NULL);
+  g_autofree char *oid = NULL;
+  g_autofree char *pack = NULL;
+  g_autofree char *pack_file = NULL;
+  g_autofree char *idx_file = NULL;
+  g_auto(GStrv) fields = NULL;
+  goffset data_at;
+  g_autoptr(GError) error = NULL;
+
+  set_small_limits (128 * KB);
+  write_random_file (expected, 300 * KB, 23);
+  forge_test_git (upstream, "add", "big.bin", NULL);
+  forge_test_git (upstream, "commit", "-q", "-m", "big", NULL);
+  oid = forge_test_git_rev_parse (upstream, "HEAD:big.bin");
+
+  g_assert_true (update_workspace (url, ws, NULL, &error));
+  g_assert_no_error (error);
+
+  pack = dup_only_pack (git_dir);
+  pack_file = g_strconcat (pack, ".pack", NULL);
+  idx_file = g_strconcat (pack, ".idx", NULL);
+  fields = dup_verify_pack_line (pack, oid);
+  /* Half-way through the object's zlib stream. */
+  data_at = g_ascii_strtoll (fields[4], NULL, 10) + g_ascii_strtoll (fields[3], NULL, 10) / 2;
+
+  flip_byte (pack_file, data_at);
+  g_assert_false (forge_git_reset_to_remote (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
+                                             NULL, NULL, &error));
+  g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, "“big.bin” could not be checked out: its data in the clone is damaged ("));
+  g_assert_null (strchr (error->message, '\n'));
+  assert_same_file (expected, actual);
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (ws, "git.partial-"), ==, 0);
+  g_clear_error (&error);
+  flip_byte (pack_file, data_at);
+
+  /* An offset past the pack's end in the index. */
+  flip_byte (idx_file, idx_offset_position (idx_file, oid));
+  g_assert_false (forge_git_reset_to_remote (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
+                                             NULL, NULL, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_null (strchr (error->message, '\n'));
+  assert_same_file (expected, actual);
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (ws, "git.partial-"), ==, 0);
+
+  _forge_git_checkout_set_limits (0, 0);
+  forge_test_rm_rf (tmp);
+}
+
+typedef struct
+{
+  /* The bytes of the first CHECKOUT report, and the last. */
+  guint64       first_bytes;
+  guint64       last_bytes;
+  guint         checkout_reports;
+  /* Cancelled at the first CHECKOUT report, as a disk cap would. */
+  GCancellable *cancel_on_checkout;
+} CheckoutSize;
+
+static void
+checkout_size_cb (ForgeGitPhase phase,
+                  guint64       current,
+                  guint64       total,
+                  guint64       bytes,
+                  gpointer      user_data)
+{
+  CheckoutSize *size = user_data;
+
+  if (phase != FORGE_GIT_PHASE_CHECKOUT)
+    return;
+  if (size->checkout_reports++ == 0)
+    size->first_bytes = bytes;
+  size->last_bytes = bytes;
+  if (size->cancel_on_checkout != NULL)
+    g_cancellable_cancel (size->cancel_on_checkout);
+}
+
+/* The sum of the blob sizes of repo's HEAD, as git counts them. */
+static guint64
+tree_size (const char *repo)
+{
+  g_autofree char *out = forge_test_git_output (repo, "ls-tree", "-r", "-l", "HEAD", NULL);
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  guint64 total = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) fields = g_strsplit_set (lines[i], " \t", -1);
+      g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+
+      for (guint j = 0; fields[j] != NULL; j++)
+        if (*fields[j] != '\0')
+          g_ptr_array_add (kept, fields[j]);
+      /* "mode type oid size path"; a submodule's size is "-". */
+      if (kept->len >= 4 && g_str_equal (g_ptr_array_index (kept, 1), "blob"))
+        total += g_ascii_strtoull (g_ptr_array_index (kept, 3), NULL, 10);
+    }
+  return total;
+}
+
+/* What the checkout writes is reported before it writes anything, the
+ * submodules' files added as they come; cancelling then leaves nothing. */
+static void
+test_checkout_size_first (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("forge-git-XXXXXX", NULL);
+  g_autofree char *sub = forge_test_make_upstream (tmp, "sub");
+  g_autofree char *sub_url = g_filename_to_uri (sub, NULL, NULL);
+  g_autofree char *parent = forge_test_make_upstream (tmp, "parent");
+  g_autofree char *parent_url = g_filename_to_uri (parent, NULL, NULL);
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *ws2 = g_build_filename (tmp, "ws2", NULL);
+  g_autofree char *git_dir = NULL;
+  g_autofree char *work_tree = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  CheckoutSize size = { 0 };
+  guint64 parent_size;
+  guint64 sub_size;
+
+  {
+    g_autofree char *lib = g_build_filename (sub, "lib.bin", NULL);
+    g_autofree char *data = g_build_filename (parent, "data.bin", NULL);
+
+    write_random_file (lib, 300 * KB, 31);
+    write_random_file (data, 700 * KB, 32);
+  }
+  forge_test_git (sub, "add", "lib.bin", NULL);
+  forge_test_git (sub, "commit", "-q", "-m", "lib", NULL);
+  forge_test_git (parent, "add", "data.bin", NULL);
+  forge_test_git (parent, "commit", "-q", "-m", "data", NULL);
+  add_submodule (parent, sub_url, "vendor/sub");
+  parent_size = tree_size (parent);
+  sub_size = tree_size (sub);
+
+  git_dir = g_build_filename (ws, "git", NULL);
+  work_tree = g_build_filename (ws, "repo", NULL);
+  g_assert_true (forge_git_clone_or_update (parent_url, git_dir, work_tree, NULL, checkout_size_cb, &size,
+                                            NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (size.first_bytes, ==, parent_size);
+  g_assert_cmpuint (size.last_bytes, ==, parent_size + sub_size);
+
+  /* A cap that cancels at the first report: the clone fails, and no
+   * file was written. */
+  memset (&size, 0, sizeof size);
+  size.cancel_on_checkout = cancellable;
+  g_free (git_dir);
+  g_free (work_tree);
+  git_dir = g_build_filename (ws2, "git", NULL);
+  work_tree = g_build_filename (ws2, "repo", NULL);
+  g_assert_false (forge_git_clone_or_update (parent_url, git_dir, work_tree, NULL, checkout_size_cb, &size,
+                                             NULL, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (size.checkout_reports, ==, 1);
+  g_assert_cmpuint (size.first_bytes, ==, parent_size);
+  g_assert_cmpuint (count_entries (ws2), ==, 0);
+
+  forge_test_rm_rf (tmp);
+}
+
+/* 1 GiB of zeros (a pack of about a megabyte), an executable file past
+ * the threshold and a small one, cloned over HTTP with the real API in
+ * a child whose heap is limited to 256 MiB: libgit2's own checkout
+ * would need the whole gigabyte. Over HTTP: for file:// addresses
+ * libgit2 builds the pack itself, in memory, whatever the checkout. */
+#define BIG_SIZE (1024 * MB)
+#define BIG_TOOL_SIZE (40 * MB)
+#define BIG_MARK_AT (512 * MB)
+#define BIG_MARK "changed upstream"
+#define BIG_HEAP_LIMIT (256 * MB)
+
+/* The parent's folder, which the child finds by the parent's pid. */
+static char *
+dup_big_file_dir (pid_t pid)
+{
+  g_autofree char *name = g_strdup_printf ("forge-git-big-%d", (int) pid);
+
+  return g_build_filename (g_get_tmp_dir (), name, NULL);
+}
+
+/* A sparse file: zeros in no time and no room. */
+static void
+make_zero_file (const char *path,
+                guint64     size)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, size), ==, 0);
+  close (fd);
+}
+
+static void
+write_at (const char *path,
+          guint64     offset,
+          const char *text)
+{
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (pwrite (fd, text, strlen (text), offset), ==, (gssize) strlen (text));
+  close (fd);
+}
+
+/* size bytes, all zero but mark (if not NULL) at mark_at; read in
+ * chunks, the way the checkout wrote them. */
+static void
+assert_zeros_but (const char *path,
+                  guint64     size,
+                  guint64     mark_at,
+                  const char *mark)
+{
+  g_autofree guint8 *chunk = g_malloc (MB);
+  g_autofree guint8 *zeros = g_malloc0 (MB);
+  struct stat st;
+  guint64 done = 0;
+  int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (fstat (fd, &st), ==, 0);
+  g_assert_cmpuint (st.st_size, ==, size);
+  while (done < size)
+    {
+      gssize n = read (fd, chunk, MB);
+
+      g_assert_cmpint (n, >, 0);
+      if (mark != NULL && mark_at >= done && mark_at < done + n)
+        {
+          g_assert_cmpuint (mark_at - done + strlen (mark), <=, (guint64) n);
+          g_assert_cmpmem (chunk + (mark_at - done), strlen (mark), mark, strlen (mark));
+          memset (chunk + (mark_at - done), 0, strlen (mark));
+        }
+      g_assert_true (memcmp (chunk, zeros, n) == 0);
+      done += n;
+    }
+  close (fd);
+}
+
+/* The index entry holds the file's stat: status never reads 1 GiB
+ * again to see it is unchanged. */
+static void
+assert_index_has_stat (const char *git_dir,
+                       const char *work_tree,
+                       const char *path)
+{
+  g_autoptr(git_repository) repo = NULL;
+  g_autoptr(git_index) index = NULL;
+  g_autofree char *file = g_build_filename (work_tree, path, NULL);
+  const git_index_entry *entry;
+  struct stat st;
+
+  g_assert_cmpint (git_repository_open_bare (&repo, git_dir), ==, 0);
+  g_assert_cmpint (git_repository_index (&index, repo), ==, 0);
+  entry = git_index_get_bypath (index, path, 0);
+  g_assert_nonnull (entry);
+  g_assert_cmpint (lstat (file, &st), ==, 0);
+  g_assert_cmpuint (entry->ino, ==, (guint32) st.st_ino);
+  g_assert_cmpuint (entry->file_size, ==, (guint32) st.st_size);
+  g_assert_cmpuint (entry->mtime.seconds, ==, (guint32) st.st_mtim.tv_sec);
+}
+
+static void
+big_file_child (void)
+{
+  g_autofree char *tmp = dup_big_file_dir (getppid ());
+  g_autofree char *url_file = g_build_filename (tmp, "url", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *ws = g_build_filename (tmp, "ws", NULL);
+  g_autofree char *git_dir = g_build_filename (ws, "git", NULL);
+  g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
+  g_autofree char *big = g_build_filename (work_tree, "big.bin", NULL);
+  g_autofree char *tool = g_build_filename (work_tree, "tool.bin", NULL);
+  g_autofree char *oid = NULL;
+  g_autofree char *peak_file = g_build_filename (tmp, "peak-rss-mib", NULL);
+  g_autofree char *peak = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean updated = FALSE;
+  struct rusage usage;
+  gboolean ok;
+
+  g_assert_true (g_file_get_contents (url_file, &url, NULL, NULL));
+
+  if (g_getenv ("FORGE_TEST_SANITIZED") == NULL)
+    {
+      struct rlimit limit = { BIG_HEAP_LIMIT, BIG_HEAP_LIMIT };
+
+      g_assert_cmpint (setrlimit (RLIMIT_DATA, &limit), ==, 0);
+    }
+  else
+    g_test_message ("Heap not limited: under ASan the shadow memory and the quarantine of freed buffers take more than the limit, whatever the checkout does");
+
+  ok = forge_git_clone_or_update_ref (url, "refs/heads/first", git_dir, work_tree, NULL,
+                                      NULL, NULL, &oid, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  assert_zeros_but (big, BIG_SIZE, 0, NULL);
+  assert_executable (big, FALSE);
+  assert_zeros_but (tool, BIG_TOOL_SIZE, 0, "#!/bin/sh\n");
+  assert_executable (tool, TRUE);
+  g_assert_true (forge_test_file_has_content (work_tree, "small.txt", "small\n"));
+  assert_work_tree_clean (ws);
+  assert_index_has_stat (git_dir, work_tree, "big.bin");
+
+  /* A pull to the commit that changed the big file. */
+  g_clear_pointer (&oid, g_free);
+  ok = forge_git_pull (url, "refs/heads/main", git_dir, work_tree, NULL, NULL, NULL,
+                       &oid, &updated, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_assert_true (updated);
+  assert_zeros_but (big, BIG_SIZE, BIG_MARK_AT, BIG_MARK);
+  assert_executable (tool, TRUE);
+  assert_work_tree_clean (ws);
+
+  /* For the parent's log: the child's own output is not shown. */
+  g_assert_cmpint (getrusage (RUSAGE_SELF, &usage), ==, 0);
+  peak = g_strdup_printf ("%ld", usage.ru_maxrss / 1024);
+  g_assert_true (g_file_set_contents (peak_file, peak, -1, NULL));
+}
+
+static void
+test_big_file_streamed (void)
+{
+  g_autofree char *tmp = NULL;
+  g_autofree char *upstream = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *bare = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *url_file = NULL;
+  g_autofree char *big = NULL;
+  g_autofree char *tool = NULL;
+  g_autoptr(ForgeTestGitServer) server = NULL;
+
+  if (g_test_subprocess ())
+    {
+      big_file_child ();
+      return;
+    }
+
+  tmp = dup_big_file_dir (getpid ());
+  forge_test_rm_rf (tmp);
+  g_assert_cmpint (g_mkdir (tmp, 0700), ==, 0);
+  upstream = forge_test_make_upstream (tmp, "upstream");
+  root = g_build_filename (tmp, "srv", NULL);
+  url_file = g_build_filename (tmp, "url", NULL);
+  big = g_build_filename (upstream, "big.bin", NULL);
+  tool = g_build_filename (upstream, "tool.bin", NULL);
+
+  make_zero_file (big, BIG_SIZE);
+  make_zero_file (tool, BIG_TOOL_SIZE);
+  write_at (tool, 0, "#!/bin/sh\n");
+  g_assert_cmpint (chmod (tool, 0755), ==, 0);
+  forge_test_git_commit_file (upstream, "small.txt", "small\n");
+  forge_test_git (upstream, "add", "big.bin", "tool.bin", NULL);
+  forge_test_git (upstream, "commit", "-q", "-m", "a gigabyte of zeros", NULL);
+  forge_test_git (upstream, "branch", "first", NULL);
+  write_at (big, BIG_MARK_AT, BIG_MARK);
+  forge_test_git (upstream, "commit", "-q", "-a", "-m", "changed", NULL);
+  g_assert_cmpint (g_unlink (big), ==, 0);
+  g_assert_cmpint (g_unlink (tool), ==, 0);
+
+  bare = forge_test_make_bare (upstream, root, "big.git");
+  server = forge_test_git_server_new (root, NULL);
+  url = forge_test_git_server_dup_url (server, "big.git");
+  g_assert_true (g_file_set_contents (url_file, url, -1, NULL));
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  {
+    g_autofree char *peak_file = g_build_filename (tmp, "peak-rss-mib", NULL);
+    g_autofree char *peak = NULL;
+
+    if (g_file_get_contents (peak_file, &peak, NULL, NULL))
+      g_test_message ("The clone's peak resident memory: %s MiB", peak);
+  }
+  g_clear_pointer (&server, forge_test_git_server_free);
+  forge_test_rm_rf (tmp);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1306,6 +2161,14 @@ main (int   argc,
   g_test_add_func ("/git/submodules/unreachable", test_submodules_unreachable);
   g_test_add_func ("/git/submodules/remote-parent", test_submodules_remote_parent);
   g_test_add_func ("/git/submodules/path-escapes", test_submodules_path_escapes);
+  g_test_add_func ("/git/checkout-size-first", test_checkout_size_first);
+  g_test_add_func ("/git/big-file/names", test_big_file_names);
+  g_test_add_func ("/git/big-file/loose", test_big_file_loose);
+  g_test_add_func ("/git/big-file/read-whole", test_big_file_read_whole);
+  g_test_add_func ("/git/big-file/delta", test_big_file_delta);
+  g_test_add_func ("/git/big-file/filtered", test_big_file_filtered);
+  g_test_add_func ("/git/big-file/damaged", test_big_file_damaged);
+  g_test_add_func ("/git/big-file/streamed", test_big_file_streamed);
 
   return g_test_run ();
 }

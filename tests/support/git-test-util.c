@@ -118,6 +118,24 @@ forge_test_git_commit_file (const char *repo,
 }
 
 char *
+forge_test_git_output (const char *dir,
+                       ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  char *out = NULL;
+  va_list ap;
+  const char *arg;
+
+  va_start (ap, dir);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (char *) arg);
+  va_end (ap);
+
+  run_git (dir, args, &out);
+  return out;
+}
+
+char *
 forge_test_git_rev_parse (const char *repo,
                           const char *rev)
 {

@@ -17,6 +17,9 @@ void      forge_test_git_isolate              (void);
 /* Runs git with argv (NULL-terminated) in dir; asserts it succeeds. */
 void      forge_test_git                      (const char  *dir,
                                                ...) G_GNUC_NULL_TERMINATED;
+/* The same, and what git printed on stdout. */
+char     *forge_test_git_output               (const char  *dir,
+                                               ...) G_GNUC_NULL_TERMINATED;
 /* parent/name: a repository on branch main with one commit (README.md). */
 char     *forge_test_make_upstream            (const char  *parent,
                                                const char  *name);

@@ -15,6 +15,8 @@
 #include <glib/gstdio.h>
 
 #include "forge-git.h"
+#include "forge-git-checkout-private.h"
+#include "forge-git-private.h"
 #include "forge-util.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (git_repository, git_repository_free)
@@ -825,38 +827,33 @@ forge_git_dup_error_message (ForgeGitError  code,
 /* Clone / update                                                     */
 /* ------------------------------------------------------------------ */
 
-typedef struct
-{
-  const char           *token;
-  /* The host the token was given for: it goes nowhere else. */
-  char                 *token_host;
-  ForgeGitProgressFunc  progress;
-  gpointer              user_data;
-  GCancellable         *cancellable;
-  gint64                last_report;
-  int                   last_phase;
-  guint64               last_current;
-  guint64               last_total;
-  guint                 credential_calls;
-  guint                 auth_asked : 1;
-  /* What the last transfer report said was received. */
-  guint64               bytes;
-  /* One line each about submodules not fetched; NULL: g_message(). */
-  GPtrArray            *notes;
-} Operation;
-
-static gboolean
-operation_cancelled (Operation *op)
+gboolean
+_forge_git_operation_cancelled (ForgeGitOperation *op)
 {
   return op->cancellable != NULL && g_cancellable_is_cancelled (op->cancellable);
 }
 
 static void
-operation_report (Operation     *op,
-                  ForgeGitPhase  phase,
-                  guint64        current,
-                  guint64        total,
-                  guint64        bytes)
+operation_deliver (ForgeGitOperation *op,
+                   ForgeGitPhase      phase,
+                   guint64            current,
+                   guint64            total,
+                   guint64            bytes,
+                   gint64             now)
+{
+  op->last_phase = phase;
+  op->last_current = current;
+  op->last_total = total;
+  op->last_report = now;
+  op->progress (phase, current, total, bytes, op->user_data);
+}
+
+void
+_forge_git_operation_report (ForgeGitOperation *op,
+                             ForgeGitPhase      phase,
+                             guint64            current,
+                             guint64            total,
+                             guint64            bytes)
 {
   gint64 now;
 
@@ -877,11 +874,21 @@ operation_report (Operation     *op,
       now - op->last_report < PROGRESS_INTERVAL_USEC)
     return;
 
-  op->last_phase = phase;
-  op->last_current = current;
-  op->last_total = total;
-  op->last_report = now;
-  op->progress (phase, current, total, bytes, op->user_data);
+  operation_deliver (op, phase, current, total, bytes, now);
+}
+
+void
+_forge_git_operation_report_now (ForgeGitOperation *op,
+                                 ForgeGitPhase      phase,
+                                 guint64            current,
+                                 guint64            total,
+                                 guint64            bytes)
+{
+  if (phase != FORGE_GIT_PHASE_CHECKOUT)
+    op->bytes = bytes;
+
+  if (op->progress != NULL)
+    operation_deliver (op, phase, current, total, bytes, g_get_monotonic_time ());
 }
 
 static int
@@ -891,7 +898,7 @@ credentials_cb (git_credential **out,
                 unsigned int     allowed_types,
                 void            *payload)
 {
-  Operation *op = payload;
+  ForgeGitOperation *op = payload;
 
   op->auth_asked = TRUE;
 
@@ -931,19 +938,19 @@ static int
 transfer_progress_cb (const git_indexer_progress *stats,
                       void                       *payload)
 {
-  Operation *op = payload;
+  ForgeGitOperation *op = payload;
 
-  if (operation_cancelled (op))
+  if (_forge_git_operation_cancelled (op))
     return GIT_EUSER;
 
   if (stats->total_deltas > 0 && stats->received_objects == stats->total_objects)
-    operation_report (op, FORGE_GIT_PHASE_RESOLVING,
-                      stats->indexed_deltas, stats->total_deltas,
-                      stats->received_bytes);
+    _forge_git_operation_report (op, FORGE_GIT_PHASE_RESOLVING,
+                                 stats->indexed_deltas, stats->total_deltas,
+                                 stats->received_bytes);
   else
-    operation_report (op, FORGE_GIT_PHASE_RECEIVING,
-                      stats->received_objects, stats->total_objects,
-                      stats->received_bytes);
+    _forge_git_operation_report (op, FORGE_GIT_PHASE_RECEIVING,
+                                 stats->received_objects, stats->total_objects,
+                                 stats->received_bytes);
 
   return 0;
 }
@@ -953,7 +960,7 @@ sideband_progress_cb (const char *str,
                       int         len,
                       void       *payload)
 {
-  return operation_cancelled (payload) ? GIT_EUSER : 0;
+  return _forge_git_operation_cancelled (payload) ? GIT_EUSER : 0;
 }
 
 static void
@@ -962,9 +969,12 @@ checkout_progress_cb (const char *path,
                       size_t      total_steps,
                       void       *payload)
 {
-  Operation *op = payload;
+  ForgeGitOperation *op = payload;
 
-  operation_report (op, FORGE_GIT_PHASE_CHECKOUT, completed_steps, total_steps, 0);
+  /* The files the checkout writes itself come after libgit2's. */
+  op->checkout_steps = total_steps;
+  _forge_git_operation_report (op, FORGE_GIT_PHASE_CHECKOUT, completed_steps,
+                               total_steps + op->checkout_extra, op->checkout_bytes);
 }
 
 static int
@@ -975,12 +985,12 @@ checkout_notify_cb (git_checkout_notify_t     why,
                     const git_diff_file      *workdir,
                     void                     *payload)
 {
-  return operation_cancelled (payload) ? GIT_EUSER : 0;
+  return _forge_git_operation_cancelled (payload) ? GIT_EUSER : 0;
 }
 
 static void
-operation_setup_fetch (Operation          *op,
-                       git_fetch_options  *fetch_opts)
+operation_setup_fetch (ForgeGitOperation *op,
+                       git_fetch_options *fetch_opts)
 {
   fetch_opts->callbacks.credentials = credentials_cb;
   fetch_opts->callbacks.transfer_progress = transfer_progress_cb;
@@ -994,9 +1004,9 @@ operation_setup_fetch (Operation          *op,
 #endif
 }
 
-static void
-operation_setup_checkout (Operation             *op,
-                          git_checkout_options  *checkout_opts)
+void
+_forge_git_operation_setup_checkout (ForgeGitOperation    *op,
+                                     git_checkout_options *checkout_opts)
 {
   checkout_opts->progress_cb = checkout_progress_cb;
   checkout_opts->progress_payload = op;
@@ -1005,11 +1015,11 @@ operation_setup_checkout (Operation             *op,
   checkout_opts->notify_flags = GIT_CHECKOUT_NOTIFY_UPDATED;
 }
 
-static gboolean
-set_error_from_libgit2 (GError      **error,
-                        Operation    *op,
-                        int           rc,
-                        const char   *url)
+gboolean
+_forge_git_set_error_from_libgit2 (GError            **error,
+                                   ForgeGitOperation  *op,
+                                   int                 rc,
+                                   const char         *url)
 {
   const git_error *last = git_error_last ();
   const char *detail = last != NULL ? last->message : NULL;
@@ -1017,7 +1027,7 @@ set_error_from_libgit2 (GError      **error,
   ForgeGitError code;
   g_autofree char *message = NULL;
 
-  if (operation_cancelled (op))
+  if (_forge_git_operation_cancelled (op))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled."));
       return FALSE;
@@ -1040,10 +1050,10 @@ set_error_from_libgit2 (GError      **error,
 }
 
 /* message: the full text for errors other than a full disk. */
-static gboolean
-set_error_from_errno (GError     **error,
-                      int          saved_errno,
-                      char        *message)
+gboolean
+_forge_git_set_error_from_errno (GError     **error,
+                                 int          saved_errno,
+                                 char        *message)
 {
   if (saved_errno == ENOSPC || saved_errno == EDQUOT)
     g_set_error_literal (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_DISK_FULL,
@@ -1183,9 +1193,9 @@ make_staging_dir (const char  *git_dir,
   if (g_mkdir_with_parents (parent, 0700) != 0)
     {
       int saved_errno = errno;
-      set_error_from_errno (error, saved_errno,
-                            g_strdup_printf (_("Could not create the folder “%s”: %s."),
-                                             parent, g_strerror (saved_errno)));
+      _forge_git_set_error_from_errno (error, saved_errno,
+                                       g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                                        parent, g_strerror (saved_errno)));
       return NULL;
     }
 
@@ -1193,9 +1203,9 @@ make_staging_dir (const char  *git_dir,
   if (g_mkdtemp_full (staging, 0700) == NULL)
     {
       int saved_errno = errno;
-      set_error_from_errno (error, saved_errno,
-                            g_strdup_printf (_("Could not create the folder “%s”: %s."),
-                                             staging, g_strerror (saved_errno)));
+      _forge_git_set_error_from_errno (error, saved_errno,
+                                       g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                                        staging, g_strerror (saved_errno)));
       return NULL;
     }
 
@@ -1238,17 +1248,17 @@ install_work_tree (const char  *staging,
   if (g_rename (work_tree, old) != 0 && errno != ENOENT)
     {
       int saved_errno = errno;
-      return set_error_from_errno (error, saved_errno,
-                                   g_strdup_printf (_("Could not replace “%s”: %s."),
-                                                    work_tree, g_strerror (saved_errno)));
+      return _forge_git_set_error_from_errno (error, saved_errno,
+                                              g_strdup_printf (_("Could not replace “%s”: %s."),
+                                                               work_tree, g_strerror (saved_errno)));
     }
 
   if (g_rename (staged_work, work_tree) != 0)
     {
       int saved_errno = errno;
-      return set_error_from_errno (error, saved_errno,
-                                   g_strdup_printf (_("Could not move the checkout to “%s”: %s."),
-                                                    work_tree, g_strerror (saved_errno)));
+      return _forge_git_set_error_from_errno (error, saved_errno,
+                                              g_strdup_printf (_("Could not move the checkout to “%s”: %s."),
+                                                               work_tree, g_strerror (saved_errno)));
     }
 
   return TRUE;
@@ -1349,9 +1359,9 @@ local_ref_for (const char *ref)
 /* Passed on each fetch rather than written to the config, which keeps
  * only what git_clone() wrote (see config_is_ours()). */
 static int
-fetch_origin (git_repository *repo,
-              const char     *ref,
-              Operation      *op)
+fetch_origin (git_repository    *repo,
+              const char        *ref,
+              ForgeGitOperation *op)
 {
   g_autoptr(git_remote) remote = NULL;
   g_autofree char *local = local_ref_for (ref);
@@ -1680,13 +1690,16 @@ set_dirty_error (GError     **error,
  * path>), its files checked out with the work tree set in memory. */
 typedef struct
 {
-  Operation            *op;
+  ForgeGitOperation    *op;
   guint                 count;
   guint                 over_limit : 1;
   /* Received by the main fetch and by the submodules done so far: the
    * progress callback's byte count stays a total, so a size cap still
    * sees everything received. */
   guint64               bytes_base;
+  /* The same for what the checkouts write: the main tree's and those of
+   * the submodules checked out so far. */
+  guint64               checkout_base;
   ForgeGitProgressFunc  progress;
   gpointer              user_data;
 } Submodules;
@@ -1730,8 +1743,9 @@ submodule_progress_cb (ForgeGitPhase  phase,
                        gpointer       user_data)
 {
   Submodules *subs = user_data;
+  guint64 base = phase == FORGE_GIT_PHASE_CHECKOUT ? subs->checkout_base : subs->bytes_base;
 
-  subs->progress (phase, current, total, subs->bytes_base + bytes, subs->user_data);
+  subs->progress (phase, current, total, base + bytes, subs->user_data);
 }
 
 static int
@@ -1942,6 +1956,7 @@ dup_fetch_failure_note (const char    *path,
     case FORGE_GIT_ERROR_REF_NOT_FOUND:
     case FORGE_GIT_ERROR_DIRTY:
     case FORGE_GIT_ERROR_DIVERGED:
+    case FORGE_GIT_ERROR_TOO_BIG:
     default:
       return g_strdup_printf (_("Submodule “%s” (%s) was not fetched (%s); its folder stays empty."),
                               path, shown, detail != NULL ? detail : _("unknown error"));
@@ -2009,10 +2024,10 @@ update_one_submodule (Submodules     *subs,
   g_autofree char *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, entry->path, -1);
   g_autofree char *git_dir = g_build_filename (parent_git_dir, "modules", key, NULL);
   g_autofree char *sub_work = g_build_filename (work_tree, entry->path, NULL);
+  g_autoptr(GError) checkout_error = NULL;
   git_fetch_options fetch_opts = GIT_FETCH_OPTIONS_INIT;
-  git_checkout_options checkout_opts = GIT_CHECKOUT_OPTIONS_INIT;
   g_autofree char *token_host = g_strdup (subs->op->token_host);
-  Operation op = {
+  ForgeGitOperation op = {
     .notes = subs->op->notes,
     .token = subs->op->token,
     .token_host = token_host,
@@ -2056,9 +2071,9 @@ update_one_submodule (Submodules     *subs,
     {
       g_autoptr(GError) local_error = NULL;
 
-      if (operation_cancelled (&op))
+      if (_forge_git_operation_cancelled (&op))
         return FALSE;
-      set_error_from_libgit2 (&local_error, &op, rc, url);
+      _forge_git_set_error_from_libgit2 (&local_error, &op, rc, url);
       {
         const git_error *last = git_error_last ();
 
@@ -2071,23 +2086,25 @@ update_one_submodule (Submodules     *subs,
 
   /* Into the staged work tree, which no sandbox reaches; the work tree is
    * set in memory only, as for the main clone. */
-  operation_setup_checkout (&op, &checkout_opts);
-  checkout_opts.checkout_strategy = GIT_CHECKOUT_FORCE;
   if ((rc = git_repository_set_workdir (repo, sub_work, 0)) != 0 ||
-      (rc = git_commit_tree (&tree, (git_commit *) commit)) != 0 ||
-      (rc = git_checkout_tree (repo, commit, &checkout_opts)) != 0 ||
-      (rc = git_repository_set_head_detached (repo, commit_id)) != 0)
-    {
-      const git_error *last = git_error_last ();
+      (rc = git_commit_tree (&tree, (git_commit *) commit)) != 0)
+    _forge_git_set_error_from_libgit2 (&checkout_error, &op, rc, url);
+  else if (_forge_git_checkout (repo, (git_commit *) commit, url, &op, &checkout_error) &&
+           (rc = git_repository_set_head_detached (repo, commit_id)) != 0)
+    _forge_git_set_error_from_libgit2 (&checkout_error, &op, rc, url);
 
-      if (operation_cancelled (&op))
+  if (checkout_error != NULL)
+    {
+      if (_forge_git_operation_cancelled (&op))
         return FALSE;
-      submodules_note (subs, g_strdup_printf (_("Submodule “%s” could not be checked out (%s); its folder may be incomplete."),
-                                              entry->path, last != NULL ? last->message : _("unknown error")));
+      submodules_note (subs, g_strdup_printf (_("Submodule “%s” could not be checked out; its folder may be incomplete: %s"),
+                                              entry->path, checkout_error->message));
       git_error_clear ();
       return TRUE;
     }
 
+  /* What it wrote counts towards what the next ones report. */
+  subs->checkout_base += op.checkout_bytes;
   return update_submodules (subs, repo, tree, url, git_dir, sub_work, depth + 1);
 }
 
@@ -2123,7 +2140,7 @@ update_submodules (Submodules     *subs,
       g_autofree char *url = NULL;
       g_autofree char *shown = NULL;
 
-      if (operation_cancelled (subs->op))
+      if (_forge_git_operation_cancelled (subs->op))
         return FALSE;
 
       if (!submodule_path_is_safe (work_tree, entry->path))
@@ -2188,18 +2205,19 @@ update_submodules (Submodules     *subs,
  * folder no sandbox reaches); git_dir is the parent's. FALSE only when
  * cancelled. */
 static gboolean
-checkout_submodules (git_repository *repo,
-                     const git_oid  *commit_id,
-                     const char     *url,
-                     const char     *git_dir,
-                     const char     *staged_work,
-                     Operation      *op)
+checkout_submodules (git_repository    *repo,
+                     const git_oid     *commit_id,
+                     const char        *url,
+                     const char        *git_dir,
+                     const char        *staged_work,
+                     ForgeGitOperation *op)
 {
   g_autoptr(git_object) commit = NULL;
   g_autoptr(git_tree) tree = NULL;
   Submodules subs = {
     .op = op,
     .bytes_base = op->bytes,
+    .checkout_base = op->checkout_bytes,
     .progress = op->progress,
     .user_data = op->user_data,
   };
@@ -2208,7 +2226,7 @@ checkout_submodules (git_repository *repo,
       git_commit_tree (&tree, (git_commit *) commit) != 0)
     {
       git_error_clear ();
-      return !operation_cancelled (op);
+      return !_forge_git_operation_cancelled (op);
     }
 
   return update_submodules (&subs, repo, tree, url, git_dir, staged_work, 1);
@@ -2225,22 +2243,22 @@ typedef enum
 } UpdateMode;
 
 static gboolean
-update_existing (git_repository  *repo,
-                 const char      *url,
-                 const char      *requested_ref,
-                 const char      *git_dir,
-                 const char      *work_tree,
-                 UpdateMode       mode,
-                 Operation       *op,
-                 char           **head_oid,
-                 gboolean        *updated,
-                 GError         **error)
+update_existing (git_repository     *repo,
+                 const char         *url,
+                 const char         *requested_ref,
+                 const char         *git_dir,
+                 const char         *work_tree,
+                 UpdateMode          mode,
+                 ForgeGitOperation  *op,
+                 char              **head_oid,
+                 gboolean           *updated,
+                 GError            **error)
 {
   g_autoptr(git_object) target = NULL;
   g_autofree char *ref = NULL;
   g_autofree char *staging = NULL;
   g_autofree char *staged_work = NULL;
-  git_checkout_options checkout_opts = GIT_CHECKOUT_OPTIONS_INIT;
+  gboolean ok;
   git_oid head;
   int rc;
 
@@ -2251,7 +2269,7 @@ update_existing (git_repository  *repo,
 
       /* In memory only, as below; the work tree is only read here. */
       if ((rc = git_repository_set_workdir (repo, work_tree, 0)) != 0)
-        return set_error_from_libgit2 (error, op, rc, url);
+        return _forge_git_set_error_from_libgit2 (error, op, rc, url);
       if (!check_work_tree_clean (repo, work_tree, &changed, &dirty, error))
         return FALSE;
       if (dirty)
@@ -2261,13 +2279,13 @@ update_existing (git_repository  *repo,
   ref = dup_effective_ref (repo, requested_ref);
 
   if ((rc = fetch_origin (repo, ref, op)) != 0)
-    return set_error_from_libgit2 (error, op, rc, url);
+    return _forge_git_set_error_from_libgit2 (error, op, rc, url);
 
   if ((rc = lookup_ref_target (repo, ref, &target)) != 0)
     {
       if (rc == GIT_ENOTFOUND && ref != NULL)
         return set_ref_not_found (error, url, ref);
-      return set_error_from_libgit2 (error, op, rc, url);
+      return _forge_git_set_error_from_libgit2 (error, op, rc, url);
     }
 
   if (mode == UPDATE_PULL && git_reference_name_to_id (&head, repo, "HEAD") == 0)
@@ -2292,9 +2310,6 @@ update_existing (git_repository  *repo,
     }
   git_error_clear ();
 
-  operation_setup_checkout (op, &checkout_opts);
-  checkout_opts.checkout_strategy = GIT_CHECKOUT_FORCE;
-
   /* Not into work_tree itself: a sandbox can write there, and may still
    * be running. libgit2 (1.5, GIT_CHECKOUT_FORCE) writes and deletes
    * through symlinks that stand where the tree has a directory or a file,
@@ -2309,24 +2324,23 @@ update_existing (git_repository  *repo,
       int saved_errno = errno;
 
       remove_staging_dir (staging);
-      return set_error_from_errno (error, saved_errno,
-                                   g_strdup_printf (_("Could not create the folder “%s”: %s."),
-                                                    staged_work, g_strerror (saved_errno)));
+      return _forge_git_set_error_from_errno (error, saved_errno,
+                                              g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                                               staged_work, g_strerror (saved_errno)));
     }
 
   /* In memory only (no .git link file). HEAD moves only once the new
    * work tree is in place: a failure or a cancel leaves the project on
    * its commit, its work tree matching it. */
-  rc = git_repository_set_workdir (repo, staged_work, 0);
-  if (rc == 0)
-    rc = git_checkout_tree (repo, target, &checkout_opts);
-  if (rc == 0 && !checkout_submodules (repo, git_object_id (target), url, git_dir, staged_work, op))
-    rc = GIT_EUSER;
-  if (rc == 0 && operation_cancelled (op))
-    rc = GIT_EUSER;
-  if (rc != 0)
+  if ((rc = git_repository_set_workdir (repo, staged_work, 0)) != 0)
+    ok = _forge_git_set_error_from_libgit2 (error, op, rc, url);
+  else
+    ok = _forge_git_checkout (repo, (git_commit *) target, url, op, error);
+  if (ok && (!checkout_submodules (repo, git_object_id (target), url, git_dir, staged_work, op) ||
+             _forge_git_operation_cancelled (op)))
+    ok = _forge_git_set_error_from_libgit2 (error, op, GIT_EUSER, url);
+  if (!ok)
     {
-      set_error_from_libgit2 (error, op, rc, url);
       reset_index_to_head (repo);
       remove_staging_dir (staging);
       return FALSE;
@@ -2341,7 +2355,7 @@ update_existing (git_repository  *repo,
   remove_staging_dir (staging);
 
   if ((rc = point_head_at (repo, ref, target)) != 0)
-    return set_error_from_libgit2 (error, op, rc, url);
+    return _forge_git_set_error_from_libgit2 (error, op, rc, url);
 
   if (updated != NULL)
     *updated = TRUE;
@@ -2384,35 +2398,33 @@ create_repository_cb (git_repository **out,
   return 0;
 }
 
-/* A tag or a pull request, in a clone that has nothing checked out yet. */
+/* A tag or a pull request, in a clone that has nothing checked out yet:
+ * fetched, and HEAD detached at it, for the checkout to follow. */
 static int
-checkout_detached (git_repository *repo,
-                   const char     *ref,
-                   Operation      *op)
+detach_head_at (git_repository    *repo,
+                const char        *ref,
+                ForgeGitOperation *op)
 {
   g_autoptr(git_object) target = NULL;
-  git_checkout_options checkout_opts = GIT_CHECKOUT_OPTIONS_INIT;
   int rc;
 
   if ((rc = fetch_origin (repo, ref, op)) != 0 ||
-      (rc = lookup_ref_target (repo, ref, &target)) != 0 ||
-      (rc = git_repository_set_head_detached (repo, git_object_id (target))) != 0)
+      (rc = lookup_ref_target (repo, ref, &target)) != 0)
     return rc;
-
-  operation_setup_checkout (op, &checkout_opts);
-  return git_reset (repo, target, GIT_RESET_HARD, &checkout_opts);
+  return git_repository_set_head_detached (repo, git_object_id (target));
 }
 
 static gboolean
-clone_fresh (const char  *url,
-             const char  *ref,
-             const char  *git_dir,
-             const char  *work_tree,
-             Operation   *op,
-             char       **head_oid,
-             GError     **error)
+clone_fresh (const char         *url,
+             const char         *ref,
+             const char         *git_dir,
+             const char         *work_tree,
+             ForgeGitOperation  *op,
+             char              **head_oid,
+             GError            **error)
 {
   g_autoptr(git_repository) repo = NULL;
+  g_autoptr(git_object) head = NULL;
   g_autofree char *staging = NULL;
   g_autofree char *staged_git = NULL;
   g_autofree char *staged_work = NULL;
@@ -2420,6 +2432,7 @@ clone_fresh (const char  *url,
   ForgeGitRefKind kind = forge_git_ref_get_kind (ref);
   gboolean detached = kind == FORGE_GIT_REF_TAG || kind == FORGE_GIT_REF_PULL;
   CloneDirs dirs;
+  gboolean ok;
   int rc;
 
   /* Cloned next to git_dir and renamed into place, so a crash or cancel
@@ -2435,43 +2448,34 @@ clone_fresh (const char  *url,
       int saved_errno = errno;
 
       remove_staging_dir (staging);
-      return set_error_from_errno (error, saved_errno,
-                                   g_strdup_printf (_("Could not create the folder “%s”: %s."),
-                                                    staged_work, g_strerror (saved_errno)));
+      return _forge_git_set_error_from_errno (error, saved_errno,
+                                              g_strdup_printf (_("Could not create the folder “%s”: %s."),
+                                                               staged_work, g_strerror (saved_errno)));
     }
 
   operation_setup_fetch (op, &clone_opts.fetch_opts);
-  operation_setup_checkout (op, &clone_opts.checkout_opts);
   clone_opts.repository_cb = create_repository_cb;
   clone_opts.repository_cb_payload = &dirs;
   if (kind == FORGE_GIT_REF_BRANCH)
     clone_opts.checkout_branch = ref + strlen ("refs/heads/");
-  /* Checked out below, once the tag or pull request is fetched. */
-  if (detached)
-    clone_opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
+  /* Checked out below, through _forge_git_checkout(): libgit2's own
+   * would hold each file whole in memory, and write before the size of
+   * it all is known. */
+  clone_opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;
 
   rc = git_clone (&repo, url, staged_work, &clone_opts);
   if (rc == 0 && detached)
-    rc = checkout_detached (repo, ref, op);
-  if (rc == 0 && git_repository_head_unborn (repo) != 1)
-    {
-      git_oid head;
-
-      if (git_reference_name_to_id (&head, repo, "HEAD") == 0 &&
-          !checkout_submodules (repo, &head, url, staged_git, staged_work, op))
-        rc = GIT_EUSER;
-      git_error_clear ();
-    }
-  if (rc == 0 && operation_cancelled (op))
+    rc = detach_head_at (repo, ref, op);
+  if (rc == 0 && _forge_git_operation_cancelled (op))
     rc = GIT_EUSER;
 
   if (rc != 0)
     {
       /* libgit2 says "reference 'refs/remotes/origin/x' not found". */
-      if (rc == GIT_ENOTFOUND && ref != NULL && !operation_cancelled (op))
+      if (rc == GIT_ENOTFOUND && ref != NULL && !_forge_git_operation_cancelled (op))
         set_ref_not_found (error, url, ref);
       else
-        set_error_from_libgit2 (error, op, rc, url);
+        _forge_git_set_error_from_libgit2 (error, op, rc, url);
       g_clear_pointer (&repo, git_repository_free);
       remove_staging_dir (staging);
       return FALSE;
@@ -2487,6 +2491,22 @@ clone_fresh (const char  *url,
       remove_staging_dir (staging);
       return FALSE;
     }
+
+  if ((rc = git_revparse_single (&head, repo, "HEAD^{commit}")) != 0)
+    ok = _forge_git_set_error_from_libgit2 (error, op, rc, url);
+  else
+    ok = _forge_git_checkout (repo, (git_commit *) head, url, op, error);
+  if (ok && (!checkout_submodules (repo, git_object_id (head), url, staged_git, staged_work, op) ||
+             _forge_git_operation_cancelled (op)))
+    ok = _forge_git_set_error_from_libgit2 (error, op, GIT_EUSER, url);
+  if (!ok)
+    {
+      g_clear_pointer (&head, git_object_free);
+      g_clear_pointer (&repo, git_repository_free);
+      remove_staging_dir (staging);
+      return FALSE;
+    }
+  g_clear_pointer (&head, git_object_free);
 
   dup_head_oid (repo, head_oid);
   g_clear_pointer (&repo, git_repository_free);
@@ -2508,9 +2528,9 @@ clone_fresh (const char  *url,
       remove_staging_dir (staging);
       if (head_oid != NULL)
         g_clear_pointer (head_oid, g_free);
-      return set_error_from_errno (error, saved_errno,
-                                   g_strdup_printf (_("Could not move the clone to “%s”: %s."),
-                                                    git_dir, g_strerror (saved_errno)));
+      return _forge_git_set_error_from_errno (error, saved_errno,
+                                              g_strdup_printf (_("Could not move the clone to “%s”: %s."),
+                                                               git_dir, g_strerror (saved_errno)));
     }
 
   remove_staging_dir (staging);
@@ -2522,13 +2542,13 @@ clone_fresh (const char  *url,
  * (its .git was writable by sandboxes), is not trusted: removed without
  * following symlinks, then cloned afresh. */
 static gboolean
-clone_over (const char  *url,
-            const char  *ref,
-            const char  *git_dir,
-            const char  *work_tree,
-            Operation   *op,
-            char       **head_oid,
-            GError     **error)
+clone_over (const char         *url,
+            const char         *ref,
+            const char         *git_dir,
+            const char         *work_tree,
+            ForgeGitOperation  *op,
+            char              **head_oid,
+            GError            **error)
 {
   if (!forge_remove_tree (work_tree, error))
     return FALSE;
@@ -2555,7 +2575,7 @@ clone_or_update (const char            *url,
   g_autoptr(git_remote) remote = NULL;
   g_autofree char *token_host = forge_git_dup_host (url);
   GStatBuf st;
-  Operation op = {
+  ForgeGitOperation op = {
     .token = token,
     .token_host = token_host,
     .progress = progress,
@@ -2787,7 +2807,7 @@ list_remote_refs (const char    *url,
   git_proxy_options proxy = GIT_PROXY_OPTIONS_INIT;
   const git_remote_head **heads = NULL;
   size_t n = 0;
-  Operation op = {
+  ForgeGitOperation op = {
     .token = token,
     .token_host = token_host,
     .cancellable = cancellable,
@@ -2810,7 +2830,7 @@ list_remote_refs (const char    *url,
       (rc = git_remote_connect (remote, GIT_DIRECTION_FETCH, &callbacks, &proxy, NULL)) != 0 ||
       (rc = git_remote_ls (&heads, &n, remote)) != 0)
     {
-      set_error_from_libgit2 (error, &op, rc, url);
+      _forge_git_set_error_from_libgit2 (error, &op, rc, url);
       return NULL;
     }
 

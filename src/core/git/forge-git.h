@@ -31,6 +31,9 @@ typedef enum
   /* The remote's history no longer contains what is checked out (a
    * force-push): no fast-forward is possible. */
   FORGE_GIT_ERROR_DIVERGED,
+  /* A file the checkout can only write whole in memory (a delta in the
+   * pack, or one .gitattributes converts) is bigger than it may hold. */
+  FORGE_GIT_ERROR_TOO_BIG,
 } ForgeGitError;
 
 typedef enum
@@ -40,7 +43,11 @@ typedef enum
   FORGE_GIT_PHASE_CHECKOUT,    /* files checked out / total files */
 } ForgeGitPhase;
 
-/* current/total in the phase's unit; bytes is what was received so far. */
+/* current/total in the phase's unit; bytes is what was received so far,
+ * and in the CHECKOUT phase what the checkout writes in all (the sizes
+ * of its files, submodules' included as they come), reported before it
+ * writes anything: a progress function that cancels then (a disk cap)
+ * stops it with nothing written. */
 typedef void (*ForgeGitProgressFunc) (ForgeGitPhase  phase,
                                       guint64        current,
                                       guint64        total,
@@ -92,7 +99,12 @@ ForgeRepoSpec *forge_git_parse_repo_spec (const char            *input,
  * libgit2 through the credentials callback only, never written anywhere.
  * Blocking: call from a worker thread. On success *head_oid (if not NULL)
  * is the checked-out commit. Cancellation fails with
- * G_IO_ERROR_CANCELLED (not FORGE_GIT_ERROR_CANCELLED), like GIO. */
+ * G_IO_ERROR_CANCELLED (not FORGE_GIT_ERROR_CANCELLED), like GIO.
+ * Every checkout (here and below) reports what it will write before
+ * writing (see ForgeGitProgressFunc) and streams big files from the pack
+ * instead of holding them in memory; one that can only be put together
+ * in memory (a delta, a file .gitattributes converts) and is bigger than
+ * 512 MiB fails with FORGE_GIT_ERROR_TOO_BIG. */
 gboolean  forge_git_clone_or_update   (const char            *url,
                                        const char            *git_dir,
                                        const char            *work_tree,

@@ -64,7 +64,8 @@ _forge_preview_get_github_integration (ForgeStepContext  *ctx,
 typedef struct
 {
   ForgePreviewRun *run;
-  /* Cancelled when the pack grows past the workspace's cap. */
+  /* Cancelled when the pack, or what the checkout is about to write,
+   * is past the workspace's cap. */
   GCancellable    *cancellable;
   gboolean         too_big;
 } Clone;
@@ -102,8 +103,10 @@ clone_progress_cb (ForgeGitPhase  phase,
 
   forge_step_context_progress (run->ctx, fraction, text);
 
-  /* The pack alone is past the cap: stop receiving it. The clone is
-   * staged apart, so nothing half-written stays behind. */
+  /* The pack alone, or the files the checkout would write (reported, as
+   * bytes, before it writes any: a tiny pack can hold gigabytes of
+   * zeros), are past the cap: stop. The clone is staged apart, so
+   * nothing half-written stays behind. */
   if (run->limits.workspace_bytes > 0 && bytes > run->limits.workspace_bytes && !clone->too_big)
     {
       clone->too_big = TRUE;
@@ -152,7 +155,8 @@ make_git_error_non_retriable (GError **error)
        (*error)->code == FORGE_GIT_ERROR_NOT_FOUND ||
        (*error)->code == FORGE_GIT_ERROR_AUTH_REQUIRED ||
        (*error)->code == FORGE_GIT_ERROR_REF_NOT_FOUND ||
-       (*error)->code == FORGE_GIT_ERROR_DISK_FULL))
+       (*error)->code == FORGE_GIT_ERROR_DISK_FULL ||
+       (*error)->code == FORGE_GIT_ERROR_TOO_BIG))
     _forge_preview_make_non_retriable (error);
 }
 
