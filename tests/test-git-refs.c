@@ -240,7 +240,7 @@ checkout (Served      *served,
           GError     **error)
 {
   return forge_git_clone_or_update_ref (served->url, ref, served->git_dir, served->work_tree, token,
-                                        NULL, NULL, NULL, NULL, error);
+                                        NULL, NULL, NULL, NULL, NULL, error);
 }
 
 static void
@@ -262,7 +262,7 @@ test_clone_refs (void)
       g_test_message ("clone %s", cases[i].ref);
       served_set_up (&served, NULL);
       g_assert_true (forge_git_clone_or_update_ref (served.url, cases[i].ref, served.git_dir, served.work_tree,
-                                                    NULL, NULL, NULL, &oid, NULL, &error));
+                                                    NULL, NULL, NULL, &oid, NULL, NULL, &error));
       g_assert_no_error (error);
       g_assert_true (file_exists (&served, cases[i].file));
       g_assert_false (file_exists (&served, cases[i].absent));
@@ -410,7 +410,7 @@ pull (Served      *served,
       GError     **error)
 {
   return forge_git_pull (served->url, ref, served->git_dir, served->work_tree, token,
-                         NULL, NULL, NULL, updated, NULL, error);
+                         NULL, NULL, NULL, updated, NULL, NULL, error);
 }
 
 static void
@@ -486,8 +486,8 @@ test_pull (void)
 
   write_work_file (&served, "README.md", "edited\n");
   assert_pull_refused (&served, FORGE_GIT_ERROR_DIRTY);
-  g_assert_true (forge_git_reset_to_remote (served.url, NULL, served.git_dir, served.work_tree, NULL,
-                                            NULL, NULL, NULL, NULL, &error));
+  g_assert_true (forge_git_clone_or_update_ref (served.url, NULL, served.git_dir, served.work_tree, NULL,
+                                            NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (file_exists (&served, "later.txt"));
   g_assert_true (forge_test_file_has_content (served.work_tree, "README.md", "# Test\n"));
@@ -495,8 +495,8 @@ test_pull (void)
 
   write_work_file (&served, "src/added.js", "1;\n");
   assert_pull_refused (&served, FORGE_GIT_ERROR_DIRTY);
-  g_assert_true (forge_git_reset_to_remote (served.url, NULL, served.git_dir, served.work_tree, NULL,
-                                            NULL, NULL, NULL, NULL, &error));
+  g_assert_true (forge_git_clone_or_update_ref (served.url, NULL, served.git_dir, served.work_tree, NULL,
+                                            NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_false (file_exists (&served, "src/added.js"));
 
@@ -504,8 +504,8 @@ test_pull (void)
     g_autofree char *readme = g_build_filename (served.work_tree, "README.md", NULL);
     g_assert_cmpint (g_unlink (readme), ==, 0);
     assert_pull_refused (&served, FORGE_GIT_ERROR_DIRTY);
-    g_assert_true (forge_git_reset_to_remote (served.url, NULL, served.git_dir, served.work_tree, NULL,
-                                              NULL, NULL, NULL, NULL, &error));
+    g_assert_true (forge_git_clone_or_update_ref (served.url, NULL, served.git_dir, served.work_tree, NULL,
+                                              NULL, NULL, NULL, NULL, NULL, &error));
     g_assert_no_error (error);
   }
 
@@ -518,8 +518,8 @@ test_pull (void)
   }
   g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
   assert_pull_refused (&served, FORGE_GIT_ERROR_DIRTY);
-  g_assert_true (forge_git_reset_to_remote (served.url, NULL, served.git_dir, served.work_tree, NULL,
-                                            NULL, NULL, NULL, NULL, &error));
+  g_assert_true (forge_git_clone_or_update_ref (served.url, NULL, served.git_dir, served.work_tree, NULL,
+                                            NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_false (g_file_test (fifo, G_FILE_TEST_EXISTS));
 
@@ -529,8 +529,8 @@ test_pull (void)
   g_free (remote_oid);
   remote_oid = forge_test_git_rev_parse (served.upstream, "main");
   assert_pull_refused (&served, FORGE_GIT_ERROR_DIVERGED);
-  g_assert_true (forge_git_reset_to_remote (served.url, NULL, served.git_dir, served.work_tree, NULL,
-                                            NULL, NULL, NULL, NULL, &error));
+  g_assert_true (forge_git_clone_or_update_ref (served.url, NULL, served.git_dir, served.work_tree, NULL,
+                                            NULL, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   assert_head (&served, remote_oid, "refs/heads/main");
   g_assert_true (pull (&served, NULL, NULL, &updated, &error));

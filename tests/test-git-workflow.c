@@ -429,6 +429,104 @@ test_tree_folder_selects_app (Fixture       *fixture,
   forge_sandbox_manager_stop_all (fixture->manager);
 }
 
+static void
+session_log_cb (ForgePreviewSession *session,
+                const char          *run_id,
+                const char          *stream,
+                const char          *line,
+                GPtrArray           *lines)
+{
+  g_ptr_array_add (lines, g_strdup_printf ("%s: %s", stream, line));
+}
+
+static gboolean
+lines_contain (GPtrArray  *lines,
+               const char *text)
+{
+  for (guint i = 0; i < lines->len; i++)
+    if (strstr (g_ptr_array_index (lines, i), text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* Updates tell what the clone tells: a submodule a pull brings but does
+ * not fetch is said in the session's log, and an update that would
+ * write past the project's disk cap stops before writing (its pack is
+ * small: the cap is on what the checkout writes). */
+static void
+test_update_notes_and_cap (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  App app = { 0 };
+  g_autofree char *project_id = NULL;
+  g_autofree char *work_tree = NULL;
+  g_autofree char *big_path = NULL;
+  g_autofree char *library = NULL;
+  g_autofree guint8 *zeros = NULL;
+  g_autofree char *preview_url = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  ForgeSandboxLimits limits;
+  ForgePreviewSession *session;
+  ForgeProject *project;
+  Result r = { 0 };
+
+  app_set_up (fixture, &app, NULL);
+  project_id = forge_test_harness_run (fixture, app.url, NULL, 300);
+  assert_page (fixture, "main\n");
+  project = forge_project_store_lookup (fixture->store, project_id);
+  session = forge_context_ensure_session (fixture->context, project);
+  g_signal_connect (session, "log", G_CALLBACK (session_log_cb), lines);
+  work_tree = work_tree_of (project_id);
+
+  /* A submodule on this computer, under a parent from the network: not
+   * fetched, by policy; the pull goes on and says so. */
+  library = forge_test_repo_with_files (fixture->root, "library", "lib.txt", "lib\n", NULL);
+  forge_test_git (app.upstream, "-c", "protocol.file.allow=always", "submodule", "add", "-q",
+                  library, "vendor/lib", NULL);
+  forge_test_git (app.upstream, "commit", "-q", "-m", "a local submodule", NULL);
+  forge_test_git_commit_file (app.upstream, "page.txt", "with submodule\n");
+  push_all (&app);
+  forge_preview_session_pull_async (session, NULL, pull_cb, &r);
+  finish_update (fixture, session, &r);
+  g_assert_no_error (r.error);
+  g_assert_true (r.updated);
+  assert_page (fixture, "with submodule\n");
+  g_assert_true (lines_contain (lines, "git: Submodule “vendor/lib”"));
+  preview_url = g_strdup (forge_test_harness_output_string (fixture, "preview_url"));
+
+  /* 64 MB of zeros, a pack of a few kilobytes, under a 16 MB cap. */
+  forge_sandbox_limits_init_default (&limits);
+  limits.workspace_bytes = 16 * 1024 * 1024;
+  forge_clone_and_preview_set_sandbox_limits (fixture->workflow, &limits);
+  zeros = g_malloc0 (64 * 1024 * 1024);
+  big_path = g_build_filename (app.upstream, "zeros.bin", NULL);
+  g_assert_true (g_file_set_contents (big_path, (const char *) zeros, 64 * 1024 * 1024, NULL));
+  forge_test_git (app.upstream, "add", "zeros.bin", NULL);
+  forge_test_git (app.upstream, "commit", "-q", "-m", "64 MB of zeros", NULL);
+  push_all (&app);
+  memset (&r, 0, sizeof r);
+  forge_preview_session_pull_async (session, NULL, pull_cb, &r);
+  finish_update (fixture, session, &r);
+  g_assert_error (r.error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_TOO_BIG);
+  g_assert_nonnull (strstr (r.error->message, "disk limit (16 MB)"));
+  g_assert_null (strchr (r.error->message, '\n'));
+  g_clear_error (&r.error);
+  /* Nothing of it was written; the preview is the one it was. */
+  {
+    g_autofree char *checked_out = g_build_filename (work_tree, "zeros.bin", NULL);
+
+    g_assert_false (g_file_test (checked_out, G_FILE_TEST_EXISTS));
+  }
+  g_assert_true (forge_preview_session_is_live (session));
+  g_assert_cmpuint (forge_test_http_get (preview_url, &body), ==, 200);
+  g_assert_cmpstr (body, ==, "with submodule\n");
+
+  g_signal_handlers_disconnect_by_data (session, lines);
+  forge_sandbox_manager_stop_all (fixture->manager);
+  app_tear_down (&app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -440,6 +538,7 @@ main (int   argc,
   ADD ("/forge/git-workflow/branch-pull-switch", test_branch_pull_switch);
   ADD ("/forge/git-workflow/process-token", test_process_token);
   ADD ("/forge/git-workflow/tree-folder-selects-app", test_tree_folder_selects_app);
+  ADD ("/forge/git-workflow/update-notes-and-cap", test_update_notes_and_cap);
 #undef ADD
 
   return g_test_run ();

@@ -1086,7 +1086,7 @@ clone_with_notes (const char  *url,
   g_autofree char *work_tree = g_build_filename (ws, "repo", NULL);
   g_autofree char *oid = NULL;
 
-  return forge_git_clone_or_update_ref_with_notes (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
+  return forge_git_clone_or_update_ref (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
                                                    &oid, notes, NULL, error);
 }
 
@@ -1148,7 +1148,7 @@ test_submodules_local (void)
   forge_test_git (parent_sub, "-c", "protocol.file.allow=always", "pull", "-q", "origin", "main", NULL);
   forge_test_git (parent, "commit", "-q", "-a", "-m", "sub v2", NULL);
   g_assert_true (forge_git_pull (parent_url, NULL, git_dir, work_tree, NULL, NULL, NULL,
-                                 &oid, &updated, NULL, &error));
+                                 &oid, &updated, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (updated);
   g_assert_true (forge_test_file_has_content (sub_dir, "lib.txt", "sub v2\n"));
@@ -1158,7 +1158,7 @@ test_submodules_local (void)
   /* Switching to a branch where it is older takes it back. */
   g_clear_pointer (&oid, g_free);
   g_assert_true (forge_git_clone_or_update_ref (parent_url, "refs/heads/first", git_dir, work_tree, NULL,
-                                                NULL, NULL, &oid, NULL, &error));
+                                                NULL, NULL, &oid, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (forge_test_file_has_content (sub_dir, "lib.txt", "sub v1\n"));
   g_assert_true (forge_test_file_has_content (deep_dir, "deep.txt", "nested v1\n"));
@@ -1564,8 +1564,8 @@ test_big_file_loose (void)
   }
   g_assert_true (g_file_test (loose, G_FILE_TEST_IS_REGULAR));
 
-  g_assert_true (forge_git_reset_to_remote (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
-                                            NULL, NULL, &error));
+  g_assert_true (forge_git_clone_or_update_ref (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
+                                            NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   /* It was read loose: nothing fetched it into a pack again. */
   g_assert_cmpuint (forge_test_count_entries_with_prefix (pack_dir, "pack-"), ==, 0);
@@ -1777,8 +1777,8 @@ test_big_file_damaged (void)
   data_at = g_ascii_strtoll (fields[4], NULL, 10) + g_ascii_strtoll (fields[3], NULL, 10) / 2;
 
   flip_byte (pack_file, data_at);
-  g_assert_false (forge_git_reset_to_remote (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
-                                             NULL, NULL, &error));
+  g_assert_false (forge_git_clone_or_update_ref (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
+                                             NULL, NULL, NULL, &error));
   g_assert_error (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_FAILED);
   g_test_message ("%s", error->message);
   g_assert_true (g_str_has_prefix (error->message, "“big.bin” could not be checked out: its data in the clone is damaged ("));
@@ -1790,8 +1790,8 @@ test_big_file_damaged (void)
 
   /* An offset past the pack's end in the index. */
   flip_byte (idx_file, idx_offset_position (idx_file, oid));
-  g_assert_false (forge_git_reset_to_remote (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
-                                             NULL, NULL, &error));
+  g_assert_false (forge_git_clone_or_update_ref (url, NULL, git_dir, work_tree, NULL, NULL, NULL,
+                                             NULL, NULL, NULL, &error));
   g_assert_nonnull (error);
   g_test_message ("%s", error->message);
   g_assert_null (strchr (error->message, '\n'));
@@ -2046,7 +2046,7 @@ big_file_child (void)
     g_test_message ("Heap not limited: under ASan the shadow memory and the quarantine of freed buffers take more than the limit, whatever the checkout does");
 
   ok = forge_git_clone_or_update_ref (url, "refs/heads/first", git_dir, work_tree, NULL,
-                                      NULL, NULL, &oid, NULL, &error);
+                                      NULL, NULL, &oid, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (ok);
   assert_zeros_but (big, BIG_SIZE, 0, NULL);
@@ -2060,7 +2060,7 @@ big_file_child (void)
   /* A pull to the commit that changed the big file. */
   g_clear_pointer (&oid, g_free);
   ok = forge_git_pull (url, "refs/heads/main", git_dir, work_tree, NULL, NULL, NULL,
-                       &oid, &updated, NULL, &error);
+                       &oid, &updated, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (ok);
   g_assert_true (updated);

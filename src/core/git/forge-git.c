@@ -2656,6 +2656,41 @@ forge_git_clone_or_update (const char            *url,
                           progress, user_data, head_oid, NULL, NULL, cancellable, error);
 }
 
+/* notes: as forge_git_clone_or_update_ref()'s. */
+static gboolean
+clone_or_update_with_notes (const char            *url,
+                            const char            *ref,
+                            const char            *git_dir,
+                            const char            *work_tree,
+                            const char            *token,
+                            UpdateMode             mode,
+                            ForgeGitProgressFunc   progress,
+                            gpointer               user_data,
+                            char                 **head_oid,
+                            gboolean              *updated,
+                            char                ***notes,
+                            GCancellable          *cancellable,
+                            GError               **error)
+{
+  g_autoptr(GPtrArray) lines = NULL;
+
+  g_return_val_if_fail (notes == NULL || *notes == NULL, FALSE);
+
+  if (notes != NULL)
+    lines = g_ptr_array_new_with_free_func (g_free);
+
+  if (!clone_or_update (url, ref, git_dir, work_tree, token, mode,
+                        progress, user_data, head_oid, updated, lines, cancellable, error))
+    return FALSE;
+
+  if (notes != NULL)
+    {
+      g_ptr_array_add (lines, NULL);
+      *notes = (char **) g_ptr_array_steal (lines, NULL);
+    }
+  return TRUE;
+}
+
 gboolean
 forge_git_clone_or_update_ref (const char            *url,
                                const char            *ref,
@@ -2665,53 +2700,12 @@ forge_git_clone_or_update_ref (const char            *url,
                                ForgeGitProgressFunc   progress,
                                gpointer               user_data,
                                char                 **head_oid,
+                               char                ***notes,
                                GCancellable          *cancellable,
                                GError               **error)
 {
-  return clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_RESET,
-                          progress, user_data, head_oid, NULL, NULL, cancellable, error);
-}
-
-gboolean
-forge_git_clone_or_update_ref_with_notes (const char            *url,
-                                          const char            *ref,
-                                          const char            *git_dir,
-                                          const char            *work_tree,
-                                          const char            *token,
-                                          ForgeGitProgressFunc   progress,
-                                          gpointer               user_data,
-                                          char                 **head_oid,
-                                          char                ***notes,
-                                          GCancellable          *cancellable,
-                                          GError               **error)
-{
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-
-  g_return_val_if_fail (notes != NULL && *notes == NULL, FALSE);
-
-  if (!clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_RESET,
-                        progress, user_data, head_oid, NULL, lines, cancellable, error))
-    return FALSE;
-
-  g_ptr_array_add (lines, NULL);
-  *notes = (char **) g_ptr_array_steal (lines, NULL);
-  return TRUE;
-}
-
-gboolean
-forge_git_reset_to_remote (const char            *url,
-                           const char            *ref,
-                           const char            *git_dir,
-                           const char            *work_tree,
-                           const char            *token,
-                           ForgeGitProgressFunc   progress,
-                           gpointer               user_data,
-                           char                 **head_oid,
-                           GCancellable          *cancellable,
-                           GError               **error)
-{
-  return clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_RESET,
-                          progress, user_data, head_oid, NULL, NULL, cancellable, error);
+  return clone_or_update_with_notes (url, ref, git_dir, work_tree, token, UPDATE_RESET,
+                                     progress, user_data, head_oid, NULL, notes, cancellable, error);
 }
 
 gboolean
@@ -2724,11 +2718,12 @@ forge_git_pull (const char            *url,
                 gpointer               user_data,
                 char                 **head_oid,
                 gboolean              *updated,
+                char                ***notes,
                 GCancellable          *cancellable,
                 GError               **error)
 {
-  return clone_or_update (url, ref, git_dir, work_tree, token, UPDATE_PULL,
-                          progress, user_data, head_oid, updated, NULL, cancellable, error);
+  return clone_or_update_with_notes (url, ref, git_dir, work_tree, token, UPDATE_PULL,
+                                     progress, user_data, head_oid, updated, notes, cancellable, error);
 }
 
 gboolean

@@ -119,8 +119,21 @@ gboolean  forge_git_clone_or_update   (const char            *url,
  * "tree:"): a fresh clone checks it out; an existing clone fetches it
  * and moves to it (a branch becomes the local branch, tracking
  * origin's; a tag or a pull request is checked out detached), checking
- * out afresh and keeping node_modules, whatever the work tree held.
- * NULL: the branch the clone is on (the default branch when new). */
+ * out afresh and keeping node_modules, whatever the work tree held
+ * (local changes and a diverged history are dropped): resetting a
+ * project to the remote is this. NULL: the branch the clone is on (the
+ * default branch when new).
+ *
+ * Every clone and update checks out the submodules the commit records,
+ * recursively (3 levels, 50 in all), each into a bare git directory
+ * under git_dir/modules/ and its files into work_tree, which still gets
+ * no .git. Their addresses may be https, http, ssh or git, or relative
+ * to the parent's address; a local path or file:// only when the parent
+ * is local itself; a path that leaves work_tree is refused. The token
+ * goes only to the parent's host. notes (may be NULL, then the lines go
+ * to g_message()): on success, one line each about the submodules that
+ * were not fetched (refused by that policy, unreachable, needing
+ * access), NULL-terminated, empty when all were. */
 gboolean  forge_git_clone_or_update_ref (const char          *url,
                                          const char          *ref,
                                          const char          *git_dir,
@@ -129,30 +142,9 @@ gboolean  forge_git_clone_or_update_ref (const char          *url,
                                          ForgeGitProgressFunc progress,
                                          gpointer             user_data,
                                          char               **head_oid,
+                                         char              ***notes,
                                          GCancellable        *cancellable,
                                          GError             **error);
-/* forge_git_clone_or_update_ref() that also gives, on success, one line
- * each about the submodules that were not fetched (refused by the
- * policy below, unreachable, needing access): *notes, NULL-terminated,
- * empty when all were. Every clone and update checks out the submodules
- * the commit records, recursively (3 levels, 50 in all), each into a
- * bare git directory under git_dir/modules/ and its files into
- * work_tree, which still gets no .git. Their addresses may be https,
- * http, ssh or git, or relative to the parent's address; a local path
- * or file:// only when the parent is local itself; a path that leaves
- * work_tree is refused. The token goes only to the parent's host. The
- * other functions here log those lines with g_message(). */
-gboolean  forge_git_clone_or_update_ref_with_notes (const char          *url,
-                                                    const char          *ref,
-                                                    const char          *git_dir,
-                                                    const char          *work_tree,
-                                                    const char          *token,
-                                                    ForgeGitProgressFunc progress,
-                                                    gpointer             user_data,
-                                                    char               **head_oid,
-                                                    char              ***notes,
-                                                    GCancellable        *cancellable,
-                                                    GError             **error);
 /* Fetches ref and fast-forwards to it. Fails with FORGE_GIT_ERROR_DIRTY
  * (before any network access) when the work tree differs from the
  * checked-out commit outside node_modules, ignored paths and an install's
@@ -169,19 +161,7 @@ gboolean  forge_git_pull                (const char          *url,
                                          gpointer             user_data,
                                          char               **head_oid,
                                          gboolean            *updated,
-                                         GCancellable        *cancellable,
-                                         GError             **error);
-/* Fetches ref and makes the work tree the remote's, whatever it holds
- * (local changes and a diverged history are dropped; node_modules stays).
- * The same as forge_git_clone_or_update_ref(), by its purpose's name. */
-gboolean  forge_git_reset_to_remote     (const char          *url,
-                                         const char          *ref,
-                                         const char          *git_dir,
-                                         const char          *work_tree,
-                                         const char          *token,
-                                         ForgeGitProgressFunc progress,
-                                         gpointer             user_data,
-                                         char               **head_oid,
+                                         char              ***notes,
                                          GCancellable        *cancellable,
                                          GError             **error);
 /* Whether work_tree differs from the commit git_dir has checked out, as

@@ -233,9 +233,9 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
   if (step_cancellable != NULL)
     handler = g_cancellable_connect (step_cancellable, G_CALLBACK (step_cancelled_cb),
                                      g_object_ref (clone.cancellable), g_object_unref);
-  ok = forge_git_clone_or_update_ref_with_notes (run->repo_url, ref, run->git_dir, run->repo_dir, token,
-                                                 clone_progress_cb, &clone, &head, &notes,
-                                                 clone.cancellable, error);
+  ok = forge_git_clone_or_update_ref (run->repo_url, ref, run->git_dir, run->repo_dir, token,
+                                      clone_progress_cb, &clone, &head, &notes,
+                                      clone.cancellable, error);
   g_cancellable_disconnect (step_cancellable, handler);
   g_clear_object (&clone.cancellable);
   token_had_been_used = token != NULL;

@@ -15,6 +15,7 @@
 #include "forge-monorepo.h"
 #include "forge-preview-run-private.h"
 #include "forge-preview-session-private.h"
+#include "forge-sandbox-limits.h"
 #include "forge-secrets.h"
 #include "forge-util.h"
 
@@ -881,9 +882,17 @@ typedef struct
   char       *token;          /* this process's, or NULL: then the keyring's */
   char       *token_origin;
   gboolean    discard_changes;
+  /* 0: no cap. The clone's disk cap, as a run's clone step applies it. */
+  guint64     workspace_bytes;
+  /* Cancelled by the task's cancellable, and when the checkout would
+   * write past the cap. */
+  GCancellable *git_cancellable;
+  gboolean    too_big;
   /* Results */
   char       *head;
   gboolean    updated;
+  /* About submodules that were not fetched; the warm run's log gets them. */
+  char      **notes;
 } Update;
 
 static void
@@ -897,7 +906,34 @@ update_free (Update *update)
   forge_secrets_free_token (update->token);
   g_free (update->token_origin);
   g_free (update->head);
+  g_strfreev (update->notes);
+  g_clear_object (&update->git_cancellable);
   g_free (update);
+}
+
+/* The same rule as a run's clone step: what the update would write past
+ * the project's disk cap stops it before anything is written. */
+static void
+update_progress_cb (ForgeGitPhase  phase,
+                    guint64        current,
+                    guint64        total,
+                    guint64        bytes,
+                    gpointer       user_data)
+{
+  Update *update = user_data;
+
+  if (update->workspace_bytes > 0 && bytes > update->workspace_bytes && !update->too_big)
+    {
+      update->too_big = TRUE;
+      g_cancellable_cancel (update->git_cancellable);
+    }
+}
+
+static void
+update_cancelled_cb (GCancellable *cancellable,
+                     GCancellable *git_cancellable)
+{
+  g_cancellable_cancel (git_cancellable);
 }
 
 static void
@@ -911,21 +947,28 @@ update_thread (GTask        *task,
   char *token = update->token;
   char *keyring_token = NULL;
   gboolean ok = FALSE;
+  gulong handler;
 
   if (token == NULL && update->host != NULL)
     token = keyring_token = forge_secrets_lookup_token (update->host, cancellable, NULL);
+
+  update->git_cancellable = g_cancellable_new ();
+  handler = g_cancellable_connect (cancellable, G_CALLBACK (update_cancelled_cb),
+                                   g_object_ref (update->git_cancellable), g_object_unref);
 
   switch (update->kind)
     {
     case UPDATE_PULL:
       ok = forge_git_pull (update->url, update->ref, update->git_dir, update->work_tree, token,
-                           NULL, NULL, &update->head, &update->updated, cancellable, &error);
+                           update_progress_cb, update, &update->head, &update->updated, &update->notes,
+                           update->git_cancellable, &error);
       break;
 
     case UPDATE_RESET:
       update->updated = TRUE;
-      ok = forge_git_reset_to_remote (update->url, update->ref, update->git_dir, update->work_tree, token,
-                                      NULL, NULL, &update->head, cancellable, &error);
+      ok = forge_git_clone_or_update_ref (update->url, update->ref, update->git_dir, update->work_tree, token,
+                                          update_progress_cb, update, &update->head, &update->notes,
+                                          update->git_cancellable, &error);
       break;
 
     case UPDATE_SWITCH:
@@ -945,8 +988,20 @@ update_thread (GTask        *task,
             }
         }
       ok = forge_git_clone_or_update_ref (update->url, update->ref, update->git_dir, update->work_tree, token,
-                                          NULL, NULL, &update->head, cancellable, &error);
+                                          update_progress_cb, update, &update->head, &update->notes,
+                                          update->git_cancellable, &error);
       break;
+    }
+  g_cancellable_disconnect (cancellable, handler);
+
+  if (!ok && update->too_big && !g_cancellable_is_cancelled (cancellable))
+    {
+      g_autofree char *cap = forge_format_limit_size (update->workspace_bytes);
+
+      g_clear_error (&error);
+      g_set_error (&error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_TOO_BIG,
+                   _("The update is bigger than a project’s disk limit (%s): raise the limit in Preferences → Sandbox Limits, then try again."),
+                   cap);
     }
 
   if (!ok && token != NULL && g_error_matches (error, FORGE_GIT_ERROR, FORGE_GIT_ERROR_AUTH_REQUIRED))
@@ -1025,6 +1080,9 @@ update_done_cb (GObject      *object,
       return;
     }
   begin_run (self, run_id);
+  /* The warm run reuses the clone: its log is where they are read. */
+  for (guint i = 0; update->notes != NULL && update->notes[i] != NULL; i++)
+    g_signal_emit (self, signals[LOG], 0, run_id, "git", update->notes[i]);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1084,7 +1142,13 @@ start_update (ForgePreviewSession *self,
   update->host = forge_git_dup_host (update->url);
   update->discard_changes = discard_changes;
   if (self->workflow != NULL)
-    update->token = _forge_clone_and_preview_dup_host_token (self->workflow, update->host, &update->token_origin);
+    {
+      ForgeSandboxLimits limits;
+
+      update->token = _forge_clone_and_preview_dup_host_token (self->workflow, update->host, &update->token_origin);
+      forge_clone_and_preview_get_sandbox_limits (self->workflow, &limits);
+      update->workspace_bytes = limits.workspace_bytes;
+    }
 
   self->update_cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UPDATING]);
