@@ -475,6 +475,7 @@ setting_or_default (const char *key,
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaKey) schema_key = NULL;
   g_autoptr(GSettings) settings = NULL;
 
   /* Headless runs often happen without the schema installed. */
@@ -482,8 +483,8 @@ setting_or_default (const char *key,
     return fallback;
 
   settings = g_settings_new (APP_ID);
-  if (g_variant_type_equal (g_settings_schema_key_get_value_type (g_settings_schema_get_key (schema, key)),
-                            G_VARIANT_TYPE_BOOLEAN))
+  schema_key = g_settings_schema_get_key (schema, key);
+  if (g_variant_type_equal (g_settings_schema_key_get_value_type (schema_key), G_VARIANT_TYPE_BOOLEAN))
     return g_settings_get_boolean (settings, key);
   return g_settings_get_uint (settings, key);
 }
