@@ -186,6 +186,24 @@ projects_on_small_disk (Fixture *fixture,
   return projects;
 }
 
+/* The clone step failed on the full disk, in one line, and left nothing
+ * half-written to fill it further. */
+static void
+assert_clone_failed_on_full_disk (Fixture    *fixture,
+                                  const char *project_id,
+                                  const char *what)
+{
+  g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
+  g_autofree char *work_tree = g_build_filename (workspace, "repo", NULL);
+
+  g_test_message ("%s on a full disk: %s", what, fixture->error);
+  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
+  g_assert_cmpstr (fixture->error, ==, "The disk is full. Free some space, then try again.");
+  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "clone-repository:error");
+  g_assert_false (g_file_test (work_tree, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (forge_test_count_entries_with_prefix (workspace, "git.partial-"), ==, 0);
+}
+
 static void
 test_disk_full_during_clone (Fixture       *fixture,
                              gconstpointer  data)
@@ -211,19 +229,7 @@ test_disk_full_during_clone (Fixture       *fixture,
     return;
 
   project_id = forge_test_harness_run (fixture, url, NULL, 120);
-  g_test_message ("clone on a full disk: %s", fixture->error);
-  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
-  g_assert_cmpstr (fixture->error, ==, "The disk is full. Free some space, then try again.");
-  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "clone-repository:error");
-
-  /* Nothing half-written stays to fill it further. */
-  {
-    g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
-    g_autofree char *work_tree = g_build_filename (workspace, "repo", NULL);
-
-    g_assert_false (g_file_test (work_tree, G_FILE_TEST_EXISTS));
-    g_assert_cmpuint (forge_test_count_entries_with_prefix (workspace, "git.partial-"), ==, 0);
-  }
+  assert_clone_failed_on_full_disk (fixture, project_id, "clone");
 
   /* Room again: the same project clones and previews. */
   unmount_small_disk (projects);
@@ -257,17 +263,7 @@ test_disk_full_during_streamed_checkout (Fixture       *fixture,
     return;
 
   project_id = forge_test_harness_run (fixture, url, NULL, 120);
-  g_test_message ("streamed checkout on a full disk: %s", fixture->error);
-  g_assert_cmpint (fixture->status, ==, FORGE_RUN_STATUS_FAILED);
-  g_assert_cmpstr (fixture->error, ==, "The disk is full. Free some space, then try again.");
-  g_assert_cmpstr (g_ptr_array_index (fixture->steps, fixture->steps->len - 1), ==, "clone-repository:error");
-  {
-    g_autofree char *workspace = forge_project_workspace_dir_for_id (project_id);
-    g_autofree char *work_tree = g_build_filename (workspace, "repo", NULL);
-
-    g_assert_false (g_file_test (work_tree, G_FILE_TEST_EXISTS));
-    g_assert_cmpuint (forge_test_count_entries_with_prefix (workspace, "git.partial-"), ==, 0);
-  }
+  assert_clone_failed_on_full_disk (fixture, project_id, "streamed checkout");
   unmount_small_disk (projects);
 }
 
