@@ -157,7 +157,7 @@ gboolean                  forge_preview_session_pull_finish         (ForgePrevie
                                                                      gboolean             *updated,
                                                                      GError              **error);
 /* Drops local changes and a rewritten history: the work tree becomes
- * the remote's ref (forge_git_reset_to_remote()); node_modules stays. */
+ * the remote's ref (forge_git_clone_or_update_ref()); node_modules stays. */
 void                      forge_preview_session_reset_to_remote_async  (ForgePreviewSession  *self,
                                                                         GCancellable         *cancellable,
                                                                         GAsyncReadyCallback   callback,
