@@ -104,6 +104,11 @@ test_normalize_url (void)
     { "https://", NULL, FORGE_GIT_ERROR_INVALID_URL },
     { "https:///path", NULL, FORGE_GIT_ERROR_INVALID_URL },
     { "file://otherhost/srv", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    /* Found by fuzzing: a password kept in a local address. */
+    { " file://f:eil@", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "file://user:secret@/srv/git/repo", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "file://user@/srv/git/repo", NULL, FORGE_GIT_ERROR_INVALID_URL },
+    { "file://:8080/srv/git/repo", NULL, FORGE_GIT_ERROR_INVALID_URL },
     { "http://[::1]:3000/o/r", "http://[::1]:3000/o/r", -1 },
   };
 

@@ -237,8 +237,14 @@ forge_git_normalize_url (const char  *input,
 
       if (has_scheme (text, "file"))
         {
-          if (host != NULL && *host != '\0' && g_ascii_strcasecmp (host, "localhost") != 0)
+          /* A folder on this computer: no one to log in as, no port
+           * ("file://user:secret@/srv" kept its password; found by
+           * fuzzing). */
+          if ((host != NULL && *host != '\0' && g_ascii_strcasecmp (host, "localhost") != 0) ||
+              g_uri_get_port (uri) != -1)
             goto invalid;
+          if (g_uri_get_userinfo (uri) != NULL)
+            goto credentials;
           return g_steal_pointer (&text);
         }
 
