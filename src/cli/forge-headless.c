@@ -345,7 +345,7 @@ run_finished_cb (ForgePreviewSession *session,
     return;
 
   /* Asked to stop before the preview was up: the run was interrupted,
-   * it did not fail (see on_stop_signal()). */
+   * it did not fail (see stop_for_signal()). */
   if (headless->stop_signal != 0 && status == FORGE_RUN_STATUS_CANCELLED)
     return;
 
