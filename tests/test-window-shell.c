@@ -30,23 +30,7 @@ static char *repos_root;
 static char *saved_a_id;
 static char *saved_b_id;
 
-static gboolean
-wait_for (gboolean (*condition) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-
-  return TRUE;
-}
+#define wait_for forge_test_wait_for
 
 /* Lets the window lay itself out. */
 static void

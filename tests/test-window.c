@@ -27,23 +27,7 @@ static ForgeApplication *the_app;
 /* Its state (store, workspaces, sandboxes) lives under here. */
 static char *xdg_root;
 
-static gboolean
-wait_for (gboolean (*condition) (gpointer),
-          gpointer   data,
-          guint      seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-
-  return TRUE;
-}
+#define wait_for forge_test_wait_for
 
 typedef struct
 {

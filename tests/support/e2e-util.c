@@ -303,3 +303,21 @@ forge_test_wait_no_processes (const char *text,
 
   return TRUE;
 }
+
+gboolean
+forge_test_wait_for (gboolean (*condition) (gpointer),
+                     gpointer   data,
+                     guint      seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) seconds * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
+  return TRUE;
+}

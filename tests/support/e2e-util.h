@@ -26,6 +26,11 @@ char     *forge_test_repo_from_fixture          (const char  *parent,
 char     *forge_test_repo_with_files            (const char  *parent,
                                                  const char  *name,
                                                  ...) G_GNUC_NULL_TERMINATED;
+/* Iterates the default main context until condition (data) holds: FALSE
+ * when seconds went by first. */
+gboolean  forge_test_wait_for                   (gboolean   (*condition) (gpointer),
+                                                 gpointer     data,
+                                                 guint        seconds);
 /* GET url: the status code (0 when nothing answered), body if wanted. */
 guint     forge_test_http_get                   (const char  *url,
                                                  char       **body);

@@ -61,13 +61,53 @@ _forge_preview_get_github_integration (ForgeStepContext  *ctx,
   return _forge_preview_object_node (object);
 }
 
+static void
+cap_parent_cancelled_cb (GCancellable *parent,
+                         GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+void
+_forge_git_cap_init (ForgeGitCap  *cap,
+                     GCancellable *parent,
+                     guint64       cap_bytes)
+{
+  cap->cancellable = g_cancellable_new ();
+  cap->parent = parent != NULL ? g_object_ref (parent) : NULL;
+  cap->handler = g_cancellable_connect (parent, G_CALLBACK (cap_parent_cancelled_cb),
+                                        g_object_ref (cap->cancellable), g_object_unref);
+  cap->cap_bytes = cap_bytes;
+  cap->too_big = FALSE;
+}
+
+void
+_forge_git_cap_check (ForgeGitCap *cap,
+                      guint64      bytes)
+{
+  if (cap->cap_bytes > 0 && bytes > cap->cap_bytes && !cap->too_big)
+    {
+      cap->too_big = TRUE;
+      g_cancellable_cancel (cap->cancellable);
+    }
+}
+
+gboolean
+_forge_git_cap_clear (ForgeGitCap *cap)
+{
+  gboolean stopped_by_cap = cap->too_big && !g_cancellable_is_cancelled (cap->parent);
+
+  g_cancellable_disconnect (cap->parent, cap->handler);
+  cap->handler = 0;
+  g_clear_object (&cap->parent);
+  g_clear_object (&cap->cancellable);
+  return stopped_by_cap;
+}
+
 typedef struct
 {
   ForgePreviewRun *run;
-  /* Cancelled when the pack, or what the checkout is about to write,
-   * is past the workspace's cap. */
-  GCancellable    *cancellable;
-  gboolean         too_big;
+  ForgeGitCap      cap;
 } Clone;
 
 static void
@@ -103,22 +143,10 @@ clone_progress_cb (ForgeGitPhase  phase,
 
   forge_step_context_progress (run->ctx, fraction, text);
 
-  /* The pack alone, or the files the checkout would write (reported, as
-   * bytes, before it writes any: a tiny pack can hold gigabytes of
-   * zeros), are past the cap: stop. The clone is staged apart, so
-   * nothing half-written stays behind. */
-  if (run->limits.workspace_bytes > 0 && bytes > run->limits.workspace_bytes && !clone->too_big)
-    {
-      clone->too_big = TRUE;
-      g_cancellable_cancel (clone->cancellable);
-    }
-}
-
-static void
-step_cancelled_cb (GCancellable *step_cancellable,
-                   GCancellable *clone_cancellable)
-{
-  g_cancellable_cancel (clone_cancellable);
+  /* The pack alone, or the files the checkout would write (a tiny pack
+   * can hold gigabytes of zeros), are past the cap: stop. The clone is
+   * staged apart, so nothing half-written stays behind. */
+  _forge_git_cap_check (&clone->cap, bytes);
 }
 
 /* The one line for a token the host refused: where to fix it depends on
@@ -176,9 +204,8 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
   gboolean token_had_been_used = FALSE;
   char *token = NULL;
   JsonObject *object;
-  GCancellable *step_cancellable;
   Clone clone = { 0 };
-  gulong handler = 0;
+  gboolean too_big;
   gboolean ok;
 
   if ((run->restart || run->reuse_clone) && forge_repo_test (run->workspace_dir, "repo", FORGE_REPO_TEST_IS_DIR))
@@ -228,20 +255,15 @@ _forge_preview_clone_repository (ForgeStepContext  *ctx,
     }
 
   clone.run = run;
-  clone.cancellable = g_cancellable_new ();
-  step_cancellable = forge_step_context_get_cancellable (ctx);
-  if (step_cancellable != NULL)
-    handler = g_cancellable_connect (step_cancellable, G_CALLBACK (step_cancelled_cb),
-                                     g_object_ref (clone.cancellable), g_object_unref);
+  _forge_git_cap_init (&clone.cap, forge_step_context_get_cancellable (ctx), run->limits.workspace_bytes);
   ok = forge_git_clone_or_update_ref (run->repo_url, ref, run->git_dir, run->repo_dir, token,
                                       clone_progress_cb, &clone, &head, &notes,
-                                      clone.cancellable, error);
-  g_cancellable_disconnect (step_cancellable, handler);
-  g_clear_object (&clone.cancellable);
+                                      clone.cap.cancellable, error);
+  too_big = _forge_git_cap_clear (&clone.cap);
   token_had_been_used = token != NULL;
   forge_secrets_free_token (token);
 
-  if (!ok && clone.too_big && !g_cancellable_is_cancelled (step_cancellable))
+  if (!ok && too_big)
     {
       g_autofree char *cap = forge_format_limit_size (run->limits.workspace_bytes);
 

@@ -153,6 +153,28 @@ ForgeCommandOutput *_forge_preview_run_new_output   (ForgePreviewRun  *run,
 ForgeWorkspace *_forge_preview_run_ensure_workspace (ForgePreviewRun  *run,
                                                      GError          **error);
 
+/* A project's disk cap over a git operation (a run's clone, a session's
+ * pull, reset or switch): the operation gets a cancellable of its own,
+ * cancelled with parent (may be NULL) and by _forge_git_cap_check() once
+ * the bytes it reports (the pack, then what its checkout would write,
+ * before writing any) pass cap_bytes (0: no cap). */
+typedef struct
+{
+  GCancellable *cancellable;
+  GCancellable *parent;
+  gulong        handler;
+  guint64       cap_bytes;
+  gboolean      too_big;
+} ForgeGitCap;
+
+void            _forge_git_cap_init                 (ForgeGitCap      *cap,
+                                                     GCancellable     *parent,
+                                                     guint64           cap_bytes);
+void            _forge_git_cap_check                (ForgeGitCap      *cap,
+                                                     guint64           bytes);
+/* TRUE when the cap, not parent, stopped the operation. */
+gboolean        _forge_git_cap_clear                (ForgeGitCap      *cap);
+
 /* The steps, as ForgeStepFuncs; user_data is the ForgePreviewRun but for
  * update-project. */
 JsonNode       *_forge_preview_get_github_integration (ForgeStepContext  *ctx,

@@ -882,12 +882,9 @@ typedef struct
   char       *token;          /* this process's, or NULL: then the keyring's */
   char       *token_origin;
   gboolean    discard_changes;
-  /* 0: no cap. The clone's disk cap, as a run's clone step applies it. */
+  /* The clone's disk cap, as a run's clone step applies it (0: none). */
   guint64     workspace_bytes;
-  /* Cancelled by the task's cancellable, and when the checkout would
-   * write past the cap. */
-  GCancellable *git_cancellable;
-  gboolean    too_big;
+  ForgeGitCap cap;
   /* Results */
   char       *head;
   gboolean    updated;
@@ -907,7 +904,6 @@ update_free (Update *update)
   g_free (update->token_origin);
   g_free (update->head);
   g_strfreev (update->notes);
-  g_clear_object (&update->git_cancellable);
   g_free (update);
 }
 
@@ -922,18 +918,7 @@ update_progress_cb (ForgeGitPhase  phase,
 {
   Update *update = user_data;
 
-  if (update->workspace_bytes > 0 && bytes > update->workspace_bytes && !update->too_big)
-    {
-      update->too_big = TRUE;
-      g_cancellable_cancel (update->git_cancellable);
-    }
-}
-
-static void
-update_cancelled_cb (GCancellable *cancellable,
-                     GCancellable *git_cancellable)
-{
-  g_cancellable_cancel (git_cancellable);
+  _forge_git_cap_check (&update->cap, bytes);
 }
 
 static void
@@ -947,28 +932,25 @@ update_thread (GTask        *task,
   char *token = update->token;
   char *keyring_token = NULL;
   gboolean ok = FALSE;
-  gulong handler;
 
   if (token == NULL && update->host != NULL)
     token = keyring_token = forge_secrets_lookup_token (update->host, cancellable, NULL);
 
-  update->git_cancellable = g_cancellable_new ();
-  handler = g_cancellable_connect (cancellable, G_CALLBACK (update_cancelled_cb),
-                                   g_object_ref (update->git_cancellable), g_object_unref);
+  _forge_git_cap_init (&update->cap, cancellable, update->workspace_bytes);
 
   switch (update->kind)
     {
     case UPDATE_PULL:
       ok = forge_git_pull (update->url, update->ref, update->git_dir, update->work_tree, token,
                            update_progress_cb, update, &update->head, &update->updated, &update->notes,
-                           update->git_cancellable, &error);
+                           update->cap.cancellable, &error);
       break;
 
     case UPDATE_RESET:
       update->updated = TRUE;
       ok = forge_git_clone_or_update_ref (update->url, update->ref, update->git_dir, update->work_tree, token,
                                           update_progress_cb, update, &update->head, &update->notes,
-                                          update->git_cancellable, &error);
+                                          update->cap.cancellable, &error);
       break;
 
     case UPDATE_SWITCH:
@@ -989,12 +971,11 @@ update_thread (GTask        *task,
         }
       ok = forge_git_clone_or_update_ref (update->url, update->ref, update->git_dir, update->work_tree, token,
                                           update_progress_cb, update, &update->head, &update->notes,
-                                          update->git_cancellable, &error);
+                                          update->cap.cancellable, &error);
       break;
     }
-  g_cancellable_disconnect (cancellable, handler);
 
-  if (!ok && update->too_big && !g_cancellable_is_cancelled (cancellable))
+  if (_forge_git_cap_clear (&update->cap) && !ok)
     {
       g_autofree char *cap = forge_format_limit_size (update->workspace_bytes);
 
